@@ -1,0 +1,53 @@
+// swift-tools-version:6.0
+// GESAL: a self-adapting language-model runtime whose whole learning history is an event log.
+// Layers (see docs/architecture.md): system libraries -> SystemIO -> EventLog / ReadModel -> CLIs.
+import PackageDescription
+
+let package = Package(
+    name: "gesal",
+    products: [
+        .executable(name: "gesal", targets: ["gesal"]),
+        .executable(name: "gesal-log", targets: ["gesal-log"]),
+        .executable(name: "gesal-bench", targets: ["gesal-bench"]),
+        .library(name: "EventLog", targets: ["EventLog"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+    ],
+    targets: [
+        // C libraries from Debian, one system-library target each.
+        .systemLibrary(name: "CLZ4", providers: [.apt(["liblz4-dev"])]),
+        .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
+
+        // Every syscall the storage code makes, behind one seam (fault injection in tests).
+        .target(name: "SystemIO"),
+        // The append-only, LZ4-framed, hash-chained event log with branches and blobs.
+        .target(
+            name: "EventLog",
+            dependencies: ["SystemIO", "CLZ4", .product(name: "Crypto", package: "swift-crypto")]),
+        // The SQLite read model (a thin wrapper now; projections and migrations come later).
+        .target(name: "ReadModel", dependencies: ["CSQLite"]),
+
+        .executableTarget(
+            name: "gesal",
+            dependencies: ["EventLog", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "Crypto", package: "swift-crypto")]),
+        .executableTarget(
+            name: "gesal-log",
+            dependencies: ["EventLog", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(
+            name: "gesal-bench",
+            dependencies: ["EventLog", "ReadModel", "SystemIO",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+
+        .testTarget(name: "SystemIOTests", dependencies: ["SystemIO"]),
+        .testTarget(name: "EventLogTests", dependencies: ["EventLog", "SystemIO"]),
+        .testTarget(name: "ReadModelTests", dependencies: ["ReadModel"]),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["EventLog", "gesal-log", "gesal-bench", "gesal"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

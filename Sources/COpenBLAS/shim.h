@@ -1,0 +1,12 @@
+// OpenBLAS from Debian's libopenblas-dev: CBLAS (sgemm, sgemv) and the LAPACK routines we call.
+// Debian installs cblas.h through the alternatives system into the multiarch include path.
+#include <cblas.h>
+
+// LAPACK's divide-and-conquer SVD (Fortran calling convention). Debian's libopenblas-dev does
+// not ship lapack.h, so the one prototype we need is declared here; OpenBLAS exports the symbol.
+void sgesdd_(const char *jobz, const int *m, const int *n, float *a, const int *lda, float *s,
+             float *u, const int *ldu, float *vt, const int *ldvt, float *work,
+             const int *lwork, int *iwork, int *info);
+
+// OpenBLAS's thread-count setter: callers that need bit-identical results fix it and record it.
+void openblas_set_num_threads(int num_threads);

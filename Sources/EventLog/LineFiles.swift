@@ -1,0 +1,123 @@
+import SystemIO
+
+/// One line's segments on disk, and the reads over them.
+struct LineFiles: Sendable {
+    struct Segment: Sendable {
+        var firstSequence: UInt64
+        var path: String
+    }
+
+    let info: LineInfo
+    let segments: [Segment]
+    let layout: StoreLayout
+    let fs: FileSystem
+
+    static func load(_ id: Int, layout: StoreLayout, fs: FileSystem) throws(LogError) -> LineFiles {
+        let infoPath = layout.lineInfo(id)
+        guard fs.exists(infoPath) else { throw LogError(.corrupt, "line \(id) is referenced but has no \(LineInfo.fileName)", path: infoPath) }
+        let info = try StoreJSON.decode(LineInfo.self, from: io { try fs.read(infoPath) }, path: infoPath)
+        let names = try io { try fs.list(layout.line(id)) }
+        let segments = names.compactMap { name in
+            SegmentFormat.firstSequence(fromFileName: name).map { Segment(firstSequence: $0, path: layout.line(id) + "/" + name) }
+        }
+        return LineFiles(info: info, segments: segments, layout: layout, fs: fs)
+    }
+
+    /// Reads a whole segment file.
+    func bytes(of segment: Segment) throws(LogError) -> [UInt8] {
+        try io { try fs.read(segment.path) }
+    }
+
+    /// Scans a segment, checking that its header agrees with its name and line.
+    func scan(_ segment: Segment, hashes: Bool) throws(LogError) -> SegmentScan {
+        let bytes = try bytes(of: segment)
+        return try scan(bytes, of: segment, hashes: hashes)
+    }
+
+    func scan(_ bytes: [UInt8], of segment: Segment, hashes: Bool) throws(LogError) -> SegmentScan {
+        let result = bytes.withUnsafeBytes { SegmentScan.scan($0, hashes: hashes) }
+        switch result {
+        case .failure(.incomplete):
+            throw LogError(.tornTail, "segment header is incomplete (\(bytes.count) bytes)", path: segment.path, offset: 0)
+        case .failure(.invalid(let reason)):
+            throw LogError(.corrupt, reason, path: segment.path, offset: 0)
+        case .success(let scan):
+            guard scan.line == info.id, scan.firstSequence == segment.firstSequence else {
+                throw LogError(.corrupt, "segment header says line \(scan.line), sequence \(scan.firstSequence); its name and folder say line \(info.id), sequence \(segment.firstSequence)", path: segment.path, offset: 0)
+            }
+            return scan
+        }
+    }
+
+    /// The last sequence number stored in this line (its `fork` when it has no records).
+    /// Reading stops at a torn tail, which may be a writer's append in flight.
+    func lastSequence() throws(LogError) -> UInt64 {
+        for segment in segments.reversed() {
+            let scan = try scan(segment, hashes: false)
+            if case .corrupt(let offset, let reason) = scan.tail {
+                throw LogError(.corrupt, reason, path: segment.path, offset: Int64(offset))
+            }
+            if let last = scan.records.last { return last.lastSequence }
+        }
+        return info.fork
+    }
+
+    /// The sparse index of a sealed segment: from its `.idx` file when that is present and
+    /// whole, otherwise nil (callers scan from the start).
+    func storedIndex(of segment: Segment) -> SparseIndex? {
+        let path = layout.index(line: info.id, firstSequence: segment.firstSequence)
+        guard let bytes = try? fs.read(path) else { return nil }
+        return SparseIndex.decode(bytes)
+    }
+
+    /// Calls `body` with each event of this line with a sequence number in `range`, in order.
+    /// A record that cannot be read before the end of the range is an error naming its file
+    /// and offset; nothing is skipped.
+    func forEachEvent(in range: ClosedRange<UInt64>, _ body: (Event) throws -> Void) throws {
+        for (i, segment) in segments.enumerated() {
+            let next = i + 1 < segments.count ? segments[i + 1].firstSequence : UInt64.max
+            guard next > range.lowerBound else { continue }
+            guard segment.firstSequence <= range.upperBound else { break }
+            var start = SegmentFormat.headerLength
+            if range.lowerBound > segment.firstSequence, let index = storedIndex(of: segment) {
+                start = index.offset(before: range.lowerBound)
+            }
+            let file = try io { try fs.open(segment.path, .readOnly) }
+            defer { try? file.close() }
+            let header = try io { try file.read(at: 0, count: SegmentFormat.headerLength) }
+            let bytes = try io { try file.read(at: Int64(start), count: Int(try file.size()) - start) }
+            _ = try scan(header, of: segment, hashes: false)  // header and name agree
+            var offset = 0
+            var expected: UInt64? = nil
+            try bytes.withUnsafeBytes { raw in
+                while offset < raw.count {
+                    if let expected, expected > range.upperBound { return }
+                    let position = Int64(start + offset)
+                    switch RecordCodec.parse(raw, at: offset) {
+                    case .failure(.incomplete(let needed)):
+                        throw LogError(.tornTail, "record needs \(needed) bytes, \(raw.count - offset) remain", path: segment.path, offset: position)
+                    case .failure(.invalid(let reason)):
+                        throw LogError(.corrupt, reason, path: segment.path, offset: position)
+                    case .success(let header):
+                        if let expected, header.firstSequence != expected {
+                            throw LogError(.corrupt, "record starts at sequence \(header.firstSequence), expected \(expected)", path: segment.path, offset: position)
+                        }
+                        expected = header.lastSequence + 1
+                        if header.firstSequence > range.upperBound { return }
+                        if header.lastSequence >= range.lowerBound {
+                            let record = UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + header.totalLength)])
+                            let events: [Event]
+                            do {
+                                events = try RecordCodec.events(of: header, in: record)
+                            } catch {
+                                throw LogError(.corrupt, "\(error)", path: segment.path, offset: position)
+                            }
+                            for event in events where range.contains(event.sequence) { try body(event) }
+                        }
+                        offset += header.totalLength
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import SystemIO
+
+/// Read access to a store: branches, events, blobs, the reflog. Any number of processes may
+/// read while one `LogWriter` appends; a reader sees every record that was whole when it read.
+public struct LogStore: Sendable {
+    public let path: String
+    public let options: StoreOptions
+    public let blobs: BlobStore
+    let layout: StoreLayout
+    let fs: FileSystem
+
+    /// Opens the store at `path`, refusing anything that is not a store this build can read.
+    public init(at path: String, syscalls: Syscalls = .live) throws(LogError) {
+        let fs = FileSystem(syscalls: syscalls)
+        let layout = StoreLayout(root: path)
+        guard fs.isDirectory(path) else { throw LogError(.notAStore, "no store here (create one with `gesal-log init`)", path: path) }
+        guard fs.exists(layout.manifest) else {
+            throw LogError(.notAStore, "not a GESAL store: \(Manifest.fileName) is missing", path: path)
+        }
+        let manifest = try StoreJSON.decode(Manifest.self, from: io { try fs.read(layout.manifest) }, path: layout.manifest)
+        guard manifest.format == Manifest.formatName else {
+            throw LogError(.notAStore, "not a GESAL store: format is '\(manifest.format)'", path: layout.manifest)
+        }
+        guard manifest.version <= Manifest.currentVersion else {
+            throw LogError(.unsupportedVersion, "store format version \(manifest.version) was written by a newer GESAL; this build reads up to version \(Manifest.currentVersion)", path: layout.manifest)
+        }
+        self.path = path
+        self.options = manifest.options
+        self.layout = layout
+        self.fs = fs
+        self.blobs = BlobStore(layout: layout, fs: fs)
+    }
+
+    // MARK: Branches
+
+    /// Every branch and where it points.
+    public func branches() throws(LogError) -> [String: BranchRef] {
+        try StoreJSON.decode(Refs.self, from: io { try fs.read(layout.refs) }, path: layout.refs).branches
+    }
+
+    public func ref(of branch: String) throws(LogError) -> BranchRef {
+        guard let ref = try branches()[branch] else {
+            throw LogError(.unknownBranch, "no branch named '\(branch)' (see `gesal-log branch list`)", path: layout.refs)
+        }
+        return ref
+    }
+
+    /// The last sequence number visible on `branch` (0 when it is empty).
+    public func head(of branch: String) throws(LogError) -> UInt64 {
+        try head(of: ref(of: branch))
+    }
+
+    func head(of ref: BranchRef) throws(LogError) -> UInt64 {
+        if let head = ref.head { return head }
+        return try line(ref.line).lastSequence()
+    }
+
+    func line(_ id: Int) throws(LogError) -> LineFiles {
+        try LineFiles.load(id, layout: layout, fs: fs)
+    }
+
+    /// Every line id in the store.
+    func lineIDs() throws(LogError) -> [Int] {
+        try io { try fs.list(layout.lines) }.compactMap { Int($0) }
+    }
+
+    /// The lines a ref's history runs through, oldest first, with the sequence range each
+    /// contributes: `(line.fork, upper]`, where `upper` is the head or the child's fork.
+    func history(of ref: BranchRef) throws(LogError) -> [(line: LineFiles, range: ClosedRange<UInt64>)] {
+        var upper = try head(of: ref)
+        var parts: [(LineFiles, ClosedRange<UInt64>)] = []
+        var next: Int? = ref.line
+        var seen: Set<Int> = []
+        while let id = next {
+            guard seen.insert(id).inserted else { throw LogError(.corrupt, "line \(id) is its own ancestor", path: layout.lineInfo(id)) }
+            let line = try line(id)
+            if upper > line.info.fork { parts.append((line, (line.info.fork + 1)...upper)) }
+            upper = min(upper, line.info.fork)
+            next = line.info.parent
+        }
+        guard upper == 0 else { throw LogError(.corrupt, "history of line \(ref.line) does not reach sequence 1", path: layout.line(ref.line)) }
+        return parts.reversed()
+    }
+
+    // MARK: Events
+
+    /// Calls `body` with the events of `branch` from `from` through `through` (default: the
+    /// head), in order.
+    public func forEachEvent(branch: String = "main", from: UInt64 = 1, through: UInt64? = nil, _ body: (Event) throws -> Void) throws {
+        let ref = try ref(of: branch)
+        let head = try head(of: ref)
+        let last = through ?? head
+        guard last <= head else { throw LogError(.badSequence, "sequence \(last) is past the head of '\(branch)' (\(head))") }
+        guard from >= 1, from <= last else { return }
+        for (line, range) in try history(of: ref) {
+            let lower = max(range.lowerBound, from)
+            let upper = min(range.upperBound, last)
+            if lower <= upper { try line.forEachEvent(in: lower...upper, body) }
+        }
+    }
+
+    /// The events of `branch` in a range, collected.
+    public func events(branch: String = "main", from: UInt64 = 1, through: UInt64? = nil) throws -> [Event] {
+        var events: [Event] = []
+        try forEachEvent(branch: branch, from: from, through: through) { events.append($0) }
+        return events
+    }
+
+    // MARK: Reflog
+
+    public func reflog() throws(LogError) -> [ReflogEntry] {
+        guard fs.exists(layout.reflog) else { return [] }
+        let bytes = try io { try fs.read(layout.reflog) }
+        var entries: [ReflogEntry] = []
+        for (number, line) in bytes.split(separator: UInt8(ascii: "\n")).enumerated() {
+            do {
+                entries.append(try JSONDecoder().decode(ReflogEntry.self, from: Data(line)))
+            } catch {
+                throw LogError(.corrupt, "reflog line \(number + 1) is not a reflog entry: \(error)", path: layout.reflog)
+            }
+        }
+        return entries
+    }
+}

@@ -1,0 +1,178 @@
+import Dispatch
+import Foundation
+import Synchronization
+import SystemIO
+
+/// The one writer of a store: appends events in group-committed records, manages branches and
+/// blobs, and repairs a torn tail when it opens. It holds an advisory `flock` on `STORE/LOCK`,
+/// so a second writer gets a clear error instead of interleaving records.
+///
+/// All file state sits behind one mutex: the writer is safe to share between threads, and
+/// appends from several threads are serialised into whole records.
+public final class LogWriter: Sendable {
+    public let store: LogStore
+    /// What recovery repaired when this writer opened the store.
+    public let recovered: [RecoveryAction]
+    private let state: Mutex<WriterState>
+    private let timer: Mutex<IntervalTimer?>
+
+    // MARK: Opening
+
+    /// Creates a new, empty store with one branch, `main`.
+    public static func create(at path: String, options: StoreOptions = StoreOptions(), syscalls: Syscalls = .live) throws(LogError) -> LogWriter {
+        let fs = FileSystem(syscalls: syscalls)
+        let layout = StoreLayout(root: path)
+        if fs.exists(layout.manifest) { throw LogError(.invalidArgument, "a store already exists here", path: path) }
+        guard options.segmentBytes >= 4096 else { throw LogError(.invalidArgument, "segment size must be at least 4096 bytes") }
+        try io {
+            try fs.createDirectory(path)
+            try fs.createDirectory(layout.lines)
+            try fs.createDirectory(layout.line(1))
+            try fs.writeAtomically(layout.lineInfo(1), StoreJSON.encode(LineInfo(id: 1, parent: nil, fork: 0, owner: "main")))
+            try fs.writeAtomically(layout.reflog, StoreJSON.encodeLine(ReflogEntry(
+                time: timestamp(), branch: "main", action: .create, old: nil, new: BranchRef(line: 1),
+                oldHead: nil, newHead: 0, message: "store created")))
+            try fs.writeAtomically(layout.refs, StoreJSON.encode(Refs(branches: ["main": BranchRef(line: 1)])))
+            // The manifest goes last: a folder without one is not (yet) a store.
+            try fs.writeAtomically(layout.manifest, StoreJSON.encode(Manifest(options: options)))
+        }
+        return try LogWriter(at: path, syscalls: syscalls)
+    }
+
+    /// Opens an existing store for writing: takes the lock and recovers every line's tail.
+    public init(at path: String, syscalls: Syscalls = .live) throws(LogError) {
+        let store = try LogStore(at: path, syscalls: syscalls)
+        let lockFile = try io { try store.fs.open(store.layout.lock, .readWrite) }
+        let locked: Bool
+        do {
+            locked = try lockFile.tryLock(exclusive: true)
+        } catch {
+            try? lockFile.close()
+            throw LogError(error as! SystemError)
+        }
+        guard locked else {
+            let holder = (try? lockFile.readAll()).map { String(decoding: $0, as: UTF8.self) } ?? "?"
+            try? lockFile.close()
+            throw LogError(.locked, "another process (pid \(holder.trimmingCharacters(in: .whitespacesAndNewlines))) is writing to this store; one writer at a time", path: store.layout.lock)
+        }
+        do {
+            try lockFile.truncate(to: 0)
+            try lockFile.write(Array("\(getpid())\n".utf8), at: 0)
+        } catch {
+            try? lockFile.close()
+            throw LogError(error as! SystemError)
+        }
+        var state = WriterState(store: store, lockFile: lockFile)
+        let actions: [RecoveryAction]
+        do {
+            actions = try state.recoverAll()
+        } catch {
+            state.closeFiles()
+            throw error
+        }
+        self.store = store
+        self.recovered = actions
+        self.state = Mutex(state)
+        self.timer = Mutex(nil)
+        if case .interval(let milliseconds) = store.options.durability { startTimer(milliseconds: milliseconds) }
+    }
+
+    deinit {
+        try? close()
+    }
+
+    // MARK: Appending
+
+    /// Appends `events` to `branch` as one record and returns their sequence numbers. Returns
+    /// once the record is as durable as the store's policy says.
+    @discardableResult
+    public func append(_ events: [EventDraft], to branch: String = "main", timeNanos: Int64? = nil) throws(LogError) -> ClosedRange<UInt64> {
+        try state.withLock { state throws(LogError) in
+            try state.append(events, to: branch, timeNanos: timeNanos ?? currentTimeNanos())
+        }
+    }
+
+    /// Stores a blob (durably unless the policy is `none`) and returns its hash.
+    public func putBlob(_ bytes: [UInt8]) throws(LogError) -> Hash256 {
+        try state.withLock { state throws(LogError) in
+            try state.checkOpen()
+            return try state.store.blobs.put(bytes, durable: state.store.options.durability != .none)
+        }
+    }
+
+    /// Makes everything appended so far durable now, whatever the policy.
+    public func sync() throws(LogError) {
+        try state.withLock { state throws(LogError) in try state.syncDirty(all: true) }
+    }
+
+    // MARK: Branches
+
+    /// Creates `name` pointing at sequence `at` (default: the head) of `source`. No records are
+    /// copied: the new branch reads its past from `source`'s line.
+    public func createBranch(_ name: String, from source: String = "main", at sequence: UInt64? = nil) throws(LogError) {
+        try state.withLock { state throws(LogError) in try state.createBranch(name, from: source, at: sequence) }
+    }
+
+    /// Moves `branch`'s head to `sequence` (back, or forward again up to what its line holds).
+    /// Records are never deleted; the reflog entry lets `undoReset` move it back.
+    public func reset(_ branch: String, to sequence: UInt64) throws(LogError) {
+        try state.withLock { state throws(LogError) in try state.reset(branch, to: sequence) }
+    }
+
+    /// Restores `branch` to where it was before its last reset (or undo).
+    public func undoReset(_ branch: String) throws(LogError) {
+        try state.withLock { state throws(LogError) in try state.undoReset(branch) }
+    }
+
+    // MARK: Closing
+
+    /// Syncs what the policy would still sync, closes the files and releases the lock.
+    public func close() throws(LogError) {
+        let current = timer.withLock { timer in
+            let current = timer
+            timer = nil
+            return current
+        }
+        current?.source.cancel()
+        try state.withLock { state throws(LogError) in
+            guard !state.closed else { return }
+            defer { state.closeFiles() }
+            if state.store.options.durability != .none { try state.syncDirty(all: false) }
+        }
+    }
+
+    private func startTimer(milliseconds: Int) {
+        let source = DispatchSource.makeTimerSource(queue: DispatchQueue.global(qos: .utility))
+        source.schedule(deadline: .now() + .milliseconds(milliseconds), repeating: .milliseconds(milliseconds))
+        source.setEventHandler { [weak self] in
+            self?.state.withLock { state in state.syncInBackground() }
+        }
+        source.resume()
+        let box = IntervalTimer(source: source)
+        timer.withLock { $0 = box }
+    }
+}
+
+/// Nanoseconds since the Unix epoch, from `clock_gettime(CLOCK_REALTIME)`.
+func currentTimeNanos() -> Int64 {
+    var now = timespec()
+    clock_gettime(CLOCK_REALTIME, &now)
+    return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
+}
+
+/// An ISO 8601 UTC time for the reflog.
+func timestamp() -> String {
+    let formatter = ISO8601DateFormatter()
+    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+    return formatter.string(from: Date())
+}
+
+/// The interval policy's timer. Dispatch sources are thread-safe (cancel and the handler may
+/// run on any thread) but are not marked `Sendable`; this box says so in one place.
+private final class IntervalTimer: @unchecked Sendable {
+    let source: DispatchSourceTimer
+
+    init(source: DispatchSourceTimer) {
+        self.source = source
+    }
+}

@@ -1,0 +1,358 @@
+import SystemIO
+
+/// Everything the writer owns, guarded by `LogWriter`'s mutex.
+struct WriterState: Sendable {
+    let store: LogStore
+    var lockFile: FileDescriptor
+    var refs = Refs(branches: [:])
+    var lines: [Int: LineInfo] = [:]
+    var active: [Int: ActiveSegment] = [:]
+    /// Lines with writes not yet fsync-ed (policy `interval` or `none`).
+    var dirty: Set<Int> = []
+    /// An fsync failure from the interval timer, reported by the next call.
+    var backgroundError: LogError?
+    var closed = false
+
+    init(store: LogStore, lockFile: FileDescriptor) {
+        self.store = store
+        self.lockFile = lockFile
+    }
+
+    private var fs: FileSystem { store.fs }
+    private var layout: StoreLayout { store.layout }
+    private var durable: Bool { store.options.durability != .none }
+
+    func checkOpen() throws(LogError) {
+        guard !closed else { throw LogError(.invalidArgument, "the writer is closed") }
+    }
+
+    // MARK: Recovery
+
+    /// Loads refs and lines and opens every line's last segment, cutting torn tails.
+    mutating func recoverAll() throws(LogError) -> [RecoveryAction] {
+        refs = try StoreJSON.decode(Refs.self, from: io { try fs.read(layout.refs) }, path: layout.refs)
+        var actions: [RecoveryAction] = []
+        for id in try store.lineIDs() {
+            let line = try store.line(id)
+            guard line.info.id == id else { throw LogError(.corrupt, "line.json says id \(line.info.id)", path: layout.lineInfo(id)) }
+            lines[id] = line.info
+        }
+        for id in lines.keys.sorted() {
+            active[id] = try recoverLine(id, actions: &actions)
+        }
+        for (name, ref) in refs.branches {
+            guard let line = active[ref.line] else {
+                throw LogError(.corrupt, "branch '\(name)' points at line \(ref.line), which does not exist", path: layout.refs)
+            }
+            if let head = ref.head, head >= line.nextSequence {
+                throw LogError(.corrupt, "branch '\(name)' has head \(head) but its line ends at \(line.nextSequence - 1)", path: layout.refs)
+            }
+        }
+        return actions
+    }
+
+    /// Opens a line's last segment for appending. A torn tail is cut (and saved in
+    /// `quarantine/`); a bad record with whole records after it is refused.
+    private mutating func recoverLine(_ id: Int, actions: inout [RecoveryAction]) throws(LogError) -> ActiveSegment {
+        var line = try store.line(id)
+        // A crash while a segment was being created leaves a file shorter than its header.
+        if let last = line.segments.last, let bytes = try? line.bytes(of: last), bytes.count < SegmentFormat.headerLength {
+            let saved = try quarantine(bytes, line: id, name: last.path, offset: 0)
+            try io { try fs.remove(last.path) }
+            actions.append(RecoveryAction(path: last.path, offset: 0, bytesCut: bytes.count, reason: "segment header never finished", savedTo: saved))
+            line = try store.line(id)
+        }
+        for segment in line.segments.dropLast() where line.storedIndex(of: segment) == nil {
+            let scan = try line.scan(segment, hashes: false)
+            if case .clean = scan.tail {} else {
+                throw LogError(.corrupt, "sealed segment has a bad record", path: segment.path, offset: Int64(scan.validEnd))
+            }
+            try writeIndex(scan.index, line: id, firstSequence: segment.firstSequence)
+            actions.append(RecoveryAction(path: segment.path, offset: 0, bytesCut: 0, reason: "rebuilt missing sparse index", savedTo: nil))
+        }
+        guard let last = line.segments.last else {
+            let first = line.info.fork + 1
+            return try createSegment(line: id, firstSequence: first, previousHash: hashOfRecord(containing: line.info.fork, line: line.info))
+        }
+
+        let bytes = try line.bytes(of: last)
+        var scan = try line.scan(bytes, of: last, hashes: false)
+        switch scan.tail {
+        case .clean:
+            break
+        case .corrupt(let offset, let reason):
+            throw LogError(.corrupt, "\(reason); whole records follow, so this is damage, not a torn write. Refusing to open; run `gesal-log verify` for details", path: last.path, offset: Int64(offset))
+        case .torn(let offset, let reason):
+            let cut = Array(bytes[offset...])
+            let saved = try quarantine(cut, line: id, name: last.path, offset: offset)
+            try io {
+                let file = try fs.open(last.path, .readWrite)
+                defer { try? file.close() }
+                try file.truncate(to: Int64(offset))
+                try file.syncData()
+            }
+            actions.append(RecoveryAction(path: last.path, offset: Int64(offset), bytesCut: cut.count, reason: reason, savedTo: saved))
+            scan.tail = .clean
+        }
+
+        let lastHash: Hash256
+        let nextSequence: UInt64
+        if let record = scan.records.last {
+            lastHash = bytes.withUnsafeBytes { Hash256.of(UnsafeRawBufferPointer(rebasing: $0[record.offset..<(record.offset + record.length)])) }
+            nextSequence = record.lastSequence + 1
+        } else {
+            nextSequence = last.firstSequence
+            lastHash = try hashOfRecord(containing: last.firstSequence - 1, line: line.info)
+        }
+        let file = try io { try fs.open(last.path, .readWrite) }
+        return ActiveSegment(line: id, file: file, firstSequence: last.firstSequence, end: scan.validEnd,
+                             nextSequence: nextSequence, lastHash: lastHash, index: scan.index)
+    }
+
+    /// Saves bytes cut from a segment under the line's `quarantine/` folder.
+    private func quarantine(_ bytes: [UInt8], line: Int, name: String, offset: Int) throws(LogError) -> String {
+        let folder = layout.quarantine(line: line)
+        let base = name.split(separator: "/").last.map(String.init) ?? "segment"
+        let path = folder + "/" + base + ".at-\(offset).\(currentTimeNanos()).torn"
+        try io {
+            try fs.createDirectory(folder)
+            try fs.writeAtomically(path, bytes)
+        }
+        return path
+    }
+
+    /// The SHA-256 of the record holding `sequence` in the history of `line` (zero for 0):
+    /// what the first record of a line forked at `sequence` chains to.
+    func hashOfRecord(containing sequence: UInt64, line info: LineInfo) throws(LogError) -> Hash256 {
+        guard sequence > 0 else { return .zero }
+        var current = info
+        while sequence <= current.fork {
+            guard let parent = current.parent, let parentInfo = lines[parent] else {
+                throw LogError(.corrupt, "sequence \(sequence) is before the start of line \(current.id)", path: layout.lineInfo(current.id))
+            }
+            current = parentInfo
+        }
+        let line = try store.line(current.id)
+        guard let segment = line.segments.last(where: { $0.firstSequence <= sequence }) else {
+            throw LogError(.corrupt, "no segment holds sequence \(sequence)", path: layout.line(current.id))
+        }
+        let scan = try line.scan(segment, hashes: true)
+        guard let record = scan.records.first(where: { $0.firstSequence <= sequence && sequence <= $0.lastSequence }),
+              let hash = record.hash else {
+            throw LogError(.corrupt, "no record holds sequence \(sequence)", path: segment.path)
+        }
+        return hash
+    }
+
+    // MARK: Appending
+
+    mutating func append(_ events: [EventDraft], to branch: String, timeNanos: Int64) throws(LogError) -> ClosedRange<UInt64> {
+        try checkOpen()
+        if let error = backgroundError { throw error }
+        guard !events.isEmpty else { throw LogError(.invalidArgument, "nothing to append") }
+        guard events.count <= RecordFormat.maxEvents else { throw LogError(.invalidArgument, "at most \(RecordFormat.maxEvents) events in one batch") }
+        var payloadBytes = 0
+        for event in events {
+            guard event.type.utf8.count <= RecordFormat.maxTypeNameBytes else {
+                throw LogError(.invalidArgument, "event type '\(event.type.prefix(40))…' is longer than 255 bytes")
+            }
+            guard event.blobs.count <= RecordFormat.maxBlobsPerEvent else {
+                throw LogError(.invalidArgument, "an event refers to more than 255 blobs")
+            }
+            for blob in event.blobs where !store.blobs.contains(blob) {
+                throw LogError(.blobMissing, "event refers to blob \(blob.hex), which is not stored; put it first")
+            }
+            payloadBytes += event.payload.count
+        }
+        guard payloadBytes <= RecordFormat.maxPayloadBytes else { throw LogError(.invalidArgument, "a batch may hold at most 1 GiB of payload") }
+        guard let ref = refs.branches[branch] else { throw LogError(.unknownBranch, "no branch named '\(branch)'") }
+
+        let id = (ref.head == nil && lines[ref.line]?.owner == branch) ? ref.line : try forkLine(for: branch, ref: ref)
+        var segment = active[id]!
+        let record = RecordCodec.encode(events, firstSequence: segment.nextSequence, timeNanos: timeNanos, previousHash: segment.lastHash)
+        if segment.end > SegmentFormat.headerLength && segment.end + record.count > store.options.segmentBytes {
+            segment = try roll(segment)
+            active[id] = segment
+        }
+        try write(record, to: &segment)
+        active[id] = segment
+        let first = segment.nextSequence
+        segment.index.note(sequence: first, offset: segment.end, end: segment.end + record.count)
+        segment.end += record.count
+        segment.nextSequence += UInt64(events.count)
+        segment.lastHash = Hash256.of(record)
+        active[id] = segment
+        return first...(segment.nextSequence - 1)
+    }
+
+    /// Writes one record at the segment's end and syncs it as the policy says. On failure the
+    /// bytes past `end` are cut (now if possible, else before the next write), so a failed
+    /// append leaves nothing half-visible and a later append starts from a clean tail.
+    private mutating func write(_ record: [UInt8], to segment: inout ActiveSegment) throws(LogError) {
+        let file = segment.file
+        let end = Int64(segment.end)
+        do {
+            if segment.tailDirty {
+                try file.truncate(to: end)
+                segment.tailDirty = false
+            }
+            try file.write(record, at: end)
+            switch store.options.durability {
+            case .always: try file.syncData()
+            case .interval, .none: dirty.insert(segment.line)
+            }
+        } catch {
+            segment.tailDirty = true
+            if (try? file.truncate(to: end)) != nil { segment.tailDirty = false }
+            throw LogError(error as! SystemError)
+        }
+    }
+
+    /// Seals a full segment (writing its index) and starts the next one.
+    private mutating func roll(_ segment: ActiveSegment) throws(LogError) -> ActiveSegment {
+        if dirty.contains(segment.line) {
+            try io { try segment.file.syncData() }
+            dirty.remove(segment.line)
+        }
+        try writeIndex(segment.index, line: segment.line, firstSequence: segment.firstSequence)
+        let next = try createSegment(line: segment.line, firstSequence: segment.nextSequence, previousHash: segment.lastHash)
+        try? segment.file.close()
+        return next
+    }
+
+    private func writeIndex(_ index: SparseIndex, line: Int, firstSequence: UInt64) throws(LogError) {
+        try io { try fs.writeAtomically(layout.index(line: line, firstSequence: firstSequence), index.encoded()) }
+    }
+
+    /// Creates a segment file holding only its header, durably.
+    private func createSegment(line: Int, firstSequence: UInt64, previousHash: Hash256) throws(LogError) -> ActiveSegment {
+        let path = layout.segment(line: line, firstSequence: firstSequence)
+        let header = SegmentFormat.header(line: line, firstSequence: firstSequence)
+        let file = try io { try fs.open(path, .createNew) }
+        do {
+            try file.write(header, at: 0)
+            if durable {
+                try file.syncData()
+                try fs.syncDirectory(layout.line(line))
+            }
+        } catch {
+            try? file.close()
+            try? fs.remove(path)
+            throw LogError(error as! SystemError)
+        }
+        var index = SparseIndex()
+        index.coveredLength = header.count
+        return ActiveSegment(line: line, file: file, firstSequence: firstSequence, end: header.count,
+                             nextSequence: firstSequence, lastHash: previousHash, index: index)
+    }
+
+    /// A branch whose head is not its own line's tip appends to a new line forked at its head.
+    private mutating func forkLine(for branch: String, ref: BranchRef) throws(LogError) -> Int {
+        let head = ref.head ?? (active[ref.line]!.nextSequence - 1)
+        var owner = lines[ref.line]!
+        while head <= owner.fork, let parent = owner.parent { owner = lines[parent]! }
+        let id = (lines.keys.max() ?? 0) + 1
+        let info = LineInfo(id: id, parent: head == 0 ? nil : owner.id, fork: head, owner: branch)
+        let previousHash = try hashOfRecord(containing: head, line: owner)
+        try io {
+            try fs.createDirectory(layout.line(id))
+            try fs.writeAtomically(layout.lineInfo(id), StoreJSON.encode(info))
+        }
+        active[id] = try createSegment(line: id, firstSequence: head + 1, previousHash: previousHash)
+        lines[id] = info
+        try updateRef(branch, to: BranchRef(line: id), action: .fork, message: "appending after head \(head): new line \(id)")
+        return id
+    }
+
+    // MARK: Branches
+
+    /// The branch's head, from the writer's own view of its lines.
+    private func head(of ref: BranchRef) -> UInt64 {
+        ref.head ?? (active[ref.line]!.nextSequence - 1)
+    }
+
+    mutating func createBranch(_ name: String, from source: String, at sequence: UInt64?) throws(LogError) {
+        try checkOpen()
+        try validateBranchName(name)
+        guard refs.branches[name] == nil else { throw LogError(.branchExists, "a branch named '\(name)' already exists") }
+        guard let sourceRef = refs.branches[source] else { throw LogError(.unknownBranch, "no branch named '\(source)'") }
+        let sourceHead = head(of: sourceRef)
+        let fork = sequence ?? sourceHead
+        guard fork <= sourceHead else {
+            throw LogError(.badSequence, "sequence \(fork) is past the head of '\(source)' (\(sourceHead))")
+        }
+        try updateRef(name, to: BranchRef(line: sourceRef.line, head: fork), action: .create, message: "from '\(source)' at \(fork)")
+    }
+
+    mutating func reset(_ branch: String, to sequence: UInt64) throws(LogError) {
+        try checkOpen()
+        guard let ref = refs.branches[branch] else { throw LogError(.unknownBranch, "no branch named '\(branch)'") }
+        let lineEnd = active[ref.line]!.nextSequence - 1
+        guard sequence <= lineEnd else {
+            throw LogError(.badSequence, "sequence \(sequence) is past what branch '\(branch)' can reach (\(lineEnd))")
+        }
+        // Back at its own line's tip, the branch follows the tip (and appends in place) again.
+        let owns = lines[ref.line]?.owner == branch
+        let new = BranchRef(line: ref.line, head: owns && sequence == lineEnd ? nil : sequence)
+        try updateRef(branch, to: new, action: .reset, message: "reset from \(head(of: ref)) to \(sequence)")
+    }
+
+    mutating func undoReset(_ branch: String) throws(LogError) {
+        try checkOpen()
+        guard let current = refs.branches[branch] else { throw LogError(.unknownBranch, "no branch named '\(branch)'") }
+        let entries = try store.reflog().filter { $0.branch == branch && ($0.action == .reset || $0.action == .undo) }
+        guard let last = entries.last, let old = last.old else {
+            throw LogError(.invalidArgument, "branch '\(branch)' has no reset to undo")
+        }
+        guard active[old.line] != nil else { throw LogError(.corrupt, "reflog names line \(old.line), which does not exist", path: layout.reflog) }
+        try updateRef(branch, to: old, action: .undo, message: "undo: back to \(head(of: old)) from \(head(of: current))")
+    }
+
+    /// Records a ref change in the reflog (first: a crash in between leaves an entry whose undo
+    /// is a no-op, never a change with no way back), then replaces `refs.json`.
+    private mutating func updateRef(_ branch: String, to new: BranchRef, action: ReflogEntry.Action, message: String) throws(LogError) {
+        let old = refs.branches[branch]
+        let entry = ReflogEntry(time: timestamp(), branch: branch, action: action, old: old, new: new,
+                                oldHead: old.map { head(of: $0) }, newHead: head(of: new), message: message)
+        var updated = refs
+        updated.branches[branch] = new
+        try io {
+            let reflog = try fs.open(layout.reflog, .readWrite)
+            defer { try? reflog.close() }
+            try reflog.write(StoreJSON.encodeLine(entry), at: try reflog.size())
+            if durable { try reflog.sync() }
+            try fs.writeAtomically(layout.refs, StoreJSON.encode(updated))
+        }
+        refs = updated
+    }
+
+    // MARK: Syncing and closing
+
+    /// fsyncs the lines with unsynced writes (with `all`, even under policy `none`).
+    mutating func syncDirty(all: Bool) throws(LogError) {
+        try checkOpen()
+        guard all || durable else { return }
+        for id in dirty.sorted() {
+            try io { try active[id]!.file.syncData() }
+            dirty.remove(id)
+        }
+    }
+
+    /// The interval timer's tick: an fsync failure is kept and thrown by the next call, since
+    /// appends acknowledged since the last good sync may not be durable.
+    mutating func syncInBackground() {
+        guard !closed, backgroundError == nil else { return }
+        do {
+            try syncDirty(all: false)
+        } catch {
+            backgroundError = error
+        }
+    }
+
+    mutating func closeFiles() {
+        for segment in active.values { try? segment.file.close() }
+        active = [:]
+        try? lockFile.close()
+        closed = true
+    }
+}

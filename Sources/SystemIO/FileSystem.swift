@@ -1,0 +1,101 @@
+import Glibc
+
+/// Directory-level operations (create, rename, remove, list, atomic replace), through the same
+/// `Syscalls` seam as `FileDescriptor`.
+public struct FileSystem: Sendable {
+    public let syscalls: Syscalls
+
+    public init(syscalls: Syscalls = .live) {
+        self.syscalls = syscalls
+    }
+
+    public func open(_ path: String, _ access: FileDescriptor.Access) throws -> FileDescriptor {
+        try FileDescriptor.open(path, access, syscalls: syscalls)
+    }
+
+    /// `stat(2)`: whether anything exists at `path`.
+    public func exists(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0
+    }
+
+    /// `stat(2)`: whether `path` is a directory.
+    public func isDirectory(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    /// `mkdir(2)`; an existing directory is fine.
+    public func createDirectory(_ path: String) throws {
+        if syscalls.mkdir(path, 0o755) != 0 && errno != EEXIST {
+            throw SystemError(code: errno, operation: "mkdir", path: path)
+        }
+    }
+
+    /// `rename(2)`: atomic replacement of `to` on the same file system.
+    public func rename(_ from: String, to: String) throws {
+        if syscalls.rename(from, to) != 0 {
+            throw SystemError(code: errno, operation: "rename", path: from)
+        }
+    }
+
+    /// `unlink(2)`; a missing file is fine.
+    public func remove(_ path: String) throws {
+        if syscalls.unlink(path) != 0 && errno != ENOENT {
+            throw SystemError(code: errno, operation: "unlink", path: path)
+        }
+    }
+
+    /// `fsync(2)` on a directory, which makes the creates and renames inside it durable.
+    public func syncDirectory(_ path: String) throws {
+        let directory = try open(path, .readOnly)
+        defer { try? directory.close() }
+        try directory.sync()
+    }
+
+    /// `opendir(3)` / `readdir(3)`: the names in a directory, sorted, without `.` and `..`.
+    public func list(_ path: String) throws -> [String] {
+        guard let handle = opendir(path) else { throw SystemError(code: errno, operation: "opendir", path: path) }
+        defer { closedir(handle) }
+        var names: [String] = []
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+
+    /// The whole of a small file.
+    public func read(_ path: String) throws -> [UInt8] {
+        let file = try open(path, .readOnly)
+        defer { try? file.close() }
+        return try file.readAll()
+    }
+
+    /// Replaces `path` with `bytes` so that a crash leaves either the old or the new content:
+    /// write a temporary file, `fsync` it, `rename` it over the target, `fsync` the directory.
+    public func writeAtomically(_ path: String, _ bytes: [UInt8]) throws {
+        let temporary = path + ".tmp"
+        try remove(temporary)
+        let file = try open(temporary, .createNew)
+        do {
+            try file.write(bytes, at: 0)
+            try file.sync()
+            try file.close()
+        } catch {
+            try? file.close()
+            try? remove(temporary)
+            throw error
+        }
+        try rename(temporary, to: path)
+        try syncDirectory(directoryName(of: path))
+    }
+}
+
+/// The directory part of a path (`"."` for a bare name).
+public func directoryName(of path: String) -> String {
+    guard let slash = path.lastIndex(of: "/") else { return "." }
+    return slash == path.startIndex ? "/" : String(path[..<slash])
+}
