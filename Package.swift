@@ -27,19 +27,21 @@ let package = Package(
         .target(
             name: "EventLog",
             dependencies: ["SystemIO", "CLZ4", .product(name: "Crypto", package: "swift-crypto")]),
+        // What the command-line tools share: progress bars, time formatting, the JSON-lines event format.
+        .target(name: "CommandLineSupport", dependencies: ["EventLog"]),
         // The SQLite read model (a thin wrapper now; projections and migrations come later).
         .target(name: "ReadModel", dependencies: ["CSQLite"]),
 
         .executableTarget(
             name: "gesal",
-            dependencies: ["EventLog", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            dependencies: ["EventLog", "CommandLineSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Crypto", package: "swift-crypto")]),
         .executableTarget(
             name: "gesal-log",
-            dependencies: ["EventLog", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["EventLog", "CommandLineSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "gesal-bench",
-            dependencies: ["EventLog", "ReadModel", "SystemIO",
+            dependencies: ["EventLog", "ReadModel", "SystemIO", "CommandLineSupport",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "SystemIOTests", dependencies: ["SystemIO"]),
@@ -47,7 +49,7 @@ let package = Package(
         .testTarget(name: "ReadModelTests", dependencies: ["ReadModel"]),
         .testTarget(
             name: "CLITests",
-            dependencies: ["EventLog", "gesal-log", "gesal-bench", "gesal"]),
+            dependencies: ["EventLog", "CommandLineSupport", "gesal-log", "gesal-bench", "gesal"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,60 @@
+import ArgumentParser
+import CommandLineSupport
+import EventLog
+import Foundation
+
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write a branch's events (and the blobs they use) as JSON lines.",
+        discussion: """
+        One object per line. Events: {"kind":"event","seq":…,"time_ns":…,"type":…,"payload":…}
+        (binary payloads as "payload_base64"); each blob appears once, as
+        {"kind":"blob","id":…,"data_base64":…}, before the first event that refers to it.
+        `gesal-log import` reads this back byte for byte.
+
+        Example:
+          gesal-log export --store .gesal --output history.jsonl
+        """)
+
+    @OptionGroup var location: StoreLocation
+
+    @Option(help: "The branch to export.")
+    var branch: String = "main"
+
+    @Option(help: ArgumentHelp("Write here instead of standard output.", valueName: "FILE"))
+    var output: String?
+
+    func run() throws {
+        try reportingErrors {
+            let store = try location.open()
+            var text = ""
+            var written = Set<Hash256>()
+            var out: FileHandle = .standardOutput
+            if let output {
+                guard FileManager.default.createFile(atPath: output, contents: nil) else {
+                    throw ValidationError("cannot create \(output)")
+                }
+                out = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+            }
+            func flush() {
+                out.write(Data(text.utf8))
+                text = ""
+            }
+            var count = 0
+            try store.forEachEvent(branch: branch) { event in
+                for blob in event.blobs where written.insert(blob).inserted {
+                    text += EventLine(blob: blob, bytes: try store.blobs.get(blob)).encoded() + "\n"
+                }
+                text += EventLine(event).encoded() + "\n"
+                count += 1
+                if text.utf8.count > 1 << 20 { flush() }
+            }
+            flush()
+            if output != nil {
+                try out.close()
+                print("exported \(count) events and \(written.count) blobs of \(branch) to \(output!)")
+            }
+        }
+    }
+}

@@ -1,0 +1,36 @@
+import ArgumentParser
+import EventLog
+
+struct InitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "init",
+        abstract: "Create an empty store with one branch, main.",
+        discussion: """
+        The durability policy says when an append is acknowledged:
+          always       fdatasync before acknowledging each batch (the default; survives a crash)
+          interval:MS  fdatasync every MS milliseconds (a crash loses at most MS of history)
+          none         never fdatasync (benchmarks, scratch stores)
+
+        Example:
+          gesal-log init --store .gesal --durability interval:50
+        """)
+
+    @OptionGroup var location: StoreLocation
+
+    @Option(help: ArgumentHelp("always, interval:MS or none.", valueName: "POLICY"))
+    var durability: String = "always"
+
+    @Option(help: ArgumentHelp("Seal a segment and start the next at this size.", valueName: "MIB"))
+    var segmentMib: Int = 64
+
+    func run() throws {
+        try reportingErrors {
+            guard let policy = DurabilityPolicy(parsing: durability) else {
+                throw ValidationError("unknown durability policy '\(durability)': use always, interval:MS or none")
+            }
+            let writer = try LogWriter.create(at: location.store, options: StoreOptions(durability: policy, segmentBytes: segmentMib << 20))
+            try writer.close()
+            print("created store \(location.store) (durability \(policy), segments of \(segmentMib) MiB)")
+        }
+    }
+}

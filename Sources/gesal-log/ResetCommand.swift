@@ -1,0 +1,43 @@
+import ArgumentParser
+import EventLog
+
+struct ResetCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reset",
+        abstract: "Move a branch's head; undoable.",
+        discussion: """
+        No event is deleted: the branch simply stops seeing the events after its new head, and
+        new events go to a new line forked there. Every reset is written to the reflog, and
+        --undo moves the head back (an undo can itself be undone).
+
+        Examples:
+          gesal-log reset --to 120 --store .gesal
+          gesal-log reset --undo --store .gesal
+        """)
+
+    @OptionGroup var location: StoreLocation
+
+    @Option(help: "The branch to move.")
+    var branch: String = "main"
+
+    @Option(help: ArgumentHelp("The new head sequence number.", valueName: "SEQ"))
+    var to: UInt64?
+
+    @Flag(help: "Undo the branch's last reset (or undo).")
+    var undo = false
+
+    func validate() throws {
+        guard (to == nil) != !undo else { throw ValidationError("give exactly one of --to SEQ and --undo") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let writer = try location.openWriter()
+            let before = try writer.store.head(of: branch)
+            if let to { try writer.reset(branch, to: to) } else { try writer.undoReset(branch) }
+            let after = try writer.store.head(of: branch)
+            try writer.close()
+            print("\(branch): head \(before) -> \(after)")
+        }
+    }
+}
