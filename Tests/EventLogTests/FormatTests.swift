@@ -1,0 +1,84 @@
+import Testing
+@testable import EventLog
+
+@Suite struct FormatTests {
+    @Test func crc32cMatchesTheStandardCheckValue() {
+        #expect(CRC32C.checksum(Array("123456789".utf8)) == 0xE306_9283)
+        #expect(CRC32C.checksum([]) == 0)
+        // Running updates equal one pass, across the 8-byte slicing boundary.
+        let bytes = (0..<1000).map { UInt8(truncatingIfNeeded: $0 * 7) }
+        let split = bytes.withUnsafeBytes { raw in
+            CRC32C.update(CRC32C.update(0, UnsafeRawBufferPointer(rebasing: raw[0..<13])), UnsafeRawBufferPointer(rebasing: raw[13...]))
+        }
+        #expect(split == CRC32C.checksum(bytes))
+    }
+
+    @Test func hashHexRoundTrips() {
+        let hash = Hash256.of(Array("abc".utf8))
+        #expect(hash.hex == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(Hash256(hex: hash.hex) == hash)
+        #expect(Hash256(hex: "xyz") == nil)
+    }
+
+    @Test func recordRoundTripsThroughEncodeAndParse() throws {
+        let blob = Hash256.of([1, 2, 3])
+        let drafts = [EventDraft(type: "A", payload: Array("one".utf8)),
+                      EventDraft(type: "B", payload: [], blobs: [blob]),
+                      EventDraft(type: "A", payload: [0, 255, 7])]
+        let record = RecordCodec.encode(drafts, firstSequence: 42, timeNanos: 123, previousHash: blob)
+        let header = try record.withUnsafeBytes { try RecordCodec.parse($0, at: 0).get() }
+        #expect(header.firstSequence == 42 && header.lastSequence == 44)
+        #expect(header.previousHash == blob && header.timeNanos == 123 && header.totalLength == record.count)
+        let events = try record.withUnsafeBytes { try RecordCodec.events(of: header, in: $0) }
+        #expect(events.map(\.draft) == drafts)
+        #expect(events.map(\.sequence) == [42, 43, 44])
+    }
+
+    @Test func everyShorterPrefixOfARecordIsIncompleteNotInvalid() {
+        let record = RecordCodec.encode([EventDraft(type: "A", payload: Array(repeating: 9, count: 100))], firstSequence: 1, timeNanos: 0, previousHash: .zero)
+        for length in 0..<record.count {
+            let prefix = Array(record[0..<length])
+            let result = prefix.withUnsafeBytes { RecordCodec.parse($0, at: 0) }
+            guard case .failure(.incomplete) = result else {
+                Issue.record("prefix of \(length) bytes parsed as \(result)")
+                return
+            }
+        }
+    }
+
+    @Test func everySingleBitFlipInARecordIsRejected() {
+        let record = RecordCodec.encode([EventDraft(type: "Type", payload: Array("payload bytes".utf8), blobs: [.zero])], firstSequence: 7, timeNanos: 99, previousHash: .zero)
+        for bit in 0..<(record.count * 8) {
+            var damaged = record
+            damaged[bit / 8] ^= 1 << (bit % 8)
+            let result = damaged.withUnsafeBytes { RecordCodec.parse($0, at: 0) }
+            if case .success = result { Issue.record("flip of bit \(bit) went unnoticed") }
+        }
+    }
+
+    @Test func segmentHeaderRejectsForeignBytes() {
+        let header = SegmentFormat.header(line: 3, firstSequence: 11)
+        let parsed = header.withUnsafeBytes { SegmentFormat.parseHeader($0) }
+        guard case .success(let value) = parsed else { Issue.record("header did not parse"); return }
+        #expect(value.line == 3 && value.firstSequence == 11)
+        let foreign = Array("#!/bin/sh\necho not a segment at all, just text here\n".utf8)
+        guard case .failure(.invalid) = foreign.withUnsafeBytes({ SegmentFormat.parseHeader($0) }) else {
+            Issue.record("foreign bytes accepted as a segment header"); return
+        }
+    }
+
+    @Test func sparseIndexFindsTheRecordBeforeASequence() {
+        var index = SparseIndex()
+        index.note(sequence: 1, offset: 40, end: 100)
+        index.note(sequence: 5, offset: 100, end: 5000)       // within spacing: not kept
+        index.note(sequence: 9, offset: 5000, end: 9000)      // kept
+        #expect(index.entries.map(\.sequence) == [1, 9])
+        #expect(index.offset(before: 3) == 40)
+        #expect(index.offset(before: 9) == 5000)
+        #expect(index.offset(before: 100) == 5000)
+        #expect(SparseIndex.decode(index.encoded()) == index)
+        var damaged = index.encoded()
+        damaged[20] ^= 1
+        #expect(SparseIndex.decode(damaged) == nil)
+    }
+}
