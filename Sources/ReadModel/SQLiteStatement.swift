@@ -1,0 +1,59 @@
+import CSQLite
+
+/// A prepared statement, bound and stepped many times.
+public final class SQLiteStatement {
+    let statement: OpaquePointer
+    let database: SQLiteDatabase
+    public let sql: String
+
+    init(statement: OpaquePointer, database: SQLiteDatabase, sql: String) {
+        self.statement = statement
+        self.database = database
+        self.sql = sql
+    }
+
+    deinit {
+        sqlite3_finalize(statement)
+    }
+
+    /// `sqlite3_bind_int64`; parameters count from 1.
+    public func bind(_ index: Int32, _ value: Int64) throws {
+        try check(sqlite3_bind_int64(statement, index, value))
+    }
+
+    /// `sqlite3_bind_text`, copied by SQLite.
+    public func bind(_ index: Int32, _ value: String) throws {
+        try check(sqlite3_bind_text(statement, index, value, -1, csqlite_transient()))
+    }
+
+    /// `sqlite3_bind_blob`, copied by SQLite.
+    public func bind(_ index: Int32, _ value: [UInt8]) throws {
+        try check(value.withUnsafeBytes { sqlite3_bind_blob(statement, index, $0.baseAddress, Int32($0.count), csqlite_transient()) })
+    }
+
+    /// `sqlite3_step`: true while it yields a row, false when done.
+    @discardableResult
+    public func step() throws -> Bool {
+        let code = sqlite3_step(statement)
+        switch code {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        default: throw database.error(code, sql)
+        }
+    }
+
+    /// `sqlite3_reset` and `sqlite3_clear_bindings`, ready to bind again.
+    public func reset() throws {
+        try check(sqlite3_reset(statement))
+        try check(sqlite3_clear_bindings(statement))
+    }
+
+    /// `sqlite3_column_int64`; columns count from 0.
+    public func int64(_ column: Int32) -> Int64 {
+        sqlite3_column_int64(statement, column)
+    }
+
+    private func check(_ code: Int32) throws {
+        if code != SQLITE_OK { throw database.error(code, sql) }
+    }
+}

@@ -1,0 +1,14 @@
+import ArgumentParser
+
+@main
+struct GESALBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gesal-bench",
+        abstract: "Measure GESAL. Every benchmark prints machine-readable name=value lines.",
+        discussion: """
+        Run release builds for real numbers:
+          swift run -c release gesal-bench log
+          swift run -c release gesal-bench crash --trials 200
+        """,
+        subcommands: [LogBenchmark.self, CrashBenchmark.self, CrashWriter.self])
+}
