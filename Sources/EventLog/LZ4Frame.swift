@@ -4,13 +4,24 @@ import CLZ4
 /// independent blocks, the content size and the content checksum, so that the stock `lz4 -dc`
 /// decodes what GESAL writes.
 public enum LZ4Frame {
-    /// Compresses `input` into one frame appended to `output`.
-    public static func compress(_ input: UnsafeRawBufferPointer, appendingTo output: inout [UInt8]) {
+    private static func preferences(contentSize: Int) -> LZ4F_preferences_t {
         var preferences = LZ4F_preferences_t()
         preferences.frameInfo.blockMode = LZ4F_blockIndependent
         preferences.frameInfo.contentChecksumFlag = LZ4F_contentChecksumEnabled
-        preferences.frameInfo.contentSize = UInt64(input.count)
+        preferences.frameInfo.contentSize = UInt64(contentSize)
         preferences.frameInfo.blockSizeID = LZ4F_max64KB
+        return preferences
+    }
+
+    /// The most bytes a frame of `size` input bytes can take.
+    public static func bound(_ size: Int) -> Int {
+        var preferences = preferences(contentSize: size)
+        return LZ4F_compressFrameBound(size, &preferences)
+    }
+
+    /// Compresses `input` into one frame appended to `output`.
+    public static func compress(_ input: UnsafeRawBufferPointer, appendingTo output: inout [UInt8]) {
+        var preferences = preferences(contentSize: input.count)
         let bound = LZ4F_compressFrameBound(input.count, &preferences)
         let start = output.count
         output.append(contentsOf: repeatElement(0, count: bound))

@@ -83,8 +83,10 @@ enum RecordCodec {
         }
         precondition(types.count <= Int(UInt16.max) && payloadLength <= RecordFormat.maxPayloadBytes)
 
+        let headerBytes = RecordFormat.fixedHeaderEnd + types.reduce(0) { $0 + 1 + $1.utf8.count }
+            + events.reduce(0) { $0 + 7 + 32 * $1.blobs.count }
         var record: [UInt8] = []
-        record.reserveCapacity(RecordFormat.fixedHeaderEnd + events.count * 8 + payloadLength / 2 + 64)
+        record.reserveCapacity(headerBytes + LZ4Frame.bound(payloadLength))
         record.appendLE(RecordFormat.magic)
         record.appendLE(UInt32(0))  // header size, patched below
         record.appendLE(UInt32(0))  // CRC, patched below

@@ -168,20 +168,20 @@ struct WriterState: Sendable {
         guard let ref = refs.branches[branch] else { throw LogError(.unknownBranch, "no branch named '\(branch)'") }
 
         let id = (ref.head == nil && lines[ref.line]?.owner == branch) ? ref.line : try forkLine(for: branch, ref: ref)
-        var segment = active[id]!
+        // Taken out of the dictionary while it changes, so its index array is never shared
+        // (and never copied) when a new entry is noted.
+        var segment = active.removeValue(forKey: id)!
+        defer { active[id] = segment }
         let record = RecordCodec.encode(events, firstSequence: segment.nextSequence, timeNanos: timeNanos, previousHash: segment.lastHash)
         if segment.end > SegmentFormat.headerLength && segment.end + record.count > store.options.segmentBytes {
             segment = try roll(segment)
-            active[id] = segment
         }
         try write(record, to: &segment)
-        active[id] = segment
         let first = segment.nextSequence
         segment.index.note(sequence: first, offset: segment.end, end: segment.end + record.count)
         segment.end += record.count
         segment.nextSequence += UInt64(events.count)
         segment.lastHash = Hash256.of(record)
-        active[id] = segment
         return first...(segment.nextSequence - 1)
     }
 
