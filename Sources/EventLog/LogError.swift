@@ -35,6 +35,12 @@ public struct LogError: Error, Sendable, CustomStringConvertible {
         self.offset = offset
     }
 
+    /// Bytes after the last whole record of a segment that are not a record.
+    static func tornTail(_ reason: String, path: String, offset: Int) -> LogError {
+        LogError(.tornTail, "\(reason): the last record never finished (opening the store for writing cuts it back and keeps the bytes)",
+                 path: path, offset: Int64(offset))
+    }
+
     init(_ error: SystemError) {
         self.init(.io, error.description, path: error.path, offset: error.offset)
     }

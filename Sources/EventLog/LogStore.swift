@@ -107,6 +107,30 @@ public struct LogStore: Sendable {
         return events
     }
 
+    // MARK: Tails
+
+    /// Whether a writer holds the store's lock right now (probed with a non-blocking shared
+    /// `flock`, released at once). While one does, a short tail may be an append in flight.
+    public func writerActive() -> Bool {
+        guard let file = try? fs.open(layout.lock, .readOnly) else { return false }
+        defer { try? file.close() }
+        return (try? file.tryLock(exclusive: false)) == false
+    }
+
+    /// A torn tail at the end of any line: records that never finished. Only a problem when no
+    /// writer is active; the next writer to open the store cuts them back.
+    public func tornTails() throws(LogError) -> [LogError] {
+        var problems: [LogError] = []
+        for id in try lineIDs() {
+            let line = try line(id)
+            guard let last = line.segments.last else { continue }
+            if case .torn(let offset, let reason) = try line.scan(last, hashes: false).tail {
+                problems.append(.tornTail(reason, path: last.path, offset: offset))
+            }
+        }
+        return problems
+    }
+
     // MARK: Reflog
 
     public func reflog() throws(LogError) -> [ReflogEntry] {

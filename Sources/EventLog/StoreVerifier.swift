@@ -61,7 +61,7 @@ public enum StoreVerifier {
                 switch scan.tail {
                 case .clean: break
                 case .torn(let offset, let reason):
-                    problem(LogError(.tornTail, "\(reason): the last record never finished (opening the store for writing cuts it back and keeps the bytes)", path: segment.path, offset: Int64(offset)))
+                    problem(.tornTail(reason, path: segment.path, offset: offset))
                 case .corrupt(let offset, let reason):
                     problem(LogError(.corrupt, reason, path: segment.path, offset: Int64(offset)))
                 }

@@ -50,6 +50,8 @@ struct LogCommand: ParsableCommand {
                     }
                 }
             } catch is Done {}
+            // A reader cannot tell a torn tail from an append in flight, unless no writer is active.
+            if !store.writerActive(), let torn = try store.tornTails().first { throw torn }
         }
     }
 

@@ -1,0 +1,18 @@
+import ArgumentParser
+
+@main
+struct GESAL: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gesal",
+        abstract: "A self-adapting language model whose whole learning history is an event log.",
+        discussion: """
+        GESAL answers with a real pretrained model on the CPU, learns from your feedback while it
+        runs, and records every step in an append-only log you can replay, audit, branch and roll
+        back (see gesal-log). Today this build ships the event log; the model, learning and demo
+        verbs arrive with the next milestones (see README.md).
+
+        Check that set-up is complete:
+          gesal doctor
+        """,
+        subcommands: [DoctorCommand.self])
+}

@@ -1,0 +1,73 @@
+import Foundation
+import Glibc
+import SystemIO
+import Testing
+
+@Suite struct SystemIOTests {
+    private func scratch() -> String {
+        var template = Array("/tmp/gesal-io-XXXXXX".utf8CString)
+        return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+    }
+
+    @Test func writeReadSizeAndTruncate() throws {
+        let folder = scratch()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let file = try FileDescriptor.open(folder + "/f", .createNew)
+        try file.write(Array("hello world".utf8), at: 0)
+        try file.write(Array("HELLO".utf8), at: 0)
+        try file.syncData()
+        #expect(try file.size() == 11)
+        #expect(try file.read(at: 6, count: 100) == Array("world".utf8))
+        try file.truncate(to: 5)
+        #expect(try file.readAll() == Array("HELLO".utf8))
+        try file.close()
+    }
+
+    @Test func errorsNameTheCallThePathAndTheErrno() throws {
+        let folder = scratch()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect {
+            _ = try FileDescriptor.open(folder + "/missing/f", .readOnly)
+        } throws: { error in
+            guard let error = error as? SystemError else { return false }
+            return error.code == ENOENT && error.operation == "open" && error.description.contains(folder + "/missing/f")
+                && error.description.contains("No such file")
+        }
+        _ = try FileDescriptor.open(folder + "/f", .createNew)
+        #expect(throws: SystemError.self) { _ = try FileDescriptor.open(folder + "/f", .createNew) }
+    }
+
+    @Test func atomicReplaceLeavesOnlyTheNewContent() throws {
+        let folder = scratch()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let fs = FileSystem()
+        try fs.writeAtomically(folder + "/x.json", Array("old".utf8))
+        try fs.writeAtomically(folder + "/x.json", Array("new".utf8))
+        #expect(try fs.read(folder + "/x.json") == Array("new".utf8))
+        #expect(try fs.list(folder) == ["x.json"])
+    }
+
+    @Test func anExclusiveLockExcludesASecondHolder() throws {
+        let folder = scratch()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let first = try FileDescriptor.open(folder + "/LOCK", .readWrite)
+        let second = try FileDescriptor.open(folder + "/LOCK", .readWrite)
+        #expect(try first.tryLock(exclusive: true))
+        #expect(try second.tryLock(exclusive: false) == false)
+        try first.close()
+        #expect(try second.tryLock(exclusive: true))
+        try second.close()
+    }
+
+    @Test func theSeamCarriesInjectedErrors() throws {
+        var calls = Syscalls.live
+        calls.fdatasync = { _ in errno = EIO; return -1 }
+        let folder = scratch()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let file = try FileDescriptor.open(folder + "/f", .createNew, syscalls: calls)
+        #expect {
+            try file.syncData()
+        } throws: { ($0 as? SystemError)?.code == EIO && "\($0)".contains("fdatasync failed on \(folder)/f") }
+        try file.close()
+    }
+}
