@@ -8,6 +8,8 @@ struct ActiveSegment: Sendable {
     var firstSequence: UInt64
     /// Offset just after the last whole record: the next record goes here.
     var end: Int
+    /// The file's size: `end` plus any zeroed, synced space preallocated after it.
+    var allocated: Int
     var nextSequence: UInt64
     var lastHash: Hash256
     var index: SparseIndex

@@ -3,46 +3,49 @@
 ///
 /// Check value: `CRC32C.checksum("123456789")` is 0xE3069283.
 public enum CRC32C {
-    /// `tables[k][b]`: the CRC of byte `b` followed by `k` zero bytes.
-    private static let tables: [[UInt32]] = {
-        var tables = [[UInt32]](repeating: [UInt32](repeating: 0, count: 256), count: 8)
+    /// `table[k * 256 + b]`: the CRC of byte `b` followed by `k` zero bytes. One flat array,
+    /// read through a pointer: nested arrays cost a bounds check per look-up (measured with
+    /// perf at a sixth of an append's time).
+    private static let table: [UInt32] = {
+        var table = [UInt32](repeating: 0, count: 8 * 256)
         for byte in 0..<256 {
             var crc = UInt32(byte)
             for _ in 0..<8 { crc = (crc & 1) != 0 ? (crc >> 1) ^ 0x82F6_3B78 : crc >> 1 }
-            tables[0][byte] = crc
+            table[byte] = crc
         }
-        for byte in 0..<256 {
-            for k in 1..<8 {
-                let previous = tables[k - 1][byte]
-                tables[k][byte] = (previous >> 8) ^ tables[0][Int(previous & 0xFF)]
+        for k in 1..<8 {
+            for byte in 0..<256 {
+                let previous = table[(k - 1) * 256 + byte]
+                table[k * 256 + byte] = (previous >> 8) ^ table[Int(previous & 0xFF)]
             }
         }
-        return tables
+        return table
     }()
 
     /// Continues a running CRC over more bytes; start with `0`.
     public static func update(_ crc: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
-        var state = ~crc
-        var index = 0
+        guard let base = bytes.baseAddress else { return crc }
         let count = bytes.count
-        tables.withUnsafeBufferPointer { t in
-            let t0 = t[0], t1 = t[1], t2 = t[2], t3 = t[3], t4 = t[4], t5 = t[5], t6 = t[6], t7 = t[7]
+        return table.withUnsafeBufferPointer { buffer in
+            let t = buffer.baseAddress!
+            var state = ~crc
+            var index = 0
             while count - index >= 8 {
-                let word = bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self).littleEndian
+                let word = UInt64(littleEndian: (base + index).loadUnaligned(as: UInt64.self))
                 let low = UInt32(truncatingIfNeeded: word) ^ state
                 let high = UInt32(truncatingIfNeeded: word >> 32)
-                state = t7[Int(low & 0xFF)] ^ t6[Int((low >> 8) & 0xFF)]
-                    ^ t5[Int((low >> 16) & 0xFF)] ^ t4[Int(low >> 24)]
-                    ^ t3[Int(high & 0xFF)] ^ t2[Int((high >> 8) & 0xFF)]
-                    ^ t1[Int((high >> 16) & 0xFF)] ^ t0[Int(high >> 24)]
+                state = t[0x700 | Int(low & 0xFF)] ^ t[0x600 | Int((low >> 8) & 0xFF)]
+                    ^ t[0x500 | Int((low >> 16) & 0xFF)] ^ t[0x400 | Int(low >> 24)]
+                    ^ t[0x300 | Int(high & 0xFF)] ^ t[0x200 | Int((high >> 8) & 0xFF)]
+                    ^ t[0x100 | Int((high >> 16) & 0xFF)] ^ t[Int(high >> 24)]
                 index += 8
             }
             while index < count {
-                state = (state >> 8) ^ t0[Int((state ^ UInt32(bytes[index])) & 0xFF)]
+                state = (state >> 8) ^ t[Int((state ^ UInt32(base.load(fromByteOffset: index, as: UInt8.self))) & 0xFF)]
                 index += 1
             }
+            return ~state
         }
-        return ~state
     }
 
     public static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {

@@ -94,6 +94,8 @@ struct LineFiles: Sendable {
                     if let expected, expected > range.upperBound { return }
                     let position = Int64(start + offset)
                     switch RecordCodec.parse(raw, at: offset) {
+                    case .failure where SegmentFormat.isUnusedTail(raw, from: offset):
+                        return
                     case .failure(.incomplete(let needed)):
                         throw LogError(.tornTail, "record needs \(needed) bytes, \(raw.count - offset) remain", path: segment.path, offset: position)
                     case .failure(.invalid(let reason)):

@@ -137,6 +137,7 @@ public final class LogWriter: Sendable {
         try state.withLock { state throws(LogError) in
             guard !state.closed else { return }
             defer { state.closeFiles() }
+            try state.trimAll()
             if state.store.options.durability != .none { try state.syncDirty(all: false) }
         }
     }

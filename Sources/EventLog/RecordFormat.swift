@@ -69,14 +69,20 @@ enum RecordCodec {
     /// Encodes a batch as one record.
     static func encode(_ events: [EventDraft], firstSequence: UInt64, timeNanos: Int64, previousHash: Hash256) -> [UInt8] {
         precondition(!events.isEmpty && events.count <= RecordFormat.maxEvents)
+        // A batch holds few distinct types (usually one), so a linear search beats hashing.
         var types: [String] = []
-        var typeIndex: [String: Int] = [:]
+        var typeIndex: [UInt16] = []
+        typeIndex.reserveCapacity(events.count)
         var payloadLength = 0
         for event in events {
             precondition(event.type.utf8.count <= RecordFormat.maxTypeNameBytes, "event type longer than 255 bytes")
             precondition(event.blobs.count <= RecordFormat.maxBlobsPerEvent, "more than 255 blobs in one event")
-            if typeIndex[event.type] == nil {
-                typeIndex[event.type] = types.count
+            if let last = typeIndex.last, types[Int(last)] == event.type {
+                typeIndex.append(last)
+            } else if let found = types.firstIndex(of: event.type) {
+                typeIndex.append(UInt16(found))
+            } else {
+                typeIndex.append(UInt16(types.count))
                 types.append(event.type)
             }
             payloadLength += event.payload.count
@@ -103,9 +109,9 @@ enum RecordCodec {
             record.append(UInt8(type.utf8.count))
             record.append(contentsOf: type.utf8)
         }
-        for event in events {
+        for (event, type) in zip(events, typeIndex) {
             record.appendLE(UInt32(event.payload.count))
-            record.appendLE(UInt16(typeIndex[event.type]!))
+            record.appendLE(type)
             record.append(UInt8(event.blobs.count))
             for blob in event.blobs { blob.append(to: &record) }
         }

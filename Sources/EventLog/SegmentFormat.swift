@@ -16,6 +16,10 @@
 /// listing a line's folder lists its segments in order.
 enum SegmentFormat {
     static let magic: UInt32 = 0x184D_2A5B
+    /// The skippable frame that pads a preallocated segment from the last record to its end,
+    /// so that even the active segment reads as a clean LZ4 stream.
+    static let paddingMagic: UInt32 = 0x184D_2A5F
+    static let paddingHeaderLength = 8
     static let headerLength = 40
     static let version: UInt16 = 1
     static let fileExtension = ".seg"
@@ -50,6 +54,25 @@ enum SegmentFormat {
             return .failure(.invalid("segment format version \(version); this build reads version \(SegmentFormat.version)"))
         }
         return .success((Int(bytes.loadLE(20, as: UInt32.self)), bytes.loadLE(24)))
+    }
+
+    /// The 8-byte header of a padding frame covering `contentLength` bytes of zeros after it.
+    static func paddingHeader(contentLength: Int) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.appendLE(paddingMagic)
+        bytes.appendLE(UInt32(contentLength))
+        return bytes
+    }
+
+    /// Whether the bytes from `offset` to the end are unused preallocated space: zeros, or a
+    /// padding frame header followed by zeros.
+    static func isUnusedTail(_ bytes: UnsafeRawBufferPointer, from offset: Int) -> Bool {
+        var start = offset
+        if bytes.count - offset >= paddingHeaderLength && bytes.loadLE(offset, as: UInt32.self) == paddingMagic {
+            start += paddingHeaderLength
+        }
+        guard start < bytes.count else { return true }
+        return UnsafeRawBufferPointer(rebasing: bytes[start...]).allSatisfy { $0 == 0 }
     }
 
     static func fileName(firstSequence: UInt64) -> String {

@@ -16,7 +16,7 @@ struct SegmentScan: Sendable {
     }
 
     enum Tail: Sendable, Equatable {
-        /// The file ends exactly after the last valid record.
+        /// The file ends after the last valid record (perhaps in preallocated, padded space).
         case clean
         /// Bytes after the last valid record that are not a record, and no valid record
         /// after them: a write that did not finish (or a flipped bit in the very last record).
@@ -59,6 +59,8 @@ struct SegmentScan: Sendable {
                 offset += record.totalLength
                 expected = record.lastSequence + 1
                 scan.validEnd = offset
+            case .failure where SegmentFormat.isUnusedTail(bytes, from: offset):
+                return .success(scan)  // preallocated space after the last record: a clean end
             case .failure(let problem):
                 let reason: String
                 switch problem {

@@ -4,7 +4,7 @@ public struct StoreStats: Sendable {
     public var segments = 0
     public var records = 0
     public var events = 0
-    /// Bytes of all segment files.
+    /// Bytes of all segments' headers and records (preallocated space not counted).
     public var segmentBytes = 0
     /// Uncompressed payload bytes, and the LZ4 frame bytes that hold them.
     public var payloadBytes = 0
@@ -25,7 +25,7 @@ public struct StoreStats: Sendable {
                 let bytes = try line.bytes(of: segment)
                 let scan = try line.scan(bytes, of: segment, hashes: false)
                 stats.segments += 1
-                stats.segmentBytes += bytes.count
+                stats.segmentBytes += scan.validEnd  // not the preallocated space after it
                 for record in scan.records {
                     stats.records += 1
                     stats.events += Int(record.lastSequence - record.firstSequence + 1)

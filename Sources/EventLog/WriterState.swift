@@ -106,7 +106,8 @@ struct WriterState: Sendable {
         }
         let file = try io { try fs.open(last.path, .readWrite) }
         return ActiveSegment(line: id, file: file, firstSequence: last.firstSequence, end: scan.validEnd,
-                             nextSequence: nextSequence, lastHash: lastHash, index: scan.index)
+                             allocated: try io { Int(try file.size()) }, nextSequence: nextSequence,
+                             lastHash: lastHash, index: scan.index)
     }
 
     /// Saves bytes cut from a segment under the line's `quarantine/` folder.
@@ -174,7 +175,7 @@ struct WriterState: Sendable {
         defer { active[id] = segment }
         let record = RecordCodec.encode(events, firstSequence: segment.nextSequence, timeNanos: timeNanos, previousHash: segment.lastHash)
         if segment.end > SegmentFormat.headerLength && segment.end + record.count > store.options.segmentBytes {
-            segment = try roll(segment)
+            try roll(&segment)
         }
         try write(record, to: &segment)
         let first = segment.nextSequence
@@ -185,18 +186,30 @@ struct WriterState: Sendable {
         return first...(segment.nextSequence - 1)
     }
 
-    /// Writes one record at the segment's end and syncs it as the policy says. On failure the
-    /// bytes past `end` are cut (now if possible, else before the next write), so a failed
-    /// append leaves nothing half-visible and a later append starts from a clean tail.
+    /// Writes one record at the segment's end and syncs it as the policy says. In
+    /// preallocated space the same `pwrite` also lays a new padding header after the record,
+    /// so the segment stays a clean LZ4 stream. On failure the bytes past `end` are cut (now
+    /// if possible, else before the next write), so a failed append leaves nothing
+    /// half-visible and a later append starts from a clean tail.
     private mutating func write(_ record: [UInt8], to segment: inout ActiveSegment) throws(LogError) {
         let file = segment.file
         let end = Int64(segment.end)
+        let preallocation = store.options.preallocationBytes
         do {
             if segment.tailDirty {
                 try file.truncate(to: end)
+                segment.allocated = segment.end
                 segment.tailDirty = false
             }
-            try file.write(record, at: end)
+            var bytes = record
+            if preallocation > 0 {
+                let recordEnd = segment.end + record.count
+                if recordEnd + SegmentFormat.paddingHeaderLength > segment.allocated {
+                    try preallocate(&segment, through: recordEnd + SegmentFormat.paddingHeaderLength, chunk: preallocation)
+                }
+                bytes += SegmentFormat.paddingHeader(contentLength: segment.allocated - recordEnd - SegmentFormat.paddingHeaderLength)
+            }
+            try file.write(bytes, at: end)
             switch store.options.durability {
             case .always: try file.syncData()
             case .interval, .none: dirty.insert(segment.line)
@@ -204,20 +217,53 @@ struct WriterState: Sendable {
         } catch {
             segment.tailDirty = true
             if (try? file.truncate(to: end)) != nil { segment.tailDirty = false }
+            segment.allocated = segment.end
             throw LogError(error as! SystemError)
         }
     }
 
-    /// Seals a full segment (writing its index) and starts the next one.
-    private mutating func roll(_ segment: ActiveSegment) throws(LogError) -> ActiveSegment {
-        if dirty.contains(segment.line) {
-            try io { try segment.file.syncData() }
-            dirty.remove(segment.line)
+    /// Zeroes and syncs the segment from its allocated end through at least `needed` bytes
+    /// (a `chunk` at a time, within the segment size), then pads from `end` to the new size.
+    /// Later appends overwrite blocks that already exist, and their `fdatasync` then has no
+    /// metadata to journal.
+    private func preallocate(_ segment: inout ActiveSegment, through needed: Int, chunk: Int) throws {
+        let target = max(needed, min(segment.allocated + chunk, store.options.segmentBytes))
+        var offset = segment.allocated
+        try Self.zeros.withUnsafeBytes { zeros in
+            while offset < target {
+                let count = min(zeros.count, target - offset)
+                try segment.file.write(UnsafeRawBufferPointer(rebasing: zeros[0..<count]), at: Int64(offset))
+                offset += count
+            }
         }
+        let padding = SegmentFormat.paddingHeader(contentLength: target - segment.end - SegmentFormat.paddingHeaderLength)
+        try segment.file.write(padding, at: Int64(segment.end))
+        try segment.file.syncData()
+        segment.allocated = target
+    }
+
+    private static let zeros = [UInt8](repeating: 0, count: 1 << 20)
+
+    /// Cuts the preallocated space after the last record (on seal and close), so segments at
+    /// rest end with their last record.
+    private func trim(_ segment: inout ActiveSegment) throws {
+        guard segment.allocated > segment.end else { return }
+        try segment.file.truncate(to: Int64(segment.end))
+        segment.allocated = segment.end
+        if durable { try segment.file.syncData() }
+    }
+
+    /// Seals a full segment (trimming it and writing its index) and starts the next one.
+    private mutating func roll(_ segment: inout ActiveSegment) throws(LogError) {
+        try io {
+            try trim(&segment)
+            if dirty.contains(segment.line) { try segment.file.syncData() }
+        }
+        dirty.remove(segment.line)
         try writeIndex(segment.index, line: segment.line, firstSequence: segment.firstSequence)
         let next = try createSegment(line: segment.line, firstSequence: segment.nextSequence, previousHash: segment.lastHash)
         try? segment.file.close()
-        return next
+        segment = next
     }
 
     private func writeIndex(_ index: SparseIndex, line: Int, firstSequence: UInt64) throws(LogError) {
@@ -242,7 +288,7 @@ struct WriterState: Sendable {
         }
         var index = SparseIndex()
         index.coveredLength = header.count
-        return ActiveSegment(line: line, file: file, firstSequence: firstSequence, end: header.count,
+        return ActiveSegment(line: line, file: file, firstSequence: firstSequence, end: header.count, allocated: header.count,
                              nextSequence: firstSequence, lastHash: previousHash, index: index)
     }
 
@@ -346,6 +392,13 @@ struct WriterState: Sendable {
             try syncDirty(all: false)
         } catch {
             backgroundError = error
+        }
+    }
+
+    /// Trims every active segment's preallocated space (on close).
+    mutating func trimAll() throws(LogError) {
+        for id in active.keys.sorted() {
+            try io { try trim(&active[id]!) }
         }
     }
 

@@ -62,3 +62,10 @@ func copyTree(_ from: String, _ to: String) {
     try? FileManager.default.removeItem(atPath: to)
     try! FileManager.default.copyItem(atPath: from, toPath: to)
 }
+
+/// Whether a segment file ends exactly after its last whole record (no padding, no garbage).
+func endsAtLastRecord(_ path: String) -> Bool {
+    let bytes = fileBytes(path)
+    guard case .success(let scan) = bytes.withUnsafeBytes({ SegmentScan.scan($0, hashes: false) }) else { return false }
+    return scan.tail == .clean && scan.validEnd == bytes.count
+}
