@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 if ! command -v swift >/dev/null 2>&1; then export PATH=/opt/swift/usr/bin:$PATH; fi
 echo "== building (release)"
-swift build -c release --product gesal-log --product gesal-bench 2>&1 | tail -n 1
+for product in gesal-log gesal-bench; do swift build -c release --product "$product" 2>&1 | tail -n 1; done
 bin=$(swift build -c release --show-bin-path)
 store=.cache/demo-store
 rm -rf "$store" "$store-damaged" .cache/demo-events.jsonl
