@@ -27,6 +27,10 @@ let package = Package(
         .target(
             name: "EventLog",
             dependencies: ["SystemIO", "CLZ4", .product(name: "Crypto", package: "swift-crypto")]),
+        // Float32 buffers, the OpenBLAS calls, the few ops the models need.
+        .target(name: "Tensor", dependencies: ["COpenBLAS"]),
+        // Model files (GGUF, safetensors), tokenisers, Llama and BERT forward passes, generation.
+        .target(name: "Models", dependencies: ["Tensor", "SystemIO"]),
         // What the command-line tools share: progress bars, time formatting, the JSON-lines event format.
         .target(name: "CommandLineSupport", dependencies: ["EventLog"]),
         // The SQLite read model (a thin wrapper now; projections and migrations come later).
@@ -34,7 +38,7 @@ let package = Package(
 
         .executableTarget(
             name: "gesal",
-            dependencies: ["EventLog", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["EventLog", "Models", "Tensor", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "gesal-log",
             dependencies: ["EventLog", "CommandLineSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -46,6 +50,7 @@ let package = Package(
         .testTarget(name: "SystemIOTests", dependencies: ["SystemIO"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "SystemIO"]),
         .testTarget(name: "ReadModelTests", dependencies: ["ReadModel"]),
+        .testTarget(name: "ModelTests", dependencies: ["Models", "Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "CLITests",
             dependencies: ["EventLog", "CommandLineSupport", "gesal-log", "gesal-bench", "gesal"]),

@@ -21,6 +21,9 @@ public struct Syscalls: Sendable {
     public var rename: @Sendable (_ from: String, _ to: String) -> Int32
     public var unlink: @Sendable (_ path: String) -> Int32
     public var mkdir: @Sendable (_ path: String, _ mode: mode_t) -> Int32
+    /// `mmap(2)` of a whole file, read-only and private; nil on failure (errno set).
+    public var mapReadOnly: @Sendable (_ fd: Int32, _ length: Int) -> UnsafeRawPointer?
+    public var unmap: @Sendable (_ address: UnsafeRawPointer, _ length: Int) -> Int32
 
     public init(
         open: @escaping @Sendable (String, Int32, mode_t) -> Int32,
@@ -34,7 +37,9 @@ public struct Syscalls: Sendable {
         flock: @escaping @Sendable (Int32, Int32) -> Int32,
         rename: @escaping @Sendable (String, String) -> Int32,
         unlink: @escaping @Sendable (String) -> Int32,
-        mkdir: @escaping @Sendable (String, mode_t) -> Int32
+        mkdir: @escaping @Sendable (String, mode_t) -> Int32,
+        mapReadOnly: @escaping @Sendable (Int32, Int) -> UnsafeRawPointer?,
+        unmap: @escaping @Sendable (UnsafeRawPointer, Int) -> Int32
     ) {
         self.open = open
         self.close = close
@@ -48,6 +53,8 @@ public struct Syscalls: Sendable {
         self.rename = rename
         self.unlink = unlink
         self.mkdir = mkdir
+        self.mapReadOnly = mapReadOnly
+        self.unmap = unmap
     }
 
     /// The real kernel.
@@ -69,6 +76,11 @@ public struct Syscalls: Sendable {
         },
         rename: { Glibc.rename($0, $1) },
         unlink: { Glibc.unlink($0) },
-        mkdir: { Glibc.mkdir($0, $1) }
+        mkdir: { Glibc.mkdir($0, $1) },
+        mapReadOnly: { fd, length in
+            let address = mmap(nil, length, PROT_READ, MAP_PRIVATE, fd, 0)
+            return address == MAP_FAILED ? nil : UnsafeRawPointer(address)
+        },
+        unmap: { munmap(UnsafeMutableRawPointer(mutating: $0), $1) }
     )
 }

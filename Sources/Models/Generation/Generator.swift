@@ -1,0 +1,51 @@
+/// What one generation produced.
+public struct Generation: Sendable, Equatable {
+    public enum StopReason: String, Sendable { case endOfTurn, stopString, maxTokens, contextFull }
+
+    public var text: String
+    public var promptTokens: [Int]
+    public var tokens: [Int]
+    public var stopReason: StopReason
+}
+
+extension LanguageModel {
+    /// Answers `prompt` (wrapped in the model's chat template unless `raw`), calling `onText`
+    /// with each piece of text as soon as it is complete UTF-8.
+    public func generate(prompt: String, system: String? = nil, raw: Bool = false, parameters: SamplingParameters,
+                         onText: (String) -> Void = { _ in }) -> Generation {
+        let promptTokens = tokenizer.encode(raw ? prompt : template.render(user: prompt, system: system))
+        let capacity = min(model.config.contextLength, promptTokens.count + parameters.maxTokens)
+        var cache = model.makeCache(capacity: max(capacity, promptTokens.count + 1))
+        var sampler = Sampler(parameters)
+        var stream = UTF8StreamDecoder()
+        var generated: [Int] = []
+        var text = ""
+        var reason = Generation.StopReason.maxTokens
+        guard promptTokens.count < model.config.contextLength else {
+            return Generation(text: "", promptTokens: promptTokens, tokens: [], stopReason: .contextFull)
+        }
+        var logits = model.forward(promptTokens, cache: &cache)
+        while generated.count < parameters.maxTokens {
+            let token = sampler.next(logits: logits, history: promptTokens + generated)
+            if stopTokens.contains(token) {
+                reason = .endOfTurn
+                break
+            }
+            generated.append(token)
+            let piece = stream.append(tokenizer.bytes(of: token))
+            text += piece
+            if let stop = parameters.stop.first(where: { text.hasSuffix($0) }) {
+                text.removeLast(stop.count)
+                reason = .stopString
+                break
+            }
+            onText(piece)
+            guard cache.count < cache.capacity else {
+                reason = cache.capacity >= model.config.contextLength ? .contextFull : .maxTokens
+                break
+            }
+            logits = model.forward([token], cache: &cache)
+        }
+        return Generation(text: text, promptTokens: promptTokens, tokens: generated, stopReason: reason)
+    }
+}

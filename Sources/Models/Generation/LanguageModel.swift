@@ -1,0 +1,45 @@
+import Foundation
+
+/// A model ready to chat: weights, tokeniser, chat template and the tokens that end a turn.
+public final class LanguageModel: Sendable {
+    public let path: String
+    public let model: LlamaModel
+    public let tokenizer: any Tokenizer
+    public let template: ChatTemplate
+    public let stopTokens: Set<Int>
+
+    public init(path: String, model: LlamaModel, tokenizer: any Tokenizer, template: ChatTemplate, stopTokens: Set<Int>) {
+        self.path = path
+        self.model = model
+        self.tokenizer = tokenizer
+        self.template = template
+        self.stopTokens = stopTokens
+    }
+
+    /// Loads a Llama-family GGUF with its byte-level BPE tokeniser.
+    public static func load(gguf path: String) throws(ModelError) -> LanguageModel {
+        let file = try GGUFFile(path: path)
+        let tokenizerModel = try file.string("tokenizer.ggml.model")
+        guard tokenizerModel == "gpt2" else {
+            throw ModelError(.invalid, "tokenizer model '\(tokenizerModel)' is not supported yet (GESAL reads byte-level BPE, 'gpt2')", path: path)
+        }
+        let pre = file.metadata["tokenizer.ggml.pre"]?.string ?? "gpt2"
+        guard let preTokenizer = PreTokenizer(ggufName: pre) else {
+            throw ModelError(.invalid, "pre-tokenizer '\(pre)' is not one GESAL knows (gpt2, smollm, llama-bpe, qwen2)", path: path)
+        }
+        let tokens = try file.strings("tokenizer.ggml.tokens")
+        let types = file.metadata["tokenizer.ggml.token_type"]?.array?.compactMap(\.int) ?? []
+        // Control (3) and user-defined (4) tokens are matched verbatim before BPE.
+        let specials = Set(types.enumerated().filter { $0.element == 3 || $0.element == 4 }.map(\.offset))
+        let tokenizer = ByteLevelBPE(tokens: tokens, merges: try file.strings("tokenizer.ggml.merges"),
+                                     specialIDs: specials, preTokenizer: preTokenizer)
+        let model = try LlamaModel(gguf: file)
+        guard model.config.vocabularySize == tokens.count else {
+            throw ModelError(.shapeMismatch, "the embedding has \(model.config.vocabularySize) rows but the tokenizer \(tokens.count) tokens", path: path, tensor: "token_embd.weight")
+        }
+        let template = ChatTemplate(jinja: file.metadata["tokenizer.chat_template"]?.string)
+        var stops = Set(template.endOfTurnTokens.compactMap { name in tokens.firstIndex(of: name) })
+        if let eos = file.metadata["tokenizer.ggml.eos_token_id"]?.int { stops.insert(eos) }
+        return LanguageModel(path: path, model: model, tokenizer: tokenizer, template: template, stopTokens: stops)
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+
+/// Picks the next token from logits: repetition penalty, then greedy or temperature with top-k
+/// and top-p, drawing from a seeded `RandomSource`.
+public struct Sampler: Sendable {
+    public let parameters: SamplingParameters
+    private var random: RandomSource
+
+    public init(_ parameters: SamplingParameters) {
+        self.parameters = parameters
+        self.random = RandomSource(seed: parameters.seed)
+    }
+
+    public mutating func next(logits input: [Float], history: [Int]) -> Int {
+        var logits = input
+        if parameters.repetitionPenalty != 1 {
+            for token in Set(history.suffix(parameters.repetitionWindow)) where token < logits.count {
+                logits[token] = logits[token] > 0 ? logits[token] / parameters.repetitionPenalty : logits[token] * parameters.repetitionPenalty
+            }
+        }
+        if parameters.temperature <= 0 { return Self.argmax(logits) }
+
+        var candidates = logits.indices.sorted { logits[$0] > logits[$1] || (logits[$0] == logits[$1] && $0 < $1) }
+        if parameters.topK > 0 { candidates = Array(candidates.prefix(parameters.topK)) }
+        let top = logits[candidates[0]]
+        var weights = candidates.map { Double(expf((logits[$0] - top) / parameters.temperature)) }
+        let total = weights.reduce(0, +)
+        if parameters.topP < 1 {
+            var cumulative = 0.0
+            var keep = 0
+            while keep < weights.count {
+                cumulative += weights[keep] / total
+                keep += 1
+                if cumulative >= Double(parameters.topP) { break }
+            }
+            candidates.removeLast(candidates.count - keep)
+            weights.removeLast(weights.count - keep)
+        }
+        var draw = random.unit() * weights.reduce(0, +)
+        for (candidate, weight) in zip(candidates, weights) {
+            draw -= weight
+            if draw < 0 { return candidate }
+        }
+        return candidates[candidates.count - 1]
+    }
+
+    /// The index of the largest value (the first, on ties).
+    public static func argmax(_ values: [Float]) -> Int {
+        var best = 0
+        for i in values.indices where values[i] > values[best] { best = i }
+        return best
+    }
+}

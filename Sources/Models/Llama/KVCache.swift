@@ -1,0 +1,19 @@
+/// Keys and values of every past position, per layer, so a decode step costs one token.
+public struct KVCache: Sendable {
+    public let capacity: Int
+    /// Positions filled so far.
+    public internal(set) var count = 0
+    var keys: [[Float]]
+    var values: [[Float]]
+
+    public init(config: LlamaConfig, capacity: Int) {
+        self.capacity = capacity
+        keys = Array(repeating: [Float](repeating: 0, count: capacity * config.kvWidth), count: config.layers)
+        values = keys
+    }
+
+    /// Forgets every position after `count` (for reusing a shared prompt prefix).
+    public mutating func truncate(to count: Int) {
+        self.count = min(self.count, count)
+    }
+}

@@ -1,0 +1,28 @@
+/// The shape of a Llama-family model (Llama 2/3, SmolLM, Qwen2, Mistral).
+public struct LlamaConfig: Sendable, Equatable {
+    public var vocabularySize: Int
+    public var width: Int
+    public var hiddenWidth: Int
+    public var layers: Int
+    public var heads: Int
+    public var kvHeads: Int
+    public var ropeBase: Double
+    public var rmsEpsilon: Float
+    public var contextLength: Int
+
+    public var headDim: Int { width / heads }
+    public var kvWidth: Int { kvHeads * headDim }
+
+    public init(vocabularySize: Int, width: Int, hiddenWidth: Int, layers: Int, heads: Int, kvHeads: Int,
+                ropeBase: Double = 10_000, rmsEpsilon: Float = 1e-5, contextLength: Int = 2048) {
+        self.vocabularySize = vocabularySize
+        self.width = width
+        self.hiddenWidth = hiddenWidth
+        self.layers = layers
+        self.heads = heads
+        self.kvHeads = kvHeads
+        self.ropeBase = ropeBase
+        self.rmsEpsilon = rmsEpsilon
+        self.contextLength = contextLength
+    }
+}

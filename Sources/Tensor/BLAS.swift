@@ -1,0 +1,32 @@
+import COpenBLAS
+
+/// The OpenBLAS calls the models make. Row-major throughout.
+public enum BLAS {
+    /// `openblas_set_num_threads`. Results are bit-identical only for the same thread count,
+    /// so callers that need determinism set it and record it.
+    public static func setThreads(_ count: Int) {
+        openblas_set_num_threads(Int32(count))
+    }
+
+    /// `cblas_sgemm`: C[m×n] = alpha · A[m×k] · Bᵀ + beta · C, where B is stored n×k (the
+    /// layout of a linear layer's weight, one row per output). Leading dimensions default to
+    /// dense rows.
+    @inline(__always)
+    public static func matmulBT(m: Int, n: Int, k: Int, alpha: Float = 1,
+                                a: UnsafePointer<Float>, lda: Int? = nil,
+                                b: UnsafePointer<Float>, ldb: Int? = nil,
+                                beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int? = nil) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k), alpha,
+                    a, Int32(lda ?? k), b, Int32(ldb ?? k), beta, c, Int32(ldc ?? n))
+    }
+
+    /// `cblas_sgemm`: C[m×n] = alpha · A[m×k] · B[k×n] + beta · C.
+    @inline(__always)
+    public static func matmul(m: Int, n: Int, k: Int, alpha: Float = 1,
+                              a: UnsafePointer<Float>, lda: Int? = nil,
+                              b: UnsafePointer<Float>, ldb: Int? = nil,
+                              beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int? = nil) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), alpha,
+                    a, Int32(lda ?? k), b, Int32(ldb ?? n), beta, c, Int32(ldc ?? n))
+    }
+}

