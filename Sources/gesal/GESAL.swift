@@ -14,5 +14,5 @@ struct GESAL: ParsableCommand {
         Check that set-up is complete:
           gesal doctor
         """,
-        subcommands: [AskCommand.self, DoctorCommand.self])
+        subcommands: [AskCommand.self, EmbedCommand.self, DoctorCommand.self])
 }
