@@ -16,6 +16,12 @@ public enum BLAS {
                                 a: UnsafePointer<Float>, lda: Int? = nil,
                                 b: UnsafePointer<Float>, ldb: Int? = nil,
                                 beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int? = nil) {
+        if m == 1 {
+            // One row (a decode step): a matrix-vector product. OpenBLAS 0.3.21's sgemm does
+            // not forward this case to sgemv itself, and sgemv streams the weights faster.
+            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(k), alpha, b, Int32(ldb ?? k), a, 1, beta, c, 1)
+            return
+        }
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k), alpha,
                     a, Int32(lda ?? k), b, Int32(ldb ?? k), beta, c, Int32(ldc ?? n))
     }

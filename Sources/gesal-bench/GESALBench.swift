@@ -9,6 +9,7 @@ struct GESALBench: ParsableCommand {
         Run release builds for real numbers:
           swift run -c release gesal-bench log
           swift run -c release gesal-bench crash --trials 200
+          swift run -c release gesal-bench infer
         """,
-        subcommands: [LogBenchmark.self, CrashBenchmark.self, CrashWriter.self])
+        subcommands: [LogBenchmark.self, CrashBenchmark.self, InferBenchmark.self, CrashWriter.self])
 }

