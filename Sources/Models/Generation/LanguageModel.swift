@@ -16,6 +16,39 @@ public final class LanguageModel: Sendable {
         self.stopTokens = stopTokens
     }
 
+    /// Loads a GGUF file, or a Hugging Face folder (config.json, tokenizer.json, safetensors).
+    public static func load(_ path: String) throws(ModelError) -> LanguageModel {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
+            throw ModelError(.io, "no such file or folder", path: path)
+        }
+        return isFolder.boolValue ? try load(folder: path) : try load(gguf: path)
+    }
+
+    /// Loads a Hugging Face checkpoint folder with a byte-level BPE `tokenizer.json`.
+    public static func load(folder: String) throws(ModelError) -> LanguageModel {
+        let tokenizer = try ByteLevelBPE(tokenizerJSON: folder + "/tokenizer.json")
+        let model = try LlamaModel(safetensorsFolder: folder)
+        guard model.config.vocabularySize >= tokenizer.vocabularySize else {
+            throw ModelError(.shapeMismatch, "the embedding has \(model.config.vocabularySize) rows but the tokenizer \(tokenizer.vocabularySize) tokens", path: folder)
+        }
+        var jinja: String?
+        var stops = Set<Int>()
+        if let data = FileManager.default.contents(atPath: folder + "/tokenizer_config.json"),
+           let config = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
+            jinja = config["chat_template"] as? String
+            if let eos = config["eos_token"] as? String, let id = tokenizer.tokens.firstIndex(of: eos) { stops.insert(id) }
+        }
+        if let data = FileManager.default.contents(atPath: folder + "/config.json"),
+           let config = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
+            if let eos = config["eos_token_id"] as? Int { stops.insert(eos) }
+            if let eos = config["eos_token_id"] as? [Int] { stops.formUnion(eos) }
+        }
+        let template = ChatTemplate(jinja: jinja)
+        stops.formUnion(template.endOfTurnTokens.compactMap { tokenizer.tokens.firstIndex(of: $0) })
+        return LanguageModel(path: folder, model: model, tokenizer: tokenizer, template: template, stopTokens: stops)
+    }
+
     /// Loads a Llama-family GGUF with its byte-level BPE tokeniser.
     public static func load(gguf path: String) throws(ModelError) -> LanguageModel {
         let file = try GGUFFile(path: path)

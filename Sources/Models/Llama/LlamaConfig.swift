@@ -1,3 +1,11 @@
+/// Which dimensions RoPE rotates together.
+public enum RopeStyle: String, Sendable, Equatable {
+    /// (x[2i], x[2i+1]): GGUF's Llama and Mistral files, whose Q and K rows were permuted so.
+    case interleaved
+    /// (x[i], x[i + headDim/2]): Hugging Face checkpoints, and GGUF's Qwen2 ("NeoX" style).
+    case halves
+}
+
 /// The shape of a Llama-family model (Llama 2/3, SmolLM, Qwen2, Mistral).
 public struct LlamaConfig: Sendable, Equatable {
     public var vocabularySize: Int
@@ -9,12 +17,14 @@ public struct LlamaConfig: Sendable, Equatable {
     public var ropeBase: Double
     public var rmsEpsilon: Float
     public var contextLength: Int
+    public var ropeStyle: RopeStyle
 
     public var headDim: Int { width / heads }
     public var kvWidth: Int { kvHeads * headDim }
 
     public init(vocabularySize: Int, width: Int, hiddenWidth: Int, layers: Int, heads: Int, kvHeads: Int,
-                ropeBase: Double = 10_000, rmsEpsilon: Float = 1e-5, contextLength: Int = 2048) {
+                ropeBase: Double = 10_000, rmsEpsilon: Float = 1e-5, contextLength: Int = 2048,
+                ropeStyle: RopeStyle = .interleaved) {
         self.vocabularySize = vocabularySize
         self.width = width
         self.hiddenWidth = hiddenWidth
@@ -24,5 +34,6 @@ public struct LlamaConfig: Sendable, Equatable {
         self.ropeBase = ropeBase
         self.rmsEpsilon = rmsEpsilon
         self.contextLength = contextLength
+        self.ropeStyle = ropeStyle
     }
 }

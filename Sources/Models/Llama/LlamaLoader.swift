@@ -18,7 +18,8 @@ extension LlamaModel {
             kvHeads: gguf.metadata["\(arch).attention.head_count_kv"]?.int ?? heads,
             ropeBase: gguf.metadata["\(arch).rope.freq_base"]?.double ?? 10_000,
             rmsEpsilon: Float(try gguf.double("\(arch).attention.layer_norm_rms_epsilon")),
-            contextLength: gguf.metadata["\(arch).context_length"]?.int ?? 2048)
+            contextLength: gguf.metadata["\(arch).context_length"]?.int ?? 2048,
+            ropeStyle: arch == "qwen2" ? .halves : .interleaved)
         guard config.heads > 0, config.kvHeads > 0, config.heads % config.kvHeads == 0, width % heads == 0,
               config.layers > 0, config.layers <= 1024, (width / heads) % 2 == 0 else {
             throw ModelError(.invalid, "inconsistent shape: width \(width), \(heads) heads, \(config.kvHeads) KV heads, \(config.layers) layers", path: gguf.path)

@@ -119,18 +119,20 @@ public final class LlamaModel: Sendable {
         return (cosines, sines)
     }
 
-    /// RoPE on adjacent pairs (x[2i], x[2i+1]) of every head: the layout GGUF stores Llama's
-    /// Q and K in.
+    /// RoPE on every head: pair i is (x[2i], x[2i+1]) in the interleaved layout GGUF stores
+    /// Llama's Q and K in, or (x[i], x[i + headDim/2]) in the halves layout.
     private func rotate(_ x: inout [Float], rows: Int, heads: Int, cosines: [Float], sines: [Float]) {
         let hd = config.headDim, half = hd / 2, width = heads * hd
+        let (stride, partner) = config.ropeStyle == .interleaved ? (2, 1) : (1, half)
         for row in 0..<rows {
             for head in 0..<heads {
                 let base = row * width + head * hd
                 for i in 0..<half {
-                    let a = x[base + 2 * i], b = x[base + 2 * i + 1]
+                    let first = base + stride * i, second = first + partner
+                    let a = x[first], b = x[second]
                     let cs = cosines[row * half + i], sn = sines[row * half + i]
-                    x[base + 2 * i] = a * cs - b * sn
-                    x[base + 2 * i + 1] = a * sn + b * cs
+                    x[first] = a * cs - b * sn
+                    x[second] = a * sn + b * cs
                 }
             }
         }

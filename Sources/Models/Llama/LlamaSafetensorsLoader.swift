@@ -1,0 +1,74 @@
+import Foundation
+
+/// Builds a `LlamaModel` from a Hugging Face checkpoint folder: `config.json` and
+/// `model.safetensors` (or the shards listed in `model.safetensors.index.json`). Hugging Face
+/// keeps Q and K in the halves layout, so RoPE runs in that style.
+extension LlamaModel {
+    public convenience init(safetensorsFolder folder: String) throws(ModelError) {
+        let configPath = folder + "/config.json"
+        guard let data = FileManager.default.contents(atPath: configPath),
+              let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw ModelError(.io, "cannot read config.json", path: configPath)
+        }
+        func int(_ key: String) throws(ModelError) -> Int {
+            guard let value = json[key] as? Int else { throw ModelError(.missingMetadata, "config.json lacks \(key)", path: configPath) }
+            return value
+        }
+        let heads = try int("num_attention_heads")
+        let config = LlamaConfig(
+            vocabularySize: try int("vocab_size"), width: try int("hidden_size"), hiddenWidth: try int("intermediate_size"),
+            layers: try int("num_hidden_layers"), heads: heads, kvHeads: json["num_key_value_heads"] as? Int ?? heads,
+            ropeBase: json["rope_theta"] as? Double ?? 10_000, rmsEpsilon: Float(json["rms_norm_eps"] as? Double ?? 1e-5),
+            contextLength: json["max_position_embeddings"] as? Int ?? 2048, ropeStyle: .halves)
+        guard config.heads > 0, config.kvHeads > 0, config.heads % config.kvHeads == 0, config.width % config.heads == 0 else {
+            throw ModelError(.invalid, "inconsistent shape in config.json", path: configPath)
+        }
+        let files = try Self.safetensorsFiles(folder)
+        func tensor(_ name: String, _ shape: [Int]) throws(ModelError) -> [Float] {
+            guard let file = files.first(where: { $0.tensors[name] != nil }) else {
+                throw ModelError(.missingTensor, "no tensor named \(name)", path: folder, tensor: name)
+            }
+            return try file.floats(name, shape: shape)
+        }
+        func optional(_ name: String, _ shape: [Int]) throws(ModelError) -> [Float]? {
+            files.contains { $0.tensors[name] != nil } ? try tensor(name, shape) : nil
+        }
+        let (e, kv, f, v) = (config.width, config.kvWidth, config.hiddenWidth, config.vocabularySize)
+        var layers: [LlamaWeights.Layer] = []
+        for l in 0..<config.layers {
+            let p = "model.layers.\(l)."
+            layers.append(LlamaWeights.Layer(
+                attentionNorm: try tensor(p + "input_layernorm.weight", [e]),
+                q: try tensor(p + "self_attn.q_proj.weight", [e, e]), k: try tensor(p + "self_attn.k_proj.weight", [kv, e]),
+                v: try tensor(p + "self_attn.v_proj.weight", [kv, e]), o: try tensor(p + "self_attn.o_proj.weight", [e, e]),
+                qBias: try optional(p + "self_attn.q_proj.bias", [e]), kBias: try optional(p + "self_attn.k_proj.bias", [kv]),
+                vBias: try optional(p + "self_attn.v_proj.bias", [kv]),
+                ffnNorm: try tensor(p + "post_attention_layernorm.weight", [e]),
+                gate: try tensor(p + "mlp.gate_proj.weight", [f, e]), up: try tensor(p + "mlp.up_proj.weight", [f, e]),
+                down: try tensor(p + "mlp.down_proj.weight", [e, f])))
+        }
+        let tied = json["tie_word_embeddings"] as? Bool ?? false
+        self.init(config: config, weights: LlamaWeights(
+            tokenEmbedding: try tensor("model.embed_tokens.weight", [v, e]), layers: layers,
+            outputNorm: try tensor("model.norm.weight", [e]),
+            output: tied ? nil : try optional("lm_head.weight", [v, e])))
+    }
+
+    /// The checkpoint's safetensors files: one, or the shards its index names.
+    static func safetensorsFiles(_ folder: String) throws(ModelError) -> [SafetensorsFile] {
+        let single = folder + "/model.safetensors"
+        if FileManager.default.fileExists(atPath: single) { return [try SafetensorsFile(path: single)] }
+        let indexPath = folder + "/model.safetensors.index.json"
+        guard let data = FileManager.default.contents(atPath: indexPath),
+              let index = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let map = index["weight_map"] as? [String: String] else {
+            throw ModelError(.io, "neither model.safetensors nor a readable model.safetensors.index.json", path: folder)
+        }
+        var files: [SafetensorsFile] = []
+        for shard in Set(map.values).sorted() {
+            guard !shard.contains("/") else { throw ModelError(.invalid, "shard name '\(shard)' leaves the folder", path: indexPath) }
+            files.append(try SafetensorsFile(path: folder + "/" + shard))
+        }
+        return files
+    }
+}
