@@ -4,6 +4,8 @@ public enum ChatTemplate: String, Sendable, CaseIterable {
     case chatML
     /// `<|start_header_id|>role<|end_header_id|>\n\n…<|eot_id|>` (Llama 3).
     case llama3
+    /// `<s>[INST] … [/INST]` (Llama 2, Mistral).
+    case llama2
     /// No template: the prompt is the text.
     case plain
 
@@ -14,6 +16,8 @@ public enum ChatTemplate: String, Sendable, CaseIterable {
             self = .chatML
         } else if jinja.contains("<|start_header_id|>") {
             self = .llama3
+        } else if jinja.contains("[INST]") {
+            self = .llama2
         } else {
             self = .plain
         }
@@ -28,6 +32,9 @@ public enum ChatTemplate: String, Sendable, CaseIterable {
             let head = system.map { "<|start_header_id|>system<|end_header_id|>\n\n\($0)<|eot_id|>" } ?? ""
             return "<|begin_of_text|>" + head + "<|start_header_id|>user<|end_header_id|>\n\n\(user)<|eot_id|>"
                 + "<|start_header_id|>assistant<|end_header_id|>\n\n"
+        case .llama2:
+            let head = system.map { "<<SYS>>\n\($0)\n<</SYS>>\n\n" } ?? ""
+            return "<s>[INST] " + head + user + " [/INST]"
         case .plain:
             return (system.map { $0 + "\n\n" } ?? "") + user
         }
@@ -38,6 +45,7 @@ public enum ChatTemplate: String, Sendable, CaseIterable {
         switch self {
         case .chatML: ["<|im_end|>", "<|endoftext|>"]
         case .llama3: ["<|eot_id|>", "<|end_of_text|>"]
+        case .llama2: ["</s>"]
         case .plain: []
         }
     }

@@ -52,20 +52,26 @@ public final class LanguageModel: Sendable {
     /// Loads a Llama-family GGUF with its byte-level BPE tokeniser.
     public static func load(gguf path: String) throws(ModelError) -> LanguageModel {
         let file = try GGUFFile(path: path)
-        let tokenizerModel = try file.string("tokenizer.ggml.model")
-        guard tokenizerModel == "gpt2" else {
-            throw ModelError(.invalid, "tokenizer model '\(tokenizerModel)' is not supported yet (GESAL reads byte-level BPE, 'gpt2')", path: path)
-        }
-        let pre = file.metadata["tokenizer.ggml.pre"]?.string ?? "gpt2"
-        guard let preTokenizer = PreTokenizer(ggufName: pre) else {
-            throw ModelError(.invalid, "pre-tokenizer '\(pre)' is not one GESAL knows (gpt2, smollm, llama-bpe, qwen2)", path: path)
-        }
         let tokens = try file.strings("tokenizer.ggml.tokens")
         let types = file.metadata["tokenizer.ggml.token_type"]?.array?.compactMap(\.int) ?? []
-        // Control (3) and user-defined (4) tokens are matched verbatim before BPE.
-        let specials = Set(types.enumerated().filter { $0.element == 3 || $0.element == 4 }.map(\.offset))
-        let tokenizer = ByteLevelBPE(tokens: tokens, merges: try file.strings("tokenizer.ggml.merges"),
+        let tokenizer: any Tokenizer
+        switch try file.string("tokenizer.ggml.model") {
+        case "gpt2":
+            let pre = file.metadata["tokenizer.ggml.pre"]?.string ?? "gpt2"
+            guard let preTokenizer = PreTokenizer(ggufName: pre) else {
+                throw ModelError(.invalid, "pre-tokenizer '\(pre)' is not one GESAL knows (gpt2, smollm, llama-bpe, qwen2)", path: path)
+            }
+            // Control (3) and user-defined (4) tokens are matched verbatim before BPE.
+            let specials = Set(types.enumerated().filter { $0.element == 3 || $0.element == 4 }.map(\.offset))
+            tokenizer = ByteLevelBPE(tokens: tokens, merges: try file.strings("tokenizer.ggml.merges"),
                                      specialIDs: specials, preTokenizer: preTokenizer)
+        case "llama":
+            let scores = file.metadata["tokenizer.ggml.scores"]?.array?.compactMap { $0.double.map(Float.init) } ?? []
+            tokenizer = SentencePieceBPE(tokens: tokens, scores: scores, types: types,
+                                         addSpacePrefix: file.metadata["tokenizer.ggml.add_space_prefix"]?.bool ?? true)
+        case let other:
+            throw ModelError(.invalid, "tokenizer model '\(other)' is not supported (GESAL reads 'gpt2' byte-level BPE and 'llama' SentencePiece)", path: path)
+        }
         let model = try LlamaModel(gguf: file)
         guard model.config.vocabularySize == tokens.count else {
             throw ModelError(.shapeMismatch, "the embedding has \(model.config.vocabularySize) rows but the tokenizer \(tokens.count) tokens", path: path, tensor: "token_embd.weight")

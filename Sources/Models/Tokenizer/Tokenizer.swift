@@ -4,6 +4,8 @@ public protocol Tokenizer: Sendable {
     func encode(_ text: String) -> [Int]
     /// The bytes a token stands for (its text for special tokens).
     func bytes(of id: Int) -> [UInt8]
+    /// The text of a whole sequence (which may differ from the tokens' bytes at its start).
+    func decode(_ ids: [Int]) -> String
 }
 
 extension Tokenizer {

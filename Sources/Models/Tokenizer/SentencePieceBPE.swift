@@ -1,0 +1,112 @@
+/// SentencePiece-style BPE, as Llama 2 and Mistral GGUF files describe it (tokenizer model
+/// `llama`): spaces become "▁" (with one added in front), the text starts as single
+/// characters, and the adjacent pair whose concatenation is the highest-scoring token merges
+/// first (ties to the leftmost). Characters left without a token fall back to `<0xXX>` byte
+/// tokens.
+public struct SentencePieceBPE: Tokenizer {
+    public let tokens: [String]
+    private let scores: [Float]
+    private let ids: [String: Int]
+    private let specials: [(text: [Unicode.Scalar], id: Int)]
+    private let controls: Set<Int>
+    private let byteTokens: [Int?]
+    private let byteValues: [Int: UInt8]
+    private let unknown: Int
+    private let addSpacePrefix: Bool
+
+    public var vocabularySize: Int { tokens.count }
+
+    /// - Parameter types: GGUF token types: 2 unknown, 3 control, 4 user-defined, 6 byte.
+    public init(tokens: [String], scores: [Float], types: [Int], addSpacePrefix: Bool = true) {
+        self.tokens = tokens
+        self.scores = scores.count == tokens.count ? scores : [Float](repeating: 0, count: tokens.count)
+        var ids: [String: Int] = [:]
+        for (id, token) in tokens.enumerated() where ids[token] == nil { ids[token] = id }
+        self.ids = ids
+        func type(_ id: Int) -> Int { id < types.count ? types[id] : 1 }
+        self.controls = Set(tokens.indices.filter { type($0) == 3 })
+        self.specials = tokens.indices.filter { type($0) == 3 || type($0) == 4 }
+            .map { (Array(tokens[$0].unicodeScalars), $0) }.filter { !$0.0.isEmpty }.sorted { $0.0.count > $1.0.count }
+        var byteTokens = [Int?](repeating: nil, count: 256)
+        var byteValues: [Int: UInt8] = [:]
+        for byte in 0..<256 {
+            let hex = String(byte, radix: 16, uppercase: true)
+            if let id = ids["<0x" + (hex.count == 1 ? "0" : "") + hex + ">"] {
+                byteTokens[byte] = id
+                byteValues[id] = UInt8(byte)
+            }
+        }
+        self.byteTokens = byteTokens
+        self.byteValues = byteValues
+        self.unknown = tokens.indices.first { type($0) == 2 } ?? 0
+        self.addSpacePrefix = addSpacePrefix
+    }
+
+    public func encode(_ text: String) -> [Int] {
+        var out: [Int] = []
+        var first = true
+        for (piece, special) in split(text) {
+            if let special { out.append(special); continue }
+            let spaced = (addSpacePrefix && first ? " " : "") + piece
+            first = false
+            out += merge(spaced.replacingOccurrences(of: " ", with: "▁"))
+        }
+        return out
+    }
+
+    public func bytes(of id: Int) -> [UInt8] {
+        guard id >= 0 && id < tokens.count, !controls.contains(id) else { return [] }
+        if let byte = byteValues[id] { return [byte] }
+        return Array(tokens[id].replacingOccurrences(of: "▁", with: " ").utf8)
+    }
+
+    /// As the protocol's decode, without the space `encode` put in front.
+    public func decode(_ ids: [Int]) -> String {
+        let text = String(decoding: ids.flatMap { bytes(of: $0) }, as: UTF8.self)
+        return addSpacePrefix && text.hasPrefix(" ") ? String(text.dropFirst()) : text
+    }
+
+    /// The text cut at special tokens: (text, nil) pieces and ("", id) specials.
+    private func split(_ text: String) -> [(String, Int?)] {
+        let s = Array(text.unicodeScalars)
+        var parts: [(String, Int?)] = []
+        var start = 0, i = 0
+        func flush(_ end: Int) {
+            guard end > start else { return }
+            var view = String.UnicodeScalarView()
+            view.append(contentsOf: s[start..<end])
+            parts.append((String(view), nil))
+        }
+        while i < s.count {
+            if let match = specials.first(where: { $0.text.count <= s.count - i && Array(s[i..<(i + $0.text.count)]) == $0.text }) {
+                flush(i)
+                parts.append(("", match.id))
+                i += match.text.count
+                start = i
+            } else {
+                i += 1
+            }
+        }
+        flush(s.count)
+        return parts
+    }
+
+    private func merge(_ text: String) -> [Int] {
+        var symbols = text.map { String($0) }
+        while symbols.count > 1 {
+            var best: (score: Float, index: Int)?
+            for i in 0..<(symbols.count - 1) {
+                if let id = ids[symbols[i] + symbols[i + 1]], scores[id] > (best?.score ?? -.infinity) {
+                    best = (scores[id], i)
+                }
+            }
+            guard let best else { break }
+            symbols[best.index] += symbols[best.index + 1]
+            symbols.remove(at: best.index + 1)
+        }
+        return symbols.flatMap { symbol -> [Int] in
+            if let id = ids[symbol] { return [id] }
+            return symbol.utf8.map { byteTokens[Int($0)] ?? unknown }
+        }
+    }
+}
