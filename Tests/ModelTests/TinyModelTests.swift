@@ -43,3 +43,43 @@ import Testing
         }
     }
 }
+
+@Suite struct RopeScalingTests {
+    private func logits(_ file: TinyGGUF) throws -> [Float] {
+        let model = try LlamaModel(gguf: GGUFFile(path: temporaryFile(file.bytes())))
+        var cache = model.makeCache(capacity: 8)
+        return model.forward([3, 40, 50, 60, 70], cache: &cache)
+    }
+
+    private func close(_ a: [Float], _ b: [Float]) -> Bool { zip(a, b).allSatisfy { abs($0 - $1) < 1e-4 } }
+
+    @Test func linearScalingAndFrequencyFactorsAreReadAndAgree() throws {
+        let plain = TinyGGUF.llama(types: [.f32])
+        var linear = plain
+        linear.metadata += [("llama.rope.scaling.type", .string("linear")), ("llama.rope.scaling.factor", .f32(2))]
+        var factors = plain
+        let halfHead = 64 / 4 / 2
+        factors.tensors.append(("rope_freqs.weight", [halfHead], .f32, (0..<halfHead).flatMap { _ in withUnsafeBytes(of: Float(2).bitPattern.littleEndian) { Array($0) } }))
+        let config = try LlamaModel(gguf: GGUFFile(path: temporaryFile(linear.bytes()))).config
+        #expect(config.ropeScale == 2)
+        // Halving every frequency is the same as halving every position.
+        #expect(close(try logits(linear), try logits(factors)))
+        #expect(!close(try logits(linear), try logits(plain)), "scaling must change something")
+    }
+
+    @Test func unsupportedScalingIsRefused() {
+        var yarn = TinyGGUF.llama(types: [.f32])
+        yarn.metadata += [("llama.rope.scaling.type", .string("yarn"))]
+        #expect {
+            _ = try LlamaModel(gguf: GGUFFile(path: temporaryFile(yarn.bytes())))
+        } throws: { "\($0)".contains("RoPE scaling 'yarn' is not supported") }
+    }
+
+    @Test func llama3FactorsFollowThePublishedFormula() {
+        let factors = LlamaConfig.llama3FrequencyFactors(headDim: 128, base: 500_000, factor: 8, lowFrequencyFactor: 1,
+                                                         highFrequencyFactor: 4, originalContext: 8192)
+        #expect(factors.first == 1, "the fastest rotations are kept")
+        #expect(factors.last == 8, "the slowest are slowed by the full factor")
+        #expect(zip(factors, factors.dropFirst()).allSatisfy { $0 <= $1 }, "and they rise in between")
+    }
+}

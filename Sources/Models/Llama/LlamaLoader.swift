@@ -9,7 +9,13 @@ extension LlamaModel {
         let width = try gguf.int("\(arch).embedding_length")
         let heads = try gguf.int("\(arch).attention.head_count")
         let embedding = try gguf.tensor("token_embd.weight")
-        let config = LlamaConfig(
+        let scaling = gguf.metadata["\(arch).rope.scaling.type"]?.string ?? "none"
+        guard scaling == "none" || scaling == "linear" else {
+            throw ModelError(.invalid, "RoPE scaling '\(scaling)' is not supported (GESAL reads none and linear, and rope_freqs factors)", path: gguf.path)
+        }
+        let ropeScale = scaling == "linear" ? gguf.metadata["\(arch).rope.scaling.factor"]?.double ?? 1 : 1
+        guard ropeScale > 0 else { throw ModelError(.invalid, "RoPE scaling factor \(ropeScale)", path: gguf.path) }
+        var config = LlamaConfig(
             vocabularySize: embedding.dims.count == 2 ? embedding.dims[1] : 0,
             width: width,
             hiddenWidth: try gguf.int("\(arch).feed_forward_length"),
@@ -19,12 +25,15 @@ extension LlamaModel {
             ropeBase: gguf.metadata["\(arch).rope.freq_base"]?.double ?? 10_000,
             rmsEpsilon: Float(try gguf.double("\(arch).attention.layer_norm_rms_epsilon")),
             contextLength: gguf.metadata["\(arch).context_length"]?.int ?? 2048,
-            ropeStyle: arch == "qwen2" ? .halves : .interleaved)
+            ropeStyle: arch == "qwen2" ? .halves : .interleaved, ropeScale: ropeScale)
         guard config.heads > 0, config.kvHeads > 0, config.heads % config.kvHeads == 0, width % heads == 0,
               config.layers > 0, config.layers <= 1024, (width / heads) % 2 == 0 else {
             throw ModelError(.invalid, "inconsistent shape: width \(width), \(heads) heads, \(config.kvHeads) KV heads, \(config.layers) layers", path: gguf.path)
         }
         let (e, kv, f) = (config.width, config.kvWidth, config.hiddenWidth)
+        if gguf.tensors["rope_freqs.weight"] != nil {
+            config.ropeFrequencyFactors = try gguf.floats("rope_freqs.weight", shape: [config.headDim / 2])
+        }
         func optional(_ name: String, _ shape: [Int]) throws(ModelError) -> [Float]? {
             gguf.tensors[name] == nil ? nil : try gguf.floats(name, shape: shape)
         }

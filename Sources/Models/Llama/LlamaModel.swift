@@ -104,14 +104,15 @@ public final class LlamaModel: Sendable {
         return logits
     }
 
-    /// cos and sin of position · base^(-2i/headDim), for each new position and pair i,
-    /// computed in double precision.
+    /// cos and sin of (position / scale) · base^(-2i/headDim) / factor_i, for each new
+    /// position and pair i, computed in double precision.
     private func rotaryTables(start: Int, count: Int) -> ([Float], [Float]) {
         let half = config.headDim / 2
         var cosines = [Float](repeating: 0, count: count * half), sines = cosines
         for row in 0..<count {
             for i in 0..<half {
-                let angle = Double(start + row) * pow(config.ropeBase, -Double(2 * i) / Double(config.headDim))
+                let divisor = Double(config.ropeFrequencyFactors?[i] ?? 1)
+                let angle = Double(start + row) / config.ropeScale * pow(config.ropeBase, -Double(2 * i) / Double(config.headDim)) / divisor
                 cosines[row * half + i] = Float(cos(angle))
                 sines[row * half + i] = Float(sin(angle))
             }

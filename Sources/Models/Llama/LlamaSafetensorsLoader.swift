@@ -15,13 +15,29 @@ extension LlamaModel {
             return value
         }
         let heads = try int("num_attention_heads")
-        let config = LlamaConfig(
+        var config = LlamaConfig(
             vocabularySize: try int("vocab_size"), width: try int("hidden_size"), hiddenWidth: try int("intermediate_size"),
             layers: try int("num_hidden_layers"), heads: heads, kvHeads: json["num_key_value_heads"] as? Int ?? heads,
             ropeBase: json["rope_theta"] as? Double ?? 10_000, rmsEpsilon: Float(json["rms_norm_eps"] as? Double ?? 1e-5),
             contextLength: json["max_position_embeddings"] as? Int ?? 2048, ropeStyle: .halves)
         guard config.heads > 0, config.kvHeads > 0, config.heads % config.kvHeads == 0, config.width % config.heads == 0 else {
             throw ModelError(.invalid, "inconsistent shape in config.json", path: configPath)
+        }
+        if let scaling = json["rope_scaling"] as? [String: Any] {
+            let type = scaling["rope_type"] as? String ?? scaling["type"] as? String ?? "default"
+            let factor = scaling["factor"] as? Double ?? 1
+            switch type {
+            case "default": break
+            case "linear": config.ropeScale = factor
+            case "llama3":
+                config.ropeFrequencyFactors = LlamaConfig.llama3FrequencyFactors(
+                    headDim: config.headDim, base: config.ropeBase, factor: factor,
+                    lowFrequencyFactor: scaling["low_freq_factor"] as? Double ?? 1,
+                    highFrequencyFactor: scaling["high_freq_factor"] as? Double ?? 4,
+                    originalContext: Double(scaling["original_max_position_embeddings"] as? Int ?? 8192))
+            default:
+                throw ModelError(.invalid, "rope_scaling type '\(type)' is not supported (default, linear, llama3)", path: configPath)
+            }
         }
         let files = try Self.safetensorsFiles(folder)
         func tensor(_ name: String, _ shape: [Int]) throws(ModelError) -> [Float] {
