@@ -53,3 +53,27 @@ import Testing
         #expect(generation.promptTokens.first == 1, "the Llama 2 template starts with <s>")
     }
 }
+
+@Suite struct SentencePieceTokenizerJSONTests {
+    /// A Llama-2-style tokenizer.json: BPE with byte fallback, "▁" normaliser, merges by rank.
+    @Test func aSentencePieceTokenizerJSONLoadsAndMergesByRank() throws {
+        let v = SentencePieceTests.vocabulary()
+        var vocabulary: [String: Int] = [:]
+        for (id, token) in v.tokens.enumerated() { vocabulary[token] = id }
+        // "▁he" + "ll" is listed before "▁hell" + "o", so "hello" ends as ▁hello via those splits.
+        let merges = ["l l", "▁ h", "h e", "▁h e", "▁ he", "▁he ll", "▁hell o", "▁ w", "o r", "▁w or", "l d", "▁wor ld"]
+        let json: [String: Any] = [
+            "model": ["type": "BPE", "vocab": vocabulary, "merges": merges, "byte_fallback": true, "unk_token": "<unk>"],
+            "normalizer": ["type": "Sequence", "normalizers": [["type": "Prepend", "prepend": "▁"], ["type": "Replace", "pattern": ["String": " "], "content": "▁"]]],
+            "added_tokens": [["id": 0, "content": "<unk>", "special": true], ["id": 1, "content": "<s>", "special": true], ["id": 2, "content": "</s>", "special": true]],
+        ]
+        let path = temporaryFile(Array(try JSONSerialization.data(withJSONObject: json)), name: "tokenizer.json")
+        let tokenizer = try loadTokenizerJSON(path)
+        #expect(tokenizer is SentencePieceBPE)
+        func id(_ piece: String) -> Int { v.tokens.firstIndex(of: piece)! }
+        #expect(tokenizer.encode("hello world") == [id("▁hello"), id("▁world")])
+        #expect(tokenizer.encode("hé") == [id("▁"), id("h"), id("<0xC3>"), id("<0xA9>")], "é has no token: it falls back to its bytes")
+        #expect(tokenizer.decode(tokenizer.encode("hello world")) == "hello world")
+        #expect(tokenizer.tokens[2] == "</s>")
+    }
+}

@@ -25,9 +25,10 @@ public final class LanguageModel: Sendable {
         return isFolder.boolValue ? try load(folder: path) : try load(gguf: path)
     }
 
-    /// Loads a Hugging Face checkpoint folder with a byte-level BPE `tokenizer.json`.
+    /// Loads a Hugging Face checkpoint folder (`config.json`, `tokenizer.json`, safetensors).
     public static func load(folder: String) throws(ModelError) -> LanguageModel {
-        let tokenizer = try ByteLevelBPE(tokenizerJSON: folder + "/tokenizer.json")
+        let tokenizer = try loadTokenizerJSON(folder + "/tokenizer.json")
+        let tokens = tokenizer.tokens
         let model = try LlamaModel(safetensorsFolder: folder)
         guard model.config.vocabularySize >= tokenizer.vocabularySize else {
             throw ModelError(.shapeMismatch, "the embedding has \(model.config.vocabularySize) rows but the tokenizer \(tokenizer.vocabularySize) tokens", path: folder)
@@ -37,7 +38,7 @@ public final class LanguageModel: Sendable {
         if let data = FileManager.default.contents(atPath: folder + "/tokenizer_config.json"),
            let config = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
             jinja = config["chat_template"] as? String
-            if let eos = config["eos_token"] as? String, let id = tokenizer.tokens.firstIndex(of: eos) { stops.insert(id) }
+            if let eos = config["eos_token"] as? String, let id = tokens.firstIndex(of: eos) { stops.insert(id) }
         }
         if let data = FileManager.default.contents(atPath: folder + "/config.json"),
            let config = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
@@ -45,7 +46,7 @@ public final class LanguageModel: Sendable {
             if let eos = config["eos_token_id"] as? [Int] { stops.formUnion(eos) }
         }
         let template = ChatTemplate(jinja: jinja)
-        stops.formUnion(template.endOfTurnTokens.compactMap { tokenizer.tokens.firstIndex(of: $0) })
+        stops.formUnion(template.endOfTurnTokens.compactMap { tokens.firstIndex(of: $0) })
         return LanguageModel(path: folder, model: model, tokenizer: tokenizer, template: template, stopTokens: stops)
     }
 

@@ -1,11 +1,22 @@
-/// SentencePiece-style BPE, as Llama 2 and Mistral GGUF files describe it (tokenizer model
-/// `llama`): spaces become "▁" (with one added in front), the text starts as single
-/// characters, and the adjacent pair whose concatenation is the highest-scoring token merges
-/// first (ties to the leftmost). Characters left without a token fall back to `<0xXX>` byte
-/// tokens.
+/// SentencePiece-style BPE, as Llama 2 and Mistral describe it (GGUF tokenizer model `llama`,
+/// or a `tokenizer.json` with byte fallback): spaces become "▁" (with one added in front),
+/// the text starts as single characters, and adjacent pairs merge best first, ties to the
+/// leftmost. "Best" is the highest-scoring resulting token (GGUF's scores) or the
+/// lowest-ranked listed merge (`tokenizer.json`). Characters left without a token fall back
+/// to `<0xXX>` byte tokens.
 public struct SentencePieceBPE: Tokenizer {
+    /// How adjacent pairs are ranked.
+    public enum MergeOrder: Sendable {
+        /// By the score of the token the pair forms.
+        case scores([Float])
+        /// By the rank of the pair in a merge list ("left right" strings).
+        case merges([String])
+    }
+
     public let tokens: [String]
     private let scores: [Float]
+    /// "left\u{1}right" -> rank, when merging by a merge list.
+    private let ranks: [String: Int]?
     private let ids: [String: Int]
     private let specials: [(text: [Unicode.Scalar], id: Int)]
     private let controls: Set<Int>
@@ -18,8 +29,24 @@ public struct SentencePieceBPE: Tokenizer {
 
     /// - Parameter types: GGUF token types: 2 unknown, 3 control, 4 user-defined, 6 byte.
     public init(tokens: [String], scores: [Float], types: [Int], addSpacePrefix: Bool = true) {
+        self.init(tokens: tokens, order: .scores(scores), types: types, addSpacePrefix: addSpacePrefix)
+    }
+
+    public init(tokens: [String], order: MergeOrder, types: [Int], addSpacePrefix: Bool = true) {
         self.tokens = tokens
-        self.scores = scores.count == tokens.count ? scores : [Float](repeating: 0, count: tokens.count)
+        switch order {
+        case .scores(let scores):
+            self.scores = scores.count == tokens.count ? scores : [Float](repeating: 0, count: tokens.count)
+            self.ranks = nil
+        case .merges(let merges):
+            self.scores = []
+            var ranks: [String: Int] = [:]
+            for (rank, merge) in merges.enumerated() {
+                let key = merge.replacingOccurrences(of: " ", with: "\u{1}")
+                if ranks[key] == nil { ranks[key] = rank }
+            }
+            self.ranks = ranks
+        }
         var ids: [String: Int] = [:]
         for (id, token) in tokens.enumerated() where ids[token] == nil { ids[token] = id }
         self.ids = ids
@@ -96,9 +123,15 @@ public struct SentencePieceBPE: Tokenizer {
         while symbols.count > 1 {
             var best: (score: Float, index: Int)?
             for i in 0..<(symbols.count - 1) {
-                if let id = ids[symbols[i] + symbols[i + 1]], scores[id] > (best?.score ?? -.infinity) {
-                    best = (scores[id], i)
+                guard let id = ids[symbols[i] + symbols[i + 1]] else { continue }
+                let score: Float
+                if let ranks {
+                    guard let rank = ranks[symbols[i] + "\u{1}" + symbols[i + 1]] else { continue }
+                    score = -Float(rank)
+                } else {
+                    score = scores[id]
                 }
+                if score > (best?.score ?? -.infinity) { best = (score, i) }
             }
             guard let best else { break }
             symbols[best.index] += symbols[best.index + 1]

@@ -1,5 +1,7 @@
 /// Text to token ids and back.
 public protocol Tokenizer: Sendable {
+    /// Every token's text, by id.
+    var tokens: [String] { get }
     var vocabularySize: Int { get }
     func encode(_ text: String) -> [Int]
     /// The bytes a token stands for (its text for special tokens).
