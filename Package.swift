@@ -31,6 +31,8 @@ let package = Package(
         .target(name: "Tensor", dependencies: ["COpenBLAS"]),
         // Model files (GGUF, safetensors), tokenisers, Llama and BERT forward passes, generation.
         .target(name: "Models", dependencies: ["Tensor", "SystemIO"]),
+        // Learning at inference time: adapters (SVF, LoRA), the backward pass, losses, optimisers.
+        .target(name: "Adaptation", dependencies: ["Models", "Tensor"]),
         // What the command-line tools share: progress bars, time formatting, the JSON-lines event format.
         .target(name: "CommandLineSupport", dependencies: ["EventLog"]),
         // The SQLite read model (a thin wrapper now; projections and migrations come later).
@@ -50,6 +52,7 @@ let package = Package(
         .testTarget(name: "SystemIOTests", dependencies: ["SystemIO"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "SystemIO"]),
         .testTarget(name: "ReadModelTests", dependencies: ["ReadModel"]),
+        .testTarget(name: "AdaptationTests", dependencies: ["Adaptation", "Models", "Tensor"]),
         .testTarget(name: "ModelTests", dependencies: ["Models", "Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "CLITests",

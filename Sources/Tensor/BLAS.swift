@@ -35,4 +35,15 @@ public enum BLAS {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), alpha,
                     a, Int32(lda ?? k), b, Int32(ldb ?? n), beta, c, Int32(ldc ?? n))
     }
+
+    /// `cblas_sgemm`: C[m×n] = alpha · Aᵀ · B + beta · C, where A is stored k×m and B k×n
+    /// (gradients of weights: dW = dYᵀ · X).
+    @inline(__always)
+    public static func matmulAT(m: Int, n: Int, k: Int, alpha: Float = 1,
+                                a: UnsafePointer<Float>, lda: Int? = nil,
+                                b: UnsafePointer<Float>, ldb: Int? = nil,
+                                beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int? = nil) {
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), alpha,
+                    a, Int32(lda ?? m), b, Int32(ldb ?? n), beta, c, Int32(ldc ?? n))
+    }
 }

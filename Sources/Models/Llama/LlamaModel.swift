@@ -41,7 +41,8 @@ public final class LlamaModel: Sendable {
         var scores = [Float](repeating: 0, count: t * positions)
         var gate = [Float](repeating: 0, count: t * f)
         var up = [Float](repeating: 0, count: t * f)
-        let (cosines, sines) = rotaryTables(start: start, count: t)
+        let rope = Rope(config: c)
+        let (cosines, sines) = rope.tables(start: start, count: t)
         let scale = 1 / Float(hd).squareRoot()
         let group = c.heads / c.kvHeads
 
@@ -54,8 +55,8 @@ public final class LlamaModel: Sendable {
             if let bias = layer.qBias { Ops.addRows(&q, rows: t, bias: bias, width: e) }
             if let bias = layer.kBias { Ops.addRows(&k, rows: t, bias: bias, width: kv) }
             if let bias = layer.vBias { Ops.addRows(&v, rows: t, bias: bias, width: kv) }
-            rotate(&q, rows: t, heads: c.heads, cosines: cosines, sines: sines)
-            rotate(&k, rows: t, heads: c.kvHeads, cosines: cosines, sines: sines)
+            rope.rotate(&q, rows: t, heads: c.heads, cosines: cosines, sines: sines)
+            rope.rotate(&k, rows: t, heads: c.kvHeads, cosines: cosines, sines: sines)
             cache.keys[l].withUnsafeMutableBufferPointer { $0.baseAddress!.advanced(by: start * kv).update(from: k, count: t * kv) }
             cache.values[l].withUnsafeMutableBufferPointer { $0.baseAddress!.advanced(by: start * kv).update(from: v, count: t * kv) }
 
@@ -102,40 +103,5 @@ public final class LlamaModel: Sendable {
         var logits = [Float](repeating: 0, count: c.vocabularySize)
         BLAS.matmulBT(m: 1, n: c.vocabularySize, k: e, a: last, b: weights.output ?? weights.tokenEmbedding, c: &logits)
         return logits
-    }
-
-    /// cos and sin of (position / scale) · base^(-2i/headDim) / factor_i, for each new
-    /// position and pair i, computed in double precision.
-    private func rotaryTables(start: Int, count: Int) -> ([Float], [Float]) {
-        let half = config.headDim / 2
-        var cosines = [Float](repeating: 0, count: count * half), sines = cosines
-        for row in 0..<count {
-            for i in 0..<half {
-                let divisor = Double(config.ropeFrequencyFactors?[i] ?? 1)
-                let angle = Double(start + row) / config.ropeScale * pow(config.ropeBase, -Double(2 * i) / Double(config.headDim)) / divisor
-                cosines[row * half + i] = Float(cos(angle))
-                sines[row * half + i] = Float(sin(angle))
-            }
-        }
-        return (cosines, sines)
-    }
-
-    /// RoPE on every head: pair i is (x[2i], x[2i+1]) in the interleaved layout GGUF stores
-    /// Llama's Q and K in, or (x[i], x[i + headDim/2]) in the halves layout.
-    private func rotate(_ x: inout [Float], rows: Int, heads: Int, cosines: [Float], sines: [Float]) {
-        let hd = config.headDim, half = hd / 2, width = heads * hd
-        let (stride, partner) = config.ropeStyle == .interleaved ? (2, 1) : (1, half)
-        for row in 0..<rows {
-            for head in 0..<heads {
-                let base = row * width + head * hd
-                for i in 0..<half {
-                    let first = base + stride * i, second = first + partner
-                    let a = x[first], b = x[second]
-                    let cs = cosines[row * half + i], sn = sines[row * half + i]
-                    x[first] = a * cs - b * sn
-                    x[second] = a * sn + b * cs
-                }
-            }
-        }
     }
 }

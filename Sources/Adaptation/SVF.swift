@@ -1,0 +1,66 @@
+import Foundation
+
+/// The singular value decomposition of one weight matrix, W = U · diag(sigma) · Vᵀ, that
+/// singular value fine-tuning scales.
+public struct SVFBasis: Sendable, Equatable {
+    public var outputs: Int
+    public var inputs: Int
+    /// min(outputs, inputs)
+    public var rank: Int
+    /// outputs × rank, row-major.
+    public var u: [Float]
+    public var sigma: [Float]
+    /// rank × inputs, row-major.
+    public var vt: [Float]
+}
+
+/// How a vector z scales the singular values.
+public enum SVFComposition: String, Sendable, Codable, CaseIterable {
+    /// GESAL: sigma' = sigma · z, with z = 1 at start.
+    case gesal
+    /// Transformer²: sigma' = sigma · sigmoid(z) · (Σ sigma / Σ sigma · sigmoid(z)), which keeps the
+    /// singular values' total mass.
+    case transformerSquared
+
+    /// The scaled singular values.
+    public func scaled(_ sigma: [Float], _ z: [Float]) -> [Float] {
+        switch self {
+        case .gesal:
+            return zip(sigma, z).map { $0 * $1 }
+        case .transformerSquared:
+            let m = z.map(sigmoid)
+            let total = sigma.reduce(0, +), kept = zip(sigma, m).reduce(0) { $0 + $1.0 * $1.1 }
+            return zip(sigma, m).map { $0 * $1 * total / kept }
+        }
+    }
+
+    /// dL/dz from dL/dsigma' (the backward of `scaled`).
+    public func backward(_ sigma: [Float], _ z: [Float], gradient: [Float]) -> [Float] {
+        switch self {
+        case .gesal:
+            return zip(sigma, gradient).map { $0 * $1 }
+        case .transformerSquared:
+            // s'_i = S sigma_i m_i / Q with S = Σ sigma, Q = Σ sigma_j m_j, m = sigmoid(z):
+            // dL/dm_k = S sigma_k g_k / Q - (S sigma_k / Q²) Σ_i g_i sigma_i m_i.
+            let m = z.map(sigmoid)
+            let total = sigma.reduce(0, +), kept = zip(sigma, m).reduce(0) { $0 + $1.0 * $1.1 }
+            var weighted: Float = 0
+            for i in sigma.indices { weighted += gradient[i] * sigma[i] * m[i] }
+            return sigma.indices.map { k in
+                let dm = total * sigma[k] * gradient[k] / kept - total * sigma[k] / (kept * kept) * weighted
+                return dm * m[k] * (1 - m[k])
+            }
+        }
+    }
+
+    /// The z that leaves the matrix unchanged.
+    public func identity(rank: Int) -> [Float] {
+        switch self {
+        case .gesal: [Float](repeating: 1, count: rank)
+        // sigmoid(z) equal everywhere keeps every singular value; any constant works.
+        case .transformerSquared: [Float](repeating: 0, count: rank)
+        }
+    }
+}
+
+@inline(__always) func sigmoid(_ x: Float) -> Float { 1 / (1 + expf(-x)) }
