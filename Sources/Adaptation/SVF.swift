@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 
 /// The singular value decomposition of one weight matrix, W = U · diag(sigma) · Vᵀ, that
 /// singular value fine-tuning scales.
@@ -64,3 +65,11 @@ public enum SVFComposition: String, Sendable, Codable, CaseIterable {
 }
 
 @inline(__always) func sigmoid(_ x: Float) -> Float { 1 / (1 + expf(-x)) }
+
+extension SVFBasis {
+    /// The SVD of a row-major `outputs × inputs` weight.
+    public init(weight: [Float], outputs: Int, inputs: Int) throws {
+        let (u, s, vt) = try LAPACK.svd(weight, rows: outputs, columns: inputs)
+        self.init(outputs: outputs, inputs: inputs, rank: s.count, u: u, sigma: s, vt: vt)
+    }
+}

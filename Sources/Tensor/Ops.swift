@@ -14,6 +14,26 @@ public enum Ops {
         }
     }
 
+    /// Backward of `rmsNorm`: with r = 1/√(mean(x²) + eps) and a = dy ⊙ weight,
+    /// dx = r · a - x · r³ · (a · x) / width. Adds into `dx` when `accumulate`.
+    public static func rmsNormBackward(_ x: UnsafePointer<Float>, rows: Int, width: Int, weight: UnsafePointer<Float>, eps: Float,
+                                       dy: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>, accumulate: Bool) {
+        for r in 0..<rows {
+            let row = x + r * width, g = dy + r * width, out = dx + r * width
+            var sum: Float = 0, dot: Float = 0
+            for i in 0..<width {
+                sum += row[i] * row[i]
+                dot += g[i] * weight[i] * row[i]
+            }
+            let scale = 1 / (sum / Float(width) + eps).squareRoot()
+            let correction = scale * scale * scale * dot / Float(width)
+            for i in 0..<width {
+                let value = scale * g[i] * weight[i] - row[i] * correction
+                out[i] = accumulate ? out[i] + value : value
+            }
+        }
+    }
+
     /// LayerNorm of each row: (x - mean) / sqrt(var + eps) · gamma + beta.
     public static func layerNorm(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int,
                                  gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, eps: Float) {
@@ -42,11 +62,29 @@ public enum Ops {
         for i in 0..<count { x[i] *= inverse }
     }
 
+    /// Backward of `softmax` in place: dp ← p ⊙ (dp - Σ dp ⊙ p).
+    public static func softmaxBackward(_ p: UnsafePointer<Float>, _ dp: UnsafeMutablePointer<Float>, count: Int) {
+        var dot: Float = 0
+        for i in 0..<count { dot += dp[i] * p[i] }
+        for i in 0..<count { dp[i] = p[i] * (dp[i] - dot) }
+    }
+
     /// SwiGLU: gate ← silu(gate) · up.
     public static func swiglu(gate: UnsafeMutablePointer<Float>, up: UnsafePointer<Float>, count: Int) {
         for i in 0..<count {
             let g = gate[i]
             gate[i] = g / (1 + expf(-g)) * up[i]
+        }
+    }
+
+    /// Backward of SwiGLU from the gate's and up's values before it: with s = sigmoid(g),
+    /// d gate = d out · up · s · (1 + g · (1 - s)), d up = d out · g · s.
+    public static func swigluBackward(gate: UnsafePointer<Float>, up: UnsafePointer<Float>, dOut: UnsafePointer<Float>,
+                                      dGate: UnsafeMutablePointer<Float>, dUp: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count {
+            let g = gate[i], s = 1 / (1 + expf(-g))
+            dGate[i] = dOut[i] * up[i] * s * (1 + g * (1 - s))
+            dUp[i] = dOut[i] * g * s
         }
     }
 

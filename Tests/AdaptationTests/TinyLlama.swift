@@ -1,0 +1,44 @@
+@testable import Adaptation
+import Models
+
+/// A tiny random Llama built in memory (2 blocks, grouped-query attention), for gradient checks.
+enum TinyLlama {
+    static func make(seed: UInt64 = 1, vocabulary: Int = 40, width: Int = 16, hidden: Int = 24, heads: Int = 4, kvHeads: Int = 2, layers: Int = 2) -> LlamaModel {
+        var random = RandomSource(seed: seed)
+        func values(_ count: Int, scale: Float = 0.4) -> [Float] { (0..<count).map { _ in (Float(random.unit()) * 2 - 1) * scale } }
+        func norm(_ count: Int) -> [Float] { (0..<count).map { _ in 1 + (Float(random.unit()) - 0.5) * 0.2 } }
+        let config = LlamaConfig(vocabularySize: vocabulary, width: width, hiddenWidth: hidden, layers: layers, heads: heads, kvHeads: kvHeads,
+                                 ropeBase: 10_000, rmsEpsilon: 1e-5, contextLength: 64)
+        let kv = config.kvWidth
+        let blocks = (0..<layers).map { _ in
+            LlamaWeights.Layer(attentionNorm: norm(width), q: values(width * width), k: values(kv * width), v: values(kv * width),
+                               o: values(width * width), ffnNorm: norm(width), gate: values(hidden * width), up: values(hidden * width),
+                               down: values(width * hidden))
+        }
+        return LlamaModel(config: config, weights: LlamaWeights(tokenEmbedding: values(vocabulary * width, scale: 1), layers: blocks,
+                                                                outputNorm: norm(width), output: nil))
+    }
+
+    static func shape(_ model: LlamaModel, _ kind: LinearKind) -> (outputs: Int, inputs: Int) {
+        let c = model.config
+        switch kind {
+        case .q, .o: return (c.width, c.width)
+        case .k, .v: return (c.kvWidth, c.width)
+        case .gate, .up: return (c.hiddenWidth, c.width)
+        case .down: return (c.width, c.hiddenWidth)
+        }
+    }
+
+    static func weight(_ model: LlamaModel, _ site: LinearSite) -> [Float] {
+        let layer = model.weights.layers[site.layer]
+        switch site.kind {
+        case .q: return layer.q
+        case .k: return layer.k
+        case .v: return layer.v
+        case .o: return layer.o
+        case .gate: return layer.gate
+        case .up: return layer.up
+        case .down: return layer.down
+        }
+    }
+}
