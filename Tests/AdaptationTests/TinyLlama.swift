@@ -19,26 +19,7 @@ enum TinyLlama {
                                                                 outputNorm: norm(width), output: nil))
     }
 
-    static func shape(_ model: LlamaModel, _ kind: LinearKind) -> (outputs: Int, inputs: Int) {
-        let c = model.config
-        switch kind {
-        case .q, .o: return (c.width, c.width)
-        case .k, .v: return (c.kvWidth, c.width)
-        case .gate, .up: return (c.hiddenWidth, c.width)
-        case .down: return (c.width, c.hiddenWidth)
-        }
-    }
+    static func shape(_ model: LlamaModel, _ kind: LinearKind) -> (outputs: Int, inputs: Int) { model.shape(kind) }
 
-    static func weight(_ model: LlamaModel, _ site: LinearSite) -> [Float] {
-        let layer = model.weights.layers[site.layer]
-        switch site.kind {
-        case .q: return layer.q
-        case .k: return layer.k
-        case .v: return layer.v
-        case .o: return layer.o
-        case .gate: return layer.gate
-        case .up: return layer.up
-        case .down: return layer.down
-        }
-    }
+    static func weight(_ model: LlamaModel, _ site: LinearSite) -> [Float] { model.weights.layers[site.layer][site.kind] }
 }

@@ -1,0 +1,67 @@
+import Models
+import Tensor
+
+extension LlamaModel {
+    /// A model for decoding with `adapters`: each adapted matrix is computed once,
+    /// W' = U diag(σ') Vᵀ for SVF and W' += (α/r) B A for LoRA. Every other weight array is
+    /// shared with this model (copy-on-write), so switching adapter sets never copies or
+    /// reloads the base.
+    public func merging(_ adapters: AdapterSet, bases: [LinearSite: SVFBasis]) -> LlamaModel {
+        guard !adapters.isEmpty else { return self }
+        var weights = self.weights
+        let sites = Set(adapters.lora.keys).union(adapters.svf.keys).sorted()
+        for site in sites {
+            var w = weights.layers[site.layer][site.kind]
+            let (outputs, inputs) = shape(site.kind)
+            if let z = adapters.svf[site], let basis = bases[site] {
+                let scaled = adapters.composition.scaled(basis.sigma, z)
+                var us = basis.u
+                for r in 0..<outputs { for i in 0..<basis.rank { us[r * basis.rank + i] *= scaled[i] } }
+                BLAS.matmul(m: outputs, n: inputs, k: basis.rank, a: us, b: basis.vt, c: &w)
+            }
+            if let lora = adapters.lora[site] {
+                BLAS.matmul(m: outputs, n: inputs, k: lora.rank, alpha: lora.scale, a: lora.b, b: lora.a, beta: 1, c: &w)
+            }
+            weights.layers[site.layer][site.kind] = w
+        }
+        return LlamaModel(config: config, weights: weights)
+    }
+
+    /// (outputs, inputs) of a block's linear layer.
+    public func shape(_ kind: LinearKind) -> (outputs: Int, inputs: Int) {
+        switch kind {
+        case .q, .o: (config.width, config.width)
+        case .k, .v: (config.kvWidth, config.width)
+        case .gate, .up: (config.hiddenWidth, config.width)
+        case .down: (config.width, config.hiddenWidth)
+        }
+    }
+}
+
+extension LlamaWeights.Layer {
+    /// A block's linear weight by kind.
+    public subscript(kind: LinearKind) -> [Float] {
+        get {
+            switch kind {
+            case .q: q
+            case .k: k
+            case .v: v
+            case .o: o
+            case .gate: gate
+            case .up: up
+            case .down: down
+            }
+        }
+        set {
+            switch kind {
+            case .q: q = newValue
+            case .k: k = newValue
+            case .v: v = newValue
+            case .o: o = newValue
+            case .gate: gate = newValue
+            case .up: up = newValue
+            case .down: down = newValue
+            }
+        }
+    }
+}
