@@ -32,7 +32,7 @@ let package = Package(
         // Model files (GGUF, safetensors), tokenisers, Llama and BERT forward passes, generation.
         .target(name: "Models", dependencies: ["Tensor", "SystemIO"]),
         // Learning at inference time: adapters (SVF, LoRA), the backward pass, losses, optimisers.
-        .target(name: "Adaptation", dependencies: ["Models", "Tensor"]),
+        .target(name: "Adaptation", dependencies: ["Models", "Tensor", "SystemIO", .product(name: "Crypto", package: "swift-crypto")]),
         // What the command-line tools share: progress bars, time formatting, the JSON-lines event format.
         .target(name: "CommandLineSupport", dependencies: ["EventLog"]),
         // The SQLite read model (a thin wrapper now; projections and migrations come later).
@@ -46,7 +46,7 @@ let package = Package(
             dependencies: ["EventLog", "CommandLineSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "gesal-bench",
-            dependencies: ["EventLog", "ReadModel", "SystemIO", "CommandLineSupport", "Models", "Tensor",
+            dependencies: ["EventLog", "ReadModel", "SystemIO", "CommandLineSupport", "Models", "Tensor", "Adaptation",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "SystemIOTests", dependencies: ["SystemIO"]),

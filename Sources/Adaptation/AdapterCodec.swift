@@ -107,7 +107,10 @@ public enum AdapterCodec {
         var data: [UInt8] = []
         mutating func bytes(_ b: [UInt8]) { data += b }
         mutating func int<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { data += $0 } }
-        mutating func floats(_ values: [Float]) { for v in values { int(v.bitPattern) } }
+        mutating func floats(_ values: [Float]) {
+            precondition(UInt32(1).littleEndian == 1, "GESAL's blobs assume a little-endian machine")
+            values.withUnsafeBytes { data += $0 }
+        }
         mutating func site(_ site: LinearSite) {
             int(UInt32(site.layer))
             int(UInt8(LinearKind.allCases.firstIndex(of: site.kind)!))
@@ -135,8 +138,16 @@ public enum AdapterCodec {
             guard count >= 0, count <= (data.count - offset) / 4 else {
                 throw DecodeError(offset: offset, reason: "claims \(count) values, more than the blob holds")
             }
-            let raw = try bytes(4 * count)
-            return raw.withUnsafeBytes { buffer in (0..<count).map { Float(bitPattern: UInt32(littleEndian: buffer.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) } }
+            // The blobs are little-endian, like every machine GESAL runs on: a bulk copy.
+            precondition(UInt32(1).littleEndian == 1, "GESAL's blobs assume a little-endian machine")
+            let start = offset
+            offset += 4 * count
+            return [Float](unsafeUninitializedCapacity: count) { out, initialized in
+                data.withUnsafeBytes { raw in
+                    if count > 0 { UnsafeMutableRawPointer(out.baseAddress!).copyMemory(from: raw.baseAddress! + start, byteCount: 4 * count) }
+                }
+                initialized = count
+            }
         }
 
         mutating func site() throws(DecodeError) -> LinearSite {

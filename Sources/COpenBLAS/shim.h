@@ -10,3 +10,6 @@ void sgesdd_(const char *jobz, const int *m, const int *n, float *a, const int *
 
 // OpenBLAS's thread-count setter: callers that need bit-identical results fix it and record it.
 void openblas_set_num_threads(int num_threads);
+
+// The name of the kernel set OpenBLAS chose ("SkylakeX", "Haswell", ...).
+char *openblas_get_corename(void);

@@ -46,4 +46,10 @@ public enum BLAS {
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), alpha,
                     a, Int32(lda ?? m), b, Int32(ldb ?? n), beta, c, Int32(ldc ?? n))
     }
+
+    /// `cblas_sasum`: Σ |x_i|, a pure streaming read (what the bandwidth probe uses, so that it
+    /// reads memory the way sgemv does, with the same kernels and threads).
+    public static func absoluteSum(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        cblas_sasum(Int32(count), x, 1)
+    }
 }

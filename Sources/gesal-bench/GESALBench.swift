@@ -1,4 +1,5 @@
 import ArgumentParser
+import Tensor
 
 @main
 struct GESALBench: ParsableCommand {
@@ -11,5 +12,11 @@ struct GESALBench: ParsableCommand {
           swift run -c release gesal-bench crash --trials 200
           swift run -c release gesal-bench infer
         """,
-        subcommands: [LogBenchmark.self, CrashBenchmark.self, InferBenchmark.self, CrashWriter.self])
+        subcommands: [LogBenchmark.self, CrashBenchmark.self, InferBenchmark.self, TrainBenchmark.self, CrashWriter.self, SVDLoadBenchmark.self])
+
+    /// Makes sure OpenBLAS runs its fast kernels (see `BLASKernels`), then parses the command.
+    static func main() {
+        BLASKernels.restartWithPreferredKernels()
+        Self.main(nil)
+    }
 }

