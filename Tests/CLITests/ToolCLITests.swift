@@ -60,3 +60,15 @@ import Testing
         #expect(broken.status != 0 && broken.stderr.contains(truncated) && broken.stderr.contains("runs past the end of the file"), "\(broken.stderr)")
     }
 }
+
+@Suite struct DeterminismCLITests {
+    /// The same learning steps in two processes give bit-identical adapters and optimiser state.
+    @Test func twoProcessesLearnTheSameBytes() throws {
+        let root = ModelCLITests.root
+        let first = try CommandRunner.run("gesal-bench", ["determinism"], cwd: root)
+        let second = try CommandRunner.run("gesal-bench", ["determinism"], cwd: root)
+        #expect(first.status == 0 && second.status == 0, "\(first.stderr)\(second.stderr)")
+        #expect(first.stdout.hasPrefix("parameter_sha256=") && first.stdout.count > 70)
+        #expect(first.stdout == second.stdout)
+    }
+}

@@ -1,0 +1,76 @@
+import Models
+
+/// Learning on a chat model: turns (prompt, response) pairs into training steps on an adapter
+/// set, and answers with the adapted model. Holds no clock and no hidden randomness: the same
+/// calls in the same order give the same adapters bit for bit.
+public struct Learner: Sendable {
+    public let language: LanguageModel
+    public let bases: [LinearSite: SVFBasis]
+    public let optimizer: OptimizerConfig
+    public private(set) var adapters: AdapterSet
+    public private(set) var state = OptimizerState()
+
+    public init(language: LanguageModel, bases: [LinearSite: SVFBasis] = [:], adapters: AdapterSet, optimizer: OptimizerConfig) {
+        self.language = language
+        self.bases = bases
+        self.adapters = adapters
+        self.optimizer = optimizer
+    }
+
+    /// The prompt in the chat template, and the token that ends the assistant's turn.
+    public func promptTokens(_ prompt: String) -> [Int] {
+        language.tokenizer.encode(language.template.render(user: prompt))
+    }
+
+    /// A response's tokens, ending its turn (so that learning also teaches when to stop).
+    public func responseTokens(_ response: String) -> [Int] {
+        language.tokenizer.encode(response) + language.template.endOfTurnTokens.prefix(1).compactMap { language.tokenizer.tokens.firstIndex(of: $0) }
+    }
+
+    /// One supervised step towards `response`; returns the loss before the step.
+    @discardableResult
+    public mutating func supervisedStep(prompt: [Int], response: [Int]) -> Float {
+        step(tokens: prompt + response, scored: Objective.supervised(promptLength: prompt.count, response: response))
+    }
+
+    /// One REINFORCE step over rewarded samples of the same prompt (their losses summed);
+    /// returns the loss before the step.
+    @discardableResult
+    public mutating func reinforceStep(prompt: [Int], samples: [(response: [Int], reward: Float)]) -> Float {
+        var total = AdapterGradients()
+        var loss: Float = 0
+        for sample in samples where !sample.response.isEmpty {
+            let scored = Objective.reinforce(promptLength: prompt.count, response: sample.response, reward: sample.reward)
+            let result = TrainingPass(model: language.model, bases: bases, adapters: adapters).run(tokens: prompt + sample.response, scored: scored)
+            loss += result.loss
+            total.add(result.gradients)
+        }
+        Optimizer.step(&adapters, gradients: total, state: &state, config: optimizer)
+        return loss
+    }
+
+    private mutating func step(tokens: [Int], scored: [ScoredToken]) -> Float {
+        let result = TrainingPass(model: language.model, bases: bases, adapters: adapters).run(tokens: tokens, scored: scored)
+        Optimizer.step(&adapters, gradients: result.gradients, state: &state, config: optimizer)
+        return result.loss
+    }
+
+    /// The chat model with the current adapters merged in (computed once per call; keep it
+    /// while the adapters do not change).
+    public func adapted() -> LanguageModel {
+        LanguageModel(path: language.path, model: language.model.merging(adapters, bases: bases), tokenizer: language.tokenizer,
+                      template: language.template, stopTokens: language.stopTokens)
+    }
+}
+
+extension AdapterGradients {
+    /// Adds another set of gradients into this one.
+    public mutating func add(_ other: AdapterGradients) {
+        func merge(_ into: inout [LinearSite: [Float]], _ from: [LinearSite: [Float]]) {
+            for (site, g) in from { into[site] = into[site].map { zip($0, g).map(+) } ?? g }
+        }
+        merge(&loraA, other.loraA)
+        merge(&loraB, other.loraB)
+        merge(&svf, other.svf)
+    }
+}
