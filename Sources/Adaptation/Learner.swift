@@ -34,14 +34,20 @@ public struct Learner: Sendable {
     }
 
     /// One REINFORCE step over rewarded samples of the same prompt (their losses summed);
-    /// returns the loss before the step.
+    /// returns the loss before the step. With `klWeight`, each sample's loss adds
+    /// klWeight · mean KL(adapted ‖ base) over its response positions, which keeps the model
+    /// from drifting away wherever the rewards do not pull.
     @discardableResult
-    public mutating func reinforceStep(prompt: [Int], samples: [(response: [Int], reward: Float)]) -> Float {
+    public mutating func reinforceStep(prompt: [Int], samples: [(response: [Int], reward: Float)], klWeight: Float = 0) -> Float {
         var total = AdapterGradients()
         var loss: Float = 0
         for sample in samples where !sample.response.isEmpty {
             let scored = Objective.reinforce(promptLength: prompt.count, response: sample.response, reward: sample.reward)
-            let result = TrainingPass(model: language.model, bases: bases, adapters: adapters).run(tokens: prompt + sample.response, scored: scored)
+            let tokens = prompt + sample.response
+            let reference = klWeight == 0 ? nil
+                : TrainingPass(model: language.model, adapters: AdapterSet()).logProbabilityRows(tokens: tokens, positions: scored.map(\.position))
+            let result = TrainingPass(model: language.model, bases: bases, adapters: adapters)
+                .run(tokens: tokens, scored: scored, reference: reference, klWeight: klWeight / Float(scored.count))
             loss += result.loss
             total.add(result.gradients)
         }

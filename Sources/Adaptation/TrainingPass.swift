@@ -39,9 +39,29 @@ public struct TrainingPass {
         var gateOut: [Float], upOut: [Float]
     }
 
+    /// The full log-softmax row (vocabulary-sized) at each of `positions`: a reference for
+    /// the KL penalty, usually computed with the base model (no adapters).
+    public func logProbabilityRows(tokens: [Int], positions: [Int]) -> [[Float]] {
+        var rows: [[Float]] = []
+        _ = run(tokens: tokens, scored: positions.map { ScoredToken(position: $0, token: 0, weight: 0) }, backward: false, keepRows: true, rows: &rows)
+        return rows
+    }
+
     /// Runs the sequence, scores `scored`, and (with `backward`) computes the gradients.
     /// `embeddings` replaces the token embedding lookup (T × width), for gradient checks.
-    public func run(tokens: [Int], scored: [ScoredToken], embeddings: [Float]? = nil, backward: Bool = true) -> TrainingResult {
+    /// With `reference` (one log-softmax row per scored token) the loss adds
+    /// klWeight · KL(p ‖ reference) at each scored position, which keeps the adapted model
+    /// near the model the reference came from.
+    public func run(tokens: [Int], scored: [ScoredToken], embeddings: [Float]? = nil, backward: Bool = true,
+                    reference: [[Float]]? = nil, klWeight: Float = 0) -> TrainingResult {
+        var unused: [[Float]] = []
+        return run(tokens: tokens, scored: scored, embeddings: embeddings, backward: backward, reference: reference, klWeight: klWeight,
+                   keepRows: false, rows: &unused)
+    }
+
+    private func run(tokens: [Int], scored: [ScoredToken], embeddings: [Float]? = nil, backward: Bool,
+                     reference: [[Float]]? = nil, klWeight: Float = 0, keepRows: Bool, rows keptRows: inout [[Float]]) -> TrainingResult {
+        precondition(reference == nil || reference!.count == scored.count, "one reference row per scored token")
         let c = model.config
         let t = tokens.count, e = c.width
         precondition(t > 0 && scored.allSatisfy { $0.position >= 0 && $0.position < t && $0.token >= 0 && $0.token < c.vocabularySize })
@@ -81,11 +101,27 @@ public struct TrainingPass {
                 for j in 0..<c.vocabularySize { maximum = max(maximum, row[j]) }
                 var sum: Float = 0
                 for j in 0..<c.vocabularySize { sum += expf(row[j] - maximum) }
-                let logProbability = row[item.token] - maximum - logf(sum)
+                let logSum = maximum + logf(sum)
+                let logProbability = row[item.token] - logSum
                 logProbabilities.append(logProbability)
                 loss -= item.weight * logProbability
+                if keepRows { keptRows.append((0..<c.vocabularySize).map { row[$0] - logSum }) }
+                guard backward || reference != nil else { continue }
+                // KL(p ‖ q) = Σ p (log p - log q); its gradient on the logits is p ⊙ (log p - log q - KL).
+                var klTerms: [Float] = []
+                if let q = reference?[i], klWeight != 0 {
+                    klTerms = (0..<c.vocabularySize).map { row[$0] - logSum - q[$0] }
+                }
                 Ops.softmax(row, count: c.vocabularySize)
-                for j in 0..<c.vocabularySize { row[j] *= item.weight }
+                var kl: Float = 0
+                if !klTerms.isEmpty {
+                    for j in 0..<c.vocabularySize { kl += row[j] * klTerms[j] }
+                    loss += klWeight * kl
+                }
+                for j in 0..<c.vocabularySize {
+                    let probability = row[j]
+                    row[j] = probability * item.weight + (klTerms.isEmpty ? 0 : klWeight * probability * (klTerms[j] - kl))
+                }
                 row[item.token] -= item.weight
             }
         }

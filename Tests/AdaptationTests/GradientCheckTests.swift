@@ -89,6 +89,34 @@ import Models
         print("gradient check: LoRA worst relative error \(worst)")
     }
 
+    @Test func klPenaltyGradients() {
+        let model = Self.model
+        var adapters = AdapterSet()
+        var random = RandomSource(seed: 8)
+        let site = LinearSite(layer: 1, kind: .down), (outputs, inputs) = TinyLlama.shape(model, .down)
+        var lora = LoRA(rank: 3, alpha: 6, inputs: inputs, outputs: outputs, seed: 2)
+        lora.b = lora.b.map { _ in (Float(random.unit()) - 0.5) * 0.6 }
+        adapters.lora[site] = lora
+        // The reference is the base model; the KL term pulls the adapted model back to it.
+        let reference = TrainingPass(model: model, adapters: AdapterSet()).logProbabilityRows(tokens: Self.tokens, positions: Self.scored.map(\.position))
+        func pass(_ a: AdapterSet) -> TrainingPass { TrainingPass(model: model, adapters: a) }
+        let result = pass(adapters).run(tokens: Self.tokens, scored: Self.scored, reference: reference, klWeight: 0.7)
+        let plain = pass(adapters).run(tokens: Self.tokens, scored: Self.scored, backward: false)
+        #expect(result.loss > plain.loss, "a different model has a positive KL to the base")
+        let coordinates = [0, lora.b.count / 2, lora.b.count - 1]
+        let numbers = numeric(coordinates, value: { lora.b[$0] }) { i, v in
+            var changed = adapters
+            changed.lora[site]!.b[i] = v
+            return pass(changed).run(tokens: Self.tokens, scored: Self.scored, backward: false, reference: reference, klWeight: 0.7).loss
+        }
+        let error = relativeError(coordinates.map { result.gradients.loraB[site]![$0] }, numbers)
+        print("gradient check: KL penalty relative error \(error)")
+        #expect(error < 2e-2, "relative error \(error)")
+        // With no adapters the model is its reference: the penalty is zero.
+        let same = pass(AdapterSet()).run(tokens: Self.tokens, scored: Self.scored, backward: false, reference: reference, klWeight: 0.7)
+        #expect(abs(same.loss - pass(AdapterSet()).run(tokens: Self.tokens, scored: Self.scored, backward: false).loss) < 1e-5)
+    }
+
     @Test func inputEmbeddingGradients() {
         let model = Self.model, e = model.config.width
         let embeddings = Self.tokens.flatMap { model.weights.tokenEmbedding[($0 * e)..<(($0 + 1) * e)] }

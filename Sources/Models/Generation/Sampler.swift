@@ -20,9 +20,14 @@ public struct Sampler: Sendable {
         }
         if parameters.temperature <= 0 { return Self.argmax(logits) }
 
-        var candidates = logits.indices.sorted { logits[$0] > logits[$1] || (logits[$0] == logits[$1] && $0 < $1) }
+        // Only top-k and top-p need the candidates ranked; plain temperature sampling draws
+        // over all tokens in id order (sorting 49k logits per token is most of a step).
+        let ranked = parameters.topK > 0 || parameters.topP < 1
+        var candidates = ranked
+            ? logits.indices.sorted { logits[$0] > logits[$1] || (logits[$0] == logits[$1] && $0 < $1) }
+            : Array(logits.indices)
         if parameters.topK > 0 { candidates = Array(candidates.prefix(parameters.topK)) }
-        let top = logits[candidates[0]]
+        let top = ranked ? logits[candidates[0]] : logits.max()!
         var weights = candidates.map { Double(expf((logits[$0] - top) / parameters.temperature)) }
         let total = weights.reduce(0, +)
         if parameters.topP < 1 {
