@@ -18,6 +18,8 @@ struct TrainBenchmark: ParsableCommand {
           reinforce_svf_step_ms  REINFORCE on the response tokens: forward, backward, Adam
           sft_lora_step_ms       SFT with rank-8 LoRA on q and v: forward, backward, Adam
           step_vs_forward_ratio  reinforce_svf_step_ms / forward_ms
+          merge_ms               merging the learned SVF vectors into the 90 matrices (once per adapter set)
+          adapted_vs_base_decode_ratio   decode speed with the merged adapters over the base's
           parameter_sha256       SHA-256 of the SVF values after --steps steps (the same on every run)
 
         Example:
@@ -86,6 +88,12 @@ struct TrainBenchmark: ParsableCommand {
         }
         let digest = SHA256.hash(data: AdapterCodec.encode(trained)).map { String(format: "%02x", $0) }.joined()
 
+        // Decoding with the learned adapters: merged once, then as fast as the base.
+        var merged = llama
+        let merge = timed { merged = llama.merging(trained, bases: bases) }
+        let baseDecode = decodeSpeed(llama, prompt: Array(sequence.prefix(promptLength)))
+        let adaptedDecode = decodeSpeed(merged, prompt: Array(sequence.prefix(promptLength)))
+
         print("blas_core=\(BLASKernels.coreName)")
         print(line("svd_precompute_s", precompute, decimals: 2))
         print(line("svd_cached_load_s", cachedLoad, decimals: 3))
@@ -94,7 +102,22 @@ struct TrainBenchmark: ParsableCommand {
         print(line("reinforce_svf_step_ms", reinforceStep * 1000))
         print(line("sft_lora_step_ms", loraStep * 1000))
         print(line("step_vs_forward_ratio", reinforceStep / forward, decimals: 2))
+        print(line("merge_ms", merge * 1000))
+        print(line("base_decode_tok_s", baseDecode))
+        print(line("adapted_decode_tok_s", adaptedDecode))
+        print(line("adapted_vs_base_decode_ratio", adaptedDecode / baseDecode, decimals: 3))
         print("parameter_sha256=\(digest)")
+    }
+
+    /// Greedy decode speed after a prefill, tokens per second (best of two runs of 48 tokens).
+    private func decodeSpeed(_ model: LlamaModel, prompt: [Int]) -> Double {
+        let steps = 48
+        let seconds = bestOf(2) {
+            var cache = model.makeCache(capacity: prompt.count + steps + 1)
+            var logits = model.forward(prompt, cache: &cache)
+            for _ in 0..<steps { logits = model.forward([Sampler.argmax(logits)], cache: &cache) }
+        }
+        return Double(steps) / seconds
     }
 
     /// The fastest of `count` runs, in seconds.

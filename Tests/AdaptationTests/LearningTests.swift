@@ -143,3 +143,25 @@ import Models
         #expect(Objective.reinforce(promptLength: 4, response: [7, 8], reward: 1).map(\.weight) == [0.5, 0.5])
     }
 }
+
+@Suite struct MergedModelTests {
+    /// A merged model holds new arrays only for the adapted matrices; every other weight is
+    /// the base model's own storage, so switching adapter sets never copies the base.
+    @Test func mergingSharesEveryUnadaptedArrayWithTheBase() {
+        let model = TinyLlama.make()
+        let site = LinearSite(layer: 1, kind: .gate), (outputs, inputs) = model.shape(.gate)
+        var lora = LoRA(rank: 2, alpha: 4, inputs: inputs, outputs: outputs, seed: 1)
+        lora.b = lora.b.map { _ in 0.1 }
+        let merged = model.merging(AdapterSet(lora: [site: lora]), bases: [:])
+        func address(_ array: [Float]) -> UnsafeRawPointer? { array.withUnsafeBytes { $0.baseAddress } }
+        #expect(address(merged.weights.tokenEmbedding) == address(model.weights.tokenEmbedding))
+        for l in 0..<model.config.layers {
+            for kind in LinearKind.allCases {
+                let shared = address(merged.weights.layers[l][kind]) == address(model.weights.layers[l][kind])
+                #expect(shared == (LinearSite(layer: l, kind: kind) != site), "blk.\(l).\(kind)")
+            }
+        }
+        #expect(merged.weights.layers[1].gate != model.weights.layers[1].gate)
+        #expect(model.merging(AdapterSet(), bases: [:]) === model, "no adapters: the base itself")
+    }
+}
