@@ -5,16 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
-if ! command -v swift >/dev/null 2>&1; then export PATH=/opt/swift/usr/bin:$PATH; fi
-# OpenBLAS 0.3.21 falls back to slow SSE3 kernels on CPUs it does not know; choose from the
-# CPU's flags, as Sources/Tensor/BLASKernels.swift does for the executables.
-if [ -z "${OPENBLAS_CORETYPE:-}" ]; then
-  if grep -qw avx512f /proc/cpuinfo && grep -qw avx512bw /proc/cpuinfo && grep -qw avx512vl /proc/cpuinfo; then
-    export OPENBLAS_CORETYPE=SkylakeX
-  elif grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo; then
-    export OPENBLAS_CORETYPE=Haswell
-  fi
-fi
+. scripts/env.sh
 echo "== building (release)"
 for product in gesal-log gesal-bench; do swift build -c release --product "$product" 2>&1 | tail -n 1; done
 bin=$(swift build -c release --show-bin-path)

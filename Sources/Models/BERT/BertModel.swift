@@ -24,18 +24,10 @@ public final class BertModel: Sendable {
 
     /// Loads a sentence-transformers folder: `config.json`, `model.safetensors`, `vocab.txt`.
     public init(folder: String) throws(ModelError) {
-        let configPath = folder + "/config.json"
-        guard let data = FileManager.default.contents(atPath: configPath),
-              let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw ModelError(.io, "cannot read config.json", path: configPath)
-        }
-        func int(_ key: String) throws(ModelError) -> Int {
-            guard let value = json[key] as? Int else { throw ModelError(.missingMetadata, "config.json lacks \(key)", path: configPath) }
-            return value
-        }
-        let config = Config(vocabularySize: try int("vocab_size"), width: try int("hidden_size"), layers: try int("num_hidden_layers"),
-                            heads: try int("num_attention_heads"), hiddenWidth: try int("intermediate_size"),
-                            maxPositions: try int("max_position_embeddings"),
+        let json = try ConfigJSON(path: folder + "/config.json")
+        let config = Config(vocabularySize: try json.int("vocab_size"), width: try json.int("hidden_size"), layers: try json.int("num_hidden_layers"),
+                            heads: try json.int("num_attention_heads"), hiddenWidth: try json.int("intermediate_size"),
+                            maxPositions: try json.int("max_position_embeddings"),
                             layerNormEpsilon: Float(json["layer_norm_eps"] as? Double ?? 1e-12))
         let file = try SafetensorsFile(path: folder + "/model.safetensors")
         let (e, f) = (config.width, config.hiddenWidth)

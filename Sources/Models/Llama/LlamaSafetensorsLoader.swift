@@ -5,19 +5,12 @@ import Foundation
 /// keeps Q and K in the halves layout, so RoPE runs in that style.
 extension LlamaModel {
     public convenience init(safetensorsFolder folder: String) throws(ModelError) {
-        let configPath = folder + "/config.json"
-        guard let data = FileManager.default.contents(atPath: configPath),
-              let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw ModelError(.io, "cannot read config.json", path: configPath)
-        }
-        func int(_ key: String) throws(ModelError) -> Int {
-            guard let value = json[key] as? Int else { throw ModelError(.missingMetadata, "config.json lacks \(key)", path: configPath) }
-            return value
-        }
-        let heads = try int("num_attention_heads")
+        let json = try ConfigJSON(path: folder + "/config.json")
+        let configPath = json.path
+        let heads = try json.int("num_attention_heads")
         var config = LlamaConfig(
-            vocabularySize: try int("vocab_size"), width: try int("hidden_size"), hiddenWidth: try int("intermediate_size"),
-            layers: try int("num_hidden_layers"), heads: heads, kvHeads: json["num_key_value_heads"] as? Int ?? heads,
+            vocabularySize: try json.int("vocab_size"), width: try json.int("hidden_size"), hiddenWidth: try json.int("intermediate_size"),
+            layers: try json.int("num_hidden_layers"), heads: heads, kvHeads: json["num_key_value_heads"] as? Int ?? heads,
             ropeBase: json["rope_theta"] as? Double ?? 10_000, rmsEpsilon: Float(json["rms_norm_eps"] as? Double ?? 1e-5),
             contextLength: json["max_position_embeddings"] as? Int ?? 2048, ropeStyle: .halves)
         guard config.heads > 0, config.kvHeads > 0, config.heads % config.kvHeads == 0, config.width % config.heads == 0 else {

@@ -8,8 +8,8 @@ public struct ByteLevelBPE: Tokenizer {
     private let ids: [String: Int]
     /// (left id, right id) packed into 64 bits -> (merge rank, merged id).
     private let merges: [UInt64: (rank: Int, id: Int)]
-    /// Special tokens, longest first, matched before pre-tokenisation.
-    private let specials: [(text: [Unicode.Scalar], id: Int)]
+    /// Matched before pre-tokenisation.
+    private let specials: SpecialTokens
     private let specialIDs: Set<Int>
     /// Byte -> its printable stand-in, and back.
     private let byteSymbols: [Int]
@@ -40,8 +40,7 @@ public struct ByteLevelBPE: Tokenizer {
         }
         self.merges = table
         self.specialIDs = specialIDs
-        self.specials = specialIDs.map { (Array(tokens[$0].unicodeScalars), $0) }
-            .filter { !$0.0.isEmpty }.sorted { $0.0.count > $1.0.count }
+        self.specials = SpecialTokens(ids: specialIDs, tokens: tokens)
         let symbols = ByteLevelBPE.byteToSymbol()
         self.byteSymbols = symbols.map(Int.init)
         var back: [Unicode.Scalar: UInt8] = [:]
@@ -69,7 +68,7 @@ public struct ByteLevelBPE: Tokenizer {
 
     public func encode(_ text: String) -> [Int] {
         var out: [Int] = []
-        for segment in splitSpecials(text) {
+        for segment in specials.split(text) {
             switch segment {
             case .special(let id): out.append(id)
             case .text(let piece):
@@ -87,35 +86,6 @@ public struct ByteLevelBPE: Tokenizer {
             if let byte = symbolBytes[scalar] { bytes.append(byte) } else { bytes += Array(String(scalar).utf8) }
         }
         return bytes
-    }
-
-    private enum Segment { case text(String), special(Int) }
-
-    /// The text cut at every special token.
-    private func splitSpecials(_ text: String) -> [Segment] {
-        guard !specials.isEmpty else { return [.text(text)] }
-        let s = Array(text.unicodeScalars)
-        var segments: [Segment] = []
-        var start = 0, i = 0
-        func flush(_ end: Int) {
-            if end > start {
-                var view = String.UnicodeScalarView()
-                view.append(contentsOf: s[start..<end])
-                segments.append(.text(String(view)))
-            }
-        }
-        while i < s.count {
-            if let match = specials.first(where: { $0.text.count <= s.count - i && s[i] == $0.text[0] && Array(s[i..<(i + $0.text.count)]) == $0.text }) {
-                flush(i)
-                segments.append(.special(match.id))
-                i += match.text.count
-                start = i
-            } else {
-                i += 1
-            }
-        }
-        flush(s.count)
-        return segments
     }
 
     /// BPE over one pre-token: start from one symbol per byte, merge the lowest-ranked

@@ -18,7 +18,7 @@ public struct SentencePieceBPE: Tokenizer {
     /// "left\u{1}right" -> rank, when merging by a merge list.
     private let ranks: [String: Int]?
     private let ids: [String: Int]
-    private let specials: [(text: [Unicode.Scalar], id: Int)]
+    private let specials: SpecialTokens
     private let controls: Set<Int>
     private let byteTokens: [Int?]
     private let byteValues: [Int: UInt8]
@@ -52,8 +52,7 @@ public struct SentencePieceBPE: Tokenizer {
         self.ids = ids
         func type(_ id: Int) -> Int { id < types.count ? types[id] : 1 }
         self.controls = Set(tokens.indices.filter { type($0) == 3 })
-        self.specials = tokens.indices.filter { type($0) == 3 || type($0) == 4 }
-            .map { (Array(tokens[$0].unicodeScalars), $0) }.filter { !$0.0.isEmpty }.sorted { $0.0.count > $1.0.count }
+        self.specials = SpecialTokens(ids: tokens.indices.filter { type($0) == 3 || type($0) == 4 }, tokens: tokens)
         var byteTokens = [Int?](repeating: nil, count: 256)
         var byteValues: [Int: UInt8] = [:]
         for byte in 0..<256 {
@@ -72,11 +71,15 @@ public struct SentencePieceBPE: Tokenizer {
     public func encode(_ text: String) -> [Int] {
         var out: [Int] = []
         var first = true
-        for (piece, special) in split(text) {
-            if let special { out.append(special); continue }
-            let spaced = (addSpacePrefix && first ? " " : "") + piece
-            first = false
-            out += merge(spaced.replacingOccurrences(of: " ", with: "▁"))
+        for segment in specials.split(text) {
+            switch segment {
+            case .special(let id):
+                out.append(id)
+            case .text(let piece):
+                let spaced = (addSpacePrefix && first ? " " : "") + piece
+                first = false
+                out += merge(spaced.replacingOccurrences(of: " ", with: "▁"))
+            }
         }
         return out
     }
@@ -91,31 +94,6 @@ public struct SentencePieceBPE: Tokenizer {
     public func decode(_ ids: [Int]) -> String {
         let text = String(decoding: ids.flatMap { bytes(of: $0) }, as: UTF8.self)
         return addSpacePrefix && text.hasPrefix(" ") ? String(text.dropFirst()) : text
-    }
-
-    /// The text cut at special tokens: (text, nil) pieces and ("", id) specials.
-    private func split(_ text: String) -> [(String, Int?)] {
-        let s = Array(text.unicodeScalars)
-        var parts: [(String, Int?)] = []
-        var start = 0, i = 0
-        func flush(_ end: Int) {
-            guard end > start else { return }
-            var view = String.UnicodeScalarView()
-            view.append(contentsOf: s[start..<end])
-            parts.append((String(view), nil))
-        }
-        while i < s.count {
-            if let match = specials.first(where: { $0.text.count <= s.count - i && Array(s[i..<(i + $0.text.count)]) == $0.text }) {
-                flush(i)
-                parts.append(("", match.id))
-                i += match.text.count
-                start = i
-            } else {
-                i += 1
-            }
-        }
-        flush(s.count)
-        return parts
     }
 
     private func merge(_ text: String) -> [Int] {
