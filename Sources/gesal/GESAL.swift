@@ -7,12 +7,15 @@ struct GESAL: ParsableCommand {
         commandName: "gesal",
         abstract: "A self-adapting language model whose whole learning history is an event log.",
         discussion: """
-        GESAL answers with a real pretrained model on the CPU, learns from your feedback while it
-        runs, and records every step in an append-only log you can replay, audit, branch and roll
-        back (see gesal-log). Today this build ships the event log; the model, learning and demo
-        verbs arrive with the next milestones (see README.md).
+        GESAL answers with a real pretrained model on the CPU, learns from your
+        feedback while it runs, and records every step in an append-only log you
+        can replay, audit, branch and roll back (see gesal-log). This build
+        answers (ask), embeds (embed) and checks its set-up (doctor); learning
+        from feedback through the log arrives with the engine milestone.
 
-        Check that set-up is complete:
+        Examples:
+          gesal ask "What is the capital of France?"
+          gesal embed "A man eats." --cosine "A man is eating bread."
           gesal doctor
         """,
         subcommands: [AskCommand.self, EmbedCommand.self, DoctorCommand.self])
