@@ -33,6 +33,8 @@ let package = Package(
         .target(name: "Models", dependencies: ["Tensor", "SystemIO"]),
         // Learning at inference time: adapters (SVF, LoRA), the backward pass, losses, optimisers.
         .target(name: "Adaptation", dependencies: ["Models", "Tensor", "SystemIO", .product(name: "Crypto", package: "swift-crypto")]),
+        // The GESAL domain: events, the projection (graph memory, adapter store, buffers), state hash.
+        .target(name: "GESAL", dependencies: ["EventLog"]),
         // What the command-line tools share: progress bars, time formatting, the JSON-lines event format.
         .target(name: "CommandLineSupport", dependencies: ["EventLog"]),
         // The SQLite read model (a thin wrapper now; projections and migrations come later).
@@ -52,6 +54,7 @@ let package = Package(
         .testTarget(name: "SystemIOTests", dependencies: ["SystemIO"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "SystemIO"]),
         .testTarget(name: "ReadModelTests", dependencies: ["ReadModel"]),
+        .testTarget(name: "GESALTests", dependencies: ["GESAL", "EventLog"]),
         .testTarget(name: "AdaptationTests", dependencies: ["Adaptation", "Models", "Tensor"]),
         .testTarget(name: "ModelTests", dependencies: ["Models", "Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(

@@ -1,0 +1,99 @@
+import EventLog
+import Foundation
+
+/// Every fact GESAL records. Each case has a payload struct, is stored as the log type
+/// "Name.vN" with a JSON payload (sorted keys), and is documented in docs/events.md. A payload
+/// never holds a clock reading other than the log's own commit time, and never anything a
+/// projection would have to recompute with the model.
+public enum DomainEvent: Sendable, Equatable {
+    case storeCreated(StoreCreated)
+    case interactionRecorded(InteractionRecorded)
+    case feedbackRecorded(FeedbackRecorded)
+    case triggerFired(TriggerFired)
+    case nodeCreated(NodeCreated)
+    case nodeUpdated(NodeUpdated)
+    case adapterUpdated(AdapterUpdated)
+    case updateRejected(UpdateRejected)
+    case branchCreated(BranchCreated)
+    case reverted(Reverted)
+    case snapshotTaken(SnapshotTaken)
+
+    /// The log type this build writes for the case.
+    public var typeName: String {
+        switch self {
+        case .storeCreated: StoreCreated.typeName
+        case .interactionRecorded: InteractionRecorded.typeName
+        case .feedbackRecorded: FeedbackRecorded.typeName
+        case .triggerFired: TriggerFired.typeName
+        case .nodeCreated: NodeCreated.typeName
+        case .nodeUpdated: NodeUpdated.typeName
+        case .adapterUpdated: AdapterUpdated.typeName
+        case .updateRejected: UpdateRejected.typeName
+        case .branchCreated: BranchCreated.typeName
+        case .reverted: Reverted.typeName
+        case .snapshotTaken: SnapshotTaken.typeName
+        }
+    }
+
+    /// The event as a log record: type, canonical JSON, and the blobs it refers to.
+    public func draft() -> EventDraft {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        func json<T: Encodable>(_ value: T) -> [UInt8] { Array(try! encoder.encode(value)) }
+        switch self {
+        case .storeCreated(let e): return EventDraft(type: typeName, payload: json(e))
+        case .interactionRecorded(let e): return EventDraft(type: typeName, payload: json(e))
+        case .feedbackRecorded(let e): return EventDraft(type: typeName, payload: json(e))
+        case .triggerFired(let e): return EventDraft(type: typeName, payload: json(e))
+        case .nodeCreated(let e): return EventDraft(type: typeName, payload: json(e))
+        case .nodeUpdated(let e): return EventDraft(type: typeName, payload: json(e))
+        case .adapterUpdated(let e):
+            return EventDraft(type: typeName, payload: json(e), blobs: [e.adapterBlob, e.optimizerBlob].compactMap { Hash256(hex: $0) })
+        case .updateRejected(let e): return EventDraft(type: typeName, payload: json(e))
+        case .branchCreated(let e): return EventDraft(type: typeName, payload: json(e))
+        case .reverted(let e): return EventDraft(type: typeName, payload: json(e))
+        case .snapshotTaken(let e): return EventDraft(type: typeName, payload: json(e))
+        }
+    }
+
+    /// Reads a log event back. An unknown type or a newer version is refused by name, so an
+    /// old build never misreads a store a newer one wrote.
+    public init(_ event: Event) throws(EngineError) {
+        let decoder = JSONDecoder()
+        func decode<T: Decodable>(_ type: T.Type) throws(EngineError) -> T {
+            do { return try decoder.decode(type, from: Data(event.payload)) } catch {
+                throw EngineError(.corruptEvent, "event \(event.sequence) (\(event.type)) does not decode: \(error)")
+            }
+        }
+        switch event.type {
+        case StoreCreated.typeName: self = .storeCreated(try decode(StoreCreated.self))
+        case InteractionRecorded.typeName: self = .interactionRecorded(try decode(InteractionRecorded.self))
+        case FeedbackRecorded.typeName: self = .feedbackRecorded(try decode(FeedbackRecorded.self))
+        case TriggerFired.typeName: self = .triggerFired(try decode(TriggerFired.self))
+        case NodeCreated.typeName: self = .nodeCreated(try decode(NodeCreated.self))
+        case NodeUpdated.typeName: self = .nodeUpdated(try decode(NodeUpdated.self))
+        case AdapterUpdated.typeName: self = .adapterUpdated(try decode(AdapterUpdated.self))
+        case UpdateRejected.typeName: self = .updateRejected(try decode(UpdateRejected.self))
+        case BranchCreated.typeName: self = .branchCreated(try decode(BranchCreated.self))
+        case Reverted.typeName: self = .reverted(try decode(Reverted.self))
+        case SnapshotTaken.typeName: self = .snapshotTaken(try decode(SnapshotTaken.self))
+        default:
+            throw EngineError(.unsupportedEvent, "event \(event.sequence) has type '\(event.type)', which this build does not know (written by a newer GESAL?)")
+        }
+    }
+}
+
+/// What the engine refuses.
+public struct EngineError: Error, Sendable, CustomStringConvertible {
+    public enum Code: String, Sendable { case corruptEvent, unsupportedEvent, inconsistent }
+
+    public var code: Code
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+}

@@ -1,0 +1,243 @@
+/// The payloads of GESAL's domain events (docs/events.md says why each exists).
+
+/// How the engine learns; fixed when the store is created.
+public struct EngineConfig: Sendable, Equatable, Codable {
+    /// A prompt whose best cosine similarity to every node is below this gets a new node.
+    public var similarityThreshold: Float
+    /// Feedback collected on a node before it learns (1: learn at once).
+    public var bufferSize: Int
+    public var learningRate: Float
+    public var klWeight: Float
+    /// "gesal" or "transformerSquared".
+    public var composition: String
+    /// SVF targets, e.g. ["gate", "up", "down"].
+    public var svfTargets: [String]
+
+    public init(similarityThreshold: Float = 0.7, bufferSize: Int = 1, learningRate: Float = 2e-3, klWeight: Float = 1,
+                composition: String = "gesal", svfTargets: [String] = ["gate", "up", "down"]) {
+        self.similarityThreshold = similarityThreshold
+        self.bufferSize = bufferSize
+        self.learningRate = learningRate
+        self.klWeight = klWeight
+        self.composition = composition
+        self.svfTargets = svfTargets
+    }
+}
+
+/// The first event of every store: what model, with what settings, so that re-execution can
+/// check it runs the same computation.
+public struct StoreCreated: Sendable, Equatable, Codable {
+    public static let typeName = "StoreCreated.v1"
+    /// SHA-256 of the model file.
+    public var modelFingerprint: String
+    public var model: String
+    public var embedder: String
+    public var threads: Int
+    /// OpenBLAS's kernel set: bit-identical results need the same one.
+    public var blasCore: String
+    public var seed: UInt64
+    public var config: EngineConfig
+
+    public init(modelFingerprint: String, model: String, embedder: String, threads: Int, blasCore: String, seed: UInt64, config: EngineConfig) {
+        self.modelFingerprint = modelFingerprint
+        self.model = model
+        self.embedder = embedder
+        self.threads = threads
+        self.blasCore = blasCore
+        self.seed = seed
+        self.config = config
+    }
+}
+
+/// The sampling settings of one answer, enough to reproduce it.
+public struct SamplingRecord: Sendable, Equatable, Codable {
+    public var temperature: Float
+    public var topK: Int
+    public var topP: Float
+    public var repetitionPenalty: Float
+    public var maxTokens: Int
+    public var seed: UInt64
+
+    public init(temperature: Float, topK: Int, topP: Float, repetitionPenalty: Float, maxTokens: Int, seed: UInt64) {
+        self.temperature = temperature
+        self.topK = topK
+        self.topP = topP
+        self.repetitionPenalty = repetitionPenalty
+        self.maxTokens = maxTokens
+        self.seed = seed
+    }
+}
+
+/// A prompt was answered: by which node, with which adapter, how.
+public struct InteractionRecorded: Sendable, Equatable, Codable {
+    public static let typeName = "InteractionRecorded.v1"
+    public var interaction: Int
+    public var prompt: String
+    public var response: String
+    public var node: Int
+    /// The prompt's embedding (routing input), recorded so no projection needs the embedder.
+    public var embedding: Vector
+    public var similarity: Float
+    /// The node's adapter blob at answer time, if it had one.
+    public var adapter: String?
+    public var sampling: SamplingRecord
+    public var promptTokens: Int
+    public var responseTokens: Int
+
+    public init(interaction: Int, prompt: String, response: String, node: Int, embedding: Vector, similarity: Float, adapter: String?,
+                sampling: SamplingRecord, promptTokens: Int, responseTokens: Int) {
+        self.interaction = interaction
+        self.prompt = prompt
+        self.response = response
+        self.node = node
+        self.embedding = embedding
+        self.similarity = similarity
+        self.adapter = adapter
+        self.sampling = sampling
+        self.promptTokens = promptTokens
+        self.responseTokens = responseTokens
+    }
+}
+
+/// A reward for an interaction (GESAL: +1 or -2). Identified by its interaction, so that
+/// excluding one feedback leaves every other identity unchanged.
+public struct FeedbackRecorded: Sendable, Equatable, Codable {
+    public static let typeName = "FeedbackRecorded.v1"
+    public var interaction: Int
+    public var reward: Float
+    /// "user", "checker" (a task's answer checker), "import".
+    public var source: String
+
+    public init(interaction: Int, reward: Float, source: String) {
+        self.interaction = interaction
+        self.reward = reward
+        self.source = source
+    }
+}
+
+/// SAGE's trigger judged an answer a likely failure.
+public struct TriggerFired: Sendable, Equatable, Codable {
+    public static let typeName = "TriggerFired.v1"
+    public var interaction: Int
+    public var scores: [String: Float]
+    public var threshold: Float
+
+    public init(interaction: Int, scores: [String: Float], threshold: Float) {
+        self.interaction = interaction
+        self.scores = scores
+        self.threshold = threshold
+    }
+}
+
+/// A prompt unlike every node so far started a node.
+public struct NodeCreated: Sendable, Equatable, Codable {
+    public static let typeName = "NodeCreated.v1"
+    public var node: Int
+    public var interaction: Int
+    public var embedding: Vector
+    /// The most similar existing node and its similarity, if there was any node.
+    public var nearest: Int?
+    public var similarity: Float?
+
+    public init(node: Int, interaction: Int, embedding: Vector, nearest: Int?, similarity: Float?) {
+        self.node = node
+        self.interaction = interaction
+        self.embedding = embedding
+        self.nearest = nearest
+        self.similarity = similarity
+    }
+}
+
+/// A prompt routed to a node moved its centroid (the running mean of its prompts).
+public struct NodeUpdated: Sendable, Equatable, Codable {
+    public static let typeName = "NodeUpdated.v1"
+    public var node: Int
+    public var interaction: Int
+    public var centroid: Vector
+    public var count: Int
+
+    public init(node: Int, interaction: Int, centroid: Vector, count: Int) {
+        self.node = node
+        self.interaction = interaction
+        self.centroid = centroid
+        self.count = count
+    }
+}
+
+/// A node's adapter learned from its buffered feedback: the exact result, by blob.
+public struct AdapterUpdated: Sendable, Equatable, Codable {
+    public static let typeName = "AdapterUpdated.v1"
+    public var node: Int
+    /// "reinforce-svf", "sft-lora", ...
+    public var method: String
+    public var adapterBlob: String
+    public var optimizerBlob: String
+    public var loss: Float
+    /// The interactions whose feedback this update consumed.
+    public var interactions: [Int]
+
+    public init(node: Int, method: String, adapterBlob: String, optimizerBlob: String, loss: Float, interactions: [Int]) {
+        self.node = node
+        self.method = method
+        self.adapterBlob = adapterBlob
+        self.optimizerBlob = optimizerBlob
+        self.loss = loss
+        self.interactions = interactions
+    }
+}
+
+/// The regression guard refused an update; its feedback is consumed, the adapter unchanged.
+public struct UpdateRejected: Sendable, Equatable, Codable {
+    public static let typeName = "UpdateRejected.v1"
+    public var node: Int
+    public var reason: String
+    public var interactions: [Int]
+    public var metrics: [String: Float]
+
+    public init(node: Int, reason: String, interactions: [Int], metrics: [String: Float]) {
+        self.node = node
+        self.reason = reason
+        self.interactions = interactions
+        self.metrics = metrics
+    }
+}
+
+/// A branch was started from this history (what the log's refs do, told in the history).
+public struct BranchCreated: Sendable, Equatable, Codable {
+    public static let typeName = "BranchCreated.v1"
+    public var branch: String
+    public var from: String
+    public var at: UInt64
+
+    public init(branch: String, from: String, at: UInt64) {
+        self.branch = branch
+        self.from = from
+        self.at = at
+    }
+}
+
+/// This branch re-ran its history without some events (rollback --exclude).
+public struct Reverted: Sendable, Equatable, Codable {
+    public static let typeName = "Reverted.v1"
+    public var excluded: [UInt64]
+    public var reason: String
+
+    public init(excluded: [UInt64], reason: String) {
+        self.excluded = excluded
+        self.reason = reason
+    }
+}
+
+/// A snapshot of the projection was written; replay may start from it.
+public struct SnapshotTaken: Sendable, Equatable, Codable {
+    public static let typeName = "SnapshotTaken.v1"
+    public var sequence: UInt64
+    public var stateHash: String
+    public var blob: String
+
+    public init(sequence: UInt64, stateHash: String, blob: String) {
+        self.sequence = sequence
+        self.stateHash = stateHash
+        self.blob = blob
+    }
+}
