@@ -17,17 +17,7 @@ public struct BlobStore: Sendable {
         try io {
             try fs.createDirectory(layout.blobs)
             try fs.createDirectory(layout.blobDirectory(hash))
-            let frame = LZ4Frame.compress(bytes)
-            if durable {
-                try fs.writeAtomically(path, frame)
-            } else {
-                let temporary = path + ".tmp"
-                try fs.remove(temporary)
-                let file = try fs.open(temporary, .createNew)
-                defer { try? file.close() }
-                try file.write(frame, at: 0)
-                try fs.rename(temporary, to: path)
-            }
+            try fs.writeAtomically(path, LZ4Frame.compress(bytes), durable: durable)
         }
         return hash
     }

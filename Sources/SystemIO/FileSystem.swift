@@ -74,15 +74,16 @@ public struct FileSystem: Sendable {
         return try file.readAll()
     }
 
-    /// Replaces `path` with `bytes` so that a crash leaves either the old or the new content:
-    /// write a temporary file, `fsync` it, `rename` it over the target, `fsync` the directory.
-    public func writeAtomically(_ path: String, _ bytes: [UInt8]) throws {
+    /// Replaces `path` with `bytes` so that readers see either the old or the new content:
+    /// write a temporary file, `rename` it over the target. With `durable` (the default) the
+    /// file is `fsync`-ed before the rename and the directory after, so a crash does too.
+    public func writeAtomically(_ path: String, _ bytes: [UInt8], durable: Bool = true) throws {
         let temporary = path + ".tmp"
         try remove(temporary)
         let file = try open(temporary, .createNew)
         do {
             try file.write(bytes, at: 0)
-            try file.sync()
+            if durable { try file.sync() }
             try file.close()
         } catch {
             try? file.close()
@@ -90,7 +91,7 @@ public struct FileSystem: Sendable {
             throw error
         }
         try rename(temporary, to: path)
-        try syncDirectory(directoryName(of: path))
+        if durable { try syncDirectory(directoryName(of: path)) }
     }
 }
 
