@@ -152,10 +152,13 @@ public struct TrainingPass {
         return TrainingResult(loss: loss, logProbabilities: logProbabilities, gradients: gradients, embeddingGradient: dx)
     }
 
-    private func tape(_ l: Int, _ kind: LinearKind, input: [Float], rows: Int, inputs: Int, outputs: Int, weight: [Float]) -> LinearTape {
+    /// The linear `kind` of block `l` with its adapters, over `input` (rows × the layer's inputs).
+    private func tape(_ l: Int, _ kind: LinearKind, input: [Float]) -> LinearTape {
         let site = LinearSite(layer: l, kind: kind)
-        return LinearTape(site: site, input: input, rows: rows, inputs: inputs, outputs: outputs, weight: weight,
-                          basis: bases[site], z: adapters.svf[site], composition: adapters.composition, lora: adapters.lora[site])
+        let (outputs, inputs) = model.shape(kind)
+        return LinearTape(site: site, input: input, rows: input.count / inputs, inputs: inputs, outputs: outputs,
+                          weight: model.weights.layers[l][kind], basis: bases[site], z: adapters.svf[site],
+                          composition: adapters.composition, lora: adapters.lora[site])
     }
 
     private func forward(block l: Int, layer: LlamaWeights.Layer, x: [Float], rope: Rope, cosines: [Float], sines: [Float]) -> (BlockTape, [Float]) {
@@ -163,9 +166,9 @@ public struct TrainingPass {
         let (t, e, kv, hd, f) = (x.count / c.width, c.width, c.kvWidth, c.headDim, c.hiddenWidth)
         var normed = [Float](repeating: 0, count: t * e)
         Ops.rmsNorm(x, rows: t, width: e, weight: layer.attentionNorm, eps: c.rmsEpsilon, into: &normed)
-        var qTape = tape(l, .q, input: normed, rows: t, inputs: e, outputs: e, weight: layer.q)
-        var kTape = tape(l, .k, input: normed, rows: t, inputs: e, outputs: kv, weight: layer.k)
-        var vTape = tape(l, .v, input: normed, rows: t, inputs: e, outputs: kv, weight: layer.v)
+        var qTape = tape(l, .q, input: normed)
+        var kTape = tape(l, .k, input: normed)
+        var vTape = tape(l, .v, input: normed)
         var q = qTape.forward(), k = kTape.forward(), v = vTape.forward()
         if let bias = layer.qBias { Ops.addRows(&q, rows: t, bias: bias, width: e) }
         if let bias = layer.kBias { Ops.addRows(&k, rows: t, bias: bias, width: kv) }
@@ -198,18 +201,18 @@ public struct TrainingPass {
                 }
             }
         }
-        var oTape = tape(l, .o, input: attended, rows: t, inputs: e, outputs: e, weight: layer.o)
+        var oTape = tape(l, .o, input: attended)
         var middle = x
         Ops.add(&middle, oTape.forward(), count: t * e)
 
         var normed2 = [Float](repeating: 0, count: t * e)
         Ops.rmsNorm(middle, rows: t, width: e, weight: layer.ffnNorm, eps: c.rmsEpsilon, into: &normed2)
-        var gateTape = tape(l, .gate, input: normed2, rows: t, inputs: e, outputs: f, weight: layer.gate)
-        var upTape = tape(l, .up, input: normed2, rows: t, inputs: e, outputs: f, weight: layer.up)
+        var gateTape = tape(l, .gate, input: normed2)
+        var upTape = tape(l, .up, input: normed2)
         let gateOut = gateTape.forward(), upOut = upTape.forward()
         var activated = gateOut
         Ops.swiglu(gate: &activated, up: upOut, count: t * f)
-        var downTape = tape(l, .down, input: activated, rows: t, inputs: f, outputs: e, weight: layer.down)
+        var downTape = tape(l, .down, input: activated)
         var output = middle
         Ops.add(&output, downTape.forward(), count: t * e)
 
