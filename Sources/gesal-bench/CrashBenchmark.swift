@@ -3,6 +3,7 @@ import CommandLineSupport
 import EventLog
 import Foundation
 import Glibc
+import Models
 
 struct CrashBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -34,11 +35,7 @@ struct CrashBenchmark: ParsableCommand {
         let root = makeTemporaryDirectory(prefix: "gesal-crash")
         defer { try? FileManager.default.removeItem(atPath: root) }
         let executable = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
-        var state = seed
-        func random() -> UInt64 {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return state >> 33
-        }
+        var random = RandomSource(seed: seed)
 
         var lostAcked = 0, tornVisible = 0, acknowledged = 0, recoveredTails = 0, visibleEvents = 0
         var bar = ProgressBar("crash trials", total: trials)
@@ -46,12 +43,12 @@ struct CrashBenchmark: ParsableCommand {
             let store = root + "/trial\(trial)"
             let child = Process()
             child.executableURL = URL(fileURLWithPath: executable)
-            child.arguments = ["crash-writer", "--store", store, "--seed", String(random())]
+            child.arguments = ["crash-writer", "--store", store, "--seed", String(random.next())]
             let pipe = Pipe()
             child.standardOutput = pipe
             child.standardError = FileHandle.nullDevice
             try child.run()
-            usleep(useconds_t(1000 + random() % UInt64(max(1, maxDelayMs) * 1000)))
+            usleep(useconds_t(1000 + random.next() % UInt64(max(1, maxDelayMs) * 1000)))
             kill(child.processIdentifier, SIGKILL)
             child.waitUntilExit()
             let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)

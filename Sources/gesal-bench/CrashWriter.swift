@@ -1,6 +1,7 @@
 import ArgumentParser
 import EventLog
 import Glibc
+import Models
 
 /// The child process of `gesal-bench crash`: appends batches to a store with policy `always`
 /// and, after each append returns, writes the last acknowledged sequence number to standard
@@ -17,10 +18,9 @@ struct CrashWriter: ParsableCommand {
     func run() throws {
         let writer = try LogWriter.create(at: store, options: StoreOptions(durability: .always, segmentBytes: 64 << 10))
         var next: UInt64 = 1
-        var state = seed
+        var random = RandomSource(seed: seed)
         while true {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            let count = Int(state >> 60) % 8 + 1
+            let count = Int(random.next() % 8) + 1
             let range = try writer.append((0..<UInt64(count)).map { CrashPayload.event(next + $0) })
             next = range.upperBound + 1
             var ack = Array("\(range.upperBound)\n".utf8)

@@ -1,6 +1,6 @@
 import Adaptation
 import ArgumentParser
-import Crypto
+import EventLog
 import Foundation
 import Models
 import Tensor
@@ -39,6 +39,6 @@ struct DeterminismCheck: ParsableCommand {
             learner.supervisedStep(prompt: prompt, response: learner.responseTokens("3"))
         }
         let bytes = AdapterCodec.encode(learner.adapters) + AdapterCodec.encode(learner.state)
-        print("parameter_sha256=" + SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined())
+        print("parameter_sha256=" + Hash256.of(bytes).hex)
     }
 }

@@ -1,7 +1,7 @@
 import Adaptation
 import CommandLineSupport
 import ArgumentParser
-import Crypto
+import EventLog
 import Foundation
 import Models
 import Tensor
@@ -84,7 +84,7 @@ struct TrainBenchmark: ParsableCommand {
             let result = TrainingPass(model: llama, adapters: lora).run(tokens: sequence, scored: supervised)
             Optimizer.step(&lora, gradients: result.gradients, state: &loraState, config: config)
         }
-        let digest = SHA256.hash(data: AdapterCodec.encode(trained)).map { String(format: "%02x", $0) }.joined()
+        let digest = Hash256.of(AdapterCodec.encode(trained)).hex
 
         // Decoding with the learned adapters: merged once, then as fast as the base.
         var merged = llama
