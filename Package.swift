@@ -34,7 +34,9 @@ let package = Package(
         // Learning at inference time: adapters (SVF, LoRA), the backward pass, losses, optimisers.
         .target(name: "Adaptation", dependencies: ["Models", "Tensor", "SystemIO", .product(name: "Crypto", package: "swift-crypto")]),
         // The GESAL domain: events, the projection (graph memory, adapter store, buffers), state hash.
-        .target(name: "GESAL", dependencies: ["EventLog"]),
+        .target(name: "GESAL", dependencies: ["EventLog", "Tensor"]),
+        // GESAL running on a log: ask, feedback and learning with the real models; re-execution, rollback.
+        .target(name: "Engine", dependencies: ["GESAL", "Adaptation", "Models", "EventLog", "SystemIO", "Tensor"]),
         // What the command-line tools share: progress bars, time formatting, the JSON-lines event format.
         .target(name: "CommandLineSupport", dependencies: ["EventLog"]),
         // The SQLite read model (a thin wrapper now; projections and migrations come later).
@@ -42,7 +44,8 @@ let package = Package(
 
         .executableTarget(
             name: "gesal",
-            dependencies: ["EventLog", "Models", "Tensor", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["EventLog", "GESAL", "Engine", "Models", "Tensor", "Adaptation", "CommandLineSupport",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "gesal-log",
             dependencies: ["EventLog", "CommandLineSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -55,6 +58,7 @@ let package = Package(
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "SystemIO"]),
         .testTarget(name: "ReadModelTests", dependencies: ["ReadModel"]),
         .testTarget(name: "GESALTests", dependencies: ["GESAL", "EventLog"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "GESAL", "EventLog", "Models", "Adaptation", "Tensor"]),
         .testTarget(name: "AdaptationTests", dependencies: ["Adaptation", "Models", "Tensor"]),
         .testTarget(name: "ModelTests", dependencies: ["Models", "Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(

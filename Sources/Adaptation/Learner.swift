@@ -10,11 +10,28 @@ public struct Learner: Sendable {
     public private(set) var adapters: AdapterSet
     public private(set) var state = OptimizerState()
 
-    public init(language: LanguageModel, bases: [LinearSite: SVFBasis] = [:], adapters: AdapterSet, optimizer: OptimizerConfig) {
+    /// One rewarded answer: the prompt's tokens (in the chat template), the response's, and
+    /// its reward.
+    public struct Episode: Sendable {
+        public var prompt: [Int]
+        public var response: [Int]
+        public var reward: Float
+
+        public init(prompt: [Int], response: [Int], reward: Float) {
+            self.prompt = prompt
+            self.response = response
+            self.reward = reward
+        }
+    }
+
+    /// Starts from `adapters` and the optimiser `state` an earlier learner left (fresh by default).
+    public init(language: LanguageModel, bases: [LinearSite: SVFBasis] = [:], adapters: AdapterSet, optimizer: OptimizerConfig,
+                state: OptimizerState = OptimizerState()) {
         self.language = language
         self.bases = bases
         self.adapters = adapters
         self.optimizer = optimizer
+        self.state = state
     }
 
     /// The prompt in the chat template, and the token that ends the assistant's turn.
@@ -33,17 +50,17 @@ public struct Learner: Sendable {
         step(tokens: prompt + response, scored: Objective.supervised(promptLength: prompt.count, response: response))
     }
 
-    /// One REINFORCE step over rewarded samples of the same prompt (their losses summed);
-    /// returns the loss before the step. With `klWeight`, each sample's loss adds
-    /// klWeight · mean KL(adapted ‖ base) over its response positions, which keeps the model
-    /// from drifting away wherever the rewards do not pull.
+    /// One REINFORCE step over rewarded episodes (their losses summed); returns the loss
+    /// before the step. With `klWeight`, each episode's loss adds klWeight · mean KL(adapted ‖
+    /// base) over its response positions, which keeps the model from drifting away wherever the
+    /// rewards do not pull.
     @discardableResult
-    public mutating func reinforceStep(prompt: [Int], samples: [(response: [Int], reward: Float)], klWeight: Float = 0) -> Float {
+    public mutating func reinforceStep(_ episodes: [Episode], klWeight: Float = 0) -> Float {
         var total = AdapterGradients()
         var loss: Float = 0
-        for sample in samples where !sample.response.isEmpty {
-            let scored = Objective.reinforce(promptLength: prompt.count, response: sample.response, reward: sample.reward)
-            let tokens = prompt + sample.response
+        for episode in episodes where !episode.response.isEmpty {
+            let scored = Objective.reinforce(promptLength: episode.prompt.count, response: episode.response, reward: episode.reward)
+            let tokens = episode.prompt + episode.response
             let reference = klWeight == 0 ? nil
                 : TrainingPass(model: language.model, adapters: AdapterSet()).logProbabilityRows(tokens: tokens, positions: scored.map(\.position))
             let result = TrainingPass(model: language.model, bases: bases, adapters: adapters)
@@ -55,6 +72,16 @@ public struct Learner: Sendable {
         return loss
     }
 
+    /// The mean log-probability per token of `response` after `prompt` under the adapted
+    /// model (no step taken): how well the model still knows a reference answer.
+    public func meanLogProbability(prompt: [Int], response: [Int]) -> Float {
+        precondition(!response.isEmpty, "an empty response has no probability to score")
+        let positions = response.indices.map { prompt.count + $0 - 1 }
+        let rows = TrainingPass(model: language.model, bases: bases, adapters: adapters)
+            .logProbabilityRows(tokens: prompt + response, positions: positions)
+        return zip(rows, response).map { row, token in row[token] }.reduce(0, +) / Float(response.count)
+    }
+
     private mutating func step(tokens: [Int], scored: [ScoredToken]) -> Float {
         let result = TrainingPass(model: language.model, bases: bases, adapters: adapters).run(tokens: tokens, scored: scored)
         Optimizer.step(&adapters, gradients: result.gradients, state: &state, config: optimizer)
@@ -64,8 +91,7 @@ public struct Learner: Sendable {
     /// The chat model with the current adapters merged in (computed once per call; keep it
     /// while the adapters do not change).
     public func adapted() -> LanguageModel {
-        LanguageModel(path: language.path, model: language.model.merging(adapters, bases: bases), tokenizer: language.tokenizer,
-                      template: language.template, stopTokens: language.stopTokens)
+        language.adapted(adapters, bases: bases)
     }
 }
 

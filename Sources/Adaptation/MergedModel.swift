@@ -65,3 +65,10 @@ extension LlamaWeights.Layer {
         }
     }
 }
+
+extension LanguageModel {
+    /// This chat model with `adapters` merged into its weights (tokenizer and template shared).
+    public func adapted(_ adapters: AdapterSet, bases: [LinearSite: SVFBasis]) -> LanguageModel {
+        LanguageModel(path: path, model: model.merging(adapters, bases: bases), tokenizer: tokenizer, template: template, stopTokens: stopTokens)
+    }
+}

@@ -37,9 +37,7 @@ public enum DomainEvent: Sendable, Equatable {
 
     /// The event as a log record: type, canonical JSON, and the blobs it refers to.
     public func draft() -> EventDraft {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        func json<T: Encodable>(_ value: T) -> [UInt8] { Array(try! encoder.encode(value)) }
+        func json<T: Encodable>(_ value: T) -> [UInt8] { Array(canonicalJSON(value).utf8) }
         switch self {
         case .storeCreated(let e): return EventDraft(type: typeName, payload: json(e))
         case .interactionRecorded(let e): return EventDraft(type: typeName, payload: json(e))
@@ -81,19 +79,4 @@ public enum DomainEvent: Sendable, Equatable {
             throw EngineError(.unsupportedEvent, "event \(event.sequence) has type '\(event.type)', which this build does not know (written by a newer GESAL?)")
         }
     }
-}
-
-/// What the engine refuses.
-public struct EngineError: Error, Sendable, CustomStringConvertible {
-    public enum Code: String, Sendable { case corruptEvent, unsupportedEvent, inconsistent }
-
-    public var code: Code
-    public var message: String
-
-    public init(_ code: Code, _ message: String) {
-        self.code = code
-        self.message = message
-    }
-
-    public var description: String { message }
 }

@@ -12,15 +12,23 @@ public struct EngineConfig: Sendable, Equatable, Codable {
     public var composition: String
     /// SVF targets, e.g. ["gate", "up", "down"].
     public var svfTargets: [String]
+    /// The longest answer, in tokens.
+    public var maxTokens: Int
+    /// The regression guard: when set, an update whose control-set score (mean log-probability
+    /// per token of the reference answers) falls by more than this is rejected.
+    public var guardTolerance: Float?
 
     public init(similarityThreshold: Float = 0.7, bufferSize: Int = 1, learningRate: Float = 2e-3, klWeight: Float = 1,
-                composition: String = "gesal", svfTargets: [String] = ["gate", "up", "down"]) {
+                composition: String = "gesal", svfTargets: [String] = ["gate", "up", "down"], maxTokens: Int = 48,
+                guardTolerance: Float? = nil) {
         self.similarityThreshold = similarityThreshold
         self.bufferSize = bufferSize
         self.learningRate = learningRate
         self.klWeight = klWeight
         self.composition = composition
         self.svfTargets = svfTargets
+        self.maxTokens = maxTokens
+        self.guardTolerance = guardTolerance
     }
 }
 

@@ -2,6 +2,18 @@ import Glibc
 
 /// The few element-wise and row-wise operations the models need, on dense row-major buffers.
 public enum Ops {
+    /// Cosine similarity of two vectors of the same length; 0 when either is zero.
+    public static func cosine(_ a: [Float], _ b: [Float]) -> Float {
+        precondition(a.count == b.count, "vectors of different lengths")
+        var dot: Float = 0, na: Float = 0, nb: Float = 0
+        for i in a.indices {
+            dot += a[i] * b[i]
+            na += a[i] * a[i]
+            nb += b[i] * b[i]
+        }
+        return na == 0 || nb == 0 ? 0 : dot / (na.squareRoot() * nb.squareRoot())
+    }
+
     /// RMSNorm of each row: x / sqrt(mean(x²) + eps) · weight.
     public static func rmsNorm(_ x: UnsafePointer<Float>, rows: Int, width: Int, weight: UnsafePointer<Float>,
                                eps: Float, into out: UnsafeMutablePointer<Float>) {

@@ -35,7 +35,7 @@ struct DeterminismCheck: ParsableCommand {
         for step in 0..<steps {
             let sample = learner.adapted().generate(prompt: "How many times does the letter r appear in the word strawberry?",
                                                     parameters: SamplingParameters(temperature: 0.9, seed: UInt64(step), maxTokens: 12))
-            learner.reinforceStep(prompt: prompt, samples: [(sample.tokens, step % 2 == 0 ? -2 : 1)])
+            learner.reinforceStep([Learner.Episode(prompt: prompt, response: sample.tokens, reward: step % 2 == 0 ? -2 : 1)])
             learner.supervisedStep(prompt: prompt, response: learner.responseTokens("3"))
         }
         let bytes = AdapterCodec.encode(learner.adapters) + AdapterCodec.encode(learner.state)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Models
+import Tensor
 
 struct EmbedCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -32,7 +33,7 @@ struct EmbedCommand: ParsableCommand {
         do { model = try BertModel(folder: embedder) } catch { throw ValidationError("cannot load the embedder: \(error)") }
         let vector = model.embed(text)
         if let other = cosine {
-            print(String(format: "%.4f", Models.cosine(vector, model.embed(other))))
+            print(String(format: "%.4f", Ops.cosine(vector, model.embed(other))))
         } else {
             print(vector.map { String(format: "%.6f", $0) }.joined(separator: " "))
         }

@@ -71,12 +71,12 @@ import Models
             steps += 1
             // Eight sampled answers, each rewarded as GESAL's users do: +1 right, -2 wrong.
             let model = learner.adapted()
-            let samples = (0..<8).map { k -> (response: [Int], reward: Float) in
+            let samples = (0..<8).map { k -> Learner.Episode in
                 let sample = model.generate(prompt: Self.question, parameters: SamplingParameters(temperature: 0.8, seed: UInt64(100 * steps + k), maxTokens: 12))
                 let ended = sample.stopReason == .endOfTurn ? learner.responseTokens("").suffix(1) : []
-                return (sample.tokens + ended, Self.states19(sample.text) ? 1 : -2)
+                return Learner.Episode(prompt: prompt, response: sample.tokens + ended, reward: Self.states19(sample.text) ? 1 : -2)
             }
-            learner.reinforceStep(prompt: prompt, samples: samples, klWeight: 1)
+            learner.reinforceStep(samples, klWeight: 1)
             answer = learner.adapted().generate(prompt: Self.question, parameters: Self.greedy).text
             if Self.states19(answer) { break }
         }

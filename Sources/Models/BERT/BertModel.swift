@@ -116,14 +116,3 @@ public final class BertModel: Sendable {
         return pooled.map { $0 / norm }
     }
 }
-
-/// Cosine similarity of two vectors.
-public func cosine(_ a: [Float], _ b: [Float]) -> Float {
-    var dot: Float = 0, na: Float = 0, nb: Float = 0
-    for i in a.indices {
-        dot += a[i] * b[i]
-        na += a[i] * a[i]
-        nb += b[i] * b[i]
-    }
-    return dot / (na.squareRoot() * nb.squareRoot())
-}

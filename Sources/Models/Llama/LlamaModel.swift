@@ -21,6 +21,35 @@ public final class LlamaModel: Sendable {
     /// values to it, and returns the logits of the last token. A prompt runs as one batch of
     /// matrix products (prefill); a decode step is the same call with one token.
     public func forward(_ tokens: [Int], cache: inout KVCache) -> [Float] {
+        let (c, e, t) = (config, config.width, tokens.count)
+        let x = residualStream(tokens, cache: &cache)
+        var last = [Float](repeating: 0, count: e)
+        x.withUnsafeBufferPointer { xs in
+            Ops.rmsNorm(xs.baseAddress! + (t - 1) * e, rows: 1, width: e, weight: weights.outputNorm, eps: c.rmsEpsilon, into: &last)
+        }
+        var logits = [Float](repeating: 0, count: c.vocabularySize)
+        BLAS.matmulBT(m: 1, n: c.vocabularySize, k: e, a: last, b: weights.output ?? weights.tokenEmbedding, c: &logits)
+        return logits
+    }
+
+    /// The model's own sentence embedding: the final hidden states (after the output norm) of
+    /// `tokens`, averaged over positions and scaled to unit length.
+    public func meanHiddenState(_ tokens: [Int]) -> [Float] {
+        let (t, e) = (tokens.count, config.width)
+        var cache = makeCache(capacity: t)
+        let x = residualStream(tokens, cache: &cache)
+        var normed = [Float](repeating: 0, count: t * e)
+        Ops.rmsNorm(x, rows: t, width: e, weight: weights.outputNorm, eps: config.rmsEpsilon, into: &normed)
+        var mean = [Float](repeating: 0, count: e)
+        for row in 0..<t {
+            for i in 0..<e { mean[i] += normed[row * e + i] / Float(t) }
+        }
+        let norm = mean.map { $0 * $0 }.reduce(0, +).squareRoot()
+        return norm == 0 ? mean : mean.map { $0 / norm }
+    }
+
+    /// The blocks: the residual stream [t × width] after the last block, before the output norm.
+    private func residualStream(_ tokens: [Int], cache: inout KVCache) -> [Float] {
         let c = config
         let t = tokens.count, start = cache.count, positions = start + t
         precondition(t > 0 && positions <= cache.capacity, "KV cache full: \(positions) positions, capacity \(cache.capacity)")
@@ -95,13 +124,6 @@ public final class LlamaModel: Sendable {
             BLAS.matmulBT(m: t, n: e, k: f, a: gate, b: layer.down, beta: 1, c: &x)
         }
         cache.count = positions
-
-        var last = [Float](repeating: 0, count: e)
-        x.withUnsafeBufferPointer { xs in
-            Ops.rmsNorm(xs.baseAddress! + (t - 1) * e, rows: 1, width: e, weight: weights.outputNorm, eps: c.rmsEpsilon, into: &last)
-        }
-        var logits = [Float](repeating: 0, count: c.vocabularySize)
-        BLAS.matmulBT(m: 1, n: c.vocabularySize, k: e, a: last, b: weights.output ?? weights.tokenEmbedding, c: &logits)
-        return logits
+        return x
     }
 }

@@ -1,0 +1,236 @@
+import Adaptation
+import EventLog
+import Foundation
+import GESAL
+import Models
+
+/// GESAL on one branch of an event log: answers prompts through the graph memory, learns
+/// from feedback, and writes every step as events before it counts. The engine owns the
+/// branch while it is open (the log writer holds the store's lock), so it is a class with a
+/// single owner; everything it records is a value.
+public final class Engine {
+    public let writer: LogWriter
+    public let models: EngineModels
+    public let branch: String
+    public private(set) var state: EngineState
+    public private(set) var head: UInt64
+    /// Differences from the store's recorded set-up that do not stop the engine but can stop
+    /// re-execution from being bit-identical (another thread count or BLAS kernel set).
+    public private(set) var warnings: [String] = []
+    /// Where replay started when the engine opened.
+    public let opened: Replay
+    private var adaptedModel: (adapter: String, model: LanguageModel)?
+
+    /// An answer, and what recording it did.
+    public struct Answer: Sendable {
+        public var interaction: Int
+        public var node: Int
+        public var createdNode: Bool
+        public var similarity: Float
+        public var text: String
+        public var adapter: String?
+        public var sequences: ClosedRange<UInt64>
+    }
+
+    /// What an answer provider returns: the text and how it was produced.
+    public struct RecordedAnswer: Sendable {
+        public var text: String
+        public var sampling: SamplingRecord
+        public var promptTokens: Int
+        public var responseTokens: Int
+    }
+
+    /// What a feedback did.
+    public struct FeedbackOutcome: Sendable {
+        public var sequence: UInt64
+        /// The learning step it set off, if the node's buffer became full.
+        public var step: LearningStep?
+        public var buffered: Int
+        public var bufferSize: Int
+    }
+
+    /// Opens `branch` of the log `writer` writes. An empty branch gets its `StoreCreated` now,
+    /// with `config` and `seed`; an existing one must have been made with the same model and
+    /// embedder. A node whose buffer is full (an update interrupted by a crash) learns now.
+    public init(writer: LogWriter, branch: String = "main", models: EngineModels, config: EngineConfig = EngineConfig(),
+                seed: UInt64 = 0) throws {
+        self.writer = writer
+        self.models = models
+        self.branch = branch
+        opened = try Replay.run(writer.store, branch: branch)
+        state = opened.state
+        head = opened.sequence
+        if let created = state.created {
+            try checkSetUp(created)
+            for id in state.nodes.keys.sorted() where state.nodes[id]!.buffer.count >= created.config.bufferSize {
+                try learn(node: id)
+            }
+        } else {
+            guard head == 0 else { throw EngineError(.inconsistent, "branch '\(branch)' has events but no StoreCreated") }
+            try append([.storeCreated(StoreCreated(
+                modelFingerprint: models.fingerprint, model: URL(fileURLWithPath: models.language.path).lastPathComponent,
+                embedder: models.embedder.name, threads: models.threads, blasCore: models.blasCore, seed: seed, config: config))])
+        }
+    }
+
+    public var config: EngineConfig { state.created!.config }
+
+    private func checkSetUp(_ created: StoreCreated) throws {
+        guard created.modelFingerprint == models.fingerprint else {
+            throw EngineError(.mismatch, "this store was made with model \(created.model) (fingerprint \(created.modelFingerprint.prefix(12))…), "
+                + "not \(models.language.path) (\(models.fingerprint.prefix(12))…); pass that model with --model")
+        }
+        guard created.embedder == models.embedder.name else {
+            throw EngineError(.mismatch, "this store routes with the '\(created.embedder)' embedder, not '\(models.embedder.name)'")
+        }
+        if created.threads != models.threads {
+            warnings.append("the store was made with \(created.threads) BLAS threads, this run uses \(models.threads): re-executed steps may differ in the last bits")
+        }
+        if created.blasCore != models.blasCore {
+            warnings.append("the store was made with OpenBLAS kernels \(created.blasCore), this machine uses \(models.blasCore): re-executed steps may differ in the last bits")
+        }
+    }
+
+    // MARK: Asking
+
+    /// Embeds `prompt`, routes it, answers with the node's adapter, and records it.
+    public func ask(_ prompt: String) throws -> Answer {
+        let interaction = state.nextInteraction
+        return try record(prompt: prompt, embedding: models.embedder.embed(prompt), interaction: interaction) { plan in
+            try self.answer(plan)
+        }
+    }
+
+    /// Routes an embedded prompt and records the interaction with the answer `provide` gives
+    /// for its plan. `ask` generates; a rollback passes the recorded answer when the plan is
+    /// the one it was recorded under.
+    public func record(prompt: String, embedding: [Float], interaction: Int,
+                       provide: (AnswerPlan) throws -> RecordedAnswer) throws -> Answer {
+        guard state.interactions[interaction] == nil else { throw EngineError(.invalidRequest, "interaction \(interaction) already exists") }
+        let route = Routing.route(embedding, in: state, threshold: config.similarityThreshold)
+        var events: [DomainEvent] = []
+        let similarity: Float
+        switch route {
+        case .new(let node, let nearest, let nearestSimilarity):
+            events.append(.nodeCreated(NodeCreated(node: node, interaction: interaction, embedding: Vector(embedding),
+                                                   nearest: nearest, similarity: nearestSimilarity)))
+            similarity = 1
+        case .existing(let node, let best, let centroid, let count):
+            events.append(.nodeUpdated(NodeUpdated(node: node, interaction: interaction, centroid: Vector(centroid), count: count)))
+            similarity = best
+        }
+        let existing = state.nodes[route.node]
+        let plan = AnswerPlan(interaction: interaction, prompt: prompt, node: route.node, adapter: existing?.adapterBlob,
+                              rejected: existing?.rejectedResponses ?? [])
+        let answer = try provide(plan)
+        events.append(.interactionRecorded(InteractionRecorded(
+            interaction: interaction, prompt: prompt, response: answer.text, node: route.node, embedding: Vector(embedding),
+            similarity: similarity, adapter: plan.adapter, sampling: answer.sampling, promptTokens: answer.promptTokens,
+            responseTokens: answer.responseTokens)))
+        let sequences = try append(events)
+        return Answer(interaction: interaction, node: route.node, createdNode: existing == nil, similarity: similarity, text: answer.text,
+                      adapter: plan.adapter, sequences: sequences)
+    }
+
+    /// Generates the answer for `plan` with the node's adapted model.
+    public func answer(_ plan: AnswerPlan) throws -> RecordedAnswer {
+        let (generation, sampling) = Answering.answer(plan, with: try languageModel(adapter: plan.adapter), maxTokens: config.maxTokens,
+                                                      storeSeed: state.created!.seed)
+        return RecordedAnswer(text: generation.text, sampling: sampling, promptTokens: generation.promptTokens.count,
+                              responseTokens: generation.tokens.count)
+    }
+
+    /// The chat model with `adapter` merged in (the last one is kept: consecutive answers on
+    /// one node merge once).
+    public func languageModel(adapter: String?) throws -> LanguageModel {
+        guard let adapter else { return models.language }
+        if let cached = adaptedModel, cached.adapter == adapter { return cached.model }
+        let adapters = try AdapterCodec.decodeAdapters(try blob(adapter))
+        let model = models.language.adapted(adapters, bases: models.bases)
+        adaptedModel = (adapter, model)
+        return model
+    }
+
+    // MARK: Feedback and learning
+
+    /// Records `reward` for `interaction`; when the node's buffer is full, learns from it.
+    @discardableResult
+    public func feedback(interaction: Int, reward: Float, source: String = "user") throws -> FeedbackOutcome {
+        guard let recorded = state.interactions[interaction] else {
+            let known = state.interactions.isEmpty ? "the store has no interactions yet" : "the store has interactions 1 to \(state.nextInteraction - 1)"
+            throw EngineError(.invalidRequest, "no interaction \(interaction) on branch '\(branch)' (\(known))")
+        }
+        guard reward.isFinite else { throw EngineError(.invalidRequest, "the reward must be a finite number, not \(reward)") }
+        let sequence = try append([.feedbackRecorded(FeedbackRecorded(interaction: interaction, reward: reward, source: source))]).upperBound
+        let buffered = state.nodes[recorded.node]!.buffer.count
+        guard buffered >= config.bufferSize else {
+            return FeedbackOutcome(sequence: sequence, step: nil, buffered: buffered, bufferSize: config.bufferSize)
+        }
+        return FeedbackOutcome(sequence: sequence, step: try learn(node: recorded.node), buffered: 0, bufferSize: config.bufferSize)
+    }
+
+    /// Runs the node's learning step on its buffer and records the trigger and the result.
+    @discardableResult
+    public func learn(node: Int) throws -> LearningStep {
+        let step = try LearningStep.run(node: node, in: state, models: models, blob: blob)
+        let buffer = state.nodes[node]!.buffer
+        let trigger = DomainEvent.triggerFired(TriggerFired(interaction: buffer.last!.interaction, scores: ["buffered": Float(buffer.count)],
+                                                            threshold: Float(config.bufferSize)))
+        if let rejection = step.rejection {
+            try append([trigger, .updateRejected(UpdateRejected(node: node, reason: rejection, interactions: step.interactions, metrics: step.metrics))])
+        } else {
+            let adapter = try storeBlob(step.adapterBlob), optimizer = try storeBlob(step.optimizerBlob)
+            try append([trigger, .adapterUpdated(AdapterUpdated(node: node, method: LearningStep.method, adapterBlob: adapter,
+                                                                optimizerBlob: optimizer, loss: step.loss, interactions: step.interactions))])
+        }
+        return step
+    }
+
+    // MARK: Snapshots
+
+    /// Writes a snapshot of the current state as a blob and announces it in the log.
+    @discardableResult
+    public func snapshot() throws -> SnapshotTaken {
+        let blob = try storeBlob(Snapshot(sequence: head, state: state).encoded())
+        let taken = SnapshotTaken(sequence: head, stateHash: state.hash.hex, blob: blob)
+        try append([.snapshotTaken(taken)])
+        return taken
+    }
+
+    // MARK: The log
+
+    /// Appends `events` as one record, after checking that they fold into the state: a
+    /// history the projection would refuse is never written.
+    @discardableResult
+    public func append(_ events: [DomainEvent]) throws -> ClosedRange<UInt64> {
+        var next = state
+        for event in events { try next.apply(event) }
+        let sequences = try writer.append(events.map { $0.draft() }, to: branch)
+        state = next
+        head = sequences.upperBound
+        return sequences
+    }
+
+    func blob(_ hex: String) throws -> [UInt8] {
+        guard let hash = Hash256(hex: hex) else { throw EngineError(.corruptEvent, "'\(hex)' is not a blob hash") }
+        return try writer.store.blobs.get(hash)
+    }
+
+    func storeBlob(_ bytes: [UInt8]) throws -> String {
+        try writer.putBlob(bytes).hex
+    }
+}
+
+extension Engine {
+    /// The `StoreCreated` of `branch` in the store at `path`, or nil for a missing or empty store:
+    /// what to load the models with before opening an engine.
+    public static func storeCreated(at path: String, branch: String = "main") throws -> StoreCreated? {
+        guard FileManager.default.fileExists(atPath: path + "/manifest.json") else { return nil }
+        let store = try LogStore(at: path)
+        guard try store.head(of: branch) >= 1, let first = try store.events(branch: branch, through: 1).first else { return nil }
+        guard case .storeCreated(let created) = try DomainEvent(first) else {
+            throw EngineError(.inconsistent, "the first event of '\(branch)' is \(first.type), not StoreCreated: not a GESAL store")
+        }
+        return created
+    }
+}

@@ -1,0 +1,73 @@
+import Adaptation
+import EventLog
+import Foundation
+import GESAL
+import Models
+import SystemIO
+import Tensor
+
+/// The models an engine runs with: the chat model, the embedder, and the SVD bases of the
+/// layers SVF adapts. Read-only once loaded, so one instance serves every step.
+public final class EngineModels: Sendable {
+    public let language: LanguageModel
+    public let embedder: Embedder
+    public let bases: [LinearSite: SVFBasis]
+    /// Identifies the model's weights (SHA-256 of the file for models loaded from disk).
+    public let fingerprint: String
+    public let threads: Int
+    public let blasCore: String
+
+    public init(language: LanguageModel, embedder: Embedder, bases: [LinearSite: SVFBasis], fingerprint: String, threads: Int,
+                blasCore: String = BLASKernels.coreName) {
+        self.language = language
+        self.embedder = embedder
+        self.bases = bases
+        self.fingerprint = fingerprint
+        self.threads = threads
+        self.blasCore = blasCore
+    }
+
+    /// The sites SVF adapts for `targets` ("gate", "up", ...), every layer, in order.
+    public static func sites(_ targets: [String], layers: Int) throws(EngineError) -> [LinearSite] {
+        let kinds = try targets.map { name throws(EngineError) -> LinearKind in
+            guard let kind = LinearKind(rawValue: name) else {
+                throw EngineError(.invalidRequest, "unknown SVF target '\(name)' (choose from \(LinearKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            return kind
+        }
+        return (0..<layers).flatMap { layer in kinds.sorted().map { LinearSite(layer: layer, kind: $0) } }
+    }
+
+    /// Loads the chat model from `modelPath`, the embedder (`"minilm"` from `miniLMFolder`, or
+    /// `"hidden-mean"`), and the SVD bases for `svfTargets` (from `svdCache`, computed once).
+    /// `progress` reports (what, done, total) for the long parts.
+    public static func load(modelPath: String, embedder: String, miniLMFolder: String, svdCache: String, svfTargets: [String],
+                            threads: Int, progress: (String, Int, Int) -> Void = { _, _, _ in }) throws -> EngineModels {
+        BLAS.setThreads(threads)
+        let language = try LanguageModel.load(modelPath)
+        let embedding: Embedder
+        switch embedder {
+        case "minilm": embedding = .miniLM(try BertModel(folder: miniLMFolder))
+        case "hidden-mean": embedding = .hiddenMean(language)
+        default: throw EngineError(.invalidRequest, "unknown embedder '\(embedder)' (choose minilm or hidden-mean)")
+        }
+        let sites = try sites(svfTargets, layers: language.model.config.layers)
+        let bases = try SVFBasisCache(folder: svdCache).bases(for: language.model, sites: sites) { progress("SVD bases", $0, $1) }
+        return EngineModels(language: language, embedder: embedding, bases: bases, fingerprint: try fileFingerprint(modelPath), threads: threads)
+    }
+
+    /// SHA-256 of a model file, or of a folder's safetensors and config files in name order.
+    static func fileFingerprint(_ path: String) throws -> String {
+        var isFolder: ObjCBool = false
+        FileManager.default.fileExists(atPath: path, isDirectory: &isFolder)
+        func digest(_ path: String) throws -> Hash256 {
+            let file = try MappedFile(path: path)
+            return withExtendedLifetime(file) { Hash256.of(file.bytes) }
+        }
+        guard isFolder.boolValue else { return try digest(path).hex }
+        let names = try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.hasSuffix(".safetensors") || $0.hasSuffix(".json") }.sorted()
+        var digests: [UInt8] = []
+        for name in names { try digest(path + "/" + name).append(to: &digests) }
+        return Hash256.of(digests).hex
+    }
+}

@@ -1,0 +1,66 @@
+import EventLog
+import GESAL
+
+/// `replay --reexecute`: folds a branch from the start and, at every recorded learning step,
+/// runs the step again from the state before it and compares the result with what the log
+/// says, bit for bit (adapter blob, optimiser blob, loss, and the guard's decision).
+public enum Reexecution {
+    public struct Report: Sendable {
+        public var steps = 0
+        public var reproduced = 0
+        /// One line per step that came out differently, naming the sequence and what differed.
+        public var mismatches: [String] = []
+        public var stateHash = ""
+    }
+
+    public static func verify(_ store: LogStore, branch: String = "main", models: EngineModels,
+                              progress: (Int, Int) -> Void = { _, _ in }) throws -> Report {
+        let events = try store.events(branch: branch)
+        let total = events.filter { $0.type == AdapterUpdated.typeName || $0.type == UpdateRejected.typeName }.count
+        var report = Report()
+        var state = EngineState()
+        let blob = { (hex: String) throws -> [UInt8] in
+            guard let hash = Hash256(hex: hex) else { throw EngineError(.corruptEvent, "'\(hex)' is not a blob hash") }
+            return try store.blobs.get(hash)
+        }
+        for event in events {
+            let domain = try DomainEvent(event)
+            if case .storeCreated(let created) = domain, created.modelFingerprint != models.fingerprint {
+                throw EngineError(.mismatch, "the store was made with model \(created.model) (\(created.modelFingerprint.prefix(12))…), not this one (\(models.fingerprint.prefix(12))…)")
+            }
+            switch domain {
+            case .adapterUpdated(let recorded):
+                let step = try LearningStep.run(node: recorded.node, in: state, models: models, blob: blob)
+                var differences: [String] = []
+                if step.rejection != nil { differences.append("the guard now rejects it") }
+                if Hash256.of(step.adapterBlob).hex != recorded.adapterBlob { differences.append("adapter \(Hash256.of(step.adapterBlob).hex.prefix(12)) ≠ recorded \(recorded.adapterBlob.prefix(12))") }
+                if Hash256.of(step.optimizerBlob).hex != recorded.optimizerBlob { differences.append("optimiser state differs") }
+                if step.loss.bitPattern != recorded.loss.bitPattern { differences.append("loss \(step.loss) ≠ recorded \(recorded.loss)") }
+                if step.interactions != recorded.interactions { differences.append("consumed interactions \(step.interactions) ≠ \(recorded.interactions)") }
+                tally(&report, event.sequence, recorded.node, differences, total: total, progress: progress)
+            case .updateRejected(let recorded):
+                let step = try LearningStep.run(node: recorded.node, in: state, models: models, blob: blob)
+                var differences: [String] = []
+                if step.rejection == nil { differences.append("the guard now accepts it") }
+                if step.interactions != recorded.interactions { differences.append("consumed interactions \(step.interactions) ≠ \(recorded.interactions)") }
+                tally(&report, event.sequence, recorded.node, differences, total: total, progress: progress)
+            default:
+                break
+            }
+            try state.apply(domain)
+        }
+        report.stateHash = state.hash.hex
+        return report
+    }
+
+    private static func tally(_ report: inout Report, _ sequence: UInt64, _ node: Int, _ differences: [String], total: Int,
+                              progress: (Int, Int) -> Void) {
+        report.steps += 1
+        if differences.isEmpty {
+            report.reproduced += 1
+        } else {
+            report.mismatches.append("event \(sequence) (node \(node)): " + differences.joined(separator: "; "))
+        }
+        progress(report.steps, total)
+    }
+}

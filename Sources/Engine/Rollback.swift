@@ -1,0 +1,98 @@
+import EventLog
+import GESAL
+
+/// `rollback --exclude`: a new branch in which some feedback or interactions never happened.
+/// It forks just before the first excluded event, then walks the rest of the source branch:
+/// prompts are routed again from their recorded embeddings, feedback is given again (so every
+/// later learning step is re-executed), and an answer is regenerated only when what it
+/// depended on (node, adapter, rejected responses) changed. The result is what a fresh store
+/// would hold had it received everything but the excluded events. The source branch is not
+/// touched.
+public enum Rollback {
+    public struct Report: Sendable {
+        public var branch: String
+        public var fork: UInt64
+        /// Every event left out: the excluded ones and what they imply (an interaction's routing
+        /// and feedback).
+        public var dropped: [UInt64]
+        public var interactions = 0
+        public var regeneratedAnswers = 0
+        public var learningSteps = 0
+        public var stateHash = ""
+    }
+
+    public static func exclude(_ excluded: [UInt64], from source: String, into name: String, writer: LogWriter, models: EngineModels,
+                               reason: String, progress: (Int, Int) -> Void = { _, _ in }) throws -> Report {
+        let store = writer.store
+        if try store.branches()[name] != nil {
+            throw EngineError(.invalidRequest, "a branch named '\(name)' already exists (see `gesal-log branch list`); choose another --branch name")
+        }
+        let head = try store.head(of: source)
+        guard !excluded.isEmpty else { throw EngineError(.invalidRequest, "name at least one event to exclude") }
+        for sequence in excluded where sequence < 1 || sequence > head {
+            throw EngineError(.invalidRequest, "sequence \(sequence) is past the head of '\(source)' (\(head))")
+        }
+        let events = try store.events(branch: source)
+        let domain = try events.map { try DomainEvent($0) }
+
+        // What goes: each excluded event, and for an interaction everything about it.
+        var droppedInteractions: Set<Int> = []
+        var dropped: Set<UInt64> = []
+        for sequence in excluded {
+            let index = Int(sequence) - 1
+            switch domain[index] {
+            case .feedbackRecorded: dropped.insert(sequence)
+            case .interactionRecorded(let e): droppedInteractions.insert(e.interaction)
+            default:
+                throw EngineError(.invalidRequest, "event \(sequence) is \(events[index].type): rollback --exclude takes feedback or interaction "
+                    + "events (learning steps are re-run from them, not excluded themselves; see `gesal-log log`)")
+            }
+        }
+        for (index, event) in domain.enumerated() where droppedInteractions.contains(event.interaction ?? -1) {
+            dropped.insert(UInt64(index + 1))
+        }
+        let fork = dropped.min()! - 1
+
+        try writer.createBranch(name, from: source, at: fork)
+        let engine = try Engine(writer: writer, branch: name, models: models)
+        try engine.append([.reverted(Reverted(excluded: excluded.sorted(), reason: reason))])
+        var report = Report(branch: name, fork: fork, dropped: dropped.sorted())
+
+        var original = try Replay.run(store, branch: source, through: fork).state
+        let rest = Array(zip(events, domain).dropFirst(Int(fork)))
+        for (done, (event, fact)) in rest.enumerated() {
+            defer { progress(done + 1, rest.count) }
+            if case .interactionRecorded(let e) = fact, !dropped.contains(event.sequence) {
+                let recordedPlan = AnswerPlan(interaction: e.interaction, prompt: e.prompt, node: e.node, adapter: e.adapter,
+                                              rejected: original.nodes[e.node]?.rejectedResponses ?? [])
+                _ = try engine.record(prompt: e.prompt, embedding: e.embedding.values, interaction: e.interaction) { plan in
+                    if plan == recordedPlan {
+                        return Engine.RecordedAnswer(text: e.response, sampling: e.sampling, promptTokens: e.promptTokens, responseTokens: e.responseTokens)
+                    }
+                    report.regeneratedAnswers += 1
+                    return try engine.answer(plan)
+                }
+                report.interactions += 1
+            } else if case .feedbackRecorded(let e) = fact, !dropped.contains(event.sequence) {
+                if try engine.feedback(interaction: e.interaction, reward: e.reward, source: e.source).step != nil { report.learningSteps += 1 }
+            }
+            try original.apply(fact)
+        }
+        report.stateHash = engine.state.hash.hex
+        return report
+    }
+}
+
+extension DomainEvent {
+    /// The interaction an event is about, if it is about one.
+    public var interaction: Int? {
+        switch self {
+        case .interactionRecorded(let e): e.interaction
+        case .feedbackRecorded(let e): e.interaction
+        case .triggerFired(let e): e.interaction
+        case .nodeCreated(let e): e.interaction
+        case .nodeUpdated(let e): e.interaction
+        default: nil
+        }
+    }
+}

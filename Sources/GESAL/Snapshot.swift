@@ -1,0 +1,48 @@
+import EventLog
+
+/// A snapshot of the projection: the state's canonical encoding (`EngineState.encoded()`),
+/// stamped with the sequence it describes and its state hash. Stored as a blob (one LZ4 frame,
+/// written to a temporary file, fsync-ed, renamed) and announced by a `SnapshotTaken` event.
+///
+/// Layout, little-endian: "GESALSNP", u16 format version, u64 sequence, 32-byte state hash,
+/// then the encoding. Every format this build ever wrote stays readable: `snapshots/` holds a
+/// golden file per version, and a test reads each.
+public struct Snapshot: Sendable, Equatable {
+    static let magic = Array("GESALSNP".utf8)
+    public static let formatVersion: UInt16 = 1
+
+    public var sequence: UInt64
+    public var state: EngineState
+
+    public init(sequence: UInt64, state: EngineState) {
+        self.sequence = sequence
+        self.state = state
+    }
+
+    public func encoded() -> [UInt8] {
+        var out = Self.magic
+        withUnsafeBytes(of: Self.formatVersion.littleEndian) { out += $0 }
+        withUnsafeBytes(of: sequence.littleEndian) { out += $0 }
+        state.hash.append(to: &out)
+        out += state.encoded()
+        return out
+    }
+
+    /// Reads a snapshot and checks its state against the stamped hash; `source` names it in
+    /// errors.
+    public init(decoding bytes: [UInt8], source: String) throws(EngineError) {
+        let header = Self.magic.count + 2 + 8 + 32
+        func fail(_ reason: String) -> EngineError { EngineError(.corruptSnapshot, "\(source): \(reason)") }
+        guard bytes.count >= header, Array(bytes.prefix(Self.magic.count)) == Self.magic else {
+            throw fail("not a GESAL snapshot (no GESALSNP header)")
+        }
+        let version = bytes.withUnsafeBytes { UInt16(littleEndian: $0.loadUnaligned(fromByteOffset: 8, as: UInt16.self)) }
+        guard version <= Self.formatVersion else {
+            throw fail("snapshot format \(version) is newer than this build reads (\(Self.formatVersion)); upgrade GESAL")
+        }
+        sequence = bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: 10, as: UInt64.self)) }
+        let stamped = bytes.withUnsafeBytes { Hash256(bytes: $0, at: 18) }
+        state = try EngineState(encoded: Array(bytes[header...]), where: source)
+        guard state.hash == stamped else { throw fail("the state does not match its stamped hash \(stamped.hex)") }
+    }
+}

@@ -1,0 +1,172 @@
+import EventLog
+import Foundation
+
+/// The canonical binary form of an `EngineState`: every map in key order, floats as bit
+/// patterns, strings length-prefixed, little-endian. The state hash is SHA-256 over these
+/// bytes, and a snapshot holds them compressed, so what is hashed is exactly what is restored.
+/// Sequence numbers and commit times are not part of it: a branch that excluded an event
+/// hashes equal to a store that never had it.
+extension EngineState {
+    static let encodingTag = "GESALSTATE.v1"
+
+    public var hash: Hash256 { Hash256.of(encoded()) }
+
+    public func encoded() -> [UInt8] {
+        var out = CanonicalWriter()
+        out.string(Self.encodingTag)
+        out.string(created.map(canonicalJSON) ?? "")
+        out.int(interactions.count)
+        for id in interactions.keys.sorted() {
+            let i = interactions[id]!
+            out.int(id)
+            out.string(i.prompt)
+            out.string(i.response)
+            out.int(i.node)
+            out.floats(i.rewards)
+        }
+        out.int(nodes.count)
+        for id in nodes.keys.sorted() {
+            let n = nodes[id]!
+            out.int(id)
+            out.floats(n.centroid)
+            out.int(n.count)
+            out.int(n.origin)
+            out.int(n.parent ?? -1)
+            out.strings(n.rejectedResponses)
+            out.ints(n.buffer.map(\.interaction))
+            out.floats(n.buffer.map(\.reward))
+            out.string(n.adapterBlob ?? "")
+            out.string(n.optimizerBlob ?? "")
+            out.int(n.adapterVersion)
+        }
+        out.int(updates)
+        out.int(rejectedUpdates)
+        out.int(triggers)
+        return out.bytes
+    }
+
+    /// Reads `encoded()` back; `where` names the source in errors.
+    public init(encoded bytes: [UInt8], where source: String) throws(EngineError) {
+        var input = CanonicalReader(bytes: bytes, source: source)
+        self.init()
+        let tag = try input.string()
+        guard tag == Self.encodingTag else { throw input.fail("state encoding '\(tag)' is not one this build reads (\(Self.encodingTag))") }
+        let createdJSON = try input.string()
+        if !createdJSON.isEmpty {
+            do { created = try JSONDecoder().decode(StoreCreated.self, from: Data(createdJSON.utf8)) } catch {
+                throw input.fail("StoreCreated does not decode: \(error)")
+            }
+        }
+        for _ in 0..<(try input.count()) {
+            let id = try input.int()
+            interactions[id] = Interaction(prompt: try input.string(), response: try input.string(), node: try input.int(), rewards: try input.floats())
+        }
+        for _ in 0..<(try input.count()) {
+            let id = try input.int()
+            let centroid = try input.floats(), count = try input.int(), origin = try input.int(), parent = try input.int()
+            var node = Node(id: id, centroid: centroid, count: count, origin: origin, parent: parent < 0 ? nil : parent)
+            node.rejectedResponses = try input.strings()
+            let buffered = try input.ints(), rewards = try input.floats()
+            guard buffered.count == rewards.count else { throw input.fail("node \(id)'s buffer has \(buffered.count) interactions and \(rewards.count) rewards") }
+            node.buffer = zip(buffered, rewards).map { BufferedFeedback(interaction: $0, reward: $1) }
+            let adapter = try input.string(), optimizer = try input.string()
+            node.adapterBlob = adapter.isEmpty ? nil : adapter
+            node.optimizerBlob = optimizer.isEmpty ? nil : optimizer
+            node.adapterVersion = try input.int()
+            nodes[id] = node
+        }
+        updates = try input.int()
+        rejectedUpdates = try input.int()
+        triggers = try input.int()
+        guard input.offset == bytes.count else { throw input.fail("\(bytes.count - input.offset) bytes follow the state") }
+    }
+}
+
+/// Payload JSON as the log stores it: sorted keys, so equal values give equal bytes.
+func canonicalJSON<T: Encodable>(_ value: T) -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return String(decoding: try! encoder.encode(value), as: UTF8.self)
+}
+
+/// Little-endian, length-prefixed bytes.
+struct CanonicalWriter {
+    var bytes: [UInt8] = []
+
+    mutating func int(_ value: Int) { withUnsafeBytes(of: Int64(value).littleEndian) { bytes += $0 } }
+    mutating func float(_ value: Float) { withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes += $0 } }
+    mutating func string(_ value: String) {
+        int(value.utf8.count)
+        bytes += value.utf8
+    }
+    mutating func floats(_ values: [Float]) {
+        int(values.count)
+        values.forEach { float($0) }
+    }
+    mutating func ints(_ values: [Int]) {
+        int(values.count)
+        values.forEach { int($0) }
+    }
+    mutating func strings(_ values: [String]) {
+        int(values.count)
+        values.forEach { string($0) }
+    }
+}
+
+/// Reads what `CanonicalWriter` wrote, refusing anything out of bounds with the offset.
+struct CanonicalReader {
+    let bytes: [UInt8]
+    let source: String
+    var offset = 0
+
+    func fail(_ reason: String) -> EngineError {
+        EngineError(.corruptSnapshot, "\(source) at byte \(offset): \(reason)")
+    }
+
+    mutating func take(_ count: Int) throws(EngineError) -> ArraySlice<UInt8> {
+        guard count >= 0, count <= bytes.count - offset else { throw fail("needs \(count) bytes, \(bytes.count - offset) left") }
+        defer { offset += count }
+        return bytes[offset..<(offset + count)]
+    }
+
+    mutating func int() throws(EngineError) -> Int {
+        let raw = try take(8)
+        return Int(Int64(littleEndian: raw.withUnsafeBytes { $0.loadUnaligned(as: Int64.self) }))
+    }
+
+    /// A length or element count: never negative, never more than the bytes left.
+    mutating func count() throws(EngineError) -> Int {
+        let value = try int()
+        guard value >= 0, value <= bytes.count - offset else { throw fail("count \(value) is impossible") }
+        return value
+    }
+
+    mutating func float() throws(EngineError) -> Float {
+        let raw = try take(4)
+        return Float(bitPattern: UInt32(littleEndian: raw.withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) }))
+    }
+
+    mutating func string() throws(EngineError) -> String {
+        let raw = try take(try count())
+        guard let text = String(validating: raw, as: UTF8.self) else { throw fail("a string is not UTF-8") }
+        return text
+    }
+
+    mutating func floats() throws(EngineError) -> [Float] {
+        var values: [Float] = []
+        for _ in 0..<(try count()) { values.append(try float()) }
+        return values
+    }
+
+    mutating func ints() throws(EngineError) -> [Int] {
+        var values: [Int] = []
+        for _ in 0..<(try count()) { values.append(try int()) }
+        return values
+    }
+
+    mutating func strings() throws(EngineError) -> [String] {
+        var values: [String] = []
+        for _ in 0..<(try count()) { values.append(try string()) }
+        return values
+    }
+}
