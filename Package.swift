@@ -39,8 +39,10 @@ let package = Package(
         .target(name: "Engine", dependencies: ["GESAL", "Adaptation", "Models", "EventLog", "SystemIO", "Tensor"]),
         // What the command-line tools share: progress bars, time formatting, the JSON-lines event format.
         .target(name: "CommandLineSupport", dependencies: ["EventLog"]),
-        // The SQLite read model (a thin wrapper now; projections and migrations come later).
-        .target(name: "ReadModel", dependencies: ["CSQLite"]),
+        // The read model's SQL migrations, compiled into the binaries (see migrations/README.md).
+        .target(name: "Migrations", path: "migrations", exclude: ["README.md"], resources: [.embedInCode("0001_initial.sql")]),
+        // The SQLite read model: a thin wrapper over libsqlite3, the migrator, the index of a branch.
+        .target(name: "ReadModel", dependencies: ["CSQLite", "Migrations", "GESAL", "EventLog"]),
 
         .executableTarget(
             name: "gesal",
@@ -48,7 +50,7 @@ let package = Package(
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "gesal-log",
-            dependencies: ["EventLog", "CommandLineSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["EventLog", "CommandLineSupport", "GESAL", "Engine", "ReadModel", "Adaptation", "Models", "Tensor", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "gesal-bench",
             dependencies: ["EventLog", "ReadModel", "SystemIO", "CommandLineSupport", "Models", "Tensor", "Adaptation",
@@ -56,7 +58,7 @@ let package = Package(
 
         .testTarget(name: "SystemIOTests", dependencies: ["SystemIO"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "SystemIO"]),
-        .testTarget(name: "ReadModelTests", dependencies: ["ReadModel"]),
+        .testTarget(name: "ReadModelTests", dependencies: ["ReadModel", "GESAL", "EventLog"]),
         .testTarget(name: "GESALTests", dependencies: ["GESAL", "EventLog"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "GESAL", "EventLog", "Models", "Adaptation", "Tensor"]),
         .testTarget(name: "AdaptationTests", dependencies: ["Adaptation", "Models", "Tensor"]),

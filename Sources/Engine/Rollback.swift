@@ -82,17 +82,3 @@ public enum Rollback {
         return report
     }
 }
-
-extension DomainEvent {
-    /// The interaction an event is about, if it is about one.
-    public var interaction: Int? {
-        switch self {
-        case .interactionRecorded(let e): e.interaction
-        case .feedbackRecorded(let e): e.interaction
-        case .triggerFired(let e): e.interaction
-        case .nodeCreated(let e): e.interaction
-        case .nodeUpdated(let e): e.interaction
-        default: nil
-        }
-    }
-}

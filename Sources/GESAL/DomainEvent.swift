@@ -80,3 +80,29 @@ public enum DomainEvent: Sendable, Equatable {
         }
     }
 }
+
+extension DomainEvent {
+    /// The interaction an event is about, if it is about one.
+    public var interaction: Int? {
+        switch self {
+        case .interactionRecorded(let e): e.interaction
+        case .feedbackRecorded(let e): e.interaction
+        case .triggerFired(let e): e.interaction
+        case .nodeCreated(let e): e.interaction
+        case .nodeUpdated(let e): e.interaction
+        default: nil
+        }
+    }
+
+    /// The node an event names directly, if it names one.
+    public var node: Int? {
+        switch self {
+        case .interactionRecorded(let e): e.node
+        case .nodeCreated(let e): e.node
+        case .nodeUpdated(let e): e.node
+        case .adapterUpdated(let e): e.node
+        case .updateRejected(let e): e.node
+        default: nil
+        }
+    }
+}

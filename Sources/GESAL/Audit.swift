@@ -1,0 +1,118 @@
+import EventLog
+
+/// The causal chain of a node, an adapter or an interaction: the events that created and
+/// changed it, in log order, each told with its prompt, reward, similarity or loss.
+public enum Audit {
+    public enum Subject: Sendable, Equatable {
+        case node(Int)
+        /// An adapter blob, by its hash or a prefix of it (at least 6 hex digits).
+        case adapter(String)
+        case interaction(Int)
+    }
+
+    public struct Entry: Sendable, Equatable {
+        public var sequence: UInt64
+        public var timeNanos: Int64
+        public var type: String
+        public var text: String
+    }
+
+    public static func trace(_ subject: Subject, in store: LogStore, branch: String = "main") throws -> [Entry] {
+        let events = try store.events(branch: branch)
+        let facts = try events.map { try DomainEvent($0) }
+        var interactions: [Int: InteractionRecorded] = [:]
+        for case .interactionRecorded(let e) in facts { interactions[e.interaction] = e }
+
+        let nodeOf: (Int) -> Int? = { interactions[$0]?.node }
+        let keep: (DomainEvent) -> Bool
+        var last = UInt64.max
+        switch subject {
+        case .node(let node):
+            guard facts.contains(where: { if case .nodeCreated(let e) = $0 { e.node == node } else { false } }) else {
+                throw EngineError(.invalidRequest, "no node \(node) on branch '\(branch)'")
+            }
+            keep = { about(node: node, $0, nodeOf) }
+        case .adapter(let prefix):
+            let lowered = prefix.lowercased()
+            guard lowered.count >= 6, lowered.allSatisfy(\.isHexDigit) else {
+                throw EngineError(.invalidRequest, "'\(prefix)' is not an adapter id (at least 6 hex digits of its blob hash)")
+            }
+            let matches = zip(events, facts).compactMap { event, fact -> (UInt64, AdapterUpdated)? in
+                if case .adapterUpdated(let e) = fact, e.adapterBlob.hasPrefix(lowered) { (event.sequence, e) } else { nil }
+            }
+            guard let (sequence, update) = matches.first else {
+                throw EngineError(.invalidRequest, "no adapter \(prefix) on branch '\(branch)' (see `gesal-log audit node N` for a node's adapters)")
+            }
+            guard Set(matches.map(\.1.adapterBlob)).count == 1 else {
+                throw EngineError(.invalidRequest, "adapter prefix \(prefix) is ambiguous; give more digits")
+            }
+            last = sequence
+            keep = { about(node: update.node, $0, nodeOf) }
+        case .interaction(let interaction):
+            guard interactions[interaction] != nil else {
+                throw EngineError(.invalidRequest, "no interaction \(interaction) on branch '\(branch)'")
+            }
+            keep = { fact in
+                switch fact {
+                case .adapterUpdated(let e): e.interactions.contains(interaction)
+                case .updateRejected(let e): e.interactions.contains(interaction)
+                default: fact.interaction == interaction
+                }
+            }
+        }
+        return zip(events, facts).compactMap { event, fact in
+            guard event.sequence <= last, keep(fact) else { return nil }
+            return Entry(sequence: event.sequence, timeNanos: event.timeNanos, type: event.type, text: describe(fact, interactions))
+        }
+    }
+
+    static func about(node: Int, _ fact: DomainEvent, _ nodeOf: (Int) -> Int?) -> Bool {
+        switch fact {
+        case .nodeCreated(let e): e.node == node
+        case .nodeUpdated(let e): e.node == node
+        case .interactionRecorded(let e): e.node == node
+        case .feedbackRecorded(let e): nodeOf(e.interaction) == node
+        case .triggerFired(let e): nodeOf(e.interaction) == node
+        case .adapterUpdated(let e): e.node == node
+        case .updateRejected(let e): e.node == node
+        default: false
+        }
+    }
+
+    /// One line for a person: what happened, with the numbers that explain it.
+    public static func describe(_ fact: DomainEvent, _ interactions: [Int: InteractionRecorded]) -> String {
+        func prompt(_ id: Int) -> String { interactions[id].map { quote($0.prompt) } ?? "?" }
+        switch fact {
+        case .storeCreated(let e): return "store created: model \(e.model), embedder \(e.embedder), threshold \(e.config.similarityThreshold)"
+        case .nodeCreated(let e):
+            let nearest = e.nearest.map { "nearest was node \($0) at similarity \(format(e.similarity ?? 0))" } ?? "the first node"
+            return "node \(e.node) created by interaction \(e.interaction) \(prompt(e.interaction)) (\(nearest))"
+        case .nodeUpdated(let e): return "node \(e.node) joined by interaction \(e.interaction) \(prompt(e.interaction)) (now \(e.count) prompts)"
+        case .interactionRecorded(let e):
+            let adapter = e.adapter.map { "adapter \($0.prefix(12))" } ?? "base model"
+            return "interaction \(e.interaction) on node \(e.node) (similarity \(format(e.similarity)), \(adapter)): \(quote(e.prompt)) -> \(quote(e.response))"
+        case .feedbackRecorded(let e):
+            return "feedback \(e.reward > 0 ? "+" : "")\(format(e.reward)) from \(e.source) on interaction \(e.interaction) \(prompt(e.interaction))"
+        case .triggerFired(let e):
+            return "trigger on interaction \(e.interaction): " + e.scores.sorted { $0.key < $1.key }.map { "\($0.key) \(format($0.value))" }.joined(separator: ", ")
+                + " (threshold \(format(e.threshold)))"
+        case .adapterUpdated(let e):
+            return "node \(e.node) adapter -> \(e.adapterBlob.prefix(12)) by \(e.method), loss \(format(e.loss)), from interactions \(e.interactions.map(String.init).joined(separator: ", "))"
+        case .updateRejected(let e):
+            return "node \(e.node) update rejected: \(e.reason) (interactions \(e.interactions.map(String.init).joined(separator: ", ")))"
+        case .branchCreated(let e): return "branch \(e.branch) created from \(e.from) at \(e.at)"
+        case .reverted(let e): return "re-run without events \(e.excluded.map(String.init).joined(separator: ", ")): \(e.reason)"
+        case .snapshotTaken(let e): return "snapshot of sequence \(e.sequence), state \(e.stateHash.prefix(12))"
+        }
+    }
+
+    static func quote(_ text: String) -> String {
+        let line = text.replacingOccurrences(of: "\n", with: " ")
+        return "\"" + (line.count > 60 ? line.prefix(57) + "..." : line) + "\""
+    }
+
+    static func format(_ value: Float) -> String {
+        let rounded = (Double(value) * 1000).rounded() / 1000
+        return rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)
+    }
+}

@@ -1,0 +1,107 @@
+import EventLog
+import Foundation
+import GESAL
+
+/// Fills the SQLite read model from a branch of the log: every table is cleared and refilled
+/// in one transaction, so a reader sees the old index or the new one, never half of each.
+public enum ReadModelIndex {
+    public struct Counts: Sendable, Equatable {
+        public var events = 0, interactions = 0, feedback = 0, nodes = 0, edges = 0, adapters = 0
+    }
+
+    /// Cosine similarity at or above which two nodes get a 'similar' edge.
+    public static let edgeThreshold: Float = 0.5
+
+    public static func rebuild(_ database: SQLiteDatabase, from store: LogStore, branch: String = "main",
+                               progress: (Int, Int) -> Void = { _, _ in }) throws -> Counts {
+        try Migrator.standard.migrate(database)
+        let events = try store.events(branch: branch)
+        var counts = Counts()
+        try database.execute("BEGIN IMMEDIATE")
+        do {
+            for table in ["lineage", "adapters", "edges", "nodes", "feedback", "interactions", "events", "meta"] {
+                try database.execute("DELETE FROM \(table)")
+            }
+            let insertEvent = try database.prepare("INSERT INTO events (sequence, time, type, interaction, node) VALUES (?, ?, ?, ?, ?)")
+            let insertInteraction = try database.prepare("""
+                INSERT INTO interactions (id, sequence, prompt, response, node, similarity, adapter, temperature, seed, prompt_tokens, response_tokens)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            let insertFeedback = try database.prepare("INSERT INTO feedback (sequence, interaction, reward, source) VALUES (?, ?, ?, ?)")
+            let insertAdapter = try database.prepare("""
+                INSERT INTO adapters (sequence, node, version, status, blob, optimizer_blob, previous_blob, method, loss, reason)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            let insertLineage = try database.prepare("INSERT INTO lineage (adapter_sequence, position, interaction, reward) VALUES (?, ?, ?, ?)")
+            var state = EngineState()
+            let formatter = ISO8601DateFormatter()
+            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            for (index, event) in events.enumerated() {
+                let fact = try DomainEvent(event)
+                let before = state
+                try state.apply(fact)
+                let time = formatter.string(from: Date(timeIntervalSince1970: Double(event.timeNanos) / 1e9))
+                let sequence = SQLiteValue.integer(Int64(event.sequence))
+                try insertEvent.run([sequence, .text(time), .text(event.type), fact.interaction.map(SQLiteValue.int),
+                                     (fact.node ?? fact.interaction.flatMap { state.interactions[$0]?.node }).map(SQLiteValue.int)])
+                counts.events += 1
+                switch fact {
+                case .interactionRecorded(let e):
+                    try insertInteraction.run([.int(e.interaction), sequence, .text(e.prompt), .text(e.response), .int(e.node), .float(e.similarity),
+                                               e.adapter.map(SQLiteValue.text), .float(e.sampling.temperature), .integer(Int64(bitPattern: e.sampling.seed)),
+                                               .int(e.promptTokens), .int(e.responseTokens)])
+                    counts.interactions += 1
+                case .feedbackRecorded(let e):
+                    try insertFeedback.run([sequence, .int(e.interaction), .float(e.reward), .text(e.source)])
+                    counts.feedback += 1
+                case .adapterUpdated(let e):
+                    try insertAdapter.run([sequence, .int(e.node), .int(state.nodes[e.node]!.adapterVersion), .text("accepted"), .text(e.adapterBlob),
+                                           .text(e.optimizerBlob), before.nodes[e.node]!.adapterBlob.map(SQLiteValue.text), .text(e.method),
+                                           .float(e.loss), nil])
+                    for (position, feedback) in before.nodes[e.node]!.buffer.enumerated() {
+                        try insertLineage.run([sequence, .int(position), .int(feedback.interaction), .float(feedback.reward)])
+                    }
+                    counts.adapters += 1
+                case .updateRejected(let e):
+                    try insertAdapter.run([sequence, .int(e.node), .int(state.nodes[e.node]!.adapterVersion), .text("rejected"), nil, nil,
+                                           before.nodes[e.node]!.adapterBlob.map(SQLiteValue.text), nil, nil, .text(e.reason)])
+                    for (position, feedback) in before.nodes[e.node]!.buffer.enumerated() {
+                        try insertLineage.run([sequence, .int(position), .int(feedback.interaction), .float(feedback.reward)])
+                    }
+                    counts.adapters += 1
+                default:
+                    break
+                }
+                progress(index + 1, events.count)
+            }
+            let insertNode = try database.prepare("""
+                INSERT INTO nodes (id, origin, parent, prompts, adapter, adapter_version, rejected_responses, buffered) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for (id, node) in state.nodes.sorted(by: { $0.key < $1.key }) {
+                try insertNode.run([.int(id), .int(node.origin), node.parent.map(SQLiteValue.int), .int(node.count), node.adapterBlob.map(SQLiteValue.text),
+                                    .int(node.adapterVersion), .int(node.rejectedResponses.count), .int(node.buffer.count)])
+                counts.nodes += 1
+            }
+            let insertEdge = try database.prepare("INSERT INTO edges (source, target, kind, weight) VALUES (?, ?, ?, ?)")
+            for edge in state.similarityEdges(threshold: edgeThreshold) {
+                try insertEdge.run([.int(edge.from), .int(edge.to), .text("similar"), .float(edge.similarity)])
+                counts.edges += 1
+            }
+            for (id, node) in state.nodes.sorted(by: { $0.key < $1.key }) {
+                guard let parent = node.parent else { continue }
+                try insertEdge.run([.int(parent), .int(id), .text("lineage"), nil])
+                counts.edges += 1
+            }
+            let insertMeta = try database.prepare("INSERT INTO meta (key, value) VALUES (?, ?)")
+            for (key, value) in [("branch", branch), ("head", String(events.last?.sequence ?? 0)), ("state_hash", state.hash.hex),
+                                 ("edge_threshold", String(edgeThreshold))] {
+                try insertMeta.run([.text(key), .text(value)])
+            }
+            try database.execute("COMMIT")
+        } catch {
+            try? database.execute("ROLLBACK")
+            throw error
+        }
+        return counts
+    }
+}

@@ -1,0 +1,9 @@
+/// The read model's schema changes, in the order they apply. Each `NNNN_name.sql` here is
+/// compiled into the binary (Package.swift lists it with `.embedInCode`), so the tools need no
+/// files at run time. To add one: write the next NNNN file, list it in Package.swift and below;
+/// a test checks that every .sql file in this folder is listed.
+public enum Migrations {
+    public static let all: [(version: Int, name: String, sql: [UInt8])] = [
+        (1, "0001_initial", PackageResources._001_initial_sql),
+    ]
+}
