@@ -38,7 +38,8 @@ let package = Package(
         // GESAL running on a log: ask, feedback and learning with the real models; re-execution, rollback.
         .target(name: "Engine", dependencies: ["GESAL", "Adaptation", "Models", "EventLog", "SystemIO", "Tensor"]),
         // What the command-line tools share: progress bars, time formatting, the JSON-lines event format.
-        .target(name: "CommandLineSupport", dependencies: ["EventLog"]),
+        .target(name: "CommandLineSupport", dependencies: ["EventLog", "GESAL", "Engine", "Models", "Tensor",
+                                                           .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // The read model's SQL migrations, compiled into the binaries (see migrations/README.md).
         .target(name: "Migrations", path: "migrations", exclude: ["README.md"], resources: [.embedInCode("0001_initial.sql")]),
         // The SQLite read model: a thin wrapper over libsqlite3, the migrator, the index of a branch.

@@ -191,9 +191,8 @@ public final class Engine {
     /// Writes a snapshot of the current state as a blob and announces it in the log.
     @discardableResult
     public func snapshot() throws -> SnapshotTaken {
-        let blob = try storeBlob(Snapshot(sequence: head, state: state).encoded())
-        let taken = SnapshotTaken(sequence: head, stateHash: state.hash.hex, blob: blob)
-        try append([.snapshotTaken(taken)])
+        let taken = try Snapshot.write(state, at: head, to: writer, branch: branch)
+        head += 1
         return taken
     }
 

@@ -46,3 +46,15 @@ public struct Snapshot: Sendable, Equatable {
         guard state.hash == stamped else { throw fail("the state does not match its stamped hash \(stamped.hex)") }
     }
 }
+
+extension Snapshot {
+    /// Stores the snapshot of `state` at `sequence` as a blob and appends its `SnapshotTaken`
+    /// to `branch`. Only valid when `state` is the branch's state at its head.
+    @discardableResult
+    public static func write(_ state: EngineState, at sequence: UInt64, to writer: LogWriter, branch: String) throws -> SnapshotTaken {
+        let blob = try writer.putBlob(Snapshot(sequence: sequence, state: state).encoded())
+        let taken = SnapshotTaken(sequence: sequence, stateHash: state.hash.hex, blob: blob.hex)
+        try writer.append([DomainEvent.snapshotTaken(taken).draft()], to: branch)
+        return taken
+    }
+}

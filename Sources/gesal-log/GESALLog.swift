@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineSupport
 
 @main
 struct GESALLog: ParsableCommand {
@@ -7,18 +8,23 @@ struct GESALLog: ParsableCommand {
         abstract: "Inspect, verify and manage a GESAL event log.",
         discussion: """
         Everything GESAL learns is an event in an append-only, hash-chained, LZ4-compressed log.
-        These verbs work on that log directly. Every verb takes --store DIR (default ./.gesal).
+        These verbs work on that log. Every verb takes --store DIR (default ./.gesal).
 
-        Start here:
-          gesal-log init --store demo          create an empty store
-          gesal-log import events.jsonl --store demo
-          gesal-log log --store demo           list the events of branch main
-          gesal-log verify --store demo        check every checksum, the hash chain and the index
+        Start here (after a few `gesal ask` and `gesal feedback`):
+          gesal-log log                        list the events of branch main
+          gesal-log replay                     rebuild the state; print its hash
+          gesal-log replay --reexecute         re-run every learning step, check it bit for bit
+          gesal-log audit node 1               why node 1 is what it is
+          gesal-log rollback --exclude 12      a branch where feedback event 12 never happened
+          gesal-log diff main main-without-12  what that changed
+          gesal-log reindex                    the SQLite read model, for sqlite3 queries
+          gesal-log verify                     check every checksum, the hash chain and the index
 
         See docs/log-format.md for the on-disk format.
         """,
         subcommands: [
-            InitCommand.self, LogCommand.self, VerifyCommand.self, StatsCommand.self, BranchCommand.self,
-            ResetCommand.self, ReflogCommand.self, ExportCommand.self, ImportCommand.self, RecoverCommand.self,
+            LogCommand.self, ReplayCommand.self, AuditCommand.self, RollbackCommand.self, DiffCommand.self,
+            SnapshotCommand.self, ReindexCommand.self, VerifyCommand.self, StatsCommand.self, BranchCommand.self,
+            ResetCommand.self, ReflogCommand.self, ExportCommand.self, ImportCommand.self, RecoverCommand.self, InitCommand.self,
         ])
 }

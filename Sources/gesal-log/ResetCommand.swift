@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineSupport
 import EventLog
 
 struct ResetCommand: ParsableCommand {
@@ -32,12 +33,19 @@ struct ResetCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let writer = try location.openWriter()
-            let before = try writer.store.head(of: branch)
-            if let to { try writer.reset(branch, to: to) } else { try writer.undoReset(branch) }
-            let after = try writer.store.head(of: branch)
-            try writer.close()
+            let (before, after) = try moveHead(store: location.store, branch: branch, to: to)
             print("\(branch): head \(before) -> \(after)")
         }
     }
+}
+
+/// Moves `branch`'s head to `to`, or undoes its last move when `to` is nil; returns the head
+/// before and after. Shared by `reset` and `rollback --to`.
+func moveHead(store: String, branch: String, to: UInt64?) throws -> (before: UInt64, after: UInt64) {
+    let writer = try StoreLocation.openWriter(store)
+    let before = try writer.store.head(of: branch)
+    if let to { try writer.reset(branch, to: to) } else { try writer.undoReset(branch) }
+    let after = try writer.store.head(of: branch)
+    try writer.close()
+    return (before, after)
 }

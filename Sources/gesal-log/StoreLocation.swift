@@ -14,22 +14,12 @@ struct StoreLocation: ParsableArguments {
 
     /// Opens the store for writing, reporting on standard error what recovery repaired.
     func openWriter() throws -> LogWriter {
-        let writer = try LogWriter(at: store)
+        try Self.openWriter(store)
+    }
+
+    static func openWriter(_ path: String) throws -> LogWriter {
+        let writer = try LogWriter(at: path)
         for action in writer.recovered { writeStandardError("recovered: \(action)\n") }
         return writer
-    }
-}
-
-/// Runs a verb's body, turning the log's errors into one clear line on standard error and
-/// exit status 1 (instead of a stack of Swift error text).
-func reportingErrors(_ body: () throws -> Void) throws {
-    do {
-        try body()
-    } catch let error as LogError {
-        writeStandardError("error: \(error)\n")
-        throw ExitCode.failure
-    } catch let error as ImportError {
-        writeStandardError("error: \(error)\n")
-        throw ExitCode.failure
     }
 }

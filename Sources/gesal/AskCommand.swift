@@ -1,69 +1,38 @@
 import ArgumentParser
+import CommandLineSupport
+import Engine
 import Foundation
-import Models
 
 struct AskCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ask",
-        abstract: "Answer one prompt with the model, streaming the answer as it is generated.",
+        abstract: "Answer a prompt through the store's graph memory, and record it.",
         discussion: """
-        The prompt is wrapped in the model's chat template (ChatML for SmolLM2). With
-        --temperature 0 (the default) the answer is greedy and always the same; with a
-        temperature, --seed makes it reproducible.
+        The prompt is embedded (MiniLM), routed to the most similar node (or a new one), and
+        answered with that node's adapter: what earlier feedback on similar prompts taught.
+        The answer is greedy; if the node was told before that this answer is wrong, GESAL
+        samples another. The interaction is recorded in the log; its number is what
+        `gesal feedback` takes.
 
         Examples:
-          gesal ask "What is the capital of France?"
-          gesal ask --temperature 0.8 --top-p 0.9 --seed 7 "Write a haiku about logs."
+          gesal ask "How many times does the letter r appear in the word strawberry?"
+          gesal feedback 1 -          # wrong: reward -2, the node learns at once
+          gesal ask --store lab --branch experiment "What is 12 + 7?"
         """)
 
-    @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var engine: EngineOptions
 
     @Argument(help: "The prompt.")
     var prompt: String
 
-    @Option(help: "An optional system message.")
-    var system: String?
-
-    @Option(help: "0 for greedy; higher is more random.")
-    var temperature: Float = 0
-
-    @Option(help: "Sample only from the k most likely tokens (0: all).")
-    var topK: Int = 0
-
-    @Option(help: "Sample only from the most likely tokens whose probability adds up to p.")
-    var topP: Float = 1
-
-    @Option(help: "Penalise recently generated tokens (1: off).")
-    var repetitionPenalty: Float = 1
-
-    @Option(help: "Seed for sampling.")
-    var seed: UInt64 = 0
-
-    @Option(help: "Stop after this many tokens.")
-    var maxTokens: Int = 256
-
-    @Option(help: "Stop when the answer ends with this text (repeatable).")
-    var stop: [String] = []
-
-    @Flag(help: "Send the prompt as it is, without the chat template.")
-    var raw = false
-
-    @Flag(help: "Print token counts and speed on standard error.")
-    var verbose = false
-
     func run() throws {
-        let model = try modelOptions.load()
-        let parameters = SamplingParameters(temperature: temperature, topK: topK, topP: topP, repetitionPenalty: repetitionPenalty,
-                                            seed: seed, maxTokens: maxTokens, stop: stop)
-        let start = Date()
-        let generation = model.generate(prompt: prompt, system: system, raw: raw, parameters: parameters) { piece in
-            FileHandle.standardOutput.write(Data(piece.utf8))
-        }
-        FileHandle.standardOutput.write(Data("\n".utf8))
-        if verbose {
-            let seconds = Date().timeIntervalSince(start)
-            FileHandle.standardError.write(Data(("[\(generation.promptTokens.count) prompt tokens, \(generation.tokens.count) generated, "
-                + "\(String(format: "%.2f", seconds)) s, stop: \(generation.stopReason.rawValue)]\n").utf8))
+        try reportingErrors {
+            let opened = try engine.openEngine()
+            let answer = try opened.ask(prompt)
+            print(answer.text)
+            let adapter = answer.adapter.map { "adapter \($0.prefix(12))" } ?? "base model"
+            let node = answer.createdNode ? "new node \(answer.node)" : "node \(answer.node) (similarity \(String(format: "%.3f", answer.similarity)))"
+            writeStandardError("[interaction \(answer.interaction) · \(node) · \(adapter)]  feedback: gesal feedback \(answer.interaction) +|-\n")
         }
     }
 }

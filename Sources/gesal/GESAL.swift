@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineSupport
 import Tensor
 
 @main
@@ -9,16 +10,20 @@ struct GESAL: ParsableCommand {
         discussion: """
         GESAL answers with a real pretrained model on the CPU, learns from your
         feedback while it runs, and records every step in an append-only log you
-        can replay, audit, branch and roll back (see gesal-log). This build
-        answers (ask), embeds (embed) and checks its set-up (doctor); learning
-        from feedback through the log arrives with the engine milestone.
+        can replay, audit, branch and roll back (see gesal-log). The store is
+        ./.gesal unless --store says otherwise; it is created on first use.
 
         Examples:
-          gesal ask "What is the capital of France?"
-          gesal embed "A man eats." --cosine "A man is eating bread."
-          gesal doctor
+          gesal ask "What is 12 + 7?"            answer, and record interaction 1
+          gesal feedback 1 -                     wrong: the node learns from it now
+          gesal ask "What is 12 + 7?"            answered with the node's new adapter
+          gesal chat                             the same, interactively
+          gesal-log audit node 1                 why the node is what it is
+          gesal generate "Hello"                 the plain model, nothing recorded
+          gesal doctor                           check the set-up
         """,
-        subcommands: [AskCommand.self, EmbedCommand.self, DoctorCommand.self])
+        subcommands: [AskCommand.self, FeedbackCommand.self, ChatCommand.self, InitCommand.self,
+                      GenerateCommand.self, EmbedCommand.self, DoctorCommand.self])
 
     /// Makes sure OpenBLAS runs its fast kernels (see `BLASKernels`), then parses the command.
     static func main() {

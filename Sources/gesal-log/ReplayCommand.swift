@@ -1,0 +1,90 @@
+import ArgumentParser
+import CommandLineSupport
+import Engine
+import EventLog
+import Foundation
+import GESAL
+
+struct ReplayCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Rebuild a branch's state from the log and print its state hash and a summary.",
+        discussion: """
+        Replay starts from the newest snapshot at or before the target and folds the events
+        after it; the state hash is the same either way (--no-snapshots checks). With
+        --reexecute, every learning step is run again with the model from the state before it,
+        and its result is compared with the recorded adapter bit for bit.
+
+        Output is one name=value per line.
+
+        Examples:
+          gesal-log replay
+          gesal-log replay --to 120 --branch experiment
+          gesal-log replay --as-of 2026-11-21T10:00:00Z
+          gesal-log replay --reexecute
+        """)
+
+    @OptionGroup var engine: EngineOptions
+
+    @Option(help: "Replay through this sequence number (default: the head).")
+    var to: UInt64?
+
+    @Option(help: "Replay the events committed at or before this time (ISO 8601, e.g. 2026-11-21T10:00:00Z).")
+    var asOf: String?
+
+    @Flag(help: "Ignore snapshots: fold every event from the start.")
+    var noSnapshots = false
+
+    @Flag(help: "Re-run every learning step with the model and check each recorded adapter bit for bit.")
+    var reexecute = false
+
+    func validate() throws {
+        if to != nil && asOf != nil { throw ValidationError("give --to or --as-of, not both") }
+        if let asOf, ISO8601DateFormatter().date(from: asOf) == nil {
+            throw ValidationError("--as-of '\(asOf)' is not an ISO 8601 time like 2026-11-21T10:00:00Z")
+        }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let store = try LogStore(at: engine.store)
+            var target = to
+            if let asOf, let date = ISO8601DateFormatter().date(from: asOf) {
+                let limit = Int64(date.timeIntervalSince1970 * 1e9)
+                var last: UInt64 = 0
+                try store.forEachEvent(branch: engine.branch) { if $0.timeNanos <= limit { last = $0.sequence } }
+                target = last
+            }
+            let replay = try Replay.run(store, branch: engine.branch, through: target, useSnapshots: !noSnapshots)
+            for skipped in replay.skippedSnapshots { writeStandardError("warning: skipped \(skipped)\n") }
+            let state = replay.state
+            print("branch=\(engine.branch)")
+            print("sequence=\(replay.sequence)")
+            print("state_hash=\(state.hash.hex)")
+            print("from_snapshot=\(replay.snapshot.map { String($0.sequence) } ?? "none")")
+            print("events_applied=\(replay.eventsApplied)")
+            print("interactions=\(state.interactions.count)")
+            print("feedback=\(state.interactions.values.map(\.rewards.count).reduce(0, +))")
+            print("nodes=\(state.nodes.count)")
+            print("updates=\(state.updates)")
+            print("rejected_updates=\(state.rejectedUpdates)")
+            guard reexecute else { return }
+            let head = try store.head(of: engine.branch)
+            guard target == nil || target == head else {
+                throw ValidationError("--reexecute checks the whole branch; leave out --to and --as-of")
+            }
+            guard let created = state.created else { throw ValidationError("the branch is empty: nothing to re-execute") }
+            let models = try engine.loadModels(embedder: created.embedder, svfTargets: created.config.svfTargets)
+            var bar: ProgressBar?
+            let report = try Reexecution.verify(store, branch: engine.branch, models: models) { done, total in
+                if bar == nil { bar = ProgressBar("re-executing", total: total) }
+                bar!.update(done)
+            }
+            bar?.finish()
+            print("learning_steps=\(report.steps)")
+            print("reproduced=\(report.reproduced)")
+            for mismatch in report.mismatches { print("mismatch: \(mismatch)") }
+            if !report.mismatches.isEmpty { throw ExitCode.failure }
+        }
+    }
+}

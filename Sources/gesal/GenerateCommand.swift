@@ -1,0 +1,70 @@
+import ArgumentParser
+import CommandLineSupport
+import Foundation
+import Models
+
+struct GenerateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate",
+        abstract: "Answer one prompt with the plain model (no store, no learning), streaming the answer.",
+        discussion: """
+        The prompt is wrapped in the model's chat template (ChatML for SmolLM2). With
+        --temperature 0 (the default) the answer is greedy and always the same; with a
+        temperature, --seed makes it reproducible.
+
+        Examples:
+          gesal generate "What is the capital of France?"
+          gesal generate --temperature 0.8 --top-p 0.9 --seed 7 "Write a haiku about logs."
+        """)
+
+    @OptionGroup var modelOptions: ModelOptions
+
+    @Argument(help: "The prompt.")
+    var prompt: String
+
+    @Option(help: "An optional system message.")
+    var system: String?
+
+    @Option(help: "0 for greedy; higher is more random.")
+    var temperature: Float = 0
+
+    @Option(help: "Sample only from the k most likely tokens (0: all).")
+    var topK: Int = 0
+
+    @Option(help: "Sample only from the most likely tokens whose probability adds up to p.")
+    var topP: Float = 1
+
+    @Option(help: "Penalise recently generated tokens (1: off).")
+    var repetitionPenalty: Float = 1
+
+    @Option(help: "Seed for sampling.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Stop after this many tokens.")
+    var maxTokens: Int = 256
+
+    @Option(help: "Stop when the answer ends with this text (repeatable).")
+    var stop: [String] = []
+
+    @Flag(help: "Send the prompt as it is, without the chat template.")
+    var raw = false
+
+    @Flag(help: "Print token counts and speed on standard error.")
+    var verbose = false
+
+    func run() throws {
+        let model = try modelOptions.load()
+        let parameters = SamplingParameters(temperature: temperature, topK: topK, topP: topP, repetitionPenalty: repetitionPenalty,
+                                            seed: seed, maxTokens: maxTokens, stop: stop)
+        let start = Date()
+        let generation = model.generate(prompt: prompt, system: system, raw: raw, parameters: parameters) { piece in
+            FileHandle.standardOutput.write(Data(piece.utf8))
+        }
+        FileHandle.standardOutput.write(Data("\n".utf8))
+        if verbose {
+            let seconds = Date().timeIntervalSince(start)
+            FileHandle.standardError.write(Data(("[\(generation.promptTokens.count) prompt tokens, \(generation.tokens.count) generated, "
+                + "\(String(format: "%.2f", seconds)) s, stop: \(generation.stopReason.rawValue)]\n").utf8))
+        }
+    }
+}

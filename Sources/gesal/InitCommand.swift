@@ -1,0 +1,63 @@
+import ArgumentParser
+import CommandLineSupport
+import Engine
+import GESAL
+
+struct InitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "init",
+        abstract: "Create a store with chosen learning settings (ask, feedback and chat create one with the defaults).",
+        discussion: """
+        The settings are recorded in the store's first event (StoreCreated) and fixed for its
+        life: replay and re-execution depend on them.
+
+        Examples:
+          gesal init --store lab
+          gesal init --store lab --similarity-threshold 0.6 --buffer-size 3 --guard-tolerance 0.05
+          gesal init --store lab --embedder hidden-mean
+        """)
+
+    @OptionGroup var engine: EngineOptions
+
+    @Option(help: "A prompt whose cosine similarity to every node is below this starts a new node.")
+    var similarityThreshold: Float = 0.7
+
+    @Option(help: "Feedback a node collects before it learns (1: learn at once).")
+    var bufferSize: Int = 1
+
+    @Option(help: "Adam learning rate of the SVF update.")
+    var learningRate: Float = 2e-3
+
+    @Option(help: "Weight of the KL penalty towards the base model (0 turns it off; not advised).")
+    var klWeight: Float = 1
+
+    @Option(help: "Reject an update when the control set's mean log-probability per token falls by more than this (off when omitted).")
+    var guardTolerance: Float?
+
+    @Option(help: "The longest answer, in tokens.")
+    var maxTokens: Int = 48
+
+    @Option(help: "minilm (all-MiniLM-L6-v2) or hidden-mean (the chat model's own mean hidden state).")
+    var embedder: String = "minilm"
+
+    @Option(help: "Seed for the answers sampled when a greedy answer was rejected before.")
+    var seed: UInt64 = 0
+
+    func validate() throws {
+        guard bufferSize >= 1 else { throw ValidationError("--buffer-size must be at least 1") }
+        guard (-1...1).contains(similarityThreshold) else { throw ValidationError("--similarity-threshold is a cosine similarity, between -1 and 1") }
+        guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be at least 1") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            if try Engine.storeCreated(at: engine.store, branch: engine.branch) != nil {
+                throw ValidationError("\(engine.store) already holds a GESAL store; its settings are fixed (see `gesal-log log --store \(engine.store)`)")
+            }
+            let config = EngineConfig(similarityThreshold: similarityThreshold, bufferSize: bufferSize, learningRate: learningRate,
+                                      klWeight: klWeight, maxTokens: maxTokens, guardTolerance: guardTolerance)
+            let opened = try engine.openEngine(config: config, embedder: embedder, seed: seed)
+            print("store \(engine.store): model \(opened.state.created!.model), embedder \(embedder), state \(opened.state.hash.hex.prefix(16))")
+        }
+    }
+}
