@@ -12,7 +12,7 @@ struct GESALBench: ParsableCommand {
           swift run -c release gesal-bench crash --trials 200
           swift run -c release gesal-bench infer
         """,
-        subcommands: [LogBenchmark.self, CrashBenchmark.self, InferBenchmark.self, TrainBenchmark.self, CrashWriter.self, SVDLoadBenchmark.self, DeterminismCheck.self])
+        subcommands: [LogBenchmark.self, CrashBenchmark.self, InferBenchmark.self, TrainBenchmark.self, EngineBenchmark.self, CrashWriter.self, SVDLoadBenchmark.self, DeterminismCheck.self])
 
     /// Makes sure OpenBLAS runs its fast kernels (see `BLASKernels`), then parses the command.
     static func main() {

