@@ -1,0 +1,58 @@
+import Foundation
+import Testing
+
+/// The engine through its command lines, on the real model: ask, feedback, chat, replay,
+/// audit, snapshot, reindex, rollback, diff, and their errors.
+@Suite(.serialized) struct EngineCLITests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+    static func value(_ name: String, in text: String) -> String? {
+        text.split(separator: "\n").first { $0.hasPrefix(name + "=") }.map { String($0.dropFirst(name.count + 1)) }
+    }
+
+    @Test func aSessionThroughTheCommandLines() throws {
+        let scratch = ScratchFolder()
+        let store = ["--store", scratch.path + "/s"]
+        let initResult = try CommandRunner.run("gesal", ["init", "--max-tokens", "8"] + store, cwd: Self.root)
+        #expect(initResult.status == 0, "\(initResult.stderr)")
+        let ask = try CommandRunner.run("gesal", ["ask", "What is 12 + 7? Answer with a number."] + store, cwd: Self.root)
+        #expect(ask.status == 0 && ask.stderr.contains("[interaction 1 · new node 1 · base model]"), "\(ask.stderr)")
+        let feedback = try CommandRunner.run("gesal", ["feedback", "1", "-"] + store, cwd: Self.root)
+        #expect(feedback.status == 0 && feedback.stdout.contains("node 1 learned: adapter v1"), "\(feedback.stdout) \(feedback.stderr)")
+        let chat = try CommandRunner.run("gesal", ["chat"] + store, input: "+\nWhat is 12 + 7? Answer with a number.\n+\n/quit\n", cwd: Self.root)
+        #expect(chat.status == 0 && chat.stderr.contains("nothing to rate yet") && chat.stderr.contains("node 1 learned"), "\(chat.stderr)")
+
+        let snapshot = try CommandRunner.run("gesal-log", ["snapshot"] + store)
+        #expect(snapshot.status == 0, "\(snapshot.stderr)")
+        let fromSnapshot = try CommandRunner.run("gesal-log", ["replay"] + store)
+        let fromZero = try CommandRunner.run("gesal-log", ["replay", "--no-snapshots", "--reexecute"] + store, cwd: Self.root)
+        #expect(Self.value("from_snapshot", in: fromSnapshot.stdout) != "none")
+        #expect(Self.value("state_hash", in: fromSnapshot.stdout) == Self.value("state_hash", in: fromZero.stdout))
+        #expect(Self.value("learning_steps", in: fromZero.stdout) == "2" && Self.value("reproduced", in: fromZero.stdout) == "2", "\(fromZero.stdout)")
+
+        let audit = try CommandRunner.run("gesal-log", ["audit", "node", "1"] + store)
+        #expect(audit.stdout.contains("node 1 created by interaction 1") && audit.stdout.split(separator: "\n").filter { $0.contains("AdapterUpdated") }.count == 2)
+        let reindex = try CommandRunner.run("gesal-log", ["reindex"] + store)
+        #expect(reindex.status == 0 && reindex.stdout.contains("2 interactions, 2 feedback"), "\(reindex.stdout) \(reindex.stderr)")
+
+        // Exclude the first feedback (event 4: StoreCreated, NodeCreated, InteractionRecorded, FeedbackRecorded).
+        let rollback = try CommandRunner.run("gesal-log", ["rollback", "--exclude", "4", "--into", "clean"] + store, cwd: Self.root)
+        #expect(rollback.status == 0 && Self.value("learning_steps_rerun", in: rollback.stdout) == "1", "\(rollback.stdout) \(rollback.stderr)")
+        let diff = try CommandRunner.run("gesal-log", ["diff", "main", "clean"] + store)
+        #expect(diff.stdout.contains("interaction 1 rewards [-2.0] vs []"), "\(diff.stdout)")
+
+        // Bad input: a clear error, nothing changed.
+        let head = Self.value("sequence", in: try CommandRunner.run("gesal-log", ["replay"] + store).stdout)
+        let unknown = try CommandRunner.run("gesal", ["feedback", "42", "+"] + store, cwd: Self.root)
+        #expect(unknown.status == 1 && unknown.stderr.contains("no interaction 42"), "\(unknown.stderr)")
+        let badReward = try CommandRunner.run("gesal", ["feedback", "1", "great"] + store, cwd: Self.root)
+        #expect(badReward.status != 0 && badReward.stderr.contains("REWARD must be +, - or a finite number"))
+        let again = try CommandRunner.run("gesal-log", ["rollback", "--exclude", "4", "--into", "clean"] + store, cwd: Self.root)
+        #expect(again.status != 0 && again.stderr.contains("already exists"), "\(again.stderr)")
+        let past = try CommandRunner.run("gesal-log", ["replay", "--to", "999"] + store)
+        #expect(past.status == 1 && past.stderr.contains("past the head"), "\(past.stderr)")
+        let noNode = try CommandRunner.run("gesal-log", ["audit", "node", "7"] + store)
+        #expect(noNode.status == 1 && noNode.stderr.contains("no node 7"))
+        #expect(Self.value("sequence", in: try CommandRunner.run("gesal-log", ["replay"] + store).stdout) == head)
+    }
+}
