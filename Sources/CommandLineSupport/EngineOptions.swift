@@ -29,13 +29,10 @@ public struct EngineOptions: ParsableArguments {
         guard FileManager.default.fileExists(atPath: modelOptions.model) else {
             throw ValidationError("no model at \(modelOptions.model): run ./scripts/setup.sh, or pass --model PATH")
         }
-        var bar: ProgressBar?
+        let progress = ProgressReporter("SVD bases (once per model)")
         let models = try EngineModels.load(modelPath: modelOptions.model, embedder: embedder, miniLMFolder: minilm, svdCache: svdCache,
-                                           svfTargets: svfTargets, threads: modelOptions.threads) { label, done, total in
-            if bar == nil { bar = ProgressBar(label, total: total) }
-            bar!.update(done)
-        }
-        bar?.finish()
+                                           svfTargets: svfTargets, threads: modelOptions.threads) { _, done, total in progress.update(done, total) }
+        progress.finish()
         return models
     }
 

@@ -33,6 +33,26 @@ public struct ProgressBar {
     }
 }
 
+/// A progress bar drawn from (done, total) reports, created at the first one, when the
+/// total becomes known: what long-running library calls take as their `progress` closure.
+public final class ProgressReporter {
+    private let label: String
+    private var bar: ProgressBar?
+
+    public init(_ label: String) {
+        self.label = label
+    }
+
+    public func update(_ done: Int, _ total: Int) {
+        if bar == nil { bar = ProgressBar(label, total: total) }
+        bar!.update(done)
+    }
+
+    public func finish() {
+        bar?.finish()
+    }
+}
+
 /// `write(2)` to standard error, unbuffered.
 public func writeStandardError(_ text: String) {
     var bytes = Array(text.utf8)

@@ -30,12 +30,9 @@ struct ReindexCommand: ParsableCommand {
             let store = try location.open()
             let path = database ?? location.store + "/readmodel.sqlite"
             let db = try SQLiteDatabase(path: path)
-            var bar: ProgressBar?
-            let counts = try ReadModelIndex.rebuild(db, from: store, branch: branch) { done, total in
-                if bar == nil { bar = ProgressBar("indexing", total: total) }
-                bar!.update(done)
-            }
-            bar?.finish()
+            let progress = ProgressReporter("indexing")
+            let counts = try ReadModelIndex.rebuild(db, from: store, branch: branch) { progress.update($0, $1) }
+            progress.finish()
             print("\(path): \(counts.events) events, \(counts.interactions) interactions, \(counts.feedback) feedback, "
                 + "\(counts.nodes) nodes, \(counts.edges) edges, \(counts.adapters) learning steps")
         }

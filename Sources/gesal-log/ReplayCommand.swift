@@ -75,12 +75,9 @@ struct ReplayCommand: ParsableCommand {
             }
             guard let created = state.created else { throw ValidationError("the branch is empty: nothing to re-execute") }
             let models = try engine.loadModels(embedder: created.embedder, svfTargets: created.config.svfTargets)
-            var bar: ProgressBar?
-            let report = try Reexecution.verify(store, branch: engine.branch, models: models) { done, total in
-                if bar == nil { bar = ProgressBar("re-executing", total: total) }
-                bar!.update(done)
-            }
-            bar?.finish()
+            let progress = ProgressReporter("re-executing")
+            let report = try Reexecution.verify(store, branch: engine.branch, models: models) { progress.update($0, $1) }
+            progress.finish()
             print("learning_steps=\(report.steps)")
             print("reproduced=\(report.reproduced)")
             for mismatch in report.mismatches { print("mismatch: \(mismatch)") }

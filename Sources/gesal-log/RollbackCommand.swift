@@ -75,12 +75,9 @@ struct RollbackCommand: ParsableCommand {
             }
             let models = try engine.loadModels(embedder: created.embedder, svfTargets: created.config.svfTargets)
             let writer = try StoreLocation.openWriter(engine.store)
-            var bar: ProgressBar?
-            let report = try Rollback.exclude(sequences, from: engine.branch, into: name, writer: writer, models: models, reason: reason) { done, total in
-                if bar == nil { bar = ProgressBar("re-running", total: total) }
-                bar!.update(done)
-            }
-            bar?.finish()
+            let progress = ProgressReporter("re-running")
+            let report = try Rollback.exclude(sequences, from: engine.branch, into: name, writer: writer, models: models, reason: reason) { progress.update($0, $1) }
+            progress.finish()
             try writer.close()
             print("branch=\(report.branch)")
             print("forked_at=\(report.fork)")
