@@ -36,7 +36,9 @@ let package = Package(
         // The GESAL domain: events, the projection (graph memory, adapter store, buffers), state hash.
         .target(name: "GESAL", dependencies: ["EventLog", "Tensor"]),
         // GESAL running on a log: ask, feedback and learning with the real models; re-execution, rollback.
-        .target(name: "Engine", dependencies: ["GESAL", "Adaptation", "Models", "EventLog", "SystemIO", "Tensor"]),
+        .target(name: "Engine", dependencies: ["GESAL", "Adaptation", "Models", "EventLog", "SystemIO", "Tensor", "Tasks"]),
+        // Evaluation tasks: letter counting, arithmetic, the control set; strict answers, splits, intervals.
+        .target(name: "Tasks"),
         // What the command-line tools share: progress bars, time formatting, the JSON-lines event format.
         .target(name: "CommandLineSupport", dependencies: ["EventLog", "GESAL", "Engine", "Models", "Tensor",
                                                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -47,7 +49,7 @@ let package = Package(
 
         .executableTarget(
             name: "gesal",
-            dependencies: ["EventLog", "GESAL", "Engine", "Models", "Tensor", "Adaptation", "CommandLineSupport",
+            dependencies: ["EventLog", "GESAL", "Engine", "Models", "Tensor", "Adaptation", "CommandLineSupport", "Tasks",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "gesal-log",
@@ -61,7 +63,8 @@ let package = Package(
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "SystemIO"]),
         .testTarget(name: "ReadModelTests", dependencies: ["ReadModel", "GESAL", "EventLog"]),
         .testTarget(name: "GESALTests", dependencies: ["GESAL", "EventLog"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "GESAL", "EventLog", "Models", "Adaptation", "Tensor"]),
+        .testTarget(name: "TasksTests", dependencies: ["Tasks"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "GESAL", "EventLog", "Models", "Adaptation", "Tensor", "Tasks"]),
         .testTarget(name: "AdaptationTests", dependencies: ["Adaptation", "Models", "Tensor"]),
         .testTarget(name: "ModelTests", dependencies: ["Models", "Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(

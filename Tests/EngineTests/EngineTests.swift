@@ -4,6 +4,7 @@ import EventLog
 import GESAL
 import Models
 @testable import Engine
+import Tasks
 
 /// GESAL end to end on the real SmolLM2-135M and MiniLM: a scripted session, replay (from zero
 /// and from a snapshot), re-execution bit for bit, rollback --exclude against a fresh store,
@@ -128,5 +129,16 @@ import Models
         let metrics = outcome.step!.metrics
         #expect(metrics["control_before"] != nil && metrics["control_after"] != nil)
         #expect(try Reexecution.verify(writer.store, models: Self.models).reproduced == 1)
+
+        // The evaluator answers as the store would (routed to the node, its rejected answer
+        // avoided), records nothing, and scores with the strict checker.
+        let head = engine.head
+        let items = [TaskItem(task: "arithmetic", prompt: Self.sum, answer: 19), TaskItem(task: "control", prompt: Self.capital, answer: 0)]
+        let evaluator = Evaluator(models: Self.models, state: engine.state, blobs: writer.store.blobs)
+        let answers = try evaluator.answers(items)
+        #expect(answers[0].response != answer.text, "the node's rejected answer is avoided")
+        #expect(answers[0].correct == (AnswerExtraction.firstNumber(answers[0].response) == 19) && !answers[1].correct)
+        #expect(try evaluator.answers(items).map(\.response) == answers.map(\.response), "deterministic")
+        #expect(try writer.store.head(of: "main") == head)
     }
 }

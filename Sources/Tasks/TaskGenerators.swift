@@ -1,0 +1,92 @@
+/// The evaluation tasks, generated from shipped data with a seed (`docs/evaluation.md`).
+public enum TaskGenerators {
+    /// "How many times does the letter L appear in the word W?", balanced over the true
+    /// answers 0, 1, 2 and 3 or more (a quarter each): natural sampling gives 1 two times in
+    /// three, and a model that only learned to say "1" would look clever.
+    public static func letterCounting(words: [String], count: Int, seed: UInt64) -> [TaskItem] {
+        var random = SplitMix(seed: seed)
+        let letters = Array("abcdefghijklmnopqrstuvwxyz")
+        var buckets: [[TaskItem]] = [[], [], [], []]
+        let perBucket = (count + 3) / 4
+        var attempts = 0
+        while buckets.contains(where: { $0.count < perBucket }), attempts < 1_000_000 {
+            attempts += 1
+            let word = words[Int(random.next() % UInt64(words.count))]
+            // Pick the letter so that every bucket fills: from the word for 1+, from outside for 0.
+            let wanted = buckets.firstIndex { $0.count < perBucket }!
+            let letter: Character
+            if wanted == 0 {
+                let absent = letters.filter { !word.contains($0) }
+                guard !absent.isEmpty else { continue }
+                letter = absent[Int(random.next() % UInt64(absent.count))]
+            } else {
+                let present = Array(Set(word)).sorted()
+                letter = present[Int(random.next() % UInt64(present.count))]
+            }
+            let answer = word.filter { $0 == letter }.count
+            let bucket = min(answer, 3)
+            guard buckets[bucket].count < perBucket else { continue }
+            buckets[bucket].append(TaskItem(task: "letters", prompt: "How many times does the letter \(letter) appear in the word \(word)?",
+                                            answer: answer))
+        }
+        // Interleave the buckets so any prefix stays balanced.
+        var items: [TaskItem] = []
+        for i in 0..<perBucket { for bucket in buckets where i < bucket.count { items.append(bucket[i]) } }
+        return Array(items.prefix(count))
+    }
+
+    /// "What is A + B?" with A and B from 1 to 50.
+    public static func arithmetic(count: Int, seed: UInt64) -> [TaskItem] {
+        var random = SplitMix(seed: seed)
+        return (0..<count).map { _ in
+            let a = Int(random.next() % 50) + 1, b = Int(random.next() % 50) + 1
+            return TaskItem(task: "arithmetic", prompt: "What is \(a) + \(b)?", answer: a + b)
+        }
+    }
+
+    /// Fixed general-knowledge questions with numeric answers, far from both tasks: the
+    /// control set for forgetting.
+    public static let control: [TaskItem] = [
+        ("How many days are in a week?", 7), ("How many legs does a spider have?", 8), ("How many continents are there?", 7),
+        ("How many hours are in a day?", 24), ("How many months are in a year?", 12), ("How many sides does a triangle have?", 3),
+        ("How many minutes are in an hour?", 60), ("How many legs does a dog have?", 4), ("How many days are in a leap year?", 366),
+        ("How many sides does a hexagon have?", 6), ("How many wheels does a bicycle have?", 2), ("How many planets are in the solar system?", 8),
+        ("How many seconds are in a minute?", 60), ("How many players are on a soccer team on the field?", 11),
+        ("How many strings does a standard guitar have?", 6), ("How many sides does a square have?", 4),
+        ("How many years are in a century?", 100), ("How many days are in September?", 30), ("How many eyes does a human have?", 2),
+        ("How many letters are in the English alphabet?", 26),
+    ].map { TaskItem(task: "control", prompt: $0.0, answer: $0.1) }
+
+    /// Splits by a seeded hash of the prompt: the same item always lands on the same side for
+    /// a seed, whatever else is in the list, so items used for feedback are never scored as
+    /// held-out. `taughtShare` of the items (in expectation) are taught.
+    public static func split(_ items: [TaskItem], seed: UInt64, taughtShare: Double = 0.5) -> (taught: [TaskItem], heldOut: [TaskItem]) {
+        var taught: [TaskItem] = [], heldOut: [TaskItem] = []
+        for item in items {
+            var hash = SplitMix(seed: seed ^ fnv1a(item.prompt))
+            if Double(hash.next() >> 11) / Double(1 << 53) < taughtShare { taught.append(item) } else { heldOut.append(item) }
+        }
+        return (taught, heldOut)
+    }
+
+    static func fnv1a(_ text: String) -> UInt64 {
+        text.utf8.reduce(0xcbf2_9ce4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
+    }
+}
+
+/// SplitMix64: small, fast, and the same numbers on every platform.
+struct SplitMix {
+    var state: UInt64
+
+    init(seed: UInt64) {
+        state = seed
+    }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
