@@ -40,7 +40,7 @@ let package = Package(
         // Evaluation tasks: letter counting, arithmetic, the control set; strict answers, splits, intervals.
         .target(name: "Tasks"),
         // What the command-line tools share: progress bars, time formatting, the JSON-lines event format.
-        .target(name: "CommandLineSupport", dependencies: ["EventLog", "GESAL", "Engine", "Models", "Tensor",
+        .target(name: "CommandLineSupport", dependencies: ["EventLog", "GESAL", "Engine", "Models", "Tensor", "Adaptation",
                                                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // The read model's SQL migrations, compiled into the binaries (see migrations/README.md).
         .target(name: "Migrations", path: "migrations", exclude: ["README.md"], resources: [.embedInCode("0001_initial.sql")]),

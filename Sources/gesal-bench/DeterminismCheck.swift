@@ -1,3 +1,4 @@
+import CommandLineSupport
 import Adaptation
 import ArgumentParser
 import EventLog
@@ -13,7 +14,7 @@ struct DeterminismCheck: ParsableCommand {
         abstract: "Print a hash of the adapters after a few learning steps (compare two runs).",
         shouldDisplay: false)
 
-    @OptionGroup var options: BenchModelOptions
+    @OptionGroup var options: ModelOptions
     @Option var layers = 2
     @Option var steps = 2
 

