@@ -23,9 +23,8 @@ public struct EngineOptions: ParsableArguments {
         let created = try Engine.storeCreated(at: store, branch: branch)
         let models = try self.models.loadModels(embedder: created?.embedder ?? embedder, svfTargets: created?.config.svfTargets ?? config.svfTargets)
         let writer: LogWriter
-        if FileManager.default.fileExists(atPath: store + "/manifest.json") {
-            writer = try LogWriter(at: store)
-            for action in writer.recovered { writeStandardError("recovered: \(action)\n") }
+        if LogStore.exists(at: store) {
+            writer = try openLogWriter(at: store)
         } else {
             writer = try LogWriter.create(at: store)
             writeStandardError("created store \(store)\n")

@@ -145,8 +145,7 @@ public final class Engine {
     public func languageModel(adapter: String?) throws -> LanguageModel {
         guard let adapter else { return models.language }
         if let cached = adaptedModel, cached.adapter == adapter { return cached.model }
-        let adapters = try AdapterCodec.decodeAdapters(try blob(adapter))
-        let model = models.language.adapted(adapters, bases: models.bases)
+        let model = try models.adapted(try blob(adapter))
         adaptedModel = (adapter, model)
         return model
     }
@@ -211,8 +210,7 @@ public final class Engine {
     }
 
     func blob(_ hex: String) throws -> [UInt8] {
-        guard let hash = Hash256(hex: hex) else { throw EngineError(.corruptEvent, "'\(hex)' is not a blob hash") }
-        return try writer.store.blobs.get(hash)
+        try writer.store.blobs.get(hex: hex)
     }
 
     func storeBlob(_ bytes: [UInt8]) throws -> String {
@@ -224,7 +222,7 @@ extension Engine {
     /// The `StoreCreated` of `branch` in the store at `path`, or nil for a missing or empty store:
     /// what to load the models with before opening an engine.
     public static func storeCreated(at path: String, branch: String = "main") throws -> StoreCreated? {
-        guard FileManager.default.fileExists(atPath: path + "/manifest.json") else { return nil }
+        guard LogStore.exists(at: path) else { return nil }
         let store = try LogStore(at: path)
         guard try store.head(of: branch) >= 1, let first = try store.events(branch: branch, through: 1).first else { return nil }
         guard case .storeCreated(let created) = try DomainEvent(first) else {

@@ -27,6 +27,11 @@ public final class EngineModels: Sendable {
         self.blasCore = blasCore
     }
 
+    /// The chat model with an adapter blob (`AdapterCodec`) merged into its weights.
+    public func adapted(_ blob: [UInt8]) throws -> LanguageModel {
+        language.adapted(try AdapterCodec.decodeAdapters(blob), bases: bases)
+    }
+
     /// The sites SVF adapts for `targets` ("gate", "up", ...), every layer, in order.
     public static func sites(_ targets: [String], layers: Int) throws(EngineError) -> [LinearSite] {
         let kinds = try targets.map { name throws(EngineError) -> LinearKind in

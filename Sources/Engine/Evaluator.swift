@@ -54,7 +54,7 @@ public struct Evaluator {
     }
 
     private func adapted(_ blob: String) throws -> LanguageModel {
-        guard let blobs, let hash = Hash256(hex: blob) else { throw EngineError(.corruptEvent, "'\(blob)' is not a stored adapter") }
-        return models.language.adapted(try AdapterCodec.decodeAdapters(try blobs.get(hash)), bases: models.bases)
+        guard let blobs else { throw EngineError(.invalidRequest, "adapter \(blob.prefix(12)) needs the store's blobs") }
+        return try models.adapted(try blobs.get(hex: blob))
     }
 }

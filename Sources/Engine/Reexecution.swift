@@ -19,10 +19,7 @@ public enum Reexecution {
         let total = events.filter { $0.type == AdapterUpdated.typeName || $0.type == UpdateRejected.typeName }.count
         var report = Report()
         var state = EngineState()
-        let blob = { (hex: String) throws -> [UInt8] in
-            guard let hash = Hash256(hex: hex) else { throw EngineError(.corruptEvent, "'\(hex)' is not a blob hash") }
-            return try store.blobs.get(hash)
-        }
+        let blob = { (hex: String) throws -> [UInt8] in try store.blobs.get(hex: hex) }
         for event in events {
             let domain = try DomainEvent(event)
             if case .storeCreated(let created) = domain, created.modelFingerprint != models.fingerprint {

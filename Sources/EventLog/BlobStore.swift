@@ -34,6 +34,13 @@ public struct BlobStore: Sendable {
         return bytes
     }
 
+    /// The blob named by `hex`, as events write blob ids; an id that is not 64 hex digits is
+    /// refused by name.
+    public func get(hex: String) throws(LogError) -> [UInt8] {
+        guard let hash = Hash256(hex: hex) else { throw LogError(.invalidArgument, "'\(hex)' is not a blob id (64 hex digits)") }
+        return try get(hash)
+    }
+
     public func contains(_ hash: Hash256) -> Bool {
         fs.exists(layout.blob(hash))
     }

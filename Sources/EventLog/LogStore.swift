@@ -10,6 +10,12 @@ public struct LogStore: Sendable {
     let layout: StoreLayout
     let fs: FileSystem
 
+    /// Whether `path` holds a store. Its manifest is written last, so a folder a crash left
+    /// half-created is not one.
+    public static func exists(at path: String, syscalls: Syscalls = .live) -> Bool {
+        FileSystem(syscalls: syscalls).exists(StoreLayout(root: path).manifest)
+    }
+
     /// Opens the store at `path`, refusing anything that is not a store this build can read.
     public init(at path: String, syscalls: Syscalls = .live) throws(LogError) {
         let fs = FileSystem(syscalls: syscalls)

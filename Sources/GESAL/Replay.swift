@@ -38,8 +38,7 @@ public struct Replay: Sendable {
         while let taken = snapshots.popLast() {
             defer { newest = false }
             do {
-                guard let hash = Hash256(hex: taken.blob) else { throw EngineError(.corruptSnapshot, "blob id '\(taken.blob)' is not a hash") }
-                let snapshot = try Snapshot(decoding: try store.blobs.get(hash), source: "snapshot \(taken.blob.prefix(12))")
+                let snapshot = try Snapshot(decoding: try store.blobs.get(hex: taken.blob), source: "snapshot \(taken.blob.prefix(12))")
                 guard snapshot.sequence == taken.sequence, snapshot.state.hash.hex == taken.stateHash else {
                     throw EngineError(.corruptSnapshot, "snapshot \(taken.blob.prefix(12)) is not the one announced at sequence \(taken.sequence)")
                 }

@@ -56,7 +56,7 @@ struct CrashBenchmark: ParsableCommand {
             acknowledged += Int(lastAcked)
 
             // Killed before the store existed: nothing can have been acknowledged.
-            guard FileManager.default.fileExists(atPath: store + "/manifest.json") else {
+            guard LogStore.exists(at: store) else {
                 if lastAcked > 0 { lostAcked += Int(lastAcked) }
                 continue
             }

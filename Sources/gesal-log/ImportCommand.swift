@@ -67,7 +67,7 @@ struct ImportCommand: ParsableCommand {
                 }
             }
             let store = location.store
-            let writer = FileManager.default.fileExists(atPath: store + "/manifest.json")
+            let writer = LogStore.exists(at: store)
                 ? try location.openWriter() : try LogWriter.create(at: store)
             for bytes in blobs.values { _ = try writer.putBlob(bytes) }
             var bar = ProgressBar("importing", total: batches.count)

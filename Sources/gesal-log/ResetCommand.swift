@@ -42,7 +42,7 @@ struct ResetCommand: ParsableCommand {
 /// Moves `branch`'s head to `to`, or undoes its last move when `to` is nil; returns the head
 /// before and after. Shared by `reset` and `rollback --to`.
 func moveHead(store: String, branch: String, to: UInt64?) throws -> (before: UInt64, after: UInt64) {
-    let writer = try StoreLocation.openWriter(store)
+    let writer = try openLogWriter(at: store)
     let before = try writer.store.head(of: branch)
     if let to { try writer.reset(branch, to: to) } else { try writer.undoReset(branch) }
     let after = try writer.store.head(of: branch)

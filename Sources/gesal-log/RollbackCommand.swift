@@ -74,7 +74,7 @@ struct RollbackCommand: ParsableCommand {
                 throw ValidationError("branch '\(engine.branch)' of \(engine.store) is not a GESAL store (no StoreCreated)")
             }
             let models = try engine.models.loadModels(embedder: created.embedder, svfTargets: created.config.svfTargets)
-            let writer = try StoreLocation.openWriter(engine.store)
+            let writer = try openLogWriter(at: engine.store)
             let progress = ProgressReporter("re-running")
             let report = try Rollback.exclude(sequences, from: engine.branch, into: name, writer: writer, models: models, reason: reason) { progress.update($0, $1) }
             progress.finish()

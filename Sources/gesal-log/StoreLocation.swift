@@ -14,12 +14,6 @@ struct StoreLocation: ParsableArguments {
 
     /// Opens the store for writing, reporting on standard error what recovery repaired.
     func openWriter() throws -> LogWriter {
-        try Self.openWriter(store)
-    }
-
-    static func openWriter(_ path: String) throws -> LogWriter {
-        let writer = try LogWriter(at: path)
-        for action in writer.recovered { writeStandardError("recovered: \(action)\n") }
-        return writer
+        try openLogWriter(at: store)
     }
 }

@@ -30,7 +30,7 @@ import Tasks
     }
 
     static func engine(_ path: String, branch: String = "main") throws -> Engine {
-        let writer = FileManager.default.fileExists(atPath: path + "/manifest.json") ? try LogWriter(at: path) : try LogWriter.create(at: path)
+        let writer = LogStore.exists(at: path) ? try LogWriter(at: path) : try LogWriter.create(at: path)
         return try Engine(writer: writer, branch: branch, models: models, config: config, seed: 5)
     }
 
