@@ -50,7 +50,7 @@ public enum DomainEvent: Sendable, Equatable {
         case .updateRejected(let e): return EventDraft(type: typeName, payload: json(e))
         case .branchCreated(let e): return EventDraft(type: typeName, payload: json(e))
         case .reverted(let e): return EventDraft(type: typeName, payload: json(e))
-        case .snapshotTaken(let e): return EventDraft(type: typeName, payload: json(e))
+        case .snapshotTaken(let e): return EventDraft(type: typeName, payload: json(e), blobs: Hash256(hex: e.blob).map { [$0] } ?? [])
         }
     }
 

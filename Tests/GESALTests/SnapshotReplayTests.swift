@@ -65,6 +65,9 @@ import EventLog
             if i == 400 || i == 700 { snapshots.append(try Snapshot.write(live, at: try writer.store.head(of: "main"), to: writer, branch: "main")) }
         }
         let store = writer.store
+        // The announcement names its blob, so verify and export see it like an adapter's.
+        let announced = try store.events().filter { $0.type == SnapshotTaken.typeName }
+        #expect(announced.map(\.blobs) == snapshots.map { [Hash256(hex: $0.blob)!] })
         let fromZero = try Replay.run(store, useSnapshots: false)
         let fromSnapshot = try Replay.run(store)
         #expect(fromZero.state.hash == live.hash && fromSnapshot.state.hash == live.hash)
