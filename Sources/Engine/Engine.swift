@@ -61,7 +61,7 @@ public final class Engine {
         state = opened.state
         head = opened.sequence
         if let created = state.created {
-            try checkSetUp(created)
+            warnings = try models.check(created)
             for id in state.nodes.keys.sorted() where state.nodes[id]!.buffer.count >= created.config.bufferSize {
                 try learn(node: id)
             }
@@ -74,22 +74,6 @@ public final class Engine {
     }
 
     public var config: EngineConfig { state.created!.config }
-
-    private func checkSetUp(_ created: StoreCreated) throws {
-        guard created.modelFingerprint == models.fingerprint else {
-            throw EngineError(.mismatch, "this store was made with model \(created.model) (fingerprint \(created.modelFingerprint.prefix(12))…), "
-                + "not \(models.language.path) (\(models.fingerprint.prefix(12))…); pass that model with --model")
-        }
-        guard created.embedder == models.embedder.name else {
-            throw EngineError(.mismatch, "this store routes with the '\(created.embedder)' embedder, not '\(models.embedder.name)'")
-        }
-        if created.threads != models.threads {
-            warnings.append("the store was made with \(created.threads) BLAS threads, this run uses \(models.threads): re-executed steps may differ in the last bits")
-        }
-        if created.blasCore != models.blasCore {
-            warnings.append("the store was made with OpenBLAS kernels \(created.blasCore), this machine uses \(models.blasCore): re-executed steps may differ in the last bits")
-        }
-    }
 
     // MARK: Asking
 

@@ -27,6 +27,27 @@ public final class EngineModels: Sendable {
         self.blasCore = blasCore
     }
 
+    /// Whether a store made as `created` can run on these models. Another model or embedder is
+    /// refused; another thread count or kernel set is allowed, and returned as warnings,
+    /// because re-executed steps may then differ in the last bits.
+    public func check(_ created: StoreCreated) throws(EngineError) -> [String] {
+        guard created.modelFingerprint == fingerprint else {
+            throw EngineError(.mismatch, "this store was made with model \(created.model) (fingerprint \(created.modelFingerprint.prefix(12))…), "
+                + "not \(language.path) (\(fingerprint.prefix(12))…); pass that model with --model")
+        }
+        guard created.embedder == embedder.name else {
+            throw EngineError(.mismatch, "this store routes with the '\(created.embedder)' embedder, not '\(embedder.name)'")
+        }
+        var warnings: [String] = []
+        if created.threads != threads {
+            warnings.append("the store was made with \(created.threads) BLAS threads, this run uses \(threads): re-executed steps may differ in the last bits")
+        }
+        if created.blasCore != blasCore {
+            warnings.append("the store was made with OpenBLAS kernels \(created.blasCore), this machine uses \(blasCore): re-executed steps may differ in the last bits")
+        }
+        return warnings
+    }
+
     /// The chat model with an adapter blob (`AdapterCodec`) merged into its weights.
     public func adapted(_ blob: [UInt8]) throws -> LanguageModel {
         language.adapted(try AdapterCodec.decodeAdapters(blob), bases: bases)

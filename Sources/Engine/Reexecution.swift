@@ -11,6 +11,8 @@ public enum Reexecution {
         /// One line per step that came out differently, naming the sequence and what differed.
         public var mismatches: [String] = []
         public var stateHash = ""
+        /// Set-up differences that can explain mismatches (another thread count or kernel set).
+        public var warnings: [String] = []
     }
 
     public static func verify(_ store: LogStore, branch: String = "main", models: EngineModels,
@@ -22,27 +24,27 @@ public enum Reexecution {
         let blob = { (hex: String) throws -> [UInt8] in try store.blobs.get(hex: hex) }
         for event in events {
             let domain = try DomainEvent(event)
-            if case .storeCreated(let created) = domain, created.modelFingerprint != models.fingerprint {
-                throw EngineError(.mismatch, "the store was made with model \(created.model) (\(created.modelFingerprint.prefix(12))…), not this one (\(models.fingerprint.prefix(12))…)")
-            }
+            if case .storeCreated(let created) = domain { report.warnings = try models.check(created) }
+            let recorded: (node: Int, interactions: [Int], accepted: AdapterUpdated?)?
             switch domain {
-            case .adapterUpdated(let recorded):
+            case .adapterUpdated(let e): recorded = (e.node, e.interactions, e)
+            case .updateRejected(let e): recorded = (e.node, e.interactions, nil)
+            default: recorded = nil
+            }
+            if let recorded {
                 let step = try LearningStep.run(node: recorded.node, in: state, models: models, blob: blob)
                 var differences: [String] = []
-                if step.rejection != nil { differences.append("the guard now rejects it") }
-                if Hash256.of(step.adapterBlob).hex != recorded.adapterBlob { differences.append("adapter \(Hash256.of(step.adapterBlob).hex.prefix(12)) ≠ recorded \(recorded.adapterBlob.prefix(12))") }
-                if Hash256.of(step.optimizerBlob).hex != recorded.optimizerBlob { differences.append("optimiser state differs") }
-                if step.loss.bitPattern != recorded.loss.bitPattern { differences.append("loss \(step.loss) ≠ recorded \(recorded.loss)") }
+                if let accepted = recorded.accepted {
+                    let adapter = Hash256.of(step.adapterBlob).hex
+                    if step.rejection != nil { differences.append("the guard now rejects it") }
+                    if adapter != accepted.adapterBlob { differences.append("adapter \(adapter.prefix(12)) ≠ recorded \(accepted.adapterBlob.prefix(12))") }
+                    if Hash256.of(step.optimizerBlob).hex != accepted.optimizerBlob { differences.append("optimiser state differs") }
+                    if step.loss.bitPattern != accepted.loss.bitPattern { differences.append("loss \(step.loss) ≠ recorded \(accepted.loss)") }
+                } else if step.rejection == nil {
+                    differences.append("the guard now accepts it")
+                }
                 if step.interactions != recorded.interactions { differences.append("consumed interactions \(step.interactions) ≠ \(recorded.interactions)") }
                 tally(&report, event.sequence, recorded.node, differences, total: total, progress: progress)
-            case .updateRejected(let recorded):
-                let step = try LearningStep.run(node: recorded.node, in: state, models: models, blob: blob)
-                var differences: [String] = []
-                if step.rejection == nil { differences.append("the guard now accepts it") }
-                if step.interactions != recorded.interactions { differences.append("consumed interactions \(step.interactions) ≠ \(recorded.interactions)") }
-                tally(&report, event.sequence, recorded.node, differences, total: total, progress: progress)
-            default:
-                break
             }
             try state.apply(domain)
         }

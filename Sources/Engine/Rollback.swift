@@ -58,7 +58,9 @@ public enum Rollback {
         try engine.append([.reverted(Reverted(excluded: excluded.sorted(), reason: reason))])
         var report = Report(branch: name, fork: fork, dropped: dropped.sorted())
 
-        var original = try Replay.run(store, branch: source, through: fork).state
+        // The new branch opened on the source's first `fork` events: its replay is the original
+        // state there (before any step the engine may have finished on opening).
+        var original = engine.opened.state
         let rest = Array(zip(events, domain).dropFirst(Int(fork)))
         for (done, (event, fact)) in rest.enumerated() {
             defer { progress(done + 1, rest.count) }

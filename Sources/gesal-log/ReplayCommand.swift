@@ -78,6 +78,7 @@ struct ReplayCommand: ParsableCommand {
             let progress = ProgressReporter("re-executing")
             let report = try Reexecution.verify(store, branch: engine.branch, models: models) { progress.update($0, $1) }
             progress.finish()
+            for warning in report.warnings { writeStandardError("warning: \(warning)\n") }
             print("learning_steps=\(report.steps)")
             print("reproduced=\(report.reproduced)")
             for mismatch in report.mismatches { print("mismatch: \(mismatch)") }
