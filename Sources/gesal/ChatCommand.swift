@@ -33,12 +33,9 @@ struct ChatCommand: ParsableCommand {
                         writeStandardError("nothing to rate yet: ask something first\n")
                         continue
                     }
+                    let start = Date()
                     let outcome = try opened.feedback(interaction: interaction, reward: reward)
-                    if let step = outcome.step {
-                        writeStandardError(step.rejection.map { "update rejected: \($0)\n" } ?? "node \(step.node) learned (loss \(String(format: "%.4f", step.loss)))\n")
-                    } else {
-                        writeStandardError("buffered \(outcome.buffered)/\(outcome.bufferSize)\n")
-                    }
+                    writeStandardError(FeedbackCommand.describe(outcome, in: opened, since: start) + "\n")
                     continue
                 }
                 let answer = try opened.ask(line)

@@ -38,6 +38,15 @@ struct FeedbackCommand: ParsableCommand {
         }
     }
 
+    /// What a feedback did, for people: the step's result, or how full the buffer is.
+    static func describe(_ outcome: Engine.FeedbackOutcome, in engine: Engine, since start: Date) -> String {
+        guard let step = outcome.step else { return "buffered \(outcome.buffered)/\(outcome.bufferSize)" }
+        if let rejection = step.rejection { return "node \(step.node)'s update was rejected: \(rejection)" }
+        let node = engine.state.nodes[step.node]!
+        return "node \(step.node) learned: adapter v\(node.adapterVersion) \(node.adapterBlob!.prefix(12)), "
+            + "loss \(String(format: "%.4f", step.loss)), \(Int(Date().timeIntervalSince(start) * 1000)) ms"
+    }
+
     func validate() throws {
         guard Self.parseReward(reward) != nil else { throw ValidationError("REWARD must be +, - or a finite number, not '\(reward)'") }
     }
@@ -47,18 +56,7 @@ struct FeedbackCommand: ParsableCommand {
             let opened = try engine.openEngine()
             let start = Date()
             let outcome = try opened.feedback(interaction: interaction, reward: Self.parseReward(reward)!, source: source)
-            let milliseconds = Int(Date().timeIntervalSince(start) * 1000)
-            if let step = outcome.step {
-                if let rejection = step.rejection {
-                    print("feedback recorded (event \(outcome.sequence)); node \(step.node)'s update was rejected: \(rejection)")
-                } else {
-                    let node = opened.state.nodes[step.node]!
-                    print("feedback recorded (event \(outcome.sequence)); node \(step.node) learned: adapter v\(node.adapterVersion) "
-                        + "\(node.adapterBlob!.prefix(12)), loss \(String(format: "%.4f", step.loss)), \(milliseconds) ms")
-                }
-            } else {
-                print("feedback recorded (event \(outcome.sequence)); buffered \(outcome.buffered)/\(outcome.bufferSize)")
-            }
+            print("feedback recorded (event \(outcome.sequence)); " + Self.describe(outcome, in: opened, since: start))
         }
     }
 }
