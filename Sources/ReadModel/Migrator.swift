@@ -45,7 +45,7 @@ public struct Migrator: Sendable {
                 try database.execute(migration.sql)
                 let record = try database.prepare("INSERT INTO migrations (version, name, sha256, applied_at) VALUES (?, ?, ?, ?)")
                 try record.run([.int(migration.version), .text(migration.name), .text(Self.digest(migration.sql)),
-                                .text(ISO8601DateFormatter().string(from: Date()))])
+                                .text(isoTime(nanos: Int64(Date().timeIntervalSince1970 * 1e9)))])
                 try database.execute("COMMIT")
             } catch {
                 try? database.execute("ROLLBACK")

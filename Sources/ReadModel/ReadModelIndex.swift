@@ -34,13 +34,11 @@ public enum ReadModelIndex {
                 """)
             let insertLineage = try database.prepare("INSERT INTO lineage (adapter_sequence, position, interaction, reward) VALUES (?, ?, ?, ?)")
             var state = EngineState()
-            let formatter = ISO8601DateFormatter()
-            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
             for (index, event) in events.enumerated() {
                 let fact = try DomainEvent(event)
                 let before = state
                 try state.apply(fact)
-                let time = formatter.string(from: Date(timeIntervalSince1970: Double(event.timeNanos) / 1e9))
+                let time = isoTime(nanos: event.timeNanos)
                 let sequence = SQLiteValue.integer(Int64(event.sequence))
                 try insertEvent.run([sequence, .text(time), .text(event.type), fact.interaction.map(SQLiteValue.int),
                                      (fact.node ?? fact.interaction.flatMap { state.interactions[$0]?.node }).map(SQLiteValue.int)])
