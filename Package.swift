@@ -38,7 +38,7 @@ let package = Package(
         // GESAL running on a log: ask, feedback and learning with the real models; re-execution, rollback.
         .target(name: "Engine", dependencies: ["GESAL", "Adaptation", "Models", "EventLog", "SystemIO", "Tensor", "Tasks"]),
         // Evaluation tasks: letter counting, arithmetic, the control set; strict answers, splits, intervals.
-        .target(name: "Tasks"),
+        .target(name: "Tasks", dependencies: ["Models"]),
         // What the command-line tools share: progress bars, time formatting, the JSON-lines event format.
         .target(name: "CommandLineSupport", dependencies: ["EventLog", "GESAL", "Engine", "Models", "Tensor", "Adaptation",
                                                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),

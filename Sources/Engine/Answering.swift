@@ -33,11 +33,9 @@ public enum Answering {
         return (generation, record)
     }
 
-    /// SplitMix64 over the three inputs: distinct, well-spread seeds.
-    static func mix(_ a: UInt64, _ b: UInt64, _ c: UInt64) -> UInt64 {
-        var x = a &+ 0x9E37_79B9_7F4A_7C15 &* (b &+ 1) &+ 0xBF58_476D_1CE4_E5B9 &* c
-        x = (x ^ (x >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        x = (x ^ (x >> 27)) &* 0x94D0_49BB_1331_11EB
-        return x ^ (x >> 31)
+    /// A seed per (store seed, interaction, attempt), drawn from the project's generator.
+    static func mix(_ seed: UInt64, _ interaction: UInt64, _ attempt: UInt64) -> UInt64 {
+        var random = RandomSource(seed: seed ^ (interaction &* 0x9E37_79B9_7F4A_7C15) ^ (attempt << 56))
+        return random.next()
     }
 }

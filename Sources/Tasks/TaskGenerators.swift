@@ -1,10 +1,12 @@
+import Models
+
 /// The evaluation tasks, generated from shipped data with a seed (`docs/evaluation.md`).
 public enum TaskGenerators {
     /// "How many times does the letter L appear in the word W?", balanced over the true
     /// answers 0, 1, 2 and 3 or more (a quarter each): natural sampling gives 1 two times in
     /// three, and a model that only learned to say "1" would look clever.
     public static func letterCounting(words: [String], count: Int, seed: UInt64) -> [TaskItem] {
-        var random = SplitMix(seed: seed)
+        var random = RandomSource(seed: seed)
         let letters = Array("abcdefghijklmnopqrstuvwxyz")
         var buckets: [[TaskItem]] = [[], [], [], []]
         let perBucket = (count + 3) / 4
@@ -37,7 +39,7 @@ public enum TaskGenerators {
 
     /// "What is A + B?" with A and B from 1 to 50.
     public static func arithmetic(count: Int, seed: UInt64) -> [TaskItem] {
-        var random = SplitMix(seed: seed)
+        var random = RandomSource(seed: seed)
         return (0..<count).map { _ in
             let a = Int(random.next() % 50) + 1, b = Int(random.next() % 50) + 1
             return TaskItem(task: "arithmetic", prompt: "What is \(a) + \(b)?", answer: a + b)
@@ -63,30 +65,13 @@ public enum TaskGenerators {
     public static func split(_ items: [TaskItem], seed: UInt64, taughtShare: Double = 0.5) -> (taught: [TaskItem], heldOut: [TaskItem]) {
         var taught: [TaskItem] = [], heldOut: [TaskItem] = []
         for item in items {
-            var hash = SplitMix(seed: seed ^ fnv1a(item.prompt))
-            if Double(hash.next() >> 11) / Double(1 << 53) < taughtShare { taught.append(item) } else { heldOut.append(item) }
+            var hash = RandomSource(seed: seed ^ fnv1a(item.prompt))
+            if hash.unit() < taughtShare { taught.append(item) } else { heldOut.append(item) }
         }
         return (taught, heldOut)
     }
 
     static func fnv1a(_ text: String) -> UInt64 {
         text.utf8.reduce(0xcbf2_9ce4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
-    }
-}
-
-/// SplitMix64: small, fast, and the same numbers on every platform.
-struct SplitMix {
-    var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
