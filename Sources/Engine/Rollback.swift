@@ -21,11 +21,23 @@ public enum Rollback {
         public var stateHash = ""
     }
 
-    public static func exclude(_ excluded: [UInt64], from source: String, into name: String, writer: LogWriter, models: EngineModels,
-                               reason: String, progress: (Int, Int) -> Void = { _, _ in }) throws -> Report {
-        let store = writer.store
+    /// What an exclusion will do, checked against the store before any model is loaded: every
+    /// bad request (an existing branch name, a sequence past the head, an event that is not
+    /// feedback or an interaction) fails here, having changed nothing.
+    public struct Plan: Sendable {
+        public var excluded: [UInt64]
+        public var source: String
+        public var branch: String
+        /// The new branch forks after this sequence.
+        public var fork: UInt64
+        public var dropped: Set<UInt64>
+        let events: [Event]
+        let facts: [DomainEvent]
+    }
+
+    public static func plan(_ excluded: [UInt64], from source: String, into name: String, in store: LogStore) throws -> Plan {
         if try store.branches()[name] != nil {
-            throw EngineError(.invalidRequest, "a branch named '\(name)' already exists (see `gesal-log branch list`); choose another --branch name")
+            throw EngineError(.invalidRequest, "a branch named '\(name)' already exists (see `gesal-log branch list`); choose another name")
         }
         let head = try store.head(of: source)
         guard !excluded.isEmpty else { throw EngineError(.invalidRequest, "name at least one event to exclude") }
@@ -51,17 +63,28 @@ public enum Rollback {
         for (index, event) in domain.enumerated() where droppedInteractions.contains(event.interaction ?? -1) {
             dropped.insert(UInt64(index + 1))
         }
-        let fork = dropped.min()! - 1
+        return Plan(excluded: excluded.sorted(), source: source, branch: name, fork: dropped.min()! - 1, dropped: dropped, events: events, facts: domain)
+    }
 
+    /// `plan`, then `run`.
+    public static func exclude(_ excluded: [UInt64], from source: String, into name: String, writer: LogWriter, models: EngineModels,
+                               reason: String, progress: (Int, Int) -> Void = { _, _ in }) throws -> Report {
+        try run(plan(excluded, from: source, into: name, in: writer.store), writer: writer, models: models, reason: reason, progress: progress)
+    }
+
+    /// Makes the plan's branch and re-runs the source's history after the fork into it.
+    public static func run(_ plan: Plan, writer: LogWriter, models: EngineModels, reason: String,
+                           progress: (Int, Int) -> Void = { _, _ in }) throws -> Report {
+        let (name, source, fork, dropped) = (plan.branch, plan.source, plan.fork, plan.dropped)
         try writer.createBranch(name, from: source, at: fork)
         let engine = try Engine(writer: writer, branch: name, models: models)
-        try engine.append([.reverted(Reverted(excluded: excluded.sorted(), reason: reason))])
+        try engine.append([.reverted(Reverted(excluded: plan.excluded, reason: reason))])
         var report = Report(branch: name, fork: fork, dropped: dropped.sorted())
 
         // The new branch opened on the source's first `fork` events: its replay is the original
         // state there (before any step the engine may have finished on opening).
         var original = engine.opened.state
-        let rest = Array(zip(events, domain).dropFirst(Int(fork)))
+        let rest = Array(zip(plan.events, plan.facts).dropFirst(Int(fork)))
         for (done, (event, fact)) in rest.enumerated() {
             defer { progress(done + 1, rest.count) }
             if case .interactionRecorded(let e) = fact, !dropped.contains(event.sequence) {

@@ -66,17 +66,15 @@ struct RollbackCommand: ParsableCommand {
                 return
             }
             let name = into ?? "\(engine.branch)-without-\(sequences.min()!)"
-            let store = try LogStore(at: engine.store)
-            guard try store.branches()[name] == nil else {
-                throw ValidationError("a branch named '\(name)' already exists (see `gesal-log branch list`); choose another with --into")
-            }
             guard let created = try Engine.storeCreated(at: engine.store, branch: engine.branch) else {
                 throw ValidationError("branch '\(engine.branch)' of \(engine.store) is not a GESAL store (no StoreCreated)")
             }
-            let models = try engine.models.loadModels(embedder: created.embedder, svfTargets: created.config.svfTargets)
             let writer = try openLogWriter(at: engine.store)
+            // Every bad request fails here, before the models load.
+            let plan = try Rollback.plan(sequences, from: engine.branch, into: name, in: writer.store)
+            let models = try engine.models.loadModels(embedder: created.embedder, svfTargets: created.config.svfTargets)
             let progress = ProgressReporter("re-running")
-            let report = try Rollback.exclude(sequences, from: engine.branch, into: name, writer: writer, models: models, reason: reason) { progress.update($0, $1) }
+            let report = try Rollback.run(plan, writer: writer, models: models, reason: reason) { progress.update($0, $1) }
             progress.finish()
             try writer.close()
             print("branch=\(report.branch)")
