@@ -40,6 +40,12 @@ public enum ReadModelIndex {
                 try state.apply(fact)
                 let time = isoTime(nanos: event.timeNanos)
                 let sequence = SQLiteValue.integer(Int64(event.sequence))
+                // The feedback a learning step (accepted or rejected) used: the node's buffer before it.
+                func lineage(of node: Int) throws {
+                    for (position, feedback) in before.nodes[node]!.buffer.enumerated() {
+                        try insertLineage.run([sequence, .int(position), .int(feedback.interaction), .float(feedback.reward)])
+                    }
+                }
                 try insertEvent.run([sequence, .text(time), .text(event.type), fact.interaction.map(SQLiteValue.int),
                                      (fact.node ?? fact.interaction.flatMap { state.interactions[$0]?.node }).map(SQLiteValue.int)])
                 counts.events += 1
@@ -56,16 +62,12 @@ public enum ReadModelIndex {
                     try insertAdapter.run([sequence, .int(e.node), .int(state.nodes[e.node]!.adapterVersion), .text("accepted"), .text(e.adapterBlob),
                                            .text(e.optimizerBlob), before.nodes[e.node]!.adapterBlob.map(SQLiteValue.text), .text(e.method),
                                            .float(e.loss), nil])
-                    for (position, feedback) in before.nodes[e.node]!.buffer.enumerated() {
-                        try insertLineage.run([sequence, .int(position), .int(feedback.interaction), .float(feedback.reward)])
-                    }
+                    try lineage(of: e.node)
                     counts.adapters += 1
                 case .updateRejected(let e):
                     try insertAdapter.run([sequence, .int(e.node), .int(state.nodes[e.node]!.adapterVersion), .text("rejected"), nil, nil,
                                            before.nodes[e.node]!.adapterBlob.map(SQLiteValue.text), nil, nil, .text(e.reason)])
-                    for (position, feedback) in before.nodes[e.node]!.buffer.enumerated() {
-                        try insertLineage.run([sequence, .int(position), .int(feedback.interaction), .float(feedback.reward)])
-                    }
+                    try lineage(of: e.node)
                     counts.adapters += 1
                 default:
                     break
