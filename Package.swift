@@ -39,6 +39,8 @@ let package = Package(
         .target(name: "Engine", dependencies: ["GESAL", "Adaptation", "Models", "EventLog", "SystemIO", "Tensor", "Tasks"]),
         // Evaluation tasks: letter counting, arithmetic, the control set; strict answers, splits, intervals.
         .target(name: "Tasks", dependencies: ["Models"]),
+        // The learning demo: teach, poison and roll back on a fresh store, with its table, JSON and chart.
+        .target(name: "Demo", dependencies: ["Engine", "GESAL", "EventLog", "Tasks"]),
         // What the command-line tools share: progress bars, time formatting, the JSON-lines event format.
         .target(name: "CommandLineSupport", dependencies: ["EventLog", "GESAL", "Engine", "Models", "Tensor", "Adaptation",
                                                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -49,7 +51,7 @@ let package = Package(
 
         .executableTarget(
             name: "gesal",
-            dependencies: ["EventLog", "GESAL", "Engine", "Models", "Tensor", "Adaptation", "CommandLineSupport", "Tasks",
+            dependencies: ["EventLog", "GESAL", "Engine", "Models", "Tensor", "Adaptation", "CommandLineSupport", "Tasks", "Demo",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "gesal-log",
@@ -64,6 +66,7 @@ let package = Package(
         .testTarget(name: "ReadModelTests", dependencies: ["ReadModel", "GESAL", "EventLog"]),
         .testTarget(name: "GESALTests", dependencies: ["GESAL", "EventLog"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks"]),
+        .testTarget(name: "DemoTests", dependencies: ["Demo", "GESAL", "Tasks"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "GESAL", "EventLog", "Models", "Adaptation", "Tensor", "Tasks"]),
         .testTarget(name: "AdaptationTests", dependencies: ["Adaptation", "Models", "Tensor"]),
         .testTarget(name: "ModelTests", dependencies: ["Models", "Tensor"], resources: [.copy("Fixtures")]),

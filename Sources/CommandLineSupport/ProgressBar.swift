@@ -58,3 +58,10 @@ public func writeStandardError(_ text: String) {
     var bytes = Array(text.utf8)
     _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
 }
+
+/// One line to standard output with `write(2)`, unbuffered: what long runs print as they go,
+/// so a pipe (`| tee`) shows each line when it happens rather than at exit.
+public func printNow(_ line: String) {
+    var bytes = Array((line + "\n").utf8)
+    _ = bytes.withUnsafeMutableBytes { write(1, $0.baseAddress, $0.count) }
+}

@@ -29,6 +29,9 @@ public struct LearningStep: Sendable {
         guard let composition = SVFComposition(rawValue: config.composition) else {
             throw EngineError(.inconsistent, "unknown SVF composition '\(config.composition)' in the store's config")
         }
+        guard let optimizer = OptimizerConfig.Kind(rawValue: config.optimizer ?? "adam"), optimizer != .adamW else {
+            throw EngineError(.inconsistent, "unknown optimiser '\(config.optimizer ?? "")' in the store's config (adam or sgd)")
+        }
         var adapters = AdapterSet(composition: composition)
         var optimizerState = OptimizerState()
         if let stored = node.adapterBlob {
@@ -42,7 +45,7 @@ public struct LearningStep: Sendable {
         if let stored = node.optimizerBlob { optimizerState = try AdapterCodec.decodeOptimizer(try blob(stored)) }
 
         let before = Learner(language: models.language, bases: models.bases, adapters: adapters,
-                             optimizer: OptimizerConfig(kind: .adam, learningRate: config.learningRate), state: optimizerState)
+                             optimizer: OptimizerConfig(kind: optimizer, learningRate: config.learningRate), state: optimizerState)
         var learner = before
         let episodes = node.buffer.map { feedback in
             let interaction = state.interactions[feedback.interaction]!

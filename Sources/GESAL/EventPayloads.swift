@@ -17,10 +17,14 @@ public struct EngineConfig: Sendable, Equatable, Codable {
     /// The regression guard: when set, an update whose control-set score (mean log-probability
     /// per token of the reference answers) falls by more than this is rejected.
     public var guardTolerance: Float?
+    /// The optimiser of the SVF update: "adam" (when absent) or "sgd". Adam's first steps move
+    /// every parameter by the learning rate whatever its gradient; SGD moves each in
+    /// proportion to it (docs/evaluation.md measures both).
+    public var optimizer: String?
 
     public init(similarityThreshold: Float = 0.7, bufferSize: Int = 1, learningRate: Float = 2e-3, klWeight: Float = 1,
                 composition: String = "gesal", svfTargets: [String] = ["gate", "up", "down"], maxTokens: Int = 48,
-                guardTolerance: Float? = nil) {
+                guardTolerance: Float? = nil, optimizer: String? = nil) {
         self.similarityThreshold = similarityThreshold
         self.bufferSize = bufferSize
         self.learningRate = learningRate
@@ -29,6 +33,7 @@ public struct EngineConfig: Sendable, Equatable, Codable {
         self.svfTargets = svfTargets
         self.maxTokens = maxTokens
         self.guardTolerance = guardTolerance
+        self.optimizer = optimizer
     }
 }
 

@@ -40,7 +40,7 @@ struct EvalCommand: ParsableCommand {
     var seed: UInt64 = 1
 
     @Option(help: ArgumentHelp("The word list for letters.", valueName: "PATH"))
-    var words = ".cache/models/reasoning_gym/data/words3to10.txt"
+    var words = WordList.defaultPath
 
     @Option(help: ArgumentHelp("Score this store's adapted state instead of the plain model.", valueName: "DIR"))
     var store: String?
@@ -63,11 +63,7 @@ struct EvalCommand: ParsableCommand {
         let all: [TaskItem]
         switch task {
         case "letters":
-            guard let text = try? String(contentsOfFile: words, encoding: .utf8) else {
-                throw ValidationError("cannot read the word list \(words): run ./scripts/setup.sh, or pass --words PATH")
-            }
-            let list = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { (4...10).contains($0.count) && $0.allSatisfy(\.isLetter) }
-            all = TaskGenerators.letterCounting(words: list, count: count, seed: seed)
+            all = TaskGenerators.letterCounting(words: try WordList.load(words), count: count, seed: seed)
         case "arithmetic": all = TaskGenerators.arithmetic(count: count, seed: seed)
         default: all = TaskGenerators.control
         }

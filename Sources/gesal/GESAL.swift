@@ -23,7 +23,7 @@ struct GESAL: ParsableCommand {
           gesal doctor                           check the set-up
         """,
         subcommands: [AskCommand.self, FeedbackCommand.self, ChatCommand.self, InitCommand.self,
-                      EvalCommand.self, GenerateCommand.self, EmbedCommand.self, DoctorCommand.self])
+                      EvalCommand.self, DemoCommand.self, GenerateCommand.self, EmbedCommand.self, DoctorCommand.self])
 
     /// Makes sure OpenBLAS runs its fast kernels (see `BLASKernels`), then parses the command.
     static func main() {

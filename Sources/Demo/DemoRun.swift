@@ -1,0 +1,113 @@
+import Engine
+import EventLog
+import Foundation
+import GESAL
+import Tasks
+
+/// What a running demo reports, for the command line to draw.
+public enum DemoProgress: Sendable {
+    /// A phase began.
+    case phase(String)
+    /// `done` of `total` steps of the current phase.
+    case step(done: Int, total: Int)
+    /// The store was scored.
+    case scored(DemoReport.Checkpoint)
+}
+
+/// The letter-counting demo on a fresh store: score, teach with checker feedback, score,
+/// poison, score, roll the poison back with `Rollback.exclude`, score. Every step goes
+/// through the engine, so the store it leaves is an ordinary one (`gesal-log log`, `audit`,
+/// `diff main without-poison` all work on it).
+public struct DemoRun {
+    public let settings: DemoSettings
+    public let models: EngineModels
+    public let writer: LogWriter
+    public let taught: [TaskItem]
+    public let heldOut: [TaskItem]
+    public let control: [TaskItem] = TaskGenerators.control
+
+    public static let rolledBackBranch = "without-poison"
+
+    /// `writer` must be on a new, empty store: the demo creates its `StoreCreated`.
+    public init(settings: DemoSettings, models: EngineModels, words: [String], writer: LogWriter) {
+        self.settings = settings
+        self.models = models
+        self.writer = writer
+        let items = TaskGenerators.letterCounting(words: words, count: settings.items, seed: settings.seed)
+        (taught, heldOut) = TaskGenerators.split(items, seed: settings.seed)
+    }
+
+    public func run(progress: (DemoProgress) -> Void = { _ in }) throws -> DemoReport {
+        let started = Date()
+        let engine = try Engine(writer: writer, models: models, config: settings.config, seed: settings.seed)
+        var checkpoints: [DemoReport.Checkpoint] = []
+        var given = 0
+        var phaseStart = Date()
+
+        /// Scores the taught items, and with `all` the held-out and control items too.
+        func score(_ phase: String, branch: String = "main", state: EngineState, all: Bool = true) throws {
+            progress(.phase("scoring (\(phase))"))
+            let evaluator = Evaluator(models: models, state: state, blobs: writer.store.blobs)
+            let sets = all ? [taught, heldOut, control] : [taught]
+            var offset = 0
+            let total = sets.map(\.count).reduce(0, +)
+            let accuracies = try sets.map { items in
+                defer { offset += items.count }
+                return try evaluator.accuracy(items) { done, _ in progress(.step(done: offset + done, total: total)) }
+            }
+            let point = DemoReport.Checkpoint(
+                phase: phase, branch: branch, feedback: given, stateHash: state.hash.hex,
+                scores: DemoReport.Scores(taught: accuracies[0], heldOut: all ? accuracies[1] : nil, control: all ? accuracies[2] : nil),
+                seconds: Date().timeIntervalSince(phaseStart))
+            checkpoints.append(point)
+            progress(.scored(point))
+            phaseStart = Date()
+        }
+
+        /// One pass over the taught items: ask each, and reward the answer as `reward` says;
+        /// ask again after a punished answer, up to `attempts` times. Returns the sequences of
+        /// the interactions recorded.
+        func feedbackPass(_ label: String, source: String, attempts: Int, reward: (Bool) -> Float) throws -> [UInt64] {
+            progress(.phase(label))
+            var recorded: [UInt64] = []
+            for (index, item) in taught.enumerated() {
+                for _ in 0..<attempts {
+                    let answer = try engine.ask(item.prompt)
+                    let value = reward(AnswerExtraction.isCorrect(answer.text, for: item))
+                    try engine.feedback(interaction: answer.interaction, reward: value, source: source)
+                    recorded.append(answer.sequences.upperBound)
+                    given += 1
+                    if value > 0 { break }
+                }
+                progress(.step(done: index + 1, total: taught.count))
+            }
+            return recorded
+        }
+
+        try score(DemoReport.baseline, state: engine.state)
+        for pass in 1...settings.passes {
+            _ = try feedbackPass("feedback pass \(pass) of \(settings.passes)", source: "checker", attempts: settings.attempts) { $0 ? 1 : -2 }
+            let last = pass == settings.passes
+            try score(last ? DemoReport.afterFeedback : "feedback pass \(pass)", state: engine.state, all: last)
+        }
+        let beforePoison = engine.state.hash
+        var poisoned: [UInt64] = []
+        for pass in 1...settings.poisonPasses {
+            poisoned += try feedbackPass("poisoned pass \(pass) of \(settings.poisonPasses)", source: "poison", attempts: 1) { $0 ? -2 : 1 }
+        }
+        try score(DemoReport.afterPoison, state: engine.state)
+
+        progress(.phase("rollback --exclude of \(poisoned.count) poisoned interactions"))
+        let rollback = try Rollback.exclude(poisoned, from: "main", into: Self.rolledBackBranch, writer: writer, models: models,
+                                            reason: "demo: poisoned feedback") { done, total in progress(.step(done: done, total: total)) }
+        let restored = try Replay.run(writer.store, branch: Self.rolledBackBranch).state
+        given -= poisoned.count
+        try score(DemoReport.afterRollback, branch: Self.rolledBackBranch, state: restored)
+
+        return DemoReport(settings: settings, model: engine.state.created!.model, modelFingerprint: models.fingerprint, threads: models.threads,
+                          checkpoints: checkpoints,
+                          rollback: DemoReport.Rollback(branch: rollback.branch, excluded: poisoned, stateHash: rollback.stateHash,
+                                                        matchesBeforePoison: restored.hash == beforePoison),
+                          seconds: Date().timeIntervalSince(started))
+    }
+}

@@ -1,0 +1,44 @@
+import GESAL
+
+/// What one demo run does: how many letter-counting items, how many passes of checker
+/// feedback over the taught half, and the engine settings the store is created with. All of
+/// it is written to the results, so a run can be repeated from its JSON.
+public struct DemoSettings: Sendable, Codable, Equatable {
+    /// Seeds the items, the split and the store (the answers sampled after a rejection).
+    public var seed: UInt64
+    /// Letter-counting items generated before the taught / held-out split.
+    public var items: Int
+    /// Passes of checker feedback over the taught items.
+    public var passes: Int
+    /// Asks of one taught item in one pass: after a wrong answer the user asks again (the
+    /// node now avoids the rejected answer), up to this many times.
+    public var attempts: Int
+    /// Passes of poisoned feedback (wrong answers rewarded, right ones punished).
+    public var poisonPasses: Int
+    public var config: EngineConfig
+
+    public init(seed: UInt64, items: Int, passes: Int, attempts: Int, poisonPasses: Int, config: EngineConfig) {
+        self.seed = seed
+        self.items = items
+        self.passes = passes
+        self.attempts = attempts
+        self.poisonPasses = poisonPasses
+        self.config = config
+    }
+
+    /// The engine settings both modes use; see docs/evaluation.md for how they were chosen.
+    /// A node per item (MiniLM puts different words or letters below 0.9), the engine's
+    /// default learning rate, and answers cut at 8 tokens, where "The letter "e" appears 2"
+    /// ends.
+    public static let demoConfig = EngineConfig(similarityThreshold: 0.9, bufferSize: 1, learningRate: 2e-3, klWeight: 1, maxTokens: 8)
+
+    /// Under three minutes on two cores.
+    public static func quick(seed: UInt64 = 1) -> DemoSettings {
+        DemoSettings(seed: seed, items: 16, passes: 3, attempts: 1, poisonPasses: 1, config: demoConfig)
+    }
+
+    /// Under twenty minutes on two cores.
+    public static func full(seed: UInt64 = 1) -> DemoSettings {
+        DemoSettings(seed: seed, items: 80, passes: 6, attempts: 1, poisonPasses: 1, config: demoConfig)
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+
+/// `gesal demo` on the real model, shrunk to a few items: it must exit 0, write the JSON and
+/// the chart, restore the pre-poison state exactly, and give the same results twice.
+@Suite(.serialized) struct DemoCLITests {
+    static let root = EngineCLITests.root
+
+    /// A tiny run: 8 items (about 4 taught), one pass, answers of 4 tokens.
+    static func run(in folder: String) throws -> (status: Int32, stdout: String, stderr: String, json: [String: Any], raw: String) {
+        let arguments = ["demo", "--quick", "--items", "8", "--passes", "1", "--max-tokens", "4",
+                         "--store", folder + "/store", "--json", folder + "/out.json"]
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let result = try CommandRunner.run("gesal", arguments, cwd: root)
+        let raw = (try? String(contentsOfFile: folder + "/out.json", encoding: .utf8)) ?? ""
+        let json = (try? JSONSerialization.jsonObject(with: Data(raw.utf8))) as? [String: Any] ?? [:]
+        return (result.status, result.stdout, result.stderr, json, raw)
+    }
+
+    @Test func aTinyDemoRestoresThePrePoisonStateAndRepeatsItself() throws {
+        let scratch = ScratchFolder()
+        let first = try Self.run(in: scratch.path + "/a")
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("after rollback") && first.stdout.contains("majority-answer baseline"), "\(first.stdout)")
+        #expect(FileManager.default.fileExists(atPath: scratch.path + "/a/out.svg"))
+
+        let checkpoints = first.json["checkpoints"] as? [[String: Any]] ?? []
+        let phases = checkpoints.compactMap { $0["phase"] as? String }
+        #expect(phases == ["baseline", "after feedback", "after poison", "after rollback"], "\(phases)")
+        for point in checkpoints {
+            let scores = point["scores"] as? [String: [String: Any]] ?? [:]
+            for set in ["taught", "heldOut", "control"] {
+                #expect(scores[set]?["accuracy"] != nil && scores[set]?["low"] != nil && scores[set]?["count"] != nil, "\(set) in \(point)")
+            }
+        }
+        let byPhase = Dictionary(uniqueKeysWithValues: checkpoints.map { ($0["phase"] as! String, $0) })
+        let rollback = first.json["rollback"] as? [String: Any] ?? [:]
+        #expect(rollback["matchesBeforePoison"] as? Bool == true)
+        #expect(byPhase["after rollback"]?["stateHash"] as? String == byPhase["after feedback"]?["stateHash"] as? String)
+        let restored = NSDictionary(dictionary: byPhase["after rollback"]?["scores"] as? [String: Any] ?? [:])
+        #expect(restored.count == 3 && restored.isEqual(to: byPhase["after feedback"]?["scores"] as? [String: Any] ?? [:]))
+
+        // Same seed, same results: equal apart from the timing fields.
+        let second = try Self.run(in: scratch.path + "/b")
+        #expect(second.status == 0, "\(second.stderr)")
+        func untimed(_ raw: String) -> String {
+            raw.split(separator: "\n").filter { !$0.contains("\"seconds\"") }.joined(separator: "\n")
+        }
+        #expect(!first.raw.isEmpty && untimed(first.raw) == untimed(second.raw))
+
+        // The demo replaces only stores it made.
+        let foreign = scratch.path + "/foreign"
+        try FileManager.default.createDirectory(atPath: foreign, withIntermediateDirectories: true)
+        let refused = try CommandRunner.run("gesal", ["demo", "--quick", "--store", foreign], cwd: Self.root)
+        #expect(refused.status != 0 && refused.stderr.contains("was not made by `gesal demo`"), "\(refused.stderr)")
+    }
+}
