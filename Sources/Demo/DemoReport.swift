@@ -79,7 +79,7 @@ extension DemoReport {
     /// The final table: one row per checkpoint, accuracy with its 95% interval per item set.
     public var table: String {
         func cell(_ a: Accuracy?) -> String {
-            guard let a else { return "         -           " }
+            guard let a else { return "        -          " }
             return String(format: "%5.1f%% [%4.1f, %5.1f]", a.accuracy * 100, a.low * 100, a.high * 100)
         }
         let first = checkpoints.first!.scores
