@@ -34,6 +34,9 @@ struct InitCommand: ParsableCommand {
     @Option(help: "Reject an update when the control set's mean log-probability per token falls by more than this (off when omitted).")
     var guardTolerance: Float?
 
+    @Option(help: "The SVF update's optimiser: adam or sgd.")
+    var optimizer = "adam"
+
     @Option(help: "The longest answer, in tokens.")
     var maxTokens: Int = 48
 
@@ -47,6 +50,7 @@ struct InitCommand: ParsableCommand {
         guard bufferSize >= 1 else { throw ValidationError("--buffer-size must be at least 1") }
         guard (-1...1).contains(similarityThreshold) else { throw ValidationError("--similarity-threshold is a cosine similarity, between -1 and 1") }
         guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be at least 1") }
+        guard ["adam", "sgd"].contains(optimizer) else { throw ValidationError("--optimizer is adam or sgd, not '\(optimizer)'") }
     }
 
     func run() throws {
@@ -55,7 +59,8 @@ struct InitCommand: ParsableCommand {
                 throw ValidationError("\(engine.store) already holds a GESAL store; its settings are fixed (see `gesal-log log --store \(engine.store)`)")
             }
             let config = EngineConfig(similarityThreshold: similarityThreshold, bufferSize: bufferSize, learningRate: learningRate,
-                                      klWeight: klWeight, maxTokens: maxTokens, guardTolerance: guardTolerance)
+                                      klWeight: klWeight, maxTokens: maxTokens, guardTolerance: guardTolerance,
+                                      optimizer: optimizer == "adam" ? nil : optimizer)
             let opened = try engine.openEngine(config: config, embedder: embedder, seed: seed)
             print("store \(engine.store): model \(opened.state.created!.model), embedder \(embedder), state \(opened.state.hash.hex.prefix(16))")
         }

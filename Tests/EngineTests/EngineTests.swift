@@ -142,4 +142,27 @@ import Tasks
         #expect(try evaluator.answers(items).map(\.response) == answers.map(\.response), "deterministic")
         #expect(try writer.store.head(of: "main") == head)
     }
+
+    @Test func theOptimiserIsAStoreSettingThatReexecutes() throws {
+        let path = Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        func adapter(_ optimizer: String?, at folder: String) throws -> (String?, LogWriter) {
+            let writer = try LogWriter.create(at: path + folder)
+            let engine = try Engine(writer: writer, models: Self.models, config: EngineConfig(maxTokens: 8, optimizer: optimizer))
+            let answer = try engine.ask(Self.sum)
+            try engine.feedback(interaction: answer.interaction, reward: -2)
+            return (engine.state.nodes[answer.node]!.adapterBlob, writer)
+        }
+        let (adam, _) = try adapter(nil, at: "/adam")
+        let (sgd, sgdWriter) = try adapter("sgd", at: "/sgd")
+        #expect(adam != nil && sgd != nil && adam != sgd, "SGD and Adam take different steps from the same feedback")
+        #expect(try Reexecution.verify(sgdWriter.store, models: Self.models).reproduced == 1)
+
+        // An optimiser this build does not know stops the step with a clear error: the feedback stays, no update.
+        let writer = try LogWriter.create(at: path + "/bad")
+        let engine = try Engine(writer: writer, models: Self.models, config: EngineConfig(maxTokens: 8, optimizer: "lion"))
+        let answer = try engine.ask(Self.sum)
+        #expect { try engine.feedback(interaction: answer.interaction, reward: -2) } throws: { "\($0)".contains("unknown optimiser 'lion'") }
+        #expect(engine.state.updates == 0)
+    }
 }
