@@ -67,10 +67,6 @@ public struct DemoReport: Sendable, Codable, Equatable {
         self.rollback = rollback
         self.seconds = seconds
     }
-
-    public func checkpoint(_ phase: String) -> Checkpoint? {
-        checkpoints.first { $0.phase == phase }
-    }
 }
 
 extension DemoReport {

@@ -100,14 +100,13 @@ public struct DemoRun {
         progress(.phase("rollback --exclude of \(poisoned.count) poisoned interactions"))
         let rollback = try Rollback.exclude(poisoned, from: "main", into: Self.rolledBackBranch, writer: writer, models: models,
                                             reason: "demo: poisoned feedback") { done, total in progress(.step(done: done, total: total)) }
-        let restored = try Replay.run(writer.store, branch: Self.rolledBackBranch).state
         given -= poisoned.count
-        try score(DemoReport.afterRollback, branch: Self.rolledBackBranch, state: restored)
+        try score(DemoReport.afterRollback, branch: Self.rolledBackBranch, state: rollback.state)
 
         return DemoReport(settings: settings, model: engine.state.created!.model, modelFingerprint: models.fingerprint, threads: models.threads,
                           checkpoints: checkpoints,
                           rollback: DemoReport.Rollback(branch: rollback.branch, excluded: poisoned, stateHash: rollback.stateHash,
-                                                        matchesBeforePoison: restored.hash == beforePoison),
+                                                        matchesBeforePoison: rollback.state.hash == beforePoison),
                           seconds: Date().timeIntervalSince(started))
     }
 }

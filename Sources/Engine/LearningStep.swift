@@ -18,6 +18,8 @@ public struct LearningStep: Sendable {
     public var rejection: String?
 
     public static let method = "reinforce-svf"
+    /// The optimisers a store's config may name (`EngineConfig.optimizer`; absent is Adam).
+    public static let optimizers: [String: OptimizerConfig.Kind] = ["adam": .adam, "sgd": .sgd]
 
     /// Runs the step for `node` in `state`; `blob` reads a stored blob by its hex hash.
     public static func run(node id: Int, in state: EngineState, models: EngineModels,
@@ -29,8 +31,8 @@ public struct LearningStep: Sendable {
         guard let composition = SVFComposition(rawValue: config.composition) else {
             throw EngineError(.inconsistent, "unknown SVF composition '\(config.composition)' in the store's config")
         }
-        guard let optimizer = OptimizerConfig.Kind(rawValue: config.optimizer ?? "adam"), optimizer != .adamW else {
-            throw EngineError(.inconsistent, "unknown optimiser '\(config.optimizer ?? "")' in the store's config (adam or sgd)")
+        guard let optimizer = optimizers[config.optimizer ?? "adam"] else {
+            throw EngineError(.inconsistent, "unknown optimiser '\(config.optimizer ?? "")' in the store's config (\(optimizers.keys.sorted().joined(separator: " or ")))")
         }
         var adapters = AdapterSet(composition: composition)
         var optimizerState = OptimizerState()

@@ -18,7 +18,9 @@ public enum Rollback {
         public var interactions = 0
         public var regeneratedAnswers = 0
         public var learningSteps = 0
-        public var stateHash = ""
+        /// The new branch's state at its head.
+        public var state = EngineState()
+        public var stateHash: String { state.hash.hex }
     }
 
     /// What an exclusion will do, checked against the store before any model is loaded: every
@@ -103,7 +105,7 @@ public enum Rollback {
             }
             try original.apply(fact)
         }
-        report.stateHash = engine.state.hash.hex
+        report.state = engine.state
         return report
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CommandLineSupport
 import Demo
+import Engine
 import EventLog
 import Foundation
 import GESAL
@@ -26,7 +27,7 @@ struct DemoCommand: ParsableCommand {
         The same seed gives the same results, apart from the fields named `seconds`.
 
         Examples:
-          gesal demo --quick                        about three minutes
+          gesal demo --quick                        about two minutes
           gesal demo                                the full run, under twenty minutes
           gesal demo --quick --json out.json        results to out.json, chart to out.svg
           gesal-log log --store .gesal-demo         then read what happened
@@ -82,7 +83,7 @@ struct DemoCommand: ParsableCommand {
         if let passes, passes < 1 { throw ValidationError("--passes must be at least 1") }
         if let attempts, attempts < 1 { throw ValidationError("--attempts must be at least 1") }
         if let maxTokens, maxTokens < 1 { throw ValidationError("--max-tokens must be at least 1") }
-        if let optimizer, !["adam", "sgd"].contains(optimizer) { throw ValidationError("--optimizer is adam or sgd, not '\(optimizer)'") }
+        if let optimizer, LearningStep.optimizers[optimizer] == nil { throw ValidationError("--optimizer is \(LearningStep.optimizers.keys.sorted().joined(separator: " or ")), not '\(optimizer)'") }
     }
 
     func settings() -> DemoSettings {

@@ -50,7 +50,7 @@ struct InitCommand: ParsableCommand {
         guard bufferSize >= 1 else { throw ValidationError("--buffer-size must be at least 1") }
         guard (-1...1).contains(similarityThreshold) else { throw ValidationError("--similarity-threshold is a cosine similarity, between -1 and 1") }
         guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be at least 1") }
-        guard ["adam", "sgd"].contains(optimizer) else { throw ValidationError("--optimizer is adam or sgd, not '\(optimizer)'") }
+        guard LearningStep.optimizers[optimizer] != nil else { throw ValidationError("--optimizer is \(LearningStep.optimizers.keys.sorted().joined(separator: " or ")), not '\(optimizer)'") }
     }
 
     func run() throws {
