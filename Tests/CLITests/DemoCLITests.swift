@@ -53,5 +53,12 @@ import Testing
         try FileManager.default.createDirectory(atPath: foreign, withIntermediateDirectories: true)
         let refused = try CommandRunner.run("gesal", ["demo", "--quick", "--store", foreign], cwd: Self.root)
         #expect(refused.status != 0 && refused.stderr.contains("was not made by `gesal demo`"), "\(refused.stderr)")
+
+        // Wrong arguments and a missing word list: clear errors before any model loads.
+        let optimizer = try CommandRunner.run("gesal", ["demo", "--optimizer", "lion", "--store", scratch.path + "/c"], cwd: Self.root)
+        #expect(optimizer.status != 0 && optimizer.stderr.contains("--optimizer is adam or sgd, not 'lion'"), "\(optimizer.stderr)")
+        let words = try CommandRunner.run("gesal", ["demo", "--words", "/nonexistent/words.txt", "--store", scratch.path + "/c"], cwd: Self.root)
+        #expect(words.status == 1 && words.stderr.contains("cannot read the word list /nonexistent/words.txt"), "\(words.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: scratch.path + "/c"), "nothing created")
     }
 }
