@@ -7,7 +7,12 @@ import Testing
     @Test func theCheckerReadsTheFirstNumberStrictly() {
         #expect(AnswerExtraction.firstNumber("There are 3 r's in strawberry.") == 3)
         #expect(AnswerExtraction.firstNumber("12 + 7 = 19") == 12, "the first number, not the closest")
-        #expect(AnswerExtraction.firstNumber("three") == nil)
+        #expect(AnswerExtraction.firstNumber("The letter t appears twice in the word") == 2)
+        #expect(AnswerExtraction.firstNumber("Three, or 4") == 3, "a number word first wins")
+        #expect(AnswerExtraction.firstNumber("It appears only once") == 1)
+        #expect(AnswerExtraction.firstNumber("Someone counted: 5") == 5, "a word containing a number word is not one")
+        #expect(AnswerExtraction.firstNumber("The letter j does not appear") == nil)
+        #expect(AnswerExtraction.firstNumber("the 3rd") == 3)
         #expect(AnswerExtraction.firstNumber("The answer is 42.") == 42)
         #expect(AnswerExtraction.firstNumber("") == nil)
         let item = TaskItem(task: "arithmetic", prompt: "What is 12 + 7?", answer: 19)
