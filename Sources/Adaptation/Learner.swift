@@ -50,26 +50,35 @@ public struct Learner: Sendable {
         step(tokens: prompt + response, scored: Objective.supervised(promptLength: prompt.count, response: response))
     }
 
-    /// One REINFORCE step over rewarded episodes (their losses summed); returns the loss
-    /// before the step. With `klWeight`, each episode's loss adds klWeight · mean KL(adapted ‖
-    /// base) over its response positions, which keeps the model from drifting away wherever the
-    /// rewards do not pull.
+    /// `steps` REINFORCE steps over rewarded episodes (their losses summed in each); returns
+    /// the loss before the first step. With `klWeight`, each episode's loss adds klWeight ·
+    /// mean KL(adapted ‖ base) over its response positions, which keeps the model from drifting
+    /// away wherever the rewards do not pull. The base model's rows are computed once for all
+    /// the steps.
     @discardableResult
-    public mutating func reinforceStep(_ episodes: [Episode], klWeight: Float = 0) -> Float {
-        var total = AdapterGradients()
-        var loss: Float = 0
-        for episode in episodes where !episode.response.isEmpty {
-            let scored = Objective.reinforce(promptLength: episode.prompt.count, response: episode.response, reward: episode.reward)
-            let tokens = episode.prompt + episode.response
-            let reference = klWeight == 0 ? nil
-                : TrainingPass(model: language.model, adapters: AdapterSet()).logProbabilityRows(tokens: tokens, positions: scored.map(\.position))
-            let result = TrainingPass(model: language.model, bases: bases, adapters: adapters)
-                .run(tokens: tokens, scored: scored, reference: reference, klWeight: klWeight / Float(scored.count))
-            loss += result.loss
-            total.add(result.gradients)
+    public mutating func reinforceStep(_ episodes: [Episode], klWeight: Float = 0, steps: Int = 1) -> Float {
+        let episodes = episodes.filter { !$0.response.isEmpty }
+        let scored = episodes.map { Objective.reinforce(promptLength: $0.prompt.count, response: $0.response, reward: $0.reward) }
+        let references = zip(episodes, scored).map { episode, scored in
+            klWeight == 0 ? nil
+                : TrainingPass(model: language.model, adapters: AdapterSet()).logProbabilityRows(tokens: episode.prompt + episode.response,
+                                                                                                  positions: scored.map(\.position))
         }
-        Optimizer.step(&adapters, gradients: total, state: &state, config: optimizer)
-        return loss
+        var firstLoss: Float = 0
+        for step in 0..<max(steps, 1) {
+            var total = AdapterGradients()
+            var loss: Float = 0
+            for (index, episode) in episodes.enumerated() {
+                let result = TrainingPass(model: language.model, bases: bases, adapters: adapters)
+                    .run(tokens: episode.prompt + episode.response, scored: scored[index], reference: references[index],
+                         klWeight: klWeight / Float(scored[index].count))
+                loss += result.loss
+                total.add(result.gradients)
+            }
+            Optimizer.step(&adapters, gradients: total, state: &state, config: optimizer)
+            if step == 0 { firstLoss = loss }
+        }
+        return firstLoss
     }
 
     /// The mean log-probability per token of `response` after `prompt` under the adapted

@@ -18,15 +18,22 @@ public struct AnswerPlan: Sendable, Equatable {
 public enum Answering {
     public static let retries = 4
 
-    public static func answer(_ plan: AnswerPlan, with language: LanguageModel, maxTokens: Int, storeSeed: UInt64)
-        -> (generation: Generation, sampling: SamplingRecord) {
+    /// `language` gives the model with the plan's adapter merged in; it is called only when
+    /// `cache` does not already hold an answer.
+    public static func answer(_ plan: AnswerPlan, maxTokens: Int, storeSeed: UInt64, cache: GenerationCache,
+                              language: () throws -> LanguageModel) rethrows -> (generation: Generation, sampling: SamplingRecord) {
+        func generate(_ parameters: SamplingParameters) throws -> Generation {
+            try cache.generation(adapter: plan.adapter, prompt: plan.prompt, parameters: parameters) {
+                try language().generate(prompt: plan.prompt, parameters: parameters)
+            }
+        }
         var parameters = SamplingParameters(maxTokens: maxTokens)
-        var generation = language.generate(prompt: plan.prompt, parameters: parameters)
+        var generation = try generate(parameters)
         var attempt: UInt64 = 0
         while plan.rejected.contains(generation.text), attempt < UInt64(retries) {
             attempt += 1
             parameters = SamplingParameters(temperature: 0.8, topP: 0.95, seed: mix(storeSeed, UInt64(plan.interaction), attempt), maxTokens: maxTokens)
-            generation = language.generate(prompt: plan.prompt, parameters: parameters)
+            generation = try generate(parameters)
         }
         let record = SamplingRecord(temperature: parameters.temperature, topK: parameters.topK, topP: parameters.topP,
                                     repetitionPenalty: parameters.repetitionPenalty, maxTokens: maxTokens, seed: parameters.seed)

@@ -20,6 +20,8 @@ public final class Engine {
     /// Where replay started when the engine opened.
     public let opened: Replay
     private var adaptedModel: (adapter: String, model: LanguageModel)?
+    /// The answers this engine generated; an `Evaluator` may share them.
+    public let generations = GenerationCache()
 
     /// An answer, and what recording it did.
     public struct Answer: Sendable {
@@ -47,6 +49,9 @@ public final class Engine {
         public var step: LearningStep?
         public var buffered: Int
         public var bufferSize: Int
+        /// The reward was negative and the store's `negativeWeight` is 0: the answer joined the
+        /// node's rejected answers and nothing was buffered.
+        public var memoryOnly: Bool
     }
 
     /// Opens `branch` of the log `writer` writes. An empty branch gets its `StoreCreated` now,
@@ -118,8 +123,9 @@ public final class Engine {
 
     /// Generates the answer for `plan` with the node's adapted model.
     public func answer(_ plan: AnswerPlan) throws -> RecordedAnswer {
-        let (generation, sampling) = Answering.answer(plan, with: try languageModel(adapter: plan.adapter), maxTokens: config.maxTokens,
-                                                      storeSeed: state.created!.seed)
+        let (generation, sampling) = try Answering.answer(plan, maxTokens: config.maxTokens, storeSeed: state.created!.seed, cache: generations) {
+            try languageModel(adapter: plan.adapter)
+        }
         return RecordedAnswer(text: generation.text, sampling: sampling, promptTokens: generation.promptTokens.count,
                               responseTokens: generation.tokens.count)
     }
@@ -146,10 +152,11 @@ public final class Engine {
         guard reward.isFinite else { throw EngineError(.invalidRequest, "the reward must be a finite number, not \(reward)") }
         let sequence = try append([.feedbackRecorded(FeedbackRecorded(interaction: interaction, reward: reward, source: source))]).upperBound
         let buffered = state.nodes[recorded.node]!.buffer.count
-        guard buffered >= config.bufferSize else {
-            return FeedbackOutcome(sequence: sequence, step: nil, buffered: buffered, bufferSize: config.bufferSize)
+        let memoryOnly = !config.learnsFrom(reward: reward)
+        guard !memoryOnly, buffered >= config.bufferSize else {
+            return FeedbackOutcome(sequence: sequence, step: nil, buffered: buffered, bufferSize: config.bufferSize, memoryOnly: memoryOnly)
         }
-        return FeedbackOutcome(sequence: sequence, step: try learn(node: recorded.node), buffered: 0, bufferSize: config.bufferSize)
+        return FeedbackOutcome(sequence: sequence, step: try learn(node: recorded.node), buffered: 0, bufferSize: config.bufferSize, memoryOnly: false)
     }
 
     /// Runs the node's learning step on its buffer and records the trigger and the result.

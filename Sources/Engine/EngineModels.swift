@@ -85,7 +85,7 @@ public final class EngineModels: Sendable {
     /// SHA-256 of a model file, or of a folder's safetensors and config files in name order.
     static func fileFingerprint(_ path: String) throws -> String {
         var isFolder: ObjCBool = false
-        FileManager.default.fileExists(atPath: path, isDirectory: &isFolder)
+        _ = FileManager.default.fileExists(atPath: path, isDirectory: &isFolder)
         func digest(_ path: String) throws -> Hash256 {
             let file = try MappedFile(path: path)
             return withExtendedLifetime(file) { Hash256.of(file.bytes) }

@@ -13,12 +13,17 @@ public struct Evaluator {
     public let state: EngineState?
     public let blobs: BlobStore?
     public var maxTokens: Int
+    /// Answers known from earlier scoring or asking (an engine's `generations`), reused when
+    /// the adapter, prompt and sampling are the same.
+    public let cache: GenerationCache
 
-    public init(models: EngineModels, state: EngineState? = nil, blobs: BlobStore? = nil, maxTokens: Int = 48) {
+    public init(models: EngineModels, state: EngineState? = nil, blobs: BlobStore? = nil, maxTokens: Int = 48,
+                cache: GenerationCache = GenerationCache()) {
         self.models = models
         self.state = state
         self.blobs = blobs
         self.maxTokens = state?.created?.config.maxTokens ?? maxTokens
+        self.cache = cache
     }
 
     /// Each item's answer and whether the strict checker accepts it, in the items' order.
@@ -34,13 +39,21 @@ public struct Evaluator {
             }
             plans.append(plan)
         }
-        // Grouped by adapter, so each adapter is merged into the weights once.
+        // Grouped by adapter, so each adapter is merged into the weights once, and only if an
+        // answer is not in the cache.
         var results = [(response: String, correct: Bool)](repeating: ("", false), count: items.count)
         var done = 0
         for (adapter, group) in Dictionary(grouping: plans.indices, by: { plans[$0].adapter ?? "" }).sorted(by: { $0.key < $1.key }) {
-            let language = try adapter.isEmpty ? models.language : adapted(adapter)
+            var merged: LanguageModel?
+            func language() throws -> LanguageModel {
+                if adapter.isEmpty { return models.language }
+                if let merged { return merged }
+                merged = try adapted(adapter)
+                return merged!
+            }
             for index in group {
-                let text = Answering.answer(plans[index], with: language, maxTokens: maxTokens, storeSeed: state?.created?.seed ?? 0).generation.text
+                let text = try Answering.answer(plans[index], maxTokens: maxTokens, storeSeed: state?.created?.seed ?? 0, cache: cache,
+                                                language: language).generation.text
                 results[index] = (text, AnswerExtraction.isCorrect(text, for: items[index]))
                 done += 1
                 progress(done, items.count)

@@ -2,8 +2,9 @@ import Adaptation
 import GESAL
 import Models
 
-/// One learning step of a node: REINFORCE-SVF on the node's buffered feedback, from the
-/// node's current adapter and optimiser state, with the KL penalty towards the base model.
+/// One learning step of a node: REINFORCE-SVF on the node's buffered feedback (the config's
+/// `updateSteps` optimiser steps), from the node's current adapter and optimiser state, with
+/// the KL penalty towards the base model.
 /// Deterministic: the same state, config and models give the same bytes, which is what lets
 /// `replay --reexecute` check recorded results bit for bit and a rollback re-run them.
 public struct LearningStep: Sendable {
@@ -49,12 +50,13 @@ public struct LearningStep: Sendable {
         let before = Learner(language: models.language, bases: models.bases, adapters: adapters,
                              optimizer: OptimizerConfig(kind: optimizer, learningRate: config.learningRate), state: optimizerState)
         var learner = before
+        let negativeWeight = config.negativeWeight ?? 1
         let episodes = node.buffer.map { feedback in
             let interaction = state.interactions[feedback.interaction]!
             return Learner.Episode(prompt: learner.promptTokens(interaction.prompt), response: learner.responseTokens(interaction.response),
-                                   reward: feedback.reward)
+                                   reward: feedback.reward < 0 ? feedback.reward * negativeWeight : feedback.reward)
         }
-        let loss = learner.reinforceStep(episodes, klWeight: config.klWeight)
+        let loss = learner.reinforceStep(episodes, klWeight: config.klWeight, steps: config.updateSteps ?? 1)
 
         var metrics: [String: Float] = [:]
         var rejection: String?

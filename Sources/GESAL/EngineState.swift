@@ -89,7 +89,9 @@ public struct EngineState: Sendable, Equatable {
         case .feedbackRecorded(let e):
             guard let interaction = interactions[e.interaction] else { throw fail("feedback for interaction \(e.interaction), which does not exist") }
             interactions[e.interaction]!.rewards.append(e.reward)
-            nodes[interaction.node]!.buffer.append(BufferedFeedback(interaction: e.interaction, reward: e.reward))
+            if created?.config.learnsFrom(reward: e.reward) ?? true {
+                nodes[interaction.node]!.buffer.append(BufferedFeedback(interaction: e.interaction, reward: e.reward))
+            }
             if e.reward < 0 && !nodes[interaction.node]!.rejectedResponses.contains(interaction.response) {
                 nodes[interaction.node]!.rejectedResponses.append(interaction.response)
             }

@@ -21,10 +21,18 @@ public struct EngineConfig: Sendable, Equatable, Codable {
     /// every parameter by the learning rate whatever its gradient; SGD moves each in
     /// proportion to it (docs/evaluation.md measures both).
     public var optimizer: String?
+    /// How much a negative reward's REINFORCE term counts, relative to GESAL's (1 when absent:
+    /// the loss doubled for r < 0). 0 leaves negative feedback to the node's memory of
+    /// rejected answers: it is not buffered and sets off no learning step. A whole-answer
+    /// gradient away from a wrong answer also moves its phrasing, not just its mistake
+    /// (docs/evaluation.md measures both).
+    public var negativeWeight: Float?
+    /// Optimiser steps per learning step, each over the whole buffer (1 when absent).
+    public var updateSteps: Int?
 
     public init(similarityThreshold: Float = 0.7, bufferSize: Int = 1, learningRate: Float = 2e-3, klWeight: Float = 1,
                 composition: String = "gesal", svfTargets: [String] = ["gate", "up", "down"], maxTokens: Int = 48,
-                guardTolerance: Float? = nil, optimizer: String? = nil) {
+                guardTolerance: Float? = nil, optimizer: String? = nil, negativeWeight: Float? = nil, updateSteps: Int? = nil) {
         self.similarityThreshold = similarityThreshold
         self.bufferSize = bufferSize
         self.learningRate = learningRate
@@ -34,6 +42,13 @@ public struct EngineConfig: Sendable, Equatable, Codable {
         self.maxTokens = maxTokens
         self.guardTolerance = guardTolerance
         self.optimizer = optimizer
+        self.negativeWeight = negativeWeight
+        self.updateSteps = updateSteps
+    }
+
+    /// Whether feedback with `reward` enters a node's buffer to be learned from by gradient.
+    public func learnsFrom(reward: Float) -> Bool {
+        reward >= 0 || (negativeWeight ?? 1) != 0
     }
 }
 

@@ -40,6 +40,7 @@ struct FeedbackCommand: ParsableCommand {
 
     /// What a feedback did, for people: the step's result, or how full the buffer is.
     static func describe(_ outcome: Engine.FeedbackOutcome, in engine: Engine, since start: Date) -> String {
+        if outcome.memoryOnly { return "the answer joins its node's rejected answers (this store's negativeWeight is 0: no gradient step)" }
         guard let step = outcome.step else { return "buffered \(outcome.buffered)/\(outcome.bufferSize)" }
         if let rejection = step.rejection { return "node \(step.node)'s update was rejected: \(rejection)" }
         let node = engine.state.nodes[step.node]!

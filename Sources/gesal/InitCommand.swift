@@ -15,6 +15,7 @@ struct InitCommand: ParsableCommand {
           gesal init --store lab
           gesal init --store lab --similarity-threshold 0.6 --buffer-size 3 --guard-tolerance 0.05
           gesal init --store lab --embedder hidden-mean
+          gesal init --store lab --negative-weight 0 --update-steps 5 --learning-rate 5e-3
         """)
 
     @OptionGroup var engine: EngineOptions
@@ -37,6 +38,12 @@ struct InitCommand: ParsableCommand {
     @Option(help: "The SVF update's optimiser: adam or sgd.")
     var optimizer = "adam"
 
+    @Option(help: "How much negative feedback's gradient counts (1: GESAL's loss, doubled for a negative reward; 0: a wrong answer only joins its node's rejected answers).")
+    var negativeWeight: Float = 1
+
+    @Option(help: "Optimiser steps per learning step.")
+    var updateSteps: Int = 1
+
     @Option(help: "The longest answer, in tokens.")
     var maxTokens: Int = 48
 
@@ -50,6 +57,8 @@ struct InitCommand: ParsableCommand {
         guard bufferSize >= 1 else { throw ValidationError("--buffer-size must be at least 1") }
         guard (-1...1).contains(similarityThreshold) else { throw ValidationError("--similarity-threshold is a cosine similarity, between -1 and 1") }
         guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be at least 1") }
+        guard negativeWeight >= 0, negativeWeight.isFinite else { throw ValidationError("--negative-weight must be a number of at least 0") }
+        guard updateSteps >= 1 else { throw ValidationError("--update-steps must be at least 1") }
         guard LearningStep.optimizers[optimizer] != nil else { throw ValidationError("--optimizer is \(LearningStep.optimizers.keys.sorted().joined(separator: " or ")), not '\(optimizer)'") }
     }
 
@@ -60,7 +69,8 @@ struct InitCommand: ParsableCommand {
             }
             let config = EngineConfig(similarityThreshold: similarityThreshold, bufferSize: bufferSize, learningRate: learningRate,
                                       klWeight: klWeight, maxTokens: maxTokens, guardTolerance: guardTolerance,
-                                      optimizer: optimizer == "adam" ? nil : optimizer)
+                                      optimizer: optimizer == "adam" ? nil : optimizer, negativeWeight: negativeWeight == 1 ? nil : negativeWeight,
+                                      updateSteps: updateSteps == 1 ? nil : updateSteps)
             let opened = try engine.openEngine(config: config, embedder: embedder, seed: seed)
             print("store \(engine.store): model \(opened.state.created!.model), embedder \(embedder), state \(opened.state.hash.hex.prefix(16))")
         }

@@ -55,4 +55,19 @@ import Testing
         #expect(noNode.status == 1 && noNode.stderr.contains("no node 7"))
         #expect(Self.value("sequence", in: try CommandRunner.run("gesal-log", ["replay"] + store).stdout) == head)
     }
+
+    @Test func aStoreThatLearnsFromNegativeFeedbackThroughMemoryOnly() throws {
+        let scratch = ScratchFolder()
+        let store = ["--store", scratch.path + "/m"]
+        let initResult = try CommandRunner.run("gesal", ["init", "--max-tokens", "4", "--negative-weight", "0", "--update-steps", "2"] + store, cwd: Self.root)
+        #expect(initResult.status == 0, "\(initResult.stderr)")
+        _ = try CommandRunner.run("gesal", ["ask", "What is 12 + 7? Answer with a number."] + store, cwd: Self.root)
+        let feedback = try CommandRunner.run("gesal", ["feedback", "1", "-"] + store, cwd: Self.root)
+        #expect(feedback.status == 0 && feedback.stdout.contains("joins its node's rejected answers"), "\(feedback.stdout) \(feedback.stderr)")
+        let log = try CommandRunner.run("gesal-log", ["log", "--json"] + store)
+        #expect(log.stdout.contains(#"\"negativeWeight\":0"#) && log.stdout.contains(#"\"updateSteps\":2"#), "\(log.stdout.prefix(600))")
+        #expect(!log.stdout.contains("AdapterUpdated"), "no learning step for a rejected answer")
+        let bad = try CommandRunner.run("gesal", ["init", "--update-steps", "0", "--store", scratch.path + "/n"], cwd: Self.root)
+        #expect(bad.status != 0 && bad.stderr.contains("--update-steps must be at least 1"), "\(bad.stderr)")
+    }
 }

@@ -165,4 +165,65 @@ import Tasks
         #expect { try engine.feedback(interaction: answer.interaction, reward: -2) } throws: { "\($0)".contains("unknown optimiser 'lion'") }
         #expect(engine.state.updates == 0)
     }
+
+    @Test func negativeFeedbackCanTeachThroughMemoryAloneAndStepsRepeat() throws {
+        let path = Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let config = EngineConfig(maxTokens: 8, negativeWeight: 0, updateSteps: 3)
+        let writer = try LogWriter.create(at: path + "/m")
+        let engine = try Engine(writer: writer, models: Self.models, config: config)
+        let wrong = try engine.ask(Self.sum)
+        let outcome = try engine.feedback(interaction: wrong.interaction, reward: -2)
+        let node = engine.state.nodes[wrong.node]!
+        #expect(outcome.memoryOnly && outcome.step == nil, "with negativeWeight 0 a wrong answer sets off no step")
+        #expect(node.rejectedResponses == [wrong.text] && node.buffer.isEmpty && node.adapterBlob == nil && engine.state.updates == 0)
+        let again = try engine.ask(Self.sum)
+        #expect(again.text != wrong.text, "the rejected answer is still avoided")
+        let learned = try engine.feedback(interaction: again.interaction, reward: 1)
+        #expect(!learned.memoryOnly && learned.step != nil && engine.state.updates == 1, "positive feedback still learns")
+        #expect(try Reexecution.verify(writer.store, models: Self.models).reproduced == 1)
+        #expect(try Replay.run(writer.store).state.hash == engine.state.hash)
+
+        // Three steps in one learning step are three optimiser steps: the adapter differs from a one-step store's.
+        let one = try LogWriter.create(at: path + "/one")
+        let single = try Engine(writer: one, models: Self.models, config: EngineConfig(maxTokens: 8, negativeWeight: 0))
+        _ = try single.ask(Self.sum)
+        try single.feedback(interaction: 1, reward: -2)
+        _ = try single.ask(Self.sum)
+        try single.feedback(interaction: 2, reward: 1)
+        #expect(single.state.interactions[2]!.response == again.text, "the same answers up to the step")
+        #expect(single.state.nodes[wrong.node]!.adapterBlob != engine.state.nodes[wrong.node]!.adapterBlob)
+
+        // A store made before these settings existed reads them as absent: GESAL's loss, one step.
+        let old = try JSONDecoder().decode(EngineConfig.self, from: Data(#"{"similarityThreshold":0.7,"bufferSize":1,"learningRate":0.002,"klWeight":1,"composition":"gesal","svfTargets":["gate"],"maxTokens":8}"#.utf8))
+        #expect(old.negativeWeight == nil && old.updateSteps == nil && old.learnsFrom(reward: -2))
+    }
+
+    @Test func cachedAnswersAreTheAnswersGeneratingAgainGives() throws {
+        let path = Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let writer = try LogWriter.create(at: path + "/c")
+        let engine = try Engine(writer: writer, models: Self.models, config: EngineConfig(maxTokens: 8))
+        let first = try engine.ask(Self.sum)
+        try engine.feedback(interaction: first.interaction, reward: -2)
+        let items = [TaskItem(task: "arithmetic", prompt: Self.sum, answer: 19), TaskItem(task: "control", prompt: Self.capital, answer: 0)]
+        let shared = Evaluator(models: Self.models, state: engine.state, blobs: writer.store.blobs, cache: engine.generations)
+        let fresh = Evaluator(models: Self.models, state: engine.state, blobs: writer.store.blobs)
+        #expect(try shared.answers(items).map(\.response) == fresh.answers(items).map(\.response))
+
+        let cache = GenerationCache(capacity: 2)
+        var generated = 0
+        let parameters = SamplingParameters(maxTokens: 4)
+        func answer() -> Generation {
+            cache.generation(adapter: nil, prompt: Self.sum, parameters: parameters) {
+                generated += 1
+                return Self.models.language.generate(prompt: Self.sum, parameters: parameters)
+            }
+        }
+        #expect(answer() == answer() && generated == 1, "a hit does not generate")
+        #expect(answer() == Self.models.language.generate(prompt: Self.sum, parameters: parameters))
+        for seed in 1...2 { _ = cache.generation(adapter: nil, prompt: Self.sum, parameters: SamplingParameters(seed: UInt64(seed), maxTokens: 4)) { answer() } }
+        _ = answer()
+        #expect(generated == 2, "a full cache starts over")
+    }
 }

@@ -1,6 +1,6 @@
 /// How the next token is chosen. Recorded with every interaction, so an answer can be
 /// reproduced from its seed.
-public struct SamplingParameters: Sendable, Equatable, Codable {
+public struct SamplingParameters: Sendable, Hashable, Codable {
     /// 0 means greedy (the most likely token, ties to the lowest id).
     public var temperature: Float
     /// Keep only the k most likely tokens; 0 keeps all.
