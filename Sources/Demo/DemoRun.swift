@@ -47,7 +47,7 @@ public struct DemoRun {
         /// Scores the taught items, and with `all` the held-out and control items too.
         func score(_ phase: String, branch: String = "main", state: EngineState, all: Bool = true) throws {
             progress(.phase("scoring (\(phase))"))
-            let evaluator = Evaluator(models: models, state: state, blobs: writer.store.blobs)
+            let evaluator = Evaluator(models: models, state: state, blobs: writer.store.blobs, cache: engine.generations)
             let sets = all ? [taught, heldOut, control] : [taught]
             var offset = 0
             let total = sets.map(\.count).reduce(0, +)

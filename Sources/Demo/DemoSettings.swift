@@ -27,18 +27,22 @@ public struct DemoSettings: Sendable, Codable, Equatable {
     }
 
     /// The engine settings both modes use; see docs/evaluation.md for how they were chosen.
-    /// A node per item (MiniLM puts different words or letters below 0.9), the engine's
-    /// default learning rate, and answers cut at 8 tokens, where "The letter "e" appears 2"
-    /// ends.
-    public static let demoConfig = EngineConfig(similarityThreshold: 0.9, bufferSize: 1, learningRate: 2e-3, klWeight: 1, maxTokens: 8)
+    /// A node per item (MiniLM puts different words or letters below 0.9); answers cut at 8
+    /// tokens, where "The letter "e" appears 2" ends. Negative feedback teaches through the
+    /// node's memory of rejected answers only (`negativeWeight` 0): a gradient away from a
+    /// whole wrong answer moved its phrasing and hid the number, so nothing right was ever
+    /// sampled to reward. A right answer is learned with 3 Adam steps at 1e-2, enough to
+    /// make it the node's greedy answer.
+    public static let demoConfig = EngineConfig(similarityThreshold: 0.9, bufferSize: 1, learningRate: 1e-2, klWeight: 1, maxTokens: 8,
+                                                negativeWeight: 0, updateSteps: 3)
 
     /// Under three minutes on two cores.
     public static func quick(seed: UInt64 = 1) -> DemoSettings {
-        DemoSettings(seed: seed, items: 16, passes: 3, attempts: 1, poisonPasses: 1, config: demoConfig)
+        DemoSettings(seed: seed, items: 24, passes: 3, attempts: 4, poisonPasses: 1, config: demoConfig)
     }
 
     /// Under twenty minutes on two cores.
     public static func full(seed: UInt64 = 1) -> DemoSettings {
-        DemoSettings(seed: seed, items: 80, passes: 6, attempts: 1, poisonPasses: 1, config: demoConfig)
+        DemoSettings(seed: seed, items: 120, passes: 5, attempts: 4, poisonPasses: 1, config: demoConfig)
     }
 }

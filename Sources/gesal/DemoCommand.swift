@@ -15,7 +15,10 @@ struct DemoCommand: ParsableCommand {
         On a fresh store and the default model (SmolLM2-135M), the demo:
           1. scores taught items, held-out items and a fixed control set (the baseline);
           2. streams feedback on the taught items, the checker playing the user
-             (+1 for a right answer, -2 for a wrong one), scoring after every pass;
+             (+1 for a right answer, -2 for a wrong one), scoring after every pass:
+             a wrong answer joins its node's rejected answers and the item is asked
+             again (up to 4 times a pass); a right one is learned into the node's
+             SVF adapter;
           3. gives a burst of poisoned feedback (wrong answers rewarded), and scores;
           4. runs `rollback --exclude` on the poisoned interactions, and scores the new
              branch: every accuracy, and the state hash, equal the pre-poison ones.
@@ -27,8 +30,8 @@ struct DemoCommand: ParsableCommand {
         The same seed gives the same results, apart from the fields named `seconds`.
 
         Examples:
-          gesal demo --quick                        about two minutes
-          gesal demo                                the full run, under twenty minutes
+          gesal demo --quick                        under three minutes
+          gesal demo                                the full run, about 13 minutes
           gesal demo --quick --json out.json        results to out.json, chart to out.svg
           gesal-log log --store .gesal-demo         then read what happened
           gesal-log diff main without-poison --store .gesal-demo
@@ -70,6 +73,12 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Override the demo's optimiser (adam or sgd).")
     var optimizer: String?
 
+    @Option(help: "Override the demo's weight of negative feedback's gradient (0: memory only).")
+    var negativeWeight: Float?
+
+    @Option(help: "Override the demo's optimiser steps per learning step.")
+    var updateSteps: Int?
+
     @Option(help: "Override the demo's answer length, in tokens.")
     var maxTokens: Int?
 
@@ -83,6 +92,8 @@ struct DemoCommand: ParsableCommand {
         if let passes, passes < 1 { throw ValidationError("--passes must be at least 1") }
         if let attempts, attempts < 1 { throw ValidationError("--attempts must be at least 1") }
         if let maxTokens, maxTokens < 1 { throw ValidationError("--max-tokens must be at least 1") }
+        if let negativeWeight, !(negativeWeight >= 0 && negativeWeight.isFinite) { throw ValidationError("--negative-weight must be a number of at least 0") }
+        if let updateSteps, updateSteps < 1 { throw ValidationError("--update-steps must be at least 1") }
         if let optimizer, LearningStep.optimizers[optimizer] == nil { throw ValidationError("--optimizer is \(LearningStep.optimizers.keys.sorted().joined(separator: " or ")), not '\(optimizer)'") }
     }
 
@@ -95,6 +106,8 @@ struct DemoCommand: ParsableCommand {
         if let similarityThreshold { settings.config.similarityThreshold = similarityThreshold }
         if let maxTokens { settings.config.maxTokens = maxTokens }
         if let optimizer { settings.config.optimizer = optimizer }
+        if let negativeWeight { settings.config.negativeWeight = negativeWeight }
+        if let updateSteps { settings.config.updateSteps = updateSteps }
         return settings
     }
 

@@ -6,9 +6,9 @@ import Testing
 @Suite(.serialized) struct DemoCLITests {
     static let root = EngineCLITests.root
 
-    /// A tiny run: 8 items (about 4 taught), one pass, answers of 4 tokens.
+    /// A tiny run: 8 items (about 4 taught), one pass of up to two asks per item, answers of 4 tokens.
     static func run(in folder: String) throws -> (status: Int32, stdout: String, stderr: String, json: [String: Any], raw: String) {
-        let arguments = ["demo", "--quick", "--items", "8", "--passes", "1", "--max-tokens", "4",
+        let arguments = ["demo", "--quick", "--items", "8", "--passes", "1", "--attempts", "2", "--max-tokens", "4",
                          "--store", folder + "/store", "--json", folder + "/out.json"]
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let result = try CommandRunner.run("gesal", arguments, cwd: root)
@@ -59,6 +59,8 @@ import Testing
         #expect(optimizer.status != 0 && optimizer.stderr.contains("--optimizer is adam or sgd, not 'lion'"), "\(optimizer.stderr)")
         let words = try CommandRunner.run("gesal", ["demo", "--words", "/nonexistent/words.txt", "--store", scratch.path + "/c"], cwd: Self.root)
         #expect(words.status == 1 && words.stderr.contains("cannot read the word list /nonexistent/words.txt"), "\(words.stderr)")
+        let negative = try CommandRunner.run("gesal", ["demo", "--negative-weight=-1", "--store", scratch.path + "/c"], cwd: Self.root)
+        #expect(negative.status != 0 && negative.stderr.contains("--negative-weight must be a number of at least 0"), "\(negative.stderr)")
         #expect(!FileManager.default.fileExists(atPath: scratch.path + "/c"), "nothing created")
     }
 }
