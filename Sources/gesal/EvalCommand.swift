@@ -11,16 +11,18 @@ struct EvalCommand: ParsableCommand {
         commandName: "eval",
         abstract: "Score the model, or a store's adapted state, on a task split: accuracy with a 95% interval.",
         discussion: """
-        Tasks: letters ("How many times does the letter r appear in the word strawberry?",
-        words from reasoning-gym, balanced over the answers 0, 1, 2, 3+), arithmetic ("What is
-        12 + 7?"), control (fixed general-knowledge questions). The checker is strict: the
-        first number in the answer must be the true answer. Splits come from a seeded hash of
-        each prompt, so taught and held-out items never mix. Every accuracy is printed with
-        its Wilson 95% interval, the item count, and the majority-answer baseline.
+        Tasks: letters ("How many times does the letter r appear in the word
+        strawberry?", words from reasoning-gym, balanced over the answers 0, 1, 2,
+        3+), arithmetic ("What is 12 + 7?"), control (fixed general-knowledge
+        questions). The checker is strict: the first number in the answer, in
+        digits or as a word ("twice"), must be the true answer. Splits come from a
+        seeded hash of each prompt, so taught and held-out items never mix. Every
+        accuracy is printed with its Wilson 95% interval, the item count, and the
+        majority-answer baseline.
 
-        Without --store the plain model answers; with --store (and --branch) each prompt is
-        routed through that branch's graph memory and answered with its node's adapter,
-        nothing recorded.
+        Without --store the plain model answers; with --store (and --branch) each
+        prompt is routed through that branch's graph memory and answered with its
+        node's adapter, nothing recorded.
 
         Examples:
           gesal eval --task letters --split held-out --count 40
