@@ -91,10 +91,7 @@ struct DemoCommand: ParsableCommand {
         if let items, items < 4 { throw ValidationError("--items must be at least 4 (one per answer bucket)") }
         if let passes, passes < 1 { throw ValidationError("--passes must be at least 1") }
         if let attempts, attempts < 1 { throw ValidationError("--attempts must be at least 1") }
-        if let maxTokens, maxTokens < 1 { throw ValidationError("--max-tokens must be at least 1") }
-        if let negativeWeight, !(negativeWeight >= 0 && negativeWeight.isFinite) { throw ValidationError("--negative-weight must be a number of at least 0") }
-        if let updateSteps, updateSteps < 1 { throw ValidationError("--update-steps must be at least 1") }
-        if let optimizer, LearningStep.optimizers[optimizer] == nil { throw ValidationError("--optimizer is \(LearningStep.optimizers.keys.sorted().joined(separator: " or ")), not '\(optimizer)'") }
+        try settings().config.validateOptions()
     }
 
     func settings() -> DemoSettings {

@@ -53,13 +53,17 @@ struct InitCommand: ParsableCommand {
     @Option(help: "Seed for the answers sampled when a greedy answer was rejected before.")
     var seed: UInt64 = 0
 
+    /// The settings the options give; GESAL's defaults are left absent, so a store made with
+    /// them has the same `StoreCreated` as before the setting existed.
+    func config() -> EngineConfig {
+        EngineConfig(similarityThreshold: similarityThreshold, bufferSize: bufferSize, learningRate: learningRate,
+                     klWeight: klWeight, maxTokens: maxTokens, guardTolerance: guardTolerance,
+                     optimizer: optimizer == "adam" ? nil : optimizer, negativeWeight: negativeWeight == 1 ? nil : negativeWeight,
+                     updateSteps: updateSteps == 1 ? nil : updateSteps)
+    }
+
     func validate() throws {
-        guard bufferSize >= 1 else { throw ValidationError("--buffer-size must be at least 1") }
-        guard (-1...1).contains(similarityThreshold) else { throw ValidationError("--similarity-threshold is a cosine similarity, between -1 and 1") }
-        guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be at least 1") }
-        guard negativeWeight >= 0, negativeWeight.isFinite else { throw ValidationError("--negative-weight must be a number of at least 0") }
-        guard updateSteps >= 1 else { throw ValidationError("--update-steps must be at least 1") }
-        guard LearningStep.optimizers[optimizer] != nil else { throw ValidationError("--optimizer is \(LearningStep.optimizers.keys.sorted().joined(separator: " or ")), not '\(optimizer)'") }
+        try config().validateOptions()
     }
 
     func run() throws {
@@ -67,11 +71,7 @@ struct InitCommand: ParsableCommand {
             if try Engine.storeCreated(at: engine.store, branch: engine.branch) != nil {
                 throw ValidationError("\(engine.store) already holds a GESAL store; its settings are fixed (see `gesal-log log --store \(engine.store)`)")
             }
-            let config = EngineConfig(similarityThreshold: similarityThreshold, bufferSize: bufferSize, learningRate: learningRate,
-                                      klWeight: klWeight, maxTokens: maxTokens, guardTolerance: guardTolerance,
-                                      optimizer: optimizer == "adam" ? nil : optimizer, negativeWeight: negativeWeight == 1 ? nil : negativeWeight,
-                                      updateSteps: updateSteps == 1 ? nil : updateSteps)
-            let opened = try engine.openEngine(config: config, embedder: embedder, seed: seed)
+            let opened = try engine.openEngine(config: config(), embedder: embedder, seed: seed)
             print("store \(engine.store): model \(opened.state.created!.model), embedder \(embedder), state \(opened.state.hash.hex.prefix(16))")
         }
     }
