@@ -63,16 +63,16 @@ let package = Package(
 
         .testTarget(name: "SystemIOTests", dependencies: ["SystemIO"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "SystemIO"]),
-        .testTarget(name: "ReadModelTests", dependencies: ["ReadModel", "GESAL", "EventLog"]),
-        .testTarget(name: "GESALTests", dependencies: ["GESAL", "EventLog"]),
+        .testTarget(name: "ReadModelTests", dependencies: ["ReadModel", "GESAL", "EventLog", "SystemIO"]),
+        .testTarget(name: "GESALTests", dependencies: ["GESAL", "EventLog", "SystemIO"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks"]),
         .testTarget(name: "DemoTests", dependencies: ["Demo", "GESAL", "Tasks"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "GESAL", "EventLog", "Models", "Adaptation", "Tensor", "Tasks"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "GESAL", "EventLog", "Models", "Adaptation", "Tensor", "Tasks", "SystemIO"]),
         .testTarget(name: "AdaptationTests", dependencies: ["Adaptation", "Models", "Tensor"]),
         .testTarget(name: "ModelTests", dependencies: ["Models", "Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "CLITests",
-            dependencies: ["EventLog", "CommandLineSupport", "gesal-log", "gesal-bench", "gesal"]),
+            dependencies: ["EventLog", "SystemIO", "CommandLineSupport", "gesal-log", "gesal-bench", "gesal"]),
     ],
     swiftLanguageModes: [.v6]
 )

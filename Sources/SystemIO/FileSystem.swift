@@ -32,6 +32,18 @@ public struct FileSystem: Sendable {
         }
     }
 
+    /// `mkdtemp(3)`: a new, empty directory `parent/prefix-XXXXXX` whose suffix no other
+    /// directory has; returns its path.
+    public func makeTemporaryDirectory(in parent: String = "/tmp", prefix: String) throws -> String {
+        var template = Array("\(parent)/\(prefix)-XXXXXX".utf8CString)
+        return try template.withUnsafeMutableBufferPointer { buffer in
+            guard let path = mkdtemp(buffer.baseAddress!) else {
+                throw SystemError(code: errno, operation: "mkdtemp", path: parent)
+            }
+            return String(cString: path)
+        }
+    }
+
     /// `rename(2)`: atomic replacement of `to` on the same file system.
     public func rename(_ from: String, to: String) throws {
         if syscalls.rename(from, to) != 0 {

@@ -4,6 +4,7 @@ import EventLog
 import Foundation
 import Glibc
 import Models
+import SystemIO
 
 struct CrashBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -32,7 +33,7 @@ struct CrashBenchmark: ParsableCommand {
     var maxDelayMs = 60
 
     func run() throws {
-        let root = makeTemporaryDirectory(prefix: "gesal-crash")
+        let root = try FileSystem().makeTemporaryDirectory(prefix: "gesal-crash")
         defer { try? FileManager.default.removeItem(atPath: root) }
         let executable = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
         var random = RandomSource(seed: seed)

@@ -6,6 +6,7 @@ import Foundation
 import GESAL
 import Models
 import Tensor
+import SystemIO
 
 struct EngineBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -35,7 +36,7 @@ struct EngineBenchmark: ParsableCommand {
     var feedbacks = 3
 
     func run() throws {
-        let folder = makeTemporaryDirectory(prefix: "gesal-engine")
+        let folder = try FileSystem().makeTemporaryDirectory(prefix: "gesal-engine")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try replayFigures(folder + "/synthetic")
         if feedbacks > 0 { try modelFigures(folder + "/real") }

@@ -32,7 +32,7 @@ struct LogBenchmark: ParsableCommand {
     var folder = "/tmp"
 
     func run() throws {
-        let root = makeTemporaryDirectory(in: folder, prefix: "gesal-bench")
+        let root = try FileSystem().makeTemporaryDirectory(in: folder, prefix: "gesal-bench")
         defer { try? FileManager.default.removeItem(atPath: root) }
         let events = Double(BenchEvents.batchSize)
         func batches(_ count: Int) -> [[EventDraft]] {

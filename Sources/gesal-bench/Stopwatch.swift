@@ -14,12 +14,6 @@ func timed(_ body: () throws -> Void) rethrows -> Double {
     return monotonicSeconds() - start
 }
 
-/// A fresh folder inside `parent` (`mkdtemp(3)`).
-func makeTemporaryDirectory(in parent: String = "/tmp", prefix: String) -> String {
-    var template = Array("\(parent)/\(prefix)-XXXXXX".utf8CString)
-    return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
-}
-
 func median(_ values: [Double]) -> Double {
     let sorted = values.sorted()
     return sorted[sorted.count / 2]

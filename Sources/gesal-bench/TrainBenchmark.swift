@@ -5,6 +5,7 @@ import EventLog
 import Foundation
 import Models
 import Tensor
+import SystemIO
 
 struct TrainBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -38,7 +39,7 @@ struct TrainBenchmark: ParsableCommand {
 
     func run() throws {
         BLAS.setThreads(threads)
-        let cacheFolder = makeTemporaryDirectory(prefix: "gesal-svd")
+        let cacheFolder = try FileSystem().makeTemporaryDirectory(prefix: "gesal-svd")
         defer { try? FileManager.default.removeItem(atPath: cacheFolder) }
         let cache = SVFBasisCache(folder: cacheFolder + "/svd")
         // Two real starts, each its own process and before this one holds any weights, as a

@@ -1,4 +1,5 @@
 import Foundation
+import SystemIO
 
 /// Runs one of the package's executables (built beside the test bundle) and collects its output.
 struct CommandResult {
@@ -47,8 +48,7 @@ final class ScratchFolder {
     let path: String
 
     init() {
-        var template = Array("/tmp/gesal-cli-XXXXXX".utf8CString)
-        path = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+        path = try! FileSystem().makeTemporaryDirectory(prefix: "gesal-cli")
     }
 
     deinit { try? FileManager.default.removeItem(atPath: path) }

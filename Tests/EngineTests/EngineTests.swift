@@ -6,6 +6,7 @@ import Models
 import Adaptation
 @testable import Engine
 import Tasks
+import SystemIO
 
 /// GESAL end to end on the real SmolLM2-135M and MiniLM: a scripted session, replay (from zero
 /// and from a snapshot), re-execution bit for bit, rollback --exclude against a fresh store,
@@ -24,11 +25,6 @@ import Tasks
     static let config = EngineConfig(maxTokens: 12)
     static let sum = "What is 12 + 7? Answer with a number.", capital = "What is the capital of France?", other = "What is 13 + 8? Answer with a number."
 
-    static func folder() -> String {
-        var template = Array("/tmp/gesal-engine-XXXXXX".utf8CString)
-        return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
-    }
-
     static func engine(_ path: String, branch: String = "main") throws -> Engine {
         let writer = LogStore.exists(at: path) ? try LogWriter(at: path) : try LogWriter.create(at: path)
         return try Engine(writer: writer, branch: branch, models: models, config: config, seed: 5)
@@ -46,7 +42,7 @@ import Tasks
     }
 
     @Test func aScriptedSessionReplaysReexecutesRollsBackAndAudits() throws {
-        let path = Self.folder()
+        let path = try FileSystem().makeTemporaryDirectory(prefix: "gesal-engine")
         defer { try? FileManager.default.removeItem(atPath: path) }
         let live = try Self.engine(path + "/a")
         try Self.script(live, skipFirstFeedback: false)
@@ -107,7 +103,7 @@ import Tasks
     }
 
     @Test func aStoreWrittenByANewerFormatIsRefusedAndUnchanged() throws {
-        let path = Self.folder()
+        let path = try FileSystem().makeTemporaryDirectory(prefix: "gesal-engine")
         defer { try? FileManager.default.removeItem(atPath: path) }
         let engine = try Self.engine(path + "/s")
         try engine.writer.append([EventDraft(type: "FeedbackRecorded.v2", payload: Array("{}".utf8))])
@@ -118,7 +114,7 @@ import Tasks
     }
 
     @Test func theRegressionGuardRecordsARejectedUpdate() throws {
-        let path = Self.folder()
+        let path = try FileSystem().makeTemporaryDirectory(prefix: "gesal-engine")
         defer { try? FileManager.default.removeItem(atPath: path) }
         // A negative tolerance rejects every update: the feedback is consumed, the adapter unchanged.
         let writer = try LogWriter.create(at: path + "/g")
@@ -144,7 +140,7 @@ import Tasks
     }
 
     @Test func theOptimiserIsAStoreSettingThatReexecutes() throws {
-        let path = Self.folder()
+        let path = try FileSystem().makeTemporaryDirectory(prefix: "gesal-engine")
         defer { try? FileManager.default.removeItem(atPath: path) }
         func adapter(_ optimizer: String?, at folder: String) throws -> (String?, LogWriter) {
             let writer = try LogWriter.create(at: path + folder)
@@ -167,7 +163,7 @@ import Tasks
     }
 
     @Test func negativeFeedbackCanTeachThroughMemoryAloneAndStepsRepeat() throws {
-        let path = Self.folder()
+        let path = try FileSystem().makeTemporaryDirectory(prefix: "gesal-engine")
         defer { try? FileManager.default.removeItem(atPath: path) }
         let config = EngineConfig(maxTokens: 8, negativeWeight: 0, updateSteps: 3)
         let writer = try LogWriter.create(at: path + "/m")
@@ -200,7 +196,7 @@ import Tasks
     }
 
     @Test func cachedAnswersAreTheAnswersGeneratingAgainGives() throws {
-        let path = Self.folder()
+        let path = try FileSystem().makeTemporaryDirectory(prefix: "gesal-engine")
         defer { try? FileManager.default.removeItem(atPath: path) }
         let writer = try LogWriter.create(at: path + "/c")
         let engine = try Engine(writer: writer, models: Self.models, config: EngineConfig(maxTokens: 8))

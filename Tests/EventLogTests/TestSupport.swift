@@ -1,13 +1,13 @@
 import Foundation
 @testable import EventLog
+import SystemIO
 
 /// A fresh folder under /tmp, removed when the value is dropped.
 final class TemporaryDirectory {
     let path: String
 
     init() {
-        var template = Array("/tmp/gesal-test-XXXXXX".utf8CString)
-        path = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+        path = try! FileSystem().makeTemporaryDirectory(prefix: "gesal-test")
     }
 
     deinit {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import EventLog
 @testable import GESAL
+import SystemIO
 
 /// A seeded random GESAL session: asks that create or update nodes, feedback, adapter
 /// updates and rejections, triggers, snapshots.
@@ -66,13 +67,8 @@ struct RandomSession {
 }
 
 @Suite struct ProjectionTests {
-    private func folder() -> String {
-        var template = Array("/tmp/gesal-engine-XXXXXX".utf8CString)
-        return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
-    }
-
     @Test func replayingTheLogReproducesTheLiveHashAfterEveryEvent() throws {
-        let path = folder()
+        let path = try FileSystem().makeTemporaryDirectory(prefix: "gesal-engine")
         defer { try? FileManager.default.removeItem(atPath: path) }
         let writer = try LogWriter.create(at: path + "/store", options: StoreOptions(durability: .none))
         var session = RandomSession(state: 3)
@@ -116,7 +112,7 @@ struct RandomSession {
     }
 
     @Test func theHashIgnoresSequenceNumbersTimesAndBatching() throws {
-        let path = folder()
+        let path = try FileSystem().makeTemporaryDirectory(prefix: "gesal-engine")
         defer { try? FileManager.default.removeItem(atPath: path) }
         var session = RandomSession(state: 5)
         let a = try LogWriter.create(at: path + "/a", options: StoreOptions(durability: .none))

@@ -2,15 +2,11 @@ import Foundation
 import Testing
 import EventLog
 @testable import GESAL
+import SystemIO
 
 /// Snapshots (format, fixtures, tampering), replay from a snapshot, routing and audit.
 @Suite struct SnapshotReplayTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-
-    private func folder() -> String {
-        var template = Array("/tmp/gesal-snapshot-XXXXXX".utf8CString)
-        return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
-    }
 
     /// The state of a seeded random session, folded in memory (blobs named by their text's hash).
     static func sessionState(seed: UInt64, asks: Int) throws -> EngineState {
@@ -51,7 +47,7 @@ import EventLog
     }
 
     @Test func replayFromASnapshotEqualsReplayFromZeroAndSurvivesALostSnapshot() throws {
-        let path = folder()
+        let path = try FileSystem().makeTemporaryDirectory(prefix: "gesal-snapshot")
         defer { try? FileManager.default.removeItem(atPath: path) }
         let writer = try LogWriter.create(at: path + "/store", options: StoreOptions(durability: .none))
         var session = RandomSession(state: 12)
@@ -101,7 +97,7 @@ import EventLog
     }
 
     @Test func auditNamesTheCreatorEveryFeedbackAndEveryUpdateOfANode() throws {
-        let path = folder()
+        let path = try FileSystem().makeTemporaryDirectory(prefix: "gesal-snapshot")
         defer { try? FileManager.default.removeItem(atPath: path) }
         let writer = try LogWriter.create(at: path + "/store", options: StoreOptions(durability: .none))
         var session = RandomSession(state: 3)

@@ -3,16 +3,12 @@ import Testing
 import EventLog
 import GESAL
 @testable import ReadModel
+import SystemIO
 
 /// The migrations compiled in match migrations/, run once and are recorded; the index of a
 /// branch holds what the projection holds.
 @Suite struct ReadModelIndexTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-
-    private func folder() -> String {
-        var template = Array("/tmp/gesal-readmodel-XXXXXX".utf8CString)
-        return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
-    }
 
     @Test func everyMigrationFileIsCompiledInOrder() throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: Self.root + "/migrations").filter { $0.hasSuffix(".sql") }.sorted()
@@ -24,7 +20,7 @@ import GESAL
     }
 
     @Test func migrationsRunOnceAndANewerDatabaseIsRefused() throws {
-        let path = folder()
+        let path = try FileSystem().makeTemporaryDirectory(prefix: "gesal-readmodel")
         defer { try? FileManager.default.removeItem(atPath: path) }
         let db = try SQLiteDatabase(path: path + "/rm.sqlite")
         #expect(try Migrator.standard.migrate(db) == ["0001_initial"])
@@ -34,7 +30,7 @@ import GESAL
     }
 
     @Test func reindexHoldsWhatTheProjectionHolds() throws {
-        let path = folder()
+        let path = try FileSystem().makeTemporaryDirectory(prefix: "gesal-readmodel")
         defer { try? FileManager.default.removeItem(atPath: path) }
         let writer = try LogWriter.create(at: path + "/store", options: StoreOptions(durability: .none))
         var events: [DomainEvent] = [.storeCreated(StoreCreated(modelFingerprint: "f", model: "m", embedder: "e", threads: 1, blasCore: "c", seed: 0,

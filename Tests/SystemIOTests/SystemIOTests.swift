@@ -4,13 +4,8 @@ import SystemIO
 import Testing
 
 @Suite struct SystemIOTests {
-    private func scratch() -> String {
-        var template = Array("/tmp/gesal-io-XXXXXX".utf8CString)
-        return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
-    }
-
     @Test func writeReadSizeAndTruncate() throws {
-        let folder = scratch()
+        let folder = try FileSystem().makeTemporaryDirectory(prefix: "gesal-io")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let file = try FileDescriptor.open(folder + "/f", .createNew)
         try file.write(Array("hello world".utf8), at: 0)
@@ -23,8 +18,18 @@ import Testing
         try file.close()
     }
 
+    @Test func temporaryDirectoriesAreNewAndAFailureNamesTheParent() throws {
+        let system = FileSystem()
+        let a = try system.makeTemporaryDirectory(prefix: "gesal-io"), b = try system.makeTemporaryDirectory(prefix: "gesal-io")
+        defer { for folder in [a, b] { try? FileManager.default.removeItem(atPath: folder) } }
+        #expect(try a != b && a.hasPrefix("/tmp/gesal-io-") && system.isDirectory(a) && system.list(a).isEmpty)
+        #expect { _ = try system.makeTemporaryDirectory(in: a + "/missing", prefix: "x") } throws: { error in
+            (error as? SystemError).map { $0.operation == "mkdtemp" && $0.path == a + "/missing" && $0.code == ENOENT } ?? false
+        }
+    }
+
     @Test func errorsNameTheCallThePathAndTheErrno() throws {
-        let folder = scratch()
+        let folder = try FileSystem().makeTemporaryDirectory(prefix: "gesal-io")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         #expect {
             _ = try FileDescriptor.open(folder + "/missing/f", .readOnly)
@@ -38,7 +43,7 @@ import Testing
     }
 
     @Test func atomicReplaceLeavesOnlyTheNewContent() throws {
-        let folder = scratch()
+        let folder = try FileSystem().makeTemporaryDirectory(prefix: "gesal-io")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let fs = FileSystem()
         try fs.writeAtomically(folder + "/x.json", Array("old".utf8))
@@ -48,7 +53,7 @@ import Testing
     }
 
     @Test func anExclusiveLockExcludesASecondHolder() throws {
-        let folder = scratch()
+        let folder = try FileSystem().makeTemporaryDirectory(prefix: "gesal-io")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let first = try FileDescriptor.open(folder + "/LOCK", .readWrite)
         let second = try FileDescriptor.open(folder + "/LOCK", .readWrite)
@@ -62,7 +67,7 @@ import Testing
     @Test func theSeamCarriesInjectedErrors() throws {
         var calls = Syscalls.live
         calls.fdatasync = { _ in errno = EIO; return -1 }
-        let folder = scratch()
+        let folder = try FileSystem().makeTemporaryDirectory(prefix: "gesal-io")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let file = try FileDescriptor.open(folder + "/f", .createNew, syscalls: calls)
         #expect {
