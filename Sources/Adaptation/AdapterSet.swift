@@ -12,6 +12,14 @@ public struct AdapterSet: Sendable, Equatable {
     }
 
     public var isEmpty: Bool { lora.isEmpty && svf.isEmpty }
+
+    /// The first site (in site order) holding a NaN or an infinity: a step that produced one
+    /// must not be kept.
+    public func firstNonFiniteSite() -> LinearSite? {
+        let svfBad = svf.filter { !$0.value.allSatisfy(\.isFinite) }.keys
+        let loraBad = lora.filter { !($0.value.a.allSatisfy(\.isFinite) && $0.value.b.allSatisfy(\.isFinite)) }.keys
+        return (Array(svfBad) + Array(loraBad)).min()
+    }
 }
 
 /// Gradients with the same shape as an `AdapterSet`.

@@ -3,19 +3,33 @@ import Engine
 import GESAL
 
 extension EngineConfig {
-    /// Checks the settings a command line can give, naming the option behind each, before any
-    /// model loads: `gesal init` and `gesal demo` both build a config from options.
+    /// Checks the settings a command line can give against `Limits`, naming the option behind
+    /// each, before any model loads: `gesal init` and `gesal demo` both build a config from options.
     public func validateOptions() throws {
-        guard bufferSize >= 1 else { throw ValidationError("--buffer-size must be at least 1") }
-        guard (-1...1).contains(similarityThreshold) else { throw ValidationError("--similarity-threshold is a cosine similarity, between -1 and 1") }
-        guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be at least 1") }
-        if let negativeWeight, !(negativeWeight >= 0 && negativeWeight.isFinite) {
-            throw ValidationError("--negative-weight must be a number of at least 0")
+        do {
+            try validate(naming: optionName)
+        } catch {
+            throw ValidationError(error.message)
         }
-        if let updateSteps, updateSteps < 1 { throw ValidationError("--update-steps must be at least 1") }
         let optimizer = optimizer ?? "adam"
         guard LearningStep.optimizers[optimizer] != nil else {
             throw ValidationError("--optimizer is \(LearningStep.optimizers.keys.sorted().joined(separator: " or ")), not '\(optimizer)'")
         }
     }
+}
+
+/// `learningRate` -> `--learning-rate`: the option a config field comes from.
+public func optionName(_ field: String) -> String {
+    "--" + field.reduce(into: "") { name, character in
+        if character.isUppercase { name += "-" + character.lowercased() } else { name.append(character) }
+    }
+}
+
+/// Refuses an option's value outside its `Limit`, as a usage error naming the option.
+public func checkOption(_ limit: Limit, _ value: Float, _ option: String) throws {
+    do { try limit.check(value, option) } catch { throw ValidationError(error.message) }
+}
+
+public func checkOption(_ limit: Limit, _ value: Int, _ option: String) throws {
+    do { try limit.check(value, option) } catch { throw ValidationError(error.message) }
 }

@@ -11,20 +11,21 @@ public struct EngineModelOptions: ParsableArguments {
 
     @OptionGroup public var modelOptions: ModelOptions
 
-    @Option(help: ArgumentHelp("The MiniLM folder (model.safetensors, config.json, tokenizer.json).", valueName: "DIR"))
-    public var minilm: String = ProcessInfo.processInfo.environment["GESAL_EMBEDDER"] ?? BertModel.defaultFolder
+    @Option(help: ArgumentHelp("The MiniLM folder (model.safetensors, config.json, tokenizer.json). The default is $GESAL_EMBEDDER when set, else the one ./scripts/setup.sh unpacked.", valueName: "DIR"))
+    public var minilm: String = ProcessInfo.processInfo.environment["GESAL_EMBEDDER"] ?? SetupFolder.path(BertModel.defaultFolder)
 
     @Option(help: ArgumentHelp("Where SVD bases are cached (computed once per model, about 15 s).", valueName: "DIR"))
-    public var svdCache: String = SVFBasisCache.defaultFolder
+    public var svdCache: String = SetupFolder.path(SVFBasisCache.defaultFolder)
 
-    /// Loads the chat model, the `embedder` ("minilm" or "hidden-mean") and the SVD bases of
-    /// `svfTargets`, with a progress bar while the bases are computed.
+    /// Loads the chat model and the `embedder` ("minilm" or "hidden-mean"); the SVD bases of
+    /// `svfTargets` load when an adapter first needs them, with a progress bar.
     public func loadModels(embedder: String, svfTargets: [String]) throws -> EngineModels {
         try modelOptions.checkPresent()
-        let progress = ProgressReporter("SVD bases (once per model)")
-        let models = try EngineModels.load(modelPath: modelOptions.model, embedder: embedder, miniLMFolder: minilm, svdCache: svdCache,
-                                           svfTargets: svfTargets, threads: modelOptions.threads) { _, done, total in progress.update(done, total) }
-        progress.finish()
-        return models
+        let progress = ProgressReporter("SVD bases")
+        return try EngineModels.load(modelPath: modelOptions.model, embedder: embedder, miniLMFolder: minilm, svdCache: svdCache,
+                                     svfTargets: svfTargets, threads: modelOptions.threads) { _, done, total in
+            progress.update(done, total)
+            if done == total { progress.finish() }
+        }
     }
 }

@@ -9,27 +9,34 @@ import Models
 public struct EngineOptions: ParsableArguments {
     public init() {}
 
-    @Option(help: ArgumentHelp("The store's folder (created on first use).", valueName: "DIR"))
-    public var store: String = ".gesal"
+    @Option(help: ArgumentHelp("The store's folder, from the working directory ($GESAL_STORE sets the default). ask, chat and init create it when it is missing.", valueName: "DIR"))
+    public var store: String = SetupFolder.defaultStore
 
     @Option(help: "The branch to work on.")
     public var branch: String = "main"
 
     @OptionGroup public var models: EngineModelOptions
 
-    /// Opens the engine on `--branch` of `--store`, creating the store with `config`,
-    /// `embedder` and `seed` if it does not exist. Warnings go to standard error.
-    public func openEngine(config: EngineConfig = EngineConfig(), embedder: String = "minilm", seed: UInt64 = 0) throws -> Engine {
+    /// Opens the engine on `--branch` of `--store`. With `create`, a missing store (or an empty
+    /// branch) is started with `config`, `embedder` and `seed`, and says so; without it, a
+    /// missing store is an error that says how to make one. Warnings go to standard error.
+    public func openEngine(config: EngineConfig = EngineConfig(), embedder: String = "minilm", seed: UInt64 = 0,
+                           create: Bool = true) throws -> Engine {
         let created = try Engine.storeCreated(at: store, branch: branch)
+        guard created != nil || create else {
+            throw ValidationError("no GESAL history on branch '\(branch)' of \(store): ask something first (`gesal ask`), or create a store with `gesal init`")
+        }
         let models = try self.models.loadModels(embedder: created?.embedder ?? embedder, svfTargets: created?.config.svfTargets ?? config.svfTargets)
         let writer: LogWriter
         if LogStore.exists(at: store) {
             writer = try openLogWriter(at: store)
         } else {
             writer = try LogWriter.create(at: store)
-            writeStandardError("created store \(store)\n")
         }
         let engine = try Engine(writer: writer, branch: branch, models: models, config: config, seed: seed)
+        if created == nil {
+            writeStandardError("created store \(store) (branch \(branch)) with \(config == EngineConfig() ? "the default settings" : "the settings given")\n")
+        }
         for warning in engine.warnings { writeStandardError("warning: \(warning)\n") }
         return engine
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GESAL
 import Models
 import Tensor
 
@@ -7,11 +8,15 @@ import Tensor
 public struct ModelOptions: ParsableArguments {
     public init() {}
 
-    @Option(help: ArgumentHelp("A Llama-family GGUF file, or a Hugging Face folder with config.json, tokenizer.json and safetensors (default: $GESAL_MODEL or the SmolLM2 file from ./scripts/setup.sh).", valueName: "PATH"))
-    public var model: String = ProcessInfo.processInfo.environment["GESAL_MODEL"] ?? LanguageModel.defaultModelPath
+    @Option(help: ArgumentHelp("A Llama-family GGUF file, or a Hugging Face folder with config.json, tokenizer.json and safetensors. The default is $GESAL_MODEL when set, else the SmolLM2 file ./scripts/setup.sh unpacked.", valueName: "PATH"))
+    public var model: String = ProcessInfo.processInfo.environment["GESAL_MODEL"] ?? SetupFolder.path(LanguageModel.defaultModelPath)
 
     @Option(help: "BLAS threads. Results are reproducible for a given thread count.")
     public var threads: Int = 2
+
+    public func validate() throws {
+        try checkOption(Limits.threads, threads, "--threads")
+    }
 
     /// Refuses a missing model file with what to do about it.
     public func checkPresent() throws {

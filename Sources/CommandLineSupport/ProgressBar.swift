@@ -1,8 +1,9 @@
 import Glibc
+import Synchronization
 
 /// A one-line progress bar on standard error, redrawn in place. It draws only when standard
 /// error is a terminal, so logs and pipes stay clean.
-public struct ProgressBar {
+public struct ProgressBar: Sendable {
     private let label: String
     private let total: Int
     private let enabled: Bool
@@ -35,21 +36,24 @@ public struct ProgressBar {
 
 /// A progress bar drawn from (done, total) reports, created at the first one, when the
 /// total becomes known: what long-running library calls take as their `progress` closure.
-public final class ProgressReporter {
+/// Safe to call from any thread (the engine's models report from whichever loads them first).
+public final class ProgressReporter: Sendable {
     private let label: String
-    private var bar: ProgressBar?
+    private let bar = Mutex<ProgressBar?>(nil)
 
     public init(_ label: String) {
         self.label = label
     }
 
     public func update(_ done: Int, _ total: Int) {
-        if bar == nil { bar = ProgressBar(label, total: total) }
-        bar!.update(done)
+        bar.withLock { bar in
+            if bar == nil { bar = ProgressBar(label, total: total) }
+            bar!.update(done)
+        }
     }
 
     public func finish() {
-        bar?.finish()
+        bar.withLock { $0?.finish() }
     }
 }
 

@@ -82,8 +82,11 @@ public final class Engine {
 
     // MARK: Asking
 
-    /// Embeds `prompt`, routes it, answers with the node's adapter, and records it.
+    /// Embeds `prompt`, routes it, answers with the node's adapter, and records it. An empty
+    /// prompt, or one that leaves the model no room to answer, is refused before anything runs.
     public func ask(_ prompt: String) throws -> Answer {
+        guard !prompt.allSatisfy(\.isWhitespace) else { throw EngineError(.invalidRequest, "the prompt is empty: there is nothing to answer") }
+        _ = try models.language.promptTokens(for: prompt)
         let interaction = state.nextInteraction
         return try record(prompt: prompt, embedding: models.embedder.embed(prompt), interaction: interaction) { plan in
             try self.answer(plan)
@@ -149,7 +152,7 @@ public final class Engine {
             let known = state.interactions.isEmpty ? "the store has no interactions yet" : "the store has interactions 1 to \(state.nextInteraction - 1)"
             throw EngineError(.invalidRequest, "no interaction \(interaction) on branch '\(branch)' (\(known))")
         }
-        guard reward.isFinite else { throw EngineError(.invalidRequest, "the reward must be a finite number, not \(reward)") }
+        try Limits.reward.check(reward, "the reward")
         let sequence = try append([.feedbackRecorded(FeedbackRecorded(interaction: interaction, reward: reward, source: source))]).upperBound
         let buffered = state.nodes[recorded.node]!.buffer.count
         let memoryOnly = !config.learnsFrom(reward: reward)
@@ -188,13 +191,18 @@ public final class Engine {
 
     // MARK: The log
 
-    /// Appends `events` as one record, after checking that they fold into the state: a
-    /// history the projection would refuse is never written.
+    /// Appends `events` as one record, after checking each against `Limits`, folding them into
+    /// a scratch copy of the state and encoding them: a history the projection would refuse,
+    /// or a value the log cannot hold, is never written.
     @discardableResult
     public func append(_ events: [DomainEvent]) throws -> ClosedRange<UInt64> {
         var next = state
-        for event in events { try next.apply(event) }
-        let sequences = try writer.append(events.map { $0.draft() }, to: branch)
+        for event in events {
+            try event.checkInput()
+            try next.apply(event)
+        }
+        let drafts = try events.map { event throws(EngineError) in try event.draft() }
+        let sequences = try writer.append(drafts, to: branch)
         state = next
         head = sequences.upperBound
         return sequences

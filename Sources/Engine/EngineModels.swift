@@ -3,29 +3,53 @@ import EventLog
 import Foundation
 import GESAL
 import Models
+import Synchronization
 import SystemIO
 import Tensor
 
 /// The models an engine runs with: the chat model, the embedder, and the SVD bases of the
-/// layers SVF adapts. Read-only once loaded, so one instance serves every step.
+/// layers SVF adapts. Read-only once loaded, so one instance serves every step. The bases are
+/// loaded at their first use: an answer from a node without an adapter needs none of them,
+/// and loading them (hashing every MLP matrix to find its cached basis) costs about a second.
 public final class EngineModels: Sendable {
     public let language: LanguageModel
     public let embedder: Embedder
-    public let bases: [LinearSite: SVFBasis]
     /// Identifies the model's weights (SHA-256 of the file for models loaded from disk).
     public let fingerprint: String
     public let threads: Int
     public let blasCore: String
+    private let loadBases: @Sendable () throws -> [LinearSite: SVFBasis]
+    private let loadedBases = Mutex<[LinearSite: SVFBasis]?>(nil)
 
-    public init(language: LanguageModel, embedder: Embedder, bases: [LinearSite: SVFBasis], fingerprint: String, threads: Int,
-                blasCore: String = BLASKernels.coreName) {
+    /// Models whose SVD bases come from `loadBases`, called once, at the first `bases()`.
+    public init(language: LanguageModel, embedder: Embedder, fingerprint: String, threads: Int, blasCore: String = BLASKernels.coreName,
+                loadBases: @escaping @Sendable () throws -> [LinearSite: SVFBasis]) {
         self.language = language
         self.embedder = embedder
-        self.bases = bases
         self.fingerprint = fingerprint
         self.threads = threads
         self.blasCore = blasCore
+        self.loadBases = loadBases
     }
+
+    /// Models with bases already in hand.
+    public convenience init(language: LanguageModel, embedder: Embedder, bases: [LinearSite: SVFBasis], fingerprint: String, threads: Int,
+                            blasCore: String = BLASKernels.coreName) {
+        self.init(language: language, embedder: embedder, fingerprint: fingerprint, threads: threads, blasCore: blasCore) { bases }
+    }
+
+    /// The SVD bases of the sites SVF adapts, loaded (or computed and cached) at the first call.
+    public func bases() throws -> [LinearSite: SVFBasis] {
+        try loadedBases.withLock { loaded in
+            if let loaded { return loaded }
+            let bases = try loadBases()
+            loaded = bases
+            return bases
+        }
+    }
+
+    /// Whether the bases have been loaded (what `gesal-bench engine` and tests check).
+    public var basesLoaded: Bool { loadedBases.withLock { $0 != nil } }
 
     /// Whether a store made as `created` can run on these models. Another model or embedder is
     /// refused; another thread count or kernel set is allowed, and returned as warnings,
@@ -50,7 +74,7 @@ public final class EngineModels: Sendable {
 
     /// The chat model with an adapter blob (`AdapterCodec`) merged into its weights.
     public func adapted(_ blob: [UInt8]) throws -> LanguageModel {
-        language.adapted(try AdapterCodec.decodeAdapters(blob), bases: bases)
+        language.adapted(try AdapterCodec.decodeAdapters(blob), bases: try bases())
     }
 
     /// The sites SVF adapts for `targets` ("gate", "up", ...), every layer, in order.
@@ -64,11 +88,11 @@ public final class EngineModels: Sendable {
         return (0..<layers).flatMap { layer in kinds.sorted().map { LinearSite(layer: layer, kind: $0) } }
     }
 
-    /// Loads the chat model from `modelPath`, the embedder (`"minilm"` from `miniLMFolder`, or
-    /// `"hidden-mean"`), and the SVD bases for `svfTargets` (from `svdCache`, computed once).
-    /// `progress` reports (what, done, total) for the long parts.
+    /// Loads the chat model from `modelPath` and the embedder (`"minilm"` from `miniLMFolder`, or
+    /// `"hidden-mean"`); the SVD bases for `svfTargets` (from `svdCache`, computed once) load at
+    /// their first use, reporting (what, done, total) to `progress`.
     public static func load(modelPath: String, embedder: String, miniLMFolder: String, svdCache: String, svfTargets: [String],
-                            threads: Int, progress: (String, Int, Int) -> Void = { _, _, _ in }) throws -> EngineModels {
+                            threads: Int, progress: @escaping @Sendable (String, Int, Int) -> Void = { _, _, _ in }) throws -> EngineModels {
         BLAS.setThreads(threads)
         let language = try LanguageModel.load(modelPath)
         let embedding: Embedder
@@ -78,8 +102,9 @@ public final class EngineModels: Sendable {
         default: throw EngineError(.invalidRequest, "unknown embedder '\(embedder)' (choose minilm or hidden-mean)")
         }
         let sites = try sites(svfTargets, layers: language.model.config.layers)
-        let bases = try SVFBasisCache(folder: svdCache).bases(for: language.model, sites: sites) { progress("SVD bases", $0, $1) }
-        return EngineModels(language: language, embedder: embedding, bases: bases, fingerprint: try fileFingerprint(modelPath), threads: threads)
+        return EngineModels(language: language, embedder: embedding, fingerprint: try fileFingerprint(modelPath), threads: threads) {
+            try SVFBasisCache(folder: svdCache).bases(for: language.model, sites: sites) { progress("SVD bases", $0, $1) }
+        }
     }
 
     /// SHA-256 of a model file, or of a folder's safetensors and config files in name order.

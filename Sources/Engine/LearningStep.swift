@@ -1,4 +1,5 @@
 import Adaptation
+import EventLog
 import GESAL
 import Models
 
@@ -23,6 +24,12 @@ public struct LearningStep: Sendable {
     public static let optimizers: [String: OptimizerConfig.Kind] = ["adam": .adam, "sgd": .sgd]
 
     /// Runs the step for `node` in `state`; `blob` reads a stored blob by its hex hash.
+    ///
+    /// A step that fails for a reason that would fail again on every retry is returned as a
+    /// rejection, to be recorded once as `UpdateRejected` (its feedback consumed, the adapter
+    /// unchanged): a sequence beyond the store's learning token budget, a stored adapter that
+    /// does not decode, a non-finite loss or adapter value. Only failures that may pass next
+    /// time (I/O) are thrown, and redone when the store next opens.
     public static func run(node id: Int, in state: EngineState, models: EngineModels,
                            blob: (String) throws -> [UInt8]) throws -> LearningStep {
         guard let config = state.created?.config, let node = state.nodes[id] else {
@@ -35,19 +42,30 @@ public struct LearningStep: Sendable {
         guard let optimizer = optimizers[config.optimizer ?? "adam"] else {
             throw EngineError(.inconsistent, "unknown optimiser '\(config.optimizer ?? "")' in the store's config (\(optimizers.keys.sorted().joined(separator: " or ")))")
         }
+        let interactions = node.buffer.map(\.interaction)
+        func rejected(_ reason: String) -> LearningStep {
+            LearningStep(node: id, adapterBlob: [], optimizerBlob: [], loss: 0, interactions: interactions, metrics: [:], rejection: reason)
+        }
+
         var adapters = AdapterSet(composition: composition)
         var optimizerState = OptimizerState()
-        if let stored = node.adapterBlob {
-            adapters = try AdapterCodec.decodeAdapters(try blob(stored))
-        } else {
+        do {
+            if let stored = node.adapterBlob { adapters = try AdapterCodec.decodeAdapters(try blob(stored)) }
+            if let stored = node.optimizerBlob { optimizerState = try AdapterCodec.decodeOptimizer(try blob(stored)) }
+        } catch let error as AdapterCodec.DecodeError {
+            return rejected("node \(id)'s stored adapter or optimiser state does not decode: \(error)")
+        } catch let error as LogError where error.code == .corrupt || error.code == .blobMissing {
+            return rejected("node \(id)'s stored adapter or optimiser state cannot be read: \(error)")
+        }
+        let bases = try models.bases()
+        if node.adapterBlob == nil {
             for site in try EngineModels.sites(config.svfTargets, layers: models.language.model.config.layers) {
-                guard let basis = models.bases[site] else { throw EngineError(.mismatch, "no SVD basis for \(site)") }
+                guard let basis = bases[site] else { throw EngineError(.mismatch, "no SVD basis for \(site)") }
                 adapters.svf[site] = composition.identity(rank: basis.rank)
             }
         }
-        if let stored = node.optimizerBlob { optimizerState = try AdapterCodec.decodeOptimizer(try blob(stored)) }
 
-        let before = Learner(language: models.language, bases: models.bases, adapters: adapters,
+        let before = Learner(language: models.language, bases: bases, adapters: adapters,
                              optimizer: OptimizerConfig(kind: optimizer, learningRate: config.learningRate), state: optimizerState)
         var learner = before
         let negativeWeight = config.negativeWeight ?? 1
@@ -56,19 +74,31 @@ public struct LearningStep: Sendable {
             return Learner.Episode(prompt: learner.promptTokens(interaction.prompt), response: learner.responseTokens(interaction.response),
                                    reward: feedback.reward < 0 ? feedback.reward * negativeWeight : feedback.reward)
         }
+        let budget = config.learningTokenBudget
+        if let (feedback, episode) = zip(node.buffer, episodes).first(where: { $1.prompt.count + $1.response.count > budget }) {
+            return rejected("interaction \(feedback.interaction) is \(episode.prompt.count + episode.response.count) tokens with its answer, "
+                + "beyond this store's learning budget of \(budget) (learningTokens); it was not learned from")
+        }
         let loss = learner.reinforceStep(episodes, klWeight: config.klWeight, steps: config.updateSteps ?? 1)
+        guard loss.isFinite else { return rejected("the loss is \(loss), not a finite number (rewards \(node.buffer.map(\.reward)))") }
+        if let site = learner.adapters.firstNonFiniteSite() {
+            return rejected("the step left a value that is not a finite number in the adapter of \(site)")
+        }
 
         var metrics: [String: Float] = [:]
         var rejection: String?
         if let tolerance = config.guardTolerance {
             let scoreBefore = controlScore(before), scoreAfter = controlScore(learner)
             metrics = ["control_before": scoreBefore, "control_after": scoreAfter, "control_drop": scoreBefore - scoreAfter]
+            if !metrics.values.allSatisfy(\.isFinite) {
+                return rejected("the control set's score is not a finite number after the step")
+            }
             if scoreBefore - scoreAfter > tolerance {
                 rejection = "the control set's mean log-probability per token fell by \(scoreBefore - scoreAfter) (tolerance \(tolerance))"
             }
         }
         return LearningStep(node: id, adapterBlob: AdapterCodec.encode(learner.adapters), optimizerBlob: AdapterCodec.encode(learner.state),
-                            loss: loss, interactions: node.buffer.map(\.interaction), metrics: metrics, rejection: rejection)
+                            loss: loss, interactions: interactions, metrics: metrics, rejection: rejection)
     }
 
     /// Mean over the control set of the reference answer's mean log-probability per token.

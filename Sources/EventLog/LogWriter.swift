@@ -23,6 +23,14 @@ public final class LogWriter: Sendable {
         let fs = FileSystem(syscalls: syscalls)
         let layout = StoreLayout(root: path)
         if fs.exists(layout.manifest) { throw LogError(.invalidArgument, "a store already exists here", path: path) }
+        // A store whose manifest was lost still holds every branch, the reflog and the events:
+        // creating over it would rewrite refs.json and reflog.jsonl and lose them.
+        let remains = [layout.refs, layout.reflog, layout.lines, layout.blobs].filter { fs.exists($0) }
+        guard remains.isEmpty else {
+            throw LogError(.invalidArgument, "this folder holds a store whose \(Manifest.fileName) is missing (found "
+                + remains.map { String($0.dropFirst(path.count + 1)) }.joined(separator: ", ")
+                + "); refusing to create a store over it. Rebuild the manifest with `gesal-log recover --store \(path)`", path: path)
+        }
         guard options.segmentBytes >= 4096 else { throw LogError(.invalidArgument, "segment size must be at least 4096 bytes") }
         try io {
             try fs.createDirectory(path)
@@ -37,6 +45,32 @@ public final class LogWriter: Sendable {
             try fs.writeAtomically(layout.manifest, StoreJSON.encode(Manifest(options: options)))
         }
         return try LogWriter(at: path, syscalls: syscalls)
+    }
+
+    /// Writes a new `manifest.json` for a store folder that lost it, and returns the options it
+    /// records. The folder must still hold `refs.json` and `lines/`. The manifest's settings are
+    /// recorded nowhere else, so they are guessed: durability `always` (the safe choice), and a
+    /// segment size large enough for every segment present (at least the default).
+    public static func rebuildManifest(at path: String, syscalls: Syscalls = .live) throws(LogError) -> StoreOptions {
+        let fs = FileSystem(syscalls: syscalls)
+        let layout = StoreLayout(root: path)
+        guard !fs.exists(layout.manifest) else { throw LogError(.invalidArgument, "the store has a \(Manifest.fileName); nothing to rebuild", path: path) }
+        guard fs.exists(layout.refs), fs.isDirectory(layout.lines) else {
+            throw LogError(.notAStore, "not a GESAL store: neither \(Manifest.fileName) nor refs.json and lines/ are here", path: path)
+        }
+        var options = StoreOptions()
+        for line in try io({ try fs.list(layout.lines) }) {
+            for name in try io({ try fs.list(layout.lines + "/" + line) }) where name.hasSuffix(SegmentFormat.fileExtension) {
+                let size = try io { () throws -> Int64 in
+                    let file = try fs.open(layout.lines + "/" + line + "/" + name, .readOnly)
+                    defer { try? file.close() }
+                    return try file.size()
+                }
+                while Int64(options.segmentBytes) < size { options.segmentBytes *= 2 }
+            }
+        }
+        try io { try fs.writeAtomically(layout.manifest, StoreJSON.encode(Manifest(options: options))) }
+        return options
     }
 
     /// Opens an existing store for writing: takes the lock and recovers every line's tail.

@@ -7,6 +7,9 @@ struct WriterState: Sendable {
     var refs = Refs(branches: [:])
     var lines: [Int: LineInfo] = [:]
     var active: [Int: ActiveSegment] = [:]
+    /// While recovering: per line, the highest sequence on it that a branch, a child line or
+    /// the reflog refers to, and who.
+    private var referenced: [Int: (sequence: UInt64, by: String)] = [:]
     /// Lines with writes not yet fsync-ed (policy `interval` or `none`).
     var dirty: Set<Int> = []
     /// An fsync failure from the interval timer, reported by the next call.
@@ -37,6 +40,7 @@ struct WriterState: Sendable {
             guard line.info.id == id else { throw LogError(.corrupt, "line.json says id \(line.info.id)", path: layout.lineInfo(id)) }
             lines[id] = line.info
         }
+        noteReferences()
         for id in lines.keys.sorted() {
             active[id] = try recoverLine(id, actions: &actions)
         }
@@ -49,6 +53,35 @@ struct WriterState: Sendable {
             }
         }
         return actions
+    }
+
+    /// Collects what refers to sequences of each line: a recovery that cut below them would
+    /// let new appends reuse numbers a branch forked at, and that branch would silently show
+    /// events it never had.
+    private mutating func noteReferences() {
+        func note(_ line: Int, _ sequence: UInt64, _ who: @autoclosure () -> String) {
+            guard let info = lines[line], sequence > info.fork, sequence > (referenced[line]?.sequence ?? 0) else { return }
+            referenced[line] = (sequence, who())
+        }
+        for info in lines.values {
+            if let parent = info.parent { note(parent, info.fork, "line \(info.id) (forked there)") }
+        }
+        for (name, ref) in refs.branches {
+            if let head = ref.head { note(ref.line, head, "branch '\(name)' (its head)") }
+        }
+        // A reflog that does not parse is reported by `verify`; what parses still counts.
+        for entry in (try? store.reflog()) ?? [] {
+            note(entry.new.line, entry.new.head ?? entry.newHead, "the reflog (branch '\(entry.branch)')")
+            if let old = entry.old, let oldHead = entry.oldHead { note(old.line, old.head ?? oldHead, "the reflog (branch '\(entry.branch)')") }
+        }
+    }
+
+    /// Refuses to recover line `id` to `last` when something refers to a later sequence.
+    private func checkReferences(line id: Int, keeping last: UInt64, path: String, offset: Int) throws(LogError) {
+        guard let reference = referenced[id], reference.sequence > last else { return }
+        throw LogError(.corrupt, "this line now ends at sequence \(last), but \(reference.by) refers to sequence \(reference.sequence): "
+            + "records are missing, not torn. Refusing to recover, since new appends would reuse those numbers; restore the "
+            + "segment from a copy (`gesal-log verify` lists what is damaged)", path: path, offset: Int64(offset))
     }
 
     /// Opens a line's last segment for appending. A torn tail is cut (and saved in
@@ -71,12 +104,14 @@ struct WriterState: Sendable {
             actions.append(RecoveryAction(path: segment.path, offset: 0, bytesCut: 0, reason: "rebuilt missing sparse index", savedTo: nil))
         }
         guard let last = line.segments.last else {
+            try checkReferences(line: id, keeping: line.info.fork, path: layout.line(id), offset: 0)
             let first = line.info.fork + 1
             return try createSegment(line: id, firstSequence: first, previousHash: hashOfRecord(containing: line.info.fork, line: line.info))
         }
 
         let bytes = try line.bytes(of: last)
         var scan = try line.scan(bytes, of: last, hashes: false)
+        try checkReferences(line: id, keeping: scan.records.last?.lastSequence ?? (last.firstSequence - 1), path: last.path, offset: scan.validEnd)
         switch scan.tail {
         case .clean:
             break

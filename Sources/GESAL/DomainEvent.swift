@@ -35,22 +35,23 @@ public enum DomainEvent: Sendable, Equatable {
         }
     }
 
-    /// The event as a log record: type, canonical JSON, and the blobs it refers to.
-    public func draft() -> EventDraft {
-        func json<T: Encodable>(_ value: T) -> [UInt8] { Array(canonicalJSON(value).utf8) }
+    /// The event as a log record: type, canonical JSON, and the blobs it refers to. A value
+    /// JSON cannot hold (a NaN or infinite float) is refused, never written.
+    public func draft() throws(EngineError) -> EventDraft {
+        func json<T: Encodable>(_ value: T) throws(EngineError) -> [UInt8] { Array(try canonicalJSON(value).utf8) }
         switch self {
-        case .storeCreated(let e): return EventDraft(type: typeName, payload: json(e))
-        case .interactionRecorded(let e): return EventDraft(type: typeName, payload: json(e))
-        case .feedbackRecorded(let e): return EventDraft(type: typeName, payload: json(e))
-        case .triggerFired(let e): return EventDraft(type: typeName, payload: json(e))
-        case .nodeCreated(let e): return EventDraft(type: typeName, payload: json(e))
-        case .nodeUpdated(let e): return EventDraft(type: typeName, payload: json(e))
+        case .storeCreated(let e): return EventDraft(type: typeName, payload: try json(e))
+        case .interactionRecorded(let e): return EventDraft(type: typeName, payload: try json(e))
+        case .feedbackRecorded(let e): return EventDraft(type: typeName, payload: try json(e))
+        case .triggerFired(let e): return EventDraft(type: typeName, payload: try json(e))
+        case .nodeCreated(let e): return EventDraft(type: typeName, payload: try json(e))
+        case .nodeUpdated(let e): return EventDraft(type: typeName, payload: try json(e))
         case .adapterUpdated(let e):
-            return EventDraft(type: typeName, payload: json(e), blobs: [e.adapterBlob, e.optimizerBlob].compactMap { Hash256(hex: $0) })
-        case .updateRejected(let e): return EventDraft(type: typeName, payload: json(e))
-        case .branchCreated(let e): return EventDraft(type: typeName, payload: json(e))
-        case .reverted(let e): return EventDraft(type: typeName, payload: json(e))
-        case .snapshotTaken(let e): return EventDraft(type: typeName, payload: json(e), blobs: Hash256(hex: e.blob).map { [$0] } ?? [])
+            return EventDraft(type: typeName, payload: try json(e), blobs: [e.adapterBlob, e.optimizerBlob].compactMap { Hash256(hex: $0) })
+        case .updateRejected(let e): return EventDraft(type: typeName, payload: try json(e))
+        case .branchCreated(let e): return EventDraft(type: typeName, payload: try json(e))
+        case .reverted(let e): return EventDraft(type: typeName, payload: try json(e))
+        case .snapshotTaken(let e): return EventDraft(type: typeName, payload: try json(e), blobs: Hash256(hex: e.blob).map { [$0] } ?? [])
         }
     }
 

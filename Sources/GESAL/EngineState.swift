@@ -37,6 +37,9 @@ public struct EngineState: Sendable, Equatable {
     }
 
     public internal(set) var created: StoreCreated?
+    /// `created` in its canonical JSON, made when it is applied: the state encoding then
+    /// cannot fail, because a `StoreCreated` that has no JSON form is refused by `apply`.
+    var createdJSON = ""
     public internal(set) var interactions: [Int: Interaction] = [:]
     public internal(set) var nodes: [Int: Node] = [:]
     public internal(set) var updates = 0
@@ -74,6 +77,7 @@ public struct EngineState: Sendable, Equatable {
         switch event {
         case .storeCreated(let e):
             guard created == nil else { throw fail("a second StoreCreated") }
+            createdJSON = try canonicalJSON(e)
             created = e
         case .nodeCreated(let e):
             guard nodes[e.node] == nil else { throw fail("node \(e.node) is created twice") }

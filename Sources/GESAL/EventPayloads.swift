@@ -29,10 +29,15 @@ public struct EngineConfig: Sendable, Equatable, Codable {
     public var negativeWeight: Float?
     /// Optimiser steps per learning step, each over the whole buffer (1 when absent).
     public var updateSteps: Int?
+    /// The longest learning sequence, prompt and answer tokens together
+    /// (`defaultLearningTokens` when absent). A learning step on a longer one is recorded as
+    /// `UpdateRejected`, never run: its memory grows with the square of the length.
+    public var learningTokens: Int?
 
     public init(similarityThreshold: Float = 0.7, bufferSize: Int = 1, learningRate: Float = 2e-3, klWeight: Float = 1,
                 composition: String = "gesal", svfTargets: [String] = ["gate", "up", "down"], maxTokens: Int = 48,
-                guardTolerance: Float? = nil, optimizer: String? = nil, negativeWeight: Float? = nil, updateSteps: Int? = nil) {
+                guardTolerance: Float? = nil, optimizer: String? = nil, negativeWeight: Float? = nil, updateSteps: Int? = nil,
+                learningTokens: Int? = nil) {
         self.similarityThreshold = similarityThreshold
         self.bufferSize = bufferSize
         self.learningRate = learningRate
@@ -44,6 +49,7 @@ public struct EngineConfig: Sendable, Equatable, Codable {
         self.optimizer = optimizer
         self.negativeWeight = negativeWeight
         self.updateSteps = updateSteps
+        self.learningTokens = learningTokens
     }
 
     /// Whether feedback with `reward` enters a node's buffer to be learned from by gradient.

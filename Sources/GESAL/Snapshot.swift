@@ -54,7 +54,7 @@ extension Snapshot {
     public static func write(_ state: EngineState, at sequence: UInt64, to writer: LogWriter, branch: String) throws -> SnapshotTaken {
         let blob = try writer.putBlob(Snapshot(sequence: sequence, state: state).encoded())
         let taken = SnapshotTaken(sequence: sequence, stateHash: state.hash.hex, blob: blob.hex)
-        try writer.append([DomainEvent.snapshotTaken(taken).draft()], to: branch)
+        try writer.append([try DomainEvent.snapshotTaken(taken).draft()], to: branch)
         return taken
     }
 }

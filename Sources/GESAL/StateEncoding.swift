@@ -14,7 +14,7 @@ extension EngineState {
     public func encoded() -> [UInt8] {
         var out = CanonicalWriter()
         out.string(Self.encodingTag)
-        out.string(created.map(canonicalJSON) ?? "")
+        out.string(createdJSON)
         out.int(interactions.count)
         for id in interactions.keys.sorted() {
             let i = interactions[id]!
@@ -56,6 +56,7 @@ extension EngineState {
             do { created = try JSONDecoder().decode(StoreCreated.self, from: Data(createdJSON.utf8)) } catch {
                 throw input.fail("StoreCreated does not decode: \(error)")
             }
+            self.createdJSON = createdJSON
         }
         for _ in 0..<(try input.count()) {
             let id = try input.int()
@@ -82,11 +83,19 @@ extension EngineState {
     }
 }
 
-/// Payload JSON as the log stores it: sorted keys, so equal values give equal bytes.
-func canonicalJSON<T: Encodable>(_ value: T) -> String {
+/// Payload JSON as the log stores it: sorted keys, so equal values give equal bytes. A
+/// non-finite float has no JSON form; the error names its field.
+func canonicalJSON<T: Encodable>(_ value: T) throws(EngineError) -> String {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    return String(decoding: try! encoder.encode(value), as: UTF8.self)
+    do {
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    } catch let EncodingError.invalidValue(bad, context) {
+        let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+        throw EngineError(.invalidRequest, "\(T.self) cannot be recorded: \(path.isEmpty ? "a value" : path) is \(bad), which JSON cannot hold")
+    } catch {
+        throw EngineError(.invalidRequest, "\(T.self) cannot be recorded: \(error)")
+    }
 }
 
 /// Little-endian, length-prefixed bytes.

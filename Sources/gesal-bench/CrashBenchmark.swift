@@ -10,7 +10,7 @@ struct CrashBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "crash",
         abstract: "Kill a writer with SIGKILL at random moments and check what recovery keeps.",
-        discussion: """
+        discussion: helpText("""
         Each trial starts a child that appends with policy `always` and reports every
         acknowledged sequence number, kills it with SIGKILL after a random delay, opens the
         store (recovery runs) and checks it:
@@ -21,7 +21,7 @@ struct CrashBenchmark: ParsableCommand {
 
         Example:
           swift run -c release gesal-bench crash --trials 200
-        """)
+        """))
 
     @Option(help: "How many kill-and-recover trials.")
     var trials = 200

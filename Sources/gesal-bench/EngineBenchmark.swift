@@ -12,7 +12,7 @@ struct EngineBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "engine",
         abstract: "Replay, snapshots, audit and feedback-to-update latency of the GESAL engine.",
-        discussion: """
+        discussion: helpText("""
           replay_events_per_s            replaying a synthetic history of --interactions interactions from the start
                                          (384-float MiniLM-sized embeddings; one update per two interactions)
           replay_from_zero_s             that replay's time
@@ -25,7 +25,7 @@ struct EngineBenchmark: ParsableCommand {
 
         Example:
           swift run -c release gesal-bench engine --threads 2
-        """)
+        """))
 
     @OptionGroup var options: EngineModelOptions
 
@@ -54,7 +54,7 @@ struct EngineBenchmark: ParsableCommand {
         var snapshot: SnapshotTaken?
         func flush() throws {
             for event in batch { try state.apply(event) }
-            try writer.append(batch.map { $0.draft() })
+            try writer.append(batch.map { try $0.draft() })
             batch = []
         }
         for i in 1...interactions {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineSupport
 import Tensor
 
 @main
@@ -6,12 +7,12 @@ struct GESALBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gesal-bench",
         abstract: "Measure GESAL. Every benchmark prints machine-readable name=value lines.",
-        discussion: """
+        discussion: helpText("""
         Run release builds for real numbers:
           swift run -c release gesal-bench log
           swift run -c release gesal-bench crash --trials 200
           swift run -c release gesal-bench infer
-        """,
+        """),
         subcommands: [LogBenchmark.self, CrashBenchmark.self, InferBenchmark.self, TrainBenchmark.self, EngineBenchmark.self, CrashWriter.self, SVDLoadBenchmark.self, DeterminismCheck.self])
 
     /// Makes sure OpenBLAS runs its fast kernels (see `BLASKernels`), then parses the command.

@@ -8,7 +8,7 @@ struct InferBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "infer",
         abstract: "Model load, prefill and decode speed, and how close decode gets to memory bandwidth.",
-        discussion: """
+        discussion: helpText("""
           load_s                    loading and preparing the weights
           prefill_tok_s             a 128-token prompt in one forward pass
           decode_tok_s              128 greedy one-token steps after it
@@ -19,7 +19,7 @@ struct InferBenchmark: ParsableCommand {
 
         Example:
           swift run -c release gesal-bench infer --threads 2
-        """)
+        """))
 
     @OptionGroup var options: ModelOptions
     var model: String { options.model }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineSupport
 import EventLog
 import Foundation
 import ReadModel
@@ -8,7 +9,7 @@ struct LogBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "log",
         abstract: "Append, fsync-floor, SQLite and replay throughput on batches of 100 events of 256 bytes.",
-        discussion: """
+        discussion: helpText("""
         The writers being compared take turns batch by batch (rotating who goes first), so a
         disk stall lands on all of them alike; ratios compare figures from this same run.
 
@@ -20,7 +21,7 @@ struct LogBenchmark: ParsableCommand {
 
         Example:
           swift run -c release gesal-bench log --folder /tmp
-        """)
+        """))
 
     @Option(help: "Batches for the durable (fdatasync) race.")
     var durableBatches = 1000

@@ -11,7 +11,7 @@ struct TrainBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "SVD precompute and cached load, and the cost of one learning step against a forward pass.",
-        discussion: """
+        discussion: helpText("""
           svd_precompute_s       a first start: sgesdd of every MLP matrix (gate, up, down of every block) into an empty cache
           svd_cached_load_s      a second start (another process) loading those bases from the cache
           base_forward_ms        a forward pass over the sequence without adapters
@@ -25,7 +25,7 @@ struct TrainBenchmark: ParsableCommand {
 
         Example:
           swift run -c release gesal-bench train --threads 2
-        """)
+        """))
 
     @OptionGroup var options: ModelOptions
     var model: String { options.model }

@@ -7,7 +7,7 @@ struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "Why a node, adapter or interaction is what it is: the events that made and changed it.",
-        discussion: """
+        discussion: helpText("""
         Prints the causal chain in log order: the interaction that created a node, every
         prompt routed to it (with similarity), every feedback (with reward) and every update
         (with loss) that changed it. For an adapter, the chain up to the update that produced
@@ -17,7 +17,7 @@ struct AuditCommand: ParsableCommand {
           gesal-log audit node 1
           gesal-log audit adapter 3fa2c19b
           gesal-log audit interaction 7 --branch experiment
-        """)
+        """))
 
     @OptionGroup var location: StoreLocation
 
@@ -50,7 +50,7 @@ struct AuditCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             for entry in try Audit.trace(subject(), in: location.open(), branch: branch) {
-                print("\(entry.sequence)\t\(isoTime(nanos: entry.timeNanos))\t\(entry.type)\t\(entry.text)")
+                print("\(entry.sequence)\t\(isoTime(nanos: entry.timeNanos))\t\(entry.type)\t\(terminalSafe(entry.text))")
             }
         }
     }

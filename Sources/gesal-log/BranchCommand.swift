@@ -6,19 +6,19 @@ struct BranchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "branch",
         abstract: "Create and list branches.",
-        discussion: """
+        discussion: helpText("""
         A branch is a name for a history: its parent's events up to a fork point, then its own.
         Creating one copies nothing.
-        """,
+        """),
         subcommands: [Create.self, List.self])
 
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create a branch at a sequence number of another branch.",
-            discussion: """
+            discussion: helpText("""
             Example: try an experiment from the state after event 120 of main:
               gesal-log branch create experiment --from 120 --store .gesal
-            """)
+            """))
 
         @OptionGroup var location: StoreLocation
 

@@ -6,10 +6,10 @@ struct DiffCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "diff",
         abstract: "Compare two branches: where they part and how their states differ.",
-        discussion: """
+        discussion: helpText("""
         Examples:
           gesal-log diff main main-without-41
-        """)
+        """))
 
     @OptionGroup var location: StoreLocation
 
@@ -25,7 +25,7 @@ struct DiffCommand: ParsableCommand {
             print("common_prefix=\(diff.commonPrefix)")
             print("\(first)_state_hash=\(diff.hashes.0)")
             print("\(second)_state_hash=\(diff.hashes.1)")
-            print(diff.lines.isEmpty ? "the states are equal" : diff.lines.joined(separator: "\n"))
+            print(diff.lines.isEmpty ? "the states are equal" : terminalSafe(diff.lines.joined(separator: "\n")))
         }
     }
 }

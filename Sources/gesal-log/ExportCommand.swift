@@ -7,7 +7,7 @@ struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
         abstract: "Write a branch's events (and the blobs they use) as JSON lines.",
-        discussion: """
+        discussion: helpText("""
         One object per line. Events: {"kind":"event","seq":…,"time_ns":…,"type":…,"payload":…}
         (binary payloads as "payload_base64"); each blob appears once, as
         {"kind":"blob","id":…,"data_base64":…}, before the first event that refers to it.
@@ -15,7 +15,7 @@ struct ExportCommand: ParsableCommand {
 
         Example:
           gesal-log export --store .gesal --output history.jsonl
-        """)
+        """))
 
     @OptionGroup var location: StoreLocation
 

@@ -7,14 +7,15 @@ struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
         abstract: "Append events from a JSON-lines file (the export format) to a branch.",
-        discussion: """
+        discussion: helpText("""
         Creates the store if there is none. Events keep their order and their times; events
         exported from one record are imported as one record again. The file is checked
         entirely before anything is appended, so a bad line changes nothing.
 
         Example:
-          gesal-log export --store old --output h.jsonl && gesal-log import h.jsonl --store new
-        """)
+          gesal-log export --store old --output h.jsonl
+          gesal-log import h.jsonl --store new
+        """))
 
     @OptionGroup var location: StoreLocation
 

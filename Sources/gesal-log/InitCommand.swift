@@ -6,15 +6,15 @@ struct InitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
         abstract: "Create an empty store with one branch, main.",
-        discussion: """
+        discussion: helpText("""
         The durability policy says when an append is acknowledged:
-          always       fdatasync before acknowledging each batch (the default; survives a crash)
-          interval:MS  fdatasync every MS milliseconds (a crash loses at most MS of history)
+          always       fdatasync before each batch is acknowledged (default)
+          interval:MS  fdatasync every MS ms (a crash loses at most MS ms)
           none         never fdatasync (benchmarks, scratch stores)
 
         Example:
           gesal-log init --store .gesal --durability interval:50
-        """)
+        """))
 
     @OptionGroup var location: StoreLocation
 

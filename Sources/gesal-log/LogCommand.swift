@@ -6,13 +6,13 @@ struct LogCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "log",
         abstract: "List the events of a branch.",
-        discussion: """
+        discussion: helpText("""
         Reads only; a damaged record stops the listing with an error naming its file and offset.
 
         Examples:
           gesal-log log --store .gesal --from 100 --limit 20
           gesal-log log --branch experiment --json | jq .type
-        """)
+        """))
 
     @OptionGroup var location: StoreLocation
 

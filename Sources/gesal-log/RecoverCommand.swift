@@ -1,25 +1,34 @@
 import ArgumentParser
 import CommandLineSupport
 import EventLog
+import Foundation
 
 struct RecoverCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "recover",
         abstract: "Open the store for writing, repairing what a crash left behind, and report.",
-        discussion: """
+        discussion: helpText("""
         Every writer does this when it opens a store; this verb does only that. A torn tail
         (a last record that never finished) is cut back to the last whole record, and the cut
         bytes are kept in the line's quarantine/ folder. A damaged record with whole records
-        after it is never cut: recovery refuses and names the file and offset.
+        after it is never cut: recovery refuses and names the file and offset. So does a line
+        that ends before a sequence that a branch, a forked line or the reflog refers to.
+
+        A store whose manifest.json was lost (refs.json and lines/ still there) gets a new one:
+        durability always, and a segment size that fits every segment. Nothing else changes.
 
         Example:
           gesal-log recover --store .gesal && gesal-log verify --store .gesal
-        """)
+        """))
 
     @OptionGroup var location: StoreLocation
 
     func run() throws {
         try reportingErrors {
+            if !LogStore.exists(at: location.store), FileManager.default.fileExists(atPath: location.store + "/refs.json") {
+                let options = try LogWriter.rebuildManifest(at: location.store)
+                print("rebuilt manifest.json (durability \(options.durability), segment size \(options.segmentBytes) bytes: the originals are recorded nowhere else)")
+            }
             let writer = try location.openWriter()
             try writer.close()
             print(writer.recovered.isEmpty ? "nothing to recover" : "recovered \(writer.recovered.count) item(s)")

@@ -6,12 +6,12 @@ struct ReflogCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reflog",
         abstract: "Show every change of every branch's head.",
-        discussion: """
+        discussion: helpText("""
         Each line: when, which branch, what happened, the head before and after.
 
         Example:
           gesal-log reflog --branch main --store .gesal
-        """)
+        """))
 
     @OptionGroup var location: StoreLocation
 

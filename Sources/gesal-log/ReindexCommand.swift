@@ -6,7 +6,7 @@ struct ReindexCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reindex",
         abstract: "Rebuild the SQLite read model of a branch from the log.",
-        discussion: """
+        discussion: helpText("""
         The read model (STORE/readmodel.sqlite by default) holds tables for events,
         interactions, feedback, nodes, edges, adapters and lineage; its schema comes from
         migrations/, applied in order and recorded. It is disposable: the log is the truth,
@@ -14,8 +14,9 @@ struct ReindexCommand: ParsableCommand {
 
         Examples:
           gesal-log reindex
-          sqlite3 .gesal/readmodel.sqlite 'SELECT id, prompts, adapter_version FROM nodes'
-        """)
+          sqlite3 .gesal/readmodel.sqlite \\
+            'SELECT id, prompts, adapter_version FROM nodes'
+        """))
 
     @OptionGroup var location: StoreLocation
 

@@ -9,7 +9,7 @@ struct ReplayCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replay",
         abstract: "Rebuild a branch's state from the log and print its state hash and a summary.",
-        discussion: """
+        discussion: helpText("""
         Replay starts from the newest snapshot at or before the target and folds the events
         after it; the state hash is the same either way (--no-snapshots checks). With
         --reexecute, every learning step is run again with the model from the state before it,
@@ -22,7 +22,7 @@ struct ReplayCommand: ParsableCommand {
           gesal-log replay --to 120 --branch experiment
           gesal-log replay --as-of 2026-11-21T10:00:00Z
           gesal-log replay --reexecute
-        """)
+        """))
 
     @OptionGroup var engine: EngineOptions
 

@@ -6,7 +6,7 @@ struct ResetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reset",
         abstract: "Move a branch's head; undoable.",
-        discussion: """
+        discussion: helpText("""
         No event is deleted: the branch simply stops seeing the events after its new head, and
         new events go to a new line forked there. Every reset is written to the reflog, and
         --undo moves the head back (an undo can itself be undone).
@@ -14,7 +14,7 @@ struct ResetCommand: ParsableCommand {
         Examples:
           gesal-log reset --to 120 --store .gesal
           gesal-log reset --undo --store .gesal
-        """)
+        """))
 
     @OptionGroup var location: StoreLocation
 

@@ -8,7 +8,7 @@ struct RollbackCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rollback",
         abstract: "Undo learning: move a branch back, or re-run it without some feedback.",
-        discussion: """
+        discussion: helpText("""
         --to SEQ moves the branch's head back to SEQ (nothing is deleted; --undo moves it
         forward again, and the reflog records both).
 
@@ -22,7 +22,7 @@ struct RollbackCommand: ParsableCommand {
           gesal-log rollback --to 120
           gesal-log rollback --undo
           gesal-log rollback --exclude 41,45 --into without-poison
-        """)
+        """))
 
     @OptionGroup var engine: EngineOptions
 

@@ -6,7 +6,7 @@ struct SnapshotCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "snapshot",
         abstract: "Write a snapshot of a branch's state, so later replays start from it.",
-        discussion: """
+        discussion: helpText("""
         The snapshot is a blob (the state's canonical encoding, LZ4-compressed, written to a
         temporary file, fsync-ed and renamed), stamped with the sequence and state hash, and
         announced by a SnapshotTaken event.
@@ -14,7 +14,7 @@ struct SnapshotCommand: ParsableCommand {
         Examples:
           gesal-log snapshot
           gesal-log snapshot --branch experiment
-        """)
+        """))
 
     @OptionGroup var location: StoreLocation
 

@@ -7,12 +7,12 @@ struct StatsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stats",
         abstract: "Count records, events, bytes, segments, branches and blobs.",
-        discussion: """
+        discussion: helpText("""
         Prints name=value lines. compression_ratio is payload bytes over LZ4 frame bytes.
 
         Example:
           gesal-log stats --store .gesal
-        """)
+        """))
 
     @OptionGroup var location: StoreLocation
 

@@ -4,8 +4,8 @@ import EventLog
 
 /// `--store DIR`, shared by every verb.
 struct StoreLocation: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The store's folder.", valueName: "DIR"))
-    var store: String = ".gesal"
+    @Option(name: .long, help: ArgumentHelp("The store's folder, from the working directory ($GESAL_STORE sets the default).", valueName: "DIR"))
+    var store: String = SetupFolder.defaultStore
 
     /// Opens the store for reading.
     func open() throws -> LogStore {

@@ -6,13 +6,13 @@ struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Check every record, the hash chain, the indexes, the blobs and the refs.",
-        discussion: """
+        discussion: helpText("""
         Reads only: nothing on disk changes. Exits 0 when everything holds, 1 otherwise, and
         names the file and byte offset of every problem found.
 
         Example:
           gesal-log verify --store .gesal && echo intact
-        """)
+        """))
 
     @OptionGroup var location: StoreLocation
 

@@ -11,7 +11,7 @@ struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
         abstract: "Watch GESAL learn letter counting from feedback, get poisoned, and be rolled back.",
-        discussion: """
+        discussion: helpText("""
         On a fresh store and the default model (SmolLM2-135M), the demo:
           1. scores taught items, held-out items and a fixed control set (the baseline);
           2. streams feedback on the taught items, the checker playing the user
@@ -32,10 +32,10 @@ struct DemoCommand: ParsableCommand {
         Examples:
           gesal demo --quick                        under three minutes
           gesal demo                                the full run, about 13 minutes
-          gesal demo --quick --json out.json        results to out.json, chart to out.svg
+          gesal demo --quick --json out.json    results to out.json, chart to out.svg
           gesal-log log --store .gesal-demo         then read what happened
           gesal-log diff main without-poison --store .gesal-demo
-        """)
+        """))
 
     @Flag(help: "The short run (fewer items and passes).")
     var quick = false
@@ -53,7 +53,7 @@ struct DemoCommand: ParsableCommand {
     var chart: String?
 
     @Option(help: ArgumentHelp("The word list for the letter-counting items.", valueName: "PATH"))
-    var words = WordList.defaultPath
+    var words = SetupFolder.path(WordList.defaultPath)
 
     @Option(help: "Override the mode's letter-counting item count (before the taught / held-out split).")
     var items: Int?

@@ -8,20 +8,20 @@ struct DoctorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "doctor",
         abstract: "Check that the model files from set-up are in place and readable, and the store opens.",
-        discussion: """
+        discussion: helpText("""
         Looks for the files ./scripts/setup.sh unpacks (the SmolLM2 GGUF, the MiniLM safetensors,
         the reasoning-gym word list), checks their headers, and opens the store if there is one.
         Exits 1 when something is missing, saying what to run.
 
         Example:
           gesal doctor --models .cache/models --store .gesal
-        """)
+        """))
 
-    @Option(help: ArgumentHelp("Where set-up unpacked the model wheels (or $GESAL_MODELS).", valueName: "DIR"))
-    var models: String = ProcessInfo.processInfo.environment["GESAL_MODELS"] ?? ".cache/models"
+    @Option(help: ArgumentHelp("Where set-up unpacked the model wheels. The default is $GESAL_MODELS when set, else the checkout's .cache/models.", valueName: "DIR"))
+    var models: String = ProcessInfo.processInfo.environment["GESAL_MODELS"] ?? SetupFolder.path(".cache/models")
 
     @Option(help: ArgumentHelp("The store to check, if it exists.", valueName: "DIR"))
-    var store: String = ".gesal"
+    var store: String = SetupFolder.defaultStore
 
     func run() throws {
         var healthy = true

@@ -8,14 +8,15 @@ struct EmbedCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "embed",
         abstract: "Embed text with all-MiniLM-L6-v2 (what GESAL routes and clusters with).",
-        discussion: """
+        discussion: helpText("""
         Prints the 384 numbers of the unit-length sentence embedding, or with --cosine the
         similarity of two texts.
 
         Examples:
           gesal embed "A man is eating food."
-          gesal embed "A man is eating food." --cosine "A man is eating a piece of bread."
-        """)
+          gesal embed "A man is eating food." \\
+            --cosine "A man is eating a piece of bread."
+        """))
 
     @Argument(help: "The text to embed.")
     var text: String
@@ -23,8 +24,8 @@ struct EmbedCommand: ParsableCommand {
     @Option(help: "Print the cosine similarity to this text instead of the vector.")
     var cosine: String?
 
-    @Option(help: ArgumentHelp("The sentence-transformers folder (default: $GESAL_EMBEDDER or the one from set-up).", valueName: "DIR"))
-    var embedder: String = ProcessInfo.processInfo.environment["GESAL_EMBEDDER"] ?? BertModel.defaultFolder
+    @Option(help: ArgumentHelp("The sentence-transformers folder. The default is $GESAL_EMBEDDER when set, else the one ./scripts/setup.sh unpacked.", valueName: "DIR"))
+    var embedder: String = ProcessInfo.processInfo.environment["GESAL_EMBEDDER"] ?? SetupFolder.path(BertModel.defaultFolder)
 
     func run() throws {
         guard FileManager.default.fileExists(atPath: embedder + "/model.safetensors") else {

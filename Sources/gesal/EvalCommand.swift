@@ -10,7 +10,7 @@ struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
         abstract: "Score the model, or a store's adapted state, on a task split: accuracy with a 95% interval.",
-        discussion: """
+        discussion: helpText("""
         Tasks: letters ("How many times does the letter r appear in the word
         strawberry?", words from reasoning-gym, balanced over the answers 0, 1, 2,
         3+), arithmetic ("What is 12 + 7?"), control (fixed general-knowledge
@@ -27,7 +27,7 @@ struct EvalCommand: ParsableCommand {
         Examples:
           gesal eval --task letters --split held-out --count 40
           gesal eval --task arithmetic --store lab --branch main --json
-        """)
+        """))
 
     @Option(help: "letters, arithmetic or control.")
     var task = "letters"
@@ -42,7 +42,7 @@ struct EvalCommand: ParsableCommand {
     var seed: UInt64 = 1
 
     @Option(help: ArgumentHelp("The word list for letters.", valueName: "PATH"))
-    var words = WordList.defaultPath
+    var words = SetupFolder.path(WordList.defaultPath)
 
     @Option(help: ArgumentHelp("Score this store's adapted state instead of the plain model.", valueName: "DIR"))
     var store: String?

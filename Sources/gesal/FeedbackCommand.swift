@@ -2,30 +2,39 @@ import ArgumentParser
 import CommandLineSupport
 import Engine
 import Foundation
+import GESAL
 
 struct FeedbackCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "feedback",
         abstract: "Reward an answer; when the node's buffer is full, the node learns from it at once.",
-        discussion: """
-        REWARD is a number, or + (right: +1) or - (wrong: -2), GESAL's rewards. The feedback
-        is recorded first; the REINFORCE-SVF update then runs and is recorded with its exact
-        result (adapter and optimiser blobs, loss). Undo it with
+        discussion: helpText("""
+        REWARD is + (right: +1), - (wrong: -2), or a number from -10 to 10; negative numbers
+        work as they are (-2, -0.5). The feedback is recorded first; the REINFORCE-SVF update
+        then runs and is recorded with its exact result (adapter and optimiser blobs, loss).
+        An update that cannot run (a sequence beyond the store's learning budget, a loss that
+        is not finite) is recorded as rejected, with the reason. Undo a feedback with
         `gesal-log rollback --exclude SEQ`.
 
         Examples:
           gesal feedback 3 +
           gesal feedback 3 -2
           gesal feedback 4 0.5 --source checker
-        """)
+        """))
 
     @OptionGroup var engine: EngineOptions
 
     @Argument(help: "The interaction's number (printed by ask).")
     var interaction: Int
 
-    @Argument(help: "+, -, or a number.")
-    var reward: String
+    // Collected from what no option claims, so that "-2" is a reward, not an unknown option.
+    @Argument(parsing: .allUnrecognized, help: ArgumentHelp("+, -, or a number from -10 to 10.", valueName: "reward"))
+    var rewards: [String] = []
+
+    var reward: String { givenRewards.first ?? "" }
+
+    /// What was given as the reward; a `--` before it (the usual way to pass "-2") is dropped.
+    var givenRewards: [String] { rewards.filter { $0 != "--" } }
 
     @Option(help: "Who gave it: user, checker, ...")
     var source: String = "user"
@@ -49,12 +58,17 @@ struct FeedbackCommand: ParsableCommand {
     }
 
     func validate() throws {
-        guard Self.parseReward(reward) != nil else { throw ValidationError("REWARD must be +, - or a finite number, not '\(reward)'") }
+        guard givenRewards.count == 1 else {
+            throw ValidationError(givenRewards.isEmpty ? "give a REWARD: +, - or a number"
+                : "give one REWARD, not \(givenRewards.map { "'\($0)'" }.joined(separator: " "))")
+        }
+        guard let value = Self.parseReward(reward) else { throw ValidationError("REWARD must be +, - or a number, not '\(reward)'") }
+        try checkOption(Limits.reward, value, "REWARD")
     }
 
     func run() throws {
         try reportingErrors {
-            let opened = try engine.openEngine()
+            let opened = try engine.openEngine(create: false)
             let start = Date()
             let outcome = try opened.feedback(interaction: interaction, reward: Self.parseReward(reward)!, source: source)
             print("feedback recorded (event \(outcome.sequence)); " + Self.describe(outcome, in: opened, since: start))

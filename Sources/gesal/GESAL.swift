@@ -7,7 +7,7 @@ struct GESAL: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gesal",
         abstract: "A self-adapting language model whose whole learning history is an event log.",
-        discussion: """
+        discussion: helpText("""
         GESAL answers with a real pretrained model on the CPU, learns from your
         feedback while it runs, and records every step in an append-only log you
         can replay, audit, branch and roll back (see gesal-log). The store is
@@ -21,7 +21,7 @@ struct GESAL: ParsableCommand {
           gesal-log audit node 1                 why the node is what it is
           gesal generate "Hello"                 the plain model, nothing recorded
           gesal doctor                           check the set-up
-        """,
+        """),
         subcommands: [AskCommand.self, FeedbackCommand.self, ChatCommand.self, InitCommand.self,
                       EvalCommand.self, DemoCommand.self, GenerateCommand.self, EmbedCommand.self, DoctorCommand.self])
 

@@ -1,21 +1,22 @@
 import ArgumentParser
 import CommandLineSupport
 import Foundation
+import GESAL
 import Models
 
 struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
         abstract: "Answer one prompt with the plain model (no store, no learning), streaming the answer.",
-        discussion: """
+        discussion: helpText("""
         The prompt is wrapped in the model's chat template (ChatML for SmolLM2). With
         --temperature 0 (the default) the answer is greedy and always the same; with a
         temperature, --seed makes it reproducible.
 
         Examples:
           gesal generate "What is the capital of France?"
-          gesal generate --temperature 0.8 --top-p 0.9 --seed 7 "Write a haiku about logs."
-        """)
+          gesal generate --temperature 0.8 --top-p 0.9 --seed 7 "Write a haiku."
+        """))
 
     @OptionGroup var modelOptions: ModelOptions
 
@@ -52,13 +53,23 @@ struct GenerateCommand: ParsableCommand {
     @Flag(help: "Print token counts and speed on standard error.")
     var verbose = false
 
+    func validate() throws {
+        try checkOption(Limits.temperature, temperature, "--temperature")
+        try checkOption(Limits.topK, topK, "--top-k")
+        try checkOption(Limits.topP, topP, "--top-p")
+        try checkOption(Limits.repetitionPenalty, repetitionPenalty, "--repetition-penalty")
+        try checkOption(Limits.maxTokens, maxTokens, "--max-tokens")
+        guard !prompt.isEmpty else { throw ValidationError("the prompt is empty: there is nothing to answer") }
+    }
+
     func run() throws {
         let model = try modelOptions.load()
         let parameters = SamplingParameters(temperature: temperature, topK: topK, topP: topP, repetitionPenalty: repetitionPenalty,
                                             seed: seed, maxTokens: maxTokens, stop: stop)
+        try reportingErrors { _ = try model.promptTokens(for: prompt, system: system, raw: raw) }
         let start = Date()
         let generation = model.generate(prompt: prompt, system: system, raw: raw, parameters: parameters) { piece in
-            FileHandle.standardOutput.write(Data(piece.utf8))
+            FileHandle.standardOutput.write(Data(terminalSafe(piece).utf8))
         }
         FileHandle.standardOutput.write(Data("\n".utf8))
         if verbose {

@@ -7,16 +7,17 @@ struct InitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
         abstract: "Create a store with chosen learning settings (ask, feedback and chat create one with the defaults).",
-        discussion: """
+        discussion: helpText("""
         The settings are recorded in the store's first event (StoreCreated) and fixed for its
         life: replay and re-execution depend on them.
 
         Examples:
           gesal init --store lab
-          gesal init --store lab --similarity-threshold 0.6 --buffer-size 3 --guard-tolerance 0.05
+          gesal init --store lab --similarity-threshold 0.6 --buffer-size 3
+          gesal init --store lab --guard-tolerance 0.05
           gesal init --store lab --embedder hidden-mean
-          gesal init --store lab --negative-weight 0 --update-steps 5 --learning-rate 5e-3
-        """)
+          gesal init --store lab --negative-weight 0 --update-steps 5
+        """))
 
     @OptionGroup var engine: EngineOptions
 
@@ -26,7 +27,7 @@ struct InitCommand: ParsableCommand {
     @Option(help: "Feedback a node collects before it learns (1: learn at once).")
     var bufferSize: Int = 1
 
-    @Option(help: "Adam learning rate of the SVF update.")
+    @Option(help: "Learning rate of the SVF update's optimiser.")
     var learningRate: Float = 2e-3
 
     @Option(help: "Weight of the KL penalty towards the base model (0 turns it off; not advised).")
@@ -47,6 +48,9 @@ struct InitCommand: ParsableCommand {
     @Option(help: "The longest answer, in tokens.")
     var maxTokens: Int = 48
 
+    @Option(help: "The longest sequence (prompt and answer tokens) a learning step takes; feedback on a longer one is recorded as a rejected update. Memory grows with its square.")
+    var learningTokens: Int = EngineConfig.defaultLearningTokens
+
     @Option(help: "minilm (all-MiniLM-L6-v2) or hidden-mean (the chat model's own mean hidden state).")
     var embedder: String = "minilm"
 
@@ -59,7 +63,8 @@ struct InitCommand: ParsableCommand {
         EngineConfig(similarityThreshold: similarityThreshold, bufferSize: bufferSize, learningRate: learningRate,
                      klWeight: klWeight, maxTokens: maxTokens, guardTolerance: guardTolerance,
                      optimizer: optimizer == "adam" ? nil : optimizer, negativeWeight: negativeWeight == 1 ? nil : negativeWeight,
-                     updateSteps: updateSteps == 1 ? nil : updateSteps)
+                     updateSteps: updateSteps == 1 ? nil : updateSteps,
+                     learningTokens: learningTokens == EngineConfig.defaultLearningTokens ? nil : learningTokens)
     }
 
     func validate() throws {

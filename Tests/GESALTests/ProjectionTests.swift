@@ -76,7 +76,7 @@ struct RandomSession {
         var live = EngineState()
         var hashes: [Hash256] = []
         for event in events {
-            try writer.append([event.draft()])
+            try writer.append([try event.draft()])
             try live.apply(event)
             hashes.append(live.hash)
         }
@@ -99,14 +99,14 @@ struct RandomSession {
         let events = session.events(asks: 200) { _ in String(repeating: "ab", count: 32) }
         var types = Set<String>()
         for (i, event) in events.enumerated() {
-            let draft = event.draft()
+            let draft = try event.draft()
             types.insert(draft.type)
             let back = try DomainEvent(Event(sequence: UInt64(i + 1), timeNanos: 0, type: draft.type, payload: draft.payload, blobs: draft.blobs))
             #expect(back == event)
         }
         #expect(types.count == 9, "\(types.sorted())")
         for event in [DomainEvent.branchCreated(BranchCreated(branch: "b", from: "main", at: 9)), .reverted(Reverted(excluded: [4, 7], reason: "poison"))] {
-            let draft = event.draft()
+            let draft = try event.draft()
             #expect(try DomainEvent(Event(sequence: 1, timeNanos: 0, type: draft.type, payload: draft.payload, blobs: [])) == event)
         }
     }
@@ -123,14 +123,14 @@ struct RandomSession {
         }
         // Store a: one event per record. Store b: a few unrelated events first (other
         // sequence numbers), then batches of five, at other commit times.
-        for event in events { try a.append([event.draft()]) }
+        for event in events { try a.append([try event.draft()]) }
         for event in events where { if case .snapshotTaken = $0 { return true }; return false }(event) {
-            try b.append([event.draft()], timeNanos: 1)
+            try b.append([try event.draft()], timeNanos: 1)
         }
         var i = 0
         while i < events.count {
             let batch = events[i..<min(i + 5, events.count)].filter { if case .snapshotTaken = $0 { return false }; return true }
-            if !batch.isEmpty { try b.append(batch.map { $0.draft() }, timeNanos: Int64(1_000 + i)) }
+            if !batch.isEmpty { try b.append(batch.map { try $0.draft() }, timeNanos: Int64(1_000 + i)) }
             i += 5
         }
         try a.close()

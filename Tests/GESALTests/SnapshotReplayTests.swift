@@ -56,7 +56,7 @@ import SystemIO
         var live = EngineState()
         var snapshots: [SnapshotTaken] = []
         for (i, event) in events.enumerated() {
-            try writer.append([event.draft()])
+            try writer.append([try event.draft()])
             try live.apply(event)
             if i == 400 || i == 700 { snapshots.append(try Snapshot.write(live, at: try writer.store.head(of: "main"), to: writer, branch: "main")) }
         }
@@ -104,7 +104,7 @@ import SystemIO
         let events = try session.events(asks: 200) { try writer.putBlob(Array($0.utf8)).hex }
         var state = EngineState()
         for event in events {
-            try writer.append([event.draft()])
+            try writer.append([try event.draft()])
             try state.apply(event)
         }
         let node = state.nodes.values.max { $0.adapterVersion < $1.adapterVersion }!

@@ -46,7 +46,7 @@ import SystemIO
             .adapterUpdated(AdapterUpdated(node: 1, method: "reinforce-svf", adapterBlob: try writer.putBlob([1]).hex,
                                            optimizerBlob: try writer.putBlob([2]).hex, loss: 0.5, interactions: [1])),
         ]
-        for event in events { try writer.append([event.draft()]) }
+        for event in events { try writer.append([try event.draft()]) }
         let db = try SQLiteDatabase(path: path + "/rm.sqlite")
         let counts = try ReadModelIndex.rebuild(db, from: writer.store)
         #expect(counts == ReadModelIndex.Counts(events: 9, interactions: 2, feedback: 3, nodes: 2, edges: 2, adapters: 1))

@@ -1,0 +1,69 @@
+/// Checks of what a store may record, against `Limits`. The projection runs `EngineConfig`'s
+/// check when a store is created (a NaN setting can never become a store's truth); import and
+/// the engine run `DomainEvent.checkInput` on every event they are handed, before appending.
+extension EngineConfig {
+    /// Prompt and answer tokens of one learning sequence when the store does not say
+    /// (`learningTokens`). A learning step keeps every layer's activations and attention
+    /// scores for the whole sequence, so its memory grows with the square of the length; 1024
+    /// tokens need about 1.3 GB on SmolLM2-135M, 8192 would need tens of GB.
+    public static let defaultLearningTokens = 1024
+
+    /// The learning token budget in force.
+    public var learningTokenBudget: Int { learningTokens ?? Self.defaultLearningTokens }
+
+    /// Refuses a setting outside its range. `name` turns a field name (`learningRate`) into
+    /// what the caller should see (`--learning-rate` on the command line).
+    public func validate(naming name: (String) -> String = { $0 }) throws(EngineError) {
+        try Limits.similarityThreshold.check(similarityThreshold, name("similarityThreshold"))
+        try Limits.bufferSize.check(bufferSize, name("bufferSize"))
+        try Limits.learningRate.check(learningRate, name("learningRate"))
+        try Limits.klWeight.check(klWeight, name("klWeight"))
+        try Limits.maxTokens.check(maxTokens, name("maxTokens"))
+        if let guardTolerance { try Limits.guardTolerance.check(guardTolerance, name("guardTolerance")) }
+        if let negativeWeight { try Limits.negativeWeight.check(negativeWeight, name("negativeWeight")) }
+        if let updateSteps { try Limits.updateSteps.check(updateSteps, name("updateSteps")) }
+        if let learningTokens { try Limits.learningTokens.check(learningTokens, name("learningTokens")) }
+        guard !svfTargets.isEmpty else { throw EngineError(.invalidRequest, "\(name("svfTargets")) names no matrix to adapt") }
+    }
+}
+
+extension DomainEvent {
+    /// What an event must satisfy before it is appended, beyond what the projection checks:
+    /// numbers a person or a file supplied are finite and in range, vectors are finite, and a
+    /// learning result names blobs that exist. The projection stays lenient about ranges, so a
+    /// store an older build wrote still opens; new input never gets in.
+    public func checkInput() throws(EngineError) {
+        switch self {
+        case .storeCreated(let e):
+            try e.config.validate()
+        case .feedbackRecorded(let e):
+            try Limits.reward.check(e.reward, "the reward of feedback for interaction \(e.interaction)")
+        case .interactionRecorded(let e):
+            try finite(e.embedding, "the embedding of interaction \(e.interaction)")
+            try Limits.temperature.check(e.sampling.temperature, "the temperature of interaction \(e.interaction)")
+            try Limits.topP.check(e.sampling.topP, "the top-p of interaction \(e.interaction)")
+            try Limits.repetitionPenalty.check(e.sampling.repetitionPenalty, "the repetition penalty of interaction \(e.interaction)")
+        case .nodeCreated(let e):
+            try finite(e.embedding, "the embedding of node \(e.node)")
+        case .nodeUpdated(let e):
+            try finite(e.centroid, "the centroid of node \(e.node)")
+        case .adapterUpdated(let e):
+            guard e.loss.isFinite else { throw EngineError(.invalidRequest, "the update of node \(e.node) has loss \(e.loss), not a finite number") }
+        case .updateRejected(let e):
+            for (name, value) in e.metrics where !value.isFinite {
+                throw EngineError(.invalidRequest, "the rejected update of node \(e.node) has metric \(name) = \(value), not a finite number")
+            }
+        case .triggerFired(let e):
+            for (name, value) in e.scores where !value.isFinite {
+                throw EngineError(.invalidRequest, "the trigger of interaction \(e.interaction) has score \(name) = \(value), not a finite number")
+            }
+        case .branchCreated, .reverted, .snapshotTaken:
+            break
+        }
+    }
+
+    private func finite(_ vector: Vector, _ name: String) throws(EngineError) {
+        guard !vector.values.isEmpty else { throw EngineError(.invalidRequest, "\(name) is empty") }
+        guard vector.values.allSatisfy(\.isFinite) else { throw EngineError(.invalidRequest, "\(name) has a value that is not a finite number") }
+    }
+}

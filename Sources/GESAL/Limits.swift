@@ -1,0 +1,71 @@
+/// The range of every number a person, an import file or (later) the server can hand GESAL,
+/// defined once. The CLI checks its options against these, the engine checks the values it is
+/// asked to record, and import checks every event, so a value that would poison a store (a NaN
+/// learning rate, a reward of 1e30) is refused at the edge with the value and the range named.
+public struct Limit: Sendable, CustomStringConvertible {
+    public let lower: Double
+    public let upper: Double
+    /// Whether `lower` itself is allowed (a learning rate of 0 is not).
+    public let includesLower: Bool
+    public let includesUpper: Bool
+    /// Why the range is what it is, for docs and `--help`.
+    public let why: String
+
+    public init(_ lower: Double, _ upper: Double, includesLower: Bool = true, includesUpper: Bool = true, why: String) {
+        self.lower = lower
+        self.upper = upper
+        self.includesLower = includesLower
+        self.includesUpper = includesUpper
+        self.why = why
+    }
+
+    public func contains(_ value: Double) -> Bool {
+        guard value.isFinite else { return false }
+        let aboveLower = includesLower ? value >= lower : value > lower
+        let belowUpper = includesUpper ? value <= upper : value < upper
+        return aboveLower && belowUpper
+    }
+
+    /// `[0, 1]`, `(0, 1]`, `1 to 256` for whole numbers.
+    public var description: String {
+        func number(_ value: Double) -> String {
+            value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+        }
+        return (includesLower ? "[" : "(") + number(lower) + ", " + number(upper) + (includesUpper ? "]" : ")")
+    }
+
+    /// Refuses `value` unless it is finite and in range; `name` is what the user called it
+    /// (`--learning-rate`, `the reward`, `learningRate`), and the value is shown as it was given.
+    public func check(_ value: Double, _ name: String) throws(EngineError) { try check(value, name, shown: "\(value)") }
+    public func check(_ value: Float, _ name: String) throws(EngineError) { try check(Double(value), name, shown: "\(value)") }
+    public func check(_ value: Int, _ name: String) throws(EngineError) { try check(Double(value), name, shown: "\(value)") }
+
+    private func check(_ value: Double, _ name: String, shown: String) throws(EngineError) {
+        guard contains(value) else {
+            throw EngineError(.invalidRequest, "\(name) is \(shown): it must be \(value.isFinite ? "" : "a finite number ")in \(self) (\(why))")
+        }
+    }
+}
+
+public enum Limits {
+    // Feedback
+    public static let reward = Limit(-10, 10, why: "GESAL's rewards are +1 and -2; a larger one only scales the step")
+
+    // Learning settings (EngineConfig)
+    public static let similarityThreshold = Limit(-1, 1, why: "a cosine similarity")
+    public static let bufferSize = Limit(1, 10_000, why: "feedback a node collects before it learns")
+    public static let learningRate = Limit(0, 1, includesLower: false, why: "a step size; above 1 the SVF scales leave any sensible range at once")
+    public static let klWeight = Limit(0, 100, why: "a penalty weight; 0 turns the penalty off")
+    public static let guardTolerance = Limit(0, 100, why: "a drop in mean log-probability per token")
+    public static let negativeWeight = Limit(0, 10, why: "a factor on negative rewards; 0 leaves them to memory")
+    public static let updateSteps = Limit(1, 100, why: "optimiser steps per learning step")
+    public static let maxTokens = Limit(1, 4096, why: "the longest answer, in tokens")
+    public static let learningTokens = Limit(16, 8192, why: "prompt and answer tokens of one learning sequence; memory grows with its square")
+
+    // Generation
+    public static let temperature = Limit(0, 10, why: "0 is greedy")
+    public static let topP = Limit(0, 1, includesLower: false, why: "a probability mass")
+    public static let topK = Limit(0, 1_000_000, why: "0 keeps every token")
+    public static let repetitionPenalty = Limit(0.01, 10, why: "1 is no penalty")
+    public static let threads = Limit(1, 256, why: "threads for the matrix products")
+}
