@@ -47,6 +47,20 @@ public struct LearningStep: Sendable {
             LearningStep(node: id, adapterBlob: [], optimizerBlob: [], loss: 0, interactions: interactions, metrics: [:], rejection: reason)
         }
 
+        // The budget is checked first: tokenising is all it needs.
+        let negativeWeight = config.negativeWeight ?? 1
+        let tokens = Learner(language: models.language, adapters: AdapterSet(), optimizer: OptimizerConfig(kind: optimizer, learningRate: config.learningRate))
+        let episodes = node.buffer.map { feedback in
+            let interaction = state.interactions[feedback.interaction]!
+            return Learner.Episode(prompt: tokens.promptTokens(interaction.prompt), response: tokens.responseTokens(interaction.response),
+                                   reward: feedback.reward < 0 ? feedback.reward * negativeWeight : feedback.reward)
+        }
+        let budget = config.learningTokenBudget
+        if let (feedback, episode) = zip(node.buffer, episodes).first(where: { $1.prompt.count + $1.response.count > budget }) {
+            return rejected("interaction \(feedback.interaction) is \(episode.prompt.count + episode.response.count) tokens with its answer, "
+                + "beyond this store's learning budget of \(budget) (learningTokens); it was not learned from")
+        }
+
         var adapters = AdapterSet(composition: composition)
         var optimizerState = OptimizerState()
         do {
@@ -68,17 +82,6 @@ public struct LearningStep: Sendable {
         let before = Learner(language: models.language, bases: bases, adapters: adapters,
                              optimizer: OptimizerConfig(kind: optimizer, learningRate: config.learningRate), state: optimizerState)
         var learner = before
-        let negativeWeight = config.negativeWeight ?? 1
-        let episodes = node.buffer.map { feedback in
-            let interaction = state.interactions[feedback.interaction]!
-            return Learner.Episode(prompt: learner.promptTokens(interaction.prompt), response: learner.responseTokens(interaction.response),
-                                   reward: feedback.reward < 0 ? feedback.reward * negativeWeight : feedback.reward)
-        }
-        let budget = config.learningTokenBudget
-        if let (feedback, episode) = zip(node.buffer, episodes).first(where: { $1.prompt.count + $1.response.count > budget }) {
-            return rejected("interaction \(feedback.interaction) is \(episode.prompt.count + episode.response.count) tokens with its answer, "
-                + "beyond this store's learning budget of \(budget) (learningTokens); it was not learned from")
-        }
         let loss = learner.reinforceStep(episodes, klWeight: config.klWeight, steps: config.updateSteps ?? 1)
         guard loss.isFinite else { return rejected("the loss is \(loss), not a finite number (rewards \(node.buffer.map(\.reward)))") }
         if let site = learner.adapters.firstNonFiniteSite() {

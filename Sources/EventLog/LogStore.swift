@@ -22,6 +22,10 @@ public struct LogStore: Sendable {
         let layout = StoreLayout(root: path)
         guard fs.isDirectory(path) else { throw LogError(.notAStore, "no store here (create one with `gesal-log init`)", path: path) }
         guard fs.exists(layout.manifest) else {
+            if fs.exists(layout.refs) {
+                throw LogError(.notAStore, "\(Manifest.fileName) is missing, but refs.json is here: a store that lost its manifest; "
+                    + "`gesal-log recover --store \(path)` rebuilds it", path: path)
+            }
             throw LogError(.notAStore, "not a GESAL store: \(Manifest.fileName) is missing", path: path)
         }
         let manifest = try StoreJSON.decode(Manifest.self, from: io { try fs.read(layout.manifest) }, path: layout.manifest)

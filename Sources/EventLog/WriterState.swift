@@ -161,6 +161,13 @@ struct WriterState: Sendable {
     /// what the first record of a line forked at `sequence` chains to.
     func hashOfRecord(containing sequence: UInt64, line info: LineInfo) throws(LogError) -> Hash256 {
         guard sequence > 0 else { return .zero }
+        let (record, path) = try record(containing: sequence, line: info)
+        guard let hash = record.hash else { throw LogError(.corrupt, "no record holds sequence \(sequence)", path: path) }
+        return hash
+    }
+
+    /// The record holding `sequence` (at least 1) in the history of `line`, and its segment's path.
+    func record(containing sequence: UInt64, line info: LineInfo) throws(LogError) -> (SegmentScan.Record, String) {
         var current = info
         while sequence <= current.fork {
             guard let parent = current.parent, let parentInfo = lines[parent] else {
@@ -173,11 +180,10 @@ struct WriterState: Sendable {
             throw LogError(.corrupt, "no segment holds sequence \(sequence)", path: layout.line(current.id))
         }
         let scan = try line.scan(segment, hashes: true)
-        guard let record = scan.records.first(where: { $0.firstSequence <= sequence && sequence <= $0.lastSequence }),
-              let hash = record.hash else {
+        guard let record = scan.records.first(where: { $0.firstSequence <= sequence && sequence <= $0.lastSequence }) else {
             throw LogError(.corrupt, "no record holds sequence \(sequence)", path: segment.path)
         }
-        return hash
+        return (record, segment.path)
     }
 
     // MARK: Appending
@@ -371,6 +377,14 @@ struct WriterState: Sendable {
         let lineEnd = active[ref.line]!.nextSequence - 1
         guard sequence <= lineEnd else {
             throw LogError(.badSequence, "sequence \(sequence) is past what branch '\(branch)' can reach (\(lineEnd))")
+        }
+        // A record is one commit: a head inside it would show half of what was written together.
+        if sequence > 0 {
+            let (record, _) = try self.record(containing: sequence, line: lines[ref.line]!)
+            guard record.lastSequence == sequence else {
+                throw LogError(.badSequence, "sequence \(sequence) is inside a record (sequences \(record.firstSequence) to \(record.lastSequence) "
+                    + "were committed together); reset to \(record.lastSequence) or \(record.firstSequence - 1)")
+            }
         }
         // Back at its own line's tip, the branch follows the tip (and appends in place) again.
         let owns = lines[ref.line]?.owner == branch

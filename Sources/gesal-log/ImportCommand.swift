@@ -2,6 +2,7 @@ import ArgumentParser
 import CommandLineSupport
 import EventLog
 import Foundation
+import GESAL
 
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -11,6 +12,13 @@ struct ImportCommand: ParsableCommand {
         Creates the store if there is none. Events keep their order and their times; events
         exported from one record are imported as one record again. The file is checked
         entirely before anything is appended, so a bad line changes nothing.
+
+        When the branch holds a GESAL history, or the file holds GESAL events, every event is
+        also folded into the branch's state first, exactly as an append by the engine would be:
+        an unknown event type, feedback for an interaction that does not exist, a payload with
+        wrong fields, a second StoreCreated or a number out of range refuses the whole import,
+        naming the line and the reason. A branch of other events (the log is generic) takes
+        them as they are, checked only as records.
 
         Example:
           gesal-log export --store old --output h.jsonl
@@ -39,6 +47,7 @@ struct ImportCommand: ParsableCommand {
             // Parse everything first: a bad line must leave the store untouched.
             var blobs: [Hash256: [UInt8]] = [:]
             var batches: [(time: Int64?, events: [EventDraft])] = []
+            var lines: [Int] = []
             let decoder = JSONDecoder()
             for (index, line) in data.split(separator: UInt8(ascii: "\n")).enumerated() where !line.allSatisfy({ $0 == 32 }) {
                 let number = index + 1
@@ -57,6 +66,7 @@ struct ImportCommand: ParsableCommand {
                     blobs[id] = Array(bytes)
                 case .event:
                     let draft = try entry.draft(line: number)
+                    lines.append(number)
                     for blob in draft.blobs where blobs[blob] == nil {
                         throw ImportError(line: number, reason: "event refers to blob \(blob.hex), which no earlier line carries")
                     }
@@ -68,6 +78,7 @@ struct ImportCommand: ParsableCommand {
                 }
             }
             let store = location.store
+            try checkDomain(batches.flatMap(\.events), lines: lines, blobs: blobs)
             let writer = LogStore.exists(at: store)
                 ? try location.openWriter() : try LogWriter.create(at: store)
             for bytes in blobs.values { _ = try writer.putBlob(bytes) }
@@ -82,6 +93,29 @@ struct ImportCommand: ParsableCommand {
             let head = try writer.store.head(of: branch)
             try writer.close()
             print("imported \(imported) events and \(blobs.count) blobs into \(branch) (head \(head))")
+        }
+    }
+
+    /// Folds the file's events into the branch's GESAL state, refusing the import at the first
+    /// event the engine could not have written. Plain (non-GESAL) branches and files pass.
+    func checkDomain(_ drafts: [EventDraft], lines: [Int], blobs: [Hash256: [UInt8]]) throws {
+        let existing = LogStore.exists(at: location.store) ? try LogStore(at: location.store) : nil
+        let head = try existing.flatMap { store in try store.branches()[branch] != nil ? try store.head(of: branch) : nil } ?? 0
+        let firstType = head >= 1 ? try existing!.events(branch: branch, through: 1).first?.type : nil
+        let fileHasDomain = drafts.contains { DomainCheck.isDomainType($0.type) }
+        if let firstType, !DomainCheck.isDomainType(firstType) {
+            guard !fileHasDomain else {
+                throw ValidationError("branch '\(branch)' holds other events (its first is \(firstType)), not a GESAL history: GESAL events cannot join them; import into a new branch or store")
+            }
+            return
+        }
+        guard firstType != nil || fileHasDomain else { return }
+        var state = head >= 1 ? try Replay.run(existing!, branch: branch).state : EngineState()
+        for (index, draft) in drafts.enumerated() {
+            let hasBlob = { (hash: Hash256) in blobs[hash] != nil || existing?.blobs.contains(hash) == true }
+            if let reason = DomainCheck.refusal(of: draft, sequence: head + UInt64(index) + 1, into: &state, hasBlob: hasBlob) {
+                throw ImportError(line: lines[index], reason: "\(reason); nothing was imported")
+            }
         }
     }
 }

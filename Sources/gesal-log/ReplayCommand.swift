@@ -40,17 +40,28 @@ struct ReplayCommand: ParsableCommand {
 
     func validate() throws {
         if to != nil && asOf != nil { throw ValidationError("give --to or --as-of, not both") }
-        if let asOf, ISO8601DateFormatter().date(from: asOf) == nil {
-            throw ValidationError("--as-of '\(asOf)' is not an ISO 8601 time like 2026-11-21T10:00:00Z")
+        if let asOf { _ = try Self.nanos(asOf) }
+    }
+
+    /// An `--as-of` time in the log's unit (nanoseconds since 1970), which holds times from
+    /// 1970 until April 2262; anything outside is refused by name.
+    static func nanos(_ text: String) throws -> Int64 {
+        guard let date = ISO8601DateFormatter().date(from: text) else {
+            throw ValidationError("--as-of '\(text)' is not an ISO 8601 time like 2026-11-21T10:00:00Z")
         }
+        let nanos = date.timeIntervalSince1970 * 1e9
+        guard nanos >= 0, nanos < Double(Int64.max) else {
+            throw ValidationError("--as-of \(text) is outside the times the log records (1970-01-01 to 2262-04-11)")
+        }
+        return Int64(nanos)
     }
 
     func run() throws {
         try reportingErrors {
             let store = try LogStore(at: engine.store)
             var target = to
-            if let asOf, let date = ISO8601DateFormatter().date(from: asOf) {
-                let limit = Int64(date.timeIntervalSince1970 * 1e9)
+            if let asOf {
+                let limit = try Self.nanos(asOf)
                 var last: UInt64 = 0
                 try store.forEachEvent(branch: engine.branch) { if $0.timeNanos <= limit { last = $0.sequence } }
                 target = last

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CommandLineSupport
 import EventLog
+import GESAL
 
 struct ResetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -42,6 +43,13 @@ struct ResetCommand: ParsableCommand {
 /// Moves `branch`'s head to `to`, or undoes its last move when `to` is nil; returns the head
 /// before and after. Shared by `reset` and `rollback --to`.
 func moveHead(store: String, branch: String, to: UInt64?) throws -> (before: UInt64, after: UInt64) {
+    // Head 0 would empty a GESAL branch, and its next ask would silently start a new history
+    // with default settings.
+    if to == 0, case let log = try LogStore(at: store), try log.head(of: branch) >= 1,
+       let first = try log.events(branch: branch, through: 1).first, DomainCheck.isDomainType(first.type) {
+        throw ValidationError("branch '\(branch)' holds a GESAL history: its head cannot go before its StoreCreated (sequence 1); "
+            + "start a new store or branch instead")
+    }
     let writer = try openLogWriter(at: store)
     let before = try writer.store.head(of: branch)
     if let to { try writer.reset(branch, to: to) } else { try writer.undoReset(branch) }

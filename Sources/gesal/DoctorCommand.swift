@@ -2,6 +2,7 @@ import ArgumentParser
 import CommandLineSupport
 import EventLog
 import Foundation
+import GESAL
 import Models
 
 struct DoctorCommand: ParsableCommand {
@@ -10,7 +11,8 @@ struct DoctorCommand: ParsableCommand {
         abstract: "Check that the model files from set-up are in place and readable, and the store opens.",
         discussion: helpText("""
         Looks for the files ./scripts/setup.sh unpacks (the SmolLM2 GGUF, the MiniLM safetensors,
-        the reasoning-gym word list), checks their headers, and opens the store if there is one.
+        the reasoning-gym word list), checks their headers, and opens the store if there is one,
+        replaying every branch to check that the projection accepts its history.
         Exits 1 when something is missing, saying what to run.
 
         Example:
@@ -55,6 +57,10 @@ struct DoctorCommand: ParsableCommand {
             do {
                 let log = try LogStore(at: store)
                 print("ok       store \(store): \(try log.branches().count) branch(es), main at \(try log.head(of: "main")), durability \(log.options.durability)")
+                for problem in try DomainCheck.problems(in: log) {
+                    print("problem  store \(store): \(problem)")
+                    healthy = false
+                }
             } catch {
                 print("problem  store \(store): \(error)")
                 healthy = false

@@ -116,12 +116,13 @@ import SystemIO
     @Test func theRegressionGuardRecordsARejectedUpdate() throws {
         let path = try FileSystem().makeTemporaryDirectory(prefix: "gesal-engine")
         defer { try? FileManager.default.removeItem(atPath: path) }
-        // A negative tolerance rejects every update: the feedback is consumed, the adapter unchanged.
+        // Tolerance 0 rejects an update that lowers the control score at all (this one does):
+        // the feedback is consumed, the adapter unchanged.
         let writer = try LogWriter.create(at: path + "/g")
-        let engine = try Engine(writer: writer, models: Self.models, config: EngineConfig(maxTokens: 8, guardTolerance: -1))
+        let engine = try Engine(writer: writer, models: Self.models, config: EngineConfig(maxTokens: 8, guardTolerance: 0))
         let answer = try engine.ask(Self.sum)
         let outcome = try engine.feedback(interaction: answer.interaction, reward: -2)
-        #expect(outcome.step?.rejection?.contains("tolerance -1") == true)
+        #expect(outcome.step?.rejection?.contains("(tolerance 0.0)") == true)
         #expect(engine.state.rejectedUpdates == 1 && engine.state.nodes[answer.node]!.adapterBlob == nil && engine.state.nodes[answer.node]!.buffer.isEmpty)
         let metrics = outcome.step!.metrics
         #expect(metrics["control_before"] != nil && metrics["control_after"] != nil)
