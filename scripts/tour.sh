@@ -16,7 +16,7 @@ rm -rf "$store" "$store-damaged" "$engine" .cache/demo-events.jsonl
 step() { printf '\n== %s\n$ %s\n' "$1" "$2"; eval "$2"; }
 
 for i in $(seq 1 40); do
-  printf '{"kind":"event","type":"InteractionRecorded","payload":"{\\"prompt\\":\\"How many r in strawberry? (%d)\\",\\"response\\":\\"There are %d.\\"}"}\n' "$i" $((i % 4))
+  printf '{"kind":"event","type":"Note","payload":"{\\"prompt\\":\\"How many r in strawberry? (%d)\\",\\"response\\":\\"There are %d.\\"}"}\n' "$i" $((i % 4))
 done > .cache/demo-events.jsonl
 
 step "create a store (fsync before every acknowledged batch)" "$bin/gesal-log init --store $store"
