@@ -42,7 +42,7 @@ let package = Package(
         // The learning demo: teach, poison and roll back on a fresh store, with its table, JSON and chart.
         .target(name: "Demo", dependencies: ["Engine", "GESAL", "EventLog", "Tasks"]),
         // What the command-line tools share: progress bars, time formatting, the JSON-lines event format.
-        .target(name: "CommandLineSupport", dependencies: ["EventLog", "GESAL", "Engine", "Models", "Tensor", "Adaptation",
+        .target(name: "CommandLineSupport", dependencies: ["EventLog", "GESAL", "Engine", "Models", "Tensor", "Adaptation", "Tasks",
                                                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // The read model's SQL migrations, compiled into the binaries (see migrations/README.md).
         .target(name: "Migrations", path: "migrations", exclude: ["README.md"], resources: [.embedInCode("0001_initial.sql")]),
@@ -55,7 +55,7 @@ let package = Package(
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "gesal-log",
-            dependencies: ["EventLog", "CommandLineSupport", "GESAL", "Engine", "ReadModel", "Adaptation", "Models", "Tensor", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["EventLog", "CommandLineSupport", "GESAL", "Engine", "ReadModel", "Adaptation", "Models", "Tensor", "Tasks", "Demo", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "gesal-bench",
             dependencies: ["EventLog", "ReadModel", "SystemIO", "CommandLineSupport", "Models", "Tensor", "Adaptation", "GESAL", "Engine",

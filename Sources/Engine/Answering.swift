@@ -4,7 +4,7 @@ import Models
 
 /// What an answer depends on. Two equal plans give the same answer, so a rollback keeps a
 /// recorded answer whose plan did not change and regenerates only the others.
-public struct AnswerPlan: Sendable, Equatable {
+public struct AnswerPlan: Sendable, Hashable {
     public var interaction: Int
     public var prompt: String
     public var node: Int

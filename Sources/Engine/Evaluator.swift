@@ -26,22 +26,31 @@ public struct Evaluator {
         self.cache = cache
     }
 
+    /// What answers `prompt` in this state: the node it routes to (none is created or moved),
+    /// that node's adapter and rejected answers. Without a state (or a node near enough), the
+    /// plain model. `embedding` saves embedding a prompt scored at many states.
+    public func plan(for prompt: String, embedding: [Float]? = nil, index: Int = 0) -> AnswerPlan {
+        var plan = AnswerPlan(interaction: index, prompt: prompt, node: 0, adapter: nil, rejected: [])
+        if let state, let config = state.created?.config,
+           case .existing(let node, _, _, _) = Routing.route(embedding ?? models.embedder.embed(prompt), in: state,
+                                                             threshold: config.similarityThreshold) {
+            plan.node = node
+            plan.adapter = state.nodes[node]!.adapterBlob
+            plan.rejected = state.nodes[node]!.rejectedResponses
+        }
+        return plan
+    }
+
     /// Each item's answer and whether the strict checker accepts it, in the items' order.
     public func answers(_ items: [TaskItem], progress: (Int, Int) -> Void = { _, _ in }) throws -> [(response: String, correct: Bool)] {
-        var plans: [AnswerPlan] = []
-        for (index, item) in items.enumerated() {
-            var plan = AnswerPlan(interaction: index, prompt: item.prompt, node: 0, adapter: nil, rejected: [])
-            if let state, let config = state.created?.config,
-               case .existing(let node, _, _, _) = Routing.route(models.embedder.embed(item.prompt), in: state, threshold: config.similarityThreshold) {
-                plan.node = node
-                plan.adapter = state.nodes[node]!.adapterBlob
-                plan.rejected = state.nodes[node]!.rejectedResponses
-            }
-            plans.append(plan)
-        }
-        // Grouped by adapter, so each adapter is merged into the weights once, and only if an
-        // answer is not in the cache.
-        var results = [(response: String, correct: Bool)](repeating: ("", false), count: items.count)
+        let plans = items.enumerated().map { plan(for: $1.prompt, index: $0) }
+        return try zip(responses(plans, progress: progress), items).map { ($0, AnswerExtraction.isCorrect($0, for: $1)) }
+    }
+
+    /// The answer to each plan, in order. Grouped by adapter, so each adapter is merged into
+    /// the weights once, and only if an answer is not in the cache.
+    public func responses(_ plans: [AnswerPlan], progress: (Int, Int) -> Void = { _, _ in }) throws -> [String] {
+        var results = [String](repeating: "", count: plans.count)
         var done = 0
         for (adapter, group) in Dictionary(grouping: plans.indices, by: { plans[$0].adapter ?? "" }).sorted(by: { $0.key < $1.key }) {
             var merged: LanguageModel?
@@ -52,11 +61,10 @@ public struct Evaluator {
                 return merged!
             }
             for index in group {
-                let text = try Answering.answer(plans[index], maxTokens: maxTokens, storeSeed: state?.created?.seed ?? 0, cache: cache,
-                                                language: language).generation.text
-                results[index] = (text, AnswerExtraction.isCorrect(text, for: items[index]))
+                results[index] = try Answering.answer(plans[index], maxTokens: maxTokens, storeSeed: state?.created?.seed ?? 0, cache: cache,
+                                                      language: language).generation.text
                 done += 1
-                progress(done, items.count)
+                progress(done, plans.count)
             }
         }
         return results

@@ -103,10 +103,13 @@ public enum Audit {
         case .branchCreated(let e): return "branch \(e.branch) created from \(e.from) at \(e.at)"
         case .reverted(let e): return "re-run without events \(e.excluded.map(String.init).joined(separator: ", ")): \(e.reason)"
         case .snapshotTaken(let e): return "snapshot of sequence \(e.sequence), state \(e.stateHash.prefix(12))"
+        case .bisected(let e):
+            return "bisect of \(e.branch) \(e.good)..\(e.bad) with \(e.test): first bad after event \(e.culprit) (\(e.steps.count) evaluations), "
+                + "re-run without \(e.excluded.map(String.init).joined(separator: ", "))"
         }
     }
 
-    static func quote(_ text: String) -> String {
+    public static func quote(_ text: String) -> String {
         let line = text.replacingOccurrences(of: "\n", with: " ")
         return "\"" + (line.count > 60 ? line.prefix(57) + "..." : line) + "\""
     }

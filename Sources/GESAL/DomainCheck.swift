@@ -14,7 +14,7 @@ public enum DomainCheck {
     private static let domainNames: Set<String> = Set([
         StoreCreated.typeName, InteractionRecorded.typeName, FeedbackRecorded.typeName, TriggerFired.typeName, NodeCreated.typeName,
         NodeUpdated.typeName, AdapterUpdated.typeName, UpdateRejected.typeName, BranchCreated.typeName, Reverted.typeName,
-        SnapshotTaken.typeName,
+        SnapshotTaken.typeName, Bisected.typeName,
     ].map { String($0.split(separator: ".")[0]) })
 
     /// Folds `event` into `state` as an append would: it must decode, pass `checkInput`, fold,

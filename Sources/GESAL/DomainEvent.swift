@@ -17,6 +17,7 @@ public enum DomainEvent: Sendable, Equatable {
     case branchCreated(BranchCreated)
     case reverted(Reverted)
     case snapshotTaken(SnapshotTaken)
+    case bisected(Bisected)
 
     /// The log type this build writes for the case.
     public var typeName: String {
@@ -32,6 +33,7 @@ public enum DomainEvent: Sendable, Equatable {
         case .branchCreated: BranchCreated.typeName
         case .reverted: Reverted.typeName
         case .snapshotTaken: SnapshotTaken.typeName
+        case .bisected: Bisected.typeName
         }
     }
 
@@ -52,6 +54,7 @@ public enum DomainEvent: Sendable, Equatable {
         case .branchCreated(let e): return EventDraft(type: typeName, payload: try json(e))
         case .reverted(let e): return EventDraft(type: typeName, payload: try json(e))
         case .snapshotTaken(let e): return EventDraft(type: typeName, payload: try json(e), blobs: Hash256(hex: e.blob).map { [$0] } ?? [])
+        case .bisected(let e): return EventDraft(type: typeName, payload: try json(e))
         }
     }
 
@@ -76,6 +79,7 @@ public enum DomainEvent: Sendable, Equatable {
         case BranchCreated.typeName: self = .branchCreated(try decode(BranchCreated.self))
         case Reverted.typeName: self = .reverted(try decode(Reverted.self))
         case SnapshotTaken.typeName: self = .snapshotTaken(try decode(SnapshotTaken.self))
+        case Bisected.typeName: self = .bisected(try decode(Bisected.self))
         default:
             throw EngineError(.unsupportedEvent, "event \(event.sequence) has type '\(event.type)', which this build does not know (written by a newer GESAL?)")
         }

@@ -262,6 +262,48 @@ public struct Reverted: Sendable, Equatable, Codable {
     }
 }
 
+/// `gesal-log bisect --exclude` found the first event after which a test failed, and re-ran
+/// the branch without that event's inputs into this branch. Written on the new branch, after
+/// its `Reverted`; it records the search so the finding can be audited and repeated.
+public struct Bisected: Sendable, Equatable, Codable {
+    public static let typeName = "Bisected.v1"
+
+    /// One evaluation of the test: the state after `sequence` passed it or not.
+    public struct Step: Sendable, Equatable, Codable {
+        public var sequence: UInt64
+        public var good: Bool
+        public var detail: String
+
+        public init(sequence: UInt64, good: Bool, detail: String) {
+            self.sequence = sequence
+            self.good = good
+            self.detail = detail
+        }
+    }
+
+    /// The branch searched, and the known-good and known-bad points given.
+    public var branch: String
+    public var good: UInt64
+    public var bad: UInt64
+    /// The test, as a person would type it (`--item "..." --expect 7`).
+    public var test: String
+    /// The first event after which the test fails.
+    public var culprit: UInt64
+    /// The feedback or interaction events left out of this branch.
+    public var excluded: [UInt64]
+    public var steps: [Step]
+
+    public init(branch: String, good: UInt64, bad: UInt64, test: String, culprit: UInt64, excluded: [UInt64], steps: [Step]) {
+        self.branch = branch
+        self.good = good
+        self.bad = bad
+        self.test = test
+        self.culprit = culprit
+        self.excluded = excluded
+        self.steps = steps
+    }
+}
+
 /// A snapshot of the projection was written; replay may start from it.
 public struct SnapshotTaken: Sendable, Equatable, Codable {
     public static let typeName = "SnapshotTaken.v1"

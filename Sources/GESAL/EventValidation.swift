@@ -57,7 +57,7 @@ extension DomainEvent {
             for (name, value) in e.scores where !value.isFinite {
                 throw EngineError(.invalidRequest, "the trigger of interaction \(e.interaction) has score \(name) = \(value), not a finite number")
             }
-        case .branchCreated, .reverted, .snapshotTaken:
+        case .branchCreated, .reverted, .snapshotTaken, .bisected:
             break
         }
     }

@@ -19,6 +19,10 @@ struct GESALLog: ParsableCommand {
           gesal-log rollback --exclude 12 a branch without feedback event 12
           gesal-log diff main main-without-12
                                   what that changed
+          gesal-log bisect --good 5 --item "How many days are in a week?" --expect 7
+                                  find the event that broke an answer
+          gesal-log curve --control --every 5
+                                  accuracy along the history, as JSON and SVG
           gesal-log reindex               the SQLite read model, for sqlite3
           gesal-log verify                check every checksum, link and index
 
@@ -26,7 +30,7 @@ struct GESALLog: ParsableCommand {
         """),
         subcommands: [
             LogCommand.self, ReplayCommand.self, AuditCommand.self, RollbackCommand.self, DiffCommand.self,
-            SnapshotCommand.self, ReindexCommand.self, VerifyCommand.self, StatsCommand.self, BranchCommand.self,
+            BisectCommand.self, CurveCommand.self, SnapshotCommand.self, ReindexCommand.self, VerifyCommand.self, StatsCommand.self, BranchCommand.self,
             ResetCommand.self, ReflogCommand.self, ExportCommand.self, ImportCommand.self, RecoverCommand.self, InitCommand.self,
         ])
 

@@ -43,17 +43,12 @@ struct ReplayCommand: ParsableCommand {
         if let asOf { _ = try Self.nanos(asOf) }
     }
 
-    /// An `--as-of` time in the log's unit (nanoseconds since 1970), which holds times from
-    /// 1970 until April 2262; anything outside is refused by name.
+    /// The `--as-of` time, in the log's unit (nanoseconds since 1970).
     static func nanos(_ text: String) throws -> Int64 {
-        guard let date = ISO8601DateFormatter().date(from: text) else {
-            throw ValidationError("--as-of '\(text)' is not an ISO 8601 time like 2026-11-21T10:00:00Z")
+        guard case .time(let nanos) = try HistoryPoint(parsing: text, option: "--as-of") else {
+            throw ValidationError("--as-of takes a time like 2026-11-21T10:00:00Z; for a sequence number use --to")
         }
-        let nanos = date.timeIntervalSince1970 * 1e9
-        guard nanos >= 0, nanos < Double(Int64.max) else {
-            throw ValidationError("--as-of \(text) is outside the times the log records (1970-01-01 to 2262-04-11)")
-        }
-        return Int64(nanos)
+        return nanos
     }
 
     func run() throws {

@@ -1,7 +1,9 @@
 import ArgumentParser
 import CommandLineSupport
 import Engine
+import EventLog
 import Foundation
+import GESAL
 
 struct AskCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,6 +20,10 @@ struct AskCommand: ParsableCommand {
           gesal ask "How many times does the letter r appear in the word strawberry?"
           gesal feedback 1 -          # wrong: reward -2, the node learns at once
           gesal ask --store lab --branch experiment "What is 12 + 7?"
+          gesal ask --at 120 "What is 12 + 7?"   # as the model answered after event 120
+
+        With --at, the prompt is answered by the branch's state as it was after that event
+        (routed through that moment's nodes, with their adapters) and nothing is recorded.
         """))
 
     @OptionGroup var engine: EngineOptions
@@ -25,8 +31,16 @@ struct AskCommand: ParsableCommand {
     @Argument(help: "The prompt.")
     var prompt: String
 
+    @Option(help: ArgumentHelp("Answer as the branch would have after this event (a sequence number or an ISO 8601 time), recording nothing.", valueName: "SEQ|TIME"))
+    var at: String?
+
+    func validate() throws {
+        if let at { _ = try HistoryPoint(parsing: at, option: "--at") }
+    }
+
     func run() throws {
         try reportingErrors {
+            if let at { return try answerInThePast(at) }
             let opened = try engine.openEngine()
             let answer = try opened.ask(prompt)
             print(terminalSafe(answer.text))
@@ -34,5 +48,21 @@ struct AskCommand: ParsableCommand {
             let node = answer.createdNode ? "new node \(answer.node)" : "node \(answer.node) (similarity \(String(format: "%.3f", answer.similarity)))"
             writeStandardError("[interaction \(answer.interaction) · \(node) · \(adapter)]  feedback: gesal feedback \(answer.interaction) +|-\n")
         }
+    }
+
+    /// `--at`: the state replayed to that point answers; the store is only read.
+    func answerInThePast(_ at: String) throws {
+        guard LogStore.exists(at: engine.store), let created = try Engine.storeCreated(at: engine.store, branch: engine.branch) else {
+            throw ValidationError("--at needs a GESAL history, and branch '\(engine.branch)' of \(engine.store) has none")
+        }
+        let store = try LogStore(at: engine.store)
+        let replay = try Replay.run(store, branch: engine.branch, through: try HistoryPoint(parsing: at, option: "--at").resolve(in: store, branch: engine.branch, option: "--at"))
+        for skipped in replay.skippedSnapshots { writeStandardError("warning: skipped \(skipped)\n") }
+        let models = try engine.models.loadModels(embedder: created.embedder, svfTargets: created.config.svfTargets)
+        let evaluator = Evaluator(models: models, state: replay.state, blobs: store.blobs)
+        let plan = evaluator.plan(for: prompt)
+        print(terminalSafe(try evaluator.responses([plan])[0]))
+        let route = plan.adapter.map { "node \(plan.node) · adapter \($0.prefix(12))" } ?? (plan.node == 0 ? "no node near enough · base model" : "node \(plan.node) · base model")
+        writeStandardError("[as of event \(replay.sequence) · \(route) · nothing recorded]\n")
     }
 }

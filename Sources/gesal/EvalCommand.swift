@@ -22,27 +22,17 @@ struct EvalCommand: ParsableCommand {
 
         Without --store the plain model answers; with --store (and --branch) each
         prompt is routed through that branch's graph memory and answered with its
-        node's adapter, nothing recorded.
+        node's adapter, nothing recorded. --at scores the branch as it was after an
+        earlier event (replayed from the nearest snapshot, with that moment's adapters):
+        the same numbers `gesal eval` gives on a branch reset to that event.
 
         Examples:
           gesal eval --task letters --split held-out --count 40
           gesal eval --task arithmetic --store lab --branch main --json
+          gesal eval --task control --store lab --at 120      # as it was after event 120
         """))
 
-    @Option(help: "letters, arithmetic or control.")
-    var task = "letters"
-
-    @Option(help: "taught, held-out or all.")
-    var split = "all"
-
-    @Option(help: "Items generated before the split (control always has 20).")
-    var count = 40
-
-    @Option(help: "Seed for generating and splitting the items.")
-    var seed: UInt64 = 1
-
-    @Option(help: ArgumentHelp("The word list for letters.", valueName: "PATH"))
-    var words = SetupFolder.path(WordList.defaultPath)
+    @OptionGroup var tasks: TaskOptions
 
     @Option(help: ArgumentHelp("Score this store's adapted state instead of the plain model.", valueName: "DIR"))
     var store: String?
@@ -55,35 +45,28 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
-    func validate() throws {
-        guard ["letters", "arithmetic", "control"].contains(task) else { throw ValidationError("--task is letters, arithmetic or control, not '\(task)'") }
-        guard ["taught", "held-out", "all"].contains(split) else { throw ValidationError("--split is taught, held-out or all, not '\(split)'") }
-        guard count >= 1 else { throw ValidationError("--count must be at least 1") }
-    }
+    @Option(help: ArgumentHelp("Score the state as it was after this event: a sequence number, or an ISO 8601 time (the last event at or before it). Replays from the nearest snapshot.", valueName: "SEQ|TIME"))
+    var at: String?
 
-    func items() throws -> [TaskItem] {
-        let all: [TaskItem]
-        switch task {
-        case "letters":
-            all = TaskGenerators.letterCounting(words: try WordList.load(words), count: count, seed: seed)
-        case "arithmetic": all = TaskGenerators.arithmetic(count: count, seed: seed)
-        default: all = TaskGenerators.control
+    func validate() throws {
+        if let at {
+            guard store != nil else { throw ValidationError("--at needs --store: it names a point of a store's history") }
+            _ = try HistoryPoint(parsing: at, option: "--at")
         }
-        let (taught, heldOut) = TaskGenerators.split(all, seed: seed)
-        return split == "taught" ? taught : split == "held-out" ? heldOut : all
     }
 
     func run() throws {
         try reportingErrors {
-            let items = try items()
+            let items = try tasks.items()
             let created = try store.flatMap { try Engine.storeCreated(at: $0, branch: branch) }
             if let store, created == nil { throw ValidationError("\(store) has no GESAL store on branch '\(branch)'") }
             let models = try models.loadModels(embedder: created?.embedder ?? "minilm", svfTargets: created?.config.svfTargets ?? EngineConfig().svfTargets)
-            var state: EngineState?, blobs: BlobStore?
+            var state: EngineState?, blobs: BlobStore?, sequence: UInt64?
             if let store {
                 let log = try LogStore(at: store)
-                state = try Replay.run(log, branch: branch).state
-                blobs = log.blobs
+                let replay = try Replay.run(log, branch: branch, through: try at.map { try HistoryPoint(parsing: $0, option: "--at").resolve(in: log, branch: branch, option: "--at") })
+                for skipped in replay.skippedSnapshots { writeStandardError("warning: skipped \(skipped)\n") }
+                (state, blobs, sequence) = (replay.state, log.blobs, replay.sequence)
             }
             let scoring = ProgressReporter("scoring")
             let accuracy = try Evaluator(models: models, state: state, blobs: blobs).accuracy(items) { scoring.update($0, $1) }
@@ -91,11 +74,15 @@ struct EvalCommand: ParsableCommand {
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys]
-                struct Result: Encodable { var task: String, split: String, seed: UInt64, store: String?, branch: String?, state: String?, result: Accuracy }
-                let result = Result(task: task, split: split, seed: seed, store: store, branch: store == nil ? nil : branch, state: state?.hash.hex, result: accuracy)
+                struct Result: Encodable {
+                    var task: String, split: String, seed: UInt64, store: String?, branch: String?, sequence: UInt64?, state: String?, result: Accuracy
+                }
+                let result = Result(task: tasks.task, split: tasks.split, seed: tasks.seed, store: store, branch: store == nil ? nil : branch,
+                                    sequence: sequence, state: state?.hash.hex, result: accuracy)
                 print(String(decoding: try encoder.encode(result), as: UTF8.self))
             } else {
-                print("\(task) \(split) (seed \(seed)\(store.map { ", store \($0) branch \(branch)" } ?? ", plain model")): \(accuracy.summary)")
+                let place = store.map { ", store \($0) branch \(branch)" + (at == nil ? "" : " at sequence \(sequence!)") } ?? ", plain model"
+                print("\(tasks.task) \(tasks.split) (seed \(tasks.seed)\(place)): \(accuracy.summary)")
             }
         }
     }
