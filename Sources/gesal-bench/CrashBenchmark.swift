@@ -12,8 +12,8 @@ struct CrashBenchmark: ParsableCommand {
         abstract: "Kill a writer with SIGKILL at random moments and check what recovery keeps.",
         discussion: helpText("""
         Each trial starts a child that appends with policy `always` and reports every
-        acknowledged sequence number, kills it with SIGKILL after a random delay, opens the
-        store (recovery runs) and checks it:
+        acknowledged sequence number, kills it with SIGKILL a random delay after its first
+        acknowledgement, opens the store (recovery runs) and checks it:
           lost_acked     acknowledged events missing after recovery (must be 0)
           torn_visible   visible events that are not exactly what was appended at their
                          sequence number, or out of order (must be 0)
@@ -49,10 +49,14 @@ struct CrashBenchmark: ParsableCommand {
             child.standardOutput = pipe
             child.standardError = FileHandle.nullDevice
             try child.run()
+            // The delay starts at the child's first acknowledgement, not at its start: on a busy
+            // machine a child can take longer to start than the longest delay, and a trial that
+            // kills it before it wrote anything tests nothing.
+            let first = pipe.fileHandleForReading.availableData
             usleep(useconds_t(1000 + random.next() % UInt64(max(1, maxDelayMs) * 1000)))
             kill(child.processIdentifier, SIGKILL)
             child.waitUntilExit()
-            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let output = String(decoding: first + pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             let lastAcked = output.split(separator: "\n").compactMap { UInt64($0) }.max() ?? 0
             acknowledged += Int(lastAcked)
 

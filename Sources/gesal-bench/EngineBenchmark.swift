@@ -22,6 +22,14 @@ struct EngineBenchmark: ParsableCommand {
           feedback_to_update_ms          SmolLM2: a feedback recorded, its REINFORCE-SVF update run, blobs and
                                          events durable (fsync), median of --feedbacks
           ask_ms                         SmolLM2: embed, route, answer (12 tokens) and record, median
+          eval_at_replay_ms              `gesal eval --at` three quarters into the synthetic history: its replay
+                                         from the halfway snapshot (the evaluation itself is not timed)
+          eval_at_replay_from_zero_ms    the same replay without snapshots, the baseline of the ratio
+          bisect_s                       `gesal-log bisect --control` over a store of --bisect-steps learning steps
+                                         (real MiniLM routing and SmolLM2 answers; the adapters are synthetic SVF
+                                         vectors, one of them a poison that silences a control question)
+          bisect_evaluations             how many times that bisect scored the control set
+          bisect_found_poison            1 when it named the poisoned step
 
         Example:
           swift run -c release gesal-bench engine --threads 2
@@ -35,11 +43,15 @@ struct EngineBenchmark: ParsableCommand {
     @Option(help: "Feedback events timed on the real model (0 skips the model).")
     var feedbacks = 3
 
+    @Option(help: "Learning steps in the store bisect searches (0 skips it).")
+    var bisectSteps = 1_000
+
     func run() throws {
         let folder = try FileSystem().makeTemporaryDirectory(prefix: "gesal-engine")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try replayFigures(folder + "/synthetic")
         if feedbacks > 0 { try modelFigures(folder + "/real") }
+        if bisectSteps > 0 { try bisectFigures(folder + "/bisect") }
     }
 
     /// A synthetic history: prompts routed to 50 nodes, feedback on every interaction, an
@@ -86,6 +98,11 @@ struct EngineBenchmark: ParsableCommand {
         let zeroTime = try timed { zero = try Replay.run(store, useSnapshots: false) }
         let snapshotTime = try timed { fromSnapshot = try Replay.run(store) }
         precondition(zero!.state.hash == state.hash && fromSnapshot!.state.hash == state.hash && fromSnapshot!.snapshot == snapshot)
+        let at = UInt64(events * 3 / 4)
+        var fromSnapshotAt: Replay?
+        let atTime = try timed { fromSnapshotAt = try Replay.run(store, through: at) }
+        let atZeroTime = try timed { _ = try Replay.run(store, through: at, useSnapshots: false) }
+        precondition(fromSnapshotAt!.snapshot == snapshot)
         let busiest = state.nodes.values.max { $0.count < $1.count }!.id
         var entries = 0
         let auditTime = try timed { entries = try Audit.trace(.node(busiest), in: store).count }
@@ -98,6 +115,8 @@ struct EngineBenchmark: ParsableCommand {
         print(line("replay_from_snapshot_speedup", zeroTime / snapshotTime, decimals: 2))
         print(line("audit_ms", auditTime * 1000))
         print("audit_entries=\(entries)")
+        print(line("eval_at_replay_ms", atTime * 1000))
+        print(line("eval_at_replay_from_zero_ms", atZeroTime * 1000))
     }
 
     private func modelFigures(_ path: String) throws {
