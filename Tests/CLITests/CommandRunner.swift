@@ -44,7 +44,7 @@ enum CommandRunner {
 }
 
 /// A fresh folder under /tmp, removed when dropped.
-final class ScratchFolder {
+final class ScratchFolder: Sendable {
     let path: String
 
     init() {
