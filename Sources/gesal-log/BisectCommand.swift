@@ -21,12 +21,16 @@ struct BisectCommand: ParsableCommand {
         N such events.
 
         The test is one of:
-          --item "PROMPT" --expect N     the strict checker: the first number of the answer is N
-          --control [--max-drop P]       the 20 control questions lose at most P points (0)
-          --task T --min-accuracy A      a task split (see gesal eval) scores at least A (0..1)
-          --command CMD                  exit status 0 means good; CMD sees GESAL_STORE,
-                                         GESAL_BRANCH and GESAL_AT (the sequence), for
-                                         example: gesal eval --store "$GESAL_STORE" --at "$GESAL_AT" ...
+          --item "PROMPT" --expect N
+              the strict checker: the first number of the answer is N
+          --control [--max-drop P]
+              the 20 control questions lose at most P points (default 0)
+          --task T --min-accuracy A
+              a task split (as in gesal eval) scores at least A (0 to 1)
+          --command CMD
+              exit status 0 means good; CMD sees GESAL_STORE, GESAL_BRANCH
+              and GESAL_AT (the sequence), for example
+              gesal eval --store "$GESAL_STORE" --at "$GESAL_AT" ...
 
         bisect prints each evaluation, then the first bad event with its audit: which
         feedback, on which interaction, which node's adapter. Nothing is written, unless

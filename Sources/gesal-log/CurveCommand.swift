@@ -20,7 +20,7 @@ struct CurveCommand: ParsableCommand {
 
         Examples:
           gesal-log curve --control --every 5
-          gesal-log curve --task letters --split taught --every 10 --also main-bisect-87
+          gesal-log curve --task letters --split taught --also main-bisect-87
           gesal-log curve --control --json lab/curve.json --svg lab/curve.svg
         """))
 
