@@ -10,9 +10,10 @@ import Testing
 
     /// A store where the control question is answered right (events 1-3), then told wrong
     /// (feedback at 4, its learning step at 6), then asked again; then one arithmetic answer
-    /// is rewarded. Built once for the suite's tests.
+    /// is rewarded. Built once for the suite; a failure (a missing model) fails each test, not
+    /// the process.
     static let scratch = ScratchFolder()
-    static let store: String = {
+    static let built: Result<String, SetupError> = {
         let path = scratch.path + "/s"
         let steps: [(String, [String])] = [
             ("gesal", ["init", "--max-tokens", "10", "--similarity-threshold", "0.9"]),
@@ -20,14 +21,23 @@ import Testing
             ("gesal", ["ask", "What is 12 + 7?"]), ("gesal", ["feedback", "3", "+"]),
         ]
         for (tool, arguments) in steps {
-            let result = try! CommandRunner.run(tool, arguments + ["--store", path], cwd: root)
-            precondition(result.status == 0, "\(tool) \(arguments): \(result.stderr)")
+            guard let result = try? CommandRunner.run(tool, arguments + ["--store", path], cwd: root), result.status == 0 else {
+                return .failure(SetupError(description: "\(tool) \(arguments.joined(separator: " ")) failed; run ./scripts/setup.sh"))
+            }
         }
-        return path
+        return .success(path)
     }()
 
+    struct SetupError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    static var store: String {
+        get throws { try built.get() }
+    }
+
     static func log(_ arguments: String...) throws -> CommandResult {
-        try CommandRunner.run("gesal-log", arguments + ["--store", store], cwd: root)
+        try CommandRunner.run("gesal-log", arguments + ["--store", try store], cwd: root)
     }
 
     static func head() throws -> String? {
@@ -35,24 +45,24 @@ import Testing
     }
 
     @Test func evalAtASequenceScoresWhatABranchResetThereScores() throws {
-        let at = try CommandRunner.run("gesal", ["eval", "--task", "control", "--store", Self.store, "--at", "3", "--json"], cwd: Self.root)
+        let at = try CommandRunner.run("gesal", ["eval", "--task", "control", "--store", try Self.store, "--at", "3", "--json"], cwd: Self.root)
         #expect(at.status == 0, "\(at.stderr)")
         #expect(try Self.log("branch", "create", "at-3", "--from", "3").status == 0)
-        let branch = try CommandRunner.run("gesal", ["eval", "--task", "control", "--store", Self.store, "--branch", "at-3", "--json"], cwd: Self.root)
+        let branch = try CommandRunner.run("gesal", ["eval", "--task", "control", "--store", try Self.store, "--branch", "at-3", "--json"], cwd: Self.root)
         func result(_ json: String) throws -> [String: AnyHashable] {
             let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [String: Any]
             return (object["result"] as! [String: Any]).mapValues { $0 as! AnyHashable }
         }
         #expect(try result(at.stdout) == result(branch.stdout), "\(at.stdout) vs \(branch.stdout)")
-        let now = try CommandRunner.run("gesal", ["eval", "--task", "control", "--store", Self.store, "--json"], cwd: Self.root)
+        let now = try CommandRunner.run("gesal", ["eval", "--task", "control", "--store", try Self.store, "--json"], cwd: Self.root)
         #expect(try result(now.stdout)["correct"] != result(at.stdout)["correct"], "the poisoned feedback changed the control score")
     }
 
     @Test func askAtAnswersAsThePastDidAndRecordsNothing() throws {
         let before = try Self.head()
-        let past = try CommandRunner.run("gesal", ["ask", "--at", "3", Self.week, "--store", Self.store], cwd: Self.root)
+        let past = try CommandRunner.run("gesal", ["ask", "--at", "3", Self.week, "--store", try Self.store], cwd: Self.root)
         #expect(past.status == 0 && past.stdout.contains("7") && past.stderr.contains("as of event 3"), "\(past.stdout) \(past.stderr)")
-        let now = try CommandRunner.run("gesal", ["ask", "--at", "9", Self.week, "--store", Self.store], cwd: Self.root)
+        let now = try CommandRunner.run("gesal", ["ask", "--at", "9", Self.week, "--store", try Self.store], cwd: Self.root)
         #expect(now.status == 0 && !now.stdout.contains("7"), "\(now.stdout)")
         #expect(try Self.head() == before)
     }
@@ -85,7 +95,7 @@ import Testing
     func bisectRefusesBadRequestsAndWritesNothing(arguments: [String], status: Int32, message: String) throws {
         let before = try Self.head()
         let branches = try Self.log("branch", "list").stdout
-        let result = try CommandRunner.run("gesal-log", ["bisect"] + arguments + ["--exclude", "--store", Self.store], cwd: Self.root)
+        let result = try CommandRunner.run("gesal-log", ["bisect"] + arguments + ["--exclude", "--store", try Self.store], cwd: Self.root)
         #expect(result.status == status && result.stderr.contains(message), "\(result.status) \(result.stderr)")
         #expect(try Self.head() == before && Self.log("branch", "list").stdout == branches)
     }
