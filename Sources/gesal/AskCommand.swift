@@ -20,7 +20,7 @@ struct AskCommand: ParsableCommand {
           gesal ask "How many times does the letter r appear in the word strawberry?"
           gesal feedback 1 -          # wrong: reward -2, the node learns at once
           gesal ask --store lab --branch experiment "What is 12 + 7?"
-          gesal ask --at 120 "What is 12 + 7?"   # as the model answered after event 120
+          gesal ask --at 120 "What is 12 + 7?"   # as answered after event 120
 
         With --at, the prompt is answered by the branch's state as it was after that event
         (routed through that moment's nodes, with their adapters) and nothing is recorded.

@@ -29,7 +29,7 @@ struct EvalCommand: ParsableCommand {
         Examples:
           gesal eval --task letters --split held-out --count 40
           gesal eval --task arithmetic --store lab --branch main --json
-          gesal eval --task control --store lab --at 120      # as it was after event 120
+          gesal eval --task control --store lab --at 120   # after event 120
         """))
 
     @OptionGroup var tasks: TaskOptions
