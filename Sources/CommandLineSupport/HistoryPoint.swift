@@ -1,6 +1,7 @@
 import ArgumentParser
 import EventLog
 import Foundation
+import GESAL
 
 /// A point of a branch's history as users name it: a sequence number (`120`) or a time
 /// (`2026-11-21T10:00:00Z`, meaning the last event committed at or before it). Parsed at the
@@ -37,10 +38,25 @@ public enum HistoryPoint: Sendable, Equatable {
             }
             return sequence
         case .time(let limit):
-            var last: UInt64 = 0
-            try store.forEachEvent(branch: branch) { if $0.timeNanos <= limit { last = $0.sequence } }
+            let last = try Self.lastSequence(in: store, branch: branch, atOrBefore: limit)
             guard last >= 1 else { throw ValidationError("\(option): branch '\(branch)' has no event at or before that time") }
             return last
         }
+    }
+
+    /// The last sequence of `branch` committed at or before `nanos` (0: none).
+    public static func lastSequence(in store: LogStore, branch: String, atOrBefore nanos: Int64) throws -> UInt64 {
+        var last: UInt64 = 0
+        try store.forEachEvent(branch: branch) { if $0.timeNanos <= nanos { last = $0.sequence } }
+        return last
+    }
+
+    /// The branch's state at `--at` (its head when `at` is nil), replayed from the nearest
+    /// snapshot; snapshots that could not be used are reported on standard error.
+    public static func replay(_ store: LogStore, branch: String, at: String?, option: String = "--at") throws -> Replay {
+        let target = try at.map { try HistoryPoint(parsing: $0, option: option).resolve(in: store, branch: branch, option: option) }
+        let replay = try Replay.run(store, branch: branch, through: target)
+        for skipped in replay.skippedSnapshots { writeStandardError("warning: skipped \(skipped)\n") }
+        return replay
     }
 }

@@ -34,17 +34,14 @@ public struct AccuracyCurve: Sendable, Codable, Equatable {
         func score(after sequence: UInt64) throws {
             let evaluator = Evaluator(models: models, state: state, blobs: store.blobs, cache: cache)
             let plans = items.indices.map { evaluator.plan(for: items[$0].prompt, embedding: embeddings[$0], index: $0) }
-            let right = zip(try evaluator.responses(plans), items).filter { AnswerExtraction.isCorrect($0, for: $1) }.count
+            let right = try evaluator.answers(plans, for: items).filter(\.correct).count
             curve.points.append(Point(sequence: sequence, learningSteps: steps, accuracy: Accuracy(correct: right, items: items)))
             progress(curve.points.count, expected)
         }
         try store.forEachEvent(branch: branch) { event in
-            let fact = try DomainEvent(event)
-            do throws(EngineError) { try state.apply(fact) } catch {
-                throw EngineError(error.code, "event \(event.sequence) (\(event.type)): \(error.message)")
-            }
+            // Folding refuses a branch whose first event is not StoreCreated.
+            let fact = try state.fold(event)
             if event.sequence == 1 {
-                guard state.created != nil else { throw EngineError(.invalidRequest, "branch '\(branch)' is not a GESAL history (no StoreCreated)") }
                 try score(after: 1)
             } else if case .adapterUpdated = fact {
                 steps += 1

@@ -100,7 +100,7 @@ public struct Bisection {
             if try evaluate(middle, remaining: remaining) { low = middle } else { high = middle }
         }
         let culprit = walk.candidates[high - 1]
-        let (inputs, audit) = try walk.explain(culprit)
+        let (inputs, audit) = walk.explain(culprit)
         return Report(branch: branch, good: good, bad: bad, candidates: walk.candidates, learningSteps: walk.learningSteps, steps: steps,
                       evaluations: judge.runs, baseline: judge.baseline, culprit: culprit, culpritType: walk.facts[culprit]!.typeName,
                       inputs: inputs, audit: audit)
@@ -143,11 +143,8 @@ public struct Bisection {
             return Bisected.Step(sequence: sequence, good: good, detail: detail)
         case .answers(let items, let verdict):
             let models = try models()
-            let evaluator = Evaluator(models: models, state: state, blobs: store.blobs)
-            let responses = try evaluator.responses(items.enumerated().map { evaluator.plan(for: $1.prompt, index: $0) })
-            let right = zip(responses, items).filter { AnswerExtraction.isCorrect($0, for: $1) }.count
-            let (good, detail) = Judge.judge(right: right, of: items, verdict: verdict, baseline: report.baseline ?? 0,
-                                             answer: items.count == 1 ? responses[0] : nil)
+            let answers = try Evaluator(models: models, state: state, blobs: store.blobs).answers(items)
+            let (good, detail) = Judge.judge(answers, verdict: verdict, baseline: report.baseline ?? 0)
             return Bisected.Step(sequence: sequence, good: good, detail: detail)
         }
     }
@@ -167,24 +164,19 @@ extension Bisection {
         /// The state at `good`: the store's settings for answering.
         var start = EngineState()
         var facts: [UInt64: DomainEvent] = [:]
-        /// Where each interaction and its feedback are, for the culprit's inputs.
+        /// Every interaction and feedback through `bad`, by sequence, for the culprit's inputs
+        /// (which may come before `good`).
         var interactionAt: [Int: UInt64] = [:]
-        var feedbackAt: [Int: [UInt64]] = [:]
         var interactions: [Int: InteractionRecorded] = [:]
+        var feedback: [UInt64: FeedbackRecorded] = [:]
 
         init(store: LogStore, branch: String, good: UInt64, bad: UInt64, test: BisectTest, models: () throws -> EngineModels) throws {
             self.branch = branch
             self.good = good
             self.bad = bad
-            // Every interaction and feedback up to `bad`, wherever it is: a culprit's input may
-            // come before `good`.
-            try store.forEachEvent(branch: branch, through: bad) { event in
+            try store.forEachEvent(branch: branch, through: good) { event in
                 guard event.type == InteractionRecorded.typeName || event.type == FeedbackRecorded.typeName else { return }
-                switch try DomainEvent(event) {
-                case .interactionRecorded(let e): interactionAt[e.interaction] = event.sequence; interactions[e.interaction] = e
-                case .feedbackRecorded(let e): feedbackAt[e.interaction, default: []].append(event.sequence)
-                default: break
-                }
+                note(try DomainEvent(event), at: event.sequence)
             }
             var state = try Replay.run(store, branch: branch, through: good).state
             guard state.created != nil else { throw EngineError(.invalidRequest, "branch '\(branch)' is not a GESAL history (no StoreCreated)") }
@@ -200,8 +192,8 @@ extension Bisection {
                 plans = [planner!(state)]
             }
             try store.forEachEvent(branch: branch, from: good + 1, through: bad) { event in
-                let fact = try DomainEvent(event)
-                do throws(EngineError) { try state.apply(fact) } catch { throw EngineError(error.code, "event \(event.sequence) (\(event.type)): \(error.message)") }
+                let fact = try state.fold(event)
+                note(fact, at: event.sequence)
                 if case .adapterUpdated = fact { learningSteps += 1 }
                 guard Self.mayChangeAnswers(fact) else { return }
                 if let planner {
@@ -211,6 +203,14 @@ extension Bisection {
                 }
                 candidates.append(event.sequence)
                 facts[event.sequence] = fact
+            }
+        }
+
+        private mutating func note(_ fact: DomainEvent, at sequence: UInt64) {
+            switch fact {
+            case .interactionRecorded(let e): (interactionAt[e.interaction], interactions[e.interaction]) = (sequence, e)
+            case .feedbackRecorded(let e): feedback[sequence] = e
+            default: break
             }
         }
 
@@ -229,37 +229,31 @@ extension Bisection {
             }
         }
 
-        /// The culprit's inputs (what `rollback --exclude` takes) and their audit lines.
-        func explain(_ culprit: UInt64) throws -> (inputs: [UInt64], audit: [String]) {
+        /// The culprit's inputs (what `rollback --exclude` takes) and their audit lines: the
+        /// culprit, the feedback among its inputs, and the interactions that feedback rated.
+        func explain(_ culprit: UInt64) -> (inputs: [UInt64], audit: [String]) {
             let fact = facts[culprit]!
             var inputs: [UInt64]
             switch fact {
             case .feedbackRecorded: inputs = [culprit]
             case .adapterUpdated(let e):
                 // The last feedback on each interaction the step consumed, before the step.
-                inputs = Set(e.interactions).compactMap { feedbackAt[$0]?.last { $0 < culprit } }.sorted()
+                inputs = Set(e.interactions).compactMap { id in feedback.filter { $0.key < culprit && $0.value.interaction == id }.keys.max() }.sorted()
             case .nodeCreated(let e): inputs = interactionAt[e.interaction].map { [$0] } ?? []
             case .nodeUpdated(let e): inputs = interactionAt[e.interaction].map { [$0] } ?? []
             default: inputs = []
             }
             var audit = ["event \(culprit): " + Audit.describe(fact, interactions)]
             for input in inputs where input != culprit {
-                let event = try Self.event(input, of: interactionAt, feedbackAt, interactions)
-                audit.append("event \(input): " + event)
+                if let rated = feedback[input] { audit.append("event \(input): " + Audit.describe(.feedbackRecorded(rated), interactions)) }
             }
-            for id in Set(inputs.compactMap { sequence in feedbackAt.first { $0.value.contains(sequence) }?.key }).sorted() {
+            let rated = Set(inputs.compactMap { feedback[$0]?.interaction }).union(inputs.compactMap { input in interactionAt.first { $0.value == input }?.key })
+            for id in rated.sorted() {
                 if let at = interactionAt[id], let recorded = interactions[id] {
                     audit.append("event \(at): " + Audit.describe(.interactionRecorded(recorded), interactions))
                 }
             }
             return (inputs, audit)
-        }
-
-        private static func event(_ sequence: UInt64, of interactionAt: [Int: UInt64], _ feedbackAt: [Int: [UInt64]],
-                                  _ interactions: [Int: InteractionRecorded]) throws -> String {
-            if let id = interactionAt.first(where: { $0.value == sequence })?.key { return Audit.describe(.interactionRecorded(interactions[id]!), interactions) }
-            if let id = feedbackAt.first(where: { $0.value.contains(sequence) })?.key { return "feedback on interaction \(id) " + Audit.quote(interactions[id]?.prompt ?? "?") }
-            return "?"
         }
     }
 
@@ -294,18 +288,19 @@ extension Bisection {
                 if let known = judged[plans] { return known }
                 if evaluator == nil { evaluator = Evaluator(models: try models(), state: walk.start, blobs: blobs) }
                 runs += 1
-                let responses = try evaluator!.responses(plans)
-                let right = zip(responses, items).filter { AnswerExtraction.isCorrect($0, for: $1) }.count
-                if position == 0 { baseline = Double(right) / Double(items.count) }
-                let result = Self.judge(right: right, of: items, verdict: verdict, baseline: baseline ?? 0, answer: items.count == 1 ? responses[0] : nil)
+                let answers = try evaluator!.answers(plans, for: items)
+                if position == 0 { baseline = Double(answers.filter(\.correct).count) / Double(items.count) }
+                let result = Self.judge(answers, verdict: verdict, baseline: baseline ?? 0)
                 judged[plans] = result
                 return result
             }
         }
 
-        static func judge(right: Int, of items: [TaskItem], verdict: BisectTest.Verdict, baseline: Double, answer: String?) -> (good: Bool, detail: String) {
-            let accuracy = Double(right) / Double(items.count)
-            let score = "\(right)/\(items.count) right" + (answer.map { ": answered " + Audit.quote($0) } ?? "")
+        /// The verdict on scored answers; a single item's answer is quoted in the detail.
+        static func judge(_ answers: [(response: String, correct: Bool)], verdict: BisectTest.Verdict, baseline: Double) -> (good: Bool, detail: String) {
+            let right = answers.filter(\.correct).count
+            let accuracy = Double(right) / Double(answers.count)
+            let score = "\(right)/\(answers.count) right" + (answers.count == 1 ? ": answered " + Audit.quote(answers[0].response) : "")
             switch verdict {
             case .minAccuracy(let minimum):
                 return (accuracy >= minimum - 1e-9, score)

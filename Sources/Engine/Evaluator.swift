@@ -43,8 +43,13 @@ public struct Evaluator {
 
     /// Each item's answer and whether the strict checker accepts it, in the items' order.
     public func answers(_ items: [TaskItem], progress: (Int, Int) -> Void = { _, _ in }) throws -> [(response: String, correct: Bool)] {
-        let plans = items.enumerated().map { plan(for: $1.prompt, index: $0) }
-        return try zip(responses(plans, progress: progress), items).map { ($0, AnswerExtraction.isCorrect($0, for: $1)) }
+        try answers(items.enumerated().map { plan(for: $1.prompt, index: $0) }, for: items, progress: progress)
+    }
+
+    /// The answer to each plan (one per item, in order) and whether the strict checker accepts it.
+    public func answers(_ plans: [AnswerPlan], for items: [TaskItem], progress: (Int, Int) -> Void = { _, _ in }) throws
+        -> [(response: String, correct: Bool)] {
+        try zip(responses(plans, progress: progress), items).map { ($0, AnswerExtraction.isCorrect($0, for: $1)) }
     }
 
     /// The answer to each plan, in order. Grouped by adapter, so each adapter is merged into

@@ -56,11 +56,22 @@ public struct Replay: Sendable {
     private static func fold(_ events: [Event], into start: EngineState, from snapshot: SnapshotTaken?, head: UInt64,
                              skipped: [String]) throws -> Replay {
         var state = start
-        for event in events {
-            do { try state.apply(DomainEvent(event)) } catch {
-                throw EngineError(error.code, "event \(event.sequence) (\(event.type)): \(error.message)")
-            }
-        }
+        for event in events { try state.fold(event) }
         return Replay(state: state, sequence: head, snapshot: snapshot, eventsApplied: events.count, skippedSnapshots: skipped)
+    }
+}
+
+extension EngineState {
+    /// Decodes one logged event and folds it in; an error names the event. Returns the event,
+    /// for walks that look at what they fold (bisect, curves).
+    @discardableResult
+    public mutating func fold(_ event: Event) throws(EngineError) -> DomainEvent {
+        do {
+            let fact = try DomainEvent(event)
+            try apply(fact)
+            return fact
+        } catch {
+            throw EngineError(error.code, "event \(event.sequence) (\(event.type)): \(error.message)")
+        }
     }
 }

@@ -56,10 +56,7 @@ struct ReplayCommand: ParsableCommand {
             let store = try LogStore(at: engine.store)
             var target = to
             if let asOf {
-                let limit = try Self.nanos(asOf)
-                var last: UInt64 = 0
-                try store.forEachEvent(branch: engine.branch) { if $0.timeNanos <= limit { last = $0.sequence } }
-                target = last
+                target = try HistoryPoint.lastSequence(in: store, branch: engine.branch, atOrBefore: try Self.nanos(asOf))
             }
             let replay = try Replay.run(store, branch: engine.branch, through: target, useSnapshots: !noSnapshots)
             for skipped in replay.skippedSnapshots { writeStandardError("warning: skipped \(skipped)\n") }

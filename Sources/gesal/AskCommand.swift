@@ -56,8 +56,7 @@ struct AskCommand: ParsableCommand {
             throw ValidationError("--at needs a GESAL history, and branch '\(engine.branch)' of \(engine.store) has none")
         }
         let store = try LogStore(at: engine.store)
-        let replay = try Replay.run(store, branch: engine.branch, through: try HistoryPoint(parsing: at, option: "--at").resolve(in: store, branch: engine.branch, option: "--at"))
-        for skipped in replay.skippedSnapshots { writeStandardError("warning: skipped \(skipped)\n") }
+        let replay = try HistoryPoint.replay(store, branch: engine.branch, at: at)
         let models = try engine.models.loadModels(embedder: created.embedder, svfTargets: created.config.svfTargets)
         let evaluator = Evaluator(models: models, state: replay.state, blobs: store.blobs)
         let plan = evaluator.plan(for: prompt)

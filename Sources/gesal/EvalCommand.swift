@@ -60,14 +60,14 @@ struct EvalCommand: ParsableCommand {
             let items = try tasks.items()
             let created = try store.flatMap { try Engine.storeCreated(at: $0, branch: branch) }
             if let store, created == nil { throw ValidationError("\(store) has no GESAL store on branch '\(branch)'") }
-            let models = try models.loadModels(embedder: created?.embedder ?? "minilm", svfTargets: created?.config.svfTargets ?? EngineConfig().svfTargets)
+            // The history first: a point past the head fails before the models load.
             var state: EngineState?, blobs: BlobStore?, sequence: UInt64?
             if let store {
                 let log = try LogStore(at: store)
-                let replay = try Replay.run(log, branch: branch, through: try at.map { try HistoryPoint(parsing: $0, option: "--at").resolve(in: log, branch: branch, option: "--at") })
-                for skipped in replay.skippedSnapshots { writeStandardError("warning: skipped \(skipped)\n") }
+                let replay = try HistoryPoint.replay(log, branch: branch, at: at)
                 (state, blobs, sequence) = (replay.state, log.blobs, replay.sequence)
             }
+            let models = try models.loadModels(embedder: created?.embedder ?? "minilm", svfTargets: created?.config.svfTargets ?? EngineConfig().svfTargets)
             let scoring = ProgressReporter("scoring")
             let accuracy = try Evaluator(models: models, state: state, blobs: blobs).accuracy(items) { scoring.update($0, $1) }
             scoring.finish()
