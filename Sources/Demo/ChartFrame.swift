@@ -7,10 +7,22 @@ import Tasks
 struct ChartFrame {
     let width = 760.0, height = 440.0
     let left = 60.0, right = 170.0, top = 40.0, bottom = 50.0
-    /// The largest x value; x runs from 0 to it.
+    /// The largest x value; x runs from `minX` to it.
     let maxX: Double
+    var minX = 0.0
+    /// How an x tick is labelled (whole numbers unless told).
+    var tickFormat = "%.0f"
 
-    func x(_ value: Double) -> Double { left + value / max(maxX, 1) * (width - left - right) }
+    init(maxX: Double, minX: Double = 0, tickFormat: String = "%.0f") {
+        self.maxX = maxX
+        self.minX = minX
+        self.tickFormat = tickFormat
+    }
+
+    func x(_ value: Double) -> Double {
+        let span = minX == 0 ? max(maxX, 1) : maxX - minX
+        return left + (value - minX) / span * (width - left - right)
+    }
     func y(_ value: Double) -> Double { top + (1 - value) * (height - top - bottom) }
     func f(_ v: Double) -> String { String(format: "%.1f", v) }
 
@@ -27,7 +39,7 @@ struct ChartFrame {
         }
         for tick in xTicks {
             parts.append("<line x1=\"\(f(x(tick)))\" x2=\"\(f(x(tick)))\" y1=\"\(f(y(0)))\" y2=\"\(f(y(0) + 5))\" stroke=\"black\"/>")
-            parts.append("<text x=\"\(f(x(tick)))\" y=\"\(f(y(0) + 18))\" text-anchor=\"middle\">\(Int(tick))</text>")
+            parts.append("<text x=\"\(f(x(tick)))\" y=\"\(f(y(0) + 18))\" text-anchor=\"middle\">\(String(format: tickFormat, tick))</text>")
         }
         parts.append("<line x1=\"\(f(left))\" x2=\"\(f(width - right))\" y1=\"\(f(y(0)))\" y2=\"\(f(y(0)))\" stroke=\"black\"/>")
         parts.append("<line x1=\"\(f(left))\" x2=\"\(f(left))\" y1=\"\(f(y(0)))\" y2=\"\(f(y(1)))\" stroke=\"black\"/>")

@@ -24,9 +24,15 @@ public struct DemoRun {
     public let writer: LogWriter
     public let taught: [TaskItem]
     public let heldOut: [TaskItem]
-    public let control: [TaskItem] = TaskGenerators.control
+    public let control: [TaskItem]
 
     public static let rolledBackBranch = "without-poison"
+
+    /// What the checker says the right answer was: the number, in digits, as a user who knows
+    /// it would type it. The strict checker reads it as the answer.
+    public static func correction(for item: TaskItem) -> String {
+        String(item.answer)
+    }
 
     /// `writer` must be on a new, empty store: the demo creates its `StoreCreated`.
     public init(settings: DemoSettings, models: EngineModels, words: [String], writer: LogWriter) {
@@ -35,6 +41,7 @@ public struct DemoRun {
         self.writer = writer
         let items = TaskGenerators.letterCounting(words: words, count: settings.items, seed: settings.seed)
         (taught, heldOut) = TaskGenerators.split(items, seed: settings.seed)
+        control = TaskGenerators.spread(TaskGenerators.control, count: settings.controlItems)
     }
 
     public func run(progress: (DemoProgress) -> Void = { _ in }) throws -> DemoReport {
@@ -48,10 +55,13 @@ public struct DemoRun {
         func score(_ phase: String, branch: String = "main", state: EngineState, all: Bool = true) throws {
             progress(.phase("scoring (\(phase))"))
             let evaluator = Evaluator(models: models, state: state, blobs: writer.store.blobs, cache: engine.generations)
-            let sets = all ? [taught, heldOut, control] : [taught]
+            // The control set is scored at the answer length it was selected with.
+            let controlEvaluator = Evaluator(models: models, state: state, blobs: writer.store.blobs,
+                                             maxTokens: TaskGenerators.controlAnswerTokens, cache: engine.generations)
+            let sets = all ? [(taught, evaluator), (heldOut, evaluator), (control, controlEvaluator)] : [(taught, evaluator)]
             var offset = 0
-            let total = sets.map(\.count).reduce(0, +)
-            let accuracies = try sets.map { items in
+            let total = sets.map(\.0.count).reduce(0, +)
+            let accuracies = try sets.map { items, evaluator in
                 defer { offset += items.count }
                 return try evaluator.accuracy(items) { done, _ in progress(.step(done: offset + done, total: total)) }
             }
@@ -64,17 +74,20 @@ public struct DemoRun {
             phaseStart = Date()
         }
 
-        /// One pass over the taught items: ask each, and reward the answer as `reward` says;
-        /// ask again after a punished answer, up to `attempts` times. Returns the sequences of
-        /// the interactions recorded.
-        func feedbackPass(_ label: String, source: String, attempts: Int, reward: (Bool) -> Float) throws -> [UInt64] {
+        /// One pass over the taught items: ask each, and reward the answer as `reward` says,
+        /// with the correction `correct` gives for a -2 when the demo gives corrections; ask
+        /// again after a punished answer, up to `attempts` times. Returns the sequences of the
+        /// interactions recorded.
+        func feedbackPass(_ label: String, source: String, attempts: Int, reward: (Bool) -> Float,
+                          correct: (TaskItem) -> String) throws -> [UInt64] {
             progress(.phase(label))
             var recorded: [UInt64] = []
             for (index, item) in taught.enumerated() {
                 for _ in 0..<attempts {
                     let answer = try engine.ask(item.prompt)
                     let value = reward(AnswerExtraction.isCorrect(answer.text, for: item))
-                    try engine.feedback(interaction: answer.interaction, reward: value, source: source)
+                    try engine.feedback(interaction: answer.interaction, reward: value, source: source,
+                                        correction: settings.corrections && value < 0 ? correct(item) : nil)
                     recorded.append(answer.sequences.upperBound)
                     given += 1
                     if value > 0 { break }
@@ -86,14 +99,16 @@ public struct DemoRun {
 
         try score(DemoReport.baseline, state: engine.state)
         for pass in 1...settings.passes {
-            _ = try feedbackPass("feedback pass \(pass) of \(settings.passes)", source: "checker", attempts: settings.attempts) { $0 ? 1 : -2 }
+            _ = try feedbackPass("feedback pass \(pass) of \(settings.passes)", source: "checker", attempts: settings.attempts,
+                                 reward: { $0 ? 1 : -2 }, correct: { Self.correction(for: $0) })
             let last = pass == settings.passes
             try score(last ? DemoReport.afterFeedback : "feedback pass \(pass)", state: engine.state, all: last)
         }
         let beforePoison = engine.state.hash
         var poisoned: [UInt64] = []
         for pass in 1...settings.poisonPasses {
-            poisoned += try feedbackPass("poisoned pass \(pass) of \(settings.poisonPasses)", source: "poison", attempts: 1) { $0 ? -2 : 1 }
+            poisoned += try feedbackPass("poisoned pass \(pass) of \(settings.poisonPasses)", source: "poison", attempts: 1,
+                                         reward: { $0 ? -2 : 1 }, correct: { Self.correction(for: TaskItem(task: $0.task, prompt: $0.prompt, answer: $0.answer + 1)) })
         }
         try score(DemoReport.afterPoison, state: engine.state)
 

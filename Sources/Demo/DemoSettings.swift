@@ -15,14 +15,23 @@ public struct DemoSettings: Sendable, Codable, Equatable {
     public var attempts: Int
     /// Passes of poisoned feedback (wrong answers rewarded, right ones punished).
     public var poisonPasses: Int
+    /// The checker says what the right answer was with every -2 (`--corrections`), and a
+    /// poisoned -2 comes with a wrong one.
+    public var corrections: Bool
+    /// How many control questions are scored (nil: all of `TaskGenerators.control`), spread
+    /// evenly over the set's families; a smaller number only makes a test run shorter.
+    public var controlItems: Int?
     public var config: EngineConfig
 
-    public init(seed: UInt64, items: Int, passes: Int, attempts: Int, poisonPasses: Int, config: EngineConfig) {
+    public init(seed: UInt64, items: Int, passes: Int, attempts: Int, poisonPasses: Int, corrections: Bool = false,
+                controlItems: Int? = nil, config: EngineConfig) {
         self.seed = seed
         self.items = items
         self.passes = passes
         self.attempts = attempts
         self.poisonPasses = poisonPasses
+        self.corrections = corrections
+        self.controlItems = controlItems
         self.config = config
     }
 
@@ -44,5 +53,19 @@ public struct DemoSettings: Sendable, Codable, Equatable {
     /// Under twenty minutes on two cores.
     public static func full(seed: UInt64 = 1) -> DemoSettings {
         DemoSettings(seed: seed, items: 120, passes: 5, attempts: 4, poisonPasses: 1, config: demoConfig)
+    }
+
+    /// GESAL's protocol with corrections: five rounds, each asking every taught item once, so
+    /// an item has at most five feedbacks in all; every -2 says what the right answer was.
+    /// KL weight 0.1: at 1, the penalty's pull back to the base model outweighs the
+    /// correction's once the correction is likely, and the next step on the same node undoes
+    /// it (docs/evaluation.md measures both).
+    public func corrected() -> DemoSettings {
+        var settings = self
+        settings.corrections = true
+        settings.passes = 5
+        settings.attempts = 1
+        settings.config.klWeight = 0.1
+        return settings
     }
 }

@@ -145,17 +145,20 @@ public final class Engine {
 
     // MARK: Feedback and learning
 
-    /// Records `reward` for `interaction`; when the node's buffer is full, learns from it.
+    /// Records `reward` for `interaction`, and `correction` (the right answer) when given;
+    /// when the node's buffer is full, learns from it.
     @discardableResult
-    public func feedback(interaction: Int, reward: Float, source: String = "user") throws -> FeedbackOutcome {
+    public func feedback(interaction: Int, reward: Float, source: String = "user", correction: String? = nil) throws -> FeedbackOutcome {
         guard let recorded = state.interactions[interaction] else {
             let known = state.interactions.isEmpty ? "the store has no interactions yet" : "the store has interactions 1 to \(state.nextInteraction - 1)"
             throw EngineError(.invalidRequest, "no interaction \(interaction) on branch '\(branch)' (\(known))")
         }
         try Limits.reward.check(reward, "the reward")
-        let sequence = try append([.feedbackRecorded(FeedbackRecorded(interaction: interaction, reward: reward, source: source))]).upperBound
+        if let correction { try checkCorrection(correction, "the correction") }
+        let sequence = try append([.feedbackRecorded(FeedbackRecorded(interaction: interaction, reward: reward, source: source,
+                                                                      correction: correction))]).upperBound
         let buffered = state.nodes[recorded.node]!.buffer.count
-        let memoryOnly = !config.learnsFrom(reward: reward)
+        let memoryOnly = !config.learnsFrom(reward: reward, corrected: correction != nil)
         guard !memoryOnly, buffered >= config.bufferSize else {
             return FeedbackOutcome(sequence: sequence, step: nil, buffered: buffered, bufferSize: config.bufferSize, memoryOnly: memoryOnly)
         }

@@ -17,12 +17,13 @@ public struct Evaluator {
     /// the adapter, prompt and sampling are the same.
     public let cache: GenerationCache
 
-    public init(models: EngineModels, state: EngineState? = nil, blobs: BlobStore? = nil, maxTokens: Int = 48,
+    /// `maxTokens` is the answer length: when nil, the store's setting, or 48 for the plain model.
+    public init(models: EngineModels, state: EngineState? = nil, blobs: BlobStore? = nil, maxTokens: Int? = nil,
                 cache: GenerationCache = GenerationCache()) {
         self.models = models
         self.state = state
         self.blobs = blobs
-        self.maxTokens = state?.created?.config.maxTokens ?? maxTokens
+        self.maxTokens = maxTokens ?? state?.created?.config.maxTokens ?? 48
         self.cache = cache
     }
 

@@ -3,9 +3,9 @@ import EventLog
 import GESAL
 import Models
 
-/// One learning step of a node: REINFORCE-SVF on the node's buffered feedback (the config's
-/// `updateSteps` optimiser steps), from the node's current adapter and optimiser state, with
-/// the KL penalty towards the base model.
+/// One learning step of a node: REINFORCE-SVF on the node's buffered feedback and its known
+/// right answers (the config's `updateSteps` optimiser steps), from the node's current adapter
+/// and optimiser state, with the KL penalty towards the base model.
 /// Deterministic: the same state, config and models give the same bytes, which is what lets
 /// `replay --reexecute` check recorded results bit for bit and a rollback re-run them.
 public struct LearningStep: Sendable {
@@ -48,17 +48,20 @@ public struct LearningStep: Sendable {
         }
 
         // The budget is checked first: tokenising is all it needs.
-        let negativeWeight = config.negativeWeight ?? 1
         let tokens = Learner(language: models.language, adapters: AdapterSet(), optimizer: OptimizerConfig(kind: optimizer, learningRate: config.learningRate))
-        let episodes = node.buffer.map { feedback in
-            let interaction = state.interactions[feedback.interaction]!
-            return Learner.Episode(prompt: tokens.promptTokens(interaction.prompt), response: tokens.responseTokens(interaction.response),
-                                   reward: feedback.reward < 0 ? feedback.reward * negativeWeight : feedback.reward)
+        let samples = trainingSamples(node: node, in: state, config: config)
+        let episodes = samples.map { sample in
+            Learner.Episode(prompt: tokens.promptTokens(state.interactions[sample.interaction]!.prompt),
+                            response: tokens.responseTokens(sample.response), reward: sample.reward)
+        }
+        guard !samples.isEmpty else {
+            return rejected("the buffered feedback gives nothing to learn from (its rewards count 0 and there is no correction to learn)")
         }
         let budget = config.learningTokenBudget
-        if let (feedback, episode) = zip(node.buffer, episodes).first(where: { $1.prompt.count + $1.response.count > budget }) {
-            return rejected("interaction \(feedback.interaction) is \(episode.prompt.count + episode.response.count) tokens with its answer, "
-                + "beyond this store's learning budget of \(budget) (learningTokens); it was not learned from")
+        if let (sample, episode) = zip(samples, episodes).first(where: { $1.prompt.count + $1.response.count > budget }) {
+            return rejected("interaction \(sample.interaction) is \(episode.prompt.count + episode.response.count) tokens with "
+                + "\(sample.isCorrection ? "its correction" : "its answer"), beyond this store's learning budget of \(budget) "
+                + "(learningTokens); it was not learned from")
         }
 
         var adapters = AdapterSet(composition: composition)
@@ -103,6 +106,42 @@ public struct LearningStep: Sendable {
         return LearningStep(node: id, adapterBlob: AdapterCodec.encode(learner.adapters), optimizerBlob: AdapterCodec.encode(learner.state),
                             loss: loss, interactions: interactions, metrics: metrics, rejection: rejection)
     }
+
+    /// One rewarded sequence of a learning step: an answer the node gave, or a known right answer.
+    struct Sample {
+        var interaction: Int
+        var response: String
+        var reward: Float
+        var isCorrection: Bool
+    }
+
+    /// What the node's step trains on, in order. GESAL's REINFORCE samples: each buffered
+    /// answer with its reward (a negative one times `negativeWeight`). Then the node's known
+    /// right answers (the last `rehearsedCorrections`), each a sample rewarded with
+    /// `correctionWeight`: with reward w, REINFORCE's term on it is w times the supervised
+    /// loss, so the correction is learned as SFT would, under the same KL penalty. A buffered
+    /// answer whose reward counts 0 (a -2 with `negativeWeight` 0) is left out when its
+    /// interaction has a correction: its KL term would hold the first token where the
+    /// correction must move it.
+    static func trainingSamples(node: EngineState.Node, in state: EngineState, config: EngineConfig) -> [Sample] {
+        let negativeWeight = config.negativeWeight ?? 1, correctionWeight = config.correctionWeight ?? 1
+        var samples: [Sample] = node.buffer.compactMap { feedback in
+            let interaction = state.interactions[feedback.interaction]!
+            let reward = feedback.reward < 0 ? feedback.reward * negativeWeight : feedback.reward
+            if reward == 0, interaction.correction != nil { return nil }
+            return Sample(interaction: feedback.interaction, response: interaction.response, reward: reward, isCorrection: false)
+        }
+        if correctionWeight != 0 {
+            samples += node.knownAnswers.suffix(rehearsedCorrections).map { id in
+                Sample(interaction: id, response: state.interactions[id]!.correction!, reward: correctionWeight, isCorrection: true)
+            }
+        }
+        return samples
+    }
+
+    /// Known right answers a step trains on at most: a node shared by many prompts keeps
+    /// its most recent corrections in every step without the step growing without bound.
+    public static let rehearsedCorrections = 8
 
     /// Mean over the control set of the reference answer's mean log-probability per token.
     static func controlScore(_ learner: Learner) -> Float {

@@ -101,7 +101,7 @@ public enum Rollback {
                 }
                 report.interactions += 1
             } else if case .feedbackRecorded(let e) = fact, !dropped.contains(event.sequence) {
-                if try engine.feedback(interaction: e.interaction, reward: e.reward, source: e.source).step != nil { report.learningSteps += 1 }
+                if try engine.feedback(interaction: e.interaction, reward: e.reward, source: e.source, correction: e.correction).step != nil { report.learningSteps += 1 }
             }
             try original.apply(fact)
         }

@@ -93,6 +93,7 @@ public enum Audit {
             return "interaction \(e.interaction) on node \(e.node) (similarity \(format(e.similarity)), \(adapter)): \(quote(e.prompt)) -> \(quote(e.response))"
         case .feedbackRecorded(let e):
             return "feedback \(e.reward > 0 ? "+" : "")\(format(e.reward)) from \(e.source) on interaction \(e.interaction) \(prompt(e.interaction))"
+                + (e.correction.map { ", correction \(quote($0))" } ?? "")
         case .triggerFired(let e):
             return "trigger on interaction \(e.interaction): " + e.scores.sorted { $0.key < $1.key }.map { "\($0.key) \(format($0.value))" }.joined(separator: ", ")
                 + " (threshold \(format(e.threshold)))"

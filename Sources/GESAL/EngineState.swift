@@ -11,6 +11,8 @@ public struct EngineState: Sendable, Equatable {
         public var response: String
         public var node: Int
         public var rewards: [Float] = []
+        /// The right answer, when feedback said what it was (the latest one given).
+        public var correction: String?
     }
 
     public struct BufferedFeedback: Sendable, Equatable {
@@ -34,6 +36,10 @@ public struct EngineState: Sendable, Equatable {
         public var optimizerBlob: String?
         /// How many updates the adapter has had.
         public var adapterVersion = 0
+        /// The node's known right answers: interactions whose correction is the answer to
+        /// their prompt, one per prompt (a later correction of the same prompt replaces the
+        /// earlier one), oldest first. Every learning step of the node trains on them.
+        public var knownAnswers: [Int] = []
     }
 
     public internal(set) var created: StoreCreated?
@@ -93,7 +99,12 @@ public struct EngineState: Sendable, Equatable {
         case .feedbackRecorded(let e):
             guard let interaction = interactions[e.interaction] else { throw fail("feedback for interaction \(e.interaction), which does not exist") }
             interactions[e.interaction]!.rewards.append(e.reward)
-            if created?.config.learnsFrom(reward: e.reward) ?? true {
+            if let correction = e.correction {
+                interactions[e.interaction]!.correction = correction
+                nodes[interaction.node]!.knownAnswers.removeAll { interactions[$0]?.prompt == interaction.prompt }
+                nodes[interaction.node]!.knownAnswers.append(e.interaction)
+            }
+            if created?.config.learnsFrom(reward: e.reward, corrected: e.correction != nil) ?? true {
                 nodes[interaction.node]!.buffer.append(BufferedFeedback(interaction: e.interaction, reward: e.reward))
             }
             if e.reward < 0 && !nodes[interaction.node]!.rejectedResponses.contains(interaction.response) {

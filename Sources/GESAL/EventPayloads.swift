@@ -33,11 +33,16 @@ public struct EngineConfig: Sendable, Equatable, Codable {
     /// (`defaultLearningTokens` when absent). A learning step on a longer one is recorded as
     /// `UpdateRejected`, never run: its memory grows with the square of the length.
     public var learningTokens: Int?
+    /// How much a correction's supervised term counts in a node's learning step (1 when
+    /// absent): the node's known right answers are trained on as rewarded samples of this
+    /// weight, beside GESAL's REINFORCE term on the buffered answers. 0 keeps corrections as
+    /// memory only (docs/learning.md).
+    public var correctionWeight: Float?
 
     public init(similarityThreshold: Float = 0.7, bufferSize: Int = 1, learningRate: Float = 2e-3, klWeight: Float = 1,
                 composition: String = "gesal", svfTargets: [String] = ["gate", "up", "down"], maxTokens: Int = 48,
                 guardTolerance: Float? = nil, optimizer: String? = nil, negativeWeight: Float? = nil, updateSteps: Int? = nil,
-                learningTokens: Int? = nil) {
+                learningTokens: Int? = nil, correctionWeight: Float? = nil) {
         self.similarityThreshold = similarityThreshold
         self.bufferSize = bufferSize
         self.learningRate = learningRate
@@ -50,11 +55,13 @@ public struct EngineConfig: Sendable, Equatable, Codable {
         self.negativeWeight = negativeWeight
         self.updateSteps = updateSteps
         self.learningTokens = learningTokens
+        self.correctionWeight = correctionWeight
     }
 
-    /// Whether feedback with `reward` enters a node's buffer to be learned from by gradient.
-    public func learnsFrom(reward: Float) -> Bool {
-        reward >= 0 || (negativeWeight ?? 1) != 0
+    /// Whether feedback with `reward` (and a correction, when `corrected`) enters a node's
+    /// buffer to be learned from by gradient.
+    public func learnsFrom(reward: Float, corrected: Bool = false) -> Bool {
+        reward >= 0 || (negativeWeight ?? 1) != 0 || (corrected && (correctionWeight ?? 1) != 0)
     }
 }
 
@@ -141,11 +148,15 @@ public struct FeedbackRecorded: Sendable, Equatable, Codable {
     public var reward: Float
     /// "user", "checker" (a task's answer checker), "import".
     public var source: String
+    /// What the right answer was, when the one giving feedback said so (`gesal feedback N -
+    /// --correct TEXT`). Absent in feedback without one, so older events keep their bytes.
+    public var correction: String?
 
-    public init(interaction: Int, reward: Float, source: String) {
+    public init(interaction: Int, reward: Float, source: String, correction: String? = nil) {
         self.interaction = interaction
         self.reward = reward
         self.source = source
+        self.correction = correction
     }
 }
 

@@ -21,6 +21,7 @@ extension EngineConfig {
         try Limits.maxTokens.check(maxTokens, name("maxTokens"))
         if let guardTolerance { try Limits.guardTolerance.check(guardTolerance, name("guardTolerance")) }
         if let negativeWeight { try Limits.negativeWeight.check(negativeWeight, name("negativeWeight")) }
+        if let correctionWeight { try Limits.correctionWeight.check(correctionWeight, name("correctionWeight")) }
         if let updateSteps { try Limits.updateSteps.check(updateSteps, name("updateSteps")) }
         if let learningTokens { try Limits.learningTokens.check(learningTokens, name("learningTokens")) }
         guard !svfTargets.isEmpty else { throw EngineError(.invalidRequest, "\(name("svfTargets")) names no matrix to adapt") }
@@ -38,6 +39,7 @@ extension DomainEvent {
             try e.config.validate()
         case .feedbackRecorded(let e):
             try Limits.reward.check(e.reward, "the reward of feedback for interaction \(e.interaction)")
+            if let correction = e.correction { try checkCorrection(correction, "the correction for interaction \(e.interaction)") }
         case .interactionRecorded(let e):
             try finite(e.embedding, "the embedding of interaction \(e.interaction)")
             try Limits.temperature.check(e.sampling.temperature, "the temperature of interaction \(e.interaction)")
@@ -66,4 +68,10 @@ extension DomainEvent {
         guard !vector.values.isEmpty else { throw EngineError(.invalidRequest, "\(name) is empty") }
         guard vector.values.allSatisfy(\.isFinite) else { throw EngineError(.invalidRequest, "\(name) has a value that is not a finite number") }
     }
+}
+
+/// Refuses a correction that is blank or too long to be the answer to one prompt.
+public func checkCorrection(_ text: String, _ name: String) throws(EngineError) {
+    guard !text.allSatisfy(\.isWhitespace) else { throw EngineError(.invalidRequest, "\(name) is empty: say what the right answer was") }
+    try Limits.correctionBytes.check(text.utf8.count, "the length of \(name) in bytes")
 }

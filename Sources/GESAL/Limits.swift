@@ -50,6 +50,7 @@ public struct Limit: Sendable, CustomStringConvertible {
 public enum Limits {
     // Feedback
     public static let reward = Limit(-10, 10, why: "GESAL's rewards are +1 and -2; a larger one only scales the step")
+    public static let correctionBytes = Limit(1, 4096, why: "a correction is the right answer to one prompt, in UTF-8 bytes")
 
     // Learning settings (EngineConfig)
     public static let similarityThreshold = Limit(-1, 1, why: "a cosine similarity")
@@ -58,6 +59,7 @@ public enum Limits {
     public static let klWeight = Limit(0, 100, why: "a penalty weight; 0 turns the penalty off")
     public static let guardTolerance = Limit(0, 100, why: "a drop in mean log-probability per token")
     public static let negativeWeight = Limit(0, 10, why: "a factor on negative rewards; 0 leaves them to memory")
+    public static let correctionWeight = Limit(0, 10, why: "a factor on a correction's supervised term; 0 keeps corrections as memory only")
     public static let updateSteps = Limit(1, 100, why: "optimiser steps per learning step")
     public static let maxTokens = Limit(1, 4096, why: "the longest answer, in tokens")
     public static let learningTokens = Limit(16, 8192, why: "prompt and answer tokens of one learning sequence; memory grows with its square")

@@ -8,12 +8,19 @@ import Foundation
 /// hashes equal to a store that never had it.
 extension EngineState {
     static let encodingTag = "GESALSTATE.v1"
+    /// v1 with each interaction's correction and each node's known answers. A state without
+    /// corrections is still written as v1, so every state hash recorded before corrections
+    /// existed (snapshots, reports, docs) still names the same state.
+    static let correctionsTag = "GESALSTATE.v2"
+
+    var hasCorrections: Bool { interactions.values.contains { $0.correction != nil } }
 
     public var hash: Hash256 { Hash256.of(encoded()) }
 
     public func encoded() -> [UInt8] {
         var out = CanonicalWriter()
-        out.string(Self.encodingTag)
+        let corrections = hasCorrections
+        out.string(corrections ? Self.correctionsTag : Self.encodingTag)
         out.string(createdJSON)
         out.int(interactions.count)
         for id in interactions.keys.sorted() {
@@ -23,6 +30,7 @@ extension EngineState {
             out.string(i.response)
             out.int(i.node)
             out.floats(i.rewards)
+            if corrections { out.string(i.correction ?? "") }
         }
         out.int(nodes.count)
         for id in nodes.keys.sorted() {
@@ -38,6 +46,7 @@ extension EngineState {
             out.string(n.adapterBlob ?? "")
             out.string(n.optimizerBlob ?? "")
             out.int(n.adapterVersion)
+            if corrections { out.ints(n.knownAnswers) }
         }
         out.int(updates)
         out.int(rejectedUpdates)
@@ -50,7 +59,10 @@ extension EngineState {
         var input = CanonicalReader(bytes: bytes, source: source)
         self.init()
         let tag = try input.string()
-        guard tag == Self.encodingTag else { throw input.fail("state encoding '\(tag)' is not one this build reads (\(Self.encodingTag))") }
+        guard tag == Self.encodingTag || tag == Self.correctionsTag else {
+            throw input.fail("state encoding '\(tag)' is not one this build reads (\(Self.encodingTag) or \(Self.correctionsTag))")
+        }
+        let corrections = tag == Self.correctionsTag
         let createdJSON = try input.string()
         if !createdJSON.isEmpty {
             do { created = try JSONDecoder().decode(StoreCreated.self, from: Data(createdJSON.utf8)) } catch {
@@ -61,6 +73,10 @@ extension EngineState {
         for _ in 0..<(try input.count()) {
             let id = try input.int()
             interactions[id] = Interaction(prompt: try input.string(), response: try input.string(), node: try input.int(), rewards: try input.floats())
+            if corrections {
+                let correction = try input.string()
+                interactions[id]!.correction = correction.isEmpty ? nil : correction
+            }
         }
         for _ in 0..<(try input.count()) {
             let id = try input.int()
@@ -74,6 +90,7 @@ extension EngineState {
             node.adapterBlob = adapter.isEmpty ? nil : adapter
             node.optimizerBlob = optimizer.isEmpty ? nil : optimizer
             node.adapterVersion = try input.int()
+            if corrections { node.knownAnswers = try input.ints() }
             nodes[id] = node
         }
         updates = try input.int()

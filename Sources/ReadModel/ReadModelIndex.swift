@@ -27,7 +27,7 @@ public enum ReadModelIndex {
                 INSERT INTO interactions (id, sequence, prompt, response, node, similarity, adapter, temperature, seed, prompt_tokens, response_tokens)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
-            let insertFeedback = try database.prepare("INSERT INTO feedback (sequence, interaction, reward, source) VALUES (?, ?, ?, ?)")
+            let insertFeedback = try database.prepare("INSERT INTO feedback (sequence, interaction, reward, source, correction) VALUES (?, ?, ?, ?, ?)")
             let insertAdapter = try database.prepare("""
                 INSERT INTO adapters (sequence, node, version, status, blob, optimizer_blob, previous_blob, method, loss, reason)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -56,7 +56,7 @@ public enum ReadModelIndex {
                                                .int(e.promptTokens), .int(e.responseTokens)])
                     counts.interactions += 1
                 case .feedbackRecorded(let e):
-                    try insertFeedback.run([sequence, .int(e.interaction), .float(e.reward), .text(e.source)])
+                    try insertFeedback.run([sequence, .int(e.interaction), .float(e.reward), .text(e.source), e.correction.map(SQLiteValue.text)])
                     counts.feedback += 1
                 case .adapterUpdated(let e):
                     try insertAdapter.run([sequence, .int(e.node), .int(state.nodes[e.node]!.adapterVersion), .text("accepted"), .text(e.adapterBlob),

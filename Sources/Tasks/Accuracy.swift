@@ -15,7 +15,7 @@ public struct Accuracy: Sendable, Equatable, Codable {
         count = items.count
         accuracy = count == 0 ? 0 : Double(correct) / Double(count)
         (low, high) = Self.wilson(correct: correct, count: count)
-        let frequencies = Dictionary(grouping: items, by: \.answer).mapValues(\.count)
+        let frequencies = Dictionary(grouping: items, by: \.expected).mapValues(\.count)
         majorityBaseline = count == 0 ? 0 : Double(frequencies.values.max() ?? 0) / Double(count)
     }
 

@@ -46,18 +46,23 @@ public enum TaskGenerators {
         }
     }
 
-    /// Fixed general-knowledge questions with numeric answers, far from both tasks: the
-    /// control set for forgetting.
-    public static let control: [TaskItem] = [
-        ("How many days are in a week?", 7), ("How many legs does a spider have?", 8), ("How many continents are there?", 7),
-        ("How many hours are in a day?", 24), ("How many months are in a year?", 12), ("How many sides does a triangle have?", 3),
-        ("How many minutes are in an hour?", 60), ("How many legs does a dog have?", 4), ("How many days are in a leap year?", 366),
-        ("How many sides does a hexagon have?", 6), ("How many wheels does a bicycle have?", 2), ("How many planets are in the solar system?", 8),
-        ("How many seconds are in a minute?", 60), ("How many players are on a soccer team on the field?", 11),
-        ("How many strings does a standard guitar have?", 6), ("How many sides does a square have?", 4),
-        ("How many years are in a century?", 100), ("How many days are in September?", 30), ("How many eyes does a human have?", 2),
-        ("How many letters are in the English alphabet?", 26),
-    ].map { TaskItem(task: "control", prompt: $0.0, answer: $0.1) }
+    /// The control set for forgetting: general-knowledge questions (capitals, opposites,
+    /// chemical symbols, past tenses, plurals, ...) far from the learning tasks, chosen from
+    /// `scripts/control-candidates.tsv` as those the default model answers right, greedily,
+    /// in `controlAnswerTokens` tokens (`scripts/select-control.sh`). The base model scores
+    /// 100% on them by construction, so any drop after learning is forgetting.
+    public static let control: [TaskItem] = ControlFacts.items.map { TaskItem(task: $0.family, prompt: $0.question, given: $0.answer) }
+
+    /// The answer length the control set is scored with: long enough for "The capital of
+    /// Australia is Canberra." and the other answers it was selected with.
+    public static let controlAnswerTokens = ControlFacts.answerTokens
+
+    /// `count` of `items` taken at even steps (all of them when nil or larger), so a subset
+    /// keeps every family of a set ordered by family.
+    public static func spread(_ items: [TaskItem], count: Int?) -> [TaskItem] {
+        guard let count, count < items.count else { return items }
+        return (0..<max(count, 0)).map { items[$0 * items.count / count] }
+    }
 
     /// Splits by a seeded hash of the prompt: the same item always lands on the same side for
     /// a seed, whatever else is in the list, so items used for feedback are never scored as

@@ -1,57 +1,33 @@
-/// One question with its true answer, from a named task.
+/// One question with its true answer, from a named task: a number (`answer`), or, for items
+/// whose answer is a word or a name, a text (`textAnswer`, with `answer` unused).
 public struct TaskItem: Sendable, Equatable, Codable {
     public var task: String
     public var prompt: String
     public var answer: Int
+    /// The answer as text ("Paris"), checked as a whole phrase anywhere in the response.
+    public var textAnswer: String?
 
     public init(task: String, prompt: String, answer: Int) {
         self.task = task
         self.prompt = prompt
         self.answer = answer
     }
-}
 
-/// The strict checker: the first number in the answer, written in digits or as an English
-/// number word ("zero" to "twenty", "once", "twice", "thrice"); no "closest number" scoring.
-/// "There are 3 r's" reads 3; "r appears twice" reads 2; "12 + 7 = 19" reads 12 and is wrong;
-/// "it does not appear" reads nothing. Words count because the model often answers in them,
-/// and a checker that punished a right "twice" would teach the learner to stop saying it.
-public enum AnswerExtraction {
-    /// The number words, by value.
-    public static let numberWords: [String: Int] = {
-        let cardinals = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
-                         "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"]
-        var words = Dictionary(uniqueKeysWithValues: cardinals.enumerated().map { ($0.element, $0.offset) })
-        words["once"] = 1
-        words["twice"] = 2
-        words["thrice"] = 3
-        return words
-    }()
+    public init(task: String, prompt: String, textAnswer: String) {
+        self.init(task: task, prompt: prompt, answer: 0)
+        self.textAnswer = textAnswer
+    }
 
-    public static func firstNumber(_ text: String) -> Int? {
-        // Runs of ASCII digits or of letters, in order; the first run that is a number wins.
-        var run = ""
-        var runIsDigits = false
-        for character in text + " " {
-            let isDigit = character.isASCII && character.isNumber
-            if !run.isEmpty, isDigit == runIsDigits, isDigit || character.isLetter {
-                run.append(character)
-                continue
-            }
-            if !run.isEmpty {
-                if runIsDigits { return Int(run.prefix(18)) }
-                if let value = numberWords[run.lowercased()] { return value }
-                run = ""
-            }
-            if isDigit || character.isLetter {
-                run = String(character)
-                runIsDigits = isDigit
-            }
+    /// An item whose answer is given as text: digits make a number answer, anything else a
+    /// text answer (how `TaskFile` and the control set read theirs).
+    public init(task: String, prompt: String, given answer: String) {
+        if answer.allSatisfy(\.isASCII), let number = Int(answer) {
+            self.init(task: task, prompt: prompt, answer: number)
+        } else {
+            self.init(task: task, prompt: prompt, textAnswer: answer)
         }
-        return nil
     }
 
-    public static func isCorrect(_ response: String, for item: TaskItem) -> Bool {
-        firstNumber(response) == item.answer
-    }
+    /// The true answer as it is shown and counted for the majority baseline.
+    public var expected: String { textAnswer ?? String(answer) }
 }

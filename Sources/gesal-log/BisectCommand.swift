@@ -108,7 +108,7 @@ struct BisectCommand: ParsableCommand {
     func test(store: String) throws -> BisectTest {
         if let item, let expect { return .answers([TaskItem(task: "item", prompt: item, answer: expect)], .minAccuracy(1)) }
         if control { return .answers(TaskGenerators.control, .maxDrop(maxDrop / 100)) }
-        if let minAccuracy { return .answers(try tasks.items(), .minAccuracy(minAccuracy)) }
+        if let minAccuracy { return .answers(try tasks.load(), .minAccuracy(minAccuracy)) }
         let command = command!
         return .external { branch, sequence in
             let status = try ShellCommand.run(command, environment: ["GESAL_STORE": store, "GESAL_BRANCH": branch, "GESAL_AT": String(sequence)])

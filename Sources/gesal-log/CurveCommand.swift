@@ -62,8 +62,8 @@ struct CurveCommand: ParsableCommand {
                 }
                 created = made
             }
-            let items = control ? TaskGenerators.control : try tasks.items()
-            let name = control ? "control" : "\(tasks.task) \(tasks.split)"
+            let items = control ? TaskGenerators.control : try tasks.load()
+            let name = control ? "control" : "\(tasks.name) \(tasks.split)"
             let models = try engine.models.loadModels(embedder: created!.embedder, svfTargets: created!.config.svfTargets)
             let cache = GenerationCache()
             var curves: [AccuracyCurve] = []

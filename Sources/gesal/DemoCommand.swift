@@ -26,6 +26,13 @@ struct DemoCommand: ParsableCommand {
         majority-answer baseline. The results are written as JSON and an SVG chart of
         accuracy against feedback count; the store stays for `gesal-log` to explore.
 
+        With --corrections the checker also says what the right answer was with each
+        -2 (as `gesal feedback N - --correct TEXT` does), and the stream is GESAL's
+        protocol: five rounds, each asking every taught item once, so no item gets more
+        than five feedbacks. --sweep-threshold runs that corrected demo once per
+        similarity threshold, each on its own store, and writes one table, JSON and
+        chart of accuracy against the threshold (docs/evaluation.md).
+
         The store folder is replaced on every run, but only if the demo made it.
         The same seed gives the same results, apart from the fields named `seconds`.
 
@@ -33,12 +40,17 @@ struct DemoCommand: ParsableCommand {
           gesal demo --quick                        under three minutes
           gesal demo                                the full run, about 13 minutes
           gesal demo --quick --json out.json    results to out.json, chart to out.svg
+          gesal demo --corrections                  learning from corrections
+          gesal demo --quick --sweep-threshold 0.5,0.7,0.9 --json sweep.json
           gesal-log log --store .gesal-demo         then read what happened
           gesal-log diff main without-poison --store .gesal-demo
         """))
 
     @Flag(help: "The short run (fewer items and passes).")
     var quick = false
+
+    @Flag(help: "The checker says the right answer with every -2; five rounds of one ask per taught item (GESAL's protocol).")
+    var corrections = false
 
     @Option(help: "Seed for the items, the split and the store.")
     var seed: UInt64 = 1
@@ -82,6 +94,23 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Override the demo's answer length, in tokens.")
     var maxTokens: Int?
 
+    @Option(help: "Override the demo's KL penalty weight towards the base model.")
+    var klWeight: Float?
+
+    @Option(help: "Override the weight of a correction's supervised term (0: corrections are memory only).")
+    var correctionWeight: Float?
+
+    @Option(help: ArgumentHelp("Score this many of the control questions, spread over their families (default: all).", valueName: "N"))
+    var controlItems: Int?
+
+    @Option(help: ArgumentHelp("Run the corrected demo once per similarity threshold (implies --corrections); each gets its own store under --store.", valueName: "T,T,..."))
+    var sweepThreshold: String?
+
+    /// The thresholds of --sweep-threshold, nil without it.
+    var sweepThresholds: [Float]? {
+        sweepThreshold.map { $0.split(separator: ",").compactMap { Float($0.trimmingCharacters(in: .whitespaces)) } }
+    }
+
     @OptionGroup var models: EngineModelOptions
 
     /// A file the demo writes into its store, so that it replaces only stores it made.
@@ -91,11 +120,21 @@ struct DemoCommand: ParsableCommand {
         if let items, items < 4 { throw ValidationError("--items must be at least 4 (one per answer bucket)") }
         if let passes, passes < 1 { throw ValidationError("--passes must be at least 1") }
         if let attempts, attempts < 1 { throw ValidationError("--attempts must be at least 1") }
+        if let controlItems, controlItems < 1 { throw ValidationError("--control-items must be at least 1") }
+        if let sweepThreshold {
+            let values = sweepThreshold.split(separator: ",", omittingEmptySubsequences: false)
+            guard let thresholds = sweepThresholds, !values.isEmpty, thresholds.count == values.count else {
+                throw ValidationError("--sweep-threshold takes numbers separated by commas (0.5,0.7,0.9), not '\(sweepThreshold)'")
+            }
+            for threshold in thresholds { try checkOption(Limits.similarityThreshold, threshold, "--sweep-threshold") }
+            guard Set(thresholds).count == thresholds.count else { throw ValidationError("--sweep-threshold names a threshold twice") }
+        }
         try settings().config.validateOptions()
     }
 
     func settings() -> DemoSettings {
         var settings = quick ? DemoSettings.quick(seed: seed) : DemoSettings.full(seed: seed)
+        if corrections || sweepThreshold != nil { settings = settings.corrected() }
         if let items { settings.items = items }
         if let passes { settings.passes = passes }
         if let attempts { settings.attempts = attempts }
@@ -105,6 +144,9 @@ struct DemoCommand: ParsableCommand {
         if let optimizer { settings.config.optimizer = optimizer }
         if let negativeWeight { settings.config.negativeWeight = negativeWeight }
         if let updateSteps { settings.config.updateSteps = updateSteps }
+        if let klWeight { settings.config.klWeight = klWeight }
+        if let controlItems { settings.controlItems = controlItems }
+        if let correctionWeight { settings.config.correctionWeight = correctionWeight }
         return settings
     }
 
@@ -114,39 +156,69 @@ struct DemoCommand: ParsableCommand {
             let words = try WordList.load(words)
             try replaceStore()
             let models = try models.loadModels(embedder: "minilm", svfTargets: settings.config.svfTargets)
-            let writer = try LogWriter.create(at: store)
-            try Data().write(to: URL(fileURLWithPath: store).appendingPathComponent(Self.marker))
-            let demo = DemoRun(settings: settings, models: models, words: words, writer: writer)
-            printNow("letter counting: \(demo.taught.count) taught items, \(demo.heldOut.count) held-out, \(demo.control.count) control; "
-                + "\(settings.passes) feedback passes; store \(store)")
-            var bar: ProgressReporter?
-            let report = try demo.run { event in
-                switch event {
-                case .phase(let name):
-                    bar?.finish()
-                    bar = ProgressReporter(name)
-                case .step(let done, let total):
-                    bar?.update(done, total)
-                case .scored(let point):
-                    bar?.finish()
-                    bar = nil
-                    printNow(String(format: "%-16@ feedback %3d  taught %@  held-out %@  control %@  (%.0f s)", point.phase, point.feedback,
-                                 percent(point.scores.taught), percent(point.scores.heldOut), percent(point.scores.control), point.seconds))
-                }
-            }
-            try writer.close()
             let chartPath = chart ?? (json.hasSuffix(".json") ? String(json.dropLast(5)) : json) + ".svg"
-            try Data(try report.json()).write(to: URL(fileURLWithPath: json))
-            try Data(AccuracyChart(report: report).svg.utf8).write(to: URL(fileURLWithPath: chartPath))
+            guard let thresholds = sweepThresholds else {
+                let report = try runDemo(settings, store: store, models: models, words: words)
+                try Data(try report.json()).write(to: URL(fileURLWithPath: json))
+                try Data(AccuracyChart(report: report).svg.utf8).write(to: URL(fileURLWithPath: chartPath))
+                printNow("")
+                printNow(report.table)
+                printNow("")
+                let rollback = report.rollback
+                printNow("rollback: \(rollback.excluded.count) poisoned interactions excluded into branch '\(rollback.branch)'; state "
+                    + "\(rollback.stateHash.prefix(16)) \(rollback.matchesBeforePoison ? "equals" : "DIFFERS FROM") the state before the poison")
+                printNow(String(format: "results: %@ and %@ (%.0f s)", json, chartPath, report.seconds))
+                printNow("explore: gesal-log log --store \(store) | gesal-log diff main \(rollback.branch) --store \(store)")
+                return
+            }
+            try FileManager.default.createDirectory(atPath: store, withIntermediateDirectories: true)
+            var sweep = ThresholdSweep(points: [])
+            for threshold in thresholds {
+                var point = settings
+                point.config.similarityThreshold = threshold
+                let folder = store + "/" + Self.sweepFolder(threshold)
+                printNow("threshold \(threshold): store \(folder)")
+                let report = try runDemo(point, store: folder, models: models, words: words)
+                let nodes = try Replay.run(try LogStore(at: folder), branch: "main").state.nodes.count
+                sweep.points.append(ThresholdSweep.Point(threshold: threshold, nodes: nodes, report: report))
+                // Written after every threshold, so an interrupted sweep keeps what it measured.
+                try Data(try sweep.json()).write(to: URL(fileURLWithPath: json))
+                try Data(SweepChart(sweep: sweep).svg.utf8).write(to: URL(fileURLWithPath: chartPath))
+            }
             printNow("")
-            printNow(report.table)
+            printNow(sweep.table)
             printNow("")
-            let rollback = report.rollback
-            printNow("rollback: \(rollback.excluded.count) poisoned interactions excluded into branch '\(rollback.branch)'; state "
-                + "\(rollback.stateHash.prefix(16)) \(rollback.matchesBeforePoison ? "equals" : "DIFFERS FROM") the state before the poison")
-            printNow(String(format: "results: %@ and %@ (%.0f s)", json, chartPath, report.seconds))
-            printNow("explore: gesal-log log --store \(store) | gesal-log diff main \(rollback.branch) --store \(store)")
+            printNow("results: \(json) and \(chartPath); each threshold's store is under \(store)/")
         }
+    }
+
+    /// The folder of one threshold's store inside the sweep's store folder.
+    static func sweepFolder(_ threshold: Float) -> String { String(format: "threshold-%.2f", threshold) }
+
+    /// Runs the demo on a new store at `path`, printing a progress bar per phase and a line per score.
+    func runDemo(_ settings: DemoSettings, store path: String, models: EngineModels, words: [String]) throws -> DemoReport {
+        let writer = try LogWriter.create(at: path)
+        try Data().write(to: URL(fileURLWithPath: store).appendingPathComponent(Self.marker))
+        let demo = DemoRun(settings: settings, models: models, words: words, writer: writer)
+        printNow("letter counting: \(demo.taught.count) taught items, \(demo.heldOut.count) held-out, \(demo.control.count) control; "
+            + "\(settings.passes) feedback \(settings.corrections ? "rounds with corrections" : "passes"); store \(path)")
+        var bar: ProgressReporter?
+        let report = try demo.run { event in
+            switch event {
+            case .phase(let name):
+                bar?.finish()
+                bar = ProgressReporter(name)
+            case .step(let done, let total):
+                bar?.update(done, total)
+            case .scored(let point):
+                bar?.finish()
+                bar = nil
+                printNow(String(format: "%-16@ feedback %3d  taught %@  held-out %@  control %@  (%.0f s)", point.phase, point.feedback,
+                             percent(point.scores.taught), percent(point.scores.heldOut), percent(point.scores.control), point.seconds))
+            }
+        }
+        try writer.close()
+        return report
     }
 
     func percent(_ a: Accuracy?) -> String {

@@ -13,9 +13,12 @@ struct EvalCommand: ParsableCommand {
         discussion: helpText("""
         Tasks: letters ("How many times does the letter r appear in the word
         strawberry?", words from reasoning-gym, balanced over the answers 0, 1, 2,
-        3+), arithmetic ("What is 12 + 7?"), control (fixed general-knowledge
-        questions). The checker is strict: the first number in the answer, in
-        digits or as a word ("twice"), must be the true answer. Splits come from a
+        3+), arithmetic ("What is 12 + 7?"), control (general-knowledge questions
+        the base model answers: the forgetting check), or your own questions with
+        --items FILE (family<TAB>question<TAB>answer per line). The checker is
+        strict: the first number in the answer, in digits or as a word ("twice"),
+        must be the true answer; a text answer ("Paris") must appear as a whole
+        phrase. --answers writes each item's answer and verdict. Splits come from a
         seeded hash of each prompt, so taught and held-out items never mix. Every
         accuracy is printed with its Wilson 95% interval, the item count, and the
         majority-answer baseline.
@@ -30,6 +33,7 @@ struct EvalCommand: ParsableCommand {
           gesal eval --task letters --split held-out --count 40
           gesal eval --task arithmetic --store lab --branch main --json
           gesal eval --task control --store lab --at 120   # after event 120
+          gesal eval --items mine.tsv --max-tokens 16 --answers answers.jsonl
         """))
 
     @OptionGroup var tasks: TaskOptions
@@ -45,10 +49,17 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
+    @Option(help: ArgumentHelp("Write each item's answer and verdict to this file, one JSON object per line.", valueName: "PATH"))
+    var answers: String?
+
+    @Option(help: ArgumentHelp("The longest answer, in tokens (default: 24 for the control set, else the store's setting, or 48 for the plain model).", valueName: "N"))
+    var maxTokens: Int?
+
     @Option(help: ArgumentHelp("Score the state as it was after this event: a sequence number, or an ISO 8601 time (the last event at or before it). Replays from the nearest snapshot.", valueName: "SEQ|TIME"))
     var at: String?
 
     func validate() throws {
+        if let maxTokens { try checkOption(Limits.maxTokens, maxTokens, "--max-tokens") }
         if let at {
             guard store != nil else { throw ValidationError("--at needs --store: it names a point of a store's history") }
             _ = try HistoryPoint(parsing: at, option: "--at")
@@ -57,7 +68,7 @@ struct EvalCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let items = try tasks.items()
+            let items = try tasks.load()
             let created = try store.flatMap { try Engine.storeCreated(at: $0, branch: branch) }
             if let store, created == nil { throw ValidationError("\(store) has no GESAL store on branch '\(branch)'") }
             // The history first: a point past the head fails before the models load.
@@ -69,21 +80,37 @@ struct EvalCommand: ParsableCommand {
             }
             let models = try models.loadModels(embedder: created?.embedder ?? "minilm", svfTargets: created?.config.svfTargets ?? EngineConfig().svfTargets)
             let scoring = ProgressReporter("scoring")
-            let accuracy = try Evaluator(models: models, state: state, blobs: blobs).accuracy(items) { scoring.update($0, $1) }
+            let graded = try Evaluator(models: models, state: state, blobs: blobs, maxTokens: maxTokens ?? tasks.answerTokens).answers(items) { scoring.update($0, $1) }
             scoring.finish()
+            let accuracy = Accuracy(correct: graded.filter(\.correct).count, items: items)
+            if let answers { try Self.write(graded, for: items, to: answers) }
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys]
                 struct Result: Encodable {
                     var task: String, split: String, seed: UInt64, store: String?, branch: String?, sequence: UInt64?, state: String?, result: Accuracy
                 }
-                let result = Result(task: tasks.task, split: tasks.split, seed: tasks.seed, store: store, branch: store == nil ? nil : branch,
+                let result = Result(task: tasks.name, split: tasks.split, seed: tasks.seed, store: store, branch: store == nil ? nil : branch,
                                     sequence: sequence, state: state?.hash.hex, result: accuracy)
                 print(String(decoding: try encoder.encode(result), as: UTF8.self))
             } else {
                 let place = store.map { ", store \($0) branch \(branch)" + (at == nil ? "" : " at sequence \(sequence!)") } ?? ", plain model"
-                print("\(tasks.task) \(tasks.split) (seed \(tasks.seed)\(place)): \(accuracy.summary)")
+                print("\(tasks.name) \(tasks.split) (seed \(tasks.seed)\(place)): \(accuracy.summary)")
             }
         }
+    }
+
+    /// One line per item: {"family", "prompt", "expected", "response", "correct"}.
+    static func write(_ graded: [(response: String, correct: Bool)], for items: [TaskItem], to path: String) throws {
+        struct Line: Encodable { var family: String, prompt: String, expected: String, response: String, correct: Bool }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var bytes = Data()
+        for (item, answer) in zip(items, graded) {
+            bytes += try encoder.encode(Line(family: item.task, prompt: item.prompt, expected: item.expected, response: answer.response,
+                                             correct: answer.correct))
+            bytes.append(10)
+        }
+        try bytes.write(to: URL(fileURLWithPath: path))
     }
 }

@@ -16,9 +16,16 @@ struct FeedbackCommand: ParsableCommand {
         is not finite) is recorded as rejected, with the reason. Undo a feedback with
         `gesal-log rollback --exclude SEQ`.
 
+        --correct says what the right answer was. It is recorded with the feedback, becomes
+        the node's known right answer to that prompt, and every later learning step of the
+        node trains on it (with the store's correctionWeight; docs/learning.md). A wrong
+        answer with a correction sets off a learning step even when the store's
+        negativeWeight is 0.
+
         Examples:
           gesal feedback 3 +
           gesal feedback 3 -2
+          gesal feedback 3 - --correct "3"
           gesal feedback 4 0.5 --source checker
         """))
 
@@ -38,6 +45,9 @@ struct FeedbackCommand: ParsableCommand {
 
     @Option(help: "Who gave it: user, checker, ...")
     var source: String = "user"
+
+    @Option(help: ArgumentHelp("What the right answer was (the node learns it).", valueName: "TEXT"))
+    var correct: String?
 
     static func parseReward(_ text: String) -> Float? {
         switch text {
@@ -64,13 +74,16 @@ struct FeedbackCommand: ParsableCommand {
         }
         guard let value = Self.parseReward(reward) else { throw ValidationError("REWARD must be +, - or a number, not '\(reward)'") }
         try checkOption(Limits.reward, value, "REWARD")
+        if let correct {
+            do { try checkCorrection(correct, "--correct") } catch { throw ValidationError(error.message) }
+        }
     }
 
     func run() throws {
         try reportingErrors {
             let opened = try engine.openEngine(create: false)
             let start = Date()
-            let outcome = try opened.feedback(interaction: interaction, reward: Self.parseReward(reward)!, source: source)
+            let outcome = try opened.feedback(interaction: interaction, reward: Self.parseReward(reward)!, source: source, correction: correct)
             print("feedback recorded (event \(outcome.sequence)); " + Self.describe(outcome, in: opened, since: start))
         }
     }

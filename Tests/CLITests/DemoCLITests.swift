@@ -6,10 +6,11 @@ import Testing
 @Suite(.serialized) struct DemoCLITests {
     static let root = EngineCLITests.root
 
-    /// A tiny run: 8 items (about 4 taught), one pass of up to two asks per item, answers of 4 tokens.
+    /// A tiny run: 8 items (about 4 taught), one pass of up to two asks per item, answers of 4
+    /// tokens, 6 control questions.
     static func run(in folder: String) throws -> (status: Int32, stdout: String, stderr: String, json: [String: Any], raw: String) {
         let arguments = ["demo", "--quick", "--items", "8", "--passes", "1", "--attempts", "2", "--max-tokens", "4",
-                         "--store", folder + "/store", "--json", folder + "/out.json"]
+                         "--control-items", "6", "--store", folder + "/store", "--json", folder + "/out.json"]
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let result = try CommandRunner.run("gesal", arguments, cwd: root)
         let raw = (try? String(contentsOfFile: folder + "/out.json", encoding: .utf8)) ?? ""

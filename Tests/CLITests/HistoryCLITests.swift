@@ -15,6 +15,9 @@ import Testing
     static let scratch = ScratchFolder()
     static let built: Result<String, SetupError> = {
         let path = scratch.path + "/s"
+        guard (try? "counts\t\(week)\t7\ncounts\tHow many legs does a spider have?\t8\n".write(toFile: items, atomically: true, encoding: .utf8)) != nil else {
+            return .failure(SetupError(description: "cannot write \(items)"))
+        }
         let steps: [(String, [String])] = [
             ("gesal", ["init", "--max-tokens", "10", "--similarity-threshold", "0.9"]),
             ("gesal", ["ask", week]), ("gesal", ["feedback", "1", "-"]), ("gesal", ["ask", week]),
@@ -27,6 +30,9 @@ import Testing
         }
         return .success(path)
     }()
+
+    /// The questions the tests score (`--items`): the week question and one more.
+    static var items: String { scratch.path + "/week.tsv" }
 
     struct SetupError: Error, CustomStringConvertible {
         var description: String
@@ -45,16 +51,16 @@ import Testing
     }
 
     @Test func evalAtASequenceScoresWhatABranchResetThereScores() throws {
-        let at = try CommandRunner.run("gesal", ["eval", "--task", "control", "--store", try Self.store, "--at", "3", "--json"], cwd: Self.root)
+        let at = try CommandRunner.run("gesal", ["eval", "--items", Self.items, "--store", try Self.store, "--at", "3", "--json"], cwd: Self.root)
         #expect(at.status == 0, "\(at.stderr)")
         #expect(try Self.log("branch", "create", "at-3", "--from", "3").status == 0)
-        let branch = try CommandRunner.run("gesal", ["eval", "--task", "control", "--store", try Self.store, "--branch", "at-3", "--json"], cwd: Self.root)
+        let branch = try CommandRunner.run("gesal", ["eval", "--items", Self.items, "--store", try Self.store, "--branch", "at-3", "--json"], cwd: Self.root)
         func result(_ json: String) throws -> [String: AnyHashable] {
             let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [String: Any]
             return (object["result"] as! [String: Any]).mapValues { $0 as! AnyHashable }
         }
         #expect(try result(at.stdout) == result(branch.stdout), "\(at.stdout) vs \(branch.stdout)")
-        let now = try CommandRunner.run("gesal", ["eval", "--task", "control", "--store", try Self.store, "--json"], cwd: Self.root)
+        let now = try CommandRunner.run("gesal", ["eval", "--items", Self.items, "--store", try Self.store, "--json"], cwd: Self.root)
         #expect(try result(now.stdout)["correct"] != result(at.stdout)["correct"], "the poisoned feedback changed the control score")
     }
 
@@ -103,7 +109,7 @@ import Testing
     @Test func curveWritesJSONAndAChartOfBothBranches() throws {
         let scratch = ScratchFolder()
         _ = try Self.log("rollback", "--exclude", "4", "--into", "no-poison")
-        let curve = try Self.log("curve", "--control", "--every", "1", "--also", "no-poison",
+        let curve = try Self.log("curve", "--items", Self.items, "--every", "1", "--also", "no-poison",
                                  "--json", scratch.path + "/c.json", "--svg", scratch.path + "/c.svg")
         #expect(curve.status == 0, "\(curve.stderr)")
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: scratch.path + "/c.json"))) as! [String: Any]

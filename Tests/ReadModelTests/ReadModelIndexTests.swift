@@ -23,7 +23,7 @@ import SystemIO
         let path = try FileSystem().makeTemporaryDirectory(prefix: "gesal-readmodel")
         defer { try? FileManager.default.removeItem(atPath: path) }
         let db = try SQLiteDatabase(path: path + "/rm.sqlite")
-        #expect(try Migrator.standard.migrate(db) == ["0001_initial"])
+        #expect(try Migrator.standard.migrate(db) == ["0001_initial", "0002_feedback_corrections"])
         #expect(try Migrator.standard.migrate(db).isEmpty)
         try db.execute("INSERT INTO migrations (version, name, sha256, applied_at) VALUES (99, '0099_future', 'x', 'now')")
         #expect { try Migrator.standard.migrate(db) } throws: { "\($0)".contains("migration 99 (0099_future)") && "\($0)".contains("newer GESAL") }
