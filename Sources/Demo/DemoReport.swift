@@ -1,3 +1,4 @@
+import Engine
 import Foundation
 import Tasks
 
@@ -54,17 +55,21 @@ public struct DemoReport: Sendable, Codable, Equatable {
     public var threads: Int
     public var checkpoints: [Checkpoint]
     public var rollback: Rollback
+    /// How far the adapters after the feedback stream move the model on ordinary prose
+    /// (absent when the run had no passage to measure it on).
+    public var drift: DriftFigure?
     /// Wall time of the whole run (a timing field).
     public var seconds: Double
 
     public init(settings: DemoSettings, model: String, modelFingerprint: String, threads: Int, checkpoints: [Checkpoint], rollback: Rollback,
-                seconds: Double) {
+                drift: DriftFigure? = nil, seconds: Double) {
         self.settings = settings
         self.model = model
         self.modelFingerprint = modelFingerprint
         self.threads = threads
         self.checkpoints = checkpoints
         self.rollback = rollback
+        self.drift = drift
         self.seconds = seconds
     }
 }

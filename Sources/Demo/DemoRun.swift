@@ -25,6 +25,8 @@ public struct DemoRun {
     public let taught: [TaskItem]
     public let heldOut: [TaskItem]
     public let control: [TaskItem]
+    /// The passage the drift figure is measured on (nil: no drift figure).
+    public let prose: String?
 
     public static let rolledBackBranch = "without-poison"
 
@@ -35,8 +37,9 @@ public struct DemoRun {
     }
 
     /// `writer` must be on a new, empty store: the demo creates its `StoreCreated`.
-    public init(settings: DemoSettings, models: EngineModels, words: [String], writer: LogWriter) {
+    public init(settings: DemoSettings, models: EngineModels, words: [String], writer: LogWriter, prose: String? = nil) {
         self.settings = settings
+        self.prose = prose
         self.models = models
         self.writer = writer
         let items = TaskGenerators.letterCounting(words: words, count: settings.items, seed: settings.seed)
@@ -104,6 +107,11 @@ public struct DemoRun {
             let last = pass == settings.passes
             try score(last ? DemoReport.afterFeedback : "feedback pass \(pass)", state: engine.state, all: last)
         }
+        var drift: DriftFigure?
+        if let prose {
+            progress(.phase("drift on prose"))
+            drift = try Drift.measure(models: models, state: engine.state, blobs: writer.store.blobs, text: prose)
+        }
         let beforePoison = engine.state.hash
         var poisoned: [UInt64] = []
         for pass in 1...settings.poisonPasses {
@@ -122,6 +130,6 @@ public struct DemoRun {
                           checkpoints: checkpoints,
                           rollback: DemoReport.Rollback(branch: rollback.branch, excluded: poisoned, stateHash: rollback.stateHash,
                                                         matchesBeforePoison: rollback.state.hash == beforePoison),
-                          seconds: Date().timeIntervalSince(started))
+                          drift: drift, seconds: Date().timeIntervalSince(started))
     }
 }

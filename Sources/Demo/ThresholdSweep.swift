@@ -38,14 +38,15 @@ public struct ThresholdSweep: Sendable, Codable, Equatable {
         }
         guard let first = points.first else { return "(no thresholds)" }
         var lines = [
-            "threshold  nodes  taught (\(first.baseline.taught.count))              held-out (\(first.baseline.heldOut?.count ?? 0))            control (\(first.baseline.control?.count ?? 0))",
+            "threshold  nodes  drift   taught (\(first.baseline.taught.count))              held-out (\(first.baseline.heldOut?.count ?? 0))            control (\(first.baseline.control?.count ?? 0))",
         ]
         for point in points {
             let after = point.afterFeedback, base = point.baseline
-            lines.append(String(format: "%9.2f  %5d  ", point.threshold, point.nodes)
+            lines.append(String(format: "%9.2f  %5d  %6.4f  ", point.threshold, point.nodes, point.report.drift?.meanKL ?? .nan)
                 + [cell(after.taught, base.taught), cell(after.heldOut, base.heldOut), cell(after.control, base.control)].joined(separator: "  "))
         }
-        lines.append("(accuracy after the corrected feedback stream [95% interval] and its change from the baseline, in points)")
+        lines.append("(accuracy after the corrected feedback stream [95% interval] and its change from the baseline, in points;")
+        lines.append(" drift: mean per-token KL to the base model on prose, in nats, over the adapters measured)")
         return lines.joined(separator: "\n")
     }
 

@@ -67,6 +67,9 @@ struct DemoCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The word list for the letter-counting items.", valueName: "PATH"))
     var words = SetupFolder.path(WordList.defaultPath)
 
+    @Option(help: ArgumentHelp("The prose the drift figure is measured on.", valueName: "PATH"))
+    var prose = SetupFolder.path(Drift.defaultPath)
+
     @Option(help: "Override the mode's letter-counting item count (before the taught / held-out split).")
     var items: Int?
 
@@ -163,6 +166,7 @@ struct DemoCommand: ParsableCommand {
                 try Data(AccuracyChart(report: report).svg.utf8).write(to: URL(fileURLWithPath: chartPath))
                 printNow("")
                 printNow(report.table)
+                if let drift = report.drift { printNow(drift.summary) }
                 printNow("")
                 let rollback = report.rollback
                 printNow("rollback: \(rollback.excluded.count) poisoned interactions excluded into branch '\(rollback.branch)'; state "
@@ -199,7 +203,7 @@ struct DemoCommand: ParsableCommand {
     func runDemo(_ settings: DemoSettings, store path: String, models: EngineModels, words: [String]) throws -> DemoReport {
         let writer = try LogWriter.create(at: path)
         try Data().write(to: URL(fileURLWithPath: store).appendingPathComponent(Self.marker))
-        let demo = DemoRun(settings: settings, models: models, words: words, writer: writer)
+        let demo = DemoRun(settings: settings, models: models, words: words, writer: writer, prose: try Drift.prose(at: prose))
         printNow("letter counting: \(demo.taught.count) taught items, \(demo.heldOut.count) held-out, \(demo.control.count) control; "
             + "\(settings.passes) feedback \(settings.corrections ? "rounds with corrections" : "passes"); store \(path)")
         var bar: ProgressReporter?

@@ -49,6 +49,9 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
+    @Flag(help: "Also measure the store's drift: mean per-token KL to the base model on prose, over up to 8 of its adapters.")
+    var drift = false
+
     @Option(help: ArgumentHelp("Write each item's answer and verdict to this file, one JSON object per line.", valueName: "PATH"))
     var answers: String?
 
@@ -60,6 +63,7 @@ struct EvalCommand: ParsableCommand {
 
     func validate() throws {
         if let maxTokens { try checkOption(Limits.maxTokens, maxTokens, "--max-tokens") }
+        if drift, store == nil { throw ValidationError("--drift needs --store: it measures a store's adapters") }
         if let at {
             guard store != nil else { throw ValidationError("--at needs --store: it names a point of a store's history") }
             _ = try HistoryPoint(parsing: at, option: "--at")
@@ -84,18 +88,21 @@ struct EvalCommand: ParsableCommand {
             scoring.finish()
             let accuracy = Accuracy(correct: graded.filter(\.correct).count, items: items)
             if let answers { try Self.write(graded, for: items, to: answers) }
+            let figure = try drift ? Drift.measure(models: models, state: state!, blobs: blobs!, text: Drift.prose(at: SetupFolder.path(Drift.defaultPath))) : nil
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys]
                 struct Result: Encodable {
                     var task: String, split: String, seed: UInt64, store: String?, branch: String?, sequence: UInt64?, state: String?, result: Accuracy
+                    var drift: DriftFigure?
                 }
                 let result = Result(task: tasks.name, split: tasks.split, seed: tasks.seed, store: store, branch: store == nil ? nil : branch,
-                                    sequence: sequence, state: state?.hash.hex, result: accuracy)
+                                    sequence: sequence, state: state?.hash.hex, result: accuracy, drift: figure)
                 print(String(decoding: try encoder.encode(result), as: UTF8.self))
             } else {
                 let place = store.map { ", store \($0) branch \(branch)" + (at == nil ? "" : " at sequence \(sequence!)") } ?? ", plain model"
                 print("\(tasks.name) \(tasks.split) (seed \(tasks.seed)\(place)): \(accuracy.summary)")
+                if let figure { print(figure.summary) }
             }
         }
     }

@@ -70,4 +70,30 @@ import Testing
         let bad = try CommandRunner.run("gesal", ["init", "--update-steps", "0", "--store", scratch.path + "/n"], cwd: Self.root)
         #expect(bad.status != 0 && bad.stderr.contains("--update-steps is 0: it must be in [1, 100]"), "\(bad.stderr)")
     }
+
+    @Test func aCorrectionIsRecordedAndLearnedEvenWhenNegativeFeedbackIsMemoryOnly() throws {
+        let scratch = ScratchFolder()
+        let store = ["--store", scratch.path + "/c"]
+        #expect(try CommandRunner.run("gesal", ["init", "--max-tokens", "4", "--negative-weight", "0"] + store, cwd: Self.root).status == 0)
+        _ = try CommandRunner.run("gesal", ["ask", "What is 12 + 7? Answer with a number."] + store, cwd: Self.root)
+        let feedback = try CommandRunner.run("gesal", ["feedback", "1", "-", "--correct", "19"] + store, cwd: Self.root)
+        #expect(feedback.status == 0 && feedback.stdout.contains("node 1 learned"), "\(feedback.stdout) \(feedback.stderr)")
+        let log = try CommandRunner.run("gesal-log", ["log", "--json"] + store)
+        #expect(log.stdout.contains(#"\"correction\":\"19\""#) && log.stdout.contains("AdapterUpdated"), "\(log.stdout.suffix(800))")
+        let audit = try CommandRunner.run("gesal-log", ["audit", "node", "1"] + store)
+        #expect(audit.stdout.contains("correction \"19\""), "\(audit.stdout)")
+    }
+
+    @Test func badCorrectionsAreRefusedAndWriteNothing() throws {
+        let scratch = ScratchFolder()
+        let store = ["--store", scratch.path + "/c"]
+        #expect(try CommandRunner.run("gesal", ["init", "--max-tokens", "4"] + store, cwd: Self.root).status == 0)
+        _ = try CommandRunner.run("gesal", ["ask", "What is 12 + 7? Answer with a number."] + store, cwd: Self.root)
+        let head = Self.value("sequence", in: try CommandRunner.run("gesal-log", ["replay"] + store).stdout)
+        let blank = try CommandRunner.run("gesal", ["feedback", "1", "-", "--correct", " "] + store, cwd: Self.root)
+        #expect(blank.status == 64 && blank.stderr.contains("--correct is empty"), "\(blank.stderr)")
+        let unknown = try CommandRunner.run("gesal", ["feedback", "9", "-", "--correct", "19"] + store, cwd: Self.root)
+        #expect(unknown.status == 1 && unknown.stderr.contains("no interaction 9"), "\(unknown.stderr)")
+        #expect(Self.value("sequence", in: try CommandRunner.run("gesal-log", ["replay"] + store).stdout) == head)
+    }
 }
