@@ -175,7 +175,8 @@ extension Bisection {
             self.good = good
             self.bad = bad
             try store.forEachEvent(branch: branch, through: good) { event in
-                guard event.type == InteractionRecorded.typeName || event.type == FeedbackRecorded.typeName else { return }
+                guard event.type == InteractionRecorded.typeName || event.type == FeedbackRecorded.typeName
+                        || event.type == FeedbackRecorded.correctedTypeName else { return }
                 note(try DomainEvent(event), at: event.sequence)
             }
             var state = try Replay.run(store, branch: branch, through: good).state

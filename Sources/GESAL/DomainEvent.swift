@@ -24,7 +24,7 @@ public enum DomainEvent: Sendable, Equatable {
         switch self {
         case .storeCreated: StoreCreated.typeName
         case .interactionRecorded: InteractionRecorded.typeName
-        case .feedbackRecorded: FeedbackRecorded.typeName
+        case .feedbackRecorded(let e): e.correction == nil ? FeedbackRecorded.typeName : FeedbackRecorded.correctedTypeName
         case .triggerFired: TriggerFired.typeName
         case .nodeCreated: NodeCreated.typeName
         case .nodeUpdated: NodeUpdated.typeName
@@ -70,7 +70,13 @@ public enum DomainEvent: Sendable, Equatable {
         switch event.type {
         case StoreCreated.typeName: self = .storeCreated(try decode(StoreCreated.self))
         case InteractionRecorded.typeName: self = .interactionRecorded(try decode(InteractionRecorded.self))
-        case FeedbackRecorded.typeName: self = .feedbackRecorded(try decode(FeedbackRecorded.self))
+        case FeedbackRecorded.typeName, FeedbackRecorded.correctedTypeName:
+            let feedback = try decode(FeedbackRecorded.self)
+            guard (feedback.correction != nil) == (event.type == FeedbackRecorded.correctedTypeName) else {
+                throw EngineError(.corruptEvent, "event \(event.sequence) (\(event.type)) \(feedback.correction == nil ? "has no" : "has a") correction: "
+                    + "\(FeedbackRecorded.correctedTypeName) carries one, \(FeedbackRecorded.typeName) does not")
+            }
+            self = .feedbackRecorded(feedback)
         case TriggerFired.typeName: self = .triggerFired(try decode(TriggerFired.self))
         case NodeCreated.typeName: self = .nodeCreated(try decode(NodeCreated.self))
         case NodeUpdated.typeName: self = .nodeUpdated(try decode(NodeUpdated.self))

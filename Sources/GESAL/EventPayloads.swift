@@ -144,6 +144,10 @@ public struct InteractionRecorded: Sendable, Equatable, Codable {
 /// excluding one feedback leaves every other identity unchanged.
 public struct FeedbackRecorded: Sendable, Equatable, Codable {
     public static let typeName = "FeedbackRecorded.v1"
+    /// Feedback with a correction. A build from before corrections refuses it by name instead
+    /// of folding the feedback without its correction; feedback without one stays v1, bytes
+    /// and all.
+    public static let correctedTypeName = "FeedbackRecorded.v2"
     public var interaction: Int
     public var reward: Float
     /// "user", "checker" (a task's answer checker), "import".

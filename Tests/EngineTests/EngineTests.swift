@@ -106,10 +106,10 @@ import SystemIO
         let path = try FileSystem().makeTemporaryDirectory(prefix: "gesal-engine")
         defer { try? FileManager.default.removeItem(atPath: path) }
         let engine = try Self.engine(path + "/s")
-        try engine.writer.append([EventDraft(type: "FeedbackRecorded.v2", payload: Array("{}".utf8))])
+        try engine.writer.append([EventDraft(type: "FeedbackRecorded.v9", payload: Array("{}".utf8))])
         let head = try engine.writer.store.head(of: "main")
         try engine.writer.close()
-        #expect { try Self.engine(path + "/s") } throws: { "\($0)".contains("FeedbackRecorded.v2") && "\($0)".contains("newer GESAL") }
+        #expect { try Self.engine(path + "/s") } throws: { "\($0)".contains("FeedbackRecorded.v9") && "\($0)".contains("newer GESAL") }
         #expect(try LogStore(at: path + "/s").head(of: "main") == head)
     }
 

@@ -1,3 +1,4 @@
+import EventLog
 import Foundation
 import Testing
 @testable import GESAL
@@ -32,6 +33,15 @@ struct CorrectionTests {
         #expect(String(decoding: plain.payload, as: UTF8.self) == #"{"interaction":3,"reward":-2,"source":"user"}"#)
         let corrected = try DomainEvent.feedbackRecorded(FeedbackRecorded(interaction: 3, reward: -2, source: "user", correction: "3")).draft()
         #expect(String(decoding: corrected.payload, as: UTF8.self) == #"{"correction":"3","interaction":3,"reward":-2,"source":"user"}"#)
+        #expect(plain.type == "FeedbackRecorded.v1" && corrected.type == "FeedbackRecorded.v2", "an older build refuses v2 by name")
+    }
+
+    @Test func aVersionThatDisagreesWithItsCorrectionIsRefused() throws {
+        let v1WithCorrection = Event(sequence: 4, timeNanos: 0, type: "FeedbackRecorded.v1",
+                                     payload: Array(#"{"correction":"3","interaction":3,"reward":-2,"source":"user"}"#.utf8), blobs: [])
+        #expect { try DomainEvent(v1WithCorrection) } throws: { "\($0)".contains("event 4") && "\($0)".contains("has a correction") }
+        let v2Without = Event(sequence: 5, timeNanos: 0, type: "FeedbackRecorded.v2", payload: Array(#"{"interaction":3,"reward":-2,"source":"user"}"#.utf8), blobs: [])
+        #expect { try DomainEvent(v2Without) } throws: { "\($0)".contains("event 5") && "\($0)".contains("has no correction") }
     }
 
     @Test func aCorrectionBecomesTheNodesKnownAnswerAndALaterOneReplacesIt() throws {
