@@ -102,6 +102,34 @@ import SystemIO
         #expect(try live.writer.store.head(of: "main") == head && live.writer.store.branches().keys.sorted() == ["main", "no-first"])
     }
 
+    /// The corrected demo's settings: memory-only -2, 3 Adam steps at 1e-2, KL 0.1.
+    static let correctedConfig = EngineConfig(similarityThreshold: 0.9, learningRate: 1e-2, klWeight: 0.1, maxTokens: 8, negativeWeight: 0,
+                                              updateSteps: 3)
+    static let strawberry = "How many times does the letter r appear in the word strawberry?"
+
+    @Test func aCorrectionIsLearnedReexecutedAndRolledBackExactly() throws {
+        let path = try FileSystem().makeTemporaryDirectory(prefix: "gesal-engine")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let engine = try Engine(writer: try LogWriter.create(at: path + "/c"), models: Self.models, config: Self.correctedConfig, seed: 1)
+        let first = try engine.ask(Self.strawberry)
+        #expect(AnswerExtraction.firstNumber(first.text) != 3, "the base model gets it wrong: \(first.text)")
+        let outcome = try engine.feedback(interaction: first.interaction, reward: -2, correction: "3")
+        #expect(outcome.step?.rejection == nil && outcome.step != nil, "a corrected -2 learns even when negative feedback is memory only")
+        let second = try engine.ask(Self.strawberry)
+        #expect(AnswerExtraction.firstNumber(second.text) == 3, "after one correction: \(second.text)")
+
+        let report = try Reexecution.verify(engine.writer.store, models: Self.models)
+        #expect(report.steps == 1 && report.reproduced == 1 && report.mismatches.isEmpty, "\(report.mismatches)")
+
+        let correction = try engine.writer.store.events().first { $0.type == FeedbackRecorded.correctedTypeName }!.sequence
+        let rollback = try Rollback.exclude([correction], from: "main", into: "uncorrected", writer: engine.writer, models: Self.models,
+                                            reason: "test")
+        let fresh = try Engine(writer: try LogWriter.create(at: path + "/f"), models: Self.models, config: Self.correctedConfig, seed: 1)
+        _ = try fresh.ask(Self.strawberry)
+        _ = try fresh.ask(Self.strawberry)
+        #expect(rollback.stateHash == fresh.state.hash.hex, "the branch equals a store that was never corrected")
+    }
+
     @Test func aStoreWrittenByANewerFormatIsRefusedAndUnchanged() throws {
         let path = try FileSystem().makeTemporaryDirectory(prefix: "gesal-engine")
         defer { try? FileManager.default.removeItem(atPath: path) }
