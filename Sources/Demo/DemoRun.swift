@@ -27,6 +27,9 @@ public struct DemoRun {
     public let control: [TaskItem]
     /// The passage the drift figure is measured on (nil: no drift figure).
     public let prose: String?
+    /// Answers already generated with these models: a threshold sweep shares one, so the base
+    /// model's answers are generated once for all its runs.
+    public let cache: GenerationCache
 
     public static let rolledBackBranch = "without-poison"
 
@@ -37,9 +40,11 @@ public struct DemoRun {
     }
 
     /// `writer` must be on a new, empty store: the demo creates its `StoreCreated`.
-    public init(settings: DemoSettings, models: EngineModels, words: [String], writer: LogWriter, prose: String? = nil) {
+    public init(settings: DemoSettings, models: EngineModels, words: [String], writer: LogWriter, prose: String? = nil,
+                cache: GenerationCache = GenerationCache()) {
         self.settings = settings
         self.prose = prose
+        self.cache = cache
         self.models = models
         self.writer = writer
         let items = TaskGenerators.letterCounting(words: words, count: settings.items, seed: settings.seed)
@@ -49,7 +54,7 @@ public struct DemoRun {
 
     public func run(progress: (DemoProgress) -> Void = { _ in }) throws -> DemoReport {
         let started = Date()
-        let engine = try Engine(writer: writer, models: models, config: settings.config, seed: settings.seed)
+        let engine = try Engine(writer: writer, models: models, config: settings.config, seed: settings.seed, generations: cache)
         var checkpoints: [DemoReport.Checkpoint] = []
         var given = 0
         var phaseStart = Date()

@@ -20,8 +20,9 @@ public final class Engine {
     /// Where replay started when the engine opened.
     public let opened: Replay
     private var adaptedModel: (adapter: String, model: LanguageModel)?
-    /// The answers this engine generated; an `Evaluator` may share them.
-    public let generations = GenerationCache()
+    /// The answers this engine generated; an `Evaluator` may share them, and so may engines on
+    /// other stores with the same models (an answer is keyed by adapter blob, prompt and sampling).
+    public let generations: GenerationCache
 
     /// An answer, and what recording it did.
     public struct Answer: Sendable {
@@ -58,8 +59,9 @@ public final class Engine {
     /// with `config` and `seed`; an existing one must have been made with the same model and
     /// embedder. A node whose buffer is full (an update interrupted by a crash) learns now.
     public init(writer: LogWriter, branch: String = "main", models: EngineModels, config: EngineConfig = EngineConfig(),
-                seed: UInt64 = 0) throws {
+                seed: UInt64 = 0, generations: GenerationCache = GenerationCache()) throws {
         self.writer = writer
+        self.generations = generations
         self.models = models
         self.branch = branch
         opened = try Replay.run(writer.store, branch: branch)

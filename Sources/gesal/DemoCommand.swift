@@ -177,12 +177,13 @@ struct DemoCommand: ParsableCommand {
             }
             try FileManager.default.createDirectory(atPath: store, withIntermediateDirectories: true)
             var sweep = ThresholdSweep(points: [])
+            let cache = GenerationCache()
             for threshold in thresholds {
                 var point = settings
                 point.config.similarityThreshold = threshold
                 let folder = store + "/" + Self.sweepFolder(threshold)
                 printNow("threshold \(threshold): store \(folder)")
-                let report = try runDemo(point, store: folder, models: models, words: words)
+                let report = try runDemo(point, store: folder, models: models, words: words, cache: cache)
                 let nodes = try Replay.run(try LogStore(at: folder), branch: "main").state.nodes.count
                 sweep.points.append(ThresholdSweep.Point(threshold: threshold, nodes: nodes, report: report))
                 // Written after every threshold, so an interrupted sweep keeps what it measured.
@@ -200,10 +201,11 @@ struct DemoCommand: ParsableCommand {
     static func sweepFolder(_ threshold: Float) -> String { String(format: "threshold-%.2f", threshold) }
 
     /// Runs the demo on a new store at `path`, printing a progress bar per phase and a line per score.
-    func runDemo(_ settings: DemoSettings, store path: String, models: EngineModels, words: [String]) throws -> DemoReport {
+    func runDemo(_ settings: DemoSettings, store path: String, models: EngineModels, words: [String],
+                 cache: GenerationCache = GenerationCache()) throws -> DemoReport {
         let writer = try LogWriter.create(at: path)
         try Data().write(to: URL(fileURLWithPath: store).appendingPathComponent(Self.marker))
-        let demo = DemoRun(settings: settings, models: models, words: words, writer: writer, prose: try Drift.prose(at: prose))
+        let demo = DemoRun(settings: settings, models: models, words: words, writer: writer, prose: try Drift.prose(at: prose), cache: cache)
         printNow("letter counting: \(demo.taught.count) taught items, \(demo.heldOut.count) held-out, \(demo.control.count) control; "
             + "\(settings.passes) feedback \(settings.corrections ? "rounds with corrections" : "passes"); store \(path)")
         var bar: ProgressReporter?
