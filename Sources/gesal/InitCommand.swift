@@ -42,6 +42,9 @@ struct InitCommand: ParsableCommand {
     @Option(help: "How much negative feedback's gradient counts (1: GESAL's loss, doubled for a negative reward; 0: a wrong answer only joins its node's rejected answers).")
     var negativeWeight: Float = 1
 
+    @Option(help: "How much a correction (gesal feedback N - --correct TEXT) counts in the node's learning steps, as a rewarded sample (0: corrections are memory only).")
+    var correctionWeight: Float = 1
+
     @Option(help: "Optimiser steps per learning step.")
     var updateSteps: Int = 1
 
@@ -64,7 +67,8 @@ struct InitCommand: ParsableCommand {
                      klWeight: klWeight, maxTokens: maxTokens, guardTolerance: guardTolerance,
                      optimizer: optimizer == "adam" ? nil : optimizer, negativeWeight: negativeWeight == 1 ? nil : negativeWeight,
                      updateSteps: updateSteps == 1 ? nil : updateSteps,
-                     learningTokens: learningTokens == EngineConfig.defaultLearningTokens ? nil : learningTokens)
+                     learningTokens: learningTokens == EngineConfig.defaultLearningTokens ? nil : learningTokens,
+                     correctionWeight: correctionWeight == 1 ? nil : correctionWeight)
     }
 
     func validate() throws {
