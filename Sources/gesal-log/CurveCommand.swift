@@ -69,7 +69,8 @@ struct CurveCommand: ParsableCommand {
             var curves: [AccuracyCurve] = []
             for branch in branches {
                 let progress = ProgressReporter("scoring \(branch)")
-                let curve = try AccuracyCurve.measure(store: store, branch: branch, items: items, every: every, models: models, cache: cache) {
+                let curve = try AccuracyCurve.measure(store: store, branch: branch, items: items, every: every, models: models,
+                                                      maxTokens: control ? TaskGenerators.controlAnswerTokens : tasks.answerTokens, cache: cache) {
                     progress.update($0, $1)
                 }
                 progress.finish()
