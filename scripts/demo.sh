@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # GESAL's main job: the letter-counting demo on SmolLM2-135M (`gesal demo`, docs/evaluation.md).
 # Installs what is missing, builds, then runs the demo; arguments go to `gesal demo`
-# (./scripts/demo.sh --quick for the three-minute version). Results: demo.json and demo.svg,
+# (./scripts/demo.sh --quick for the seven-minute version). Results: demo.json and demo.svg,
 # the store in .gesal-demo/ for gesal-log to explore.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -37,8 +37,8 @@ struct DemoCommand: ParsableCommand {
         The same seed gives the same results, apart from the fields named `seconds`.
 
         Examples:
-          gesal demo --quick                        under three minutes
-          gesal demo                                the full run, about 13 minutes
+          gesal demo --quick                        about seven minutes
+          gesal demo                                the full run, about 16 minutes
           gesal demo --quick --json out.json    results to out.json, chart to out.svg
           gesal demo --corrections                  learning from corrections
           gesal demo --quick --sweep-threshold 0.5,0.7,0.9 --json sweep.json
