@@ -49,6 +49,9 @@ struct DemoCommand: ParsableCommand {
     @Flag(help: "The short run (fewer items and passes).")
     var quick = false
 
+    @Option(help: "Which system learns: gesal (SAGE's demo is issue 13, not built yet).")
+    var system = "gesal"
+
     @Flag(help: "The checker says the right answer with every -2; five rounds of one ask per taught item (GESAL's protocol).")
     var corrections = false
 
@@ -120,6 +123,7 @@ struct DemoCommand: ParsableCommand {
     static let marker = "DEMO"
 
     func validate() throws {
+        guard system == "gesal" else { throw ValidationError("--system is gesal (the only demo built so far), not '\(system)'") }
         if let items, items < 4 { throw ValidationError("--items must be at least 4 (one per answer bucket)") }
         if let passes, passes < 1 { throw ValidationError("--passes must be at least 1") }
         if let attempts, attempts < 1 { throw ValidationError("--attempts must be at least 1") }

@@ -111,6 +111,21 @@ import Testing
         #expect(Self.files(store) == before)
     }
 
+    @Test func demoOptionsOutOfRangeAreRefusedBeforeAnyModelLoads() throws {
+        let scratch = ScratchFolder()
+        let cases: [([String], String)] = [
+            (["--system", "sage"], "--system is gesal (the only demo built so far), not 'sage'"),
+            (["--sweep-threshold", "0.5,x"], "--sweep-threshold takes numbers separated by commas"),
+            (["--sweep-threshold", "0.5,2"], "--sweep-threshold is 2.0: it must be in [-1, 1]"),
+            (["--corrections", "--correction-weight=-1"], "--correction-weight is -1.0: it must be in [0, 10]"),
+        ]
+        for (arguments, message) in cases {
+            let result = try CommandRunner.run("gesal", ["demo", "--store", scratch.path + "/d"] + arguments, cwd: Self.root)
+            #expect(result.status == 64 && result.stderr.contains(message), "\(arguments): \(result.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: scratch.path + "/d"), "no store made")
+    }
+
     @Test func chatCommandsNeverReachTheModelAndFeedbackTakesMinusTwo() throws {
         let scratch = ScratchFolder()
         let store = ["--store", scratch.path + "/s"]
