@@ -14,6 +14,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // C libraries from Debian, one system-library target each.
@@ -49,9 +51,15 @@ let package = Package(
         // The SQLite read model: a thin wrapper over libsqlite3, the migrator, the index of a branch.
         .target(name: "ReadModel", dependencies: ["CSQLite", "Migrations", "GESAL", "EventLog"]),
 
+        // `gesal serve`: the OpenAI-compatible HTTP API and the feedback route, on Hummingbird.
+        .target(name: "Server", dependencies: ["Engine", "GESAL", "EventLog", "Models",
+                                               .product(name: "Hummingbird", package: "hummingbird"),
+                                               .product(name: "HTTPTypes", package: "swift-http-types"),
+                                               .product(name: "Crypto", package: "swift-crypto")]),
+
         .executableTarget(
             name: "gesal",
-            dependencies: ["EventLog", "GESAL", "Engine", "Models", "Tensor", "Adaptation", "CommandLineSupport", "Tasks", "Demo",
+            dependencies: ["EventLog", "GESAL", "Engine", "Models", "Tensor", "Adaptation", "CommandLineSupport", "Tasks", "Demo", "Server",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "gesal-log",
@@ -68,6 +76,12 @@ let package = Package(
         .testTarget(name: "TasksTests", dependencies: ["Tasks"]),
         .testTarget(name: "DemoTests", dependencies: ["Demo", "GESAL", "Tasks"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "GESAL", "EventLog", "Models", "Adaptation", "Tensor", "Tasks", "SystemIO"]),
+        // What test suites share: the real models loaded once (a missing one disables the suites
+        // that need it, not the process), scratch stores.
+        .target(name: "TestSupport", dependencies: ["Engine", "GESAL", "EventLog", "Models", "Adaptation"], path: "Tests/TestSupport"),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "TestSupport", "Engine", "GESAL", "EventLog", "Models", "SystemIO",
+                                                        .product(name: "HummingbirdTesting", package: "hummingbird"),
+                                                        .product(name: "HTTPTypes", package: "swift-http-types")]),
         .testTarget(name: "AdaptationTests", dependencies: ["Adaptation", "Models", "Tensor"]),
         .testTarget(name: "ModelTests", dependencies: ["Models", "Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(

@@ -17,3 +17,19 @@ public func reportingErrors(_ body: () throws -> Void) throws {
         throw ExitCode.failure
     }
 }
+
+/// `reportingErrors` for verbs that run asynchronously (`gesal serve`).
+public func reportingErrors(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch let error as ExitCode {
+        throw error
+    } catch let error as ValidationError {
+        throw error
+    } catch let error as CleanExit {
+        throw error
+    } catch {
+        writeStandardError("error: \(error)\n")
+        throw ExitCode.failure
+    }
+}

@@ -10,34 +10,60 @@ public struct AnswerPlan: Sendable, Hashable {
     public var node: Int
     public var adapter: String?
     public var rejected: [String]
+    /// What the caller asked beyond the prompt (nil: the store's policy).
+    public var request: AnswerRequest?
+
+    public init(interaction: Int, prompt: String, node: Int, adapter: String?, rejected: [String], request: AnswerRequest? = nil) {
+        self.interaction = interaction
+        self.prompt = prompt
+        self.node = node
+        self.adapter = adapter
+        self.rejected = rejected
+        self.request = request.flatMap { $0.isEmpty ? nil : $0 }
+    }
 }
 
-/// Answers a plan: greedily first; if that answer was rejected before on this node (GESAL's
-/// past-response set), samples again with seeds derived from the store's seed and the
-/// interaction, up to `retries` times.
+/// Answers a plan: as its request asks (greedily, by default) first; if that answer was
+/// rejected before on this node (GESAL's past-response set), samples again with seeds derived
+/// from the store's seed and the interaction, up to `retries` times.
 public enum Answering {
     public static let retries = 4
 
     /// `language` gives the model with the plan's adapter merged in; it is called only when
-    /// `cache` does not already hold an answer.
+    /// `cache` does not already hold an answer. `onText` sees the first attempt's text as it is
+    /// generated, only when no earlier answer on the node was rejected (a retry would replace it).
     public static func answer(_ plan: AnswerPlan, maxTokens: Int, storeSeed: UInt64, cache: GenerationCache,
+                              onText: (String) -> Void = { _ in },
                               language: () throws -> LanguageModel) rethrows -> (generation: Generation, sampling: SamplingRecord) {
-        func generate(_ parameters: SamplingParameters) throws -> Generation {
-            try cache.generation(adapter: plan.adapter, prompt: plan.prompt, parameters: parameters) {
-                try language().generate(prompt: plan.prompt, parameters: parameters)
+        let system = plan.request?.system
+        func generate(_ parameters: SamplingParameters, onText: (String) -> Void = { _ in }) throws -> Generation {
+            try cache.generation(adapter: plan.adapter, system: system, prompt: plan.prompt, parameters: parameters) {
+                try language().generate(prompt: plan.prompt, system: system, parameters: parameters, onText: onText)
             }
         }
-        var parameters = SamplingParameters(maxTokens: maxTokens)
-        var generation = try generate(parameters)
+        var parameters = firstParameters(plan, maxTokens: maxTokens, storeSeed: storeSeed)
+        var generation = try generate(parameters, onText: plan.rejected.isEmpty ? onText : { _ in })
         var attempt: UInt64 = 0
         while plan.rejected.contains(generation.text), attempt < UInt64(retries) {
             attempt += 1
-            parameters = SamplingParameters(temperature: 0.8, topP: 0.95, seed: mix(storeSeed, UInt64(plan.interaction), attempt), maxTokens: maxTokens)
+            parameters = SamplingParameters(temperature: 0.8, topP: 0.95, seed: mix(storeSeed, UInt64(plan.interaction), attempt),
+                                            maxTokens: parameters.maxTokens, stop: parameters.stop)
             generation = try generate(parameters)
         }
         let record = SamplingRecord(temperature: parameters.temperature, topK: parameters.topK, topP: parameters.topP,
-                                    repetitionPenalty: parameters.repetitionPenalty, maxTokens: maxTokens, seed: parameters.seed)
+                                    repetitionPenalty: parameters.repetitionPenalty, maxTokens: parameters.maxTokens, seed: parameters.seed)
         return (generation, record)
+    }
+
+    /// The first attempt: the store's policy (greedy, `maxTokens`) with what the request
+    /// changes. A sampled answer without a seed gets the one a retry's first draw would, so
+    /// it is reproducible from the log all the same.
+    static func firstParameters(_ plan: AnswerPlan, maxTokens: Int, storeSeed: UInt64) -> SamplingParameters {
+        guard let request = plan.request else { return SamplingParameters(maxTokens: maxTokens) }
+        let temperature = request.temperature ?? 0
+        return SamplingParameters(temperature: temperature, topP: request.topP ?? 1,
+                                  seed: temperature == 0 ? 0 : request.seed ?? mix(storeSeed, UInt64(plan.interaction), 0),
+                                  maxTokens: min(request.maxTokens ?? maxTokens, maxTokens), stop: request.stop ?? [])
     }
 
     /// A seed per (store seed, interaction, attempt), drawn from the project's generator.

@@ -175,8 +175,7 @@ extension Bisection {
             self.good = good
             self.bad = bad
             try store.forEachEvent(branch: branch, through: good) { event in
-                guard event.type == InteractionRecorded.typeName || event.type == FeedbackRecorded.typeName
-                        || event.type == FeedbackRecorded.correctedTypeName else { return }
+                guard InteractionRecorded.typeNames.contains(event.type) || FeedbackRecorded.typeNames.contains(event.type) else { return }
                 note(try DomainEvent(event), at: event.sequence)
             }
             var state = try Replay.run(store, branch: branch, through: good).state

@@ -21,4 +21,12 @@ public enum Embedder: Sendable {
         case .hiddenMean(let language): language.model.meanHiddenState(language.tokenizer.encode(prompt))
         }
     }
+
+    /// How many tokens of `prompt` the embedding reads.
+    public func tokenCount(_ prompt: String) -> Int {
+        switch self {
+        case .miniLM(let model): min(model.tokenizer.encode(prompt).count, model.config.maxPositions)
+        case .hiddenMean(let language): language.tokenizer.encode(prompt).count
+        }
+    }
 }

@@ -33,6 +33,10 @@ public final class Engine {
         public var text: String
         public var adapter: String?
         public var sequences: ClosedRange<UInt64>
+        public var promptTokens: Int
+        public var responseTokens: Int
+        /// The most tokens the answer was allowed (the store's, or fewer when asked).
+        public var maxTokens: Int
     }
 
     /// What an answer provider returns: the text and how it was produced.
@@ -86,19 +90,22 @@ public final class Engine {
 
     /// Embeds `prompt`, routes it, answers with the node's adapter, and records it. An empty
     /// prompt, or one that leaves the model no room to answer, is refused before anything runs.
-    public func ask(_ prompt: String) throws -> Answer {
+    /// `request` asks beyond the store's policy (a system message, sampling); `onText` sees the
+    /// answer's text as it is generated, when it can (see `Answering.answer`).
+    public func ask(_ prompt: String, request: AnswerRequest? = nil, onText: (String) -> Void = { _ in }) throws -> Answer {
         guard !prompt.allSatisfy(\.isWhitespace) else { throw EngineError(.invalidRequest, "the prompt is empty: there is nothing to answer") }
-        _ = try models.language.promptTokens(for: prompt)
+        try request?.check("the request")
+        _ = try models.language.promptTokens(for: prompt, system: request?.system)
         let interaction = state.nextInteraction
-        return try record(prompt: prompt, embedding: models.embedder.embed(prompt), interaction: interaction) { plan in
-            try self.answer(plan)
+        return try record(prompt: prompt, embedding: models.embedder.embed(prompt), interaction: interaction, request: request) { plan in
+            try self.answer(plan, onText: onText)
         }
     }
 
     /// Routes an embedded prompt and records the interaction with the answer `provide` gives
     /// for its plan. `ask` generates; a rollback passes the recorded answer when the plan is
     /// the one it was recorded under.
-    public func record(prompt: String, embedding: [Float], interaction: Int,
+    public func record(prompt: String, embedding: [Float], interaction: Int, request: AnswerRequest? = nil,
                        provide: (AnswerPlan) throws -> RecordedAnswer) throws -> Answer {
         guard state.interactions[interaction] == nil else { throw EngineError(.invalidRequest, "interaction \(interaction) already exists") }
         let route = Routing.route(embedding, in: state, threshold: config.similarityThreshold)
@@ -115,20 +122,22 @@ public final class Engine {
         }
         let existing = state.nodes[route.node]
         let plan = AnswerPlan(interaction: interaction, prompt: prompt, node: route.node, adapter: existing?.adapterBlob,
-                              rejected: existing?.rejectedResponses ?? [])
+                              rejected: existing?.rejectedResponses ?? [], request: request)
         let answer = try provide(plan)
         events.append(.interactionRecorded(InteractionRecorded(
             interaction: interaction, prompt: prompt, response: answer.text, node: route.node, embedding: Vector(embedding),
             similarity: similarity, adapter: plan.adapter, sampling: answer.sampling, promptTokens: answer.promptTokens,
-            responseTokens: answer.responseTokens)))
+            responseTokens: answer.responseTokens, request: plan.request)))
         let sequences = try append(events)
         return Answer(interaction: interaction, node: route.node, createdNode: existing == nil, similarity: similarity, text: answer.text,
-                      adapter: plan.adapter, sequences: sequences)
+                      adapter: plan.adapter, sequences: sequences, promptTokens: answer.promptTokens, responseTokens: answer.responseTokens,
+                      maxTokens: answer.sampling.maxTokens)
     }
 
     /// Generates the answer for `plan` with the node's adapted model.
-    public func answer(_ plan: AnswerPlan) throws -> RecordedAnswer {
-        let (generation, sampling) = try Answering.answer(plan, maxTokens: config.maxTokens, storeSeed: state.created!.seed, cache: generations) {
+    public func answer(_ plan: AnswerPlan, onText: (String) -> Void = { _ in }) throws -> RecordedAnswer {
+        let (generation, sampling) = try Answering.answer(plan, maxTokens: config.maxTokens, storeSeed: state.created!.seed, cache: generations,
+                                                          onText: onText) {
             try languageModel(adapter: plan.adapter)
         }
         return RecordedAnswer(text: generation.text, sampling: sampling, promptTokens: generation.promptTokens.count,

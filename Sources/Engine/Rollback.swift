@@ -91,8 +91,8 @@ public enum Rollback {
             defer { progress(done + 1, rest.count) }
             if case .interactionRecorded(let e) = fact, !dropped.contains(event.sequence) {
                 let recordedPlan = AnswerPlan(interaction: e.interaction, prompt: e.prompt, node: e.node, adapter: e.adapter,
-                                              rejected: original.nodes[e.node]?.rejectedResponses ?? [])
-                _ = try engine.record(prompt: e.prompt, embedding: e.embedding.values, interaction: e.interaction) { plan in
+                                              rejected: original.nodes[e.node]?.rejectedResponses ?? [], request: e.request)
+                _ = try engine.record(prompt: e.prompt, embedding: e.embedding.values, interaction: e.interaction, request: e.request) { plan in
                     if plan == recordedPlan {
                         return Engine.RecordedAnswer(text: e.response, sampling: e.sampling, promptTokens: e.promptTokens, responseTokens: e.responseTokens)
                     }

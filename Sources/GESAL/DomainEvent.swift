@@ -23,7 +23,7 @@ public enum DomainEvent: Sendable, Equatable {
     public var typeName: String {
         switch self {
         case .storeCreated: StoreCreated.typeName
-        case .interactionRecorded: InteractionRecorded.typeName
+        case .interactionRecorded(let e): e.request == nil ? InteractionRecorded.typeName : InteractionRecorded.requestedTypeName
         case .feedbackRecorded(let e): e.correction == nil ? FeedbackRecorded.typeName : FeedbackRecorded.correctedTypeName
         case .triggerFired: TriggerFired.typeName
         case .nodeCreated: NodeCreated.typeName
@@ -69,7 +69,13 @@ public enum DomainEvent: Sendable, Equatable {
         }
         switch event.type {
         case StoreCreated.typeName: self = .storeCreated(try decode(StoreCreated.self))
-        case InteractionRecorded.typeName: self = .interactionRecorded(try decode(InteractionRecorded.self))
+        case InteractionRecorded.typeName, InteractionRecorded.requestedTypeName:
+            let interaction = try decode(InteractionRecorded.self)
+            guard (interaction.request != nil) == (event.type == InteractionRecorded.requestedTypeName), interaction.request?.isEmpty != true else {
+                throw EngineError(.corruptEvent, "event \(event.sequence) (\(event.type)) \(interaction.request.map { $0.isEmpty ? "has an empty" : "has a" } ?? "has no") request: "
+                    + "\(InteractionRecorded.requestedTypeName) carries a non-empty one, \(InteractionRecorded.typeName) none")
+            }
+            self = .interactionRecorded(interaction)
         case FeedbackRecorded.typeName, FeedbackRecorded.correctedTypeName:
             let feedback = try decode(FeedbackRecorded.self)
             guard (feedback.correction != nil) == (event.type == FeedbackRecorded.correctedTypeName) else {

@@ -112,6 +112,12 @@ public struct SamplingRecord: Sendable, Equatable, Codable {
 /// A prompt was answered: by which node, with which adapter, how.
 public struct InteractionRecorded: Sendable, Equatable, Codable {
     public static let typeName = "InteractionRecorded.v1"
+    /// An interaction asked with a request (a system message or sampling fields, from the HTTP
+    /// API). A build from before requests refuses it by name instead of folding it as if it
+    /// had been asked plainly; an interaction without one stays v1, bytes and all.
+    public static let requestedTypeName = "InteractionRecorded.v2"
+    /// Both versions, for code that picks interactions out of a log by type.
+    public static let typeNames: Set<String> = [typeName, requestedTypeName]
     public var interaction: Int
     public var prompt: String
     public var response: String
@@ -124,9 +130,11 @@ public struct InteractionRecorded: Sendable, Equatable, Codable {
     public var sampling: SamplingRecord
     public var promptTokens: Int
     public var responseTokens: Int
+    /// What the caller asked beyond the prompt; absent when nothing was (never an empty request).
+    public var request: AnswerRequest?
 
     public init(interaction: Int, prompt: String, response: String, node: Int, embedding: Vector, similarity: Float, adapter: String?,
-                sampling: SamplingRecord, promptTokens: Int, responseTokens: Int) {
+                sampling: SamplingRecord, promptTokens: Int, responseTokens: Int, request: AnswerRequest? = nil) {
         self.interaction = interaction
         self.prompt = prompt
         self.response = response
@@ -137,6 +145,7 @@ public struct InteractionRecorded: Sendable, Equatable, Codable {
         self.sampling = sampling
         self.promptTokens = promptTokens
         self.responseTokens = responseTokens
+        self.request = request.flatMap { $0.isEmpty ? nil : $0 }
     }
 }
 
@@ -148,6 +157,8 @@ public struct FeedbackRecorded: Sendable, Equatable, Codable {
     /// of folding the feedback without its correction; feedback without one stays v1, bytes
     /// and all.
     public static let correctedTypeName = "FeedbackRecorded.v2"
+    /// Both versions, for code that picks feedback out of a log by type.
+    public static let typeNames: Set<String> = [typeName, correctedTypeName]
     public var interaction: Int
     public var reward: Float
     /// "user", "checker" (a task's answer checker), "import".

@@ -45,6 +45,7 @@ extension DomainEvent {
             try Limits.temperature.check(e.sampling.temperature, "the temperature of interaction \(e.interaction)")
             try Limits.topP.check(e.sampling.topP, "the top-p of interaction \(e.interaction)")
             try Limits.repetitionPenalty.check(e.sampling.repetitionPenalty, "the repetition penalty of interaction \(e.interaction)")
+            try e.request?.check("interaction \(e.interaction)")
         case .nodeCreated(let e):
             try finite(e.embedding, "the embedding of node \(e.node)")
         case .nodeUpdated(let e):

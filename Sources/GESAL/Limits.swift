@@ -66,6 +66,9 @@ public enum Limits {
 
     // Generation
     public static let temperature = Limit(0, 10, why: "0 is greedy")
+    public static let systemBytes = Limit(1, 16_384, why: "a system message, in UTF-8 bytes")
+    public static let stopStrings = Limit(1, 4, why: "stop strings per request, as OpenAI's API allows")
+    public static let stopBytes = Limit(1, 64, why: "one stop string, in UTF-8 bytes")
     public static let topP = Limit(0, 1, includesLower: false, why: "a probability mass")
     public static let topK = Limit(0, 1_000_000, why: "0 keeps every token")
     public static let repetitionPenalty = Limit(0.01, 10, why: "1 is no penalty")

@@ -3,7 +3,7 @@ import CommandLineSupport
 import Tensor
 
 @main
-struct GESAL: ParsableCommand {
+struct GESAL: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gesal",
         abstract: "A self-adapting language model whose whole learning history is an event log.",
@@ -18,16 +18,17 @@ struct GESAL: ParsableCommand {
           gesal feedback 1 -                     wrong: the node learns from it now
           gesal ask "What is 12 + 7?"            answered with the node's new adapter
           gesal chat                             the same, interactively
+          gesal serve                            the OpenAI-compatible HTTP API
           gesal-log audit node 1                 why the node is what it is
           gesal generate "Hello"                 the plain model, nothing recorded
           gesal doctor                           check the set-up
         """),
         subcommands: [AskCommand.self, FeedbackCommand.self, ChatCommand.self, InitCommand.self,
-                      EvalCommand.self, DemoCommand.self, GenerateCommand.self, EmbedCommand.self, DoctorCommand.self])
+                      EvalCommand.self, DemoCommand.self, ServeCommand.self, GenerateCommand.self, EmbedCommand.self, DoctorCommand.self])
 
     /// Makes sure OpenBLAS runs its fast kernels (see `BLASKernels`), then parses the command.
-    static func main() {
+    static func main() async {
         BLASKernels.restartWithPreferredKernels()
-        Self.main(nil)
+        await Self.main(nil)
     }
 }

@@ -1,0 +1,37 @@
+/// What a caller asked for beyond the prompt: the HTTP API's system message and sampling
+/// fields. A field left out follows the store's answer policy (greedy, the store's longest
+/// answer), so an interaction asked through `gesal ask` has no request at all. Recorded in
+/// the interaction because a rollback that regenerates its answer must ask the same way.
+public struct AnswerRequest: Sendable, Hashable, Codable {
+    public var system: String?
+    public var temperature: Float?
+    public var topP: Float?
+    public var seed: UInt64?
+    public var maxTokens: Int?
+    public var stop: [String]?
+
+    public init(system: String? = nil, temperature: Float? = nil, topP: Float? = nil, seed: UInt64? = nil, maxTokens: Int? = nil,
+                stop: [String]? = nil) {
+        self.system = system
+        self.temperature = temperature
+        self.topP = topP
+        self.seed = seed
+        self.maxTokens = maxTokens
+        self.stop = stop.flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// Nothing asked beyond the store's policy: such a request is not recorded at all.
+    public var isEmpty: Bool { self == AnswerRequest() }
+
+    /// Refuses values no answer can be asked with, naming `what` (which interaction).
+    public func check(_ what: String) throws(EngineError) {
+        if let system { try Limits.systemBytes.check(Float(system.utf8.count), "the system message of \(what) (in UTF-8 bytes)") }
+        if let temperature { try Limits.temperature.check(temperature, "the temperature of \(what)") }
+        if let topP { try Limits.topP.check(topP, "the top-p of \(what)") }
+        if let maxTokens { try Limits.maxTokens.check(Float(maxTokens), "the max tokens of \(what)") }
+        if let stop {
+            try Limits.stopStrings.check(Float(stop.count), "the number of stop strings of \(what)")
+            for string in stop { try Limits.stopBytes.check(Float(string.utf8.count), "a stop string of \(what) (in UTF-8 bytes)") }
+        }
+    }
+}

@@ -1,0 +1,48 @@
+import Engine
+import GESAL
+import Hummingbird
+
+/// What `POST /v1/feedback` answers: the feedback's event, and what learning it set off.
+struct FeedbackReply: Encodable, Sendable {
+    var event: UInt64
+    /// "buffered", "learned", "rejected" (the guard refused the update) or "memory" (a
+    /// negative reward on a store that keeps those as memory only).
+    var outcome: String
+    var node: Int
+    var buffered: Int
+    var buffer_size: Int
+    var adapter: String?
+    var loss: Float?
+    var rejection: String?
+    /// The state hash after it: what `gesal-log replay` of the store gives now.
+    var state_hash: String
+}
+
+extension ServerRoutes {
+    /// `POST /v1/feedback` `{interaction, reward, correction?}`: the same as `gesal feedback`.
+    /// It answers once the feedback and any learning step it set off are durable in the log.
+    @Sendable func feedback(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let body = try await JSONBody.decode(FeedbackRequest.self, from: request, limit: settings.maxBodyBytes)
+        guard body.reward.isFinite, Limits.reward.contains(Double(body.reward)) else {
+            throw APIError.badRequest("reward must be a number from \(Limits.reward.lower) to \(Limits.reward.upper) (+1 right, -2 wrong), not \(body.reward)", param: "reward")
+        }
+        if let correction = body.correction {
+            do { try checkCorrection(correction, "correction") } catch { throw APIError.badRequest(error.message, param: "correction") }
+        }
+        let source = body.source ?? "api"
+        guard (1...32).contains(source.utf8.count), source.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
+            throw APIError.badRequest("source must be 1 to 32 letters, digits, - or _", param: "source")
+        }
+        let metrics = host.metrics
+        let reply = try await host.run { engine in
+            let outcome = try engine.feedback(interaction: body.interaction, reward: body.reward, source: source, correction: body.correction)
+            if outcome.step != nil { metrics.learned() }
+            let node = outcome.step?.node ?? engine.state.interactions[body.interaction]!.node
+            let result = outcome.memoryOnly ? "memory" : outcome.step.map { $0.rejection == nil ? "learned" : "rejected" } ?? "buffered"
+            return FeedbackReply(event: outcome.sequence, outcome: result, node: node, buffered: outcome.buffered, buffer_size: outcome.bufferSize,
+                                 adapter: engine.state.nodes[node]?.adapterBlob, loss: outcome.step.flatMap { $0.rejection == nil ? $0.loss : nil },
+                                 rejection: outcome.step?.rejection, state_hash: engine.state.hash.hex)
+        }
+        return try JSONBody.response(reply)
+    }
+}

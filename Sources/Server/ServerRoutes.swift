@@ -1,0 +1,60 @@
+import Engine
+import Foundation
+import GESAL
+import Hummingbird
+
+/// The routes of `gesal serve`, each a small function of a request; `register` lists them all.
+/// Everything that touches the engine goes through `host`, one request at a time.
+public struct ServerRoutes: Sendable {
+    public let host: EngineHost
+    public let settings: ServerSettings
+    /// The store's longest answer, in tokens: `max_tokens` above it is capped to it.
+    public let storeMaxTokens: Int
+
+    public init(host: EngineHost, settings: ServerSettings, storeMaxTokens: Int) {
+        self.host = host
+        self.settings = settings
+        self.storeMaxTokens = storeMaxTokens
+    }
+
+    public func register(on router: Router<BasicRequestContext>) {
+        router.post("v1/chat/completions", use: chat)
+        router.post("v1/completions", use: complete)
+        router.post("v1/embeddings", use: embed)
+        router.get("v1/models", use: models)
+        router.post("v1/feedback", use: feedback)
+        router.get("v1/interactions/:id", use: interaction)
+        router.get("v1/audit/:kind/:id", use: audit)
+        router.get("health", use: health)
+        router.get("metrics", use: metrics)
+    }
+
+    /// Refuses a model this server does not run, as OpenAI does (404, `model_not_found`).
+    func checkModel(_ model: String?, served: [String]) throws(APIError) {
+        guard let model, !served.contains(model) else { return }
+        throw APIError(.notFound, "the model '\(model)' is not served here; this server runs \(served.map { "'\($0)'" }.joined(separator: " or "))",
+                       type: "invalid_request_error", code: "model_not_found", param: "model")
+    }
+
+    var chatModels: [String] { [settings.modelID, ServerSettings.alias] }
+
+    /// Refuses a prompt the engine would refuse, before the request waits its turn: an empty
+    /// one, or one that leaves the model no room to answer.
+    func checkPrompt(_ prompt: String, system: String?) throws(APIError) {
+        guard !prompt.allSatisfy(\.isWhitespace) else { throw .badRequest("the prompt is empty: there is nothing to answer", param: "messages") }
+        do { _ = try host.models.language.promptTokens(for: prompt, system: system) } catch {
+            throw .badRequest(error.message, param: "messages")
+        }
+    }
+
+    /// Asks the engine and counts what it generated.
+    func ask(_ prompt: String, _ request: AnswerRequest, onText: @escaping @Sendable (String) -> Void = { _ in }) async throws -> Engine.Answer {
+        let metrics = host.metrics
+        return try await host.run { engine in
+            let start = Date()
+            let answer = try engine.ask(prompt, request: request, onText: onText)
+            metrics.generated(tokens: answer.responseTokens, seconds: Date().timeIntervalSince(start))
+            return answer
+        }
+    }
+}

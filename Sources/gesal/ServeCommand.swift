@@ -1,0 +1,86 @@
+import ArgumentParser
+import CommandLineSupport
+import Engine
+import Foundation
+import GESAL
+import Hummingbird
+import Server
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the store over OpenAI's HTTP API, with a feedback route that makes it learn.",
+        discussion: helpText("""
+        Clients that speak OpenAI's API (its Python and JavaScript packages, chat apps,
+        evaluation harnesses) can ask the store's model; every answer is an interaction in
+        the log, and POST /v1/feedback teaches it, as `gesal feedback` does. One process owns
+        the model and the log; requests are answered one at a time, in arrival order.
+
+        Routes: POST /v1/chat/completions (stream too), POST /v1/completions,
+        POST /v1/embeddings, GET /v1/models, POST /v1/feedback, GET /v1/interactions/ID,
+        GET /v1/audit/node|adapter|interaction/ID, GET /health, GET /metrics.
+        docs/serve.md has every route, its limits and the security settings.
+
+        Examples:
+          gesal serve                                   http://127.0.0.1:8080, ./.gesal
+          curl -s localhost:8080/v1/chat/completions -H 'content-type: application/json' \\
+            -d '{"model":"gesal","messages":[{"role":"user","content":"What is 12 + 7?"}]}'
+          curl -s localhost:8080/v1/feedback -d '{"interaction":1,"reward":-2,"correction":"19"}'
+          gesal serve --host 0.0.0.0 --api-key-file key.txt   reachable from elsewhere
+          gesal serve --port 0                          any free port (printed at start)
+
+        SIGTERM or Ctrl-C stop accepting requests and finish those in flight; each answer
+        and feedback is durable in the log before it is acknowledged.
+        """))
+
+    @OptionGroup var engine: EngineOptions
+
+    @Option(help: "The address to listen on. Anything but loopback needs --api-key-file.")
+    var host: String = "127.0.0.1"
+
+    @Option(help: "The port (0: any free one, printed at start).")
+    var port: Int = 8080
+
+    @Option(help: ArgumentHelp("A file holding the API key clients must send as 'Authorization: Bearer KEY'.", valueName: "FILE"))
+    var apiKeyFile: String?
+
+    @Option(help: "The largest request body, in bytes.")
+    var maxBodyBytes: Int = 1 << 20
+
+    func validate() throws {
+        guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0 to 65535, not \(port)") }
+        guard (1_024...(64 << 20)).contains(maxBodyBytes) else { throw ValidationError("--max-body-bytes must be 1024 to 67108864, not \(maxBodyBytes)") }
+        guard apiKeyFile != nil || ServerSettings.isLoopback(host) else {
+            throw ValidationError("--host \(host) is reachable from other machines: give --api-key-file (a file with the key clients must send)")
+        }
+    }
+
+    /// The key in `path`: its first line, at least 16 characters, so a guess is not cheap.
+    static func readKey(_ path: String) throws -> String {
+        guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("--api-key-file: cannot read \(path)") }
+        guard let line = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).first?
+            .trimmingCharacters(in: .whitespaces), line.count >= 16 else {
+            throw ValidationError("--api-key-file: \(path) must hold a key of at least 16 characters on its first line")
+        }
+        return line
+    }
+
+    func run() async throws {
+        try await reportingErrors {
+            let key = try apiKeyFile.map(Self.readKey)
+            let opened = try engine.openEngine()
+            let settings = ServerSettings(host: host, port: port, apiKey: key, maxBodyBytes: maxBodyBytes,
+                                          modelID: URL(fileURLWithPath: opened.models.language.path).deletingPathExtension().lastPathComponent,
+                                          embedderID: opened.models.embedder.name)
+            let maxTokens = opened.config.maxTokens, branch = engine.branch, store = engine.store
+            let routes = ServerRoutes(host: EngineHost(engine: opened), settings: settings, storeMaxTokens: maxTokens)
+            let app = GESALServer.application(routes: routes) { port in
+                // One line on standard output, for scripts that start the server and wait for it.
+                FileHandle.standardOutput.write(Data(
+                    "gesal serve: listening on http://\(settings.host):\(port) (store \(store), branch \(branch), model \(settings.modelID))\n".utf8))
+            }
+            try await app.runService()
+            writeStandardError("gesal serve: stopped\n")
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import Testing
+
+/// `gesal serve` as users run it: a real process on a loopback port, driven by OpenAI's own
+/// Python client (scripts/openai-client-test.py, with a bounded load test), stopped with
+/// SIGTERM, and then checked against the log: `gesal-log replay` must give the hash the
+/// server reported. The test script installs the `openai` package and sets
+/// GESAL_REQUIRE_OPENAI=1, so there the test never skips.
+@Suite(.serialized) struct ServeCLITests {
+    static let root = EngineCLITests.root
+
+    static let openAIReady: Bool = ProcessInfo.processInfo.environment["GESAL_REQUIRE_OPENAI"] == "1"
+        || ((try? CommandRunner.run("/usr/bin/env", ["python3", "-c", "import openai"]).status) == 0)
+
+    /// Starts `gesal serve` and waits for the line that names its port.
+    static func startServer(_ arguments: [String]) throws -> (Process, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CommandRunner.binaries + "/gesal")
+        process.arguments = ["serve", "--port", "0"] + arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: root)
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.standardError
+        try process.run()
+        var seen = ""
+        while true {
+            let data = out.fileHandleForReading.availableData
+            guard !data.isEmpty else { break }
+            seen += String(decoding: data, as: UTF8.self)
+            if let match = seen.firstMatch(of: /listening on (http:\/\/[0-9.]+:[0-9]+)/) { return (process, String(match.1)) }
+        }
+        process.waitUntilExit()
+        throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "gesal serve exited (\(process.terminationStatus)) before listening: \(seen)"])
+    }
+
+    @Test(.enabled(if: openAIReady, "the openai Python package is missing (./scripts/test.sh installs it)"))
+    func openAIsClientAgainstARunningServerAndTheReplayHashAfter() throws {
+        let scratch = ScratchFolder()
+        let store = ["--store", scratch.path + "/s"]
+        let created = try CommandRunner.run("gesal", ["init", "--max-tokens", "12"] + store, cwd: Self.root)
+        #expect(created.status == 0, "\(created.stderr)")
+        let (server, url) = try Self.startServer(store)
+        let client = try CommandRunner.run("/usr/bin/env", ["python3", Self.root + "/scripts/openai-client-test.py", url, "--clients", "4", "--requests", "2"])
+        server.terminate()  // SIGTERM: finish what is in flight, then exit 0
+        server.waitUntilExit()
+        #expect(client.status == 0, "\(client.stdout)\n\(client.stderr)")
+        #expect(server.terminationStatus == 0)
+        let summary = client.stdout.split(separator: "\n").last.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let replay = try CommandRunner.run("gesal-log", ["replay"] + store)
+        #expect(EngineCLITests.value("state_hash", in: replay.stdout) == summary?["state_hash"] as? String, "\(replay.stdout)")
+        #expect(EngineCLITests.value("interactions", in: replay.stdout) == (summary?["interactions"] as? Int).map(String.init))
+    }
+
+    @Test func bindingBeyondLoopbackWithoutAKeyIsRefused() throws {
+        let result = try CommandRunner.run("gesal", ["serve", "--host", "0.0.0.0", "--store", "/nonexistent"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("--api-key-file"), "\(result.stderr)")
+    }
+
+    @Test func aShortKeyFileIsRefused() throws {
+        let scratch = ScratchFolder()
+        let keyFile = scratch.path + "/key"
+        try "short\n".write(toFile: keyFile, atomically: true, encoding: .utf8)
+        let result = try CommandRunner.run("gesal", ["serve", "--host", "0.0.0.0", "--api-key-file", keyFile, "--store", scratch.path + "/s"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("at least 16 characters"), "\(result.stderr)")
+    }
+}

@@ -1,0 +1,91 @@
+import Engine
+import EventLog
+import Foundation
+import GESAL
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Models
+import Server
+import Testing
+import TestSupport
+
+/// `POST /v1/chat/completions` on the real model: OpenAI's shape, the interaction in the log,
+/// the answer the model gives, streaming, and what a request is refused for.
+@Suite(.serialized, .enabled(if: RealModels.available, RealModels.missing)) struct ChatRouteTests {
+    static let sum = "What is 12 + 7? Answer with a number."
+
+    /// The plain model's greedy answer, generated directly (no server, engine or log).
+    static func direct(_ prompt: String, system: String? = nil, maxTokens: Int = 12) throws -> String {
+        try RealModels.models().language.generate(prompt: prompt, system: system, parameters: SamplingParameters(maxTokens: maxTokens)).text
+    }
+
+    @Test func anAnswerHasOpenAIsShapeAndIsRecorded() async throws {
+        let harness = try ServerHarness()
+        let expected = try Self.direct(Self.sum)
+        try await harness.test { client in
+            try await client.execute(uri: "/v1/chat/completions", method: .post, headers: ServerHarness.jsonHeaders, body: ServerHarness.chatBody(Self.sum)) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.init("X-Gesal-Interaction")!] == "1")
+                let json = response.json
+                #expect(json["object"] as? String == "chat.completion")
+                #expect(json["id"] as? String == "chatcmpl-gesal-1")
+                let choice = (json["choices"] as? [[String: Any]])?.first
+                #expect((choice?["message"] as? [String: Any])?["content"] as? String == expected)
+                #expect((json["gesal"] as? [String: Any])?["interaction"] as? Int == 1)
+            }
+        }
+        let recorded = try LogStore(at: harness.store).events().compactMap { event -> InteractionRecorded? in
+            if case .interactionRecorded(let e) = try DomainEvent(event) { e } else { nil }
+        }
+        #expect(recorded.map(\.prompt) == [Self.sum])
+        #expect(recorded.map(\.response) == [expected])
+        #expect(recorded.first?.request == nil)
+    }
+
+    @Test func theStreamAddsUpToTheAnswerAndEndsInDone() async throws {
+        let harness = try ServerHarness()
+        let expected = try Self.direct(Self.sum)
+        try await harness.test { client in
+            try await client.execute(uri: "/v1/chat/completions", method: .post, headers: ServerHarness.jsonHeaders,
+                                     body: ServerHarness.chatBody(Self.sum, extra: #","stream":true"#)) { response in
+                #expect(response.headers[.contentType] == "text/event-stream")
+                let events = response.text.components(separatedBy: "\n\n").filter { !$0.isEmpty }
+                #expect(events.last == "data: [DONE]")
+                let chunks = events.dropLast().map { try! JSONSerialization.jsonObject(with: Data($0.dropFirst(6).utf8)) as! [String: Any] }
+                let text = chunks.compactMap { (($0["choices"] as? [[String: Any]])?.first?["delta"] as? [String: Any])?["content"] as? String }.joined()
+                #expect(text == expected)
+                #expect(chunks.contains { (($0["choices"] as? [[String: Any]])?.first?["finish_reason"] as? String) != nil })
+            }
+        }
+    }
+
+    @Test func aSystemMessageAndSamplingAreUsedAndRecorded() async throws {
+        let harness = try ServerHarness()
+        let system = "You answer in French."
+        let expected = try RealModels.models().language.generate(prompt: Self.sum, system: system,
+                                                                  parameters: SamplingParameters(temperature: 0.7, seed: 42, maxTokens: 5)).text
+        let body = ByteBuffer(string: #"{"messages":[{"role":"system","content":"\#(system)"},{"role":"user","content":"\#(Self.sum)"}],"temperature":0.7,"seed":42,"max_tokens":5}"#)
+        try await harness.test { client in
+            try await client.execute(uri: "/v1/chat/completions", method: .post, headers: ServerHarness.jsonHeaders, body: body) { response in
+                let choice = (response.json["choices"] as? [[String: Any]])?.first
+                #expect((choice?["message"] as? [String: Any])?["content"] as? String == expected)
+            }
+        }
+        let event = try LogStore(at: harness.store).events().first { InteractionRecorded.typeNames.contains($0.type) }!
+        #expect(event.type == InteractionRecorded.requestedTypeName)
+        guard case .interactionRecorded(let recorded) = try DomainEvent(event) else { Issue.record("not an interaction"); return }
+        #expect(recorded.request == AnswerRequest(system: system, temperature: 0.7, seed: 42, maxTokens: 5))
+    }
+
+    @Test func maxTokensAboveTheStoresIsCapped() async throws {
+        let harness = try ServerHarness()
+        try await harness.test { client in
+            try await client.execute(uri: "/v1/chat/completions", method: .post, headers: ServerHarness.jsonHeaders,
+                                     body: ServerHarness.chatBody("Tell me a long story about a dragon.", extra: #","max_tokens":1000000"#)) { response in
+                #expect(response.status == .ok)
+                #expect(((response.json["usage"] as? [String: Any])?["completion_tokens"] as? Int ?? 99) <= ServerHarness.config.maxTokens)
+            }
+        }
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Server
+import Testing
+import TestSupport
+
+/// What the server refuses, before the model runs: each with OpenAI's error object and the
+/// status that fits, and nothing recorded.
+@Suite(.serialized, .enabled(if: RealModels.available, RealModels.missing)) struct RefusalTests {
+    func refused(_ body: String, uri: String = "/v1/chat/completions", harness: ServerHarness? = nil) async throws -> (Int, [String: Any]) {
+        let harness = try harness ?? ServerHarness()
+        nonisolated(unsafe) var result: (Int, [String: Any]) = (0, [:])
+        try await harness.test { client in
+            try await client.execute(uri: uri, method: .post, headers: ServerHarness.jsonHeaders, body: ByteBuffer(string: body)) { response in
+                result = (Int(response.status.code), response.error)
+            }
+        }
+        return result
+    }
+
+    @Test func malformedJSONIsA400WithOpenAIsErrorObject() async throws {
+        let (status, error) = try await refused(#"{"messages": [ {"role": "user", "#)
+        #expect(status == 400)
+        #expect(error["type"] as? String == "invalid_request_error")
+        #expect((error["message"] as? String)?.contains("not valid JSON") == true)
+    }
+
+    @Test func aMissingFieldIsNamed() async throws {
+        let (status, error) = try await refused(#"{"model":"gesal"}"#)
+        #expect(status == 400)
+        #expect((error["message"] as? String)?.contains("messages is missing") == true)
+    }
+
+    @Test func aWrongTypeIsNamedWithItsPath() async throws {
+        let (status, error) = try await refused(#"{"messages":[{"role":"user","content":"hi"}],"temperature":"hot"}"#)
+        #expect(status == 400)
+        #expect((error["message"] as? String)?.contains("temperature is not a number") == true)
+    }
+
+    @Test func aBodyOverTheLimitIsA413() async throws {
+        let big = String(repeating: "a", count: 10 << 20)
+        let (status, error) = try await refused(#"{"messages":[{"role":"user","content":"\#(big)"}]}"#)
+        #expect(status == 413)
+        #expect(error["code"] as? String == "request_too_large")
+    }
+
+    @Test func anUnknownModelIsA404ModelNotFound() async throws {
+        let (status, error) = try await refused(#"{"model":"gpt-4","messages":[{"role":"user","content":"hi"}]}"#)
+        #expect(status == 404)
+        #expect(error["code"] as? String == "model_not_found")
+    }
+
+    @Test func aMultiTurnConversationIsRefusedAndSaysWhy() async throws {
+        let (status, error) = try await refused(#"{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"hello"},{"role":"user","content":"2+2?"}]}"#)
+        #expect(status == 400)
+        #expect((error["message"] as? String)?.contains("multi-turn") == true)
+        #expect(error["param"] as? String == "messages[0]")
+    }
+
+    @Test func outOfRangeSamplingIsRefusedByName() async throws {
+        let (status, error) = try await refused(#"{"messages":[{"role":"user","content":"hi"}],"top_p":0}"#)
+        #expect(status == 400)
+        #expect(error["param"] as? String == "top_p")
+    }
+
+    @Test func feedbackForAnUnknownInteractionIsA404() async throws {
+        let (status, error) = try await refused(#"{"interaction":99,"reward":1}"#, uri: "/v1/feedback")
+        #expect(status == 404)
+        #expect((error["message"] as? String)?.contains("no interaction 99") == true)
+    }
+
+    @Test func anInfiniteRewardIsRefused() async throws {
+        let (status, _) = try await refused(#"{"interaction":1,"reward":1e39}"#, uri: "/v1/feedback")
+        #expect(status == 400)
+    }
+
+    @Test func withAKeyARequestWithoutItIsA401AndHealthStaysOpen() async throws {
+        let harness = try ServerHarness(apiKey: "a-key-of-sixteen-chars")
+        try await harness.test { client in
+            try await client.execute(uri: "/v1/models", method: .get) { response in
+                #expect(response.status == .unauthorized)
+                #expect(response.error["code"] as? String == "invalid_api_key")
+            }
+            try await client.execute(uri: "/v1/models", method: .get, headers: [.authorization: "Bearer wrong-key-of-sixteen"]) { response in
+                #expect(response.status == .unauthorized)
+            }
+            try await client.execute(uri: "/v1/models", method: .get, headers: [.authorization: "Bearer a-key-of-sixteen-chars"]) { response in
+                #expect(response.status == .ok)
+            }
+            try await client.execute(uri: "/health", method: .get) { response in
+                #expect(response.status == .ok)
+            }
+        }
+    }
+
+    @Test func anUnknownRouteIsA404ErrorObject() async throws {
+        let harness = try ServerHarness()
+        try await harness.test { client in
+            try await client.execute(uri: "/v1/nothing", method: .get) { response in
+                #expect(response.status == .notFound)
+                #expect(response.error["type"] as? String == "not_found_error")
+            }
+        }
+    }
+}
