@@ -66,7 +66,8 @@ let package = Package(
             dependencies: ["EventLog", "CommandLineSupport", "GESAL", "Engine", "ReadModel", "Adaptation", "Models", "Tensor", "Tasks", "Demo", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "gesal-bench",
-            dependencies: ["EventLog", "ReadModel", "SystemIO", "CommandLineSupport", "Models", "Tensor", "Adaptation", "GESAL", "Engine",
+            dependencies: ["EventLog", "ReadModel", "SystemIO", "CommandLineSupport", "Models", "Tensor", "Adaptation", "GESAL", "Engine", "Server",
+                           .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "SystemIOTests", dependencies: ["SystemIO"]),

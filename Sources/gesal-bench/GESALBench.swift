@@ -3,7 +3,7 @@ import CommandLineSupport
 import Tensor
 
 @main
-struct GESALBench: ParsableCommand {
+struct GESALBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gesal-bench",
         abstract: "Measure GESAL. Every benchmark prints machine-readable name=value lines.",
@@ -12,12 +12,13 @@ struct GESALBench: ParsableCommand {
           swift run -c release gesal-bench log
           swift run -c release gesal-bench crash --trials 200
           swift run -c release gesal-bench infer
+          swift run -c release gesal-bench serve
         """),
-        subcommands: [LogBenchmark.self, CrashBenchmark.self, InferBenchmark.self, TrainBenchmark.self, EngineBenchmark.self, CrashWriter.self, SVDLoadBenchmark.self, DeterminismCheck.self])
+        subcommands: [LogBenchmark.self, CrashBenchmark.self, InferBenchmark.self, TrainBenchmark.self, EngineBenchmark.self, ServeBenchmark.self, CrashWriter.self, SVDLoadBenchmark.self, DeterminismCheck.self])
 
     /// Makes sure OpenBLAS runs its fast kernels (see `BLASKernels`), then parses the command.
-    static func main() {
+    static func main() async {
         BLASKernels.restartWithPreferredKernels()
-        Self.main(nil)
+        await Self.main(nil)
     }
 }

@@ -1,0 +1,148 @@
+import ArgumentParser
+import CommandLineSupport
+import Engine
+import EventLog
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import GESAL
+import Hummingbird
+import Server
+import SystemIO
+
+struct ServeBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "`gesal serve` under load: latency and aggregate tokens/s at several numbers of concurrent clients.",
+        discussion: helpText("""
+        Starts the server in this process on a loopback port, on a fresh temporary store, and
+        sends chat completions from C concurrent clients (each --requests in turn, every
+        prompt different) for each C of --clients. Prints, per C:
+          serve_cC_requests          requests sent
+          serve_cC_errors            responses that were not 200 (must be 0)
+          serve_cC_p50_ms, _p99_ms   request latency, as a client sees it (queueing included)
+          serve_cC_aggregate_tok_s   completion tokens of all clients / wall time
+        and then
+          aggregate_vs_single_ratio_cN   aggregate_tok_s at the largest C / at C = 1
+          replay_hash_equal              1 when a replay of the store gives /health's state hash
+
+        The engine answers one request at a time, so the ratio stays near 1 until batched
+        decoding (issue 14) lets concurrent requests decode together.
+
+        Example:
+          swift run -c release gesal-bench serve --clients 1,4,16 --requests 2
+        """))
+
+    @OptionGroup var options: EngineModelOptions
+
+    @Option(help: "Concurrent clients to measure, comma-separated.")
+    var clients: String = "1,4,16"
+
+    @Option(help: "Requests each client sends, one after another.")
+    var requests = 2
+
+    @Option(help: "The store's longest answer, in tokens.")
+    var maxTokens = 24
+
+    func validate() throws {
+        guard let levels = Self.levels(clients), !levels.isEmpty, levels.allSatisfy({ (1...64).contains($0) }) else {
+            throw ValidationError("--clients must be numbers from 1 to 64, comma-separated, not '\(clients)'")
+        }
+        guard (1...20).contains(requests) else { throw ValidationError("--requests must be 1 to 20, not \(requests)") }
+        guard (1...512).contains(maxTokens) else { throw ValidationError("--max-tokens must be 1 to 512, not \(maxTokens)") }
+    }
+
+    static func levels(_ text: String) -> [Int]? {
+        let parts = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        return parts.contains(nil) ? nil : parts.compactMap { $0 }
+    }
+
+    func run() async throws {
+        let folder = try FileSystem().makeTemporaryDirectory(prefix: "gesal-serve-bench")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let models = try options.loadModels(embedder: "minilm", svfTargets: EngineConfig().svfTargets)
+        let engine = try Engine(writer: try LogWriter.create(at: folder + "/store"), models: models, config: EngineConfig(maxTokens: maxTokens))
+        let routes = ServerRoutes(host: EngineHost(engine: engine),
+                                  settings: ServerSettings(port: 0, modelID: "bench", embedderID: models.embedder.name), storeMaxTokens: maxTokens)
+        let (ports, portFound) = AsyncStream<Int>.makeStream()
+        let app = GESALServer.application(routes: routes) { port in
+            portFound.yield(port)
+            portFound.finish()
+        }
+        let server = Task { try await app.run() }
+        guard let port = await ports.first(where: { _ in true }) else { throw ValidationError("the server did not start") }
+        let base = "http://127.0.0.1:\(port)"
+        var aggregate: [Int: Double] = [:]
+        var asked = 0
+        for level in Self.levels(clients)! {
+            let round = try await measure(base: base, clients: level, offset: asked)
+            asked += level * requests
+            aggregate[level] = round.tokensPerSecond
+            print("serve_c\(level)_requests=\(level * requests)")
+            print("serve_c\(level)_errors=\(round.errors)")
+            print(line("serve_c\(level)_p50_ms", percentile(round.latencies, 0.5) * 1000))
+            print(line("serve_c\(level)_p99_ms", percentile(round.latencies, 0.99) * 1000))
+            print(line("serve_c\(level)_aggregate_tok_s", round.tokensPerSecond))
+        }
+        let levels = Self.levels(clients)!
+        if let single = aggregate[1], let most = levels.max(), most > 1 {
+            print(line("aggregate_vs_single_ratio_c\(most)", aggregate[most]! / single, decimals: 2))
+        }
+        let health = try await Self.json(base + "/health", body: nil)
+        server.cancel()
+        _ = try? await server.value
+        let replayed = try Replay.run(LogStore(at: folder + "/store")).state.hash.hex
+        print("replay_hash_equal=\(health["state_hash"] as? String == replayed ? 1 : 0)")
+    }
+
+    struct Round { var latencies: [Double]; var errors: Int; var tokensPerSecond: Double }
+
+    /// `clients` tasks, each sending its requests in turn; every prompt is new.
+    func measure(base: String, clients: Int, offset: Int) async throws -> Round {
+        let start = monotonicSeconds(), requests = self.requests
+        let results = try await withThrowingTaskGroup(of: [(Double, Int?)].self) { group in
+            for client in 0..<clients {
+                group.addTask {
+                    var mine: [(Double, Int?)] = []
+                    for k in 0..<requests {
+                        let n = offset + client * requests + k
+                        let body: [String: Any] = ["model": "gesal", "messages": [["role": "user", "content": "What is \(n) + \(n % 7 + 3)? Answer with a number."]]]
+                        let begun = monotonicSeconds()
+                        let reply = try? await Self.json(base + "/v1/chat/completions", body: body)
+                        let tokens = (reply?["usage"] as? [String: Any])?["completion_tokens"] as? Int
+                        mine.append((monotonicSeconds() - begun, tokens))
+                    }
+                    return mine
+                }
+            }
+            var all: [(Double, Int?)] = []
+            for try await part in group { all += part }
+            return all
+        }
+        let wall = monotonicSeconds() - start
+        let tokens = results.compactMap(\.1).reduce(0, +)
+        return Round(latencies: results.map(\.0), errors: results.filter { $0.1 == nil }.count, tokensPerSecond: Double(tokens) / wall)
+    }
+
+    /// A GET (no body) or a JSON POST; a status other than 200 is an error.
+    static func json(_ url: String, body: [String: Any]?) async throws -> [String: Any] {
+        var request = URLRequest(url: URL(string: url)!)
+        request.timeoutInterval = 600
+        if let body {
+            request.httpMethod = "POST"
+            request.setValue("application/json", forHTTPHeaderField: "content-type")
+            request.httpBody = try JSONSerialization.data(withJSONObject: body)
+        }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        guard (response as? HTTPURLResponse)?.statusCode == 200 else {
+            throw ValidationError("\(url) answered \((response as? HTTPURLResponse)?.statusCode ?? 0): \(String(decoding: data, as: UTF8.self))")
+        }
+        return try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
+    }
+
+    func percentile(_ values: [Double], _ p: Double) -> Double {
+        let sorted = values.sorted()
+        return sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)]
+    }
+}

@@ -1,0 +1,54 @@
+import EventLog
+import Foundation
+import Testing
+@testable import GESAL
+
+/// Requests in `InteractionRecorded`: an interaction without one keeps v1's bytes, one with
+/// a request is v2, and a version that disagrees with its payload is refused by name.
+struct AnswerRequestTests {
+    static func interaction(_ request: AnswerRequest?) -> InteractionRecorded {
+        InteractionRecorded(interaction: 3, prompt: "q", response: "a", node: 1, embedding: Vector([1, 0]), similarity: 1, adapter: nil,
+                            sampling: SamplingRecord(temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1, maxTokens: 8, seed: 0),
+                            promptTokens: 2, responseTokens: 1, request: request)
+    }
+
+    static let v1Payload = #"{"adapter":null,"embedding":"AACAPwAAAAA=","interaction":3,"node":1,"prompt":"q","promptTokens":2,"response":"a","responseTokens":1,"sampling":{"maxTokens":8,"repetitionPenalty":1,"seed":0,"temperature":0,"topK":0,"topP":1},"similarity":1}"#
+
+    @Test func anInteractionWithoutARequestKeepsV1sBytes() throws {
+        let draft = try DomainEvent.interactionRecorded(Self.interaction(nil)).draft()
+        #expect(draft.type == "InteractionRecorded.v1")
+        let payload = String(decoding: draft.payload, as: UTF8.self)
+        #expect(!payload.contains("request"), "\(payload)")
+    }
+
+    @Test func anEmptyRequestIsNotRecorded() throws {
+        #expect(Self.interaction(AnswerRequest()).request == nil)
+        #expect(try DomainEvent.interactionRecorded(Self.interaction(AnswerRequest(stop: []))).draft().type == "InteractionRecorded.v1")
+    }
+
+    @Test func aRequestIsV2AndReadsBack() throws {
+        let request = AnswerRequest(system: "Be brief.", temperature: 0.7, seed: 42, maxTokens: 5, stop: ["\n"])
+        let draft = try DomainEvent.interactionRecorded(Self.interaction(request)).draft()
+        #expect(draft.type == "InteractionRecorded.v2", "an older build refuses v2 by name")
+        let back = try DomainEvent(Event(sequence: 9, timeNanos: 0, type: draft.type, payload: draft.payload, blobs: []))
+        #expect(back == .interactionRecorded(Self.interaction(request)))
+    }
+
+    @Test func aVersionThatDisagreesWithItsRequestIsRefused() throws {
+        let v2Payload = try DomainEvent.interactionRecorded(Self.interaction(AnswerRequest(temperature: 0.5))).draft().payload
+        let v1WithRequest = Event(sequence: 4, timeNanos: 0, type: "InteractionRecorded.v1", payload: v2Payload, blobs: [])
+        #expect { try DomainEvent(v1WithRequest) } throws: { "\($0)".contains("event 4") && "\($0)".contains("has a request") }
+        let v2Without = Event(sequence: 5, timeNanos: 0, type: "InteractionRecorded.v2", payload: Array(Self.v1Payload.utf8), blobs: [])
+        #expect { try DomainEvent(v2Without) } throws: { "\($0)".contains("event 5") && "\($0)".contains("has no request") }
+        let emptyPayload = Self.v1Payload.replacingOccurrences(of: #","similarity""#, with: #","request":{},"similarity""#)
+        let v2Empty = Event(sequence: 6, timeNanos: 0, type: "InteractionRecorded.v2", payload: Array(emptyPayload.utf8), blobs: [])
+        #expect { try DomainEvent(v2Empty) } throws: { "\($0)".contains("event 6") && "\($0)".contains("empty request") }
+    }
+
+    @Test func aRequestOutOfRangeIsRefusedBeforeItIsWritten() {
+        let hot = DomainEvent.interactionRecorded(Self.interaction(AnswerRequest(temperature: 11)))
+        #expect { try hot.checkInput() } throws: { "\($0)".contains("temperature of interaction 3") }
+        let stops = DomainEvent.interactionRecorded(Self.interaction(AnswerRequest(stop: ["a", "b", "c", "d", "e"])))
+        #expect { try stops.checkInput() } throws: { "\($0)".contains("stop strings of interaction 3") }
+    }
+}
