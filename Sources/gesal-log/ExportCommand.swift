@@ -6,6 +6,19 @@ import Foundation
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
+        abstract: "Write a branch's events as JSON lines, or a merged model as GGUF.",
+        discussion: helpText("""
+        Examples:
+          gesal-log export --store .gesal --output history.jsonl      (events, the default)
+          gesal-log export model --store .gesal --node 1 --type f16 --output merged.gguf
+        """),
+        subcommands: [ExportEventsCommand.self, ExportModelCommand.self],
+        defaultSubcommand: ExportEventsCommand.self)
+}
+
+struct ExportEventsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "events",
         abstract: "Write a branch's events (and the blobs they use) as JSON lines.",
         discussion: helpText("""
         One object per line. Events: {"kind":"event","seq":…,"time_ns":…,"type":…,"payload":…}

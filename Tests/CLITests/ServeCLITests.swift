@@ -5,11 +5,11 @@ import Testing
 /// Python client (scripts/openai-client-test.py, with a bounded load test), stopped with
 /// SIGTERM, and then checked against the log: `gesal-log replay` must give the hash the
 /// server reported. The test script installs the `openai` package and sets
-/// GESAL_REQUIRE_OPENAI=1, so there the test never skips.
+/// GESAL_REQUIRE_PYTHON_ORACLES=1, so there the test never skips.
 @Suite(.serialized) struct ServeCLITests {
     static let root = EngineCLITests.root
 
-    static let openAIReady: Bool = ProcessInfo.processInfo.environment["GESAL_REQUIRE_OPENAI"] == "1"
+    static let openAIReady: Bool = ProcessInfo.processInfo.environment["GESAL_REQUIRE_PYTHON_ORACLES"] == "1"
         || ((try? CommandRunner.run("/usr/bin/env", ["python3", "-c", "import openai"]).status) == 0)
 
     /// Starts `gesal serve` and waits for the line that names its port.

@@ -24,7 +24,15 @@ public final class GGUFFile: @unchecked Sendable {
     public let tensors: [String: TensorInfo]
     /// Tensor names in file order.
     public let tensorNames: [String]
+    /// Each metadata entry's key and where its bytes (key, type and value) lie in the file, in
+    /// file order: what an export copies byte for byte.
+    public let metadataEntries: [MetadataEntry]
     private let file: MappedFile
+
+    public struct MetadataEntry: Sendable {
+        public var key: String
+        public var range: Range<Int>
+    }
 
     public convenience init(path: String) throws(ModelError) {
         let file: MappedFile
@@ -56,10 +64,13 @@ public final class GGUFFile: @unchecked Sendable {
         }
 
         var metadata: [String: GGUFValue] = [:]
+        var entries: [MetadataEntry] = []
         for _ in 0..<metadataCount {
+            let start = cursor.offset
             let key = try cursor.string("a metadata key")
             let type = try cursor.read(UInt32.self, "the type of metadata '\(key)'")
             metadata[key] = try Self.value(type: type, key: key, cursor: &cursor, depth: 0)
+            entries.append(MetadataEntry(key: key, range: start..<cursor.offset))
         }
 
         var infos: [(name: String, dims: [Int], type: GGMLType, offset: UInt64)] = []
@@ -111,6 +122,7 @@ public final class GGUFFile: @unchecked Sendable {
         self.path = path
         self.version = version
         self.metadata = metadata
+        self.metadataEntries = entries
         self.tensors = tensors
         self.tensorNames = infos.map(\.name)
         self.file = file
@@ -147,6 +159,11 @@ public final class GGUFFile: @unchecked Sendable {
     }
 
     // MARK: Access
+
+    /// Raw bytes of the file (a metadata entry's, say).
+    public func bytes(_ range: Range<Int>) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: file.bytes[range])
+    }
 
     /// A tensor's raw bytes inside the mapping.
     public func data(of info: TensorInfo) -> UnsafeRawBufferPointer {

@@ -1,0 +1,89 @@
+import Adaptation
+import Engine
+import EventLog
+import Foundation
+import GESAL
+import Models
+import SystemIO
+import Testing
+import TestSupport
+
+/// `gesal-log export model`: a node's adapter merged into SmolLM2 and written as GGUF. Read
+/// back with the project's GGUF reader, every tensor is the merged weight in the chosen type;
+/// loaded as a plain model, it answers as the adapted engine does.
+@Suite(.serialized, .enabled(if: RealModels.available, RealModels.missing)) struct ModelExportTests {
+    static let prompts = ["What is 12 + 7? Answer with a number.", "What is the capital of France?",
+                          "How many times does the letter r appear in the word strawberry?"]
+
+    /// A store whose node 1 learned from one corrected feedback, and that node's adapted model.
+    // The suite runs serially, so the engine is never used from two tests at once.
+    nonisolated(unsafe) static let taught: (folder: String, engine: Engine, adapter: String, merged: LanguageModel) = {
+        let folder = try! FileSystem().makeTemporaryDirectory(prefix: "gesal-export")
+        let engine = try! RealModels.engine(at: folder + "/s", config: EngineConfig(bufferSize: 1, maxTokens: 12))
+        _ = try! engine.ask(prompts[0])
+        try! engine.feedback(interaction: 1, reward: -2, correction: "19")
+        let adapter = engine.state.nodes[1]!.adapterBlob!
+        return (folder, engine, adapter, try! engine.languageModel(adapter: adapter))
+    }()
+
+    func export(_ type: GGMLType) throws -> (path: String, file: GGUFFile) {
+        let (folder, engine, adapter, _) = Self.taught
+        let bytes = try ModelExporting.mergedGGUF(models: engine.models, blob: try engine.writer.store.blobs.get(hex: adapter), adapter: adapter,
+                                                  node: 1, branch: "main", type: type)
+        let path = folder + "/merged-\(type.name).gguf"
+        try FileSystem().writeAtomically(path, bytes, durable: false)
+        return (path, try GGUFFile(path: path))
+    }
+
+    @Test func anF32ExportHoldsTheMergedWeightsBitForBitAndAnswersAsTheEngine() throws {
+        let (path, file) = try export(.f32)
+        let merged = Self.taught.merged.model.weights
+        for name in ["blk.0.ffn_gate.weight", "blk.29.ffn_down.weight", "blk.0.attn_q.weight", "token_embd.weight"] {
+            let info = try file.tensor(name)
+            #expect(info.type == .f32)
+            #expect(try file.floats(name, shape: info.dims) == merged.floats(ggufName: name)!, "\(name)")
+        }
+        let reloaded = try LanguageModel.load(gguf: path)
+        for prompt in Self.prompts {
+            let parameters = SamplingParameters(maxTokens: 12)
+            #expect(reloaded.generate(prompt: prompt, parameters: parameters).text == Self.taught.merged.generate(prompt: prompt, parameters: parameters).text)
+        }
+    }
+
+    @Test func theAdapterIsInTheExportNotOnlyTheBaseModel() throws {
+        let (_, file) = try export(.f32)
+        let base = try GGUFFile(path: Self.taught.engine.models.language.path)
+        let name = "blk.0.ffn_gate.weight", info = try base.tensor(name)
+        #expect(try file.floats(name, shape: info.dims) != (try base.floats(name, shape: info.dims)), "the SVF merge changed the MLP weights")
+        let attention = try base.tensor("blk.0.attn_q.weight")
+        #expect(try file.floats(attention.name, shape: attention.dims) == (try base.floats(attention.name, shape: attention.dims)), "attention is not adapted")
+    }
+
+    @Test func anF16AndAQ8_0ExportHoldTheMergedWeightsInTheirType() throws {
+        let merged = Self.taught.merged.model.weights
+        for type in [GGMLType.f16, .q8_0] {
+            let (_, file) = try export(type)
+            let info = try file.tensor("blk.3.ffn_up.weight")
+            #expect(info.type == type)
+            let expected = Quantize.bytes(merged.floats(ggufName: info.name)!, as: type)
+            #expect(Array(file.data(of: info)) == expected)
+            #expect(try file.tensor("blk.3.ffn_norm.weight").type == .f32, "vectors stay f32")
+            #expect(file.metadata["general.file_type"]?.int == (type == .f16 ? 1 : 7))
+        }
+    }
+
+    @Test func theMetadataIsTheSourcesPlusProvenance() throws {
+        let (_, file) = try export(.f16)
+        let base = try GGUFFile(path: Self.taught.engine.models.language.path)
+        for (key, value) in base.metadata where key != "general.file_type" { #expect(file.metadata[key] == value, "\(key)") }
+        #expect(file.metadata["gesal.adapter"]?.string == Self.taught.adapter)
+        #expect(file.metadata["gesal.node"]?.int == 1)
+        #expect(file.tensorNames == base.tensorNames)
+    }
+
+    @Test func withoutANodeTheOnlyAdaptedOneIsChosenAndAnUnadaptedOneIsRefused() throws {
+        let state = Self.taught.engine.state
+        #expect(try ModelExporting.node(nil, in: state, branch: "main").node == 1)
+        #expect { try ModelExporting.node(7, in: state, branch: "main") } throws: { "\($0)".contains("no node 7") }
+    }
+}

@@ -1,0 +1,35 @@
+import Foundation
+import Testing
+@testable import Models
+
+/// GESAL's quantisers against llama.cpp's Python package (gguf-py), byte for byte
+/// (`scripts/make-quant-golden.py` wrote the fixture), and back through `Dequantize`.
+struct QuantizeTests {
+    struct Golden: Decodable { var values: [Float]; var f16: String; var q8_0: String }
+    static let fixture = try! JSONDecoder().decode(Golden.self, from: Data(contentsOf: Bundle.module.url(forResource: "Fixtures/quantize", withExtension: "json")!))
+    static let values = fixture.values
+
+    static func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
+
+    @Test func f16MatchesGGUFPy() {
+        #expect(Self.hex(Quantize.bytes(Self.values, as: .f16)) == Self.fixture.f16)
+    }
+
+    @Test func q8_0MatchesGGUFPyIncludingTiesAndAZeroBlock() {
+        #expect(Self.hex(Quantize.bytes(Self.values, as: .q8_0)) == Self.fixture.q8_0)
+    }
+
+    @Test func q8_0ComesBackWithinHalfAStep() {
+        let bytes = Quantize.bytes(Self.values, as: .q8_0)
+        let back = bytes.withUnsafeBytes { Dequantize.floats($0, type: .q8_0, count: Self.values.count) }
+        for block in 0..<(Self.values.count / 32) {
+            let slice = Self.values[(block * 32)..<(block * 32 + 32)]
+            let amax = slice.map(abs).max()!, step = amax / 127
+            // A scale below f16's normal range (the 1e-6 block) loses its precision in f16, in
+            // ggml too: that block is held to gguf-py's bytes above, not to this bound.
+            guard step >= Float(Float16.leastNormalMagnitude) else { continue }
+            // Half a step, plus d's own rounding to f16 (2⁻¹¹ relative, times |q| ≤ 127).
+            for i in slice.indices { #expect(abs(back[i] - Self.values[i]) <= step * 0.5 + amax * 1e-3) }
+        }
+    }
+}
