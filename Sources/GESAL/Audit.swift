@@ -91,6 +91,7 @@ public enum Audit {
         case .interactionRecorded(let e):
             let adapter = e.adapter.map { "adapter \($0.prefix(12))" } ?? "base model"
             return "interaction \(e.interaction) on node \(e.node) (similarity \(format(e.similarity)), \(adapter)): \(quote(e.prompt)) -> \(quote(e.response))"
+                + (e.request.map { ", asked with " + describe($0) } ?? "")
         case .feedbackRecorded(let e):
             return "feedback \(e.reward > 0 ? "+" : "")\(format(e.reward)) from \(e.source) on interaction \(e.interaction) \(prompt(e.interaction))"
                 + (e.correction.map { ", correction \(quote($0))" } ?? "")
@@ -108,6 +109,18 @@ public enum Audit {
             return "bisect of \(e.branch) \(e.good)..\(e.bad) with \(e.test): first bad after event \(e.culprit) (\(e.steps.count) evaluations), "
                 + "re-run without \(e.excluded.map(String.init).joined(separator: ", "))"
         }
+    }
+
+    /// What a request asked beyond the prompt, in words.
+    static func describe(_ request: AnswerRequest) -> String {
+        var parts: [String] = []
+        if let system = request.system { parts.append("system \(quote(system))") }
+        if let temperature = request.temperature { parts.append("temperature \(format(temperature))") }
+        if let topP = request.topP { parts.append("top-p \(format(topP))") }
+        if let seed = request.seed { parts.append("seed \(seed)") }
+        if let maxTokens = request.maxTokens { parts.append("at most \(maxTokens) tokens") }
+        if let stop = request.stop { parts.append("stop at " + stop.map(quote).joined(separator: " or ")) }
+        return parts.joined(separator: ", ")
     }
 
     public static func quote(_ text: String) -> String {

@@ -102,7 +102,7 @@ extension EngineState {
 
 /// Payload JSON as the log stores it: sorted keys, so equal values give equal bytes. A
 /// non-finite float has no JSON form; the error names its field.
-func canonicalJSON<T: Encodable>(_ value: T) throws(EngineError) -> String {
+public func canonicalJSON<T: Encodable>(_ value: T) throws(EngineError) -> String {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     do {

@@ -24,8 +24,9 @@ public enum ReadModelIndex {
             }
             let insertEvent = try database.prepare("INSERT INTO events (sequence, time, type, interaction, node) VALUES (?, ?, ?, ?, ?)")
             let insertInteraction = try database.prepare("""
-                INSERT INTO interactions (id, sequence, prompt, response, node, similarity, adapter, temperature, seed, prompt_tokens, response_tokens)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO interactions (id, sequence, prompt, response, node, similarity, adapter, temperature, seed, prompt_tokens, response_tokens,
+                                          request)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             let insertFeedback = try database.prepare("INSERT INTO feedback (sequence, interaction, reward, source, correction) VALUES (?, ?, ?, ?, ?)")
             let insertAdapter = try database.prepare("""
@@ -53,7 +54,7 @@ public enum ReadModelIndex {
                 case .interactionRecorded(let e):
                     try insertInteraction.run([.int(e.interaction), sequence, .text(e.prompt), .text(e.response), .int(e.node), .float(e.similarity),
                                                e.adapter.map(SQLiteValue.text), .float(e.sampling.temperature), .integer(Int64(bitPattern: e.sampling.seed)),
-                                               .int(e.promptTokens), .int(e.responseTokens)])
+                                               .int(e.promptTokens), .int(e.responseTokens), try e.request.map { .text(try canonicalJSON($0)) }])
                     counts.interactions += 1
                 case .feedbackRecorded(let e):
                     try insertFeedback.run([sequence, .int(e.interaction), .float(e.reward), .text(e.source), e.correction.map(SQLiteValue.text)])

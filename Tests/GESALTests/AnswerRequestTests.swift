@@ -52,3 +52,12 @@ struct AnswerRequestTests {
         #expect { try stops.checkInput() } throws: { "\($0)".contains("stop strings of interaction 3") }
     }
 }
+
+extension AnswerRequestTests {
+    @Test func theAuditSaysHowAnInteractionWasAsked() {
+        let plain = Audit.describe(.interactionRecorded(Self.interaction(nil)), [:])
+        #expect(!plain.contains("asked with"))
+        let asked = Audit.describe(.interactionRecorded(Self.interaction(AnswerRequest(system: "Be brief.", temperature: 0.7, seed: 42))), [:])
+        #expect(asked.hasSuffix(#", asked with system "Be brief.", temperature 0.7, seed 42"#), "\(asked)")
+    }
+}

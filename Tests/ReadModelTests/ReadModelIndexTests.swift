@@ -23,7 +23,7 @@ import SystemIO
         let path = try FileSystem().makeTemporaryDirectory(prefix: "gesal-readmodel")
         defer { try? FileManager.default.removeItem(atPath: path) }
         let db = try SQLiteDatabase(path: path + "/rm.sqlite")
-        #expect(try Migrator.standard.migrate(db) == ["0001_initial", "0002_feedback_corrections"])
+        #expect(try Migrator.standard.migrate(db) == ["0001_initial", "0002_feedback_corrections", "0003_interaction_requests"])
         #expect(try Migrator.standard.migrate(db).isEmpty)
         try db.execute("INSERT INTO migrations (version, name, sha256, applied_at) VALUES (99, '0099_future', 'x', 'now')")
         #expect { try Migrator.standard.migrate(db) } throws: { "\($0)".contains("migration 99 (0099_future)") && "\($0)".contains("newer GESAL") }
@@ -63,6 +63,29 @@ import SystemIO
         #expect(summary == [[1, 1, 1, 0], [2, 0, 0, 1]])
         let hash = try db.prepare("SELECT value FROM meta WHERE key = 'state_hash'")
         #expect(try hash.step() && hash.text(0) == (try Replay.run(writer.store)).state.hash.hex)
+        try writer.close()
+    }
+
+    @Test func anInteractionsRequestIsQueryableAsJSON() throws {
+        let path = try FileSystem().makeTemporaryDirectory(prefix: "gesal-readmodel")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let writer = try LogWriter.create(at: path + "/store", options: StoreOptions(durability: .none))
+        var asked = Self.interaction(2, node: 1, "Capital of France?", "Paris")
+        asked.request = AnswerRequest(system: "Answer in one word.", temperature: 0.5, seed: 9)
+        let events: [DomainEvent] = [
+            .storeCreated(StoreCreated(modelFingerprint: "f", model: "m", embedder: "e", threads: 1, blasCore: "c", seed: 0, config: EngineConfig())),
+            .nodeCreated(NodeCreated(node: 1, interaction: 1, embedding: Vector([1, 0]), nearest: nil, similarity: nil)),
+            .interactionRecorded(Self.interaction(1, node: 1, "What is 2 + 2?", "4")),
+            .nodeUpdated(NodeUpdated(node: 1, interaction: 2, centroid: Vector([1, 0]), count: 2)),
+            .interactionRecorded(asked),
+        ]
+        for event in events { try writer.append([try event.draft()]) }
+        let db = try SQLiteDatabase(path: path + "/rm.sqlite")
+        _ = try ReadModelIndex.rebuild(db, from: writer.store)
+        let query = try db.prepare("SELECT id, json_extract(request, '$.system'), json_extract(request, '$.seed') FROM interactions ORDER BY id")
+        var rows: [String] = []
+        while try query.step() { rows.append("\(query.int64(0)):\(query.text(1) ?? "null"):\(query.text(2) ?? "null")") }
+        #expect(rows == ["1:null:null", "2:Answer in one word.:9"])
         try writer.close()
     }
 
