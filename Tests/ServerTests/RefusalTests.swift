@@ -104,3 +104,67 @@ import TestSupport
         }
     }
 }
+
+/// Hostile bodies on every POST route: each gets a 4xx with OpenAI's error object, never a
+/// crash or a 5xx. The mutations are seeded, so a failure reproduces.
+@Suite(.serialized, .enabled(if: RealModels.available, RealModels.missing)) struct HostileBodyTests {
+    static let routes = ["/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/feedback"]
+    static let valid = [
+        #"{"model":"gesal","messages":[{"role":"user","content":"What is 2 + 2?"}],"max_tokens":4}"#,
+        #"{"model":"gesal","prompt":"What is 2 + 2?","max_tokens":4}"#,
+        #"{"model":"minilm","input":["hello","world"]}"#,
+        #"{"interaction":1,"reward":1}"#,
+    ]
+
+    static func bodies() -> [String] {
+        var random = SplitMix(seed: 17)
+        var out = [
+            String(repeating: "[", count: 100_000), String(repeating: "{\"a\":", count: 50_000),
+            "\u{0}\u{1}\u{2}", "null", "[]", "\"text\"", "1e999999", #"{"messages":"#, #"{"messages":[{"role":"user","content":{"x":1}}]}"#,
+            #"{"messages":[{"role":"user","content":"hi"}],"max_tokens":-5}"#, #"{"messages":[{"role":"user","content":"hi"}],"seed":1e30}"#,
+            #"{"interaction":-1,"reward":1}"#, #"{"interaction":1e20,"reward":1}"#, #"{"input":[]}"#,
+        ]
+        for base in valid {
+            let bytes = Array(base.utf8)
+            for _ in 0..<25 {
+                var mutated = bytes
+                switch random.next() % 3 {
+                case 0: mutated = Array(mutated.prefix(Int(random.next() % UInt64(mutated.count))))
+                case 1: mutated[Int(random.next() % UInt64(mutated.count))] = UInt8(truncatingIfNeeded: random.next())
+                default: mutated.insert(contentsOf: Array("\"\u{FFFF}\\u0000".utf8), at: Int(random.next() % UInt64(mutated.count)))
+                }
+                out.append(String(decoding: mutated, as: UTF8.self))
+            }
+        }
+        return out
+    }
+
+    @Test func everyMutatedBodyGetsA4xxOrA200NeverA5xx() async throws {
+        let harness = try ServerHarness()
+        let bodies = Self.bodies()
+        try await harness.test { client in
+            for route in Self.routes {
+                for body in bodies {
+                    try await client.execute(uri: route, method: .post, headers: ServerHarness.jsonHeaders, body: ByteBuffer(string: body)) { response in
+                        let status = Int(response.status.code)
+                        #expect(status == 200 || (400..<500).contains(status), "\(route) \(status) for \(body.prefix(80))")
+                        if status != 200 { #expect(response.error["message"] != nil, "\(route): \(response.text.prefix(200))") }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A seeded generator (SplitMix64), so the mutations are the same on every run.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
