@@ -1,10 +1,37 @@
+import Adaptation
 import EventLog
+import Foundation
 import GESAL
 import Models
 
-/// `gesal-log export model`: a node's adapter merged into the chat model, written as a GGUF
-/// that llama.cpp (or GESAL itself) loads as a plain model.
+/// `gesal-log export model` and `export adapter`: what a node learned, out of GESAL. A merged
+/// GGUF that llama.cpp (or GESAL itself) loads as a plain model; a LoRA in PEFT's format.
 public enum ModelExporting {
+    /// The full hash of the adapter blob that `prefix` (6 or more hex digits) names on `branch`.
+    public static func adapter(_ prefix: String, in store: LogStore, branch: String) throws -> String {
+        let lowered = prefix.lowercased()
+        guard lowered.count >= 6, lowered.allSatisfy(\.isHexDigit) else {
+            throw EngineError(.invalidRequest, "'\(prefix)' is not an adapter id (at least 6 hex digits of its blob hash)")
+        }
+        var found = Set<String>()
+        for event in try store.events(branch: branch) where event.type == AdapterUpdated.typeName {
+            if case .adapterUpdated(let e) = try DomainEvent(event), e.adapterBlob.hasPrefix(lowered) { found.insert(e.adapterBlob) }
+        }
+        guard found.count == 1 else {
+            throw EngineError(.invalidRequest, found.isEmpty ? "no adapter \(prefix) on branch '\(branch)' (gesal-log audit lists a node's adapters)"
+                : "'\(prefix)' names \(found.count) adapters; give more digits")
+        }
+        return found.first!
+    }
+
+    /// The adapter `blob` as PEFT's two files' contents: the safetensors bytes and the config.
+    public static func peft(models: EngineModels, blob: [UInt8], rank: Int?) throws -> (safetensors: [UInt8], config: [UInt8], result: PEFTExport.Result) {
+        let source = try GGUFFile(path: models.language.path)
+        let name = source.metadata["general.name"]?.string ?? URL(fileURLWithPath: models.language.path).lastPathComponent
+        let result = PEFTExport.lora(try AdapterCodec.decodeAdapters(blob), bases: try models.bases(), rank: rank, baseModel: name)
+        let config = try JSONSerialization.data(withJSONObject: result.config, options: [.sortedKeys, .prettyPrinted])
+        return (try SafetensorsWriter.encode(result.tensors, metadata: ["format": "pt"]), Array(config), result)
+    }
     /// The node whose adapter the export holds: `requested` when given, else the only node of
     /// the branch that has an adapter.
     public static func node(_ requested: Int?, in state: EngineState, branch: String) throws(EngineError) -> (node: Int, adapter: String) {

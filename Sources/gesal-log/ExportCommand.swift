@@ -11,8 +11,9 @@ struct ExportCommand: ParsableCommand {
         Examples:
           gesal-log export --store .gesal --output history.jsonl      (events, the default)
           gesal-log export model --store .gesal --node 1 --type f16 --output merged.gguf
+          gesal-log export adapter c984b0c3 --store .gesal --output lora   (PEFT)
         """),
-        subcommands: [ExportEventsCommand.self, ExportModelCommand.self],
+        subcommands: [ExportEventsCommand.self, ExportModelCommand.self, ExportAdapterCommand.self],
         defaultSubcommand: ExportEventsCommand.self)
 }
 

@@ -55,3 +55,30 @@ import Testing
         #expect(result.status == 0 && result.stdout.contains(#""type":"StoreCreated.v1""#), "\(result.stderr)")
     }
 }
+
+extension ExportCLITests {
+    static let safetensorsReady: Bool = ProcessInfo.processInfo.environment["GESAL_REQUIRE_PYTHON_ORACLES"] == "1"
+        || ((try? CommandRunner.run("/usr/bin/env", ["python3", "-c", "import safetensors.numpy"]).status) == 0)
+
+    @Test(.enabled(if: safetensorsReady, "the safetensors Python package is missing (./scripts/test.sh installs it)"))
+    func aPEFTAdapterIsReadByTheSafetensorsPackage() throws {
+        let scratch = ScratchFolder()
+        let store = try Self.taughtStore(scratch)
+        let log = try CommandRunner.run("gesal-log", ["log"] + store)
+        let adapter = try #require(log.stdout.firstMatch(of: /blobs: ([0-9a-f]{12})/)?.1)
+        let folder = scratch.path + "/lora"
+        let export = try CommandRunner.run("gesal-log", ["export", "adapter", String(adapter), "--rank", "16", "--output", folder] + store, cwd: Self.root)
+        #expect(export.status == 0 && export.stdout.contains("relative_error=0."), "\(export.stdout) \(export.stderr)")
+        let read = try CommandRunner.run("/usr/bin/env", ["python3", "-c", """
+            import json, sys
+            from safetensors.numpy import load_file
+            tensors = load_file(sys.argv[1] + "/adapter_model.safetensors")
+            config = json.load(open(sys.argv[1] + "/adapter_config.json"))
+            a = tensors["base_model.model.model.layers.0.mlp.down_proj.lora_A.weight"]
+            b = tensors["base_model.model.model.layers.0.mlp.down_proj.lora_B.weight"]
+            print(len(tensors), a.shape, b.shape, config["peft_type"], config["r"], config["lora_alpha"])
+            """, folder])
+        #expect(read.status == 0, "\(read.stderr)")
+        #expect(read.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "180 (16, 1536) (576, 16) LORA 16 16", "\(read.stdout)")
+    }
+}

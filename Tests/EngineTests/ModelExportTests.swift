@@ -5,6 +5,7 @@ import Foundation
 import GESAL
 import Models
 import SystemIO
+import Tensor
 import Testing
 import TestSupport
 
@@ -26,13 +27,18 @@ import TestSupport
         return (folder, engine, adapter, try! engine.languageModel(adapter: adapter))
     }()
 
+    /// Each type is exported once per run (a merged SmolLM2 is 144 to 540 MB).
+    nonisolated(unsafe) static var exported: [GGMLType: (path: String, file: GGUFFile)] = [:]
+
     func export(_ type: GGMLType) throws -> (path: String, file: GGUFFile) {
+        if let done = Self.exported[type] { return done }
         let (folder, engine, adapter, _) = Self.taught
         let bytes = try ModelExporting.mergedGGUF(models: engine.models, blob: try engine.writer.store.blobs.get(hex: adapter), adapter: adapter,
                                                   node: 1, branch: "main", type: type)
         let path = folder + "/merged-\(type.name).gguf"
         try FileSystem().writeAtomically(path, bytes, durable: false)
-        return (path, try GGUFFile(path: path))
+        Self.exported[type] = (path, try GGUFFile(path: path))
+        return Self.exported[type]!
     }
 
     @Test func anF32ExportHoldsTheMergedWeightsBitForBitAndAnswersAsTheEngine() throws {
@@ -79,6 +85,43 @@ import TestSupport
         #expect(file.metadata["gesal.adapter"]?.string == Self.taught.adapter)
         #expect(file.metadata["gesal.node"]?.int == 1)
         #expect(file.tensorNames == base.tensorNames)
+    }
+
+    @Test func aFullRankPEFTLoRAAddsUpToTheMergedWeights() throws {
+        let (_, engine, adapter, merged) = Self.taught
+        let (bytes, config, result) = try ModelExporting.peft(models: engine.models, blob: try engine.writer.store.blobs.get(hex: adapter), rank: nil)
+        #expect(result.relativeError == 0)
+        #expect(result.tensors.count == 2 * 90, "gate, up and down of 30 layers")
+        let path = Self.taught.folder + "/adapter_model.safetensors"
+        try FileSystem().writeAtomically(path, bytes, durable: false)
+        let file = try SafetensorsFile(path: path)
+        let a = try file.floats("base_model.model.model.layers.0.mlp.gate_proj.lora_A.weight", shape: [576, 576])
+        let b = try file.floats("base_model.model.model.layers.0.mlp.gate_proj.lora_B.weight", shape: [1536, 576])
+        let base = try GGUFFile(path: engine.models.language.path).floats("blk.0.ffn_gate.weight", shape: [576, 1536])
+        var w = base
+        BLAS.matmul(m: 1536, n: 576, k: 576, a: b, b: a, beta: 1, c: &w)
+        let target = merged.model.weights.layers[0].gate
+        let worst = zip(w, target).map { abs($0 - $1) }.max()!, scale = target.map(abs).max()!
+        #expect(worst < scale * 1e-4, "W + BA = W' up to the SVD's float error: \(worst) of \(scale)")
+        let json = try JSONSerialization.jsonObject(with: Data(config)) as! [String: Any]
+        #expect(json["peft_type"] as? String == "LORA" && json["r"] as? Int == 576 && json["lora_alpha"] as? Int == 576)
+        #expect(json["target_modules"] as? [String] == ["down_proj", "gate_proj", "up_proj"])
+    }
+
+    @Test func aTruncatedLoRASaysHowMuchItDropped() throws {
+        let (_, engine, adapter, _) = Self.taught
+        let blob = try engine.writer.store.blobs.get(hex: adapter)
+        let r8 = try ModelExporting.peft(models: engine.models, blob: blob, rank: 8).result
+        let r64 = try ModelExporting.peft(models: engine.models, blob: blob, rank: 64).result
+        #expect(r8.rank == 8 && r8.tensors.first?.shape == [8, 576])
+        #expect(r8.relativeError > r64.relativeError && r64.relativeError > 0 && r8.relativeError < 1)
+    }
+
+    @Test func anAdapterPrefixNamesOneAdapter() throws {
+        let (_, engine, adapter, _) = Self.taught
+        #expect(try ModelExporting.adapter(String(adapter.prefix(8)), in: engine.writer.store, branch: "main") == adapter)
+        #expect { try ModelExporting.adapter("abc", in: engine.writer.store, branch: "main") } throws: { "\($0)".contains("at least 6 hex digits") }
+        #expect { try ModelExporting.adapter("000000", in: engine.writer.store, branch: "main") } throws: { "\($0)".contains("no adapter 000000") }
     }
 
     @Test func withoutANodeTheOnlyAdaptedOneIsChosenAndAnUnadaptedOneIsRefused() throws {

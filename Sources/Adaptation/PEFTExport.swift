@@ -1,0 +1,82 @@
+import Foundation
+import Models
+
+/// An adapter set as a LoRA in PEFT's format (`adapter_model.safetensors` and
+/// `adapter_config.json`), for the Hugging Face copy of the same base model.
+///
+/// An SVF adapter changes a matrix by ΔW = U diag(σ' − σ) Vᵀ, which is a LoRA with
+/// B = U diag(σ' − σ) and A = Vᵀ at the basis' full rank: exact, but as large as the matrix.
+/// With `rank`, each matrix keeps its `rank` largest changes |σ'ᵢ − σᵢ|; what that drops is
+/// reported as the relative Frobenius error over all matrices (U and V are orthonormal, so it
+/// is the norm of the dropped changes over the norm of all of them).
+public enum PEFTExport {
+    public struct Result {
+        public var tensors: [SafetensorsWriter.Tensor]
+        public var config: [String: Any]
+        public var rank: Int
+        /// ‖ΔW − BA‖ / ‖ΔW‖ over every adapted matrix; 0 at full rank.
+        public var relativeError: Double
+    }
+
+    /// Hugging Face's module path of a Llama block's linear layer.
+    static func module(_ site: LinearSite) -> String {
+        let name: String
+        switch site.kind {
+        case .q: name = "self_attn.q_proj"
+        case .k: name = "self_attn.k_proj"
+        case .v: name = "self_attn.v_proj"
+        case .o: name = "self_attn.o_proj"
+        case .gate: name = "mlp.gate_proj"
+        case .up: name = "mlp.up_proj"
+        case .down: name = "mlp.down_proj"
+        }
+        return "base_model.model.model.layers.\(site.layer).\(name)"
+    }
+
+    public static func lora(_ adapters: AdapterSet, bases: [LinearSite: SVFBasis], rank requested: Int?, baseModel: String) -> Result {
+        var tensors: [SafetensorsWriter.Tensor] = []
+        var dropped = 0.0, total = 0.0, ranks: [String: Int] = [:]
+        for site in adapters.svf.keys.sorted() {
+            guard let z = adapters.svf[site], let basis = bases[site] else { continue }
+            let delta = zip(adapters.composition.scaled(basis.sigma, z), basis.sigma).map { $0 - $1 }
+            let order = delta.indices.sorted { abs(delta[$0]) > abs(delta[$1]) || (abs(delta[$0]) == abs(delta[$1]) && $0 < $1) }
+            let kept = Array(order.prefix(requested ?? basis.rank)).sorted()
+            let keptSet = Set(kept)
+            for i in delta.indices {
+                let square = Double(delta[i]) * Double(delta[i])
+                total += square
+                if !keptSet.contains(i) { dropped += square }
+            }
+            var b = [Float](repeating: 0, count: basis.outputs * kept.count)
+            for row in 0..<basis.outputs {
+                for (column, i) in kept.enumerated() { b[row * kept.count + column] = basis.u[row * basis.rank + i] * delta[i] }
+            }
+            var a = [Float](repeating: 0, count: kept.count * basis.inputs)
+            for (row, i) in kept.enumerated() {
+                for column in 0..<basis.inputs { a[row * basis.inputs + column] = basis.vt[i * basis.inputs + column] }
+            }
+            tensors.append(.init(name: module(site) + ".lora_A.weight", shape: [kept.count, basis.inputs], values: a))
+            tensors.append(.init(name: module(site) + ".lora_B.weight", shape: [basis.outputs, kept.count], values: b))
+            ranks[module(site)] = kept.count
+        }
+        for site in adapters.lora.keys.sorted() where adapters.svf[site] == nil {
+            let lora = adapters.lora[site]!
+            tensors.append(.init(name: module(site) + ".lora_A.weight", shape: [lora.rank, lora.inputs], values: lora.a))
+            tensors.append(.init(name: module(site) + ".lora_B.weight", shape: [lora.outputs, lora.rank], values: lora.b.map { $0 * lora.scale }))
+            ranks[module(site)] = lora.rank
+        }
+        let rank = ranks.values.max() ?? 0
+        // lora_alpha = r makes PEFT's scale alpha / r = 1: B already holds the whole change.
+        var config: [String: Any] = [
+            "peft_type": "LORA", "task_type": "CAUSAL_LM", "r": rank, "lora_alpha": rank, "lora_dropout": 0.0, "bias": "none",
+            "fan_in_fan_out": false, "inference_mode": true, "base_model_name_or_path": baseModel,
+            "target_modules": Array(Set(ranks.keys.map { String($0.split(separator: ".").last!) })).sorted(),
+        ]
+        let differing = ranks.filter { $0.value != rank }
+        if !differing.isEmpty {
+            config["rank_pattern"] = Dictionary(uniqueKeysWithValues: differing.map { (String($0.key.dropFirst("base_model.model.".count)), $0.value) })
+            config["alpha_pattern"] = config["rank_pattern"]
+        }
+        return Result(tensors: tensors, config: config, rank: rank, relativeError: total > 0 ? (dropped / total).squareRoot() : 0)
+    }
+}
