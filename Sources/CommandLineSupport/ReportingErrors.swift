@@ -6,15 +6,8 @@ import ArgumentParser
 public func reportingErrors(_ body: () throws -> Void) throws {
     do {
         try body()
-    } catch let error as ExitCode {
-        throw error
-    } catch let error as ValidationError {
-        throw error
-    } catch let error as CleanExit {
-        throw error
     } catch {
-        writeStandardError("error: \(error)\n")
-        throw ExitCode.failure
+        throw reported(error)
     }
 }
 
@@ -22,14 +15,19 @@ public func reportingErrors(_ body: () throws -> Void) throws {
 public func reportingErrors(_ body: () async throws -> Void) async throws {
     do {
         try await body()
-    } catch let error as ExitCode {
-        throw error
-    } catch let error as ValidationError {
-        throw error
-    } catch let error as CleanExit {
-        throw error
     } catch {
+        throw reported(error)
+    }
+}
+
+/// What to throw on to ArgumentParser for `error`: its own errors as they are; anything else
+/// printed as one line, and exit status 1.
+private func reported(_ error: any Error) -> any Error {
+    switch error {
+    case is ExitCode, is ValidationError, is CleanExit:
+        return error
+    default:
         writeStandardError("error: \(error)\n")
-        throw ExitCode.failure
+        return ExitCode.failure
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Models
 import Hummingbird
 import HummingbirdTesting
 import Server
@@ -117,7 +118,7 @@ import TestSupport
     ]
 
     static func bodies() -> [String] {
-        var random = SplitMix(seed: 17)
+        var random = RandomSource(seed: 17)
         var out = [
             String(repeating: "[", count: 100_000), String(repeating: "{\"a\":", count: 50_000),
             "\u{0}\u{1}\u{2}", "null", "[]", "\"text\"", "1e999999", #"{"messages":"#, #"{"messages":[{"role":"user","content":{"x":1}}]}"#,
@@ -153,18 +154,5 @@ import TestSupport
                 }
             }
         }
-    }
-}
-
-/// A seeded generator (SplitMix64), so the mutations are the same on every run.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
