@@ -9,6 +9,7 @@ import argparse
 import concurrent.futures
 import json
 import math
+import time
 import urllib.request
 
 import openai
@@ -74,6 +75,44 @@ def post(path, body):
     with urllib.request.urlopen(request, timeout=600) as response:
         return json.loads(response.read())
 
+
+# Hostile requests over the wire: a malformed body is a 400 and a body over the limit a 413,
+# each with OpenAI's error object.
+import http.client
+import urllib.error
+from urllib.parse import urlparse
+
+def status_of(path, body):
+    request = urllib.request.Request(args.base + path, data=body, headers={"content-type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=600) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+status, body = status_of("/v1/chat/completions", b'{"messages": [')
+assert status == 400 and "message" in body["error"], (status, body)
+status, body = status_of("/v1/chat/completions", b'{"messages":"' + b"a" * (10 << 20) + b'"}')
+assert status == 413 and body["error"]["code"] == "request_too_large", (status, body)
+
+# A client that goes away mid-stream: its interaction is still recorded, whole.
+host = urlparse(args.base)
+connection = http.client.HTTPConnection(host.hostname, host.port, timeout=600)
+connection.request("POST", "/v1/chat/completions", body=json.dumps({"model": "gesal", "stream": True,
+                   "messages": [{"role": "user", "content": "Name three colours of the rainbow."}]}), headers={"content-type": "application/json"})
+response = connection.getresponse()
+dropped = int(response.getheader("x-gesal-interaction"))
+response.fp.readline()
+connection.close()
+asked += 1
+for _ in range(600):
+    try:
+        with urllib.request.urlopen(f"{args.base}/v1/interactions/{dropped}", timeout=600) as reply:
+            recorded = json.loads(reply.read())
+        break
+    except urllib.error.HTTPError:
+        time.sleep(0.5)
+assert recorded["response"], recorded
 
 # Feedback with a correction: the node learns, and the next answer uses its adapter.
 taught = post("/v1/feedback", {"interaction": interaction, "reward": -2, "correction": "19"})

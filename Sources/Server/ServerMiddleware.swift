@@ -16,14 +16,38 @@ struct ServerMiddleware: RouterMiddleware {
         do {
             try authorize(request)
             if let length = request.headers[.contentLength].flatMap(Int.init), length > settings.maxBodyBytes {
-                throw APIError.tooLarge(length, limit: settings.maxBodyBytes)
+                return try await refuseTooLarge(request, context: context, length: length)
             }
             return try await next(request, context)
         } catch {
             let failure = Self.apiError(error, limit: settings.maxBodyBytes)
             metrics.error(status: failure.status.code)
-            return try failure.response(from: request, context: context)
+            var response = try failure.response(from: request, context: context)
+            // A body that outgrew the limit was read only in part: the connection cannot be reused.
+            if failure.status == .contentTooLarge { response.headers[.connection] = "close" }
+            return response
         }
+    }
+
+    /// The most of an oversized body read and thrown away so that the client, still sending,
+    /// can read the 413; a larger one gets the 413 and a closed connection instead.
+    static let drainLimit = 64 << 20
+
+    /// A 413 for a body whose `Content-Length` is over the limit, before any of it is kept.
+    /// Clients that send the whole body before reading (most do, without `Expect: 100-continue`)
+    /// would otherwise block on a full socket buffer while the server waits for their next request.
+    func refuseTooLarge(_ request: Request, context: Context, length: Int) async throws -> Response {
+        metrics.error(status: 413)
+        var response = try APIError.tooLarge(length, limit: settings.maxBodyBytes).response(from: request, context: context)
+        if length <= Self.drainLimit {
+            var seen = 0
+            for try await buffer in request.body {
+                seen += buffer.readableBytes
+                if seen > Self.drainLimit { break }
+            }
+        }
+        response.headers[.connection] = "close"
+        return response
     }
 
     /// A key, when one is set, is asked of every request but the health check.
