@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import EventLog
 import GESAL
 @testable import Engine
@@ -10,7 +11,7 @@ import SystemIO
 /// of them from a poisoned feedback (-2 on a right answer to a control question) at a place
 /// chosen at random. Bisect must name that feedback in few evaluations, and `--exclude` must
 /// give exactly the store that never got it.
-@Suite(.serialized) struct BisectionTests {
+@Suite(.serialized, .enabled(if: RealModels.available, RealModels.missing)) struct BisectionTests {
     static let config = EngineConfig(similarityThreshold: 0.9, maxTokens: 10)
     static let control = TaskItem(task: "control", prompt: "How many days are in a week?", answer: 7)
     static let taught = TaskGenerators.arithmetic(count: 40, seed: 3)

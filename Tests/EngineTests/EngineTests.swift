@@ -7,21 +7,15 @@ import Adaptation
 @testable import Engine
 import Tasks
 import SystemIO
+import TestSupport
 
 /// GESAL end to end on the real SmolLM2-135M and MiniLM: a scripted session, replay (from zero
 /// and from a snapshot), re-execution bit for bit, rollback --exclude against a fresh store,
 /// audit, and bad input.
-@Suite(.serialized) struct EngineTests {
+@Suite(.serialized, .enabled(if: RealModels.available, RealModels.missing)) struct EngineTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-    static let models: EngineModels = {
-        do {
-            return try EngineModels.load(modelPath: root + "/" + LanguageModel.defaultModelPath, embedder: "minilm",
-                                         miniLMFolder: root + "/" + BertModel.defaultFolder, svdCache: root + "/" + SVFBasisCache.defaultFolder,
-                                         svfTargets: EngineConfig().svfTargets, threads: 2)
-        } catch {
-            fatalError("the real models are needed (run ./scripts/setup.sh): \(error)")
-        }
-    }()
+    /// The shared real models (TestSupport); the suite is disabled, not crashed, without them.
+    static var models: EngineModels { try! RealModels.models() }
     static let config = EngineConfig(maxTokens: 12)
     static let sum = "What is 12 + 7? Answer with a number.", capital = "What is the capital of France?", other = "What is 13 + 8? Answer with a number."
 

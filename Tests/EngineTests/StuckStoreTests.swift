@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import EventLog
 import GESAL
 import Models
@@ -10,7 +11,7 @@ import Synchronization
 /// Stores that older builds left stuck (a committed feedback whose learning step could never
 /// finish, so every later open redid it and crashed), and the checks that keep new ones from
 /// being made: they now open, and record the failed step once as `UpdateRejected`.
-@Suite(.serialized) struct StuckStoreTests {
+@Suite(.serialized, .enabled(if: RealModels.available, RealModels.missing)) struct StuckStoreTests {
     static var models: EngineModels { EngineTests.models }
 
     /// A store holding one answered interaction, and `feedback` appended as an older build did:
