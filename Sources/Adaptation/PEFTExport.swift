@@ -10,12 +10,45 @@ import Models
 /// reported as the relative Frobenius error over all matrices (U and V are orthonormal, so it
 /// is the norm of the dropped changes over the norm of all of them).
 public enum PEFTExport {
+    /// One adapted matrix's LoRA: ΔW ≈ B·A, row-major, A rank × inputs and B outputs × rank.
+    public struct Pair: Sendable {
+        public var site: LinearSite
+        public var rank: Int
+        public var inputs: Int
+        public var outputs: Int
+        public var a: [Float]
+        public var b: [Float]
+    }
+
     public struct Result {
-        public var tensors: [SafetensorsWriter.Tensor]
+        public var pairs: [Pair]
         public var config: [String: Any]
         public var rank: Int
         /// ‖ΔW − BA‖ / ‖ΔW‖ over every adapted matrix; 0 at full rank.
         public var relativeError: Double
+
+        /// PEFT's tensors: `….lora_A.weight` [r, in] and `….lora_B.weight` [out, r] per matrix.
+        public var tensors: [SafetensorsWriter.Tensor] {
+            pairs.flatMap { pair in [
+                SafetensorsWriter.Tensor(name: module(pair.site) + ".lora_A.weight", shape: [pair.rank, pair.inputs], values: pair.a),
+                SafetensorsWriter.Tensor(name: module(pair.site) + ".lora_B.weight", shape: [pair.outputs, pair.rank], values: pair.b),
+            ] }
+        }
+    }
+
+    /// llama.cpp's name of a Llama block's linear weight, as its GGUF files name it.
+    public static func ggufName(_ site: LinearSite) -> String {
+        let name: String
+        switch site.kind {
+        case .q: name = "attn_q"
+        case .k: name = "attn_k"
+        case .v: name = "attn_v"
+        case .o: name = "attn_output"
+        case .gate: name = "ffn_gate"
+        case .up: name = "ffn_up"
+        case .down: name = "ffn_down"
+        }
+        return "blk.\(site.layer).\(name).weight"
     }
 
     /// Hugging Face's module path of a Llama block's linear layer.
@@ -34,7 +67,7 @@ public enum PEFTExport {
     }
 
     public static func lora(_ adapters: AdapterSet, bases: [LinearSite: SVFBasis], rank requested: Int?, baseModel: String) -> Result {
-        var tensors: [SafetensorsWriter.Tensor] = []
+        var pairs: [Pair] = []
         var dropped = 0.0, total = 0.0, ranks: [String: Int] = [:]
         for site in adapters.svf.keys.sorted() {
             guard let z = adapters.svf[site], let basis = bases[site] else { continue }
@@ -55,14 +88,12 @@ public enum PEFTExport {
             for (row, i) in kept.enumerated() {
                 for column in 0..<basis.inputs { a[row * basis.inputs + column] = basis.vt[i * basis.inputs + column] }
             }
-            tensors.append(.init(name: module(site) + ".lora_A.weight", shape: [kept.count, basis.inputs], values: a))
-            tensors.append(.init(name: module(site) + ".lora_B.weight", shape: [basis.outputs, kept.count], values: b))
+            pairs.append(Pair(site: site, rank: kept.count, inputs: basis.inputs, outputs: basis.outputs, a: a, b: b))
             ranks[module(site)] = kept.count
         }
         for site in adapters.lora.keys.sorted() where adapters.svf[site] == nil {
             let lora = adapters.lora[site]!
-            tensors.append(.init(name: module(site) + ".lora_A.weight", shape: [lora.rank, lora.inputs], values: lora.a))
-            tensors.append(.init(name: module(site) + ".lora_B.weight", shape: [lora.outputs, lora.rank], values: lora.b.map { $0 * lora.scale }))
+            pairs.append(Pair(site: site, rank: lora.rank, inputs: lora.inputs, outputs: lora.outputs, a: lora.a, b: lora.b.map { $0 * lora.scale }))
             ranks[module(site)] = lora.rank
         }
         let rank = ranks.values.max() ?? 0
@@ -77,6 +108,6 @@ public enum PEFTExport {
             config["rank_pattern"] = Dictionary(uniqueKeysWithValues: differing.map { (String($0.key.dropFirst("base_model.model.".count)), $0.value) })
             config["alpha_pattern"] = config["rank_pattern"]
         }
-        return Result(tensors: tensors, config: config, rank: rank, relativeError: total > 0 ? (dropped / total).squareRoot() : 0)
+        return Result(pairs: pairs, config: config, rank: rank, relativeError: total > 0 ? (dropped / total).squareRoot() : 0)
     }
 }

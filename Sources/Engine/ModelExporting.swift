@@ -65,4 +65,23 @@ public enum ModelExporting {
             ("gesal.base_model_fingerprint", .string(models.fingerprint)),
         ])
     }
+
+    /// The adapter `blob` as a GGUF LoRA that llama.cpp applies with `--lora`: tensors
+    /// `blk.N.ffn_gate.weight.lora_a` ([in, r] in GGUF's order) and `.lora_b` ([r, out]), Float32,
+    /// `adapter.lora.alpha` = r (scale 1), and the base model's architecture.
+    public static func ggufLoRA(models: EngineModels, blob: [UInt8], rank: Int?) throws -> (bytes: [UInt8], result: PEFTExport.Result) {
+        let source = try GGUFFile(path: models.language.path)
+        let result = PEFTExport.lora(try AdapterCodec.decodeAdapters(blob), bases: try models.bases(), rank: rank, baseModel: "")
+        let tensors = result.pairs.flatMap { pair in [
+            GGUFWriter.Tensor(name: PEFTExport.ggufName(pair.site) + ".lora_a", dims: [pair.inputs, pair.rank], type: .f32,
+                              data: Quantize.bytes(pair.a, as: .f32)),
+            GGUFWriter.Tensor(name: PEFTExport.ggufName(pair.site) + ".lora_b", dims: [pair.rank, pair.outputs], type: .f32,
+                              data: Quantize.bytes(pair.b, as: .f32)),
+        ] }
+        let bytes = GGUFWriter.encode([
+            ("general.architecture", .string(try source.string("general.architecture"))), ("general.type", .string("adapter")),
+            ("adapter.type", .string("lora")), ("adapter.lora.alpha", .float32(Float(result.rank))),
+        ], tensors: tensors)
+        return (bytes, result)
+    }
 }

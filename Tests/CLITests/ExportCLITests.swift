@@ -82,3 +82,26 @@ extension ExportCLITests {
         #expect(read.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "180 (16, 1536) (576, 16) LORA 16 16", "\(read.stdout)")
     }
 }
+
+extension ExportCLITests {
+    @Test(.enabled(if: ggufReady, "the gguf Python package is missing (./scripts/test.sh installs it)"))
+    func aGGUFLoRAIsReadByGGUFPy() throws {
+        let scratch = ScratchFolder()
+        let store = try Self.taughtStore(scratch)
+        let log = try CommandRunner.run("gesal-log", ["log"] + store)
+        let adapter = try #require(log.stdout.firstMatch(of: /blobs: ([0-9a-f]{12})/)?.1)
+        let file = scratch.path + "/lora.gguf"
+        let export = try CommandRunner.run("gesal-log", ["export", "adapter", String(adapter), "--format", "gguf-lora", "--rank", "8", "--output", file] + store,
+                                           cwd: Self.root)
+        #expect(export.status == 0, "\(export.stdout) \(export.stderr)")
+        let read = try CommandRunner.run("/usr/bin/env", ["python3", "-c", """
+            import sys, gguf
+            r = gguf.GGUFReader(sys.argv[1])
+            kind = bytes(r.fields["general.type"].parts[-1]).decode()
+            a = next(t for t in r.tensors if t.name == "blk.0.ffn_up.weight.lora_a")
+            print(len(r.tensors), kind, [int(d) for d in a.shape])
+            """, file])
+        #expect(read.status == 0, "\(read.stderr)")
+        #expect(read.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "180 adapter [576, 8]", "\(read.stdout)")
+    }
+}

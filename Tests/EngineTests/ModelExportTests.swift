@@ -117,6 +117,21 @@ import TestSupport
         #expect(r8.relativeError > r64.relativeError && r64.relativeError > 0 && r8.relativeError < 1)
     }
 
+    @Test func aGGUFLoRAHoldsThePEFTPairsUnderLlamaCppsNames() throws {
+        let (folder, engine, adapter, _) = Self.taught
+        let (bytes, result) = try ModelExporting.ggufLoRA(models: engine.models, blob: try engine.writer.store.blobs.get(hex: adapter), rank: 32)
+        try FileSystem().writeAtomically(folder + "/lora.gguf", bytes, durable: false)
+        let file = try GGUFFile(path: folder + "/lora.gguf")
+        #expect(file.metadata["general.type"]?.string == "adapter" && file.metadata["adapter.type"]?.string == "lora")
+        #expect(file.metadata["adapter.lora.alpha"]?.double == 32, "alpha = r: scale 1")
+        #expect(file.metadata["general.architecture"]?.string == "llama")
+        let pair = result.pairs.first { $0.site == LinearSite(layer: 2, kind: .down) }!
+        let a = try file.tensor("blk.2.ffn_down.weight.lora_a"), b = try file.tensor("blk.2.ffn_down.weight.lora_b")
+        #expect(a.dims == [1536, 32] && b.dims == [32, 576], "GGUF order: innermost first")
+        #expect(try file.floats(a.name, shape: a.dims) == pair.a && file.floats(b.name, shape: b.dims) == pair.b)
+        #expect(file.tensorNames.count == 180)
+    }
+
     @Test func anAdapterPrefixNamesOneAdapter() throws {
         let (_, engine, adapter, _) = Self.taught
         #expect(try ModelExporting.adapter(String(adapter.prefix(8)), in: engine.writer.store, branch: "main") == adapter)

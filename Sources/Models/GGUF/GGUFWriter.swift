@@ -21,26 +21,39 @@ public enum GGUFWriter {
     /// A metadata value to set.
     public enum Value: Sendable {
         case uint32(UInt32)
+        case float32(Float)
         case string(String)
     }
 
     /// The file's bytes: `source`'s metadata (entries in `set` replaced, or added after the
     /// others), then `tensors`, each aligned to the source's `general.alignment`.
     public static func encode(copying source: GGUFFile, set: [(key: String, value: Value)], tensors: [Tensor]) -> [UInt8] {
-        let alignment = source.metadata["general.alignment"]?.int ?? 32
         let replaced = Set(set.map(\.key))
         let kept = source.metadataEntries.filter { !replaced.contains($0.key) }
+        return encode(copied: kept.map { Array(source.bytes($0.range)) }, set: set, tensors: tensors,
+                      alignment: source.metadata["general.alignment"]?.int ?? 32)
+    }
+
+    /// A file with only the metadata in `set` (a LoRA adapter's, say), aligned to 32 bytes.
+    public static func encode(_ set: [(key: String, value: Value)], tensors: [Tensor]) -> [UInt8] {
+        encode(copied: [], set: set, tensors: tensors, alignment: 32)
+    }
+
+    private static func encode(copied: [[UInt8]], set: [(key: String, value: Value)], tensors: [Tensor], alignment: Int) -> [UInt8] {
         var out: [UInt8] = Array("GGUF".utf8)
         append(UInt32(3), to: &out)
         append(UInt64(tensors.count), to: &out)
-        append(UInt64(kept.count + set.count), to: &out)
-        for entry in kept { out += source.bytes(entry.range) }
+        append(UInt64(copied.count + set.count), to: &out)
+        for entry in copied { out += entry }
         for (key, value) in set {
             append(key, to: &out)
             switch value {
             case .uint32(let number):
                 append(UInt32(4), to: &out)
                 append(number, to: &out)
+            case .float32(let number):
+                append(UInt32(6), to: &out)
+                append(number.bitPattern, to: &out)
             case .string(let text):
                 append(UInt32(8), to: &out)
                 append(text, to: &out)
