@@ -51,6 +51,28 @@ import Testing
         #expect(EngineCLITests.value("interactions", in: replay.stdout) == (summary?["interactions"] as? Int).map(String.init))
     }
 
+    @Test func beyondLoopbackEveryRouteButHealthNeedsTheKey() throws {
+        let scratch = ScratchFolder()
+        let keyFile = scratch.path + "/key"
+        try "a-key-of-sixteen-chars-or-more\n".write(toFile: keyFile, atomically: true, encoding: .utf8)
+        let store = ["--store", scratch.path + "/s"]
+        #expect(try CommandRunner.run("gesal", ["init", "--max-tokens", "8"] + store, cwd: Self.root).status == 0)
+        let (server, url) = try Self.startServer(["--host", "0.0.0.0", "--api-key-file", keyFile] + store)
+        defer { server.terminate(); server.waitUntilExit() }
+        let port = url.split(separator: ":").last!
+        let statuses = try CommandRunner.run("/usr/bin/env", ["python3", "-c", """
+            import sys, urllib.request, urllib.error
+            def status(path, key=None):
+                request = urllib.request.Request(f"http://127.0.0.1:{sys.argv[1]}{path}", headers={"authorization": f"Bearer {key}"} if key else {})
+                try:
+                    return urllib.request.urlopen(request, timeout=60).status
+                except urllib.error.HTTPError as error:
+                    return error.code
+            print(status("/v1/models"), status("/v1/models", "wrong-key-of-sixteen"), status("/v1/models", "a-key-of-sixteen-chars-or-more"), status("/health"))
+            """, String(port)])
+        #expect(statuses.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "401 401 200 200", "\(statuses.stdout) \(statuses.stderr)")
+    }
+
     @Test func bindingBeyondLoopbackWithoutAKeyIsRefused() throws {
         let result = try CommandRunner.run("gesal", ["serve", "--host", "0.0.0.0", "--store", "/nonexistent"])
         #expect(result.status != 0)
