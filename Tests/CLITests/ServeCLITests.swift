@@ -73,6 +73,38 @@ import Testing
         #expect(statuses.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "401 401 200 200", "\(statuses.stdout) \(statuses.stderr)")
     }
 
+    @Test func sigtermFinishesTheRequestsInFlightAndLosesNoneOfThem() throws {
+        let scratch = ScratchFolder()
+        let store = ["--store", scratch.path + "/s"]
+        #expect(try CommandRunner.run("gesal", ["init", "--max-tokens", "12"] + store, cwd: Self.root).status == 0)
+        let (server, url) = try Self.startServer(store)
+        // Four requests at once; SIGTERM as soon as the first is answered, while the others
+        // wait for the engine. Each must still be answered, and each answer be in the log.
+        let client = try CommandRunner.run("/usr/bin/env", ["python3", "-c", """
+            import json, os, signal, sys, threading, urllib.request
+            base, pid = sys.argv[1], int(sys.argv[2])
+            ids, first = [], threading.Event()
+            def ask(k):
+                body = json.dumps({"messages": [{"role": "user", "content": f"What is {k} + 5? Answer with a number."}]}).encode()
+                request = urllib.request.Request(base + "/v1/chat/completions", data=body, headers={"content-type": "application/json"})
+                with urllib.request.urlopen(request, timeout=300) as response:
+                    ids.append(json.loads(response.read())["gesal"]["interaction"])
+                first.set()
+            threads = [threading.Thread(target=ask, args=(k,)) for k in range(4)]
+            for t in threads: t.start()
+            first.wait(300)
+            os.kill(pid, signal.SIGTERM)
+            for t in threads: t.join()
+            print(len(ids), max(ids))
+            """, url, String(server.processIdentifier)])
+        server.waitUntilExit()
+        #expect(client.status == 0, "\(client.stderr)")
+        #expect(client.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "4 4", "\(client.stdout)")
+        #expect(server.terminationStatus == 0)
+        let replay = try CommandRunner.run("gesal-log", ["replay"] + store)
+        #expect(EngineCLITests.value("interactions", in: replay.stdout) == "4", "\(replay.stdout)")
+    }
+
     @Test func bindingBeyondLoopbackWithoutAKeyIsRefused() throws {
         let result = try CommandRunner.run("gesal", ["serve", "--host", "0.0.0.0", "--store", "/nonexistent"])
         #expect(result.status != 0)
