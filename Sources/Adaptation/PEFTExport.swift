@@ -36,34 +36,22 @@ public enum PEFTExport {
         }
     }
 
+    /// A Llama block's linear layers by the two names exports need: Hugging Face's module path
+    /// (PEFT) and llama.cpp's tensor name (GGUF).
+    static let names: [LinearKind: (huggingFace: String, gguf: String)] = [
+        .q: ("self_attn.q_proj", "attn_q"), .k: ("self_attn.k_proj", "attn_k"), .v: ("self_attn.v_proj", "attn_v"),
+        .o: ("self_attn.o_proj", "attn_output"), .gate: ("mlp.gate_proj", "ffn_gate"), .up: ("mlp.up_proj", "ffn_up"),
+        .down: ("mlp.down_proj", "ffn_down"),
+    ]
+
     /// llama.cpp's name of a Llama block's linear weight, as its GGUF files name it.
     public static func ggufName(_ site: LinearSite) -> String {
-        let name: String
-        switch site.kind {
-        case .q: name = "attn_q"
-        case .k: name = "attn_k"
-        case .v: name = "attn_v"
-        case .o: name = "attn_output"
-        case .gate: name = "ffn_gate"
-        case .up: name = "ffn_up"
-        case .down: name = "ffn_down"
-        }
-        return "blk.\(site.layer).\(name).weight"
+        "blk.\(site.layer).\(names[site.kind]!.gguf).weight"
     }
 
     /// Hugging Face's module path of a Llama block's linear layer.
     static func module(_ site: LinearSite) -> String {
-        let name: String
-        switch site.kind {
-        case .q: name = "self_attn.q_proj"
-        case .k: name = "self_attn.k_proj"
-        case .v: name = "self_attn.v_proj"
-        case .o: name = "self_attn.o_proj"
-        case .gate: name = "mlp.gate_proj"
-        case .up: name = "mlp.up_proj"
-        case .down: name = "mlp.down_proj"
-        }
-        return "base_model.model.model.layers.\(site.layer).\(name)"
+        "base_model.model.model.layers.\(site.layer).\(names[site.kind]!.huggingFace)"
     }
 
     public static func lora(_ adapters: AdapterSet, bases: [LinearSite: SVFBasis], rank requested: Int?, baseModel: String) -> Result {
