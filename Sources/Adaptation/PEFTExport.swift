@@ -56,7 +56,7 @@ public enum PEFTExport {
 
     public static func lora(_ adapters: AdapterSet, bases: [LinearSite: SVFBasis], rank requested: Int?, baseModel: String) -> Result {
         var pairs: [Pair] = []
-        var dropped = 0.0, total = 0.0, ranks: [String: Int] = [:]
+        var dropped = 0.0, total = 0.0
         for site in adapters.svf.keys.sorted() {
             guard let z = adapters.svf[site], let basis = bases[site] else { continue }
             let delta = zip(adapters.composition.scaled(basis.sigma, z), basis.sigma).map { $0 - $1 }
@@ -77,23 +77,22 @@ public enum PEFTExport {
                 for column in 0..<basis.inputs { a[row * basis.inputs + column] = basis.vt[i * basis.inputs + column] }
             }
             pairs.append(Pair(site: site, rank: kept.count, inputs: basis.inputs, outputs: basis.outputs, a: a, b: b))
-            ranks[module(site)] = kept.count
         }
         for site in adapters.lora.keys.sorted() where adapters.svf[site] == nil {
             let lora = adapters.lora[site]!
             pairs.append(Pair(site: site, rank: lora.rank, inputs: lora.inputs, outputs: lora.outputs, a: lora.a, b: lora.b.map { $0 * lora.scale }))
-            ranks[module(site)] = lora.rank
         }
-        let rank = ranks.values.max() ?? 0
+        let rank = pairs.map(\.rank).max() ?? 0
         // lora_alpha = r makes PEFT's scale alpha / r = 1: B already holds the whole change.
         var config: [String: Any] = [
             "peft_type": "LORA", "task_type": "CAUSAL_LM", "r": rank, "lora_alpha": rank, "lora_dropout": 0.0, "bias": "none",
             "fan_in_fan_out": false, "inference_mode": true, "base_model_name_or_path": baseModel,
-            "target_modules": Array(Set(ranks.keys.map { String($0.split(separator: ".").last!) })).sorted(),
+            "target_modules": Array(Set(pairs.map { String(names[$0.site.kind]!.huggingFace.split(separator: ".").last!) })).sorted(),
         ]
-        let differing = ranks.filter { $0.value != rank }
+        // PEFT's patterns name modules without the "base_model.model." its keys start with.
+        let differing = pairs.filter { $0.rank != rank }
         if !differing.isEmpty {
-            config["rank_pattern"] = Dictionary(uniqueKeysWithValues: differing.map { (String($0.key.dropFirst("base_model.model.".count)), $0.value) })
+            config["rank_pattern"] = Dictionary(uniqueKeysWithValues: differing.map { (String(module($0.site).dropFirst("base_model.model.".count)), $0.rank) })
             config["alpha_pattern"] = config["rank_pattern"]
         }
         return Result(pairs: pairs, config: config, rank: rank, relativeError: total > 0 ? (dropped / total).squareRoot() : 0)

@@ -9,29 +9,24 @@ import Models
 public enum ModelExporting {
     /// The full hash of the adapter blob that `prefix` (6 or more hex digits) names on `branch`.
     public static func adapter(_ prefix: String, in store: LogStore, branch: String) throws -> String {
-        let lowered = prefix.lowercased()
-        guard lowered.count >= 6, lowered.allSatisfy(\.isHexDigit) else {
-            throw EngineError(.invalidRequest, "'\(prefix)' is not an adapter id (at least 6 hex digits of its blob hash)")
-        }
-        var found = Set<String>()
-        for event in try store.events(branch: branch) where event.type == AdapterUpdated.typeName {
-            if case .adapterUpdated(let e) = try DomainEvent(event), e.adapterBlob.hasPrefix(lowered) { found.insert(e.adapterBlob) }
-        }
-        guard found.count == 1 else {
-            throw EngineError(.invalidRequest, found.isEmpty ? "no adapter \(prefix) on branch '\(branch)' (gesal-log audit lists a node's adapters)"
-                : "'\(prefix)' names \(found.count) adapters; give more digits")
-        }
-        return found.first!
+        let updates = try store.events(branch: branch).filter { $0.type == AdapterUpdated.typeName }.map { ($0.sequence, try DomainEvent($0)) }
+        return try Audit.adapterUpdate(prefix, among: updates, branch: branch).update.adapterBlob
     }
 
     /// The adapter `blob` as PEFT's two files' contents: the safetensors bytes and the config.
     public static func peft(models: EngineModels, blob: [UInt8], rank: Int?) throws -> (safetensors: [UInt8], config: [UInt8], result: PEFTExport.Result) {
-        let source = try GGUFFile(path: models.language.path)
-        let name = source.metadata["general.name"]?.string ?? URL(fileURLWithPath: models.language.path).lastPathComponent
-        let result = PEFTExport.lora(try AdapterCodec.decodeAdapters(blob), bases: try models.bases(), rank: rank, baseModel: name)
+        let (source, result) = try lora(models: models, blob: blob, rank: rank)
         let config = try JSONSerialization.data(withJSONObject: result.config, options: [.sortedKeys, .prettyPrinted])
         return (try SafetensorsWriter.encode(result.tensors, metadata: ["format": "pt"]), Array(config), result)
     }
+
+    /// The adapter `blob` as LoRA pairs, and the chat model's GGUF (its name and architecture).
+    private static func lora(models: EngineModels, blob: [UInt8], rank: Int?) throws -> (source: GGUFFile, result: PEFTExport.Result) {
+        let source = try GGUFFile(path: models.language.path)
+        let name = source.metadata["general.name"]?.string ?? URL(fileURLWithPath: models.language.path).lastPathComponent
+        return (source, PEFTExport.lora(try AdapterCodec.decodeAdapters(blob), bases: try models.bases(), rank: rank, baseModel: name))
+    }
+
     /// The node whose adapter the export holds: `requested` when given, else the only node of
     /// the branch that has an adapter.
     public static func node(_ requested: Int?, in state: EngineState, branch: String) throws(EngineError) -> (node: Int, adapter: String) {
@@ -70,8 +65,7 @@ public enum ModelExporting {
     /// `blk.N.ffn_gate.weight.lora_a` ([in, r] in GGUF's order) and `.lora_b` ([r, out]), Float32,
     /// `adapter.lora.alpha` = r (scale 1), and the base model's architecture.
     public static func ggufLoRA(models: EngineModels, blob: [UInt8], rank: Int?) throws -> (bytes: [UInt8], result: PEFTExport.Result) {
-        let source = try GGUFFile(path: models.language.path)
-        let result = PEFTExport.lora(try AdapterCodec.decodeAdapters(blob), bases: try models.bases(), rank: rank, baseModel: "")
+        let (source, result) = try lora(models: models, blob: blob, rank: rank)
         let tensors = result.pairs.flatMap { pair in [
             GGUFWriter.Tensor(name: PEFTExport.ggufName(pair.site) + ".lora_a", dims: [pair.inputs, pair.rank], type: .f32,
                               data: Quantize.bytes(pair.a, as: .f32)),

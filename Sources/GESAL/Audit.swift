@@ -33,19 +33,7 @@ public enum Audit {
             }
             keep = { about(node: node, $0, nodeOf) }
         case .adapter(let prefix):
-            let lowered = prefix.lowercased()
-            guard lowered.count >= 6, lowered.allSatisfy(\.isHexDigit) else {
-                throw EngineError(.invalidRequest, "'\(prefix)' is not an adapter id (at least 6 hex digits of its blob hash)")
-            }
-            let matches = zip(events, facts).compactMap { event, fact -> (UInt64, AdapterUpdated)? in
-                if case .adapterUpdated(let e) = fact, e.adapterBlob.hasPrefix(lowered) { (event.sequence, e) } else { nil }
-            }
-            guard let (sequence, update) = matches.first else {
-                throw EngineError(.invalidRequest, "no adapter \(prefix) on branch '\(branch)' (see `gesal-log audit node N` for a node's adapters)")
-            }
-            guard Set(matches.map(\.1.adapterBlob)).count == 1 else {
-                throw EngineError(.invalidRequest, "adapter prefix \(prefix) is ambiguous; give more digits")
-            }
+            let (sequence, update) = try adapterUpdate(prefix, among: zip(events, facts).map { ($0.sequence, $1) }, branch: branch)
             last = sequence
             keep = { about(node: update.node, $0, nodeOf) }
         case .interaction(let interaction):
@@ -64,6 +52,26 @@ public enum Audit {
             guard event.sequence <= last, keep(fact) else { return nil }
             return Entry(sequence: event.sequence, timeNanos: event.timeNanos, type: event.type, text: describe(fact, interactions))
         }
+    }
+
+    /// The first update that wrote the adapter `prefix` (6 or more hex digits of its blob hash)
+    /// names, among a branch's `facts`, with its sequence number.
+    public static func adapterUpdate(_ prefix: String, among facts: [(sequence: UInt64, fact: DomainEvent)],
+                                     branch: String) throws(EngineError) -> (sequence: UInt64, update: AdapterUpdated) {
+        let lowered = prefix.lowercased()
+        guard lowered.count >= 6, lowered.allSatisfy(\.isHexDigit) else {
+            throw EngineError(.invalidRequest, "'\(prefix)' is not an adapter id (at least 6 hex digits of its blob hash)")
+        }
+        let matches = facts.compactMap { sequence, fact -> (UInt64, AdapterUpdated)? in
+            if case .adapterUpdated(let e) = fact, e.adapterBlob.hasPrefix(lowered) { (sequence, e) } else { nil }
+        }
+        guard let first = matches.first else {
+            throw EngineError(.invalidRequest, "no adapter \(prefix) on branch '\(branch)' (see `gesal-log audit node N` for a node's adapters)")
+        }
+        guard Set(matches.map(\.1.adapterBlob)).count == 1 else {
+            throw EngineError(.invalidRequest, "adapter prefix \(prefix) is ambiguous; give more digits")
+        }
+        return first
     }
 
     static func about(node: Int, _ fact: DomainEvent, _ nodeOf: (Int) -> Int?) -> Bool {
