@@ -93,13 +93,20 @@ public final class Engine {
     /// `request` asks beyond the store's policy (a system message, sampling); `onText` sees the
     /// answer's text as it is generated, when it can (see `Answering.answer`).
     public func ask(_ prompt: String, request: AnswerRequest? = nil, onText: (String) -> Void = { _ in }) throws -> Answer {
-        guard !prompt.allSatisfy(\.isWhitespace) else { throw EngineError(.invalidRequest, "the prompt is empty: there is nothing to answer") }
-        try request?.check("the request")
-        _ = try models.language.promptTokens(for: prompt, system: request?.system)
+        try Self.checkAskable(prompt, request: request, language: models.language)
         let interaction = state.nextInteraction
         return try record(prompt: prompt, embedding: models.embedder.embed(prompt), interaction: interaction, request: request) { plan in
             try self.answer(plan, onText: onText)
         }
+    }
+
+    /// Refuses what `ask` cannot answer, before anything runs: an empty prompt (EngineError), a
+    /// request out of range (EngineError), a prompt that leaves `language` no room to answer
+    /// (ModelError). The server calls it before a request waits for its turn.
+    public static func checkAskable(_ prompt: String, request: AnswerRequest?, language: LanguageModel) throws {
+        guard !prompt.allSatisfy(\.isWhitespace) else { throw EngineError(.invalidRequest, "the prompt is empty: there is nothing to answer") }
+        try request?.check("the request")
+        _ = try language.promptTokens(for: prompt, system: request?.system)
     }
 
     /// Routes an embedded prompt and records the interaction with the answer `provide` gives

@@ -15,7 +15,7 @@ extension ServerRoutes {
         if body.hasTools { throw APIError.badRequest("tools are not supported: GESAL answers in text", param: "tools") }
         let prompt = try ChatPrompt(body.messages, limit: settings.maxMessages)
         let asked = try body.sampling.answerRequest(system: prompt.system, storeMaxTokens: storeMaxTokens)
-        try checkPrompt(prompt.user, system: prompt.system)
+        try checkPrompt(prompt.user, asked)
         let model = body.model ?? settings.modelID
         if body.sampling.stream == true {
             return try await stream(prompt.user, asked, model: model, includeUsage: true)
@@ -32,28 +32,18 @@ extension ServerRoutes {
     func stream(_ prompt: String, _ asked: AnswerRequest, model: String, includeUsage: Bool) async throws -> Response {
         let (turn, turnStarted) = AsyncStream<Int>.makeStream()
         let (pieces, piece) = AsyncStream<String>.makeStream()
-        let metrics = host.metrics
         // Not tied to the request: a client that goes away mid-stream still gets its
         // interaction recorded, whole.
         let answering = Task {
-            try await host.run { engine in
-                turnStarted.yield(engine.state.nextInteraction)
-                turnStarted.finish()
-                defer { piece.finish() }
-                let start = Date()
-                let answer = try engine.ask(prompt, request: asked, onText: { piece.yield($0) })
-                metrics.generated(tokens: answer.responseTokens, seconds: Date().timeIntervalSince(start))
-                return answer
-            }
+            defer { piece.finish() }
+            return try await ask(prompt, asked, onStart: { turnStarted.yield($0); turnStarted.finish() }, onText: { piece.yield($0) })
         }
         guard let interaction = await turn.first(where: { _ in true }) else { _ = try await answering.value; throw CancellationError() }
         let id = "chatcmpl-gesal-\(interaction)", created = Int(Date().timeIntervalSince1970)
         let stops = asked.stop ?? []
         let body = ResponseBody { writer in
-            func send(_ chunk: ChatChunk) async throws {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-                try await writer.write(ByteBuffer(string: "data: " + String(decoding: try encoder.encode(chunk), as: UTF8.self) + "\n\n"))
+            func send(_ event: some Encodable) async throws {
+                try await writer.write(ByteBuffer(string: "data: " + String(decoding: try JSONBody.data(event), as: UTF8.self) + "\n\n"))
             }
             func delta(_ role: String?, _ text: String?, finish: String? = nil) -> ChatChunk {
                 ChatChunk(id: id, created: created, model: model, choices: [.init(delta: .init(role: role, content: text), finish_reason: finish)])
@@ -76,9 +66,7 @@ extension ServerRoutes {
                 }
             } catch {
                 // The status line is gone: the error travels in the stream, as OpenAI's does.
-                let encoder = JSONEncoder()
-                let failure = (error as? EngineError).map(APIError.init) ?? APIError(.internalServerError, "\(error)", type: "server_error")
-                try await writer.write(ByteBuffer(string: "data: " + String(decoding: try encoder.encode(failure.body), as: UTF8.self) + "\n\n"))
+                try await send(ServerMiddleware.apiError(error, limit: settings.maxBodyBytes).body)
             }
             try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
             try await writer.finish(nil)

@@ -9,7 +9,7 @@ extension ServerRoutes {
         try checkModel(body.model, served: chatModels)
         if body.sampling.stream == true { throw APIError.badRequest("stream is supported on /v1/chat/completions only", param: "stream") }
         let asked = try body.sampling.answerRequest(system: nil, storeMaxTokens: storeMaxTokens)
-        try checkPrompt(body.prompt, system: nil)
+        try checkPrompt(body.prompt, asked)
         let answer = try await ask(body.prompt, asked)
         var response = try JSONBody.response(TextCompletion(answer, model: body.model ?? settings.modelID))
         response.headers[.gesalInteraction] = "\(answer.interaction)"

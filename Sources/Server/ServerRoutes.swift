@@ -2,6 +2,7 @@ import Engine
 import Foundation
 import GESAL
 import Hummingbird
+import Models
 
 /// The routes of `gesal serve`, each a small function of a request; `register` lists them all.
 /// Everything that touches the engine goes through `host`, one request at a time.
@@ -38,19 +39,25 @@ public struct ServerRoutes: Sendable {
 
     var chatModels: [String] { [settings.modelID, ServerSettings.alias] }
 
-    /// Refuses a prompt the engine would refuse, before the request waits its turn: an empty
-    /// one, or one that leaves the model no room to answer.
-    func checkPrompt(_ prompt: String, system: String?) throws(APIError) {
-        guard !prompt.allSatisfy(\.isWhitespace) else { throw .badRequest("the prompt is empty: there is nothing to answer", param: "messages") }
-        do { _ = try host.models.language.promptTokens(for: prompt, system: system) } catch {
-            throw .badRequest(error.message, param: "messages")
+    /// Refuses a prompt the engine would refuse (`Engine.checkAskable`), before the request
+    /// waits its turn.
+    func checkPrompt(_ prompt: String, _ request: AnswerRequest) throws(APIError) {
+        do {
+            try Engine.checkAskable(prompt, request: request, language: host.models.language)
+        } catch let error as ModelError {
+            throw .badRequest(error.message, param: "messages")  // the model's path stays on the server
+        } catch {
+            throw .badRequest("\(error)", param: "messages")
         }
     }
 
-    /// Asks the engine and counts what it generated.
-    func ask(_ prompt: String, _ request: AnswerRequest, onText: @escaping @Sendable (String) -> Void = { _ in }) async throws -> Engine.Answer {
+    /// Asks the engine and counts what it generated. `onStart` gets the interaction's number
+    /// when the request's turn comes; `onText` the answer's text as it is generated.
+    func ask(_ prompt: String, _ request: AnswerRequest, onStart: @escaping @Sendable (Int) -> Void = { _ in },
+             onText: @escaping @Sendable (String) -> Void = { _ in }) async throws -> Engine.Answer {
         let metrics = host.metrics
         return try await host.run { engine in
+            onStart(engine.state.nextInteraction)
             let start = Date()
             let answer = try engine.ask(prompt, request: request, onText: onText)
             metrics.generated(tokens: answer.responseTokens, seconds: Date().timeIntervalSince(start))
