@@ -63,11 +63,24 @@ try:
 except openai.NotFoundError as error:
     assert error.code == "model_not_found", error.body
 try:
-    client.chat.completions.create(model="gesal", messages=[{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"},
-                                                            {"role": "user", "content": "and?"}])
-    raise AssertionError("a multi-turn conversation was accepted")
+    client.chat.completions.create(model="gesal", messages=[{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}])
+    raise AssertionError("a conversation ending in an answer was accepted")
 except openai.BadRequestError as error:
-    assert "multi-turn" in error.message, error.message
+    assert "does not end in a user message" in error.message, error.message
+
+# A conversation: the last user message is the interaction's prompt, the earlier turns are
+# recorded with it (the audit names them).
+talk = client.chat.completions.create(model="gesal", messages=[{"role": "system", "content": "Be brief."},
+                                                               {"role": "user", "content": "My name is Ada."},
+                                                               {"role": "assistant", "content": "Hello Ada."},
+                                                               {"role": "user", "content": "What is my name?"}])
+asked += 1
+talked = talk.model_extra["gesal"]["interaction"]
+with urllib.request.urlopen(f"{args.base}/v1/interactions/{talked}", timeout=60) as reply:
+    assert json.loads(reply.read())["prompt"] == "What is my name?"
+with urllib.request.urlopen(f"{args.base}/v1/audit/interaction/{talked}", timeout=60) as reply:
+    audit = json.loads(reply.read())
+assert any("2 earlier turns" in entry["text"] for entry in audit["entries"]), audit
 
 
 def post(path, body):

@@ -35,10 +35,10 @@ public enum Answering {
     public static func answer(_ plan: AnswerPlan, maxTokens: Int, storeSeed: UInt64, cache: GenerationCache,
                               onText: (String) -> Void = { _ in },
                               language: () throws -> LanguageModel) rethrows -> (generation: Generation, sampling: SamplingRecord) {
-        let system = plan.request?.system
+        let context = plan.request?.context ?? ChatContext()
         func generate(_ parameters: SamplingParameters, onText: (String) -> Void = { _ in }) throws -> Generation {
-            try cache.generation(adapter: plan.adapter, system: system, prompt: plan.prompt, parameters: parameters) {
-                try language().generate(prompt: plan.prompt, system: system, parameters: parameters, onText: onText)
+            try cache.generation(adapter: plan.adapter, context: context, prompt: plan.prompt, parameters: parameters) {
+                try language().generate(prompt: plan.prompt, context: context, parameters: parameters, onText: onText)
             }
         }
         var parameters = firstParameters(plan, maxTokens: maxTokens, storeSeed: storeSeed)
@@ -70,5 +70,13 @@ public enum Answering {
     static func mix(_ seed: UInt64, _ interaction: UInt64, _ attempt: UInt64) -> UInt64 {
         var random = RandomSource(seed: seed ^ (interaction &* 0x9E37_79B9_7F4A_7C15) ^ (attempt << 56))
         return random.next()
+    }
+}
+
+extension AnswerRequest {
+    /// The system message and earlier turns the model reads before the prompt. A role other
+    /// than user or assistant never gets here (`check` refuses it); it would read as the user's.
+    public var context: ChatContext {
+        ChatContext(system: system, turns: (turns ?? []).map { ChatContext.Turn($0.role == "assistant" ? .assistant : .user, $0.content) })
     }
 }

@@ -106,7 +106,7 @@ public final class Engine {
     public static func checkAskable(_ prompt: String, request: AnswerRequest?, language: LanguageModel) throws {
         guard !prompt.allSatisfy(\.isWhitespace) else { throw EngineError(.invalidRequest, "the prompt is empty: there is nothing to answer") }
         try request?.check("the request")
-        _ = try language.promptTokens(for: prompt, system: request?.system)
+        _ = try language.promptTokens(for: prompt, context: request?.context ?? ChatContext())
     }
 
     /// Routes an embedded prompt and records the interaction with the answer `provide` gives

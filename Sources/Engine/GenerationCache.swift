@@ -8,7 +8,7 @@ import Models
 public final class GenerationCache {
     struct Key: Hashable {
         var adapter: String?
-        var system: String?
+        var context: ChatContext
         var prompt: String
         var parameters: SamplingParameters
     }
@@ -21,11 +21,11 @@ public final class GenerationCache {
         self.capacity = capacity
     }
 
-    /// The generation for (adapter, system message, prompt, parameters), from the cache or
-    /// from `generate`.
-    public func generation(adapter: String?, system: String? = nil, prompt: String, parameters: SamplingParameters,
+    /// The generation for (adapter, system message and earlier turns, prompt, parameters), from
+    /// the cache or from `generate`.
+    public func generation(adapter: String?, context: ChatContext = ChatContext(), prompt: String, parameters: SamplingParameters,
                            generate: () throws -> Generation) rethrows -> Generation {
-        let key = Key(adapter: adapter, system: system, prompt: prompt, parameters: parameters)
+        let key = Key(adapter: adapter, context: context, prompt: prompt, parameters: parameters)
         if let known = entries[key] { return known }
         let generation = try generate()
         if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }

@@ -123,6 +123,7 @@ public enum Audit {
     static func describe(_ request: AnswerRequest) -> String {
         var parts: [String] = []
         if let system = request.system { parts.append("system \(quote(system))") }
+        if let turns = request.turns { parts.append("\(turns.count) earlier turn\(turns.count == 1 ? "" : "s") (last: \(turns.last!.role) \(quote(turns.last!.content)))") }
         if let temperature = request.temperature { parts.append("temperature \(format(temperature))") }
         if let topP = request.topP { parts.append("top-p \(format(topP))") }
         if let seed = request.seed { parts.append("seed \(seed)") }

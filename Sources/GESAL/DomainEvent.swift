@@ -23,7 +23,7 @@ public enum DomainEvent: Sendable, Equatable {
     public var typeName: String {
         switch self {
         case .storeCreated: StoreCreated.typeName
-        case .interactionRecorded(let e): e.request == nil ? InteractionRecorded.typeName : InteractionRecorded.requestedTypeName
+        case .interactionRecorded(let e): e.versionedTypeName
         case .feedbackRecorded(let e): e.correction == nil ? FeedbackRecorded.typeName : FeedbackRecorded.correctedTypeName
         case .triggerFired: TriggerFired.typeName
         case .nodeCreated: NodeCreated.typeName
@@ -69,11 +69,13 @@ public enum DomainEvent: Sendable, Equatable {
         }
         switch event.type {
         case StoreCreated.typeName: self = .storeCreated(try decode(StoreCreated.self))
-        case InteractionRecorded.typeName, InteractionRecorded.requestedTypeName:
+        case InteractionRecorded.typeName, InteractionRecorded.requestedTypeName, InteractionRecorded.conversationTypeName:
             let interaction = try decode(InteractionRecorded.self)
-            guard (interaction.request != nil) == (event.type == InteractionRecorded.requestedTypeName), interaction.request?.isEmpty != true else {
-                throw EngineError(.corruptEvent, "event \(event.sequence) (\(event.type)) \(interaction.request.map { $0.isEmpty ? "has an empty" : "has a" } ?? "has no") request: "
-                    + "\(InteractionRecorded.requestedTypeName) carries a non-empty one, \(InteractionRecorded.typeName) none")
+            guard interaction.request?.isEmpty != true, interaction.request?.turns?.isEmpty != true,
+                  interaction.versionedTypeName == event.type else {
+                let request = interaction.request.map { $0.isEmpty ? "an empty request" : $0.turns.map { $0.isEmpty ? "empty turns" : "earlier turns" } ?? "a request without turns" } ?? "no request"
+                throw EngineError(.corruptEvent, "event \(event.sequence) (\(event.type)) has \(request): \(InteractionRecorded.typeName) carries none, "
+                    + "\(InteractionRecorded.requestedTypeName) a non-empty one without turns, \(InteractionRecorded.conversationTypeName) one with earlier turns")
             }
             self = .interactionRecorded(interaction)
         case FeedbackRecorded.typeName, FeedbackRecorded.correctedTypeName:

@@ -116,8 +116,18 @@ public struct InteractionRecorded: Sendable, Equatable, Codable {
     /// API). A build from before requests refuses it by name instead of folding it as if it
     /// had been asked plainly; an interaction without one stays v1, bytes and all.
     public static let requestedTypeName = "InteractionRecorded.v2"
-    /// Both versions, for code that picks interactions out of a log by type.
-    public static let typeNames: Set<String> = [typeName, requestedTypeName]
+    /// An interaction whose request holds a conversation's earlier turns. A build that knows
+    /// requests but not turns would regenerate the answer without them, so it must refuse
+    /// the event by name; a request without turns stays v2.
+    public static let conversationTypeName = "InteractionRecorded.v3"
+    /// Every version, for code that picks interactions out of a log by type.
+    public static let typeNames: Set<String> = [typeName, requestedTypeName, conversationTypeName]
+
+    /// The type an interaction is written as: the oldest version that holds everything it carries.
+    public var versionedTypeName: String {
+        guard let request else { return Self.typeName }
+        return request.turns == nil ? Self.requestedTypeName : Self.conversationTypeName
+    }
     public var interaction: Int
     public var prompt: String
     public var response: String

@@ -67,6 +67,8 @@ public enum Limits {
     // Generation
     public static let temperature = Limit(0, 10, why: "0 is greedy")
     public static let systemBytes = Limit(1, 16_384, why: "a system message, in UTF-8 bytes")
+    public static let turns = Limit(1, 256, why: "earlier messages of one conversation")
+    public static let conversationBytes = Limit(0, 1_048_576, why: "the earlier messages of one conversation together, in UTF-8 bytes")
     public static let stopStrings = Limit(1, 4, why: "stop strings per request, as OpenAI's API allows")
     public static let stopBytes = Limit(1, 64, why: "one stop string, in UTF-8 bytes")
     public static let topP = Limit(0, 1, includesLower: false, why: "a probability mass")

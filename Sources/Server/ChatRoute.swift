@@ -6,15 +6,15 @@ import Hummingbird
 
 extension ServerRoutes {
     /// `POST /v1/chat/completions`: answers the last user message as `gesal ask` would (routed
-    /// by its MiniLM embedding to a node, answered with that node's adapter), with the system
-    /// message and sampling fields given, and records the interaction. With `stream`, the
+    /// by its MiniLM embedding to a node, answered with that node's adapter), after the system
+    /// message and earlier turns, with the sampling fields given, and records the interaction. With `stream`, the
     /// answer comes as server-sent events in OpenAI's chunk format, ending in `[DONE]`.
     @Sendable func chat(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let body = try await JSONBody.decode(ChatRequest.self, from: request, limit: settings.maxBodyBytes)
         try checkModel(body.model, served: chatModels)
         if body.hasTools { throw APIError.badRequest("tools are not supported: GESAL answers in text", param: "tools") }
         let prompt = try ChatPrompt(body.messages, limit: settings.maxMessages)
-        let asked = try body.sampling.answerRequest(system: prompt.system, storeMaxTokens: storeMaxTokens)
+        let asked = try body.sampling.answerRequest(system: prompt.system, turns: prompt.turns, storeMaxTokens: storeMaxTokens)
         try checkPrompt(prompt.user, asked)
         let model = body.model ?? settings.modelID
         if body.sampling.stream == true {

@@ -66,9 +66,9 @@ struct GenerateCommand: ParsableCommand {
         let model = try modelOptions.load()
         let parameters = SamplingParameters(temperature: temperature, topK: topK, topP: topP, repetitionPenalty: repetitionPenalty,
                                             seed: seed, maxTokens: maxTokens, stop: stop)
-        try reportingErrors { _ = try model.promptTokens(for: prompt, system: system, raw: raw) }
+        try reportingErrors { _ = try model.promptTokens(for: prompt, context: ChatContext(system: system), raw: raw) }
         let start = Date()
-        let generation = model.generate(prompt: prompt, system: system, raw: raw, parameters: parameters) { piece in
+        let generation = model.generate(prompt: prompt, context: ChatContext(system: system), raw: raw, parameters: parameters) { piece in
             FileHandle.standardOutput.write(Data(terminalSafe(piece).utf8))
         }
         FileHandle.standardOutput.write(Data("\n".utf8))

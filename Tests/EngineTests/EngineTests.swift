@@ -124,6 +124,34 @@ import TestSupport
         #expect(rollback.stateHash == fresh.state.hash.hex, "the branch equals a store that was never corrected")
     }
 
+    /// A rollback that changes a conversation's adapter regenerates its answer in the same
+    /// conversation: the recorded turns and system message reach the model again.
+    @Test func aConversationIsRegeneratedInItsConversationOnRollback() throws {
+        let path = try FileSystem().makeTemporaryDirectory(prefix: "gesal-engine")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let request = AnswerRequest(system: "You answer in French.", turns: [.init(role: "user", content: "I like fruit."),
+                                                                              .init(role: "assistant", content: "Moi aussi !")])
+        let inConversation = Self.models.language.generate(prompt: Self.strawberry, context: request.context,
+                                                           parameters: SamplingParameters(maxTokens: Self.correctedConfig.maxTokens)).text
+        #expect(inConversation != Self.models.language.generate(prompt: Self.strawberry, parameters: SamplingParameters(maxTokens: 8)).text,
+                "the conversation must change the base answer for this test to see it")
+        let engine = try Engine(writer: try LogWriter.create(at: path + "/c"), models: Self.models, config: Self.correctedConfig, seed: 1)
+        let first = try engine.ask(Self.strawberry)
+        _ = try engine.feedback(interaction: first.interaction, reward: -2, correction: "3")
+        let adapted = try engine.ask(Self.strawberry, request: request)
+        #expect(adapted.adapter != nil, "the conversation is answered with the node's adapter")
+
+        let correction = try engine.writer.store.events().first { $0.type == FeedbackRecorded.correctedTypeName }!.sequence
+        let rollback = try Rollback.exclude([correction], from: "main", into: "uncorrected", writer: engine.writer, models: Self.models, reason: "test")
+        #expect(rollback.regeneratedAnswers == 1)
+        let branch = try Replay.run(engine.writer.store, branch: "uncorrected").state
+        #expect(branch.interactions[adapted.interaction]?.response == inConversation)
+        let fresh = try Engine(writer: try LogWriter.create(at: path + "/f"), models: Self.models, config: Self.correctedConfig, seed: 1)
+        _ = try fresh.ask(Self.strawberry)
+        _ = try fresh.ask(Self.strawberry, request: request)
+        #expect(rollback.stateHash == fresh.state.hash.hex, "the branch equals a store that never got the correction")
+    }
+
     @Test func aStoreWrittenByANewerFormatIsRefusedAndUnchanged() throws {
         let path = try FileSystem().makeTemporaryDirectory(prefix: "gesal-engine")
         defer { try? FileManager.default.removeItem(atPath: path) }

@@ -4,7 +4,8 @@ import Testing
 @testable import GESAL
 
 /// Requests in `InteractionRecorded`: an interaction without one keeps v1's bytes, one with
-/// a request is v2, and a version that disagrees with its payload is refused by name.
+/// a request is v2, one with a conversation's earlier turns v3, and a version that disagrees
+/// with its payload is refused by name.
 struct AnswerRequestTests {
     static func interaction(_ request: AnswerRequest?) -> InteractionRecorded {
         InteractionRecorded(interaction: 3, prompt: "q", response: "a", node: 1, embedding: Vector([1, 0]), similarity: 1, adapter: nil,
@@ -45,6 +46,33 @@ struct AnswerRequestTests {
         #expect { try DomainEvent(v2Empty) } throws: { "\($0)".contains("event 6") && "\($0)".contains("empty request") }
     }
 
+    static let turns = [AnswerRequest.Turn(role: "user", content: "My name is Ada."), AnswerRequest.Turn(role: "assistant", content: "Hello Ada.")]
+
+    @Test func earlierTurnsAreV3AndReadBack() throws {
+        let request = AnswerRequest(system: "Be brief.", turns: Self.turns)
+        let draft = try DomainEvent.interactionRecorded(Self.interaction(request)).draft()
+        #expect(draft.type == "InteractionRecorded.v3", "a build that knows v2 but not turns refuses v3 by name")
+        let back = try DomainEvent(Event(sequence: 9, timeNanos: 0, type: draft.type, payload: draft.payload, blobs: []))
+        #expect(back == .interactionRecorded(Self.interaction(request)))
+    }
+
+    @Test func turnsUnderTheWrongVersionAreRefused() throws {
+        let v3Payload = try DomainEvent.interactionRecorded(Self.interaction(AnswerRequest(turns: Self.turns))).draft().payload
+        let v2WithTurns = Event(sequence: 7, timeNanos: 0, type: "InteractionRecorded.v2", payload: v3Payload, blobs: [])
+        #expect { try DomainEvent(v2WithTurns) } throws: { "\($0)".contains("event 7") && "\($0)".contains("earlier turns") }
+        let v2Payload = try DomainEvent.interactionRecorded(Self.interaction(AnswerRequest(system: "s"))).draft().payload
+        let v3Without = Event(sequence: 8, timeNanos: 0, type: "InteractionRecorded.v3", payload: v2Payload, blobs: [])
+        #expect { try DomainEvent(v3Without) } throws: { "\($0)".contains("event 8") && "\($0)".contains("without turns") }
+        let emptyTurns = Self.v1Payload.replacingOccurrences(of: #","similarity""#, with: #","request":{"system":"s","turns":[]},"similarity""#)
+        let v3Empty = Event(sequence: 9, timeNanos: 0, type: "InteractionRecorded.v3", payload: Array(emptyTurns.utf8), blobs: [])
+        #expect { try DomainEvent(v3Empty) } throws: { "\($0)".contains("event 9") && "\($0)".contains("empty turns") }
+    }
+
+    @Test func aTurnWithAnUnknownRoleIsRefusedBeforeItIsWritten() {
+        let odd = DomainEvent.interactionRecorded(Self.interaction(AnswerRequest(turns: [.init(role: "tool", content: "42")])))
+        #expect { try odd.checkInput() } throws: { "\($0)".contains("earlier turn 0 of interaction 3 has role 'tool'") }
+    }
+
     @Test func aRequestOutOfRangeIsRefusedBeforeItIsWritten() {
         let hot = DomainEvent.interactionRecorded(Self.interaction(AnswerRequest(temperature: 11)))
         #expect { try hot.checkInput() } throws: { "\($0)".contains("temperature of interaction 3") }
@@ -59,5 +87,7 @@ extension AnswerRequestTests {
         #expect(!plain.contains("asked with"))
         let asked = Audit.describe(.interactionRecorded(Self.interaction(AnswerRequest(system: "Be brief.", temperature: 0.7, seed: 42))), [:])
         #expect(asked.hasSuffix(#", asked with system "Be brief.", temperature 0.7, seed 42"#), "\(asked)")
+        let talk = Audit.describe(.interactionRecorded(Self.interaction(AnswerRequest(turns: Self.turns))), [:])
+        #expect(talk.hasSuffix(#", asked with 2 earlier turns (last: assistant "Hello Ada.")"#), "\(talk)")
     }
 }

@@ -16,8 +16,8 @@ import TestSupport
     static let sum = "What is 12 + 7? Answer with a number."
 
     /// The plain model's greedy answer, generated directly (no server, engine or log).
-    static func direct(_ prompt: String, system: String? = nil, maxTokens: Int = 12) throws -> String {
-        try RealModels.models().language.generate(prompt: prompt, system: system, parameters: SamplingParameters(maxTokens: maxTokens)).text
+    static func direct(_ prompt: String, context: ChatContext = ChatContext(), maxTokens: Int = 12) throws -> String {
+        try RealModels.models().language.generate(prompt: prompt, context: context, parameters: SamplingParameters(maxTokens: maxTokens)).text
     }
 
     @Test func anAnswerHasOpenAIsShapeAndIsRecorded() async throws {
@@ -63,7 +63,7 @@ import TestSupport
     @Test func aSystemMessageAndSamplingAreUsedAndRecorded() async throws {
         let harness = try ServerHarness()
         let system = "You answer in French."
-        let expected = try RealModels.models().language.generate(prompt: Self.sum, system: system,
+        let expected = try RealModels.models().language.generate(prompt: Self.sum, context: ChatContext(system: system),
                                                                   parameters: SamplingParameters(temperature: 0.7, seed: 42, maxTokens: 5)).text
         let body = ByteBuffer(string: #"{"messages":[{"role":"system","content":"\#(system)"},{"role":"user","content":"\#(Self.sum)"}],"temperature":0.7,"seed":42,"max_tokens":5}"#)
         try await harness.test { client in
@@ -76,6 +76,33 @@ import TestSupport
         #expect(event.type == InteractionRecorded.requestedTypeName)
         guard case .interactionRecorded(let recorded) = try DomainEvent(event) else { Issue.record("not an interaction"); return }
         #expect(recorded.request == AnswerRequest(system: system, temperature: 0.7, seed: 42, maxTokens: 5))
+    }
+
+    /// The earlier turns reach the model (the answer is the one the model gives after them,
+    /// not the one it gives the last message alone) and are recorded, as a v3 interaction
+    /// whose prompt is the last user message.
+    @Test func aConversationIsAnsweredAfterItsEarlierTurnsAndRecorded() async throws {
+        let harness = try ServerHarness()
+        let turns = [AnswerRequest.Turn(role: "user", content: "My name is Ada. Remember it."),
+                     AnswerRequest.Turn(role: "assistant", content: "Hello Ada, I will remember your name.")]
+        let question = "What is my name?"
+        let context = ChatContext(system: "Be brief.", turns: [.init(.user, turns[0].content), .init(.assistant, turns[1].content)])
+        let expected = try Self.direct(question, context: context)
+        #expect(expected != (try Self.direct(question, context: ChatContext(system: "Be brief."))), "the turns must change the answer for this test to see them")
+        let body = ByteBuffer(string: #"{"messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"\#(turns[0].content)"},"#
+            + #"{"role":"assistant","content":"\#(turns[1].content)"},{"role":"user","content":"\#(question)"}]}"#)
+        try await harness.test { client in
+            try await client.execute(uri: "/v1/chat/completions", method: .post, headers: ServerHarness.jsonHeaders, body: body) { response in
+                #expect(response.status == .ok)
+                let choice = (response.json["choices"] as? [[String: Any]])?.first
+                #expect((choice?["message"] as? [String: Any])?["content"] as? String == expected)
+            }
+        }
+        let event = try LogStore(at: harness.store).events().first { InteractionRecorded.typeNames.contains($0.type) }!
+        #expect(event.type == InteractionRecorded.conversationTypeName)
+        guard case .interactionRecorded(let recorded) = try DomainEvent(event) else { Issue.record("not an interaction"); return }
+        #expect(recorded.prompt == question)
+        #expect(recorded.request == AnswerRequest(system: "Be brief.", turns: turns))
     }
 
     @Test func maxTokensAboveTheStoresIsCapped() async throws {

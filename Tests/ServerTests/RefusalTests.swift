@@ -52,11 +52,23 @@ import TestSupport
         #expect(error["code"] as? String == "model_not_found")
     }
 
-    @Test func aMultiTurnConversationIsRefusedAndSaysWhy() async throws {
-        let (status, error) = try await refused(#"{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"hello"},{"role":"user","content":"2+2?"}]}"#)
+    @Test func aConversationEndingInAnAnswerIsRefusedAndSaysWhy() async throws {
+        let (status, error) = try await refused(#"{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"hello"}]}"#)
         #expect(status == 400)
-        #expect((error["message"] as? String)?.contains("multi-turn") == true)
-        #expect(error["param"] as? String == "messages[0]")
+        #expect((error["message"] as? String)?.contains("does not end in a user message") == true)
+        #expect(error["param"] as? String == "messages[1]")
+    }
+
+    @Test func aSystemMessageAfterTheConversationBeganIsRefused() async throws {
+        let (status, error) = try await refused(#"{"messages":[{"role":"user","content":"hi"},{"role":"system","content":"be brief"},{"role":"user","content":"2+2?"}]}"#)
+        #expect(status == 400)
+        #expect(error["param"] as? String == "messages[1]")
+    }
+
+    @Test func aToolMessageIsRefused() async throws {
+        let (status, error) = try await refused(#"{"messages":[{"role":"user","content":"hi"},{"role":"tool","content":"42"},{"role":"user","content":"2+2?"}]}"#)
+        #expect(status == 400)
+        #expect((error["message"] as? String)?.contains("tools are not supported") == true)
     }
 
     @Test func outOfRangeSamplingIsRefusedByName() async throws {

@@ -23,20 +23,34 @@ public enum ChatTemplate: String, Sendable, CaseIterable {
         }
     }
 
-    public func render(user: String, system: String? = nil) -> String {
+    /// The text the model reads for `user`, after `context`'s system message and earlier
+    /// turns, ending where the assistant's answer begins (the templates' `add_generation_prompt`).
+    public func render(user: String, context: ChatContext = ChatContext()) -> String {
+        let system = context.system
+        let turns = context.turns.map { (role: $0.role.rawValue, text: $0.text) } + [(role: "user", text: user)]
         switch self {
         case .chatML:
             let head = system.map { "<|im_start|>system\n\($0)<|im_end|>\n" } ?? ""
-            return head + "<|im_start|>user\n\(user)<|im_end|>\n<|im_start|>assistant\n"
+            return head + turns.map { "<|im_start|>\($0.role)\n\($0.text)<|im_end|>\n" }.joined() + "<|im_start|>assistant\n"
         case .llama3:
             let head = system.map { "<|start_header_id|>system<|end_header_id|>\n\n\($0)<|eot_id|>" } ?? ""
-            return "<|begin_of_text|>" + head + "<|start_header_id|>user<|end_header_id|>\n\n\(user)<|eot_id|>"
+            return "<|begin_of_text|>" + head + turns.map { "<|start_header_id|>\($0.role)<|end_header_id|>\n\n\($0.text)<|eot_id|>" }.joined()
                 + "<|start_header_id|>assistant<|end_header_id|>\n\n"
         case .llama2:
-            let head = system.map { "<<SYS>>\n\($0)\n<</SYS>>\n\n" } ?? ""
-            return "<s>[INST] " + head + user + " [/INST]"
+            // The system message goes inside the first instruction; an answer closes its exchange.
+            var text = ""
+            var head = system.map { "<<SYS>>\n\($0)\n<</SYS>>\n\n" } ?? ""
+            for turn in turns {
+                if turn.role == "user" {
+                    text += "<s>[INST] " + head + turn.text + " [/INST]"
+                    head = ""
+                } else {
+                    text += " " + turn.text + " </s>"
+                }
+            }
+            return text
         case .plain:
-            return (system.map { $0 + "\n\n" } ?? "") + user
+            return ([system].compactMap { $0 } + turns.map(\.text)).joined(separator: "\n\n")
         }
     }
 

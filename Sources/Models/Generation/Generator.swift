@@ -11,20 +11,21 @@ public struct Generation: Sendable, Equatable {
 extension LanguageModel {
     /// The prompt's tokens as `generate` feeds them, refused when they leave no room for an
     /// answer in the context window (an empty answer and exit 0 would pass for a real one).
-    public func promptTokens(for prompt: String, system: String? = nil, raw: Bool = false) throws(ModelError) -> [Int] {
-        let tokens = tokenizer.encode(raw ? prompt : template.render(user: prompt, system: system))
+    public func promptTokens(for prompt: String, context: ChatContext = ChatContext(), raw: Bool = false) throws(ModelError) -> [Int] {
+        let tokens = tokenizer.encode(raw ? prompt : template.render(user: prompt, context: context))
         guard tokens.count < model.config.contextLength else {
             throw ModelError(.invalid, "the prompt is \(tokens.count) tokens\(raw ? "" : " in the chat template"), and the model's context "
-                + "window holds \(model.config.contextLength): no room is left for an answer; shorten the prompt", path: path)
+                + "window holds \(model.config.contextLength): no room is left for an answer; shorten the prompt"
+                + (context.turns.isEmpty ? "" : " or the conversation's earlier turns"), path: path)
         }
         return tokens
     }
 
-    /// Answers `prompt` (wrapped in the model's chat template unless `raw`), calling `onText`
+    /// Answers `prompt` (wrapped in the model's chat template, after `context`, unless `raw`), calling `onText`
     /// with each piece of text as soon as it is complete UTF-8.
-    public func generate(prompt: String, system: String? = nil, raw: Bool = false, parameters: SamplingParameters,
+    public func generate(prompt: String, context: ChatContext = ChatContext(), raw: Bool = false, parameters: SamplingParameters,
                          onText: (String) -> Void = { _ in }) -> Generation {
-        let promptTokens = tokenizer.encode(raw ? prompt : template.render(user: prompt, system: system))
+        let promptTokens = tokenizer.encode(raw ? prompt : template.render(user: prompt, context: context))
         // Checked before the cache is sized by the prompt: callers that must not answer with
         // nothing check with `promptTokens(for:)` first.
         guard promptTokens.count < model.config.contextLength else {
