@@ -77,7 +77,7 @@ let package = Package(
         .testTarget(name: "GESALTests", dependencies: ["GESAL", "EventLog", "SystemIO"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks"]),
         .testTarget(name: "DemoTests", dependencies: ["Demo", "GESAL", "Tasks"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "GESAL", "EventLog", "Models", "Adaptation", "Tensor", "Tasks", "SystemIO", "TestSupport"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "GESAL", "EventLog", "Models", "Adaptation", "Tensor", "Tasks", "SystemIO", "TestSupport"], exclude: ["Fixtures"]),
         // What test suites share: the real models loaded once (a missing one disables the suites
         // that need it, not the process), scratch stores.
         .target(name: "TestSupport", dependencies: ["Engine", "GESAL", "EventLog", "Models", "Adaptation"], path: "Tests/TestSupport"),

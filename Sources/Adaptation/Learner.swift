@@ -9,6 +9,9 @@ public struct Learner: Sendable {
     public let optimizer: OptimizerConfig
     public private(set) var adapters: AdapterSet
     public private(set) var state = OptimizerState()
+    /// Whether steps move the LoRA factors. False holds them as they are (an imported LoRA
+    /// under GESAL's SVF learning): their gradients are dropped before the optimiser sees them.
+    public var trainsLoRA = true
 
     /// One rewarded answer: the prompt's tokens (in the chat template), the response's, and
     /// its reward.
@@ -75,10 +78,19 @@ public struct Learner: Sendable {
                 loss += result.loss
                 total.add(result.gradients)
             }
-            Optimizer.step(&adapters, gradients: total, state: &state, config: optimizer)
+            optimise(total)
             if step == 0 { firstLoss = loss }
         }
         return firstLoss
+    }
+
+    private mutating func optimise(_ gradients: AdapterGradients) {
+        var gradients = gradients
+        if !trainsLoRA {
+            gradients.loraA.removeAll()
+            gradients.loraB.removeAll()
+        }
+        Optimizer.step(&adapters, gradients: gradients, state: &state, config: optimizer)
     }
 
     /// The mean log-probability per token of `response` after `prompt` under the adapted
@@ -93,7 +105,7 @@ public struct Learner: Sendable {
 
     private mutating func step(tokens: [Int], scored: [ScoredToken]) -> Float {
         let result = TrainingPass(model: language.model, bases: bases, adapters: adapters).run(tokens: tokens, scored: scored)
-        Optimizer.step(&adapters, gradients: result.gradients, state: &state, config: optimizer)
+        optimise(result.gradients)
         return result.loss
     }
 

@@ -12,6 +12,17 @@ public struct LoRA: Sendable, Equatable {
 
     public var scale: Float { alpha / Float(rank) }
 
+    /// An adapter with the given factors (an imported one): A rank × inputs, B outputs × rank.
+    public init(rank: Int, alpha: Float, inputs: Int, outputs: Int, a: [Float], b: [Float]) {
+        precondition(a.count == rank * inputs && b.count == outputs * rank, "LoRA factors of the wrong size")
+        self.rank = rank
+        self.alpha = alpha
+        self.inputs = inputs
+        self.outputs = outputs
+        self.a = a
+        self.b = b
+    }
+
     /// A fresh adapter; A is uniform in ±1/√inputs from `seed`.
     public init(rank: Int, alpha: Float, inputs: Int, outputs: Int, seed: UInt64) {
         self.rank = rank

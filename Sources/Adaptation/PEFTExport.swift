@@ -8,7 +8,8 @@ import Models
 /// B = U diag(σ' − σ) and A = Vᵀ at the basis' full rank: exact, but as large as the matrix.
 /// With `rank`, each matrix keeps its `rank` largest changes |σ'ᵢ − σᵢ|; what that drops is
 /// reported as the relative Frobenius error over all matrices (U and V are orthonormal, so it
-/// is the norm of the dropped changes over the norm of all of them).
+/// is the norm of the dropped changes over the norm of all of them). A LoRA in the set (an
+/// imported one) is written exactly, beside the SVF change at its site.
 public enum PEFTExport {
     /// One adapted matrix's LoRA: ΔW ≈ B·A, row-major, A rank × inputs and B outputs × rank.
     public struct Pair: Sendable {
@@ -78,10 +79,24 @@ public enum PEFTExport {
             }
             pairs.append(Pair(site: site, rank: kept.count, inputs: basis.inputs, outputs: basis.outputs, a: a, b: b))
         }
-        for site in adapters.lora.keys.sorted() where adapters.svf[site] == nil {
+        // A LoRA (an imported one) is exact as it is; beside an SVF change at the same site the
+        // two sum, so its factors are appended: B = [B_svf | s·B_lora], A = [A_svf ; A_lora].
+        for site in adapters.lora.keys.sorted() {
             let lora = adapters.lora[site]!
-            pairs.append(Pair(site: site, rank: lora.rank, inputs: lora.inputs, outputs: lora.outputs, a: lora.a, b: lora.b.map { $0 * lora.scale }))
+            let scaled = lora.b.map { $0 * lora.scale }
+            guard let index = pairs.firstIndex(where: { $0.site == site }) else {
+                pairs.append(Pair(site: site, rank: lora.rank, inputs: lora.inputs, outputs: lora.outputs, a: lora.a, b: scaled))
+                continue
+            }
+            let svf = pairs[index], rank = svf.rank + lora.rank
+            var b = [Float](repeating: 0, count: svf.outputs * rank)
+            for row in 0..<svf.outputs {
+                for column in 0..<svf.rank { b[row * rank + column] = svf.b[row * svf.rank + column] }
+                for column in 0..<lora.rank { b[row * rank + svf.rank + column] = scaled[row * lora.rank + column] }
+            }
+            pairs[index] = Pair(site: site, rank: rank, inputs: svf.inputs, outputs: svf.outputs, a: svf.a + lora.a, b: b)
         }
+        pairs.sort { $0.site < $1.site }
         let rank = pairs.map(\.rank).max() ?? 0
         // lora_alpha = r makes PEFT's scale alpha / r = 1: B already holds the whole change.
         var config: [String: Any] = [

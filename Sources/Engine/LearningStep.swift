@@ -75,16 +75,12 @@ public struct LearningStep: Sendable {
             return rejected("node \(id)'s stored adapter or optimiser state cannot be read: \(error)")
         }
         let bases = try models.bases()
-        if node.adapterBlob == nil {
-            for site in try EngineModels.sites(config.svfTargets, layers: models.language.model.config.layers) {
-                guard let basis = bases[site] else { throw EngineError(.mismatch, "no SVD basis for \(site)") }
-                adapters.svf[site] = composition.identity(rank: basis.rank)
-            }
-        }
+        if node.adapterBlob == nil { adapters = try identityAdapters(config: config, composition: composition, models: models) }
 
         let before = Learner(language: models.language, bases: bases, adapters: adapters,
                              optimizer: OptimizerConfig(kind: optimizer, learningRate: config.learningRate), state: optimizerState)
         var learner = before
+        learner.trainsLoRA = false  // an imported LoRA stays as imported; GESAL learns SVF vectors
         let loss = learner.reinforceStep(episodes, klWeight: config.klWeight, steps: config.updateSteps ?? 1)
         guard loss.isFinite else { return rejected("the loss is \(loss), not a finite number (rewards \(node.buffer.map(\.reward)))") }
         if let site = learner.adapters.firstNonFiniteSite() {
@@ -105,6 +101,18 @@ public struct LearningStep: Sendable {
         }
         return LearningStep(node: id, adapterBlob: AdapterCodec.encode(learner.adapters), optimizerBlob: AdapterCodec.encode(learner.state),
                             loss: loss, interactions: interactions, metrics: metrics, rejection: rejection)
+    }
+
+    /// Where a node without an adapter starts: identity SVF vectors (no change) at the store's
+    /// targets, in its composition.
+    static func identityAdapters(config: EngineConfig, composition: SVFComposition, models: EngineModels) throws -> AdapterSet {
+        let bases = try models.bases()
+        var adapters = AdapterSet(composition: composition)
+        for site in try EngineModels.sites(config.svfTargets, layers: models.language.model.config.layers) {
+            guard let basis = bases[site] else { throw EngineError(.mismatch, "no SVD basis for \(site)") }
+            adapters.svf[site] = composition.identity(rank: basis.rank)
+        }
+        return adapters
     }
 
     /// One rewarded sequence of a learning step: an answer the node gave, or a known right answer.

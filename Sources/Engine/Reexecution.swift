@@ -3,11 +3,14 @@ import GESAL
 
 /// `replay --reexecute`: folds a branch from the start and, at every recorded learning step,
 /// runs the step again from the state before it and compares the result with what the log
-/// says, bit for bit (adapter blob, optimiser blob, loss, and the guard's decision).
+/// says, bit for bit (adapter blob, optimiser blob, loss, and the guard's decision). An
+/// adapter import is composed again from its LoRA blob and the node's adapter before it.
 public enum Reexecution {
     public struct Report: Sendable {
         public var steps = 0
         public var reproduced = 0
+        /// Adapter imports whose composed adapter was computed again (counted in `steps` too).
+        public var imports = 0
         /// One line per step that came out differently, naming the sequence and what differed.
         public var mismatches: [String] = []
         public var stateHash = ""
@@ -18,7 +21,7 @@ public enum Reexecution {
     public static func verify(_ store: LogStore, branch: String = "main", models: EngineModels,
                               progress: (Int, Int) -> Void = { _, _ in }) throws -> Report {
         let events = try store.events(branch: branch)
-        let total = events.filter { $0.type == AdapterUpdated.typeName || $0.type == UpdateRejected.typeName }.count
+        let total = events.filter { [AdapterUpdated.typeName, UpdateRejected.typeName, AdapterImported.typeName].contains($0.type) }.count
         var report = Report()
         var state = EngineState()
         let blob = { (hex: String) throws -> [UInt8] in try store.blobs.get(hex: hex) }
@@ -30,6 +33,14 @@ public enum Reexecution {
             case .adapterUpdated(let e): recorded = (e.node, e.interactions, e)
             case .updateRejected(let e): recorded = (e.node, e.interactions, nil)
             default: recorded = nil
+            }
+            if case .adapterImported(let e) = domain, let config = state.created?.config {
+                // The LoRA is an input; what the node's adapter became from it is checked.
+                let composed = Hash256.of(try AdapterImporting.recompose(e, onto: try state.nodes[e.node]?.adapterBlob.map(blob), config: config,
+                                                                          models: models, blob: blob)).hex
+                report.imports += 1
+                tally(&report, event.sequence, e.node, composed == e.adapterBlob ? [] : ["imported adapter \(composed.prefix(12)) ≠ recorded \(e.adapterBlob.prefix(12))"],
+                      total: total, progress: progress)
             }
             if let recorded {
                 let step = try LearningStep.run(node: recorded.node, in: state, models: models, blob: blob)

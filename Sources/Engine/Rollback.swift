@@ -1,7 +1,8 @@
 import EventLog
 import GESAL
 
-/// `rollback --exclude`: a new branch in which some feedback or interactions never happened.
+/// `rollback --exclude`: a new branch in which some feedback, interactions or adapter imports
+/// never happened.
 /// It forks just before the first excluded event, then walks the rest of the source branch:
 /// prompts are routed again from their recorded embeddings, feedback is given again (so every
 /// later learning step is re-executed), and an answer is regenerated only when what it
@@ -18,6 +19,10 @@ public enum Rollback {
         public var interactions = 0
         public var regeneratedAnswers = 0
         public var learningSteps = 0
+        /// Adapter imports done again on the new branch, and those left out because no node
+        /// there was created by their node's first interaction (by sequence in the source).
+        public var imports = 0
+        public var skippedImports: [UInt64] = []
         /// The new branch's state at its head.
         public var state = EngineState()
         public var stateHash: String { state.hash.hex }
@@ -25,7 +30,7 @@ public enum Rollback {
 
     /// What an exclusion will do, checked against the store before any model is loaded: every
     /// bad request (an existing branch name, a sequence past the head, an event that is not
-    /// feedback or an interaction) fails here, having changed nothing.
+    /// feedback, an interaction or an adapter import) fails here, having changed nothing.
     public struct Plan: Sendable {
         public var excluded: [UInt64]
         public var source: String
@@ -55,11 +60,11 @@ public enum Rollback {
         for sequence in excluded {
             let index = Int(sequence) - 1
             switch domain[index] {
-            case .feedbackRecorded: dropped.insert(sequence)
+            case .feedbackRecorded, .adapterImported: dropped.insert(sequence)
             case .interactionRecorded(let e): droppedInteractions.insert(e.interaction)
             default:
-                throw EngineError(.invalidRequest, "event \(sequence) is \(events[index].type): rollback --exclude takes feedback or interaction "
-                    + "events (learning steps are re-run from them, not excluded themselves; see `gesal-log log`)")
+                throw EngineError(.invalidRequest, "event \(sequence) is \(events[index].type): rollback --exclude takes feedback, interaction "
+                    + "or adapter import events (learning steps are re-run from them, not excluded themselves; see `gesal-log log`)")
             }
         }
         for (index, event) in domain.enumerated() where droppedInteractions.contains(event.interaction ?? -1) {
@@ -102,6 +107,8 @@ public enum Rollback {
                 report.interactions += 1
             } else if case .feedbackRecorded(let e) = fact, !dropped.contains(event.sequence) {
                 if try engine.feedback(interaction: e.interaction, reward: e.reward, source: e.source, correction: e.correction).step != nil { report.learningSteps += 1 }
+            } else if case .adapterImported(let e) = fact, !dropped.contains(event.sequence) {
+                if try engine.importAgain(e) { report.imports += 1 } else { report.skippedImports.append(event.sequence) }
             }
             try original.apply(fact)
         }

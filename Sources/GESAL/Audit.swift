@@ -33,9 +33,9 @@ public enum Audit {
             }
             keep = { about(node: node, $0, nodeOf) }
         case .adapter(let prefix):
-            let (sequence, update) = try adapterUpdate(prefix, among: zip(events, facts).map { ($0.sequence, $1) }, branch: branch)
-            last = sequence
-            keep = { about(node: update.node, $0, nodeOf) }
+            let origin = try adapterOrigin(prefix, among: zip(events, facts).map { ($0.sequence, $1) }, branch: branch)
+            last = origin.sequence
+            keep = { about(node: origin.node, $0, nodeOf) }
         case .interaction(let interaction):
             guard interactions[interaction] != nil else {
                 throw EngineError(.invalidRequest, "no interaction \(interaction) on branch '\(branch)'")
@@ -54,21 +54,32 @@ public enum Audit {
         }
     }
 
-    /// The first update that wrote the adapter `prefix` (6 or more hex digits of its blob hash)
-    /// names, among a branch's `facts`, with its sequence number.
-    public static func adapterUpdate(_ prefix: String, among facts: [(sequence: UInt64, fact: DomainEvent)],
-                                     branch: String) throws(EngineError) -> (sequence: UInt64, update: AdapterUpdated) {
+    /// Where an adapter came from: the event that wrote it, and its node and blob.
+    public struct AdapterOrigin: Sendable, Equatable {
+        public var sequence: UInt64
+        public var node: Int
+        public var blob: String
+    }
+
+    /// The first event (a learning step or an import) that wrote the adapter `prefix` (6 or
+    /// more hex digits of its blob hash) names, among a branch's `facts`.
+    public static func adapterOrigin(_ prefix: String, among facts: [(sequence: UInt64, fact: DomainEvent)],
+                                     branch: String) throws(EngineError) -> AdapterOrigin {
         let lowered = prefix.lowercased()
         guard lowered.count >= 6, lowered.allSatisfy(\.isHexDigit) else {
             throw EngineError(.invalidRequest, "'\(prefix)' is not an adapter id (at least 6 hex digits of its blob hash)")
         }
-        let matches = facts.compactMap { sequence, fact -> (UInt64, AdapterUpdated)? in
-            if case .adapterUpdated(let e) = fact, e.adapterBlob.hasPrefix(lowered) { (sequence, e) } else { nil }
+        let matches = facts.compactMap { sequence, fact -> AdapterOrigin? in
+            switch fact {
+            case .adapterUpdated(let e) where e.adapterBlob.hasPrefix(lowered): AdapterOrigin(sequence: sequence, node: e.node, blob: e.adapterBlob)
+            case .adapterImported(let e) where e.adapterBlob.hasPrefix(lowered): AdapterOrigin(sequence: sequence, node: e.node, blob: e.adapterBlob)
+            default: nil
+            }
         }
         guard let first = matches.first else {
             throw EngineError(.invalidRequest, "no adapter \(prefix) on branch '\(branch)' (see `gesal-log audit node N` for a node's adapters)")
         }
-        guard Set(matches.map(\.1.adapterBlob)).count == 1 else {
+        guard Set(matches.map(\.blob)).count == 1 else {
             throw EngineError(.invalidRequest, "adapter prefix \(prefix) is ambiguous; give more digits")
         }
         return first
@@ -82,6 +93,7 @@ public enum Audit {
         case .feedbackRecorded(let e): nodeOf(e.interaction) == node
         case .triggerFired(let e): nodeOf(e.interaction) == node
         case .adapterUpdated(let e): e.node == node
+        case .adapterImported(let e): e.node == node
         case .updateRejected(let e): e.node == node
         default: false
         }
@@ -108,6 +120,10 @@ public enum Audit {
                 + " (threshold \(format(e.threshold)))"
         case .adapterUpdated(let e):
             return "node \(e.node) adapter -> \(e.adapterBlob.prefix(12)) by \(e.method), loss \(format(e.loss)), from interactions \(e.interactions.map(String.init).joined(separator: ", "))"
+        case .adapterImported(let e):
+            let files = e.files.sorted { $0.key < $1.key }.map { "\($0.key) sha256 \($0.value.prefix(12))" }.joined(separator: ", ")
+            return "node \(e.node) adapter -> \(e.adapterBlob.prefix(12)) by importing a \(e.format) LoRA (rank \(e.rank), \(e.sites.count) matrices"
+                + (e.baseModel.map { ", trained on \(quote($0))" } ?? "") + "; \(files))"
         case .updateRejected(let e):
             return "node \(e.node) update rejected: \(e.reason) (interactions \(e.interactions.map(String.init).joined(separator: ", ")))"
         case .branchCreated(let e): return "branch \(e.branch) created from \(e.from) at \(e.at)"

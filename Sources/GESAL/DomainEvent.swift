@@ -13,6 +13,7 @@ public enum DomainEvent: Sendable, Equatable {
     case nodeCreated(NodeCreated)
     case nodeUpdated(NodeUpdated)
     case adapterUpdated(AdapterUpdated)
+    case adapterImported(AdapterImported)
     case updateRejected(UpdateRejected)
     case branchCreated(BranchCreated)
     case reverted(Reverted)
@@ -29,6 +30,7 @@ public enum DomainEvent: Sendable, Equatable {
         case .nodeCreated: NodeCreated.typeName
         case .nodeUpdated: NodeUpdated.typeName
         case .adapterUpdated: AdapterUpdated.typeName
+        case .adapterImported: AdapterImported.typeName
         case .updateRejected: UpdateRejected.typeName
         case .branchCreated: BranchCreated.typeName
         case .reverted: Reverted.typeName
@@ -50,6 +52,8 @@ public enum DomainEvent: Sendable, Equatable {
         case .nodeUpdated(let e): return EventDraft(type: typeName, payload: try json(e))
         case .adapterUpdated(let e):
             return EventDraft(type: typeName, payload: try json(e), blobs: [e.adapterBlob, e.optimizerBlob].compactMap { Hash256(hex: $0) })
+        case .adapterImported(let e):
+            return EventDraft(type: typeName, payload: try json(e), blobs: [e.loraBlob, e.adapterBlob].compactMap { Hash256(hex: $0) })
         case .updateRejected(let e): return EventDraft(type: typeName, payload: try json(e))
         case .branchCreated(let e): return EventDraft(type: typeName, payload: try json(e))
         case .reverted(let e): return EventDraft(type: typeName, payload: try json(e))
@@ -89,6 +93,7 @@ public enum DomainEvent: Sendable, Equatable {
         case NodeCreated.typeName: self = .nodeCreated(try decode(NodeCreated.self))
         case NodeUpdated.typeName: self = .nodeUpdated(try decode(NodeUpdated.self))
         case AdapterUpdated.typeName: self = .adapterUpdated(try decode(AdapterUpdated.self))
+        case AdapterImported.typeName: self = .adapterImported(try decode(AdapterImported.self))
         case UpdateRejected.typeName: self = .updateRejected(try decode(UpdateRejected.self))
         case BranchCreated.typeName: self = .branchCreated(try decode(BranchCreated.self))
         case Reverted.typeName: self = .reverted(try decode(Reverted.self))
@@ -120,6 +125,7 @@ extension DomainEvent {
         case .nodeCreated(let e): e.node
         case .nodeUpdated(let e): e.node
         case .adapterUpdated(let e): e.node
+        case .adapterImported(let e): e.node
         case .updateRejected(let e): e.node
         default: nil
         }

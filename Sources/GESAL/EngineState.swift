@@ -120,6 +120,11 @@ public struct EngineState: Sendable, Equatable {
             nodes[e.node]!.adapterVersion += 1
             nodes[e.node]!.buffer.removeAll { e.interactions.contains($0.interaction) }
             updates += 1
+        case .adapterImported(let e):
+            guard let node = nodes[e.node] else { throw fail("AdapterImported for node \(e.node), which does not exist") }
+            guard node.origin == e.origin else { throw fail("AdapterImported for node \(e.node) says interaction \(e.origin) created it, not \(node.origin)") }
+            nodes[e.node]!.adapterBlob = e.adapterBlob
+            nodes[e.node]!.adapterVersion += 1
         case .updateRejected(let e):
             guard nodes[e.node] != nil else { throw fail("UpdateRejected for node \(e.node), which does not exist") }
             nodes[e.node]!.buffer.removeAll { e.interactions.contains($0.interaction) }

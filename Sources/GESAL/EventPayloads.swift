@@ -256,6 +256,43 @@ public struct AdapterUpdated: Sendable, Equatable, Codable {
     }
 }
 
+/// A LoRA trained elsewhere became part of a node's adapter (`gesal import adapter`). The
+/// LoRA alone is `loraBlob` (the input, kept so a rollback can import it again onto the
+/// node's adapter there); `adapterBlob` is the node's adapter after the import: what it had
+/// (its SVF vectors, or identity ones) plus the LoRA. Learning steps on the node train the SVF
+/// vectors and leave the LoRA as imported.
+public struct AdapterImported: Sendable, Equatable, Codable {
+    public static let typeName = "AdapterImported.v1"
+    public var node: Int
+    /// The interaction that created the node: a rollback, whose branch may number nodes
+    /// differently, imports onto the node that interaction created there.
+    public var origin: Int
+    /// "peft" (adapter_config.json + adapter_model.safetensors).
+    public var format: String
+    /// The SHA-256 of each file read, by file name: which adapter this was, byte for byte.
+    public var files: [String: String]
+    /// The base model the adapter says it was trained on (`base_model_name_or_path`), if it says.
+    public var baseModel: String?
+    /// The matrices it adapts, as "blk.L.kind", in order, and its largest rank.
+    public var sites: [String]
+    public var rank: Int
+    public var loraBlob: String
+    public var adapterBlob: String
+
+    public init(node: Int, origin: Int, format: String, files: [String: String], baseModel: String?, sites: [String], rank: Int,
+                loraBlob: String, adapterBlob: String) {
+        self.node = node
+        self.origin = origin
+        self.format = format
+        self.files = files
+        self.baseModel = baseModel
+        self.sites = sites
+        self.rank = rank
+        self.loraBlob = loraBlob
+        self.adapterBlob = adapterBlob
+    }
+}
+
 /// The regression guard refused an update; its feedback is consumed, the adapter unchanged.
 public struct UpdateRejected: Sendable, Equatable, Codable {
     public static let typeName = "UpdateRejected.v1"

@@ -1,3 +1,5 @@
+import EventLog
+
 /// Checks of what a store may record, against `Limits`. The projection runs `EngineConfig`'s
 /// check when a store is created (a NaN setting can never become a store's truth); import and
 /// the engine run `DomainEvent.checkInput` on every event they are handed, before appending.
@@ -52,6 +54,11 @@ extension DomainEvent {
             try finite(e.centroid, "the centroid of node \(e.node)")
         case .adapterUpdated(let e):
             guard e.loss.isFinite else { throw EngineError(.invalidRequest, "the update of node \(e.node) has loss \(e.loss), not a finite number") }
+        case .adapterImported(let e):
+            guard Hash256(hex: e.loraBlob) != nil, Hash256(hex: e.adapterBlob) != nil else {
+                throw EngineError(.invalidRequest, "the adapter imported into node \(e.node) does not name its blobs by their hashes")
+            }
+            guard e.rank >= 1, !e.sites.isEmpty else { throw EngineError(.invalidRequest, "the adapter imported into node \(e.node) adapts nothing") }
         case .updateRejected(let e):
             for (name, value) in e.metrics where !value.isFinite {
                 throw EngineError(.invalidRequest, "the rejected update of node \(e.node) has metric \(name) = \(value), not a finite number")

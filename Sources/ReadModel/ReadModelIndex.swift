@@ -65,6 +65,11 @@ public enum ReadModelIndex {
                                            .float(e.loss), nil])
                     try lineage(of: e.node)
                     counts.adapters += 1
+                case .adapterImported(let e):
+                    // An import is an accepted change with no optimiser state, loss or lineage.
+                    try insertAdapter.run([sequence, .int(e.node), .int(state.nodes[e.node]!.adapterVersion), .text("accepted"), .text(e.adapterBlob),
+                                           nil, before.nodes[e.node]!.adapterBlob.map(SQLiteValue.text), .text("import-\(e.format)"), nil, nil])
+                    counts.adapters += 1
                 case .updateRejected(let e):
                     try insertAdapter.run([sequence, .int(e.node), .int(state.nodes[e.node]!.adapterVersion), .text("rejected"), nil, nil,
                                            before.nodes[e.node]!.adapterBlob.map(SQLiteValue.text), nil, nil, .text(e.reason)])

@@ -82,8 +82,9 @@ struct ReplayCommand: ParsableCommand {
             let report = try Reexecution.verify(store, branch: engine.branch, models: models) { progress.update($0, $1) }
             progress.finish()
             for warning in report.warnings { writeStandardError("warning: \(warning)\n") }
-            print("learning_steps=\(report.steps)")
-            print("reproduced=\(report.reproduced)")
+            print("learning_steps=\(report.steps - report.imports)")
+            if report.imports > 0 { print("imports=\(report.imports)") }
+            print("reproduced=\(report.reproduced)")  // learning steps and imports
             for mismatch in report.mismatches { print("mismatch: \(mismatch)") }
             if !report.mismatches.isEmpty { throw ExitCode.failure }
         }

@@ -23,7 +23,7 @@ struct GESAL: AsyncParsableCommand {
           gesal generate "Hello"                 the plain model, nothing recorded
           gesal doctor                           check the set-up
         """),
-        subcommands: [AskCommand.self, FeedbackCommand.self, ChatCommand.self, InitCommand.self,
+        subcommands: [AskCommand.self, FeedbackCommand.self, ChatCommand.self, InitCommand.self, ImportCommand.self,
                       EvalCommand.self, DemoCommand.self, ServeCommand.self, GenerateCommand.self, EmbedCommand.self, DoctorCommand.self])
 
     /// Makes sure OpenBLAS runs its fast kernels (see `BLASKernels`), then parses the command.
