@@ -84,8 +84,8 @@ let package = Package(
         .testTarget(name: "ServerTests", dependencies: ["Server", "TestSupport", "Engine", "GESAL", "EventLog", "Models", "SystemIO",
                                                         .product(name: "HummingbirdTesting", package: "hummingbird"),
                                                         .product(name: "HTTPTypes", package: "swift-http-types")]),
-        .testTarget(name: "AdaptationTests", dependencies: ["Adaptation", "Models", "Tensor"]),
-        .testTarget(name: "ModelTests", dependencies: ["Models", "Tensor"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "AdaptationTests", dependencies: ["Adaptation", "Models", "Tensor", "TestSupport"]),
+        .testTarget(name: "ModelTests", dependencies: ["Models", "Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "CLITests",
             dependencies: ["EventLog", "SystemIO", "CommandLineSupport", "gesal-log", "gesal-bench", "gesal"]),

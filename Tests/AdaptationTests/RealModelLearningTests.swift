@@ -2,16 +2,12 @@ import Foundation
 import Testing
 @testable import Adaptation
 import Models
+import TestSupport
 
 /// Learning on the real SmolLM2-135M: a prompt it gets wrong is answered correctly after a few
 /// steps, and an unrelated control prompt's answer does not change.
-@Suite(.serialized) struct RealModelLearningTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-    static let language: LanguageModel = {
-        do { return try LanguageModel.load(root + "/" + LanguageModel.defaultModelPath) } catch {
-            fatalError("the real model is needed (run ./scripts/setup.sh): \(error)")
-        }
-    }()
+@Suite(.serialized, .enabled(if: RealModels.language.available, RealModels.language.missing)) struct RealModelLearningTests {
+    static var language: LanguageModel { try! RealModels.language.get() }
     static let question = "What is 12 + 7? Answer with a number."
     static let control = "What is the capital of France?"
     static let greedy = SamplingParameters(maxTokens: 24)
@@ -60,7 +56,7 @@ import Models
         let language = Self.language
         #expect(!Self.states19(language.generate(prompt: Self.question, parameters: Self.greedy).text), "the model starts out wrong")
         let controlBefore = language.generate(prompt: Self.control, parameters: Self.greedy).text
-        let bases = try SVFBasisCache(folder: Self.root + "/" + SVFBasisCache.defaultFolder).bases(for: language.model, sites: language.model.mlpSites)
+        let bases = try SVFBasisCache(folder: RealModels.root + "/" + SVFBasisCache.defaultFolder).bases(for: language.model, sites: language.model.mlpSites)
         var adapters = AdapterSet(composition: .gesal)
         for site in language.model.mlpSites { adapters.svf[site] = SVFComposition.gesal.identity(rank: bases[site]!.rank) }
         var learner = Learner(language: language, bases: bases, adapters: adapters, optimizer: OptimizerConfig(kind: .adam, learningRate: 2e-3))

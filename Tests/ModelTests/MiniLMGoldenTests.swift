@@ -2,12 +2,11 @@ import Foundation
 import Testing
 @testable import Models
 import Tensor
+import TestSupport
 
 /// all-MiniLM-L6-v2 against the numpy oracle (../shared/reference/minilm_numpy.py).
-@Suite struct MiniLMGoldenTests {
-    static let model: BertModel = {
-        do { return try BertModel(folder: Fixtures.miniLM) } catch { fatalError("the real embedder is needed (run ./scripts/setup.sh): \(error)") }
-    }()
+@Suite(.enabled(if: RealModels.miniLM.available, RealModels.miniLM.missing)) struct MiniLMGoldenTests {
+    static var model: BertModel { try! RealModels.miniLM.get() }
 
     @Test func embeddingsMatchTheOracle() throws {
         let golden = try Fixtures.json("minilm") as! [String: Any]

@@ -13,25 +13,29 @@ public enum RealModels {
     /// The package's root folder, where `./scripts/setup.sh` puts the models.
     public static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
-    private static let loaded: Result<EngineModels, any Error> = Result {
-        try EngineModels.load(modelPath: root + "/" + LanguageModel.defaultModelPath, embedder: "minilm",
-                              miniLMFolder: root + "/" + BertModel.defaultFolder, svdCache: root + "/" + SVFBasisCache.defaultFolder,
-                              svfTargets: EngineConfig().svfTargets, threads: 2)
+    private static let loaded = LoadedOnce("the real models") {
+        try EngineModels.load(modelPath: languagePath, embedder: "minilm", miniLMFolder: miniLMFolder,
+                              svdCache: root + "/" + SVFBasisCache.defaultFolder, svfTargets: EngineConfig().svfTargets, threads: 2)
     }
 
     /// Whether the models loaded; use as `.enabled(if: RealModels.available, RealModels.missing)`.
-    public static var available: Bool { (try? loaded.get()) != nil }
+    public static var available: Bool { loaded.available }
 
     /// Why they did not, for the test report.
-    public static var missing: Comment {
-        switch loaded {
-        case .success: "the real models are loaded"
-        case .failure(let error): "the real models are needed (run ./scripts/setup.sh): \(error)"
-        }
-    }
+    public static var missing: Comment { loaded.missing }
 
     /// The models; throws the load error when they are missing.
     public static func models() throws -> EngineModels { try loaded.get() }
+
+    public static let languagePath = root + "/" + LanguageModel.defaultModelPath
+    public static let miniLMFolder = root + "/" + BertModel.defaultFolder
+
+    /// SmolLM2 alone, for the suites below the engine (Models, Adaptation): its own copy, as
+    /// they load it themselves (`LanguageModel.load`).
+    public static let language = LoadedOnce("the real SmolLM2-135M") { try LanguageModel.load(languagePath) }
+
+    /// all-MiniLM-L6-v2 alone.
+    public static let miniLM = LoadedOnce("the real all-MiniLM-L6-v2") { try BertModel(folder: miniLMFolder) }
 
     /// An engine on a fresh or existing store at `path`.
     public static func engine(at path: String, config: EngineConfig, seed: UInt64 = 5, branch: String = "main") throws -> Engine {
