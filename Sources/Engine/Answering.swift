@@ -50,9 +50,7 @@ public enum Answering {
                                             maxTokens: parameters.maxTokens, stop: parameters.stop)
             generation = try generate(parameters)
         }
-        let record = SamplingRecord(temperature: parameters.temperature, topK: parameters.topK, topP: parameters.topP,
-                                    repetitionPenalty: parameters.repetitionPenalty, maxTokens: parameters.maxTokens, seed: parameters.seed)
-        return (generation, record)
+        return (generation, record(parameters))
     }
 
     /// The first attempt: the store's policy (greedy, `maxTokens`) with what the request
@@ -64,6 +62,12 @@ public enum Answering {
         return SamplingParameters(temperature: temperature, topP: request.topP ?? 1,
                                   seed: temperature == 0 ? 0 : request.seed ?? mix(storeSeed, UInt64(plan.interaction), 0),
                                   maxTokens: min(request.maxTokens ?? maxTokens, maxTokens), stop: request.stop ?? [])
+    }
+
+    /// How an answer was sampled, as the log records it.
+    static func record(_ parameters: SamplingParameters) -> SamplingRecord {
+        SamplingRecord(temperature: parameters.temperature, topK: parameters.topK, topP: parameters.topP,
+                       repetitionPenalty: parameters.repetitionPenalty, maxTokens: parameters.maxTokens, seed: parameters.seed)
     }
 
     /// A seed per (store seed, interaction, attempt), drawn from the project's generator.

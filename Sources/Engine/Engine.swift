@@ -115,30 +115,40 @@ public final class Engine {
     public func record(prompt: String, embedding: [Float], interaction: Int, request: AnswerRequest? = nil,
                        provide: (AnswerPlan) throws -> RecordedAnswer) throws -> Answer {
         guard state.interactions[interaction] == nil else { throw EngineError(.invalidRequest, "interaction \(interaction) already exists") }
-        let route = Routing.route(embedding, in: state, threshold: config.similarityThreshold)
-        var events: [DomainEvent] = []
-        let similarity: Float
+        let (plan, routed) = Self.plan(prompt: prompt, embedding: embedding, interaction: interaction, request: request, in: state,
+                                       threshold: config.similarityThreshold)
+        var events = [routed.event]
+        let existing = state.nodes[plan.node]
+        let similarity = routed.similarity
+        let answer = try provide(plan)
+        events.append(.interactionRecorded(InteractionRecorded(
+            interaction: interaction, prompt: prompt, response: answer.text, node: plan.node, embedding: Vector(embedding),
+            similarity: similarity, adapter: plan.adapter, sampling: answer.sampling, promptTokens: answer.promptTokens,
+            responseTokens: answer.responseTokens, request: plan.request)))
+        let sequences = try append(events)
+        return Answer(interaction: interaction, node: plan.node, createdNode: existing == nil, similarity: similarity, text: answer.text,
+                      adapter: plan.adapter, sequences: sequences, promptTokens: answer.promptTokens, responseTokens: answer.responseTokens,
+                      maxTokens: answer.sampling.maxTokens)
+    }
+
+    /// The plan of an interaction routed in `state`, and its routing event (`NodeCreated` or
+    /// `NodeUpdated`) with the similarity it records. Routing depends on the embedding and the
+    /// nodes alone, so a batch knows every plan before any answer is generated.
+    static func plan(prompt: String, embedding: [Float], interaction: Int, request: AnswerRequest?, in state: EngineState,
+                     threshold: Float) -> (plan: AnswerPlan, routed: (event: DomainEvent, similarity: Float)) {
+        let route = Routing.route(embedding, in: state, threshold: threshold)
+        let routed: (event: DomainEvent, similarity: Float)
         switch route {
         case .new(let node, let nearest, let nearestSimilarity):
-            events.append(.nodeCreated(NodeCreated(node: node, interaction: interaction, embedding: Vector(embedding),
-                                                   nearest: nearest, similarity: nearestSimilarity)))
-            similarity = 1
+            routed = (.nodeCreated(NodeCreated(node: node, interaction: interaction, embedding: Vector(embedding),
+                                               nearest: nearest, similarity: nearestSimilarity)), 1)
         case .existing(let node, let best, let centroid, let count):
-            events.append(.nodeUpdated(NodeUpdated(node: node, interaction: interaction, centroid: Vector(centroid), count: count)))
-            similarity = best
+            routed = (.nodeUpdated(NodeUpdated(node: node, interaction: interaction, centroid: Vector(centroid), count: count)), best)
         }
         let existing = state.nodes[route.node]
         let plan = AnswerPlan(interaction: interaction, prompt: prompt, node: route.node, adapter: existing?.adapterBlob,
                               rejected: existing?.rejectedResponses ?? [], request: request)
-        let answer = try provide(plan)
-        events.append(.interactionRecorded(InteractionRecorded(
-            interaction: interaction, prompt: prompt, response: answer.text, node: route.node, embedding: Vector(embedding),
-            similarity: similarity, adapter: plan.adapter, sampling: answer.sampling, promptTokens: answer.promptTokens,
-            responseTokens: answer.responseTokens, request: plan.request)))
-        let sequences = try append(events)
-        return Answer(interaction: interaction, node: route.node, createdNode: existing == nil, similarity: similarity, text: answer.text,
-                      adapter: plan.adapter, sequences: sequences, promptTokens: answer.promptTokens, responseTokens: answer.responseTokens,
-                      maxTokens: answer.sampling.maxTokens)
+        return (plan, routed)
     }
 
     /// Generates the answer for `plan` with the node's adapted model.

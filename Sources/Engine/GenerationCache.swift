@@ -25,11 +25,20 @@ public final class GenerationCache {
     /// the cache or from `generate`.
     public func generation(adapter: String?, context: ChatContext = ChatContext(), prompt: String, parameters: SamplingParameters,
                            generate: () throws -> Generation) rethrows -> Generation {
-        let key = Key(adapter: adapter, context: context, prompt: prompt, parameters: parameters)
-        if let known = entries[key] { return known }
+        if let known = cached(adapter: adapter, context: context, prompt: prompt, parameters: parameters) { return known }
         let generation = try generate()
-        if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
-        entries[key] = generation
+        remember(generation, adapter: adapter, context: context, prompt: prompt, parameters: parameters)
         return generation
+    }
+
+    /// The generation the cache holds for these, if it holds one.
+    public func cached(adapter: String?, context: ChatContext, prompt: String, parameters: SamplingParameters) -> Generation? {
+        entries[Key(adapter: adapter, context: context, prompt: prompt, parameters: parameters)]
+    }
+
+    /// Keeps `generation` as the answer for these (a batch generates outside `generation(…)`).
+    public func remember(_ generation: Generation, adapter: String?, context: ChatContext, prompt: String, parameters: SamplingParameters) {
+        if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+        entries[Key(adapter: adapter, context: context, prompt: prompt, parameters: parameters)] = generation
     }
 }

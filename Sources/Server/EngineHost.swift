@@ -1,5 +1,6 @@
 import Dispatch
 import Engine
+import Foundation
 import GESAL
 
 /// The single owner of the engine (the model, the log writer, the state). Every call runs on
@@ -8,6 +9,11 @@ import GESAL
 /// generation is seconds of CPU work that would otherwise hold one of Swift's few cooperative
 /// threads and stall the HTTP event handling. A caller that stops waiting (a client that went
 /// away) does not stop the call: what it started is recorded whole.
+///
+/// Questions that wait together are answered together: an ask joins the batch that is still
+/// waiting for its turn (up to `maxBatch`), and the batch runs as one `Engine.ask(_:)`, whose
+/// answers decode as one batch. Any other call closes the waiting batch, so nothing asked
+/// after a feedback is answered before that feedback's learning step.
 public final class EngineHost: @unchecked Sendable {
     /// Touched only on `queue`.
     private let engine: Engine
@@ -16,12 +22,23 @@ public final class EngineHost: @unchecked Sendable {
     /// The models, which are immutable and safe to share: embeddings do not queue behind answers.
     public let models: EngineModels
     public let branch: String
+    /// The most questions answered together; 1 answers one at a time.
+    public let maxBatch: Int
 
-    public init(engine: Engine, metrics: ServerMetrics = ServerMetrics()) {
+    /// Questions waiting for their turn, and their callers.
+    private final class Batch: @unchecked Sendable {
+        var items: [(question: Engine.Question, caller: CheckedContinuation<Engine.Answer, any Error>)] = []
+    }
+    /// The batch new questions join; guarded by `lock`.
+    private var open: Batch?
+    private let lock = NSLock()
+
+    public init(engine: Engine, metrics: ServerMetrics = ServerMetrics(), maxBatch: Int = 16) {
         self.engine = engine
         self.models = engine.models
         self.branch = engine.branch
         self.metrics = metrics
+        self.maxBatch = max(1, maxBatch)
     }
 
     /// Runs `body` with the engine, after every call that came before it.
@@ -29,12 +46,51 @@ public final class EngineHost: @unchecked Sendable {
         metrics.enqueued()
         defer { metrics.dequeued() }
         return try await withCheckedThrowingContinuation { continuation in
-            queue.async {
-                let head = self.engine.head
-                let result = Result { try body(self.engine) }
-                self.metrics.appended(Int(self.engine.head - head))
-                continuation.resume(with: result)
+            lock.withLock {
+                open = nil  // later questions wait for this call
+                queue.async {
+                    let head = self.engine.head
+                    let result = Result { try body(self.engine) }
+                    self.metrics.appended(Int(self.engine.head - head))
+                    continuation.resume(with: result)
+                }
             }
+        }
+    }
+
+    /// Answers `question` as `Engine.ask` does, together with the questions waiting with it.
+    public func ask(_ question: Engine.Question) async throws -> Engine.Answer {
+        metrics.enqueued()
+        defer { metrics.dequeued() }
+        return try await withCheckedThrowingContinuation { continuation in
+            lock.withLock {
+                if let batch = open, batch.items.count < maxBatch {
+                    batch.items.append((question, continuation))
+                    return
+                }
+                let batch = Batch()
+                batch.items.append((question, continuation))
+                open = batch
+                queue.async { self.answer(batch) }
+            }
+        }
+    }
+
+    /// Runs a batch when its turn comes; it takes no more questions from then on.
+    private func answer(_ batch: Batch) {
+        let items = lock.withLock {
+            if open === batch { open = nil }
+            return batch.items
+        }
+        let head = engine.head, start = Date()
+        let result = Result { try engine.ask(items.map(\.question)) }
+        metrics.appended(Int(engine.head - head))
+        switch result {
+        case .success(let answers):
+            metrics.generated(tokens: answers.reduce(0) { $0 + $1.responseTokens }, seconds: Date().timeIntervalSince(start))
+            for (item, answer) in zip(items, answers) { item.caller.resume(returning: answer) }
+        case .failure(let error):
+            for item in items { item.caller.resume(throwing: error) }
         }
     }
 }

@@ -51,17 +51,11 @@ public struct ServerRoutes: Sendable {
         }
     }
 
-    /// Asks the engine and counts what it generated. `onStart` gets the interaction's number
-    /// when the request's turn comes; `onText` the answer's text as it is generated.
+    /// Asks the engine, in one batch with the questions waiting with it. `onStart` gets the
+    /// interaction's number when the request's turn comes; `onText` the answer's text as it
+    /// is generated.
     func ask(_ prompt: String, _ request: AnswerRequest, onStart: @escaping @Sendable (Int) -> Void = { _ in },
              onText: @escaping @Sendable (String) -> Void = { _ in }) async throws -> Engine.Answer {
-        let metrics = host.metrics
-        return try await host.run { engine in
-            onStart(engine.state.nextInteraction)
-            let start = Date()
-            let answer = try engine.ask(prompt, request: request, onText: onText)
-            metrics.generated(tokens: answer.responseTokens, seconds: Date().timeIntervalSince(start))
-            return answer
-        }
+        try await host.ask(Engine.Question(prompt, request: request, onStart: onStart, onText: onText))
     }
 }

@@ -27,11 +27,12 @@ struct ServeBenchmark: AsyncParsableCommand {
           aggregate_vs_single_ratio_cN   aggregate_tok_s at the largest C / at C = 1
           replay_hash_equal              1 when a replay of the store gives /health's state hash
 
-        The engine answers one request at a time, so the ratio stays near 1 until batched
-        decoding (issue 14) lets concurrent requests decode together.
+        Questions that wait together decode as one batch (up to --max-batch); --max-batch 1
+        answers one at a time, the baseline the batching is measured against.
 
         Example:
           swift run -c release gesal-bench serve --clients 1,4,16 --requests 2
+          swift run -c release gesal-bench serve --clients 1,16 --max-batch 1
         """))
 
     @OptionGroup var options: EngineModelOptions
@@ -45,11 +46,15 @@ struct ServeBenchmark: AsyncParsableCommand {
     @Option(help: "The store's longest answer, in tokens.")
     var maxTokens = 24
 
+    @Option(help: "The most questions decoded together (1: one at a time).")
+    var maxBatch = 16
+
     func validate() throws {
         guard let levels = Self.levels(clients), !levels.isEmpty, levels.allSatisfy({ (1...64).contains($0) }) else {
             throw ValidationError("--clients must be numbers from 1 to 64, comma-separated, not '\(clients)'")
         }
         guard (1...20).contains(requests) else { throw ValidationError("--requests must be 1 to 20, not \(requests)") }
+        guard (1...256).contains(maxBatch) else { throw ValidationError("--max-batch must be 1 to 256, not \(maxBatch)") }
         guard (1...512).contains(maxTokens) else { throw ValidationError("--max-tokens must be 1 to 512, not \(maxTokens)") }
     }
 
@@ -63,7 +68,7 @@ struct ServeBenchmark: AsyncParsableCommand {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let models = try options.loadModels(embedder: "minilm", svfTargets: EngineConfig().svfTargets)
         let engine = try Engine(writer: try LogWriter.create(at: folder + "/store"), models: models, config: EngineConfig(maxTokens: maxTokens))
-        let routes = ServerRoutes(host: EngineHost(engine: engine),
+        let routes = ServerRoutes(host: EngineHost(engine: engine, maxBatch: maxBatch),
                                   settings: ServerSettings(port: 0, modelID: "bench", embedderID: models.embedder.name), storeMaxTokens: maxTokens)
         let (ports, portFound) = AsyncStream<Int>.makeStream()
         let app = GESALServer.application(routes: routes) { port in
@@ -75,6 +80,7 @@ struct ServeBenchmark: AsyncParsableCommand {
         let base = "http://127.0.0.1:\(port)"
         var aggregate: [Int: Double] = [:]
         var asked = 0
+        print("max_batch=\(maxBatch)")
         for level in Self.levels(clients)! {
             let round = try await measure(base: base, clients: level, offset: asked)
             asked += level * requests

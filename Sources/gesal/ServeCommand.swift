@@ -14,7 +14,9 @@ struct ServeCommand: AsyncParsableCommand {
         Clients that speak OpenAI's API (its Python and JavaScript packages, chat apps,
         evaluation harnesses) can ask the store's model; every answer is an interaction in
         the log, and POST /v1/feedback teaches it, as `gesal feedback` does. One process owns
-        the model and the log; requests are answered one at a time, in arrival order.
+        the model and the log and serves requests in arrival order; questions that wait
+        together are answered together, their tokens decoded as one batch (--max-batch), and
+        each answer is the one it would have been alone.
 
         Routes: POST /v1/chat/completions (stream too), POST /v1/completions,
         POST /v1/embeddings, GET /v1/models, POST /v1/feedback, GET /v1/interactions/ID,
@@ -47,8 +49,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The largest request body, in bytes.")
     var maxBodyBytes: Int = 1 << 20
 
+    @Option(help: "The most questions answered together in one decoding batch (1: one at a time).")
+    var maxBatch: Int = 16
+
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0 to 65535, not \(port)") }
+        guard (1...256).contains(maxBatch) else { throw ValidationError("--max-batch must be 1 to 256, not \(maxBatch)") }
         guard (1_024...(64 << 20)).contains(maxBodyBytes) else { throw ValidationError("--max-body-bytes must be 1024 to 67108864, not \(maxBodyBytes)") }
         guard apiKeyFile != nil || ServerSettings.isLoopback(host) else {
             throw ValidationError("--host \(host) is reachable from other machines: give --api-key-file (a file with the key clients must send)")
@@ -73,7 +79,7 @@ struct ServeCommand: AsyncParsableCommand {
                                           modelID: URL(fileURLWithPath: opened.models.language.path).deletingPathExtension().lastPathComponent,
                                           embedderID: opened.models.embedder.name)
             let maxTokens = opened.config.maxTokens, branch = engine.branch, store = engine.store
-            let routes = ServerRoutes(host: EngineHost(engine: opened), settings: settings, storeMaxTokens: maxTokens)
+            let routes = ServerRoutes(host: EngineHost(engine: opened, maxBatch: maxBatch), settings: settings, storeMaxTokens: maxTokens)
             let app = GESALServer.application(routes: routes) { port in
                 // One line on standard output, for scripts that start the server and wait for it.
                 FileHandle.standardOutput.write(Data(

@@ -21,45 +21,119 @@ extension LanguageModel {
         return tokens
     }
 
-    /// Answers `prompt` (wrapped in the model's chat template, after `context`, unless `raw`), calling `onText`
-    /// with each piece of text as soon as it is complete UTF-8.
+    /// Answers `prompt` (wrapped in the model's chat template, after `context`, unless `raw`),
+    /// calling `onText` with each piece of text as soon as it is complete UTF-8.
     public func generate(prompt: String, context: ChatContext = ChatContext(), raw: Bool = false, parameters: SamplingParameters,
                          onText: (String) -> Void = { _ in }) -> Generation {
-        let promptTokens = tokenizer.encode(raw ? prompt : template.render(user: prompt, context: context))
-        // Checked before the cache is sized by the prompt: callers that must not answer with
-        // nothing check with `promptTokens(for:)` first.
-        guard promptTokens.count < model.config.contextLength else {
-            return Generation(text: "", promptTokens: promptTokens, tokens: [], stopReason: .contextFull)
+        withoutActuallyEscaping(onText) { onText in
+            generate([GenerationRequest(prompt: prompt, context: context, raw: raw, parameters: parameters, onText: onText)])[0]
         }
-        let capacity = min(model.config.contextLength, promptTokens.count + parameters.maxTokens)
-        var cache = model.makeCache(capacity: max(capacity, promptTokens.count + 1))
-        var sampler = Sampler(parameters)
-        var stream = UTF8StreamDecoder()
-        var generated: [Int] = []
-        var text = ""
-        var reason = Generation.StopReason.maxTokens
-        var logits = model.forward(promptTokens, cache: &cache)
-        while generated.count < parameters.maxTokens {
-            let token = sampler.next(logits: logits, history: promptTokens + generated)
-            if stopTokens.contains(token) {
-                reason = .endOfTurn
-                break
-            }
-            generated.append(token)
-            let piece = stream.append(tokenizer.bytes(of: token))
-            text += piece
-            if let stop = parameters.stop.first(where: { text.hasSuffix($0) }) {
-                text.removeLast(stop.count)
-                reason = .stopString
-                break
-            }
-            onText(piece)
-            guard cache.count < cache.capacity else {
-                reason = cache.capacity >= model.config.contextLength ? .contextFull : .maxTokens
-                break
-            }
-            logits = model.forward([token], cache: &cache)
-        }
-        return Generation(text: text, promptTokens: promptTokens, tokens: generated, stopReason: reason)
     }
+
+    /// Answers several requests together: each prompt is read on its own (prefill), then every
+    /// unfinished answer advances one token per step in one batched decode step
+    /// (`LlamaModel.decode`), each with its own cache, sampler and stops. An answer is the
+    /// same, token for token, as when it is generated alone.
+    public func generate(_ requests: [GenerationRequest]) -> [Generation] {
+        var sequences = requests.map { Sequence(request: $0, model: self) }
+        while true {
+            for index in sequences.indices where !sequences[index].done { sequences[index].advance(model: self) }
+            let running = sequences.indices.filter { !sequences[$0].done }
+            guard !running.isEmpty else { break }
+            // The caches move into the batch and back, so that growing them never copies them.
+            var caches = running.map { sequences[$0].takeCache() }
+            let logits = model.decode(running.map { sequences[$0].generated.last! }, caches: &caches)
+            for (slot, index) in running.enumerated() {
+                sequences[index].cache = caches[slot]
+                sequences[index].logits = logits[slot]
+            }
+        }
+        return sequences.map(\.generation)
+    }
+}
+
+/// One answer to generate: what `generate(prompt:...)` takes, for a batch.
+public struct GenerationRequest {
+    public var prompt: String
+    public var context: ChatContext
+    public var raw: Bool
+    public var parameters: SamplingParameters
+    public var onText: (String) -> Void
+
+    public init(prompt: String, context: ChatContext = ChatContext(), raw: Bool = false, parameters: SamplingParameters,
+                onText: @escaping (String) -> Void = { _ in }) {
+        self.prompt = prompt
+        self.context = context
+        self.raw = raw
+        self.parameters = parameters
+        self.onText = onText
+    }
+}
+
+/// One answer being generated: its cache, sampler, text so far, and whether it has stopped.
+private struct Sequence {
+    let request: GenerationRequest
+    let promptTokens: [Int]
+    var cache: KVCache
+    var sampler: Sampler
+    var stream = UTF8StreamDecoder()
+    var generated: [Int] = []
+    var text = ""
+    var reason = Generation.StopReason.maxTokens
+    var logits: [Float] = []
+    var done = false
+
+    /// Reads the prompt (prefill), or stops at once when it leaves no room in the context window
+    /// (checked before the cache is sized by it: callers that must not answer with nothing
+    /// check with `promptTokens(for:)` first).
+    init(request: GenerationRequest, model language: LanguageModel) {
+        let model = language.model
+        self.request = request
+        promptTokens = language.tokenizer.encode(request.raw ? request.prompt : language.template.render(user: request.prompt, context: request.context))
+        sampler = Sampler(request.parameters)
+        guard promptTokens.count < model.config.contextLength else {
+            cache = .empty
+            reason = .contextFull
+            done = true
+            return
+        }
+        let capacity = min(model.config.contextLength, promptTokens.count + request.parameters.maxTokens)
+        cache = model.makeCache(capacity: max(capacity, promptTokens.count + 1))
+        logits = model.forward(promptTokens, cache: &cache)
+        done = request.parameters.maxTokens <= 0
+    }
+
+    /// Picks the next token from the last logits and applies the stops; `done` afterwards
+    /// when the answer is complete, otherwise the token still has to run through the model.
+    mutating func advance(model language: LanguageModel) {
+        let token = sampler.next(logits: logits, history: promptTokens + generated)
+        if language.stopTokens.contains(token) {
+            reason = .endOfTurn
+            done = true
+            return
+        }
+        generated.append(token)
+        let piece = stream.append(language.tokenizer.bytes(of: token))
+        text += piece
+        if let stop = request.parameters.stop.first(where: { text.hasSuffix($0) }) {
+            text.removeLast(stop.count)
+            reason = .stopString
+            done = true
+            return
+        }
+        request.onText(piece)
+        if cache.count >= cache.capacity {
+            reason = cache.capacity >= language.model.config.contextLength ? .contextFull : .maxTokens
+            done = true
+        } else if generated.count >= request.parameters.maxTokens {
+            done = true
+        }
+    }
+
+    mutating func takeCache() -> KVCache {
+        defer { cache = .empty }
+        return cache
+    }
+
+    var generation: Generation { Generation(text: text, promptTokens: promptTokens, tokens: generated, stopReason: reason) }
 }

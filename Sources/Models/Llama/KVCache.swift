@@ -12,6 +12,15 @@ public struct KVCache: Sendable {
         values = keys
     }
 
+    /// A cache of no positions that holds nothing: a placeholder while a cache is moved.
+    public static let empty = KVCache(capacity: 0, keys: [], values: [])
+
+    private init(capacity: Int, keys: [[Float]], values: [[Float]]) {
+        self.capacity = capacity
+        self.keys = keys
+        self.values = values
+    }
+
     /// Forgets every position after `count` (for reusing a shared prompt prefix).
     public mutating func truncate(to count: Int) {
         self.count = min(self.count, count)

@@ -21,15 +21,8 @@ public final class LlamaModel: Sendable {
     /// values to it, and returns the logits of the last token. A prompt runs as one batch of
     /// matrix products (prefill); a decode step is the same call with one token.
     public func forward(_ tokens: [Int], cache: inout KVCache) -> [Float] {
-        let (c, e, t) = (config, config.width, tokens.count)
         let x = residualStream(tokens, cache: &cache)
-        var last = [Float](repeating: 0, count: e)
-        x.withUnsafeBufferPointer { xs in
-            Ops.rmsNorm(xs.baseAddress! + (t - 1) * e, rows: 1, width: e, weight: weights.outputNorm, eps: c.rmsEpsilon, into: &last)
-        }
-        var logits = [Float](repeating: 0, count: c.vocabularySize)
-        BLAS.matmulBT(m: 1, n: c.vocabularySize, k: e, a: last, b: weights.output ?? weights.tokenEmbedding, c: &logits)
-        return logits
+        return outputLogits(x, rows: [tokens.count - 1])[0]
     }
 
     /// The model's own sentence embedding: the final hidden states (after the output norm) of
@@ -48,13 +41,70 @@ public final class LlamaModel: Sendable {
         return norm == 0 ? mean : mean.map { $0 / norm }
     }
 
-    /// The blocks: the residual stream [t × width] after the last block, before the output norm.
+    /// One decoding step of several sequences at once: sequence i takes `tokens[i]` at the
+    /// position after those in `caches[i]`, whose keys and values grow by one; returns each
+    /// sequence's logits. The linear layers run as one product over the batch, so their
+    /// weights are read once for all; attention runs per sequence on its own cache. A row's
+    /// numbers do not depend on the other rows, so a sequence decodes to the same tokens alone
+    /// or in any batch (`BatchedDecodingTests` checks it bit for bit).
+    public func decode(_ tokens: [Int], caches: inout [KVCache]) -> [[Float]] {
+        precondition(tokens.count == caches.count && !tokens.isEmpty, "one token per cache")
+        let segments = caches.indices.map { Segment(cache: $0, firstRow: $0, rows: 1) }
+        let x = residualStream(tokens, segments: segments, caches: &caches)
+        return outputLogits(x, rows: Array(tokens.indices))
+    }
+
+    /// One sequence's run of rows in a batch: its cache, and where its rows are.
+    struct Segment {
+        var cache: Int
+        var firstRow: Int
+        var rows: Int
+    }
+
+    /// The logits of the given rows of the residual stream, after the output norm.
+    private func outputLogits(_ x: [Float], rows: [Int]) -> [[Float]] {
+        let (c, e) = (config, config.width)
+        // A lone row is padded to two: `BLAS.matmulBT` sends one row to sgemv, whose sums run
+        // in another order than a batch's (see `residualStream`).
+        let count = max(rows.count, 2)
+        var normed = [Float](repeating: 0, count: count * e)
+        x.withUnsafeBufferPointer { xs in
+            for (i, row) in rows.enumerated() {
+                normed.withUnsafeMutableBufferPointer { out in
+                    Ops.rmsNorm(xs.baseAddress! + row * e, rows: 1, width: e, weight: weights.outputNorm, eps: c.rmsEpsilon, into: out.baseAddress! + i * e)
+                }
+            }
+        }
+        var logits = [Float](repeating: 0, count: count * c.vocabularySize)
+        BLAS.matmulBT(m: count, n: c.vocabularySize, k: e, a: normed, b: weights.output ?? weights.tokenEmbedding, c: &logits)
+        return rows.indices.map { Array(logits[($0 * c.vocabularySize)..<(($0 + 1) * c.vocabularySize)]) }
+    }
+
+    /// The blocks for one sequence's `tokens` at the positions after those in `cache`.
     private func residualStream(_ tokens: [Int], cache: inout KVCache) -> [Float] {
+        // The cache moves into the array and back, so that growing it never copies it.
+        var caches = [cache]
+        cache = .empty
+        defer { cache = caches[0] }
+        return residualStream(tokens, segments: [Segment(cache: 0, firstRow: 0, rows: tokens.count)], caches: &caches)
+    }
+
+    /// The blocks: the residual stream [rows × width] after the last block, before the output
+    /// norm. Each segment's rows run at the positions after those in its cache (a prompt is
+    /// one segment of many rows; a batched decode step one row per sequence). Linear layers
+    /// are one product over all rows (sgemm). Their rows never mix, and a lone row is padded
+    /// to two: `BLAS.matmulBT` sends one row to sgemv, whose sums run in another order, and a
+    /// decode step must give the same numbers alone as in a batch.
+    private func residualStream(_ tokens: [Int], segments: [Segment], caches: inout [KVCache]) -> [Float] {
         let c = config
-        let t = tokens.count, start = cache.count, positions = start + t
-        precondition(t > 0 && positions <= cache.capacity, "KV cache full: \(positions) positions, capacity \(cache.capacity)")
+        precondition(segments.reduce(0) { $0 + $1.rows } == tokens.count && !tokens.isEmpty, "segments must cover the tokens")
+        for segment in segments {
+            let positions = caches[segment.cache].count + segment.rows
+            precondition(positions <= caches[segment.cache].capacity, "KV cache full: \(positions) positions, capacity \(caches[segment.cache].capacity)")
+        }
         precondition(tokens.allSatisfy { $0 >= 0 && $0 < c.vocabularySize }, "token id out of range")
         let (e, kv, hd, f) = (c.width, c.kvWidth, c.headDim, c.hiddenWidth)
+        let t = max(tokens.count, 2)
 
         var x = [Float](repeating: 0, count: t * e)
         weights.tokenEmbedding.withUnsafeBufferPointer { table in
@@ -67,13 +117,10 @@ public final class LlamaModel: Sendable {
         var k = [Float](repeating: 0, count: t * kv)
         var v = [Float](repeating: 0, count: t * kv)
         var attended = [Float](repeating: 0, count: t * e)
-        var scores = [Float](repeating: 0, count: t * positions)
         var gate = [Float](repeating: 0, count: t * f)
         var up = [Float](repeating: 0, count: t * f)
         let rope = Rope(config: c)
-        let (cosines, sines) = rope.tables(start: start, count: t)
-        let scale = 1 / Float(hd).squareRoot()
-        let group = c.heads / c.kvHeads
+        let tables = segments.map { rope.tables(start: caches[$0.cache].count, count: $0.rows) }
 
         for (l, layer) in weights.layers.enumerated() {
             // Attention: project, rotate, remember, attend.
@@ -84,35 +131,10 @@ public final class LlamaModel: Sendable {
             if let bias = layer.qBias { Ops.addRows(&q, rows: t, bias: bias, width: e) }
             if let bias = layer.kBias { Ops.addRows(&k, rows: t, bias: bias, width: kv) }
             if let bias = layer.vBias { Ops.addRows(&v, rows: t, bias: bias, width: kv) }
-            rope.rotate(&q, rows: t, heads: c.heads, cosines: cosines, sines: sines)
-            rope.rotate(&k, rows: t, heads: c.kvHeads, cosines: cosines, sines: sines)
-            cache.keys[l].withUnsafeMutableBufferPointer { $0.baseAddress!.advanced(by: start * kv).update(from: k, count: t * kv) }
-            cache.values[l].withUnsafeMutableBufferPointer { $0.baseAddress!.advanced(by: start * kv).update(from: v, count: t * kv) }
-
-            cache.keys[l].withUnsafeBufferPointer { keys in
-                cache.values[l].withUnsafeBufferPointer { values in
-                    for head in 0..<c.heads {
-                        let kvHead = head / group
-                        // scores[t × positions] = q_head · K_headᵀ / √hd
-                        q.withUnsafeBufferPointer { qp in
-                            BLAS.matmulBT(m: t, n: positions, k: hd, alpha: scale, a: qp.baseAddress! + head * hd, lda: e,
-                                          b: keys.baseAddress! + kvHead * hd, ldb: kv, c: &scores)
-                        }
-                        scores.withUnsafeMutableBufferPointer { s in
-                            for row in 0..<t {
-                                let visible = start + row + 1  // causal: positions 0...start+row
-                                let r = s.baseAddress! + row * positions
-                                for p in visible..<positions { r[p] = 0 }
-                                Ops.softmax(r, count: visible)
-                            }
-                        }
-                        // attended_head[t × hd] = scores · V_head
-                        attended.withUnsafeMutableBufferPointer { out in
-                            BLAS.matmul(m: t, n: hd, k: positions, a: scores, b: values.baseAddress! + kvHead * hd, ldb: kv,
-                                        c: out.baseAddress! + head * hd, ldc: e)
-                        }
-                    }
-                }
+            for (segment, (cosines, sines)) in zip(segments, tables) {
+                q.withUnsafeMutableBufferPointer { rope.rotate($0.baseAddress! + segment.firstRow * e, rows: segment.rows, heads: c.heads, cosines: cosines, sines: sines) }
+                k.withUnsafeMutableBufferPointer { rope.rotate($0.baseAddress! + segment.firstRow * kv, rows: segment.rows, heads: c.kvHeads, cosines: cosines, sines: sines) }
+                attend(layer: l, segment: segment, q: q, k: k, v: v, cache: &caches[segment.cache], into: &attended)
             }
             BLAS.matmulBT(m: t, n: e, k: e, a: attended, b: layer.o, beta: 1, c: &x)  // x += attended · Woᵀ
 
@@ -123,7 +145,51 @@ public final class LlamaModel: Sendable {
             Ops.swiglu(gate: &gate, up: up, count: t * f)
             BLAS.matmulBT(m: t, n: e, k: f, a: gate, b: layer.down, beta: 1, c: &x)
         }
-        cache.count = positions
+        for segment in segments { caches[segment.cache].count += segment.rows }
         return x
+    }
+
+    /// Causal attention of one segment's rows in layer `l`: their keys and values join the
+    /// cache after its `count` positions, and every head of each row attends to the positions
+    /// up to its own.
+    private func attend(layer l: Int, segment: Segment, q: [Float], k: [Float], v: [Float], cache: inout KVCache, into attended: inout [Float]) {
+        let c = config
+        let (e, kv, hd) = (c.width, c.kvWidth, c.headDim)
+        let (t, start, first) = (segment.rows, cache.count, segment.firstRow)
+        let positions = start + t
+        let scale = 1 / Float(hd).squareRoot()
+        let group = c.heads / c.kvHeads
+        k.withUnsafeBufferPointer { ks in
+            cache.keys[l].withUnsafeMutableBufferPointer { $0.baseAddress!.advanced(by: start * kv).update(from: ks.baseAddress! + first * kv, count: t * kv) }
+        }
+        v.withUnsafeBufferPointer { vs in
+            cache.values[l].withUnsafeMutableBufferPointer { $0.baseAddress!.advanced(by: start * kv).update(from: vs.baseAddress! + first * kv, count: t * kv) }
+        }
+        var scores = [Float](repeating: 0, count: t * positions)
+        cache.keys[l].withUnsafeBufferPointer { keys in
+            cache.values[l].withUnsafeBufferPointer { values in
+                for head in 0..<c.heads {
+                    let kvHead = head / group
+                    // scores[t × positions] = q_head · K_headᵀ / √hd
+                    q.withUnsafeBufferPointer { qp in
+                        BLAS.matmulBT(m: t, n: positions, k: hd, alpha: scale, a: qp.baseAddress! + first * e + head * hd, lda: e,
+                                      b: keys.baseAddress! + kvHead * hd, ldb: kv, c: &scores)
+                    }
+                    scores.withUnsafeMutableBufferPointer { s in
+                        for row in 0..<t {
+                            let visible = start + row + 1  // causal: positions 0...start+row
+                            let r = s.baseAddress! + row * positions
+                            for p in visible..<positions { r[p] = 0 }
+                            Ops.softmax(r, count: visible)
+                        }
+                    }
+                    // attended_head[t × hd] = scores · V_head
+                    attended.withUnsafeMutableBufferPointer { out in
+                        BLAS.matmul(m: t, n: hd, k: positions, a: scores, b: values.baseAddress! + kvHead * hd, ldb: kv,
+                                    c: out.baseAddress! + first * e + head * hd, ldc: e)
+                    }
+                }
+            }
+        }
     }
 }

@@ -1,0 +1,55 @@
+import Testing
+@testable import Models
+import TestSupport
+
+/// Batched decoding on the real SmolLM2: a sequence's numbers do not depend on the others in
+/// its batch, so an answer generated in a batch is the answer generated alone, token for token.
+@Suite(.serialized, .enabled(if: RealModels.language.available, RealModels.language.missing)) struct BatchedDecodingTests {
+    static let prompts = ["What is 12 + 7? Answer with a number.", "What is the capital of France?",
+                          "Name three colours of the rainbow.", "Write a haiku about the sea.", "hi"]
+
+    /// Each prompt read into its own cache; the first token of each greedy answer.
+    static func prefilled() -> (caches: [KVCache], tokens: [Int]) {
+        let smol = Fixtures.smol
+        var caches: [KVCache] = [], tokens: [Int] = []
+        for prompt in prompts {
+            let ids = smol.tokenizer.encode(smol.template.render(user: prompt))
+            var cache = smol.model.makeCache(capacity: ids.count + 4)
+            tokens.append(Sampler.argmax(smol.model.forward(ids, cache: &cache)))
+            caches.append(cache)
+        }
+        return (caches, tokens)
+    }
+
+    @Test func aDecodeStepGivesTheSameLogitsAloneAndInABatch() {
+        let (caches, tokens) = Self.prefilled()
+        var all = caches
+        let batched = Fixtures.smol.model.decode(tokens, caches: &all)
+        for index in tokens.indices {
+            var alone = [caches[index]]
+            let logits = Fixtures.smol.model.decode([tokens[index]], caches: &alone)[0]
+            #expect(logits.map(\.bitPattern) == batched[index].map(\.bitPattern), "sequence \(index)")
+            #expect(alone[0].count == all[index].count)
+        }
+    }
+
+    @Test func aBatchOfAnswersIsTheAnswersGeneratedAlone() {
+        let smol = Fixtures.smol
+        let parameters = Self.prompts.indices.map { index in
+            index % 2 == 0 ? SamplingParameters(maxTokens: 3 + 2 * index)
+                : SamplingParameters(temperature: 0.8, seed: UInt64(index), maxTokens: 8, stop: ["."])
+        }
+        let alone = zip(Self.prompts, parameters).map { smol.generate(prompt: $0, parameters: $1) }
+        let together = smol.generate(zip(Self.prompts, parameters).map { GenerationRequest(prompt: $0, parameters: $1) })
+        #expect(together == alone)
+        #expect(Set(alone.map(\.tokens.count)).count > 1, "the answers end at different steps, so the batch shrinks as it goes")
+    }
+
+    @Test func eachAnswerStreamsItsOwnText() {
+        let smol = Fixtures.smol
+        nonisolated(unsafe) var pieces = ["", ""]
+        let results = smol.generate([GenerationRequest(prompt: Self.prompts[0], parameters: SamplingParameters(maxTokens: 4)) { pieces[0] += $0 },
+                                     GenerationRequest(prompt: Self.prompts[1], parameters: SamplingParameters(maxTokens: 4)) { pieces[1] += $0 }])
+        #expect(pieces == results.map(\.text))
+    }
+}
