@@ -83,6 +83,7 @@ public final class EngineHost: @unchecked Sendable {
             return batch.items
         }
         let head = engine.head, start = Date()
+        metrics.answered(batchOf: items.count)
         let result = Result { try engine.ask(items.map(\.question)) }
         metrics.appended(Int(engine.head - head))
         switch result {

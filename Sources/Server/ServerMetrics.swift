@@ -12,6 +12,8 @@ public final class ServerMetrics: Sendable {
         var queued = 0
         var learningSteps = 0
         var appends = 0
+        var batches = 0
+        var batchedQuestions = 0
     }
 
     private let counts = Mutex(Counts())
@@ -26,6 +28,12 @@ public final class ServerMetrics: Sendable {
         counts.withLock {
             $0.generatedTokens += tokens
             $0.generationSeconds += seconds
+        }
+    }
+    func answered(batchOf questions: Int) {
+        counts.withLock {
+            $0.batches += 1
+            $0.batchedQuestions += questions
         }
     }
     func learned() { counts.withLock { $0.learningSteps += 1 } }
@@ -52,6 +60,8 @@ public final class ServerMetrics: Sendable {
         let rate = c.generationSeconds > 0 ? Double(c.generatedTokens) / c.generationSeconds : 0
         metric("gesal_tokens_per_second", "gauge", "Generated tokens per second of generation, since start.", [("", String(format: "%.2f", rate))])
         metric("gesal_queue_depth", "gauge", "Requests waiting for the engine or running on it.", [("", "\(c.queued)")])
+        metric("gesal_answer_batches_total", "counter", "Batches of questions answered together (one decoding batch each).", [("", "\(c.batches)")])
+        metric("gesal_batched_questions_total", "counter", "Questions answered in those batches.", [("", "\(c.batchedQuestions)")])
         metric("gesal_learning_steps_total", "counter", "Learning steps run (accepted or rejected).", [("", "\(c.learningSteps)")])
         metric("gesal_log_events_appended_total", "counter", "Events appended to the event log by this server.", [("", "\(c.appends)")])
         return lines.joined(separator: "\n") + "\n"

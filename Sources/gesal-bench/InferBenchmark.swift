@@ -16,6 +16,8 @@ struct InferBenchmark: ParsableCommand {
           weight_bytes_per_token    bytes of weights one decode step reads
           decode_roofline_fraction  decode_tok_s · weight_bytes_per_token / mem_bandwidth
           prefill_vs_decode_ratio   prefill tokens per second over decode tokens per second
+          decode_batchB_tok_s       B sequences decoding together (LlamaModel.decode), tokens of all per second
+          batchB_vs_single_ratio    decode_batchB_tok_s / decode_tok_s
 
         Example:
           swift run -c release gesal-bench infer --threads 2
@@ -27,6 +29,9 @@ struct InferBenchmark: ParsableCommand {
 
     @Option(help: "Prompt tokens for prefill, and tokens to decode.")
     var tokens = 128
+
+    @Option(help: "Batch sizes to decode together, comma-separated.")
+    var batches = "4,16"
 
     func run() throws {
         BLAS.setThreads(threads)
@@ -45,16 +50,32 @@ struct InferBenchmark: ParsableCommand {
         let decodeSeconds = timed {
             for _ in 0..<tokens { logits = llama.forward([Sampler.argmax(logits)], cache: &cache) }
         }
+        let decode = Double(tokens) / decodeSeconds
+        var batched: [(Int, Double)] = []
+        for size in batches.split(separator: ",").compactMap({ Int($0.trimmingCharacters(in: .whitespaces)) }) where size >= 1 {
+            cache.truncate(to: tokens)
+            var caches = Array(repeating: cache, count: size)  // each copy grows on its own
+            let steps = max(1, tokens / 4)
+            let seconds = timed {
+                var next = Array(repeating: Sampler.argmax(logits), count: size)
+                for _ in 0..<steps { next = llama.decode(next, caches: &caches).map(Sampler.argmax) }
+            }
+            batched.append((size, Double(size * steps) / seconds))
+        }
         let peakResident = Self.peakResidentBytes()  // before the bandwidth probe's 1 GiB buffer
         let bandwidth = Self.readBandwidth(threads: threads)
         let weightBytes = Self.weightBytesPerToken(llama.weights)
-        let prefill = Double(tokens) / prefillSeconds, decode = Double(tokens) / decodeSeconds
+        let prefill = Double(tokens) / prefillSeconds
 
         print("blas_core=\(BLASKernels.coreName)")
         print(line("load_s", loadSeconds, decimals: 3))
         print(line("prefill_tok_s", prefill))
         print(line("decode_tok_s", decode))
         print(line("prefill_vs_decode_ratio", prefill / decode, decimals: 2))
+        for (size, rate) in batched {
+            print(line("decode_batch\(size)_tok_s", rate))
+            print(line("batch\(size)_vs_single_ratio", rate / decode, decimals: 2))
+        }
         print(line("peak_rss_mb", Double(peakResident) / 1_048_576, decimals: 0))
         print(line("mem_bandwidth_gb_s", bandwidth / 1e9, decimals: 2))
         print(line("weight_bytes_per_token", Double(weightBytes), decimals: 0))

@@ -105,6 +105,36 @@ import TestSupport
         #expect(recorded.request == AnswerRequest(system: "Be brief.", turns: turns))
     }
 
+    /// Questions that wait together are answered in one batch, each with the answer it gets
+    /// alone. The engine is held busy until all four wait, so they form one batch.
+    @Test func questionsThatWaitTogetherAreAnsweredTogetherAsAlone() async throws {
+        let harness = try ServerHarness()
+        let prompts = [Self.sum, "What is the capital of France?", "Name three colours of the rainbow.", "Say hello."]
+        let expected = try prompts.map { try Self.direct($0) }
+        let host = harness.host
+        let busy = Task { try await host.run { _ in
+            for _ in 0..<2_000 where host.metrics.queueDepth < 1 + prompts.count { Thread.sleep(forTimeInterval: 0.005) }
+        } }
+        while host.metrics.queueDepth < 1 { try await Task.sleep(for: .milliseconds(5)) }
+        try await harness.test { client in
+            let answers = try await withThrowingTaskGroup(of: (Int, String?).self) { group in
+                for (index, prompt) in prompts.enumerated() {
+                    group.addTask {
+                        try await client.execute(uri: "/v1/chat/completions", method: .post, headers: ServerHarness.jsonHeaders,
+                                                 body: ServerHarness.chatBody(prompt)) { response in
+                            (index, ((response.json["choices"] as? [[String: Any]])?.first?["message"] as? [String: Any])?["content"] as? String)
+                        }
+                    }
+                }
+                return try await group.reduce(into: [Int: String?]()) { $0[$1.0] = $1.1 }
+            }
+            #expect(prompts.indices.map { answers[$0] ?? nil } == expected)
+        }
+        try await busy.value
+        let metrics = host.metrics.text()
+        #expect(metrics.contains("gesal_answer_batches_total 1\n") && metrics.contains("gesal_batched_questions_total 4\n"), "\(metrics)")
+    }
+
     @Test func maxTokensAboveTheStoresIsCapped() async throws {
         let harness = try ServerHarness()
         try await harness.test { client in
