@@ -30,7 +30,9 @@ let package = Package(
             name: "EventLog",
             dependencies: ["SystemIO", "CLZ4", .product(name: "Crypto", package: "swift-crypto")]),
         // Float32 buffers, the OpenBLAS calls, the few ops the models need.
-        .target(name: "Tensor", dependencies: ["COpenBLAS"]),
+        // The decode step's own kernels (RowProducts) are optimised in debug builds too: unoptimised
+        // SIMD code is two orders of magnitude slower, and every test that generates runs them.
+        .target(name: "Tensor", dependencies: ["COpenBLAS"], swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         // Model files (GGUF, safetensors), tokenisers, Llama and BERT forward passes, generation.
         .target(name: "Models", dependencies: ["Tensor", "SystemIO"]),
         // Learning at inference time: adapters (SVF, LoRA), the backward pass, losses, optimisers.

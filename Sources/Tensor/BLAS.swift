@@ -4,8 +4,10 @@ import COpenBLAS
 public enum BLAS {
     /// `openblas_set_num_threads`. Results are bit-identical only for the same thread count,
     /// so callers that need determinism set it and record it.
+    /// Sets `RowProducts`' thread count too (which does not change its results).
     public static func setThreads(_ count: Int) {
         openblas_set_num_threads(Int32(count))
+        RowProducts.threadCount.store(max(1, count), ordering: .relaxed)
     }
 
     /// `cblas_sgemm`: C[m×n] = alpha · A[m×k] · Bᵀ + beta · C, where B is stored n×k (the

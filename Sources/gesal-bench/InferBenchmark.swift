@@ -48,7 +48,9 @@ struct InferBenchmark: ParsableCommand {
         var logits: [Float] = []
         let prefillSeconds = timed { logits = llama.forward(prompt, cache: &cache) }
         let decodeSeconds = timed {
-            for _ in 0..<tokens { logits = llama.forward([Sampler.argmax(logits)], cache: &cache) }
+            var caches = [cache]
+            for _ in 0..<tokens { logits = llama.decode([Sampler.argmax(logits)], caches: &caches)[0] }
+            cache = caches[0]
         }
         let decode = Double(tokens) / decodeSeconds
         var batched: [(Int, Double)] = []

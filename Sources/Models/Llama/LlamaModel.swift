@@ -45,12 +45,12 @@ public final class LlamaModel: Sendable {
     /// position after those in `caches[i]`, whose keys and values grow by one; returns each
     /// sequence's logits. The linear layers run as one product over the batch, so their
     /// weights are read once for all; attention runs per sequence on its own cache. A row's
-    /// numbers do not depend on the other rows, so a sequence decodes to the same tokens alone
-    /// or in any batch (`BatchedDecodingTests` checks it bit for bit).
+    /// numbers do not depend on the other rows (`RowProducts`), so a sequence decodes to the
+    /// same tokens alone or in any batch (`BatchedDecodingTests` checks it bit for bit).
     public func decode(_ tokens: [Int], caches: inout [KVCache]) -> [[Float]] {
         precondition(tokens.count == caches.count && !tokens.isEmpty, "one token per cache")
         let segments = caches.indices.map { Segment(cache: $0, firstRow: $0, rows: 1) }
-        let x = residualStream(tokens, segments: segments, caches: &caches)
+        let x = residualStream(tokens, segments: segments, caches: &caches, decoding: true)
         return outputLogits(x, rows: Array(tokens.indices))
     }
 
@@ -61,13 +61,12 @@ public final class LlamaModel: Sendable {
         var rows: Int
     }
 
-    /// The logits of the given rows of the residual stream, after the output norm.
+    /// The logits of the given rows of the residual stream, after the output norm. The head's
+    /// product is `RowProducts`' for every caller, so a sequence's logits never depend on
+    /// the rows computed with it.
     private func outputLogits(_ x: [Float], rows: [Int]) -> [[Float]] {
         let (c, e) = (config, config.width)
-        // A lone row is padded to two: `BLAS.matmulBT` sends one row to sgemv, whose sums run
-        // in another order than a batch's (see `residualStream`).
-        let count = max(rows.count, 2)
-        var normed = [Float](repeating: 0, count: count * e)
+        var normed = [Float](repeating: 0, count: rows.count * e)
         x.withUnsafeBufferPointer { xs in
             for (i, row) in rows.enumerated() {
                 normed.withUnsafeMutableBufferPointer { out in
@@ -75,8 +74,8 @@ public final class LlamaModel: Sendable {
                 }
             }
         }
-        var logits = [Float](repeating: 0, count: count * c.vocabularySize)
-        BLAS.matmulBT(m: count, n: c.vocabularySize, k: e, a: normed, b: weights.output ?? weights.tokenEmbedding, c: &logits)
+        var logits = [Float](repeating: 0, count: rows.count * c.vocabularySize)
+        RowProducts.multiply(normed, rows: rows.count, weights.output ?? weights.tokenEmbedding, outputs: c.vocabularySize, inputs: e, into: &logits)
         return rows.indices.map { Array(logits[($0 * c.vocabularySize)..<(($0 + 1) * c.vocabularySize)]) }
     }
 
@@ -86,16 +85,17 @@ public final class LlamaModel: Sendable {
         var caches = [cache]
         cache = .empty
         defer { cache = caches[0] }
-        return residualStream(tokens, segments: [Segment(cache: 0, firstRow: 0, rows: tokens.count)], caches: &caches)
+        return residualStream(tokens, segments: [Segment(cache: 0, firstRow: 0, rows: tokens.count)], caches: &caches, decoding: false)
     }
 
     /// The blocks: the residual stream [rows × width] after the last block, before the output
     /// norm. Each segment's rows run at the positions after those in its cache (a prompt is
     /// one segment of many rows; a batched decode step one row per sequence). Linear layers
-    /// are one product over all rows (sgemm). Their rows never mix, and a lone row is padded
-    /// to two: `BLAS.matmulBT` sends one row to sgemv, whose sums run in another order, and a
-    /// decode step must give the same numbers alone as in a batch.
-    private func residualStream(_ tokens: [Int], segments: [Segment], caches: inout [KVCache]) -> [Float] {
+    /// are one product over all rows: OpenBLAS's for a prompt, `RowProducts`' when `decoding`,
+    /// whose sums for a row do not depend on the other rows, so a decode step gives the same
+    /// numbers alone as in a batch (OpenBLAS's one-row path, sgemv, sums in another order than
+    /// its many-row path).
+    private func residualStream(_ tokens: [Int], segments: [Segment], caches: inout [KVCache], decoding: Bool) -> [Float] {
         let c = config
         precondition(segments.reduce(0) { $0 + $1.rows } == tokens.count && !tokens.isEmpty, "segments must cover the tokens")
         for segment in segments {
@@ -104,7 +104,15 @@ public final class LlamaModel: Sendable {
         }
         precondition(tokens.allSatisfy { $0 >= 0 && $0 < c.vocabularySize }, "token id out of range")
         let (e, kv, hd, f) = (c.width, c.kvWidth, c.headDim, c.hiddenWidth)
-        let t = max(tokens.count, 2)
+        let t = tokens.count
+        /// y[t × n] = a[t × k] · wᵀ, or y += it.
+        func linear(_ a: [Float], _ w: [Float], n: Int, k: Int, into y: inout [Float], accumulate: Bool = false) {
+            if decoding {
+                RowProducts.multiply(a, rows: t, w, outputs: n, inputs: k, into: &y, accumulate: accumulate)
+            } else {
+                BLAS.matmulBT(m: t, n: n, k: k, a: a, b: w, beta: accumulate ? 1 : 0, c: &y)
+            }
+        }
 
         var x = [Float](repeating: 0, count: t * e)
         weights.tokenEmbedding.withUnsafeBufferPointer { table in
@@ -125,9 +133,9 @@ public final class LlamaModel: Sendable {
         for (l, layer) in weights.layers.enumerated() {
             // Attention: project, rotate, remember, attend.
             Ops.rmsNorm(x, rows: t, width: e, weight: layer.attentionNorm, eps: c.rmsEpsilon, into: &h)
-            BLAS.matmulBT(m: t, n: e, k: e, a: h, b: layer.q, c: &q)
-            BLAS.matmulBT(m: t, n: kv, k: e, a: h, b: layer.k, c: &k)
-            BLAS.matmulBT(m: t, n: kv, k: e, a: h, b: layer.v, c: &v)
+            linear(h, layer.q, n: e, k: e, into: &q)
+            linear(h, layer.k, n: kv, k: e, into: &k)
+            linear(h, layer.v, n: kv, k: e, into: &v)
             if let bias = layer.qBias { Ops.addRows(&q, rows: t, bias: bias, width: e) }
             if let bias = layer.kBias { Ops.addRows(&k, rows: t, bias: bias, width: kv) }
             if let bias = layer.vBias { Ops.addRows(&v, rows: t, bias: bias, width: kv) }
@@ -136,14 +144,14 @@ public final class LlamaModel: Sendable {
                 k.withUnsafeMutableBufferPointer { rope.rotate($0.baseAddress! + segment.firstRow * kv, rows: segment.rows, heads: c.kvHeads, cosines: cosines, sines: sines) }
                 attend(layer: l, segment: segment, q: q, k: k, v: v, cache: &caches[segment.cache], into: &attended)
             }
-            BLAS.matmulBT(m: t, n: e, k: e, a: attended, b: layer.o, beta: 1, c: &x)  // x += attended · Woᵀ
+            linear(attended, layer.o, n: e, k: e, into: &x, accumulate: true)  // x += attended · Woᵀ
 
             // MLP: x += down(silu(gate(h)) · up(h)).
             Ops.rmsNorm(x, rows: t, width: e, weight: layer.ffnNorm, eps: c.rmsEpsilon, into: &h)
-            BLAS.matmulBT(m: t, n: f, k: e, a: h, b: layer.gate, c: &gate)
-            BLAS.matmulBT(m: t, n: f, k: e, a: h, b: layer.up, c: &up)
+            linear(h, layer.gate, n: f, k: e, into: &gate)
+            linear(h, layer.up, n: f, k: e, into: &up)
             Ops.swiglu(gate: &gate, up: up, count: t * f)
-            BLAS.matmulBT(m: t, n: e, k: f, a: gate, b: layer.down, beta: 1, c: &x)
+            linear(gate, layer.down, n: e, k: f, into: &x, accumulate: true)
         }
         for segment in segments { caches[segment.cache].count += segment.rows }
         return x

@@ -1,0 +1,83 @@
+import Dispatch
+import Synchronization
+
+/// The decode step's matrix products: y[b, j] = Σᵢ x[b, i] · w[j, i] for a few rows b (one per
+/// sequence) and every output j of a linear layer. Each sum runs in one fixed order (eight
+/// lanes over i, then the lanes added pairwise, then the tail), whatever the number of rows
+/// or threads, so a sequence's numbers are the same decoded alone or in any batch. A weight
+/// row is read once for all the rows. Outputs are split across threads in contiguous runs.
+public enum RowProducts {
+    /// Threads the products use (set with `BLAS.setThreads`); the results do not depend on it.
+    static let threadCount = Atomic<Int>(1)  // internal: tests set it
+
+    public static var threads: Int { threadCount.load(ordering: .relaxed) }
+
+    /// y[rows × outputs] = x[rows × inputs] · wᵀ (w stored outputs × inputs), or y += it.
+    public static func multiply(_ x: UnsafePointer<Float>, rows: Int, _ w: UnsafePointer<Float>, outputs: Int, inputs: Int,
+                                into y: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
+        let workers = max(1, min(threads, outputs / 64))
+        let chunk = (outputs + workers - 1) / workers
+        // Each worker writes its own outputs; the pointers are only shared to hand them over.
+        let (xs, ws, ys) = (UnsafeSendable(x), UnsafeSendable(w), UnsafeSendable(y))
+        let body: @Sendable (Int) -> Void = { worker in
+            let start = worker * chunk, end = min(outputs, start + chunk)
+            guard start < end else { return }
+            products(xs.value, rows: rows, ws.value, inputs: inputs, outputs: start..<end, stride: outputs, into: ys.value, accumulate: accumulate)
+        }
+        if workers == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: body) }
+    }
+
+    private static func products(_ x: UnsafePointer<Float>, rows: Int, _ w: UnsafePointer<Float>, inputs: Int, outputs: Range<Int>,
+                                 stride: Int, into y: UnsafeMutablePointer<Float>, accumulate: Bool) {
+        let lanes = inputs / 8 * 8
+        func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self) }
+        /// The lanes added pairwise, then the tail: the same for every row, in blocks or alone.
+        func store(_ sum: SIMD8<Float>, _ b: Int, _ j: Int, _ row: UnsafePointer<Float>) {
+            let input = x + b * inputs
+            let four = sum.lowHalf + sum.highHalf, two = four.lowHalf + four.highHalf
+            var total = two[0] + two[1]
+            for i in lanes..<inputs { total += input[i] * row[i] }
+            y[b * stride + j] = accumulate ? y[b * stride + j] + total : total
+        }
+        for j in outputs {
+            let row = w + j * inputs
+            var b = 0
+            // Four rows share each load of the weights; each row's sum runs as it does alone.
+            while b + 4 <= rows {
+                let (x0, x1, x2, x3) = (x + b * inputs, x + (b + 1) * inputs, x + (b + 2) * inputs, x + (b + 3) * inputs)
+                var (s0, s1, s2, s3) = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>())
+                var i = 0
+                while i < lanes {
+                    let weights = load(row + i)
+                    s0 += load(x0 + i) * weights
+                    s1 += load(x1 + i) * weights
+                    s2 += load(x2 + i) * weights
+                    s3 += load(x3 + i) * weights
+                    i += 8
+                }
+                store(s0, b, j, row)
+                store(s1, b + 1, j, row)
+                store(s2, b + 2, j, row)
+                store(s3, b + 3, j, row)
+                b += 4
+            }
+            while b < rows {
+                let input = x + b * inputs
+                var sum = SIMD8<Float>()
+                var i = 0
+                while i < lanes {
+                    sum += load(input + i) * load(row + i)
+                    i += 8
+                }
+                store(sum, b, j, row)
+                b += 1
+            }
+        }
+    }
+}
+
+/// A pointer handed to worker threads that write disjoint parts of what it points to.
+struct UnsafeSendable<Pointer>: @unchecked Sendable {
+    let value: Pointer
+    init(_ value: Pointer) { self.value = value }
+}
