@@ -19,7 +19,8 @@ public final class LlamaModel: Sendable {
 
     /// Runs `tokens` at the positions after those already in `cache`, appends their keys and
     /// values to it, and returns the logits of the last token. A prompt runs as one batch of
-    /// matrix products (prefill); a decode step is the same call with one token.
+    /// matrix products (prefill); generation's decode steps go through `decode`, whose numbers
+    /// do not depend on the batch.
     public func forward(_ tokens: [Int], cache: inout KVCache) -> [Float] {
         let x = residualStream(tokens, cache: &cache)
         return outputLogits(x, rows: [tokens.count - 1])[0]
