@@ -28,17 +28,13 @@ public enum PEFTImport {
         for path in [configPath, weightsPath] where !FileSystem().exists(path) {
             throw ModelError(.io, "is missing: the folder must hold \(configFile) and \(weightsFile), as PEFT's save_pretrained writes them", path: path)
         }
-        let config: [String: Any]
-        do {
-            guard let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: configPath))) as? [String: Any] else {
-                throw ModelError(.invalid, "is not a JSON object", path: configPath)
-            }
-            config = object
-        } catch let error as ModelError {
-            throw error
-        } catch {
-            throw ModelError(.io, "cannot be read as JSON: \(error.localizedDescription)", path: configPath)
+        let configBytes: [UInt8]
+        do { configBytes = try FileSystem().read(configPath) } catch { throw ModelError(.io, "cannot be read: \(error)", path: configPath) }
+        let parsed: Any
+        do { parsed = try JSONSerialization.jsonObject(with: Data(configBytes)) } catch {
+            throw ModelError(.invalid, "is not JSON: \(error.localizedDescription)", path: configPath)
         }
+        guard let config = parsed as? [String: Any] else { throw ModelError(.invalid, "is not a JSON object", path: configPath) }
         try refuseWhatCannotBeApplied(config, path: configPath)
         guard let r = config["r"] as? Int, r >= 1 else { throw ModelError(.invalid, "has no rank r (a whole number of at least 1)", path: configPath) }
         guard let alpha = (config["lora_alpha"] as? NSNumber)?.floatValue, alpha.isFinite else {
@@ -85,13 +81,11 @@ public enum PEFTImport {
                              path: weightsPath, tensor: stray)
         }
         guard !lora.isEmpty else { throw ModelError(.invalid, "holds no LoRA tensors (….lora_A.weight)", path: weightsPath) }
-        var files: [String: String] = [:]
-        for (name, path) in [(configFile, configPath), (weightsFile, weightsPath)] {
-            do {
-                files[name] = SHA256.hash(data: try FileSystem().read(path)).map { String(format: "%02x", $0) }.joined()
-            } catch { throw ModelError(.io, "cannot be read: \(error)", path: path) }
-        }
-        return Result(lora: lora, baseModel: config["base_model_name_or_path"] as? String, rank: lora.values.map(\.rank).max()!, files: files)
+        let weightBytes: [UInt8]
+        do { weightBytes = try FileSystem().read(weightsPath) } catch { throw ModelError(.io, "cannot be read: \(error)", path: weightsPath) }
+        func sha256(_ bytes: [UInt8]) -> String { SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined() }
+        return Result(lora: lora, baseModel: config["base_model_name_or_path"] as? String, rank: lora.values.map(\.rank).max()!,
+                      files: [configFile: sha256(configBytes), weightsFile: sha256(weightBytes)])
     }
 
     static func refuseWhatCannotBeApplied(_ config: [String: Any], path: String) throws(ModelError) {

@@ -12,11 +12,7 @@ public enum AdapterImporting {
     /// The node's adapter after importing `lora` onto `current` (its adapter blob, if any).
     public static func compose(_ lora: [LinearSite: LoRA], onto current: [UInt8]?, config: EngineConfig,
                                models: EngineModels) throws -> AdapterSet {
-        guard let composition = SVFComposition(rawValue: config.composition) else {
-            throw EngineError(.inconsistent, "unknown SVF composition '\(config.composition)' in the store's config")
-        }
-        var adapters = try current.map { try AdapterCodec.decodeAdapters($0) }
-            ?? LearningStep.identityAdapters(config: config, composition: composition, models: models)
+        var adapters = try current.map { try AdapterCodec.decodeAdapters($0) } ?? LearningStep.identityAdapters(config: config, models: models)
         for (site, factors) in lora { adapters.lora[site] = factors }
         return adapters
     }

@@ -93,11 +93,7 @@ public final class Engine {
     /// `request` asks beyond the store's policy (a system message, sampling); `onText` sees the
     /// answer's text as it is generated, when it can (see `Answering.answer`).
     public func ask(_ prompt: String, request: AnswerRequest? = nil, onText: (String) -> Void = { _ in }) throws -> Answer {
-        try Self.checkAskable(prompt, request: request, language: models.language)
-        let interaction = state.nextInteraction
-        return try record(prompt: prompt, embedding: models.embedder.embed(prompt), interaction: interaction, request: request) { plan in
-            try self.answer(plan, onText: onText)
-        }
+        try withoutActuallyEscaping(onText) { onText in try ask([Question(prompt, request: request, onText: onText)])[0] }
     }
 
     /// Refuses what `ask` cannot answer, before anything runs: an empty prompt (EngineError), a

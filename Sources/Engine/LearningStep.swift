@@ -36,9 +36,7 @@ public struct LearningStep: Sendable {
             throw EngineError(.invalidRequest, "node \(id) does not exist")
         }
         guard !node.buffer.isEmpty else { throw EngineError(.invalidRequest, "node \(id) has no buffered feedback to learn from") }
-        guard let composition = SVFComposition(rawValue: config.composition) else {
-            throw EngineError(.inconsistent, "unknown SVF composition '\(config.composition)' in the store's config")
-        }
+        let composition = try Self.composition(of: config)
         guard let optimizer = optimizers[config.optimizer ?? "adam"] else {
             throw EngineError(.inconsistent, "unknown optimiser '\(config.optimizer ?? "")' in the store's config (\(optimizers.keys.sorted().joined(separator: " or ")))")
         }
@@ -75,7 +73,7 @@ public struct LearningStep: Sendable {
             return rejected("node \(id)'s stored adapter or optimiser state cannot be read: \(error)")
         }
         let bases = try models.bases()
-        if node.adapterBlob == nil { adapters = try identityAdapters(config: config, composition: composition, models: models) }
+        if node.adapterBlob == nil { adapters = try identityAdapters(config: config, models: models) }
 
         let before = Learner(language: models.language, bases: bases, adapters: adapters,
                              optimizer: OptimizerConfig(kind: optimizer, learningRate: config.learningRate), state: optimizerState)
@@ -103,10 +101,18 @@ public struct LearningStep: Sendable {
                             loss: loss, interactions: interactions, metrics: metrics, rejection: rejection)
     }
 
+    /// The store's SVF composition, refused by name when this build does not know it.
+    static func composition(of config: EngineConfig) throws(EngineError) -> SVFComposition {
+        guard let composition = SVFComposition(rawValue: config.composition) else {
+            throw EngineError(.inconsistent, "unknown SVF composition '\(config.composition)' in the store's config")
+        }
+        return composition
+    }
+
     /// Where a node without an adapter starts: identity SVF vectors (no change) at the store's
     /// targets, in its composition.
-    static func identityAdapters(config: EngineConfig, composition: SVFComposition, models: EngineModels) throws -> AdapterSet {
-        let bases = try models.bases()
+    static func identityAdapters(config: EngineConfig, models: EngineModels) throws -> AdapterSet {
+        let bases = try models.bases(), composition = try composition(of: config)
         var adapters = AdapterSet(composition: composition)
         for site in try EngineModels.sites(config.svfTargets, layers: models.language.model.config.layers) {
             guard let basis = bases[site] else { throw EngineError(.mismatch, "no SVD basis for \(site)") }

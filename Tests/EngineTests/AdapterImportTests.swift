@@ -168,6 +168,13 @@ import TestSupport
         } catch { return "\(error)" }
     }
 
+    @Test func aConfigThatIsNotJSONIsRefusedWithItsPath() throws {
+        let folder = try Self.adapter()
+        try Data("{\"r\": 2,".utf8).write(to: URL(fileURLWithPath: folder + "/adapter_config.json"))
+        let refusal = Self.refusal(folder)
+        #expect(refusal.contains(folder + "/adapter_config.json") && refusal.contains("is not JSON"), "\(refusal)")
+    }
+
     @Test func doraIsRefused() throws {
         #expect(Self.refusal(try Self.adapter { $0["use_dora"] = true }).contains("use_dora is true"))
     }

@@ -35,7 +35,7 @@ extension LanguageModel {
     /// (`LlamaModel.decode`), each with its own cache, sampler and stops. An answer is the
     /// same, token for token, as when it is generated alone.
     public func generate(_ requests: [GenerationRequest]) -> [Generation] {
-        var sequences = requests.map { Sequence(request: $0, model: self) }
+        var sequences = requests.map { Decoding(request: $0, model: self) }
         while true {
             for index in sequences.indices where !sequences[index].done { sequences[index].advance(model: self) }
             let running = sequences.indices.filter { !sequences[$0].done }
@@ -71,7 +71,7 @@ public struct GenerationRequest {
 }
 
 /// One answer being generated: its cache, sampler, text so far, and whether it has stopped.
-private struct Sequence {
+private struct Decoding {
     let request: GenerationRequest
     let promptTokens: [Int]
     var cache: KVCache
