@@ -32,7 +32,10 @@ let package = Package(
         // Float32 buffers, the OpenBLAS calls, the few ops the models need.
         // The decode step's own kernels (RowProducts) are optimised in debug builds too: unoptimised
         // SIMD code is two orders of magnitude slower, and every test that generates runs them.
-        .target(name: "Tensor", dependencies: ["COpenBLAS"], swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
+        .target(name: "Tensor", dependencies: ["COpenBLAS", "CKernels"], swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
+        // Our own C kernels, for instructions chosen by CPU at run time (AVX2 and FMA); no
+        // contraction beyond the FMAs written out, so each sum's order is the one in the source.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-ffp-contract=off"]), .unsafeFlags(["-O2"], .when(configuration: .debug))]),
         // Model files (GGUF, safetensors), tokenisers, Llama and BERT forward passes, generation.
         .target(name: "Models", dependencies: ["Tensor", "SystemIO"]),
         // Learning at inference time: adapters (SVF, LoRA), the backward pass, losses, optimisers.

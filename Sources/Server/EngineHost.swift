@@ -13,7 +13,10 @@ import GESAL
 /// Questions that wait together are answered together: an ask joins the batch that is still
 /// waiting for its turn (up to `maxBatch`), and the batch runs as one `Engine.ask(_:)`, whose
 /// answers decode as one batch. Any other call closes the waiting batch, so nothing asked
-/// after a feedback is answered before that feedback's learning step.
+/// after a feedback is answered before that feedback's learning step. A batch that finds the
+/// engine idle waits `batchWindow` before it runs, so that questions sent at the same moment
+/// (clients a few milliseconds apart) share it; one that waited for its turn that long
+/// already runs at once.
 public final class EngineHost: @unchecked Sendable {
     /// Touched only on `queue`.
     private let engine: Engine
@@ -24,21 +27,25 @@ public final class EngineHost: @unchecked Sendable {
     public let branch: String
     /// The most questions answered together; 1 answers one at a time.
     public let maxBatch: Int
+    /// How long a new batch gathers questions before it runs, at most.
+    public let batchWindow: Duration
 
     /// Questions waiting for their turn, and their callers.
     private final class Batch: @unchecked Sendable {
+        let opened = ContinuousClock.now
         var items: [(question: Engine.Question, caller: CheckedContinuation<Engine.Answer, any Error>)] = []
     }
     /// The batch new questions join; guarded by `lock`.
     private var open: Batch?
     private let lock = NSLock()
 
-    public init(engine: Engine, metrics: ServerMetrics = ServerMetrics(), maxBatch: Int = 16) {
+    public init(engine: Engine, metrics: ServerMetrics = ServerMetrics(), maxBatch: Int = 16, batchWindow: Duration = .milliseconds(5)) {
         self.engine = engine
         self.models = engine.models
         self.branch = engine.branch
         self.metrics = metrics
         self.maxBatch = max(1, maxBatch)
+        self.batchWindow = maxBatch > 1 ? batchWindow : .zero
     }
 
     /// Runs `body` with the engine, after every call that came before it.
@@ -76,8 +83,13 @@ public final class EngineHost: @unchecked Sendable {
         }
     }
 
-    /// Runs a batch when its turn comes; it takes no more questions from then on.
+    /// Runs a batch when its turn comes, and its window has passed or it is full; it takes no
+    /// more questions from then on. (The queue waits with it, so nothing overtakes it.)
     private func answer(_ batch: Batch) {
+        let gathering = batch.opened + batchWindow - ContinuousClock.now
+        if gathering > .zero, lock.withLock({ open === batch && batch.items.count < maxBatch }) {
+            Thread.sleep(forTimeInterval: Double(gathering.components.seconds) + Double(gathering.components.attoseconds) * 1e-18)
+        }
         let items = lock.withLock {
             if open === batch { open = nil }
             return batch.items

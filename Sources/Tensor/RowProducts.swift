@@ -1,3 +1,4 @@
+import CKernels
 import Dispatch
 import Synchronization
 
@@ -6,23 +7,57 @@ import Synchronization
 /// lanes over i, then the lanes added pairwise, then the tail), whatever the number of rows
 /// or threads, so a sequence's numbers are the same decoded alone or in any batch. A weight
 /// row is read once for all the rows. Outputs are split across threads in contiguous runs.
+///
+/// Two kernels compute it: AVX2 with FMA (C, `CKernels`) where the CPU has them, and portable
+/// Swift SIMD (what Swift compiles for baseline x86-64, multiply then add, and for other
+/// CPUs). Each is deterministic and row-independent on its own; they differ in the last bits
+/// (a fused multiply-add rounds once), like OpenBLAS's kernel sets do. The kernel is chosen by
+/// the CPU, so a machine always decodes with the same one; `gesal doctor` and the benchmarks
+/// print it. Replay never depends on it: answers are recorded, and learning steps re-execute
+/// with OpenBLAS.
 public enum RowProducts {
+    public enum Kernel: String, Sendable, CaseIterable {
+        case portable
+        case avx2FMA = "avx2-fma"
+
+        /// The fastest kernel this CPU runs.
+        public static let best: Kernel = gesal_cpu_has_avx2_fma() == 1 ? .avx2FMA : .portable
+    }
+
     /// Threads the products use (set with `BLAS.setThreads`); the results do not depend on it.
     static let threadCount = Atomic<Int>(1)  // internal: tests set it
 
     public static var threads: Int { threadCount.load(ordering: .relaxed) }
+
+    /// The kernel in use: `Kernel.best` unless `use` chose another.
+    private static let kernelChoice = Atomic<Int>(Kernel.best == .avx2FMA ? 1 : 0)
+
+    public static var kernel: Kernel { kernelChoice.load(ordering: .relaxed) == 1 ? .avx2FMA : .portable }
+
+    /// Runs `kernel` from now on (benchmarks compare them); it must be one this CPU has.
+    public static func use(_ kernel: Kernel) {
+        precondition(kernel == .portable || Kernel.best == .avx2FMA, "this CPU has no AVX2 and FMA")
+        kernelChoice.store(kernel == .avx2FMA ? 1 : 0, ordering: .relaxed)
+    }
 
     /// y[rows × outputs] = x[rows × inputs] · wᵀ (w stored outputs × inputs), or y += it.
     public static func multiply(_ x: UnsafePointer<Float>, rows: Int, _ w: UnsafePointer<Float>, outputs: Int, inputs: Int,
                                 into y: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
         let workers = max(1, min(threads, outputs / 64))
         let chunk = (outputs + workers - 1) / workers
+        let kernel = self.kernel
         // Each worker writes its own outputs; the pointers are only shared to hand them over.
         let (xs, ws, ys) = (UnsafeSendable(x), UnsafeSendable(w), UnsafeSendable(y))
         let body: @Sendable (Int) -> Void = { worker in
             let start = worker * chunk, end = min(outputs, start + chunk)
             guard start < end else { return }
-            products(xs.value, rows: rows, ws.value, inputs: inputs, outputs: start..<end, stride: outputs, into: ys.value, accumulate: accumulate)
+            switch kernel {
+            case .avx2FMA:
+                gesal_row_products_avx2_fma(xs.value, Int64(rows), ws.value, Int64(inputs), Int64(start), Int64(end), Int64(outputs),
+                                            ys.value, accumulate ? 1 : 0)
+            case .portable:
+                products(xs.value, rows: rows, ws.value, inputs: inputs, outputs: start..<end, stride: outputs, into: ys.value, accumulate: accumulate)
+            }
         }
         if workers == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: body) }
     }

@@ -18,6 +18,9 @@ struct InferBenchmark: ParsableCommand {
           prefill_vs_decode_ratio   prefill tokens per second over decode tokens per second
           decode_batchB_tok_s       B sequences decoding together (LlamaModel.decode), tokens of all per second
           batchB_vs_single_ratio    decode_batchB_tok_s / decode_tok_s
+          row_kernel                the decode step's kernel (avx2 or portable; both give the same bits)
+          portable_batchB_tok_s     decode_batchB_tok_s with the portable kernel (B = 1 and the largest B)
+          row_kernel_speedup_batchB decode_batchB_tok_s / portable_batchB_tok_s
 
         Example:
           swift run -c release gesal-bench infer --threads 2
@@ -53,8 +56,8 @@ struct InferBenchmark: ParsableCommand {
             cache = caches[0]
         }
         let decode = Double(tokens) / decodeSeconds
-        var batched: [(Int, Double)] = []
-        for size in batches.split(separator: ",").compactMap({ Int($0.trimmingCharacters(in: .whitespaces)) }) where size >= 1 {
+        /// Tokens per second of `size` sequences decoding together from the prompt's cache.
+        func batchRate(_ size: Int) -> Double {
             cache.truncate(to: tokens)
             var caches = Array(repeating: cache, count: size)  // each copy grows on its own
             let steps = max(1, tokens / 4)
@@ -62,7 +65,20 @@ struct InferBenchmark: ParsableCommand {
                 var next = Array(repeating: Sampler.argmax(logits), count: size)
                 for _ in 0..<steps { next = llama.decode(next, caches: &caches).map(Sampler.argmax) }
             }
-            batched.append((size, Double(size * steps) / seconds))
+            return Double(size * steps) / seconds
+        }
+        let sizes = batches.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }.filter { $0 >= 1 }
+        let batched = sizes.map { ($0, batchRate($0)) }
+        // The portable kernel on the same steps, for the AVX2 kernel's speed-up.
+        var kernelSpeedups: [(Int, Double, Double)] = []
+        if RowProducts.kernel != .portable {
+            let best = RowProducts.kernel
+            for size in Set([1] + [sizes.max() ?? 1]).sorted() {
+                let fast = batchRate(size)
+                RowProducts.use(.portable)
+                kernelSpeedups.append((size, batchRate(size), fast))
+                RowProducts.use(best)
+            }
         }
         let peakResident = Self.peakResidentBytes()  // before the bandwidth probe's 1 GiB buffer
         let bandwidth = Self.readBandwidth(threads: threads)
@@ -77,6 +93,11 @@ struct InferBenchmark: ParsableCommand {
         for (size, rate) in batched {
             print(line("decode_batch\(size)_tok_s", rate))
             print(line("batch\(size)_vs_single_ratio", rate / decode, decimals: 2))
+        }
+        print("row_kernel=\(RowProducts.kernel.rawValue)")
+        for (size, portable, fast) in kernelSpeedups {
+            print(line("portable_batch\(size)_tok_s", portable))
+            print(line("row_kernel_speedup_batch\(size)", fast / portable, decimals: 2))
         }
         print(line("peak_rss_mb", Double(peakResident) / 1_048_576, decimals: 0))
         print(line("mem_bandwidth_gb_s", bandwidth / 1e9, decimals: 2))

@@ -31,7 +31,7 @@ struct ServeBenchmark: AsyncParsableCommand {
         answers one at a time, the baseline the batching is measured against.
 
         Example:
-          swift run -c release gesal-bench serve --clients 1,4,16 --requests 2
+          swift run -c release gesal-bench serve --clients 1,4,16 --requests 4
           swift run -c release gesal-bench serve --clients 1,16 --max-batch 1
         """))
 
@@ -41,7 +41,7 @@ struct ServeBenchmark: AsyncParsableCommand {
     var clients: String = "1,4,16"
 
     @Option(help: "Requests each client sends, one after another.")
-    var requests = 2
+    var requests = 4
 
     @Option(help: "The store's longest answer, in tokens.")
     var maxTokens = 24
@@ -49,12 +49,16 @@ struct ServeBenchmark: AsyncParsableCommand {
     @Option(help: "The most questions decoded together (1: one at a time).")
     var maxBatch = 16
 
+    @Option(help: "How long, in milliseconds, a batch that finds the engine idle waits for more questions.")
+    var batchWindowMs = 5
+
     func validate() throws {
         guard let levels = Self.levels(clients), !levels.isEmpty, levels.allSatisfy({ (1...64).contains($0) }) else {
             throw ValidationError("--clients must be numbers from 1 to 64, comma-separated, not '\(clients)'")
         }
         guard (1...20).contains(requests) else { throw ValidationError("--requests must be 1 to 20, not \(requests)") }
         guard (1...256).contains(maxBatch) else { throw ValidationError("--max-batch must be 1 to 256, not \(maxBatch)") }
+        guard (0...1000).contains(batchWindowMs) else { throw ValidationError("--batch-window-ms must be 0 to 1000, not \(batchWindowMs)") }
         guard (1...512).contains(maxTokens) else { throw ValidationError("--max-tokens must be 1 to 512, not \(maxTokens)") }
     }
 
@@ -68,7 +72,7 @@ struct ServeBenchmark: AsyncParsableCommand {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let models = try options.loadModels(embedder: "minilm", svfTargets: EngineConfig().svfTargets)
         let engine = try Engine(writer: try LogWriter.create(at: folder + "/store"), models: models, config: EngineConfig(maxTokens: maxTokens))
-        let routes = ServerRoutes(host: EngineHost(engine: engine, maxBatch: maxBatch),
+        let routes = ServerRoutes(host: EngineHost(engine: engine, maxBatch: maxBatch, batchWindow: .milliseconds(batchWindowMs)),
                                   settings: ServerSettings(port: 0, modelID: "bench", embedderID: models.embedder.name), storeMaxTokens: maxTokens)
         let (ports, portFound) = AsyncStream<Int>.makeStream()
         let app = GESALServer.application(routes: routes) { port in
@@ -81,6 +85,7 @@ struct ServeBenchmark: AsyncParsableCommand {
         var aggregate: [Int: Double] = [:]
         var asked = 0
         print("max_batch=\(maxBatch)")
+        print("batch_window_ms=\(batchWindowMs)")
         for level in Self.levels(clients)! {
             let round = try await measure(base: base, clients: level, offset: asked)
             asked += level * requests

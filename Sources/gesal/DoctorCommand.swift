@@ -4,6 +4,7 @@ import EventLog
 import Foundation
 import GESAL
 import Models
+import Tensor
 
 struct DoctorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -12,7 +13,9 @@ struct DoctorCommand: ParsableCommand {
         discussion: helpText("""
         Looks for the files ./scripts/setup.sh unpacks (the SmolLM2 GGUF, the MiniLM safetensors,
         the reasoning-gym word list), checks their headers, and opens the store if there is one,
-        replaying every branch to check that the projection accepts its history.
+        replaying every branch to check that the projection accepts its history. Says which
+        kernels compute here (OpenBLAS's set, the decode step's row products): answers are
+        reproducible between machines that print the same two.
         Exits 1 when something is missing, saying what to run.
 
         Example:
@@ -53,6 +56,7 @@ struct DoctorCommand: ParsableCommand {
                 healthy = false
             }
         }
+        print("ok       kernels: OpenBLAS \(BLASKernels.coreName), decode rows \(RowProducts.kernel.rawValue)")
         if FileManager.default.fileExists(atPath: store) {
             do {
                 let log = try LogStore(at: store)

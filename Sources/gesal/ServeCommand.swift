@@ -52,9 +52,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The most questions answered together in one decoding batch (1: one at a time).")
     var maxBatch: Int = 16
 
+    @Option(help: "How long, in milliseconds, a batch that finds the engine idle waits for more questions.")
+    var batchWindowMs = 5
+
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0 to 65535, not \(port)") }
         guard (1...256).contains(maxBatch) else { throw ValidationError("--max-batch must be 1 to 256, not \(maxBatch)") }
+        guard (0...1000).contains(batchWindowMs) else { throw ValidationError("--batch-window-ms must be 0 to 1000, not \(batchWindowMs)") }
         guard (1_024...(64 << 20)).contains(maxBodyBytes) else { throw ValidationError("--max-body-bytes must be 1024 to 67108864, not \(maxBodyBytes)") }
         guard apiKeyFile != nil || ServerSettings.isLoopback(host) else {
             throw ValidationError("--host \(host) is reachable from other machines: give --api-key-file (a file with the key clients must send)")
@@ -79,7 +83,7 @@ struct ServeCommand: AsyncParsableCommand {
                                           modelID: URL(fileURLWithPath: opened.models.language.path).deletingPathExtension().lastPathComponent,
                                           embedderID: opened.models.embedder.name)
             let maxTokens = opened.config.maxTokens, branch = engine.branch, store = engine.store
-            let routes = ServerRoutes(host: EngineHost(engine: opened, maxBatch: maxBatch), settings: settings, storeMaxTokens: maxTokens)
+            let routes = ServerRoutes(host: EngineHost(engine: opened, maxBatch: maxBatch, batchWindow: .milliseconds(batchWindowMs)), settings: settings, storeMaxTokens: maxTokens)
             let app = GESALServer.application(routes: routes) { port in
                 // One line on standard output, for scripts that start the server and wait for it.
                 FileHandle.standardOutput.write(Data(

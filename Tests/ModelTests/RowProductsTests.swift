@@ -3,7 +3,10 @@ import Testing
 
 /// The decode step's products against a double-precision reference, and the property batched
 /// decoding rests on: a row's numbers are the same whatever rows and threads come with it.
+/// Every test runs each kernel this CPU has.
 @Suite(.serialized) struct RowProductsTests {
+    static let kernels: [RowProducts.Kernel] = RowProducts.Kernel.best == .avx2FMA ? [.portable, .avx2FMA] : [.portable]
+
     /// Deterministic values in [-1, 1).
     static func values(_ count: Int, seed: UInt64) -> [Float] {
         var state = seed
@@ -16,9 +19,14 @@ import Testing
     static let (outputs, inputs, rows) = (130, 37, 7)  // 37 = 4 lanes of 8 and a tail of 5
     static let x = values(rows * inputs, seed: 1), w = values(outputs * inputs, seed: 2)
 
-    static func product(rows: Int, from first: Int = 0, threads: Int = 1, accumulateOnto start: [Float]? = nil) -> [Float] {
+    static func product(_ kernel: RowProducts.Kernel, rows: Int, from first: Int = 0, threads: Int = 1, accumulateOnto start: [Float]? = nil,
+                        x: [Float] = x, w: [Float] = w, outputs: Int = outputs, inputs: Int = inputs) -> [Float] {
         RowProducts.threadCount.store(threads, ordering: .relaxed)
-        defer { RowProducts.threadCount.store(1, ordering: .relaxed) }
+        RowProducts.use(kernel)
+        defer {
+            RowProducts.threadCount.store(1, ordering: .relaxed)
+            RowProducts.use(.best)
+        }
         var y = start ?? [Float](repeating: 0, count: rows * outputs)
         Array(x[(first * inputs)..<((first + rows) * inputs)]).withUnsafeBufferPointer { xs in
             RowProducts.multiply(xs.baseAddress!, rows: rows, w, outputs: outputs, inputs: inputs, into: &y, accumulate: start != nil)
@@ -26,8 +34,8 @@ import Testing
         return y
     }
 
-    @Test func theProductIsTheReferenceProduct() {
-        let y = Self.product(rows: Self.rows)
+    @Test(arguments: kernels) func theProductIsTheReferenceProduct(kernel: RowProducts.Kernel) {
+        let y = Self.product(kernel, rows: Self.rows)
         for b in 0..<Self.rows {
             for j in 0..<Self.outputs {
                 let reference = (0..<Self.inputs).reduce(0.0) { $0 + Double(Self.x[b * Self.inputs + $1]) * Double(Self.w[j * Self.inputs + $1]) }
@@ -36,24 +44,46 @@ import Testing
         }
     }
 
-    @Test func aRowGivesTheSameBitsAloneAsInABatchOfAnySize() {
-        let all = Self.product(rows: Self.rows)
+    @Test(arguments: kernels) func aRowGivesTheSameBitsAloneAsInABatchOfAnySize(kernel: RowProducts.Kernel) {
+        let all = Self.product(kernel, rows: Self.rows)
         for b in 0..<Self.rows {
-            let alone = Self.product(rows: 1, from: b)
+            let alone = Self.product(kernel, rows: 1, from: b)
             #expect(alone.map(\.bitPattern) == all[(b * Self.outputs)..<((b + 1) * Self.outputs)].map(\.bitPattern), "row \(b)")
         }
-        let five = Self.product(rows: 5, from: 2)
+        let five = Self.product(kernel, rows: 5, from: 2)
         #expect(five.map(\.bitPattern) == all[(2 * Self.outputs)..<(7 * Self.outputs)].map(\.bitPattern))
     }
 
-    @Test func theThreadCountChangesNoBit() {
-        #expect(Self.product(rows: Self.rows, threads: 2).map(\.bitPattern) == Self.product(rows: Self.rows).map(\.bitPattern))
+    @Test(arguments: kernels) func theThreadCountChangesNoBit(kernel: RowProducts.Kernel) {
+        #expect(Self.product(kernel, rows: Self.rows, threads: 2).map(\.bitPattern) == Self.product(kernel, rows: Self.rows).map(\.bitPattern))
     }
 
-    @Test func accumulatingAddsToWhatIsThere() {
+    @Test(arguments: kernels) func accumulatingAddsToWhatIsThere(kernel: RowProducts.Kernel) {
         let start = Self.values(Self.rows * Self.outputs, seed: 3)
-        let plain = Self.product(rows: Self.rows)
-        let added = Self.product(rows: Self.rows, accumulateOnto: start)
+        let plain = Self.product(kernel, rows: Self.rows)
+        let added = Self.product(kernel, rows: Self.rows, accumulateOnto: start)
         for i in plain.indices { #expect(added[i] == start[i] + plain[i]) }
+    }
+
+    /// Shapes that reach every tile of the AVX2 kernel (output groups of four and the ones
+    /// left, row pairs and a lone row, whole lanes and tails), at decode's sizes and odd ones:
+    /// each row alone gives its bits in the batch, on two threads too, and the portable
+    /// kernel's numbers to rounding.
+    @Test(.enabled(if: RowProducts.Kernel.best == .avx2FMA), arguments: [(576, 576, 16), (1536, 576, 5), (67, 45, 3), (9, 8, 1), (130, 7, 4)])
+    func theAVX2KernelIsRowIndependentAndAgreesWithThePortableOne(outputs: Int, inputs: Int, rows: Int) {
+        let x = Self.values(rows * inputs, seed: 11), w = Self.values(outputs * inputs, seed: 12)
+        let start = Self.values(rows * outputs, seed: 13)
+        for accumulating in [nil, start] {
+            let fast = Self.product(.avx2FMA, rows: rows, threads: 2, accumulateOnto: accumulating, x: x, w: w, outputs: outputs, inputs: inputs)
+            let portable = Self.product(.portable, rows: rows, accumulateOnto: accumulating, x: x, w: w, outputs: outputs, inputs: inputs)
+            let worst = zip(fast, portable).map { abs($0 - $1) / max(1, abs($1)) }.max()!
+            #expect(worst <= 1e-5, "\(outputs)×\(inputs), \(rows) rows: relative difference \(worst)")
+            for b in 0..<rows {
+                let alone = Self.product(.avx2FMA, rows: 1, from: b, accumulateOnto: accumulating.map { Array($0[(b * outputs)..<((b + 1) * outputs)]) },
+                                         x: x, w: w, outputs: outputs, inputs: inputs)
+                let same = alone.map(\.bitPattern) == fast[(b * outputs)..<((b + 1) * outputs)].map(\.bitPattern)
+                #expect(same, "\(outputs)×\(inputs): row \(b) alone")
+            }
+        }
     }
 }

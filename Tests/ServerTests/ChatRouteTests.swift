@@ -135,6 +135,26 @@ import TestSupport
         #expect(metrics.contains("gesal_answer_batches_total 1\n") && metrics.contains("gesal_batched_questions_total 4\n"), "\(metrics)")
     }
 
+    /// Questions sent at the same moment to an idle engine share a batch: the first waits out
+    /// the batch window for the others instead of running alone.
+    @Test func questionsSentTogetherToAnIdleEngineShareOneBatch() async throws {
+        let harness = try ServerHarness(batchWindow: .seconds(3))
+        let prompts = ["What is 2 + 2?", "What is 3 + 3?", "What is 4 + 4?"]
+        try await harness.test { client in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for prompt in prompts {
+                    group.addTask {
+                        try await client.execute(uri: "/v1/chat/completions", method: .post, headers: ServerHarness.jsonHeaders,
+                                                 body: ServerHarness.chatBody(prompt)) { #expect($0.status == .ok) }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+        let metrics = harness.host.metrics.text()
+        #expect(metrics.contains("gesal_answer_batches_total 1\n") && metrics.contains("gesal_batched_questions_total 3\n"), "\(metrics)")
+    }
+
     @Test func maxTokensAboveTheStoresIsCapped() async throws {
         let harness = try ServerHarness()
         try await harness.test { client in

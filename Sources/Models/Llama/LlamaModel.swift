@@ -104,7 +104,7 @@ public final class LlamaModel: Sendable {
             precondition(positions <= caches[segment.cache].capacity, "KV cache full: \(positions) positions, capacity \(caches[segment.cache].capacity)")
         }
         precondition(tokens.allSatisfy { $0 >= 0 && $0 < c.vocabularySize }, "token id out of range")
-        let (e, kv, hd, f) = (c.width, c.kvWidth, c.headDim, c.hiddenWidth)
+        let (e, kv, f) = (c.width, c.kvWidth, c.hiddenWidth)
         let t = tokens.count
         /// y[t × n] = a[t × k] · wᵀ, or y += it.
         func linear(_ a: [Float], _ w: [Float], n: Int, k: Int, into y: inout [Float], accumulate: Bool = false) {
