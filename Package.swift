@@ -44,6 +44,8 @@ let package = Package(
         .target(name: "GESAL", dependencies: ["EventLog", "Tensor"]),
         // GESAL running on a log: ask, feedback and learning with the real models; re-execution, rollback.
         .target(name: "Engine", dependencies: ["GESAL", "Adaptation", "Models", "EventLog", "SystemIO", "Tensor", "Tasks"]),
+        // Clustering for SAGE's trigger buffer: HDBSCAN, checked against scikit-learn.
+        .target(name: "Clustering"),
         // Evaluation tasks: letter counting, arithmetic, the control set; strict answers, splits, intervals.
         .target(name: "Tasks", dependencies: ["Models"]),
         // The learning demo: teach, poison and roll back on a fresh store, with its table, JSON and chart.
@@ -72,7 +74,7 @@ let package = Package(
             dependencies: ["EventLog", "CommandLineSupport", "GESAL", "Engine", "ReadModel", "Adaptation", "Models", "Tensor", "Tasks", "Demo", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "gesal-bench",
-            dependencies: ["EventLog", "ReadModel", "SystemIO", "CommandLineSupport", "Models", "Tensor", "Adaptation", "GESAL", "Engine", "Server",
+            dependencies: ["EventLog", "ReadModel", "SystemIO", "CommandLineSupport", "Models", "Tensor", "Adaptation", "GESAL", "Engine", "Server", "Clustering",
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
@@ -91,6 +93,7 @@ let package = Package(
                                                         .product(name: "HTTPTypes", package: "swift-http-types")]),
         .testTarget(name: "AdaptationTests", dependencies: ["Adaptation", "Models", "Tensor", "TestSupport"]),
         .testTarget(name: "ModelTests", dependencies: ["Models", "Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ClusteringTests", dependencies: ["Clustering"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "CLITests",
             dependencies: ["EventLog", "SystemIO", "CommandLineSupport", "gesal-log", "gesal-bench", "gesal"]),
