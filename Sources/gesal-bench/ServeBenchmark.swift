@@ -49,7 +49,7 @@ struct ServeBenchmark: AsyncParsableCommand {
     @Option(help: "The most questions decoded together (1: one at a time).")
     var maxBatch = 16
 
-    @Option(help: "How long, in milliseconds, a batch that finds the engine idle waits for more questions.")
+    @Option(help: "How long, in milliseconds, a batch that finds the engine idle waits for more questions (0: not at all; no wait with --max-batch 1).")
     var batchWindowMs = 5
 
     func validate() throws {
@@ -72,7 +72,8 @@ struct ServeBenchmark: AsyncParsableCommand {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let models = try options.loadModels(embedder: "minilm", svfTargets: EngineConfig().svfTargets)
         let engine = try Engine(writer: try LogWriter.create(at: folder + "/store"), models: models, config: EngineConfig(maxTokens: maxTokens))
-        let routes = ServerRoutes(host: EngineHost(engine: engine, maxBatch: maxBatch, batchWindow: .milliseconds(batchWindowMs)),
+        let host = EngineHost(engine: engine, maxBatch: maxBatch, batchWindow: .milliseconds(batchWindowMs))
+        let routes = ServerRoutes(host: host,
                                   settings: ServerSettings(port: 0, modelID: "bench", embedderID: models.embedder.name), storeMaxTokens: maxTokens)
         let (ports, portFound) = AsyncStream<Int>.makeStream()
         let app = GESALServer.application(routes: routes) { port in
@@ -85,7 +86,7 @@ struct ServeBenchmark: AsyncParsableCommand {
         var aggregate: [Int: Double] = [:]
         var asked = 0
         print("max_batch=\(maxBatch)")
-        print("batch_window_ms=\(batchWindowMs)")
+        print("batch_window_ms=\(host.batchWindow.components.seconds * 1000 + host.batchWindow.components.attoseconds / 1_000_000_000_000_000)")
         for level in Self.levels(clients)! {
             let round = try await measure(base: base, clients: level, offset: asked)
             asked += level * requests

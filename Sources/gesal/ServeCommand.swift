@@ -16,7 +16,8 @@ struct ServeCommand: AsyncParsableCommand {
         the log, and POST /v1/feedback teaches it, as `gesal feedback` does. One process owns
         the model and the log and serves requests in arrival order; questions that wait
         together are answered together, their tokens decoded as one batch (--max-batch), and
-        each answer is the one it would have been alone.
+        each answer is the one it would have been alone. A question that finds the engine idle
+        waits --batch-window-ms (5) for others sent at the same moment.
 
         Routes: POST /v1/chat/completions (stream too), POST /v1/completions,
         POST /v1/embeddings, GET /v1/models, POST /v1/feedback, GET /v1/interactions/ID,
@@ -52,7 +53,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The most questions answered together in one decoding batch (1: one at a time).")
     var maxBatch: Int = 16
 
-    @Option(help: "How long, in milliseconds, a batch that finds the engine idle waits for more questions.")
+    @Option(help: "How long, in milliseconds, a batch that finds the engine idle waits for more questions (0: not at all; no wait with --max-batch 1).")
     var batchWindowMs = 5
 
     func validate() throws {
