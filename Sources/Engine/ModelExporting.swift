@@ -15,7 +15,7 @@ public enum ModelExporting {
 
     /// The adapter `blob` as PEFT's two files' contents: the safetensors bytes and the config.
     public static func peft(models: EngineModels, blob: [UInt8], rank: Int?) throws -> (safetensors: [UInt8], config: [UInt8], result: PEFTExport.Result) {
-        let (source, result) = try lora(models: models, blob: blob, rank: rank)
+        let (_, result) = try lora(models: models, blob: blob, rank: rank)
         let config = try JSONSerialization.data(withJSONObject: result.config, options: [.sortedKeys, .prettyPrinted])
         return (try SafetensorsWriter.encode(result.tensors, metadata: ["format": "pt"]), Array(config), result)
     }

@@ -98,7 +98,7 @@ import TestSupport
     /// (identity here, so the pair is the LoRA's change alone).
     @Test func anImportedLoRALeavesInThePEFTExportExactly() throws {
         let store = try Imported()
-        let (engine, first, read, imported) = (store.engine, store.first, store.read, store.event)
+        let (engine, read, imported) = (store.engine, store.read, store.event)
         let result = try ModelExporting.peft(models: Self.models, blob: try engine.writer.store.blobs.get(hex: imported.adapterBlob), rank: 1).result
         for (site, lora) in read.lora {
             let pair = try #require(result.pairs.first { $0.site == site })

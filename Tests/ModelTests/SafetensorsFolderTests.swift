@@ -14,7 +14,7 @@ import Testing
         let json = try! JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
         var bytes: [UInt8] = []
         withUnsafeBytes(of: UInt64(json.count).littleEndian) { bytes += $0 }
-        FileManager.default.createFile(atPath: path, contents: Data(bytes + Array(json) + data))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(bytes + Array(json) + data))
     }
 
     /// GGUF stores Q and K rows of each head interleaved (row 2i+j is Hugging Face's row
@@ -90,7 +90,7 @@ import Testing
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         #expect(throws: ModelError.self) { _ = try LanguageModel.load(folder) }
-        FileManager.default.createFile(atPath: folder + "/model.safetensors", contents: Data([0xFF, 0xFF, 0, 0, 0, 0, 0, 0, 1]))
+        _ = FileManager.default.createFile(atPath: folder + "/model.safetensors", contents: Data([0xFF, 0xFF, 0, 0, 0, 0, 0, 0, 1]))
         #expect {
             _ = try SafetensorsFile(path: folder + "/model.safetensors")
         } throws: { ($0 as? ModelError)?.code == .truncated }
