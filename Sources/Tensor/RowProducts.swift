@@ -16,7 +16,7 @@ import Synchronization
 /// print it. Replay never depends on it: answers are recorded, and learning steps re-execute
 /// with OpenBLAS.
 public enum RowProducts {
-    public enum Kernel: String, Sendable, CaseIterable {
+    public enum Kernel: String, Sendable {
         case portable
         case avx2FMA = "avx2-fma"
 

@@ -18,7 +18,7 @@ struct InferBenchmark: ParsableCommand {
           prefill_vs_decode_ratio   prefill tokens per second over decode tokens per second
           decode_batchB_tok_s       B sequences decoding together (LlamaModel.decode), tokens of all per second
           batchB_vs_single_ratio    decode_batchB_tok_s / decode_tok_s
-          row_kernel                the decode step's kernel (avx2 or portable; both give the same bits)
+          row_kernel                the decode step's kernel: avx2-fma or portable (each row-independent; they differ in the last bits)
           portable_batchB_tok_s     decode_batchB_tok_s with the portable kernel (B = 1 and the largest B)
           row_kernel_speedup_batchB decode_batchB_tok_s / portable_batchB_tok_s
 
