@@ -23,6 +23,16 @@ public struct AnswerPlan: Sendable, Hashable {
     }
 }
 
+extension AnswerPlan {
+    /// Whether `other` gets the same answer: everything but the node, on which an answer
+    /// depends only through the node's adapter and rejected answers (both in the plan). A
+    /// batch records an answer generated for one plan under another when they answer alike.
+    public func answersLike(_ other: AnswerPlan) -> Bool {
+        interaction == other.interaction && prompt == other.prompt && adapter == other.adapter && rejected == other.rejected
+            && request == other.request
+    }
+}
+
 /// Answers a plan: as its request asks (greedily, by default) first; if that answer was
 /// rejected before on this node (GESAL's past-response set), samples again with seeds derived
 /// from the store's seed and the interaction, up to `retries` times.

@@ -10,13 +10,15 @@ import GESAL
 /// threads and stall the HTTP event handling. A caller that stops waiting (a client that went
 /// away) does not stop the call: what it started is recorded whole.
 ///
-/// Questions that wait together are answered together: an ask joins the batch that is still
-/// waiting for its turn (up to `maxBatch`), and the batch runs as one `Engine.ask(_:)`, whose
-/// answers decode as one batch. Any other call closes the waiting batch, so nothing asked
-/// after a feedback is answered before that feedback's learning step. A batch that finds the
-/// engine idle waits `batchWindow` before it runs, so that questions sent at the same moment
-/// (clients a few milliseconds apart) share it; one that waited for its turn that long
-/// already runs at once.
+/// Questions are answered in batches that decode together (`Engine.ask(_:admitting:)`), up to
+/// `maxBatch` at a time. A question asked while a batch decodes joins it at the next step
+/// (continuous batching) when it can. Each caller gets its answer as soon as it is complete
+/// and recorded, not when the whole batch is. Any
+/// other call (`run`: feedback, a learning step, an inspection) is a barrier: questions asked
+/// before it are answered before it, and questions asked after it wait for it, so nothing
+/// asked after a feedback is answered before that feedback's learning step. A batch that
+/// finds the engine idle waits `batchWindow` before it starts, so that questions sent at the
+/// same moment (clients a few milliseconds apart) start together.
 public final class EngineHost: @unchecked Sendable {
     /// Touched only on `queue`.
     private let engine: Engine
@@ -25,18 +27,27 @@ public final class EngineHost: @unchecked Sendable {
     /// The models, which are immutable and safe to share: embeddings do not queue behind answers.
     public let models: EngineModels
     public let branch: String
-    /// The most questions answered together; 1 answers one at a time.
+    /// The most questions decoding together; 1 answers one at a time.
     public let maxBatch: Int
-    /// How long a new batch gathers questions before it runs, at most.
+    /// How long a batch that finds the engine idle gathers questions before it starts, at most.
     public let batchWindow: Duration
 
-    /// Questions waiting for their turn, and their callers.
-    private final class Batch: @unchecked Sendable {
-        let opened = ContinuousClock.now
-        var items: [(question: Engine.Question, caller: CheckedContinuation<Engine.Answer, any Error>)] = []
+    /// A question waiting for its turn, and its caller.
+    private struct Waiting {
+        let key: Int
+        let question: Engine.Question
+        let caller: CheckedContinuation<Engine.Answer, any Error>
+        /// The `run` calls made before it: it is answered after them and before any later one.
+        let epoch: Int
+        let arrived: ContinuousClock.Instant
     }
-    /// The batch new questions join; guarded by `lock`.
-    private var open: Batch?
+
+    /// Guarded by `lock`: the questions not yet taken, in the order they came (so by epoch).
+    private var waiting: [Waiting] = []
+    private var keys = 0
+    private var runs = 0
+    /// The epoch whose questions a drain, queued or running, will still answer.
+    private var draining: Int?
     private let lock = NSLock()
 
     public init(engine: Engine, metrics: ServerMetrics = ServerMetrics(), maxBatch: Int = 16, batchWindow: Duration = .milliseconds(5)) {
@@ -54,7 +65,7 @@ public final class EngineHost: @unchecked Sendable {
         defer { metrics.dequeued() }
         return try await withCheckedThrowingContinuation { continuation in
             lock.withLock {
-                open = nil  // later questions wait for this call
+                runs += 1  // questions from now on wait for this call
                 queue.async {
                     let head = self.engine.head
                     let result = Result { try body(self.engine) }
@@ -65,45 +76,80 @@ public final class EngineHost: @unchecked Sendable {
         }
     }
 
-    /// Answers `question` as `Engine.ask` does, together with the questions waiting with it.
+    /// Answers `question` as `Engine.ask` does, together with the questions around it.
     public func ask(_ question: Engine.Question) async throws -> Engine.Answer {
         metrics.enqueued()
         defer { metrics.dequeued() }
         return try await withCheckedThrowingContinuation { continuation in
             lock.withLock {
-                if let batch = open, batch.items.count < maxBatch {
-                    batch.items.append((question, continuation))
-                    return
+                waiting.append(Waiting(key: keys, question: question, caller: continuation, epoch: runs, arrived: .now))
+                keys += 1
+                if draining != runs {
+                    draining = runs
+                    let epoch = runs
+                    queue.async { self.drain(epoch) }
                 }
-                let batch = Batch()
-                batch.items.append((question, continuation))
-                open = batch
-                queue.async { self.answer(batch) }
             }
         }
     }
 
-    /// Runs a batch when its turn comes, and its window has passed or it is full; it takes no
-    /// more questions from then on. (The queue waits with it, so nothing overtakes it.)
-    private func answer(_ batch: Batch) {
-        let gathering = batch.opened + batchWindow - ContinuousClock.now
-        if gathering > .zero, lock.withLock({ open === batch && batch.items.count < maxBatch }) {
-            Thread.sleep(forTimeInterval: Double(gathering.components.seconds) + Double(gathering.components.attoseconds) * 1e-18)
+    /// Answers the questions of `epoch` (asked after that many `run` calls, before the next),
+    /// batch after batch, until none waits. Earlier epochs are done: their drains ran first.
+    private func drain(_ epoch: Int) {
+        while true {
+            let (oldest, count) = lock.withLock { (waiting.first.flatMap { $0.epoch == epoch ? $0.arrived : nil }, waiting.prefix { $0.epoch == epoch }.count) }
+            if let oldest, count < maxBatch {
+                let gathering = oldest + batchWindow - ContinuousClock.now
+                if gathering > .zero {
+                    Thread.sleep(forTimeInterval: Double(gathering.components.seconds) + Double(gathering.components.attoseconds) * 1e-18)
+                }
+            }
+            let items: [Waiting] = lock.withLock {
+                let mine = Array(waiting.prefix { $0.epoch == epoch }.prefix(maxBatch))
+                waiting.removeFirst(mine.count)
+                if mine.isEmpty, draining == epoch { draining = nil }
+                return mine
+            }
+            guard !items.isEmpty else { return }
+            answer(items, epoch: epoch)
         }
-        let items = lock.withLock {
-            if open === batch { open = nil }
-            return batch.items
-        }
-        let head = engine.head, start = Date()
+    }
+
+    /// Runs one batch: `items`, and the questions of the same epoch that join it while it
+    /// decodes. Each caller hears as soon as its interaction is recorded.
+    private func answer(_ items: [Waiting], epoch: Int) {
+        var callers = items.map(\.caller)
+        let admission = Engine.Admission(
+            next: { running in
+                self.lock.withLock {
+                    guard running < self.maxBatch, let first = self.waiting.first, first.epoch == epoch else { return nil }
+                    return (first.key, first.question)
+                }
+            },
+            take: { key in
+                self.lock.withLock {
+                    guard let first = self.waiting.first, first.key == key else { return false }
+                    self.waiting.removeFirst()
+                    callers.append(first.caller)
+                    self.metrics.answered(joining: 1)
+                    return true
+                }
+            })
         metrics.answered(batchOf: items.count)
-        let result = Result { try engine.ask(items.map(\.question)) }
+        let head = engine.head, start = Date()
+        var resumed = Set<Int>()
+        let result = Result {
+            try engine.ask(items.map(\.question), admitting: admission) { position, answer in
+                callers[position].resume(returning: answer)
+                resumed.insert(position)
+            }
+        }
         metrics.appended(Int(engine.head - head))
         switch result {
         case .success(let answers):
             metrics.generated(tokens: answers.reduce(0) { $0 + $1.responseTokens }, seconds: Date().timeIntervalSince(start))
-            for (item, answer) in zip(items, answers) { item.caller.resume(returning: answer) }
         case .failure(let error):
-            for item in items { item.caller.resume(throwing: error) }
+            for (position, caller) in callers.enumerated() where !resumed.contains(position) { caller.resume(throwing: error) }
         }
     }
 }

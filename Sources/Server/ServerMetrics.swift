@@ -36,6 +36,8 @@ public final class ServerMetrics: Sendable {
             $0.batchedQuestions += questions
         }
     }
+    /// Questions that joined a batch while it decoded.
+    func answered(joining questions: Int) { counts.withLock { $0.batchedQuestions += questions } }
     func learned() { counts.withLock { $0.learningSteps += 1 } }
     func appended(_ events: Int) { counts.withLock { $0.appends += events } }
 
@@ -61,7 +63,7 @@ public final class ServerMetrics: Sendable {
         metric("gesal_tokens_per_second", "gauge", "Generated tokens per second of generation, since start.", [("", String(format: "%.2f", rate))])
         metric("gesal_queue_depth", "gauge", "Requests waiting for the engine or running on it.", [("", "\(c.queued)")])
         metric("gesal_answer_batches_total", "counter", "Batches of questions answered together (one decoding batch each).", [("", "\(c.batches)")])
-        metric("gesal_batched_questions_total", "counter", "Questions answered in those batches.", [("", "\(c.batchedQuestions)")])
+        metric("gesal_batched_questions_total", "counter", "Questions answered in those batches (those that joined one while it decoded included).", [("", "\(c.batchedQuestions)")])
         metric("gesal_learning_steps_total", "counter", "Learning steps run (accepted or rejected).", [("", "\(c.learningSteps)")])
         metric("gesal_log_events_appended_total", "counter", "Events appended to the event log by this server.", [("", "\(c.appends)")])
         return lines.joined(separator: "\n") + "\n"

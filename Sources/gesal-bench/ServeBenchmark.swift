@@ -27,11 +27,16 @@ struct ServeBenchmark: AsyncParsableCommand {
           aggregate_vs_single_ratio_cN   aggregate_tok_s at the largest C / at C = 1
           replay_hash_equal              1 when a replay of the store gives /health's state hash
 
-        Questions that wait together decode as one batch (up to --max-batch); --max-batch 1
-        answers one at a time, the baseline the batching is measured against.
+        Questions decode together, up to --max-batch at a time, and a question that arrives
+        while others decode joins them at the next step; --max-batch 1 answers one at a time,
+        the baseline the batching is measured against. --answers long (the default) asks for
+        three sentences, answers of tens of tokens as in chat, where decoding is most of the
+        work; --answers short asks for a sum, answers of a few tokens, where reading the
+        prompt is (and reading prompts is compute-bound: batching cannot make it cheaper).
 
         Example:
           swift run -c release gesal-bench serve --clients 1,4,16 --requests 4
+          swift run -c release gesal-bench serve --clients 1,16 --answers short --max-tokens 24
           swift run -c release gesal-bench serve --clients 1,16 --max-batch 1
         """))
 
@@ -43,8 +48,27 @@ struct ServeBenchmark: AsyncParsableCommand {
     @Option(help: "Requests each client sends, one after another.")
     var requests = 4
 
+    /// What the clients ask.
+    enum Answers: String, ExpressibleByArgument, CaseIterable {
+        /// "Write three sentences about the number N.": answers of tens of tokens, as in chat.
+        case long
+        /// "What is N + M? Answer with a number.": answers of a few tokens; reading the prompt
+        /// is most of the work.
+        case short
+
+        func prompt(_ n: Int) -> String {
+            switch self {
+            case .long: "Write three sentences about the number \(n)."
+            case .short: "What is \(n) + \(n % 7 + 3)? Answer with a number."
+            }
+        }
+    }
+
+    @Option(help: "What the clients ask: long (three sentences, tens of tokens each) or short (a sum, a few tokens).")
+    var answers = Answers.long
+
     @Option(help: "The store's longest answer, in tokens.")
-    var maxTokens = 24
+    var maxTokens = 64
 
     @Option(help: "The most questions decoded together (1: one at a time).")
     var maxBatch = 16
@@ -85,6 +109,8 @@ struct ServeBenchmark: AsyncParsableCommand {
         let base = "http://127.0.0.1:\(port)"
         var aggregate: [Int: Double] = [:]
         var asked = 0
+        print("answers=\(answers.rawValue)")
+        print("max_tokens=\(maxTokens)")
         print("max_batch=\(maxBatch)")
         print("batch_window_ms=\(host.batchWindow.components.seconds * 1000 + host.batchWindow.components.attoseconds / 1_000_000_000_000_000)")
         for level in Self.levels(clients)! {
@@ -112,14 +138,14 @@ struct ServeBenchmark: AsyncParsableCommand {
 
     /// `clients` tasks, each sending its requests in turn; every prompt is new.
     func measure(base: String, clients: Int, offset: Int) async throws -> Round {
-        let start = monotonicSeconds(), requests = self.requests
+        let start = monotonicSeconds(), requests = self.requests, answers = self.answers
         let results = try await withThrowingTaskGroup(of: [(Double, Int?)].self) { group in
             for client in 0..<clients {
                 group.addTask {
                     var mine: [(Double, Int?)] = []
                     for k in 0..<requests {
                         let n = offset + client * requests + k
-                        let body: [String: Any] = ["model": "gesal", "messages": [["role": "user", "content": "What is \(n) + \(n % 7 + 3)? Answer with a number."]]]
+                        let body: [String: Any] = ["model": "gesal", "messages": [["role": "user", "content": answers.prompt(n)]]]
                         let begun = monotonicSeconds()
                         let reply = try? await Self.json(base + "/v1/chat/completions", body: body)
                         let tokens = (reply?["usage"] as? [String: Any])?["completion_tokens"] as? Int
@@ -137,6 +163,14 @@ struct ServeBenchmark: AsyncParsableCommand {
         return Round(latencies: results.map(\.0), errors: results.filter { $0.1 == nil }.count, tokensPerSecond: Double(tokens) / wall)
     }
 
+    /// The clients' connections. `URLSession.shared` opens at most 6 per host, which would
+    /// make 16 clients 6.
+    static let session: URLSession = {
+        let configuration = URLSessionConfiguration.default
+        configuration.httpMaximumConnectionsPerHost = 64
+        return URLSession(configuration: configuration)
+    }()
+
     /// A GET (no body) or a JSON POST; a status other than 200 is an error.
     static func json(_ url: String, body: [String: Any]?) async throws -> [String: Any] {
         var request = URLRequest(url: URL(string: url)!)
@@ -146,7 +180,7 @@ struct ServeBenchmark: AsyncParsableCommand {
             request.setValue("application/json", forHTTPHeaderField: "content-type")
             request.httpBody = try JSONSerialization.data(withJSONObject: body)
         }
-        let (data, response) = try await URLSession.shared.data(for: request)
+        let (data, response) = try await session.data(for: request)
         guard (response as? HTTPURLResponse)?.statusCode == 200 else {
             throw ValidationError("\(url) answered \((response as? HTTPURLResponse)?.statusCode ?? 0): \(String(decoding: data, as: UTF8.self))")
         }

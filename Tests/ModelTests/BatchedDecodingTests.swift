@@ -45,6 +45,30 @@ import TestSupport
         #expect(Set(alone.map(\.tokens.count)).count > 1, "the answers end at different steps, so the batch shrinks as it goes")
     }
 
+    /// Continuous batching: requests that join while others decode are answered as alone,
+    /// and each answer is reported once, by its number, when it is complete.
+    @Test func requestsThatJoinMidwayAreAnsweredAsAlone() {
+        let smol = Fixtures.smol
+        let requests = Self.prompts.map { GenerationRequest(prompt: $0, parameters: SamplingParameters(maxTokens: 6)) }
+        let alone = requests.map { smol.generate([$0])[0] }
+        var steps = 0
+        var reported: [Int: Generation] = [:]
+        let together = smol.generate(Array(requests.prefix(2)), admit: { running in
+            steps += 1
+            // Two join at the third step, while the first two decode; the rest at the fifth.
+            switch steps {
+            case 3: #expect(running == 2); return Array(requests[2..<4])
+            case 5: return Array(requests[4...])
+            default: return []
+            }
+        }, finished: { index, generation in
+            #expect(reported[index] == nil, "answer \(index) reported twice")
+            reported[index] = generation
+        })
+        #expect(together == alone)
+        #expect(reported.count == requests.count && requests.indices.allSatisfy { reported[$0] == alone[$0] })
+    }
+
     @Test func eachAnswerStreamsItsOwnText() {
         let smol = Fixtures.smol
         nonisolated(unsafe) var pieces = ["", ""]

@@ -34,10 +34,25 @@ extension LanguageModel {
     /// unfinished answer advances one token per step in one batched decode step
     /// (`LlamaModel.decode`), each with its own cache, sampler and stops. An answer is the
     /// same, token for token, as when it is generated alone.
-    public func generate(_ requests: [GenerationRequest]) -> [Generation] {
-        var sequences = requests.map { Decoding(request: $0, model: self) }
+    ///
+    /// Requests can join while the others decode (continuous batching): before every step,
+    /// `admit` is told how many answers are still running and returns the requests that join
+    /// now; each is read and joins the next step. `finished` is called with an answer's
+    /// number (its place among the requests given and admitted, in that order) as soon as it
+    /// is complete; the result holds them all in that order.
+    public func generate(_ requests: [GenerationRequest], admit: (_ running: Int) -> [GenerationRequest] = { _ in [] },
+                         finished: (Int, Generation) -> Void = { _, _ in }) -> [Generation] {
+        var sequences: [Decoding] = []
+        /// Reads a request and picks its first token; an answer can be complete at once.
+        func start(_ request: GenerationRequest) {
+            var sequence = Decoding(request: request, model: self)
+            if !sequence.done { sequence.advance(model: self) }
+            sequences.append(sequence)
+            if sequence.done { finished(sequences.count - 1, sequence.generation) }
+        }
+        requests.forEach(start)
         while true {
-            for index in sequences.indices where !sequences[index].done { sequences[index].advance(model: self) }
+            admit(sequences.count(where: { !$0.done })).forEach(start)
             let running = sequences.indices.filter { !sequences[$0].done }
             guard !running.isEmpty else { break }
             // The caches move into the batch and back, so that growing them never copies them.
@@ -46,6 +61,8 @@ extension LanguageModel {
             for (slot, index) in running.enumerated() {
                 sequences[index].cache = caches[slot]
                 sequences[index].logits = logits[slot]
+                sequences[index].advance(model: self)
+                if sequences[index].done { finished(index, sequences[index].generation) }
             }
         }
         return sequences.map(\.generation)
