@@ -8,6 +8,7 @@ int gesal_cpu_has_avx2_fma(void) {
 }
 
 #define AVX2 __attribute__((target("avx2,fma")))
+#define PREFETCH_HINT _MM_HINT_T0
 
 // The eight lanes added pairwise (lanes i and i+4, then i and i+2, then 0 and 1), then the
 // inputs past the last whole group of eight, each multiplied, then added (never contracted:
@@ -54,9 +55,19 @@ AVX2 void gesal_row_products_avx2_fma(const float *x, int64_t rows, const float 
     // and serve every row from the first-level cache.
     int64_t j = first_output;
     for (; j + 4 <= end_output; j += 4) {
+        // The next four outputs' weights are fetched while these are computed, a share
+        // before each tile: otherwise the first tile waits on memory and the others leave
+        // it idle.
+        const char *next = (const char *)(w + (j + 4) * inputs);
+        const int64_t lines = j + 8 <= end_output ? (4 * inputs * (int64_t)sizeof(float) + 63) / 64 : 0;
+        const int64_t share = (lines + (rows + 1) / 2 - 1) / ((rows + 1) / 2);
+        int64_t fetched = 0;
         int64_t b = 0;
-        for (; b + 2 <= rows; b += 2) tile(x + b * inputs, w, inputs, lanes, j, y + b * stride, stride, accumulate, 2, 4);
-        for (; b < rows; b++) tile(x + b * inputs, w, inputs, lanes, j, y + b * stride, stride, accumulate, 1, 4);
+        for (; b < rows; b += 2) {
+            for (int64_t k = 0; k < share && fetched < lines; k++, fetched++) _mm_prefetch(next + fetched * 64, PREFETCH_HINT);
+            if (b + 2 <= rows) tile(x + b * inputs, w, inputs, lanes, j, y + b * stride, stride, accumulate, 2, 4);
+            else tile(x + b * inputs, w, inputs, lanes, j, y + b * stride, stride, accumulate, 1, 4);
+        }
     }
     for (; j < end_output; j++) {
         int64_t b = 0;
