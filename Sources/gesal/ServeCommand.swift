@@ -14,10 +14,12 @@ struct ServeCommand: AsyncParsableCommand {
         Clients that speak OpenAI's API (its Python and JavaScript packages, chat apps,
         evaluation harnesses) can ask the store's model; every answer is an interaction in
         the log, and POST /v1/feedback teaches it, as `gesal feedback` does. One process owns
-        the model and the log and serves requests in arrival order; questions that wait
-        together are answered together, their tokens decoded as one batch (--max-batch), and
-        each answer is the one it would have been alone. A question that finds the engine idle
-        waits --batch-window-ms (5) for others sent at the same moment.
+        the model and the log and serves requests in arrival order. Questions decode
+        together, up to --max-batch at a time; one that arrives while others decode joins
+        them at the next step, and each answer is recorded and returned as soon as it ends,
+        the one it would have been alone. A question asked after a feedback waits for that
+        feedback's learning step. A question that finds the engine idle waits
+        --batch-window-ms (5) for others sent at the same moment.
 
         Routes: POST /v1/chat/completions (stream too), POST /v1/completions,
         POST /v1/embeddings, GET /v1/models, POST /v1/feedback, GET /v1/interactions/ID,
@@ -50,7 +52,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The largest request body, in bytes.")
     var maxBodyBytes: Int = 1 << 20
 
-    @Option(help: "The most questions answered together in one decoding batch (1: one at a time).")
+    @Option(help: "The most answers decoding together (1: one at a time).")
     var maxBatch: Int = 16
 
     @Option(help: "How long, in milliseconds, a batch that finds the engine idle waits for more questions (0: not at all; no wait with --max-batch 1).")
