@@ -99,7 +99,7 @@ extension Engine {
             let plan = run.plans[position], context = plan.request?.context ?? ChatContext()
             let parameters = Answering.firstParameters(plan, maxTokens: config.maxTokens, storeSeed: state.created!.seed)
             if let known = generations.cached(adapter: adapter, context: context, prompt: plan.prompt, parameters: parameters) {
-                run.ready[position] = Self.recorded(known, parameters)
+                run.ready[position] = RecordedAnswer(known, sampling: Answering.record(parameters))
                 return nil
             }
             let request = GenerationRequest(prompt: plan.prompt, context: context, parameters: parameters, onText: run.questions[position].onText)
@@ -125,7 +125,7 @@ extension Engine {
         _ = try languageModel(adapter: adapter).generate(requests, admit: { running in failure == nil ? admit(running: running) : [] }) { index, generation in
             let (position, request) = decoding[index]
             generations.remember(generation, adapter: adapter, context: request.context, prompt: request.prompt, parameters: request.parameters)
-            run.ready[position] = Self.recorded(generation, request.parameters)
+            run.ready[position] = RecordedAnswer(generation, sampling: Answering.record(request.parameters))
             do { try flush(run, onAnswer: onAnswer) } catch { failure = failure ?? error }
         }
         if let failure { throw failure }
@@ -164,11 +164,6 @@ extension Engine {
             run.answers[position] = answer
             onAnswer(position, answer)
         }
-    }
-
-    private static func recorded(_ generation: Generation, _ parameters: SamplingParameters) -> RecordedAnswer {
-        RecordedAnswer(text: generation.text, sampling: Answering.record(parameters),
-                       promptTokens: generation.promptTokens.count, responseTokens: generation.tokens.count)
     }
 }
 

@@ -153,8 +153,7 @@ public final class Engine {
                                                           onText: onText) {
             try languageModel(adapter: plan.adapter)
         }
-        return RecordedAnswer(text: generation.text, sampling: sampling, promptTokens: generation.promptTokens.count,
-                              responseTokens: generation.tokens.count)
+        return RecordedAnswer(generation, sampling: sampling)
     }
 
     /// The chat model with `adapter` merged in (the last one is kept: consecutive answers on
@@ -241,6 +240,14 @@ public final class Engine {
 
     func storeBlob(_ bytes: [UInt8]) throws -> String {
         try writer.putBlob(bytes).hex
+    }
+}
+
+extension Engine.RecordedAnswer {
+    /// A generated answer, sampled as `sampling` records.
+    init(_ generation: Generation, sampling: SamplingRecord) {
+        self.init(text: generation.text, sampling: sampling, promptTokens: generation.promptTokens.count,
+                  responseTokens: generation.tokens.count)
     }
 }
 
