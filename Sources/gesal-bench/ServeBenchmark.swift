@@ -32,7 +32,7 @@ struct ServeBenchmark: AsyncParsableCommand {
         the baseline the batching is measured against. --answers long (the default) asks for
         three sentences, answers of tens of tokens as in chat, where decoding is most of the
         work; --answers short asks for a sum, answers of a few tokens, where reading the
-        prompt is (and reading prompts is compute-bound: batching cannot make it cheaper).
+        prompt is, and prompts are read one at a time (docs/serve.md says why).
 
         Example:
           swift run -c release gesal-bench serve --clients 1,4,16 --requests 4
