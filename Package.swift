@@ -33,7 +33,7 @@ let package = Package(
         // The decode step's own kernels (RowProducts) are optimised in debug builds too: unoptimised
         // SIMD code is two orders of magnitude slower, and every test that generates runs them.
         .target(name: "Tensor", dependencies: ["COpenBLAS", "CKernels"], swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
-        // Our own C kernels, for instructions chosen by CPU at run time (AVX2 and FMA); no
+        // Our own C kernels, for instructions chosen by CPU at run time (AVX2 and FMA, AVX-512); no
         // contraction beyond the FMAs written out, so each sum's order is the one in the source.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-ffp-contract=off"]), .unsafeFlags(["-O2"], .when(configuration: .debug))]),
         // Model files (GGUF, safetensors), tokenisers, Llama and BERT forward passes, generation.

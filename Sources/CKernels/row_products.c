@@ -1,6 +1,7 @@
 #include "row_products.h"
 
 #include <immintrin.h>
+#include <stdlib.h>
 
 int gesal_cpu_has_avx2_fma(void) {
     __builtin_cpu_init();
@@ -73,5 +74,133 @@ AVX2 void gesal_row_products_avx2_fma(const float *x, int64_t rows, const float 
         int64_t b = 0;
         for (; b + 4 <= rows; b += 4) tile(x + b * inputs, w, inputs, lanes, j, y + b * stride, stride, accumulate, 4, 1);
         for (; b < rows; b++) tile(x + b * inputs, w, inputs, lanes, j, y + b * stride, stride, accumulate, 1, 1);
+    }
+}
+
+int gesal_cpu_has_avx512f(void) {
+    __builtin_cpu_init();
+    return gesal_cpu_has_avx2_fma() && __builtin_cpu_supports("avx512f") ? 1 : 0;
+}
+
+#define AVX512 __attribute__((target("avx512f,avx2,fma")))
+
+// Rows go in pairs, one 512-bit register holding eight inputs of each: lanes 0-7 the first
+// row's, 8-15 the second's. Each half then runs exactly the AVX2 kernel's eight chains, so the
+// bits are the AVX2 kernel's, and one instruction does the work of two.
+enum { PAIRS = 8, WIDE_OUTPUTS = 3 };
+
+// The rows of a group (at most 16) as pairs, step by step: pair p's eight inputs at step k
+// start at packed[(k * pairs + p) * 16], so a step reads one run of memory. A lone last row
+// is paired with zeros. One buffer
+// per thread, grown as needed, since each worker packs the rows for itself.
+static _Thread_local float *packed_rows;
+static _Thread_local int64_t packed_capacity;
+
+AVX512 static const float *pack(const float *x, int64_t rows, int64_t inputs, int64_t steps) {
+    const int64_t pairs = (rows + 1) / 2, needed = pairs * steps * 16;
+    if (needed > packed_capacity) {
+        free(packed_rows);
+        packed_rows = aligned_alloc(64, (size_t)needed * sizeof(float));
+        packed_capacity = packed_rows ? needed : 0;
+        if (!packed_rows) return NULL;
+    }
+    for (int64_t p = 0; p < pairs; p++)
+        for (int64_t k = 0; k < steps; k++) {
+            float *to = packed_rows + (k * pairs + p) * 16;
+            const __m256 first = _mm256_loadu_ps(x + 2 * p * inputs + k * 8);
+            const __m256 second = 2 * p + 1 < rows ? _mm256_loadu_ps(x + (2 * p + 1) * inputs + k * 8) : _mm256_setzero_ps();
+            // (as doubles: the same bits, and AVX-512F has no float form of the insert)
+            _mm512_store_ps(to, _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(first)),
+                                                                    _mm256_castps_pd(second), 1)));
+        }
+    return packed_rows;
+}
+
+// The AVX2 kernel's reduction on both halves at once: lanes i and i+4, then i and i+2, then 0
+// and 1 (each add the same as there, so the same bits); the first row's sum lands in lane 0,
+// the second's in lane 8.
+AVX512 static inline __m512 reduce_halves(__m512 sum) {
+    const __m512 four = _mm512_add_ps(sum, _mm512_shuffle_f32x4(sum, sum, _MM_SHUFFLE(2, 3, 0, 1)));
+    const __m512 two = _mm512_add_ps(four, _mm512_permute_ps(four, _MM_SHUFFLE(1, 0, 3, 2)));
+    return _mm512_add_ps(two, _mm512_permute_ps(two, _MM_SHUFFLE(2, 3, 0, 1)));
+}
+
+AVX512 static inline void store(float total, const float *x, const float *w, int64_t lanes, int64_t inputs, float *out,
+                                int accumulate) {
+    for (int64_t i = lanes; i < inputs; i++) total += x[i] * w[i];
+    *out = accumulate ? *out + total : total;
+}
+
+// P row pairs by O outputs: 24 accumulators at most, three weight registers and one input
+// register, within AVX-512's 32. The next tile's weights are fetched during this one, a line
+// every other step for each of its outputs.
+AVX512 __attribute__((always_inline)) static inline void wide_tile(const float *packed, const float *x, int64_t rows, const float *w,
+                                                                   int64_t inputs, int64_t lanes, int64_t j, int prefetch, float *y,
+                                                                   int64_t stride, int accumulate, const int P, const int O) {
+    const int64_t steps = lanes / 8;
+    __m512 s[PAIRS][WIDE_OUTPUTS];
+    for (int p = 0; p < P; p++)
+        for (int o = 0; o < O; o++) s[p][o] = _mm512_setzero_ps();
+    for (int64_t k = 0; k < steps; k++) {
+        if (prefetch && !(k & 1))
+            for (int o = 0; o < O; o++) _mm_prefetch((const char *)(w + (j + O + o) * inputs + k * 8), PREFETCH_HINT);
+        __m512 weights[WIDE_OUTPUTS];
+        for (int o = 0; o < O; o++)
+            weights[o] = _mm512_castpd_ps(_mm512_broadcast_f64x4(_mm256_castps_pd(_mm256_loadu_ps(w + (j + o) * inputs + k * 8))));
+        for (int p = 0; p < P; p++) {
+            const __m512 input = _mm512_load_ps(packed + (k * P + p) * 16);
+            for (int o = 0; o < O; o++) s[p][o] = _mm512_fmadd_ps(input, weights[o], s[p][o]);
+        }
+    }
+    for (int p = 0; p < P; p++)
+        for (int o = 0; o < O; o++) {
+            const __m512 sums = reduce_halves(s[p][o]);
+            const float *row = w + (j + o) * inputs;
+            store(_mm512_cvtss_f32(sums), x + 2 * p * inputs, row, lanes, inputs, y + 2 * p * stride + j + o, accumulate);
+            if (2 * p + 1 < rows)
+                store(_mm_cvtss_f32(_mm512_extractf32x4_ps(sums, 2)), x + (2 * p + 1) * inputs, row, lanes, inputs,
+                      y + (2 * p + 1) * stride + j + o, accumulate);
+        }
+}
+
+#define WIDE_TILE(P, O) wide_tile(packed, x, rows, w, inputs, lanes, j, prefetch, y, stride, accumulate, P, O)
+#define WIDE_TILES(O)                                                                                              \
+    switch (pairs) {                                                                                              \
+    case 1: WIDE_TILE(1, O); break;                                                                               \
+    case 2: WIDE_TILE(2, O); break;                                                                               \
+    case 3: WIDE_TILE(3, O); break;                                                                               \
+    case 4: WIDE_TILE(4, O); break;                                                                               \
+    case 5: WIDE_TILE(5, O); break;                                                                               \
+    case 6: WIDE_TILE(6, O); break;                                                                               \
+    case 7: WIDE_TILE(7, O); break;                                                                               \
+    default: WIDE_TILE(8, O); break;                                                                              \
+    }
+
+AVX512 static void wide_group(const float *packed, const float *x, int64_t rows, const float *w, int64_t inputs, int64_t first_output,
+                              int64_t end_output, int64_t stride, float *y, int accumulate) {
+    const int64_t lanes = inputs / 8 * 8;
+    const int pairs = (int)((rows + 1) / 2);
+    int64_t j = first_output;
+    for (; j + WIDE_OUTPUTS <= end_output; j += WIDE_OUTPUTS) {
+        const int prefetch = j + 2 * WIDE_OUTPUTS <= end_output;
+        WIDE_TILES(3)
+    }
+    const int prefetch = 0;
+    for (; j < end_output; j++) WIDE_TILES(1)
+}
+
+AVX512 void gesal_row_products_avx512f(const float *x, int64_t rows, const float *w, int64_t inputs, int64_t first_output,
+                                       int64_t end_output, int64_t stride, float *y, int accumulate) {
+    // Sixteen rows at a time: each group reads the weights once, its rows from the cache.
+    for (int64_t b = 0; b < rows; b += 2 * PAIRS) {
+        const int64_t group = rows - b < 2 * PAIRS ? rows - b : 2 * PAIRS;
+        const float *packed = pack(x + b * inputs, group, inputs, inputs / 8);
+        if (!packed) {
+            // No memory for the packed rows (or no whole lanes to pack): the AVX2 kernel gives
+            // the same bits.
+            gesal_row_products_avx2_fma(x + b * inputs, rows - b, w, inputs, first_output, end_output, stride, y + b * stride, accumulate);
+            return;
+        }
+        wide_group(packed, x + b * inputs, group, w, inputs, first_output, end_output, stride, y + b * stride, accumulate);
     }
 }

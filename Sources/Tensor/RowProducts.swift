@@ -8,20 +8,29 @@ import Synchronization
 /// or threads, so a sequence's numbers are the same decoded alone or in any batch. A weight
 /// row is read once for all the rows. Outputs are split across threads in contiguous runs.
 ///
-/// Two kernels compute it: AVX2 with FMA (C, `CKernels`) where the CPU has them, and portable
-/// Swift SIMD (what Swift compiles for baseline x86-64, multiply then add, and for other
-/// CPUs). Each is deterministic and row-independent on its own; they differ in the last bits
-/// (a fused multiply-add rounds once), like OpenBLAS's kernel sets do. The kernel is chosen by
+/// Three kernels compute it: AVX-512 and AVX2 with FMA (C, `CKernels`) where the CPU has them,
+/// and portable Swift SIMD (what Swift compiles for baseline x86-64, multiply then add, and for
+/// other CPUs). The AVX-512 kernel gives the AVX2 kernel's bits (two rows per instruction, each
+/// half running the same chains), so AVX2 and AVX-512 machines decode alike. Each is
+/// deterministic and row-independent; portable differs from the others in the last bits (a
+/// fused multiply-add rounds once), like OpenBLAS's kernel sets do. The kernel is chosen by
 /// the CPU, so a machine always decodes with the same one; `gesal doctor` and the benchmarks
 /// print it. Replay never depends on it: answers are recorded, and learning steps re-execute
 /// with OpenBLAS.
 public enum RowProducts {
-    public enum Kernel: String, Sendable {
+    public enum Kernel: String, Sendable, CaseIterable {
         case portable
         case avx2FMA = "avx2-fma"
+        case avx512F = "avx512f"
 
         /// The fastest kernel this CPU runs.
-        public static let best: Kernel = gesal_cpu_has_avx2_fma() == 1 ? .avx2FMA : .portable
+        public static let best: Kernel = gesal_cpu_has_avx512f() == 1 ? .avx512F : gesal_cpu_has_avx2_fma() == 1 ? .avx2FMA : .portable
+
+        /// The kernels this CPU runs, slowest first.
+        public static let available: [Kernel] = allCases.filter { $0.level <= best.level }
+
+        /// The order of the instruction sets: each machine that runs one runs those before it.
+        private var level: Int { Self.allCases.firstIndex(of: self)! }
     }
 
     /// Threads the products use (set with `BLAS.setThreads`); the results do not depend on it.
@@ -30,14 +39,14 @@ public enum RowProducts {
     public static var threads: Int { threadCount.load(ordering: .relaxed) }
 
     /// The kernel in use: `Kernel.best` unless `use` chose another.
-    private static let kernelChoice = Atomic<Int>(Kernel.best == .avx2FMA ? 1 : 0)
+    private static let kernelChoice = Atomic<Int>(Kernel.allCases.firstIndex(of: .best)!)
 
-    public static var kernel: Kernel { kernelChoice.load(ordering: .relaxed) == 1 ? .avx2FMA : .portable }
+    public static var kernel: Kernel { Kernel.allCases[kernelChoice.load(ordering: .relaxed)] }
 
     /// Runs `kernel` from now on (benchmarks compare them); it must be one this CPU has.
     public static func use(_ kernel: Kernel) {
-        precondition(kernel == .portable || Kernel.best == .avx2FMA, "this CPU has no AVX2 and FMA")
-        kernelChoice.store(kernel == .avx2FMA ? 1 : 0, ordering: .relaxed)
+        precondition(Kernel.available.contains(kernel), "this CPU cannot run the \(kernel.rawValue) kernel")
+        kernelChoice.store(Kernel.allCases.firstIndex(of: kernel)!, ordering: .relaxed)
     }
 
     /// y[rows × outputs] = x[rows × inputs] · wᵀ (w stored outputs × inputs), or y += it.
@@ -52,6 +61,9 @@ public enum RowProducts {
             let start = worker * chunk, end = min(outputs, start + chunk)
             guard start < end else { return }
             switch kernel {
+            case .avx512F:
+                gesal_row_products_avx512f(xs.value, Int64(rows), ws.value, Int64(inputs), Int64(start), Int64(end), Int64(outputs),
+                                           ys.value, accumulate ? 1 : 0)
             case .avx2FMA:
                 gesal_row_products_avx2_fma(xs.value, Int64(rows), ws.value, Int64(inputs), Int64(start), Int64(end), Int64(outputs),
                                             ys.value, accumulate ? 1 : 0)

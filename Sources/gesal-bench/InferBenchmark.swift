@@ -18,9 +18,11 @@ struct InferBenchmark: ParsableCommand {
           prefill_vs_decode_ratio   prefill tokens per second over decode tokens per second
           decode_batchB_tok_s       B sequences decoding together (LlamaModel.decode), tokens of all per second
           batchB_vs_single_ratio    decode_batchB_tok_s / decode_tok_s
-          row_kernel                the decode step's kernel: avx2-fma or portable (each row-independent; they differ in the last bits)
-          portable_batchB_tok_s     decode_batchB_tok_s with the portable kernel (B = 1 and the largest B)
-          row_kernel_speedup_batchB decode_batchB_tok_s / portable_batchB_tok_s
+          row_kernel                the decode step's kernel: avx512f, avx2-fma or portable (each row-independent;
+                                    avx512f gives avx2-fma's bits, portable differs in the last bits)
+          K_batchB_tok_s            decode_batchB_tok_s with another kernel K this CPU runs (portable, avx2_fma),
+                                    for B = 1 and the largest B
+          row_kernel_vs_K_batchB    the chosen kernel's rate over K's, timed right after it
 
         Example:
           swift run -c release gesal-bench infer --threads 2
@@ -69,15 +71,15 @@ struct InferBenchmark: ParsableCommand {
         }
         let sizes = batches.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }.filter { $0 >= 1 }
         let batched = sizes.map { ($0, batchRate($0)) }
-        // The portable kernel on the same steps, for the AVX2 kernel's speed-up.
-        var kernelSpeedups: [(Int, Double, Double)] = []
-        if RowProducts.kernel != .portable {
-            let best = RowProducts.kernel
+        // The other kernels this CPU runs, each timed right after the chosen one on the same steps.
+        var kernelSpeedups: [(kernel: RowProducts.Kernel, size: Int, rate: Double, chosen: Double)] = []
+        let chosen = RowProducts.kernel
+        for other in RowProducts.Kernel.available where other != chosen {
             for size in Set([1] + [sizes.max() ?? 1]).sorted() {
                 let fast = batchRate(size)
-                RowProducts.use(.portable)
-                kernelSpeedups.append((size, batchRate(size), fast))
-                RowProducts.use(best)
+                RowProducts.use(other)
+                kernelSpeedups.append((other, size, batchRate(size), fast))
+                RowProducts.use(chosen)
             }
         }
         let peakResident = Self.peakResidentBytes()  // before the bandwidth probe's 1 GiB buffer
@@ -95,9 +97,10 @@ struct InferBenchmark: ParsableCommand {
             print(line("batch\(size)_vs_single_ratio", rate / decode, decimals: 2))
         }
         print("row_kernel=\(RowProducts.kernel.rawValue)")
-        for (size, portable, fast) in kernelSpeedups {
-            print(line("portable_batch\(size)_tok_s", portable))
-            print(line("row_kernel_speedup_batch\(size)", fast / portable, decimals: 2))
+        for (other, size, rate, fast) in kernelSpeedups {
+            let name = other.rawValue.replacingOccurrences(of: "-", with: "_")
+            print(line("\(name)_batch\(size)_tok_s", rate))
+            print(line("row_kernel_vs_\(name)_batch\(size)", fast / rate, decimals: 2))
         }
         print(line("peak_rss_mb", Double(peakResident) / 1_048_576, decimals: 0))
         print(line("mem_bandwidth_gb_s", bandwidth / 1e9, decimals: 2))

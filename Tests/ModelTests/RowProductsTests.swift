@@ -5,7 +5,8 @@ import Testing
 /// decoding rests on: a row's numbers are the same whatever rows and threads come with it.
 /// Every test runs each kernel this CPU has.
 @Suite(.serialized) struct RowProductsTests {
-    static let kernels: [RowProducts.Kernel] = RowProducts.Kernel.best == .avx2FMA ? [.portable, .avx2FMA] : [.portable]
+    static let kernels = RowProducts.Kernel.available
+    static let vectorKernels = kernels.filter { $0 != .portable }
 
     /// Deterministic values in [-1, 1).
     static func values(_ count: Int, seed: UInt64) -> [Float] {
@@ -65,25 +66,43 @@ import Testing
         for i in plain.indices { #expect(added[i] == start[i] + plain[i]) }
     }
 
-    /// Shapes that reach every tile of the AVX2 kernel (output groups of four and the ones
-    /// left, row pairs and a lone row, whole lanes and tails), at decode's sizes and odd ones:
-    /// each row alone gives its bits in the batch, on two threads too, and the portable
+    /// Shapes that reach every tile of the C kernels (AVX2's output groups of four and the ones
+    /// left, row pairs and a lone row; AVX-512's groups of sixteen rows, pairs and a lone row,
+    /// output groups of three and the ones left; whole lanes and tails), at decode's sizes and
+    /// odd ones.
+    static let shapes = [(576, 576, 16), (1536, 576, 5), (67, 45, 3), (9, 8, 1), (130, 7, 4), (577, 1536, 17), (70, 43, 33), (4, 5, 2)]
+
+    /// Each row alone gives its bits in the batch, on two threads too, and the portable
     /// kernel's numbers to rounding.
-    @Test(.enabled(if: RowProducts.Kernel.best == .avx2FMA), arguments: [(576, 576, 16), (1536, 576, 5), (67, 45, 3), (9, 8, 1), (130, 7, 4)])
-    func theAVX2KernelIsRowIndependentAndAgreesWithThePortableOne(outputs: Int, inputs: Int, rows: Int) {
+    @Test(arguments: vectorKernels, shapes)
+    func aVectorKernelIsRowIndependentAndAgreesWithThePortableOne(kernel: RowProducts.Kernel, shape: (Int, Int, Int)) {
+        let (outputs, inputs, rows) = shape
         let x = Self.values(rows * inputs, seed: 11), w = Self.values(outputs * inputs, seed: 12)
         let start = Self.values(rows * outputs, seed: 13)
         for accumulating in [nil, start] {
-            let fast = Self.product(.avx2FMA, rows: rows, threads: 2, accumulateOnto: accumulating, x: x, w: w, outputs: outputs, inputs: inputs)
+            let fast = Self.product(kernel, rows: rows, threads: 2, accumulateOnto: accumulating, x: x, w: w, outputs: outputs, inputs: inputs)
             let portable = Self.product(.portable, rows: rows, accumulateOnto: accumulating, x: x, w: w, outputs: outputs, inputs: inputs)
             let worst = zip(fast, portable).map { abs($0 - $1) / max(1, abs($1)) }.max()!
             #expect(worst <= 1e-5, "\(outputs)×\(inputs), \(rows) rows: relative difference \(worst)")
             for b in 0..<rows {
-                let alone = Self.product(.avx2FMA, rows: 1, from: b, accumulateOnto: accumulating.map { Array($0[(b * outputs)..<((b + 1) * outputs)]) },
+                let alone = Self.product(kernel, rows: 1, from: b, accumulateOnto: accumulating.map { Array($0[(b * outputs)..<((b + 1) * outputs)]) },
                                          x: x, w: w, outputs: outputs, inputs: inputs)
                 let same = alone.map(\.bitPattern) == fast[(b * outputs)..<((b + 1) * outputs)].map(\.bitPattern)
                 #expect(same, "\(outputs)×\(inputs): row \(b) alone")
             }
+        }
+    }
+
+    /// AVX-512 machines decode as AVX2 machines do: the same bits, every shape, accumulating or not.
+    @Test(.enabled(if: RowProducts.Kernel.available.contains(.avx512F)), arguments: shapes)
+    func theAVX512KernelGivesTheAVX2KernelsBits(outputs: Int, inputs: Int, rows: Int) {
+        let x = Self.values(rows * inputs, seed: 21), w = Self.values(outputs * inputs, seed: 22)
+        let start = Self.values(rows * outputs, seed: 23)
+        for accumulating in [nil, start] {
+            let wide = Self.product(.avx512F, rows: rows, threads: 2, accumulateOnto: accumulating, x: x, w: w, outputs: outputs, inputs: inputs)
+            let narrow = Self.product(.avx2FMA, rows: rows, accumulateOnto: accumulating, x: x, w: w, outputs: outputs, inputs: inputs)
+            let differing = zip(wide, narrow).filter { $0.bitPattern != $1.bitPattern }.count
+            #expect(differing == 0, "\(outputs)×\(inputs), \(rows) rows: \(differing) of \(wide.count) values differ")
         }
     }
 }
