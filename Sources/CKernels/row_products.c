@@ -87,32 +87,36 @@ int gesal_cpu_has_avx512f(void) {
 // Rows go in pairs, one 512-bit register holding eight inputs of each: lanes 0-7 the first
 // row's, 8-15 the second's. Each half then runs exactly the AVX2 kernel's eight chains, so the
 // bits are the AVX2 kernel's, and one instruction does the work of two.
-enum { PAIRS = 8, WIDE_OUTPUTS = 3 };
+enum { PAIRS = 8, WIDE_OUTPUTS = 3 };  // WIDE_OUTPUTS: wide_tiles_3 below
 
-// The rows of a group (at most 16) as pairs, step by step: pair p's eight inputs at step k
-// start at packed[(k * pairs + p) * 16], so a step reads one run of memory. A lone last row
-// is paired with zeros. One buffer
-// per thread, grown as needed, since each worker packs the rows for itself.
+// The rows as pairs, in groups of eight pairs, step by step: in a group of `pairs` pairs
+// starting at group * PAIRS * steps * 16, pair p's eight inputs at step k start at
+// (k * pairs + p) * 16, so a step reads one run of memory. A lone last row is paired with
+// zeros. One buffer per thread, grown as needed, since each worker packs the rows for itself.
 static _Thread_local float *packed_rows;
 static _Thread_local int64_t packed_capacity;
 
 AVX512 static const float *pack(const float *x, int64_t rows, int64_t inputs, int64_t steps) {
-    const int64_t pairs = (rows + 1) / 2, needed = pairs * steps * 16;
+    const int64_t needed = (rows + 1) / 2 * steps * 16;
     if (needed > packed_capacity) {
         free(packed_rows);
-        packed_rows = aligned_alloc(64, (size_t)needed * sizeof(float));
+        packed_rows = needed > 0 ? aligned_alloc(64, (size_t)needed * sizeof(float)) : NULL;
         packed_capacity = packed_rows ? needed : 0;
-        if (!packed_rows) return NULL;
     }
-    for (int64_t p = 0; p < pairs; p++)
-        for (int64_t k = 0; k < steps; k++) {
-            float *to = packed_rows + (k * pairs + p) * 16;
-            const __m256 first = _mm256_loadu_ps(x + 2 * p * inputs + k * 8);
-            const __m256 second = 2 * p + 1 < rows ? _mm256_loadu_ps(x + (2 * p + 1) * inputs + k * 8) : _mm256_setzero_ps();
-            // (as doubles: the same bits, and AVX-512F has no float form of the insert)
-            _mm512_store_ps(to, _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(first)),
-                                                                    _mm256_castps_pd(second), 1)));
-        }
+    if (!packed_rows) return NULL;
+    for (int64_t first = 0; first < rows; first += 2 * PAIRS) {
+        const int64_t group = rows - first < 2 * PAIRS ? rows - first : 2 * PAIRS, pairs = (group + 1) / 2;
+        float *to = packed_rows + first / 2 * steps * 16;
+        const float *from = x + first * inputs;
+        for (int64_t p = 0; p < pairs; p++)
+            for (int64_t k = 0; k < steps; k++) {
+                const __m256 one = _mm256_loadu_ps(from + 2 * p * inputs + k * 8);
+                const __m256 two = 2 * p + 1 < group ? _mm256_loadu_ps(from + (2 * p + 1) * inputs + k * 8) : _mm256_setzero_ps();
+                // (as doubles: the same bits, and AVX-512F has no float form of the insert)
+                _mm512_store_ps(to + (k * pairs + p) * 16, _mm512_castpd_ps(_mm512_insertf64x4(
+                                    _mm512_castpd256_pd512(_mm256_castps_pd(one)), _mm256_castps_pd(two), 1)));
+            }
+    }
     return packed_rows;
 }
 
@@ -163,44 +167,54 @@ AVX512 __attribute__((always_inline)) static inline void wide_tile(const float *
         }
 }
 
+// One tile over a group's pairs, the pair and output counts constants in each case so the
+// tile's loops unroll and its accumulators stay in registers. A function of its own for each
+// output count: inlined into the loops over groups, the compiler kept the accumulators in
+// memory too, storing all 24 at every step.
 #define WIDE_TILE(P, O) wide_tile(packed, x, rows, w, inputs, lanes, j, prefetch, y, stride, accumulate, P, O)
-#define WIDE_TILES(O)                                                                                              \
-    switch (pairs) {                                                                                              \
-    case 1: WIDE_TILE(1, O); break;                                                                               \
-    case 2: WIDE_TILE(2, O); break;                                                                               \
-    case 3: WIDE_TILE(3, O); break;                                                                               \
-    case 4: WIDE_TILE(4, O); break;                                                                               \
-    case 5: WIDE_TILE(5, O); break;                                                                               \
-    case 6: WIDE_TILE(6, O); break;                                                                               \
-    case 7: WIDE_TILE(7, O); break;                                                                               \
-    default: WIDE_TILE(8, O); break;                                                                              \
+#define WIDE_TILES(O)                                                                                                              \
+    AVX512 __attribute__((noinline)) static void wide_tiles_##O(const float *packed, const float *x, int64_t rows, const float *w, \
+                                                               int64_t inputs, int64_t lanes, int64_t j, int prefetch, float *y, \
+                                                               int64_t stride, int accumulate) {                                 \
+        switch ((rows + 1) / 2) {                                                                                                  \
+        case 1: WIDE_TILE(1, O); break;                                                                                            \
+        case 2: WIDE_TILE(2, O); break;                                                                                            \
+        case 3: WIDE_TILE(3, O); break;                                                                                            \
+        case 4: WIDE_TILE(4, O); break;                                                                                            \
+        case 5: WIDE_TILE(5, O); break;                                                                                            \
+        case 6: WIDE_TILE(6, O); break;                                                                                            \
+        case 7: WIDE_TILE(7, O); break;                                                                                            \
+        default: WIDE_TILE(8, O); break;                                                                                           \
+        }                                                                                                                          \
     }
-
-AVX512 static void wide_group(const float *packed, const float *x, int64_t rows, const float *w, int64_t inputs, int64_t first_output,
-                              int64_t end_output, int64_t stride, float *y, int accumulate) {
-    const int64_t lanes = inputs / 8 * 8;
-    const int pairs = (int)((rows + 1) / 2);
-    int64_t j = first_output;
-    for (; j + WIDE_OUTPUTS <= end_output; j += WIDE_OUTPUTS) {
-        const int prefetch = j + 2 * WIDE_OUTPUTS <= end_output;
-        WIDE_TILES(3)
-    }
-    const int prefetch = 0;
-    for (; j < end_output; j++) WIDE_TILES(1)
-}
+WIDE_TILES(3)
+WIDE_TILES(1)
 
 AVX512 void gesal_row_products_avx512f(const float *x, int64_t rows, const float *w, int64_t inputs, int64_t first_output,
                                        int64_t end_output, int64_t stride, float *y, int accumulate) {
-    // Sixteen rows at a time: each group reads the weights once, its rows from the cache.
-    for (int64_t b = 0; b < rows; b += 2 * PAIRS) {
-        const int64_t group = rows - b < 2 * PAIRS ? rows - b : 2 * PAIRS;
-        const float *packed = pack(x + b * inputs, group, inputs, inputs / 8);
-        if (!packed) {
-            // No memory for the packed rows (or no whole lanes to pack): the AVX2 kernel gives
-            // the same bits.
-            gesal_row_products_avx2_fma(x + b * inputs, rows - b, w, inputs, first_output, end_output, stride, y + b * stride, accumulate);
-            return;
-        }
-        wide_group(packed, x + b * inputs, group, w, inputs, first_output, end_output, stride, y + b * stride, accumulate);
+    const int64_t lanes = inputs / 8 * 8, steps = lanes / 8;
+    const float *packed = pack(x, rows, inputs, steps);
+    if (!packed) {
+        // No memory for the packed rows (or no whole lanes to pack): the AVX2 kernel gives the
+        // same bits.
+        gesal_row_products_avx2_fma(x, rows, w, inputs, first_output, end_output, stride, y, accumulate);
+        return;
     }
+    // Outputs outside, groups of sixteen rows inside: a tile's weights come from memory once
+    // and serve every group from the first-level cache, so the weights are read once
+    // whatever the rows; the next tile's are fetched during the first group.
+    int64_t j = first_output;
+    for (; j + WIDE_OUTPUTS <= end_output; j += WIDE_OUTPUTS) {
+        const int prefetch = j + 2 * WIDE_OUTPUTS <= end_output;
+        for (int64_t b = 0; b < rows; b += 2 * PAIRS) {
+            const int64_t group = rows - b < 2 * PAIRS ? rows - b : 2 * PAIRS;
+            wide_tiles_3(packed + b / 2 * steps * 16, x + b * inputs, group, w, inputs, lanes, j, prefetch && b == 0, y + b * stride, stride,
+                         accumulate);
+        }
+    }
+    for (; j < end_output; j++)
+        for (int64_t b = 0; b < rows; b += 2 * PAIRS) {
+            const int64_t group = rows - b < 2 * PAIRS ? rows - b : 2 * PAIRS;
+            wide_tiles_1(packed + b / 2 * steps * 16, x + b * inputs, group, w, inputs, lanes, j, 0, y + b * stride, stride, accumulate);
+        }
 }
