@@ -68,7 +68,11 @@ public enum RowProducts {
                 gesal_row_products_avx2_fma(xs.value, Int64(rows), ws.value, Int64(inputs), Int64(start), Int64(end), Int64(outputs),
                                             ys.value, accumulate ? 1 : 0)
             case .portable:
-                products(xs.value, rows: rows, ws.value, inputs: inputs, outputs: start..<end, stride: outputs, into: ys.value, accumulate: accumulate)
+                // A long prompt in blocks of rows that stay in the cache while every output passes over them.
+                for first in Swift.stride(from: 0, to: rows, by: 64) {
+                    products(xs.value + first * inputs, rows: min(64, rows - first), ws.value, inputs: inputs, outputs: start..<end, stride: outputs,
+                             into: ys.value + first * outputs, accumulate: accumulate)
+                }
             }
         }
         if workers == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: body) }

@@ -68,9 +68,9 @@ import Testing
 
     /// Shapes that reach every tile of the C kernels (AVX2's output groups of four and the ones
     /// left, row pairs and a lone row; AVX-512's groups of sixteen rows, pairs and a lone row,
-    /// output groups of three and the ones left; whole lanes and tails), at decode's sizes and
-    /// odd ones.
-    static let shapes = [(576, 576, 16), (1536, 576, 5), (67, 45, 3), (9, 8, 1), (130, 7, 4), (577, 1536, 17), (70, 43, 33), (4, 5, 2)]
+    /// output groups of three and the ones left; whole lanes and tails; a prompt's rows in
+    /// blocks of 64), at decode's sizes and odd ones.
+    static let shapes = [(576, 576, 16), (1536, 576, 5), (67, 45, 3), (9, 8, 1), (130, 7, 4), (577, 1536, 17), (70, 43, 33), (4, 5, 2), (13, 40, 131)]
 
     /// Each row alone gives its bits in the batch, on two threads too, and the portable
     /// kernel's numbers to rounding.

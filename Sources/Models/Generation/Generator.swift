@@ -30,34 +30,34 @@ extension LanguageModel {
         }
     }
 
-    /// Answers several requests together: each prompt is read on its own (prefill), then every
-    /// unfinished answer advances one token per step in one batched decode step
-    /// (`LlamaModel.decode`), each with its own cache, sampler and stops. An answer is the
-    /// same, token for token, as when it is generated alone.
+    /// Answers several requests together in batched steps (`LlamaModel.step`): the first reads
+    /// every prompt, each later one advances every unfinished answer by a token, each with its
+    /// own cache, sampler and stops. An answer is the same, token for token, as when it is
+    /// generated alone.
     ///
     /// Requests can join while the others decode (continuous batching): before every step,
     /// `admit` is told how many answers are still running and returns the requests that join
-    /// now; each is read and joins the next step. `finished` is called with an answer's
-    /// number (its place among the requests given and admitted, in that order) as soon as it
-    /// is complete; the result holds them all in that order.
+    /// now; their prompts are read in that step, beside the others' next tokens, so the
+    /// weights are read once for both. `finished` is called with an answer's number (its
+    /// place among the requests given and admitted, in that order) as soon as it is complete;
+    /// the result holds them all in that order.
     public func generate(_ requests: [GenerationRequest], admit: (_ running: Int) -> [GenerationRequest] = { _ in [] },
                          finished: (Int, Generation) -> Void = { _, _ in }) -> [Generation] {
         var sequences: [Decoding] = []
-        /// Reads a request and picks its first token; an answer can be complete at once.
+        /// Takes a request; one that cannot be answered (no room, no tokens asked) is complete at once.
         func start(_ request: GenerationRequest) {
-            var sequence = Decoding(request: request, model: self)
-            if !sequence.done { sequence.advance(model: self) }
-            sequences.append(sequence)
-            if sequence.done { finished(sequences.count - 1, sequence.generation) }
+            sequences.append(Decoding(request: request, model: self))
+            if sequences[sequences.count - 1].done { finished(sequences.count - 1, sequences[sequences.count - 1].generation) }
         }
         requests.forEach(start)
         while true {
             admit(sequences.count(where: { !$0.done })).forEach(start)
             let running = sequences.indices.filter { !sequences[$0].done }
             guard !running.isEmpty else { break }
+            let runs = running.map { sequences[$0].nextRun }
             // The caches move into the batch and back, so that growing them never copies them.
             var caches = running.map { sequences[$0].takeCache() }
-            let logits = model.decode(running.map { sequences[$0].generated.last! }, caches: &caches)
+            let logits = model.step(runs, caches: &caches)
             for (slot, index) in running.enumerated() {
                 sequences[index].cache = caches[slot]
                 sequences[index].logits = logits[slot]
@@ -100,9 +100,10 @@ private struct Decoding {
     var logits: [Float] = []
     var done = false
 
-    /// Reads the prompt (prefill), or stops at once when it leaves no room in the context window
-    /// (checked before the cache is sized by it: callers that must not answer with nothing
-    /// check with `promptTokens(for:)` first).
+    /// Sizes the cache for the prompt and the answer (the prompt is read in the first step), or
+    /// stops at once when the prompt leaves no room in the context window (checked before the
+    /// cache is sized by it: callers that must not answer with nothing check with
+    /// `promptTokens(for:)` first).
     init(request: GenerationRequest, model language: LanguageModel) {
         let model = language.model
         self.request = request
@@ -116,9 +117,11 @@ private struct Decoding {
         }
         let capacity = min(model.config.contextLength, promptTokens.count + request.parameters.maxTokens)
         cache = model.makeCache(capacity: max(capacity, promptTokens.count + 1))
-        logits = model.forward(promptTokens, cache: &cache)
         done = request.parameters.maxTokens <= 0
     }
+
+    /// What the next step reads: the prompt while the cache is empty, then the last token.
+    var nextRun: [Int] { cache.count == 0 ? promptTokens : [generated.last!] }
 
     /// Picks the next token from the last logits and applies the stops; `done` afterwards
     /// when the answer is complete, otherwise the token still has to run through the model.

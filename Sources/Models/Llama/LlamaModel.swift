@@ -18,12 +18,14 @@ public final class LlamaModel: Sendable {
     }
 
     /// Runs `tokens` at the positions after those already in `cache`, appends their keys and
-    /// values to it, and returns the logits of the last token. A prompt runs as one batch of
-    /// matrix products (prefill); generation's decode steps go through `decode`, whose numbers
-    /// do not depend on the batch.
+    /// values to it, and returns the logits of the last token: `step` for one sequence, so a
+    /// prompt read here gives the numbers it gives read with others.
     public func forward(_ tokens: [Int], cache: inout KVCache) -> [Float] {
-        let x = residualStream(tokens, cache: &cache)
-        return outputLogits(x, rows: [tokens.count - 1])[0]
+        // The cache moves into the array and back, so that growing it never copies it.
+        var caches = [cache]
+        cache = .empty
+        defer { cache = caches[0] }
+        return step([tokens], caches: &caches)[0]
     }
 
     /// The model's own sentence embedding: the final hidden states (after the output norm) of
@@ -42,17 +44,25 @@ public final class LlamaModel: Sendable {
         return norm == 0 ? mean : mean.map { $0 / norm }
     }
 
-    /// One decoding step of several sequences at once: sequence i takes `tokens[i]` at the
-    /// position after those in `caches[i]`, whose keys and values grow by one; returns each
-    /// sequence's logits. The linear layers run as one product over the batch, so their
-    /// weights are read once for all; attention runs per sequence on its own cache. A row's
-    /// numbers do not depend on the other rows (`RowProducts`), so a sequence decodes to the
-    /// same tokens alone or in any batch (`BatchedDecodingTests` checks it bit for bit).
+    /// One step of several sequences at once: sequence i reads `runs[i]` (its prompt when it
+    /// starts, then one token per step) at the positions after those in `caches[i]`, whose
+    /// keys and values grow by as many; returns the logits of each run's last token. The
+    /// linear layers run as one product over all the rows, so their weights are read once for
+    /// all; attention runs per sequence on its own cache. A row's numbers do not depend on the
+    /// other rows (`RowProducts`), so a sequence reads its prompt and decodes to the same
+    /// tokens alone or in any batch, joining at any step (`BatchedDecodingTests` checks it bit
+    /// for bit).
+    public func step(_ runs: [[Int]], caches: inout [KVCache]) -> [[Float]] {
+        precondition(runs.count == caches.count && !runs.isEmpty && runs.allSatisfy { !$0.isEmpty }, "one run of tokens per cache")
+        var segments: [Segment] = []
+        for (i, run) in runs.enumerated() { segments.append(Segment(cache: i, firstRow: (segments.last.map { $0.firstRow + $0.rows } ?? 0), rows: run.count)) }
+        let x = residualStream(runs.flatMap { $0 }, segments: segments, caches: &caches, rowIndependent: true)
+        return outputLogits(x, rows: segments.map { $0.firstRow + $0.rows - 1 })
+    }
+
+    /// A step in which sequence i reads the one token `tokens[i]`.
     public func decode(_ tokens: [Int], caches: inout [KVCache]) -> [[Float]] {
-        precondition(tokens.count == caches.count && !tokens.isEmpty, "one token per cache")
-        let segments = caches.indices.map { Segment(cache: $0, firstRow: $0, rows: 1) }
-        let x = residualStream(tokens, segments: segments, caches: &caches, decoding: true)
-        return outputLogits(x, rows: Array(tokens.indices))
+        step(tokens.map { [$0] }, caches: &caches)
     }
 
     /// One sequence's run of rows in a batch: its cache, and where its rows are.
@@ -80,23 +90,22 @@ public final class LlamaModel: Sendable {
         return rows.indices.map { Array(logits[($0 * c.vocabularySize)..<(($0 + 1) * c.vocabularySize)]) }
     }
 
-    /// The blocks for one sequence's `tokens` at the positions after those in `cache`.
+    /// The blocks for one sequence's `tokens` at the positions after those in `cache`, through
+    /// OpenBLAS (faster on long runs, but a row's bits depend on the product it is in).
     private func residualStream(_ tokens: [Int], cache: inout KVCache) -> [Float] {
-        // The cache moves into the array and back, so that growing it never copies it.
         var caches = [cache]
         cache = .empty
         defer { cache = caches[0] }
-        return residualStream(tokens, segments: [Segment(cache: 0, firstRow: 0, rows: tokens.count)], caches: &caches, decoding: false)
+        return residualStream(tokens, segments: [Segment(cache: 0, firstRow: 0, rows: tokens.count)], caches: &caches, rowIndependent: false)
     }
 
     /// The blocks: the residual stream [rows × width] after the last block, before the output
     /// norm. Each segment's rows run at the positions after those in its cache (a prompt is
-    /// one segment of many rows; a batched decode step one row per sequence). Linear layers
-    /// are one product over all rows: OpenBLAS's for a prompt, `RowProducts`' when `decoding`,
-    /// whose sums for a row do not depend on the other rows, so a decode step gives the same
-    /// numbers alone as in a batch (OpenBLAS's one-row path, sgemv, sums in another order than
-    /// its many-row path).
-    private func residualStream(_ tokens: [Int], segments: [Segment], caches: inout [KVCache], decoding: Bool) -> [Float] {
+    /// one segment of many rows; a decoding sequence one row). Linear layers are one product
+    /// over all rows: `RowProducts`' when `rowIndependent`, whose sums for a row do not depend
+    /// on the other rows, so a sequence's numbers are the same alone as in any batch; else
+    /// OpenBLAS's, whose bits for a row depend on the product (docs/architecture.md).
+    private func residualStream(_ tokens: [Int], segments: [Segment], caches: inout [KVCache], rowIndependent: Bool) -> [Float] {
         let c = config
         precondition(segments.reduce(0) { $0 + $1.rows } == tokens.count && !tokens.isEmpty, "segments must cover the tokens")
         for segment in segments {
@@ -108,7 +117,7 @@ public final class LlamaModel: Sendable {
         let t = tokens.count
         /// y[t × n] = a[t × k] · wᵀ, or y += it.
         func linear(_ a: [Float], _ w: [Float], n: Int, k: Int, into y: inout [Float], accumulate: Bool = false) {
-            if decoding {
+            if rowIndependent {
                 RowProducts.multiply(a, rows: t, w, outputs: n, inputs: k, into: &y, accumulate: accumulate)
             } else {
                 BLAS.matmulBT(m: t, n: n, k: k, a: a, b: w, beta: accumulate ? 1 : 0, c: &y)
