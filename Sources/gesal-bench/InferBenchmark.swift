@@ -10,7 +10,8 @@ struct InferBenchmark: ParsableCommand {
         abstract: "Model load, prefill and decode speed, and how close decode gets to memory bandwidth.",
         discussion: helpText("""
           load_s                    loading and preparing the weights
-          prefill_tok_s             a 128-token prompt in one forward pass
+          prefill_tok_s             a --tokens prompt read as generation reads it (the row kernel up to 128
+                                    tokens, OpenBLAS past that)
           decode_tok_s              128 greedy one-token steps after it
           mem_bandwidth_gb_s        streaming a 1 GiB buffer through OpenBLAS (sasum), same threads, this run
           weight_bytes_per_token    bytes of weights one decode step reads
@@ -38,6 +39,13 @@ struct InferBenchmark: ParsableCommand {
     @Option(help: "Batch sizes to decode together, comma-separated.")
     var batches = "4,16"
 
+    func validate() throws {
+        guard (1...400).contains(tokens) else { throw ValidationError("--tokens must be 1 to 400, not \(tokens)") }
+        guard let sizes = NumberList.parse(batches), !sizes.isEmpty, sizes.allSatisfy({ (1...256).contains($0) }) else {
+            throw ValidationError("--batches must be numbers from 1 to 256, comma-separated, not '\(batches)'")
+        }
+    }
+
     func run() throws {
         BLAS.setThreads(threads)
         var loaded: LanguageModel!
@@ -48,10 +56,16 @@ struct InferBenchmark: ParsableCommand {
         precondition(prompt.count == tokens, "the benchmark prompt is too short")
 
         var cache = llama.makeCache(capacity: 2 * tokens + 1)
-        _ = llama.forward(Array(prompt.prefix(8)), cache: &cache)  // warm up the BLAS threads and caches
+        // Warm up the threads and caches, OpenBLAS's and the row kernel's.
+        _ = llama.prefill(Array(prompt.prefix(8)), cache: &cache)
+        cache.truncate(to: 0)
+        _ = llama.forward(Array(prompt.prefix(8)), cache: &cache)
         cache.truncate(to: 0)
         var logits: [Float] = []
-        let prefillSeconds = timed { logits = llama.forward(prompt, cache: &cache) }
+        // Read as generation reads it: in a step (the row kernel), or alone through OpenBLAS when long.
+        let prefillSeconds = timed {
+            logits = tokens > LanguageModel.longPrompt ? llama.prefill(prompt, cache: &cache) : llama.forward(prompt, cache: &cache)
+        }
         let decodeSeconds = timed {
             var caches = [cache]
             for _ in 0..<tokens { logits = llama.decode([Sampler.argmax(logits)], caches: &caches)[0] }
@@ -69,7 +83,7 @@ struct InferBenchmark: ParsableCommand {
             }
             return Double(size * steps) / seconds
         }
-        let sizes = batches.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }.filter { $0 >= 1 }
+        let sizes = NumberList.parse(batches)!
         let batched = sizes.map { ($0, batchRate($0)) }
         // The other kernels this CPU runs, each timed right after the chosen one on the same steps.
         var kernelSpeedups: [(kernel: RowProducts.Kernel, size: Int, rate: Double, chosen: Double)] = []

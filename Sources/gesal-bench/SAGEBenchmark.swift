@@ -25,7 +25,7 @@ struct SAGEBenchmark: ParsableCommand {
     var runs = 3
 
     func validate() throws {
-        guard let parsed = ServeBenchmark.levels(sizes), !parsed.isEmpty, parsed.allSatisfy({ (2...20_000).contains($0) }) else {
+        guard let parsed = NumberList.parse(sizes), !parsed.isEmpty, parsed.allSatisfy({ (2...20_000).contains($0) }) else {
             throw ValidationError("--sizes must be numbers from 2 to 20000, comma-separated, not '\(sizes)'")
         }
         guard (1...20).contains(runs) else { throw ValidationError("--runs must be 1 to 20, not \(runs)") }
@@ -33,7 +33,7 @@ struct SAGEBenchmark: ParsableCommand {
 
     func run() throws {
         let hdbscan = HDBSCAN(minClusterSize: 2, minSamples: 1)
-        for size in ServeBenchmark.levels(sizes)! {
+        for size in NumberList.parse(sizes)! {
             let points = Self.miniLMLike(count: size, groups: 20, seed: UInt64(size))
             var labels: [Int] = []
             let seconds = try (0..<runs).map { _ in try timed { labels = try hdbscan.labels(of: points) } }

@@ -32,7 +32,8 @@ struct ServeBenchmark: AsyncParsableCommand {
         the baseline the batching is measured against. --answers long (the default) asks for
         three sentences, answers of tens of tokens as in chat, where decoding is most of the
         work; --answers short asks for a sum, answers of a few tokens, where reading the
-        prompt is, and prompts are read one at a time (docs/serve.md says why).
+        prompt is (a batch's prompts are read together, and a joiner's beside the others'
+        next tokens; docs/serve.md).
 
         Example:
           swift run -c release gesal-bench serve --clients 1,4,16 --requests 4
@@ -77,18 +78,13 @@ struct ServeBenchmark: AsyncParsableCommand {
     var batchWindowMs = 5
 
     func validate() throws {
-        guard let levels = Self.levels(clients), !levels.isEmpty, levels.allSatisfy({ (1...64).contains($0) }) else {
+        guard let levels = NumberList.parse(clients), !levels.isEmpty, levels.allSatisfy({ (1...64).contains($0) }) else {
             throw ValidationError("--clients must be numbers from 1 to 64, comma-separated, not '\(clients)'")
         }
         guard (1...20).contains(requests) else { throw ValidationError("--requests must be 1 to 20, not \(requests)") }
         guard (1...256).contains(maxBatch) else { throw ValidationError("--max-batch must be 1 to 256, not \(maxBatch)") }
         guard (0...1000).contains(batchWindowMs) else { throw ValidationError("--batch-window-ms must be 0 to 1000, not \(batchWindowMs)") }
         guard (1...512).contains(maxTokens) else { throw ValidationError("--max-tokens must be 1 to 512, not \(maxTokens)") }
-    }
-
-    static func levels(_ text: String) -> [Int]? {
-        let parts = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        return parts.contains(nil) ? nil : parts.compactMap { $0 }
     }
 
     func run() async throws {
@@ -113,7 +109,7 @@ struct ServeBenchmark: AsyncParsableCommand {
         print("max_tokens=\(maxTokens)")
         print("max_batch=\(maxBatch)")
         print("batch_window_ms=\(host.batchWindow.components.seconds * 1000 + host.batchWindow.components.attoseconds / 1_000_000_000_000_000)")
-        for level in Self.levels(clients)! {
+        for level in NumberList.parse(clients)! {
             let round = try await measure(base: base, clients: level, offset: asked)
             asked += level * requests
             aggregate[level] = round.tokensPerSecond
@@ -123,7 +119,7 @@ struct ServeBenchmark: AsyncParsableCommand {
             print(line("serve_c\(level)_p99_ms", percentile(round.latencies, 0.99) * 1000))
             print(line("serve_c\(level)_aggregate_tok_s", round.tokensPerSecond))
         }
-        let levels = Self.levels(clients)!
+        let levels = NumberList.parse(clients)!
         if let single = aggregate[1], let most = levels.max(), most > 1 {
             print(line("aggregate_vs_single_ratio_c\(most)", aggregate[most]! / single, decimals: 2))
         }

@@ -23,6 +23,14 @@ import Testing
         }
     }
 
+    /// A size list with a typo is refused and named, before any model loads, not run without the bad part.
+    @Test(arguments: [["infer", "--batches", "4,x"], ["serve", "--clients", "1,,16"], ["sage", "--sizes", "200,2k"]])
+    func aBenchmarkRefusesASizeListWithATypo(arguments: [String]) throws {
+        let result = try CommandRunner.run("gesal-bench", arguments)
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("comma-separated, not '\(arguments[2])'"), "\(result.stderr)")
+    }
+
     @Test func doctorFindsTheModelsOrSaysWhatToRun() throws {
         let missing = try CommandRunner.run("gesal", ["doctor", "--models", "/nonexistent", "--store", "/nonexistent-store"])
         #expect(missing.status != 0 && missing.stdout.contains("run ./scripts/setup.sh"))

@@ -33,6 +33,40 @@ import TestSupport
         }
     }
 
+    /// A step that reads two prompts and decodes a third sequence gives each the logits it gets alone.
+    @Test func aStepReadsEachPromptAsItIsReadAlone() {
+        let smol = Fixtures.smol
+        let runs = Self.prompts.prefix(2).map { smol.tokenizer.encode(smol.template.render(user: $0)) }
+        let (prefilled, tokens) = Self.prefilled()
+        var caches = runs.map { smol.model.makeCache(capacity: $0.count + 1) } + [prefilled[2]]
+        let together = smol.model.step(runs + [[tokens[2]]], caches: &caches)
+        for (index, run) in runs.enumerated() {
+            var cache = smol.model.makeCache(capacity: run.count + 1)
+            let alone = smol.model.forward(run, cache: &cache)
+            #expect(alone.map(\.bitPattern) == together[index].map(\.bitPattern), "prompt \(index)")
+            #expect(caches[index].count == run.count)
+        }
+        var alone = [prefilled[2]]
+        #expect(smol.model.decode([tokens[2]], caches: &alone)[0].map(\.bitPattern) == together[2].map(\.bitPattern), "the decoding sequence")
+    }
+
+    /// A prompt past `longPrompt` tokens is read on its own (through OpenBLAS) in a batch too,
+    /// so its answer is the one it gets alone, and the short ones beside it are theirs.
+    @Test func aLongPromptIsAnsweredInABatchAsAlone() {
+        let smol = Fixtures.smol
+        let long = "Summarise in one sentence: " + String(repeating: "The event log records every interaction and every learning step. ", count: 12)
+        #expect(smol.tokenizer.encode(smol.template.render(user: long)).count > LanguageModel.longPrompt)
+        let requests = [long, Self.prompts[0], Self.prompts[1]].map { GenerationRequest(prompt: $0, parameters: SamplingParameters(maxTokens: 5)) }
+        let alone = requests.map { smol.generate([$0])[0] }
+        #expect(smol.generate(requests) == alone)
+        var joined = 0
+        let midway = smol.generate(Array(requests.suffix(2)), admit: { _ in
+            joined += 1
+            return joined == 2 ? [requests[0]] : []
+        })
+        #expect(midway == [alone[1], alone[2], alone[0]])
+    }
+
     @Test func aBatchOfAnswersIsTheAnswersGeneratedAlone() {
         let smol = Fixtures.smol
         let parameters = Self.prompts.indices.map { index in

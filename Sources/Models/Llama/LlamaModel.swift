@@ -44,6 +44,15 @@ public final class LlamaModel: Sendable {
         return norm == 0 ? mean : mean.map { $0 / norm }
     }
 
+    /// Reads a prompt on its own through OpenBLAS and returns its last token's logits: faster
+    /// than `step` on long prompts, but a row's bits depend on the product it is in, so this
+    /// must always read a prompt by itself (`LanguageModel.generate` does so for prompts longer
+    /// than `LanguageModel.longPrompt`, alone or in a batch).
+    public func prefill(_ tokens: [Int], cache: inout KVCache) -> [Float] {
+        let x = residualStream(tokens, cache: &cache)
+        return outputLogits(x, rows: [tokens.count - 1])[0]
+    }
+
     /// One step of several sequences at once: sequence i reads `runs[i]` (its prompt when it
     /// starts, then one token per step) at the positions after those in `caches[i]`, whose
     /// keys and values grow by as many; returns the logits of each run's last token. The
@@ -91,7 +100,7 @@ public final class LlamaModel: Sendable {
     }
 
     /// The blocks for one sequence's `tokens` at the positions after those in `cache`, through
-    /// OpenBLAS (faster on long runs, but a row's bits depend on the product it is in).
+    /// OpenBLAS.
     private func residualStream(_ tokens: [Int], cache: inout KVCache) -> [Float] {
         var caches = [cache]
         cache = .empty
