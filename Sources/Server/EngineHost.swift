@@ -76,8 +76,11 @@ public final class EngineHost: @unchecked Sendable {
         }
     }
 
-    /// Answers `question` as `Engine.ask` does, together with the questions around it.
+    /// Answers `question` as `Engine.ask` does, together with the questions around it. A
+    /// question the engine would refuse (`Engine.checkAskable`) is refused here, before it
+    /// waits: in the queue it would fail the batch it starts, and the questions in it.
     public func ask(_ question: Engine.Question) async throws -> Engine.Answer {
+        try Engine.checkAskable(question.prompt, request: question.request, language: models.language)
         metrics.enqueued()
         defer { metrics.dequeued() }
         return try await withCheckedThrowingContinuation { continuation in

@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import GESAL
 import Server
 import Testing
 import TestSupport
@@ -46,6 +47,23 @@ import TestSupport
         let other = try await joined!.value
         #expect(Self.counts(host) == ("gesal_answer_batches_total 1", "gesal_batched_questions_total 2"))
         #expect(other.interaction == answer.interaction + 1)
+    }
+
+    /// A question the engine cannot ask (a blank prompt) is refused at once, and the question
+    /// asked after it is answered: queued, it would have failed the next batch, both of them.
+    @Test func aQuestionTheEngineCannotAskFailsAloneAndAtOnce() async throws {
+        let harness = try ServerHarness()
+        let host = harness.host
+        nonisolated(unsafe) var blank: Task<Engine.Answer, any Error>?
+        nonisolated(unsafe) var after: Task<Engine.Answer, any Error>?
+        _ = try await Self.decoding(host, until: 2) {
+            blank = Task { try await host.ask(Engine.Question("   ")) }
+            try await Task.sleep(for: .milliseconds(50))  // so that, if it waited, it would wait first
+            after = Task { try await host.ask(Engine.Question(Self.other)) }
+        }
+        await #expect(throws: EngineError.self) { try await blank!.value }
+        let answer = try await after!.value
+        #expect(!answer.text.isEmpty)
     }
 
     @Test func aQuestionAskedAfterACallWaitsForIt() async throws {
