@@ -21,7 +21,7 @@ extension ServerRoutes {
             return try await stream(prompt.user, asked, model: model, includeUsage: true)
         }
         let answer = try await ask(prompt.user, asked)
-        var response = try JSONBody.response(ChatCompletion(answer, model: model))
+        var response = try JSONBody.response(Completion(chat: answer, model: model))
         response.headers[.gesalInteraction] = "\(answer.interaction)"
         return response
     }

@@ -11,7 +11,7 @@ extension ServerRoutes {
         let asked = try body.sampling.answerRequest(system: nil, storeMaxTokens: storeMaxTokens)
         try checkPrompt(body.prompt, asked)
         let answer = try await ask(body.prompt, asked)
-        var response = try JSONBody.response(TextCompletion(answer, model: body.model ?? settings.modelID))
+        var response = try JSONBody.response(Completion(text: answer, model: body.model ?? settings.modelID))
         response.headers[.gesalInteraction] = "\(answer.interaction)"
         return response
     }

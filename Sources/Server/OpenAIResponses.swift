@@ -42,24 +42,40 @@ extension Engine.Answer {
     var completionID: String { "chatcmpl-gesal-\(interaction)" }
 }
 
-struct ChatCompletion: Encodable, Sendable {
-    struct Message: Encodable, Sendable { var role = "assistant"; var content: String }
-    struct Choice: Encodable, Sendable { var index = 0; var message: Message; var finish_reason: String; var logprobs: String? = nil }
+/// OpenAI's body for a whole answer, chat or text: one envelope around either kind of choice.
+struct Completion<Choice: Encodable & Sendable>: Encodable, Sendable {
     var id: String
-    var object = "chat.completion"
+    var object: String
     var created: Int
     var model: String
     var choices: [Choice]
     var usage: Usage
     var gesal: GESALInfo
 
-    init(_ answer: Engine.Answer, model: String) {
-        id = answer.completionID
+    init(_ answer: Engine.Answer, model: String, id: String, object: String, choice: Choice) {
+        self.id = id
+        self.object = object
         created = Int(Date().timeIntervalSince1970)
         self.model = model
-        choices = [Choice(message: Message(content: answer.text), finish_reason: answer.finishReason)]
+        choices = [choice]
         usage = Usage(answer)
         gesal = GESALInfo(answer)
+    }
+}
+
+struct ChatChoice: Encodable, Sendable {
+    struct Message: Encodable, Sendable { var role = "assistant"; var content: String }
+    var index = 0
+    var message: Message
+    var finish_reason: String
+    var logprobs: String? = nil
+}
+
+extension Completion<ChatChoice> {
+    /// `POST /v1/chat/completions`'s answer.
+    init(chat answer: Engine.Answer, model: String) {
+        self.init(answer, model: model, id: answer.completionID, object: "chat.completion",
+                  choice: ChatChoice(message: ChatChoice.Message(content: answer.text), finish_reason: answer.finishReason))
     }
 }
 
@@ -75,23 +91,18 @@ struct ChatChunk: Encodable, Sendable {
     var gesal: GESALInfo?
 }
 
-struct TextCompletion: Encodable, Sendable {
-    struct Choice: Encodable, Sendable { var index = 0; var text: String; var finish_reason: String; var logprobs: String? = nil }
-    var id: String
-    var object = "text_completion"
-    var created: Int
-    var model: String
-    var choices: [Choice]
-    var usage: Usage
-    var gesal: GESALInfo
+struct TextChoice: Encodable, Sendable {
+    var index = 0
+    var text: String
+    var finish_reason: String
+    var logprobs: String? = nil
+}
 
-    init(_ answer: Engine.Answer, model: String) {
-        id = "cmpl-gesal-\(answer.interaction)"
-        created = Int(Date().timeIntervalSince1970)
-        self.model = model
-        choices = [Choice(text: answer.text, finish_reason: answer.finishReason)]
-        usage = Usage(answer)
-        gesal = GESALInfo(answer)
+extension Completion<TextChoice> {
+    /// `POST /v1/completions`'s answer.
+    init(text answer: Engine.Answer, model: String) {
+        self.init(answer, model: model, id: "cmpl-gesal-\(answer.interaction)", object: "text_completion",
+                  choice: TextChoice(text: answer.text, finish_reason: answer.finishReason))
     }
 }
 
