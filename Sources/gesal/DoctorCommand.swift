@@ -56,7 +56,7 @@ struct DoctorCommand: ParsableCommand {
                 healthy = false
             }
         }
-        print("ok       kernels: OpenBLAS \(BLASKernels.coreName), decode rows \(RowProducts.kernel.rawValue)")
+        print("ok       kernels: OpenBLAS \(BLASKernels.coreName) (learning, long prompts), rows \(RowProducts.kernel.rawValue) (prompts, decoding)")
         if FileManager.default.fileExists(atPath: store) {
             do {
                 let log = try LogStore(at: store)
