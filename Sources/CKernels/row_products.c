@@ -10,9 +10,6 @@ int gesal_cpu_has_avx2_fma(void) {
 
 #define AVX2 __attribute__((target("avx2,fma")))
 
-// Rows a kernel takes at once: 64 rows of the widest input (1536) are 384 KB, which stay in a
-// second-level cache while every output passes over them.
-enum { BLOCK_ROWS = 64 };
 #define PREFETCH_HINT _MM_HINT_T0
 
 // The eight lanes added pairwise (lanes i and i+4, then i and i+2, then 0 and 1), then the
@@ -56,14 +53,6 @@ AVX2 void gesal_row_products_avx2_fma(const float *x, int64_t rows, const float 
                                       int64_t first_output, int64_t end_output, int64_t stride,
                                       float *y, int accumulate) {
     const int64_t lanes = inputs / 8 * 8;
-    if (rows > BLOCK_ROWS) {
-        // A long prompt in blocks of rows, so that a block's rows stay in the second-level
-        // cache while every output passes over them (the sums are the same in any order of rows).
-        for (int64_t b = 0; b < rows; b += BLOCK_ROWS)
-            gesal_row_products_avx2_fma(x + b * inputs, rows - b < BLOCK_ROWS ? rows - b : BLOCK_ROWS, w, inputs, first_output,
-                                        end_output, stride, y + b * stride, accumulate);
-        return;
-    }
     // Outputs outside, rows inside: the weights of a few outputs are read from memory once
     // and serve every row from the first-level cache.
     int64_t j = first_output;
@@ -132,20 +121,9 @@ AVX512 static const float *pack(const float *x, int64_t rows, int64_t inputs, in
     return packed_rows;
 }
 
-// The AVX2 kernel's reduction on both halves at once: lanes i and i+4, then i and i+2, then 0
-// and 1 (each add the same as there, so the same bits); the first row's sum lands in lane 0,
-// the second's in lane 8.
-AVX512 static inline __m512 reduce_halves(__m512 sum) {
-    const __m512 four = _mm512_add_ps(sum, _mm512_shuffle_f32x4(sum, sum, _MM_SHUFFLE(2, 3, 0, 1)));
-    const __m512 two = _mm512_add_ps(four, _mm512_permute_ps(four, _MM_SHUFFLE(1, 0, 3, 2)));
-    return _mm512_add_ps(two, _mm512_permute_ps(two, _MM_SHUFFLE(2, 3, 0, 1)));
-}
-
-AVX512 static inline void store(float total, const float *x, const float *w, int64_t lanes, int64_t inputs, float *out,
-                                int accumulate) {
-    for (int64_t i = lanes; i < inputs; i++) total += x[i] * w[i];
-    *out = accumulate ? *out + total : total;
-}
+// The first and second row's eight lanes of a pair's sum.
+AVX512 static inline __m256 low_half(__m512 sum) { return _mm512_castps512_ps256(sum); }
+AVX512 static inline __m256 high_half(__m512 sum) { return _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(sum), 1)); }
 
 // P row pairs by O outputs: 24 accumulators at most, three weight registers and one input
 // register, within AVX-512's 32. The next tile's weights are fetched during this one, a line
@@ -168,14 +146,16 @@ AVX512 __attribute__((always_inline)) static inline void wide_tile(const float *
             for (int o = 0; o < O; o++) s[p][o] = _mm512_fmadd_ps(input, weights[o], s[p][o]);
         }
     }
+    // Each half finishes as the AVX2 kernel's sum does, with its own function: the same bits.
     for (int p = 0; p < P; p++)
         for (int o = 0; o < O; o++) {
-            const __m512 sums = reduce_halves(s[p][o]);
             const float *row = w + (j + o) * inputs;
-            store(_mm512_cvtss_f32(sums), x + 2 * p * inputs, row, lanes, inputs, y + 2 * p * stride + j + o, accumulate);
-            if (2 * p + 1 < rows)
-                store(_mm_cvtss_f32(_mm512_extractf32x4_ps(sums, 2)), x + (2 * p + 1) * inputs, row, lanes, inputs,
-                      y + (2 * p + 1) * stride + j + o, accumulate);
+            for (int half = 0; half < 2 && 2 * p + half < rows; half++) {
+                const int64_t b = 2 * p + half;
+                const float total = finish(half ? high_half(s[p][o]) : low_half(s[p][o]), x + b * inputs, row, lanes, inputs);
+                float *out = y + b * stride + j + o;
+                *out = accumulate ? *out + total : total;
+            }
         }
 }
 
@@ -205,12 +185,6 @@ WIDE_TILES(1)
 AVX512 void gesal_row_products_avx512f(const float *x, int64_t rows, const float *w, int64_t inputs, int64_t first_output,
                                        int64_t end_output, int64_t stride, float *y, int accumulate) {
     const int64_t lanes = inputs / 8 * 8, steps = lanes / 8;
-    if (rows > BLOCK_ROWS) {
-        for (int64_t b = 0; b < rows; b += BLOCK_ROWS)
-            gesal_row_products_avx512f(x + b * inputs, rows - b < BLOCK_ROWS ? rows - b : BLOCK_ROWS, w, inputs, first_output, end_output,
-                                       stride, y + b * stride, accumulate);
-        return;
-    }
     const float *packed = pack(x, rows, inputs, steps);
     if (!packed) {
         // No memory for the packed rows (or no whole lanes to pack): the AVX2 kernel gives the

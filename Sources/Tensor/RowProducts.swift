@@ -49,6 +49,9 @@ public enum RowProducts {
         kernelChoice.store(Kernel.allCases.firstIndex(of: kernel)!, ordering: .relaxed)
     }
 
+    /// Rows a kernel takes at once: 64 rows of the widest input (1536) are 384 KB.
+    static let blockRows = 64
+
     /// y[rows × outputs] = x[rows × inputs] · wᵀ (w stored outputs × inputs), or y += it.
     public static func multiply(_ x: UnsafePointer<Float>, rows: Int, _ w: UnsafePointer<Float>, outputs: Int, inputs: Int,
                                 into y: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
@@ -60,18 +63,17 @@ public enum RowProducts {
         let body: @Sendable (Int) -> Void = { worker in
             let start = worker * chunk, end = min(outputs, start + chunk)
             guard start < end else { return }
-            switch kernel {
-            case .avx512F:
-                gesal_row_products_avx512f(xs.value, Int64(rows), ws.value, Int64(inputs), Int64(start), Int64(end), Int64(outputs),
-                                           ys.value, accumulate ? 1 : 0)
-            case .avx2FMA:
-                gesal_row_products_avx2_fma(xs.value, Int64(rows), ws.value, Int64(inputs), Int64(start), Int64(end), Int64(outputs),
-                                            ys.value, accumulate ? 1 : 0)
-            case .portable:
-                // A long prompt in blocks of rows that stay in the cache while every output passes over them.
-                for first in Swift.stride(from: 0, to: rows, by: 64) {
-                    products(xs.value + first * inputs, rows: min(64, rows - first), ws.value, inputs: inputs, outputs: start..<end, stride: outputs,
-                             into: ys.value + first * outputs, accumulate: accumulate)
+            // A long prompt in blocks of rows that stay in the second-level cache while every
+            // output passes over them (a row's sums do not depend on the rows beside it).
+            for first in Swift.stride(from: 0, to: rows, by: blockRows) {
+                let (x, y, rows) = (xs.value + first * inputs, ys.value + first * outputs, min(blockRows, rows - first))
+                switch kernel {
+                case .avx512F:
+                    gesal_row_products_avx512f(x, Int64(rows), ws.value, Int64(inputs), Int64(start), Int64(end), Int64(outputs), y, accumulate ? 1 : 0)
+                case .avx2FMA:
+                    gesal_row_products_avx2_fma(x, Int64(rows), ws.value, Int64(inputs), Int64(start), Int64(end), Int64(outputs), y, accumulate ? 1 : 0)
+                case .portable:
+                    products(x, rows: rows, ws.value, inputs: inputs, outputs: start..<end, stride: outputs, into: y, accumulate: accumulate)
                 }
             }
         }
