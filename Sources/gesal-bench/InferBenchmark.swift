@@ -19,7 +19,7 @@ struct InferBenchmark: ParsableCommand {
           prefill_vs_decode_ratio   prefill tokens per second over decode tokens per second
           decode_batchB_tok_s       B sequences decoding together (LlamaModel.decode), tokens of all per second
           batchB_vs_single_ratio    decode_batchB_tok_s / decode_tok_s
-          row_kernel                the decode step's kernel: avx512f, avx2-fma or portable (each row-independent;
+          row_kernel                the kernel of prompts and decode steps: avx512f, avx2-fma or portable (each row-independent;
                                     avx512f gives avx2-fma's bits, portable differs in the last bits)
           K_batchB_tok_s            decode_batchB_tok_s with another kernel K this CPU runs (portable, avx2_fma),
                                     for B = 1 and the largest B
