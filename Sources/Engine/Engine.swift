@@ -45,6 +45,8 @@ public final class Engine {
         public var sampling: SamplingRecord
         public var promptTokens: Int
         public var responseTokens: Int
+        /// How sure the model was (`AnswerSignals` without the routing part), when known.
+        public var confidence: ConfidenceSignals?
     }
 
     /// What a feedback did.
@@ -57,6 +59,8 @@ public final class Engine {
         /// The reward was negative and the store's `negativeWeight` is 0: the answer joined the
         /// node's rejected answers and nothing was buffered.
         public var memoryOnly: Bool
+        /// SAGE's judgement of the interaction, when the store has a trigger.
+        public var trigger: TriggerFired?
     }
 
     /// Opens `branch` of the log `writer` writes. An empty branch gets its `StoreCreated` now,
@@ -117,29 +121,38 @@ public final class Engine {
         let existing = state.nodes[plan.node]
         let similarity = routed.similarity
         let answer = try provide(plan)
+        let signals = answer.confidence.map {
+            AnswerSignals(firstTokenMargin: $0.firstTokenMargin, meanEntropy: $0.meanEntropy, meanLogProbability: $0.meanLogProbability,
+                          steps: $0.steps, nearestNode: routed.nearest)
+        }
         events.append(.interactionRecorded(InteractionRecorded(
             interaction: interaction, prompt: prompt, response: answer.text, node: plan.node, embedding: Vector(embedding),
             similarity: similarity, adapter: plan.adapter, sampling: answer.sampling, promptTokens: answer.promptTokens,
-            responseTokens: answer.responseTokens, request: plan.request)))
+            responseTokens: answer.responseTokens, request: plan.request, signals: signals)))
         let sequences = try append(events)
         return Answer(interaction: interaction, node: plan.node, createdNode: existing == nil, similarity: similarity, text: answer.text,
                       adapter: plan.adapter, sequences: sequences, promptTokens: answer.promptTokens, responseTokens: answer.responseTokens,
                       maxTokens: answer.sampling.maxTokens)
     }
 
-    /// The plan of an interaction routed in `state`, and its routing event (`NodeCreated` or
-    /// `NodeUpdated`) with the similarity it records. Routing depends on the embedding and the
-    /// nodes alone, so a batch knows every plan before any answer is generated.
+    /// How a prompt was routed: the event (`NodeCreated` or `NodeUpdated`), the similarity the
+    /// interaction records (1 for the node it created), and its similarity to the nearest node
+    /// there was (nil when there was none).
+    typealias Routed = (event: DomainEvent, similarity: Float, nearest: Float?)
+
+    /// The plan of an interaction routed in `state`, and how it was routed. Routing depends on
+    /// the embedding and the nodes alone, so a batch knows every plan before any answer is
+    /// generated.
     static func plan(prompt: String, embedding: [Float], interaction: Int, request: AnswerRequest?, in state: EngineState,
-                     threshold: Float) -> (plan: AnswerPlan, routed: (event: DomainEvent, similarity: Float)) {
+                     threshold: Float) -> (plan: AnswerPlan, routed: Routed) {
         let route = Routing.route(embedding, in: state, threshold: threshold)
-        let routed: (event: DomainEvent, similarity: Float)
+        let routed: Routed
         switch route {
         case .new(let node, let nearest, let nearestSimilarity):
             routed = (.nodeCreated(NodeCreated(node: node, interaction: interaction, embedding: Vector(embedding),
-                                               nearest: nearest, similarity: nearestSimilarity)), 1)
+                                               nearest: nearest, similarity: nearestSimilarity)), 1, nearestSimilarity)
         case .existing(let node, let best, let centroid, let count):
-            routed = (.nodeUpdated(NodeUpdated(node: node, interaction: interaction, centroid: Vector(centroid), count: count)), best)
+            routed = (.nodeUpdated(NodeUpdated(node: node, interaction: interaction, centroid: Vector(centroid), count: count)), best, best)
         }
         let existing = state.nodes[route.node]
         let plan = AnswerPlan(interaction: interaction, prompt: prompt, node: route.node, adapter: existing?.adapterBlob,
@@ -178,14 +191,19 @@ public final class Engine {
         }
         try Limits.reward.check(reward, "the reward")
         if let correction { try checkCorrection(correction, "the correction") }
-        let sequence = try append([.feedbackRecorded(FeedbackRecorded(interaction: interaction, reward: reward, source: source,
-                                                                      correction: correction))]).upperBound
+        let feedback = FeedbackRecorded(interaction: interaction, reward: reward, source: source, correction: correction)
+        var after = state
+        try after.apply(.feedbackRecorded(feedback))
+        let judged = trigger(on: feedback, after: after)
+        let sequence = try append([.feedbackRecorded(feedback)] + judged).upperBound
         let buffered = state.nodes[recorded.node]!.buffer.count
         let memoryOnly = !config.learnsFrom(reward: reward, corrected: correction != nil)
-        guard !memoryOnly, buffered >= config.bufferSize else {
-            return FeedbackOutcome(sequence: sequence, step: nil, buffered: buffered, bufferSize: config.bufferSize, memoryOnly: memoryOnly)
-        }
-        return FeedbackOutcome(sequence: sequence, step: try learn(node: recorded.node), buffered: 0, bufferSize: config.bufferSize, memoryOnly: false)
+        var outcome = FeedbackOutcome(sequence: sequence, step: nil, buffered: buffered, bufferSize: config.bufferSize, memoryOnly: memoryOnly)
+        if case .triggerFired(let fired)? = judged.first { outcome.trigger = fired }
+        guard !memoryOnly, buffered >= config.bufferSize else { return outcome }
+        outcome.step = try learn(node: recorded.node)
+        outcome.buffered = 0
+        return outcome
     }
 
     /// Runs the node's learning step on its buffer and records the trigger and the result.
@@ -247,7 +265,7 @@ extension Engine.RecordedAnswer {
     /// A generated answer, sampled as `sampling` records.
     init(_ generation: Generation, sampling: SamplingRecord) {
         self.init(text: generation.text, sampling: sampling, promptTokens: generation.promptTokens.count,
-                  responseTokens: generation.tokens.count)
+                  responseTokens: generation.tokens.count, confidence: generation.confidence)
     }
 }
 

@@ -99,7 +99,8 @@ public enum Rollback {
                                               rejected: original.nodes[e.node]?.rejectedResponses ?? [], request: e.request)
                 _ = try engine.record(prompt: e.prompt, embedding: e.embedding.values, interaction: e.interaction, request: e.request) { plan in
                     if plan == recordedPlan {
-                        return Engine.RecordedAnswer(text: e.response, sampling: e.sampling, promptTokens: e.promptTokens, responseTokens: e.responseTokens)
+                        return Engine.RecordedAnswer(text: e.response, sampling: e.sampling, promptTokens: e.promptTokens, responseTokens: e.responseTokens,
+                                                     confidence: e.signals.map(\.confidence))
                     }
                     report.regeneratedAnswers += 1
                     return try engine.answer(plan)

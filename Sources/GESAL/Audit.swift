@@ -115,6 +115,17 @@ public enum Audit {
         case .feedbackRecorded(let e):
             return "feedback \(e.reward > 0 ? "+" : "")\(format(e.reward)) from \(e.source) on interaction \(e.interaction) \(prompt(e.interaction))"
                 + (e.correction.map { ", correction \(quote($0))" } ?? "")
+        case .triggerFired(let e) where e.judgement != nil:
+            let judgement = e.judgement!
+            let verdict = switch judgement.cause {
+            case .negativeFeedback: "fired (negative feedback)"
+            case .score: "fired (score \(format(judgement.score ?? 0)) >= \(format(e.threshold)))"
+            case .none: judgement.score.map { "did not fire (score \(format($0)) < \(format(e.threshold)))" } ?? "did not fire (nothing to score yet)"
+            }
+            return "trigger on interaction \(e.interaction) \(verdict): " + e.scores.sorted { $0.key < $1.key }.map { "\($0.key) \(format($0.value))" }.joined(separator: ", ")
+        case .triggerCalibrated(let e):
+            return "trigger calibrated on interactions \(e.interactions.first ?? 0) to \(e.interactions.last ?? 0) (\(e.interactions.count)): medians "
+                + e.quantiles.sorted { $0.key < $1.key }.map { "\($0.key) \(format($0.value[$0.value.count / 2]))" }.joined(separator: ", ")
         case .triggerFired(let e):
             return "trigger on interaction \(e.interaction): " + e.scores.sorted { $0.key < $1.key }.map { "\($0.key) \(format($0.value))" }.joined(separator: ", ")
                 + " (threshold \(format(e.threshold)))"

@@ -12,8 +12,8 @@ public enum DomainCheck {
     }
 
     private static let domainNames: Set<String> = Set([
-        StoreCreated.typeName, InteractionRecorded.typeName, FeedbackRecorded.typeName, TriggerFired.typeName, NodeCreated.typeName,
-        NodeUpdated.typeName, AdapterUpdated.typeName, UpdateRejected.typeName, BranchCreated.typeName, Reverted.typeName,
+        StoreCreated.typeName, InteractionRecorded.typeName, FeedbackRecorded.typeName, TriggerFired.typeName, TriggerCalibrated.typeName,
+        NodeCreated.typeName, NodeUpdated.typeName, AdapterUpdated.typeName, AdapterImported.typeName, UpdateRejected.typeName, BranchCreated.typeName, Reverted.typeName,
         SnapshotTaken.typeName, Bisected.typeName,
     ].map { String($0.split(separator: ".")[0]) })
 

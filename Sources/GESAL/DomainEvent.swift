@@ -10,6 +10,7 @@ public enum DomainEvent: Sendable, Equatable {
     case interactionRecorded(InteractionRecorded)
     case feedbackRecorded(FeedbackRecorded)
     case triggerFired(TriggerFired)
+    case triggerCalibrated(TriggerCalibrated)
     case nodeCreated(NodeCreated)
     case nodeUpdated(NodeUpdated)
     case adapterUpdated(AdapterUpdated)
@@ -26,7 +27,8 @@ public enum DomainEvent: Sendable, Equatable {
         case .storeCreated: StoreCreated.typeName
         case .interactionRecorded(let e): e.versionedTypeName
         case .feedbackRecorded(let e): e.correction == nil ? FeedbackRecorded.typeName : FeedbackRecorded.correctedTypeName
-        case .triggerFired: TriggerFired.typeName
+        case .triggerFired(let e): e.versionedTypeName
+        case .triggerCalibrated: TriggerCalibrated.typeName
         case .nodeCreated: NodeCreated.typeName
         case .nodeUpdated: NodeUpdated.typeName
         case .adapterUpdated: AdapterUpdated.typeName
@@ -48,6 +50,7 @@ public enum DomainEvent: Sendable, Equatable {
         case .interactionRecorded(let e): return EventDraft(type: typeName, payload: try json(e))
         case .feedbackRecorded(let e): return EventDraft(type: typeName, payload: try json(e))
         case .triggerFired(let e): return EventDraft(type: typeName, payload: try json(e))
+        case .triggerCalibrated(let e): return EventDraft(type: typeName, payload: try json(e))
         case .nodeCreated(let e): return EventDraft(type: typeName, payload: try json(e))
         case .nodeUpdated(let e): return EventDraft(type: typeName, payload: try json(e))
         case .adapterUpdated(let e):
@@ -89,7 +92,14 @@ public enum DomainEvent: Sendable, Equatable {
                     + "\(FeedbackRecorded.correctedTypeName) carries one, \(FeedbackRecorded.typeName) does not")
             }
             self = .feedbackRecorded(feedback)
-        case TriggerFired.typeName: self = .triggerFired(try decode(TriggerFired.self))
+        case TriggerFired.typeName, TriggerFired.judgedTypeName:
+            let trigger = try decode(TriggerFired.self)
+            guard trigger.versionedTypeName == event.type else {
+                throw EngineError(.corruptEvent, "event \(event.sequence) (\(event.type)) \(trigger.judgement == nil ? "has no" : "has a") judgement: "
+                    + "\(TriggerFired.judgedTypeName) carries one, \(TriggerFired.typeName) does not")
+            }
+            self = .triggerFired(trigger)
+        case TriggerCalibrated.typeName: self = .triggerCalibrated(try decode(TriggerCalibrated.self))
         case NodeCreated.typeName: self = .nodeCreated(try decode(NodeCreated.self))
         case NodeUpdated.typeName: self = .nodeUpdated(try decode(NodeUpdated.self))
         case AdapterUpdated.typeName: self = .adapterUpdated(try decode(AdapterUpdated.self))

@@ -13,6 +13,21 @@ public struct EngineState: Sendable, Equatable {
         public var rewards: [Float] = []
         /// The right answer, when feedback said what it was (the latest one given).
         public var correction: String?
+        /// How sure the model was and how novel the prompt, when recorded.
+        public var signals: AnswerSignals?
+    }
+
+    /// SAGE's trigger: what it judged, in order, and its calibration once the warm-up ended.
+    public struct Trigger: Sendable, Equatable {
+        public struct Judged: Sendable, Equatable {
+            public var interaction: Int
+            public var fired: Bool
+        }
+        /// One entry per judgement (an interaction given feedback twice is judged twice).
+        public var judged: [Judged] = []
+        public var calibration: TriggerCalibrated?
+
+        public var isEmpty: Bool { judged.isEmpty && calibration == nil }
     }
 
     public struct BufferedFeedback: Sendable, Equatable {
@@ -50,7 +65,9 @@ public struct EngineState: Sendable, Equatable {
     public internal(set) var nodes: [Int: Node] = [:]
     public internal(set) var updates = 0
     public internal(set) var rejectedUpdates = 0
+    /// Learning steps' triggers (`TriggerFired.v1`).
     public internal(set) var triggers = 0
+    public internal(set) var trigger = Trigger()
 
     /// The number the next interaction gets (1 for the first).
     public var nextInteraction: Int { (interactions.keys.max() ?? 0) + 1 }
@@ -95,7 +112,7 @@ public struct EngineState: Sendable, Equatable {
         case .interactionRecorded(let e):
             guard nodes[e.node] != nil else { throw fail("interaction \(e.interaction) routed to node \(e.node), which does not exist") }
             guard interactions[e.interaction] == nil else { throw fail("interaction \(e.interaction) is recorded twice") }
-            interactions[e.interaction] = Interaction(prompt: e.prompt, response: e.response, node: e.node)
+            interactions[e.interaction] = Interaction(prompt: e.prompt, response: e.response, node: e.node, signals: e.signals)
         case .feedbackRecorded(let e):
             guard let interaction = interactions[e.interaction] else { throw fail("feedback for interaction \(e.interaction), which does not exist") }
             interactions[e.interaction]!.rewards.append(e.reward)
@@ -112,7 +129,18 @@ public struct EngineState: Sendable, Equatable {
             }
         case .triggerFired(let e):
             guard interactions[e.interaction] != nil else { throw fail("trigger for interaction \(e.interaction), which does not exist") }
-            triggers += 1
+            if let judgement = e.judgement {
+                trigger.judged.append(Trigger.Judged(interaction: e.interaction, fired: judgement.fired))
+            } else {
+                triggers += 1
+            }
+        case .triggerCalibrated(let e):
+            guard trigger.calibration == nil else { throw fail("the trigger is calibrated twice") }
+            let judged = trigger.judged.map(\.interaction)
+            guard e.interactions == Array(judged.prefix(e.interactions.count)), !e.interactions.isEmpty else {
+                throw fail("the trigger's calibration names interactions \(e.interactions), not the first ones judged (\(judged.prefix(e.interactions.count)))")
+            }
+            trigger.calibration = e
         case .adapterUpdated(let e):
             guard nodes[e.node] != nil else { throw fail("AdapterUpdated for node \(e.node), which does not exist") }
             nodes[e.node]!.adapterBlob = e.adapterBlob

@@ -38,11 +38,14 @@ public struct EngineConfig: Sendable, Equatable, Codable {
     /// weight, beside GESAL's REINFORCE term on the buffered answers. 0 keeps corrections as
     /// memory only (docs/learning.md).
     public var correctionWeight: Float?
+    /// SAGE's trigger: when set, every feedback is judged (`TriggerFired.v2`); absent in
+    /// stores made before it, and when off (docs/sage.md).
+    public var trigger: TriggerSettings?
 
     public init(similarityThreshold: Float = 0.7, bufferSize: Int = 1, learningRate: Float = 2e-3, klWeight: Float = 1,
                 composition: String = "gesal", svfTargets: [String] = ["gate", "up", "down"], maxTokens: Int = 48,
                 guardTolerance: Float? = nil, optimizer: String? = nil, negativeWeight: Float? = nil, updateSteps: Int? = nil,
-                learningTokens: Int? = nil, correctionWeight: Float? = nil) {
+                learningTokens: Int? = nil, correctionWeight: Float? = nil, trigger: TriggerSettings? = nil) {
         self.similarityThreshold = similarityThreshold
         self.bufferSize = bufferSize
         self.learningRate = learningRate
@@ -56,6 +59,7 @@ public struct EngineConfig: Sendable, Equatable, Codable {
         self.updateSteps = updateSteps
         self.learningTokens = learningTokens
         self.correctionWeight = correctionWeight
+        self.trigger = trigger
     }
 
     /// Whether feedback with `reward` (and a correction, when `corrected`) enters a node's
@@ -142,9 +146,12 @@ public struct InteractionRecorded: Sendable, Equatable, Codable {
     public var responseTokens: Int
     /// What the caller asked beyond the prompt; absent when nothing was (never an empty request).
     public var request: AnswerRequest?
+    /// How sure the model was and how novel the prompt (absent before they were recorded,
+    /// and when no token was generated). Older builds read past it: it changes nothing they fold.
+    public var signals: AnswerSignals?
 
     public init(interaction: Int, prompt: String, response: String, node: Int, embedding: Vector, similarity: Float, adapter: String?,
-                sampling: SamplingRecord, promptTokens: Int, responseTokens: Int, request: AnswerRequest? = nil) {
+                sampling: SamplingRecord, promptTokens: Int, responseTokens: Int, request: AnswerRequest? = nil, signals: AnswerSignals? = nil) {
         self.interaction = interaction
         self.prompt = prompt
         self.response = response
@@ -156,6 +163,7 @@ public struct InteractionRecorded: Sendable, Equatable, Codable {
         self.promptTokens = promptTokens
         self.responseTokens = responseTokens
         self.request = request.flatMap { $0.isEmpty ? nil : $0 }
+        self.signals = signals
     }
 }
 
@@ -185,17 +193,101 @@ public struct FeedbackRecorded: Sendable, Equatable, Codable {
     }
 }
 
-/// SAGE's trigger judged an answer a likely failure.
+/// Why a learning step ran (v1: a node's buffer reached its size, `buffered` against the
+/// buffer size), or SAGE's trigger judging an interaction that got feedback (v2, with a
+/// `judgement`), whether it fired or not, so thresholds can be audited and re-tuned on replay.
 public struct TriggerFired: Sendable, Equatable, Codable {
     public static let typeName = "TriggerFired.v1"
+    /// A trigger with SAGE's judgement. A build from before SAGE's trigger refuses it by name
+    /// (it would count it as a learning step's trigger); the buffer's trigger stays v1.
+    public static let judgedTypeName = "TriggerFired.v2"
+    public static let typeNames: Set<String> = [typeName, judgedTypeName]
+
+    public enum Cause: String, Sendable, Codable {
+        /// The reward was negative: always fires.
+        case negativeFeedback
+        /// The weighted badness reached the threshold.
+        case score
+        /// Neither: judged, not fired.
+        case none
+    }
+
+    public struct Judgement: Sendable, Equatable, Codable {
+        public var fired: Bool
+        public var cause: Cause
+        /// The weighted mean of `badness` (absent when no weighed signal had one: before the
+        /// calibration, without a correction).
+        public var score: Float?
+        /// Each signal's badness in [0, 1] (`TriggerSignal.badness`).
+        public var badness: [String: Float]
+
+        public init(fired: Bool, cause: Cause, score: Float?, badness: [String: Float]) {
+            self.fired = fired
+            self.cause = cause
+            self.score = score
+            self.badness = badness
+        }
+    }
+
+    public var versionedTypeName: String { judgement == nil ? Self.typeName : Self.judgedTypeName }
     public var interaction: Int
+    /// The signals as measured (v2), or the buffer's count (v1).
     public var scores: [String: Float]
     public var threshold: Float
+    public var judgement: Judgement?
 
-    public init(interaction: Int, scores: [String: Float], threshold: Float) {
+    public init(interaction: Int, scores: [String: Float], threshold: Float, judgement: Judgement? = nil) {
         self.interaction = interaction
         self.scores = scores
         self.threshold = threshold
+        self.judgement = judgement
+    }
+}
+
+/// The trigger's warm-up ended: the percentiles of each label-free signal over the first
+/// judged interactions, against which later values are ranked (`TriggerSignal.badness`).
+public struct TriggerCalibrated: Sendable, Equatable, Codable {
+    public static let typeName = "TriggerCalibrated.v1"
+    /// The percentiles kept: 0, 5, ..., 100.
+    public static let percentiles = Array(stride(from: 0, through: 100, by: 5))
+    /// The judged interactions the sample came from, in order.
+    public var interactions: [Int]
+    /// Per label-free signal, its value at each of `percentiles` (linear interpolation between
+    /// order statistics, as numpy's default). A signal no interaction had is absent.
+    public var quantiles: [String: [Float]]
+
+    public init(interactions: [Int], quantiles: [String: [Float]]) {
+        self.interactions = interactions
+        self.quantiles = quantiles
+    }
+
+    /// The calibration from a sample of label-free signal values.
+    public init(interactions: [Int], samples: [[String: Float]]) {
+        var quantiles: [String: [Float]] = [:]
+        for signal in TriggerSignal.labelFree {
+            let values = samples.compactMap { $0[signal.rawValue] }.sorted()
+            guard !values.isEmpty else { continue }
+            quantiles[signal.rawValue] = Self.percentiles.map { percent in
+                let position = Double(percent) / 100 * Double(values.count - 1)
+                let low = Int(position), high = min(low + 1, values.count - 1)
+                let fraction = Float(position - Double(low))
+                return values[low] + (values[high] - values[low]) * fraction
+            }
+        }
+        self.init(interactions: interactions, quantiles: quantiles)
+    }
+
+    /// Where `value` falls among the percentile points, in [0, 1]: linear between the points
+    /// it lies between; within a run of equal points, at the run's end.
+    public static func rank(_ value: Float, among points: [Float]) -> Float {
+        guard let first = points.first, value >= first else { return 0 }
+        let last = points.count - 1
+        guard last > 0 else { return 1 }
+        var k = 0
+        while k < last && points[k + 1] <= value { k += 1 }
+        guard k < last else { return 1 }
+        let fraction = (value - points[k]) / (points[k + 1] - points[k])
+        return (Float(k) + fraction) / Float(last)
     }
 }
 

@@ -26,6 +26,7 @@ extension EngineConfig {
         if let correctionWeight { try Limits.correctionWeight.check(correctionWeight, name("correctionWeight")) }
         if let updateSteps { try Limits.updateSteps.check(updateSteps, name("updateSteps")) }
         if let learningTokens { try Limits.learningTokens.check(learningTokens, name("learningTokens")) }
+        try trigger?.validate(naming: name)
         guard !svfTargets.isEmpty else { throw EngineError(.invalidRequest, "\(name("svfTargets")) names no matrix to adapt") }
     }
 }
@@ -48,6 +49,12 @@ extension DomainEvent {
             try Limits.topP.check(e.sampling.topP, "the top-p of interaction \(e.interaction)")
             try Limits.repetitionPenalty.check(e.sampling.repetitionPenalty, "the repetition penalty of interaction \(e.interaction)")
             try e.request?.check("interaction \(e.interaction)")
+            if let signals = e.signals {
+                let values = [signals.firstTokenMargin, signals.meanEntropy, signals.meanLogProbability] + (signals.nearestNode.map { [$0] } ?? [])
+                guard values.allSatisfy(\.isFinite), signals.steps >= 1 else {
+                    throw EngineError(.invalidRequest, "the signals of interaction \(e.interaction) hold a value that is not a finite number, or no step")
+                }
+            }
         case .nodeCreated(let e):
             try finite(e.embedding, "the embedding of node \(e.node)")
         case .nodeUpdated(let e):
@@ -64,8 +71,17 @@ extension DomainEvent {
                 throw EngineError(.invalidRequest, "the rejected update of node \(e.node) has metric \(name) = \(value), not a finite number")
             }
         case .triggerFired(let e):
-            for (name, value) in e.scores where !value.isFinite {
-                throw EngineError(.invalidRequest, "the trigger of interaction \(e.interaction) has score \(name) = \(value), not a finite number")
+            let numbers = e.scores.map { ("score \($0.key)", $0.value) } + (e.judgement?.badness ?? [:]).map { ("badness \($0.key)", $0.value) }
+                + [("threshold", e.threshold)] + ((e.judgement?.score).map { [("the weighted score", $0)] } ?? [])
+            for (name, value) in numbers.sorted(by: { $0.0 < $1.0 }) where !value.isFinite {
+                throw EngineError(.invalidRequest, "the trigger of interaction \(e.interaction) has \(name) = \(value), not a finite number")
+            }
+        case .triggerCalibrated(let e):
+            for (signal, points) in e.quantiles.sorted(by: { $0.key < $1.key }) {
+                guard points.count == TriggerCalibrated.percentiles.count, points.allSatisfy(\.isFinite), zip(points, points.dropFirst()).allSatisfy({ $0 <= $1 }) else {
+                    throw EngineError(.invalidRequest, "the trigger's calibration of \(signal) is not \(TriggerCalibrated.percentiles.count) finite, "
+                        + "non-decreasing percentiles")
+                }
             }
         case .branchCreated, .reverted, .snapshotTaken, .bisected:
             break

@@ -64,6 +64,11 @@ public enum Limits {
     public static let maxTokens = Limit(1, 4096, why: "the longest answer, in tokens")
     public static let learningTokens = Limit(16, 8192, why: "prompt and answer tokens of one learning sequence; memory grows with its square")
 
+    // SAGE's trigger (TriggerSettings)
+    public static let triggerThreshold = Limit(0, 1, why: "a weighted mean of badness values, each in [0, 1]")
+    public static let triggerWarmup = Limit(1, 10_000, why: "judged interactions whose signals set the percentiles")
+    public static let triggerWeight = Limit(0, 100, why: "a signal's weight; 0 leaves it out")
+
     // Generation
     public static let temperature = Limit(0, 10, why: "0 is greedy")
     public static let systemBytes = Limit(1, 16_384, why: "a system message, in UTF-8 bytes")

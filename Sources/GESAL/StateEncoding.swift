@@ -12,15 +12,19 @@ extension EngineState {
     /// corrections is still written as v1, so every state hash recorded before corrections
     /// existed (snapshots, reports, docs) still names the same state.
     static let correctionsTag = "GESALSTATE.v2"
+    /// v2 with each interaction's signals and SAGE's trigger. Written only by a state that has
+    /// some, so every earlier state keeps its hash.
+    static let signalsTag = "GESALSTATE.v3"
 
     var hasCorrections: Bool { interactions.values.contains { $0.correction != nil } }
+    var hasSignals: Bool { !trigger.isEmpty || interactions.values.contains { $0.signals != nil } }
 
     public var hash: Hash256 { Hash256.of(encoded()) }
 
     public func encoded() -> [UInt8] {
         var out = CanonicalWriter()
-        let corrections = hasCorrections
-        out.string(corrections ? Self.correctionsTag : Self.encodingTag)
+        let signals = hasSignals, corrections = signals || hasCorrections
+        out.string(signals ? Self.signalsTag : corrections ? Self.correctionsTag : Self.encodingTag)
         out.string(createdJSON)
         out.int(interactions.count)
         for id in interactions.keys.sorted() {
@@ -31,6 +35,7 @@ extension EngineState {
             out.int(i.node)
             out.floats(i.rewards)
             if corrections { out.string(i.correction ?? "") }
+            if signals { out.signals(i.signals) }
         }
         out.int(nodes.count)
         for id in nodes.keys.sorted() {
@@ -51,6 +56,7 @@ extension EngineState {
         out.int(updates)
         out.int(rejectedUpdates)
         out.int(triggers)
+        if signals { out.trigger(trigger) }
         return out.bytes
     }
 
@@ -59,10 +65,10 @@ extension EngineState {
         var input = CanonicalReader(bytes: bytes, source: source)
         self.init()
         let tag = try input.string()
-        guard tag == Self.encodingTag || tag == Self.correctionsTag else {
-            throw input.fail("state encoding '\(tag)' is not one this build reads (\(Self.encodingTag) or \(Self.correctionsTag))")
+        guard [Self.encodingTag, Self.correctionsTag, Self.signalsTag].contains(tag) else {
+            throw input.fail("state encoding '\(tag)' is not one this build reads (\(Self.encodingTag), \(Self.correctionsTag) or \(Self.signalsTag))")
         }
-        let corrections = tag == Self.correctionsTag
+        let signals = tag == Self.signalsTag, corrections = signals || tag == Self.correctionsTag
         let createdJSON = try input.string()
         if !createdJSON.isEmpty {
             do { created = try JSONDecoder().decode(StoreCreated.self, from: Data(createdJSON.utf8)) } catch {
@@ -77,6 +83,7 @@ extension EngineState {
                 let correction = try input.string()
                 interactions[id]!.correction = correction.isEmpty ? nil : correction
             }
+            if signals { interactions[id]!.signals = try input.signals() }
         }
         for _ in 0..<(try input.count()) {
             let id = try input.int()
@@ -96,6 +103,7 @@ extension EngineState {
         updates = try input.int()
         rejectedUpdates = try input.int()
         triggers = try input.int()
+        if signals { trigger = try input.trigger() }
         guard input.offset == bytes.count else { throw input.fail("\(bytes.count - input.offset) bytes follow the state") }
     }
 }
@@ -112,6 +120,58 @@ public func canonicalJSON<T: Encodable>(_ value: T) throws(EngineError) -> Strin
         throw EngineError(.invalidRequest, "\(T.self) cannot be recorded: \(path.isEmpty ? "a value" : path) is \(bad), which JSON cannot hold")
     } catch {
         throw EngineError(.invalidRequest, "\(T.self) cannot be recorded: \(error)")
+    }
+}
+
+/// The parts of the state only v3 holds.
+extension CanonicalWriter {
+    mutating func signals(_ signals: AnswerSignals?) {
+        guard let signals else { return int(0) }
+        int(1)
+        floats([signals.firstTokenMargin, signals.meanEntropy, signals.meanLogProbability])
+        int(signals.steps)
+        floats(signals.nearestNode.map { [$0] } ?? [])
+    }
+
+    mutating func trigger(_ trigger: EngineState.Trigger) {
+        ints(trigger.judged.map(\.interaction))
+        ints(trigger.judged.map { $0.fired ? 1 : 0 })
+        guard let calibration = trigger.calibration else { return int(0) }
+        int(1)
+        ints(calibration.interactions)
+        strings(calibration.quantiles.keys.sorted())
+        for signal in calibration.quantiles.keys.sorted() { floats(calibration.quantiles[signal]!) }
+    }
+}
+
+extension CanonicalReader {
+    mutating func signals() throws(EngineError) -> AnswerSignals? {
+        guard try flag("signals") else { return nil }
+        let means = try floats()
+        guard means.count == 3 else { throw fail("signals hold \(means.count) means, not 3") }
+        let steps = try int(), nearest = try floats()
+        guard nearest.count <= 1 else { throw fail("signals hold \(nearest.count) nearest-node similarities, not 0 or 1") }
+        return AnswerSignals(firstTokenMargin: means[0], meanEntropy: means[1], meanLogProbability: means[2], steps: steps, nearestNode: nearest.first)
+    }
+
+    mutating func trigger() throws(EngineError) -> EngineState.Trigger {
+        let interactions = try ints(), fired = try ints()
+        guard interactions.count == fired.count else { throw fail("the trigger judged \(interactions.count) interactions but holds \(fired.count) verdicts") }
+        var trigger = EngineState.Trigger(judged: zip(interactions, fired).map { EngineState.Trigger.Judged(interaction: $0, fired: $1 != 0) })
+        if try flag("calibration") {
+            let sample = try ints(), signals = try strings()
+            var quantiles: [String: [Float]] = [:]
+            for signal in signals { quantiles[signal] = try floats() }
+            trigger.calibration = TriggerCalibrated(interactions: sample, quantiles: quantiles)
+        }
+        return trigger
+    }
+
+    /// A 0 or 1 saying whether `what` follows.
+    mutating func flag(_ what: String) throws(EngineError) -> Bool {
+        let value = try int()
+        guard value == 0 || value == 1 else { throw fail("\(what) flag is \(value), not 0 or 1") }
+        return value == 1
     }
 }
 

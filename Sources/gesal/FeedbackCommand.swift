@@ -85,6 +85,7 @@ struct FeedbackCommand: ParsableCommand {
             let start = Date()
             let outcome = try opened.feedback(interaction: interaction, reward: Self.parseReward(reward)!, source: source, correction: correct)
             print("feedback recorded (event \(outcome.sequence)); " + Self.describe(outcome, in: opened, since: start))
+            if let trigger = outcome.trigger { print(Audit.describe(.triggerFired(trigger), [:])) }
         }
     }
 }

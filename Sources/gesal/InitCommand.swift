@@ -17,6 +17,13 @@ struct InitCommand: ParsableCommand {
           gesal init --store lab --guard-tolerance 0.05
           gesal init --store lab --embedder hidden-mean
           gesal init --store lab --negative-weight 0 --update-steps 5
+          gesal init --store lab --trigger --trigger-warmup 50 --trigger-weight nodeDistance=0
+
+        --trigger turns on SAGE's trigger: every feedback is judged from the answer's
+        label-free signals (first-token margin, mean entropy, mean log-probability, distance
+        to the nearest node), ranked against the first --trigger-warmup judged answers, and
+        from how far the answer agrees with a correction; negative feedback always fires.
+        Each judgement is a TriggerFired event, fired or not (docs/sage.md).
         """))
 
     @OptionGroup var engine: EngineOptions
@@ -60,15 +67,47 @@ struct InitCommand: ParsableCommand {
     @Option(help: "Seed for the answers sampled when a greedy answer was rejected before.")
     var seed: UInt64 = 0
 
+    @Flag(help: "Judge every feedback with SAGE's trigger (TriggerFired events; docs/sage.md).")
+    var trigger = false
+
+    @Option(help: "The weighted badness, in [0, 1], at which the trigger fires.")
+    var triggerThreshold: Float = 0.5
+
+    @Option(help: "Judged answers whose label-free signals set the percentiles later ones are ranked against.")
+    var triggerWarmup: Int = 20
+
+    @Option(help: ArgumentHelp("A signal's weight, replacing its default (repeat for several; 0 leaves it out). Signals: "
+        + TriggerSignal.allCases.map(\.rawValue).joined(separator: ", ") + ".", valueName: "SIGNAL=W"))
+    var triggerWeight: [String] = []
+
+    /// The trigger the options give, nil without --trigger.
+    func triggerSettings() throws -> TriggerSettings? {
+        guard trigger else {
+            guard triggerWeight.isEmpty, triggerThreshold == 0.5, triggerWarmup == 20 else {
+                throw ValidationError("--trigger-threshold, --trigger-warmup and --trigger-weight set the trigger: add --trigger")
+            }
+            return nil
+        }
+        var settings = TriggerSettings(threshold: triggerThreshold, warmup: triggerWarmup)
+        for given in triggerWeight {
+            let parts = given.split(separator: "=", omittingEmptySubsequences: false)
+            guard parts.count == 2, let weight = Float(parts[1]) else {
+                throw ValidationError("--trigger-weight takes SIGNAL=WEIGHT (nodeDistance=0.5), not '\(given)'")
+            }
+            settings.weights[String(parts[0])] = weight
+        }
+        return settings
+    }
+
     /// The settings the options give; GESAL's defaults are left absent, so a store made with
     /// them has the same `StoreCreated` as before the setting existed.
-    func config() -> EngineConfig {
+    func config() throws -> EngineConfig {
         EngineConfig(similarityThreshold: similarityThreshold, bufferSize: bufferSize, learningRate: learningRate,
                      klWeight: klWeight, maxTokens: maxTokens, guardTolerance: guardTolerance,
                      optimizer: optimizer == "adam" ? nil : optimizer, negativeWeight: negativeWeight == 1 ? nil : negativeWeight,
                      updateSteps: updateSteps == 1 ? nil : updateSteps,
                      learningTokens: learningTokens == EngineConfig.defaultLearningTokens ? nil : learningTokens,
-                     correctionWeight: correctionWeight == 1 ? nil : correctionWeight)
+                     correctionWeight: correctionWeight == 1 ? nil : correctionWeight, trigger: try triggerSettings())
     }
 
     func validate() throws {
@@ -80,7 +119,7 @@ struct InitCommand: ParsableCommand {
             if try Engine.storeCreated(at: engine.store, branch: engine.branch) != nil {
                 throw ValidationError("\(engine.store) already holds a GESAL store; its settings are fixed (see `gesal-log log --store \(engine.store)`)")
             }
-            let opened = try engine.openEngine(config: config(), embedder: embedder, seed: seed)
+            let opened = try engine.openEngine(config: try config(), embedder: embedder, seed: seed)
             print("store \(engine.store): model \(opened.state.created!.model), embedder \(embedder), state \(opened.state.hash.hex.prefix(16))")
         }
     }

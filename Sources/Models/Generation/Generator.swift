@@ -6,6 +6,8 @@ public struct Generation: Sendable, Equatable {
     public var promptTokens: [Int]
     public var tokens: [Int]
     public var stopReason: StopReason
+    /// How sure the model was (nil when no token was picked: no room, or none asked).
+    public var confidence: ConfidenceSignals?
 }
 
 extension LanguageModel {
@@ -111,6 +113,7 @@ private struct Decoding {
     var text = ""
     var reason = Generation.StopReason.maxTokens
     var logits: [Float] = []
+    var confidence = ConfidenceTally()
     var done = false
 
     /// Sizes the cache for the prompt and the answer (the prompt is read in the first step), or
@@ -140,6 +143,7 @@ private struct Decoding {
     /// when the answer is complete, otherwise the token still has to run through the model.
     mutating func advance(model language: LanguageModel) {
         let token = sampler.next(logits: logits, history: promptTokens + generated)
+        confidence.observe(logits, picked: token)
         if language.stopTokens.contains(token) {
             reason = .endOfTurn
             done = true
@@ -168,5 +172,6 @@ private struct Decoding {
         return cache
     }
 
-    var generation: Generation { Generation(text: text, promptTokens: promptTokens, tokens: generated, stopReason: reason) }
+    var generation: Generation { Generation(text: text, promptTokens: promptTokens, tokens: generated, stopReason: reason,
+                                       confidence: confidence.signals) }
 }

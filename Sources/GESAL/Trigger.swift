@@ -1,0 +1,85 @@
+/// The signals SAGE's trigger can weigh. The first four are label-free: the answer's
+/// `AnswerSignals`, known before anyone grades it. The last three exist only when the feedback
+/// says what the right answer was.
+public enum TriggerSignal: String, Sendable, CaseIterable, Codable {
+    case firstTokenMargin, meanEntropy, meanLogProbability, nodeDistance
+    case exactMatch, tokenF1, correctionCosine
+
+    public static let labelFree: [TriggerSignal] = [.firstTokenMargin, .meanEntropy, .meanLogProbability, .nodeDistance]
+
+    /// Whether a large value means a likely failure (high entropy, a distant prompt) rather
+    /// than a likely success (a wide margin, a high probability, agreement with the correction).
+    var largeIsBad: Bool { self == .meanEntropy || self == .nodeDistance }
+
+    /// How bad a value is, in [0, 1]: for a label-free signal its rank among the warm-up's
+    /// values (oriented), for agreement with a correction one minus the agreement.
+    func badness(_ value: Float, calibration: TriggerCalibrated?) -> Float? {
+        switch self {
+        case .exactMatch, .tokenF1: return 1 - min(max(value, 0), 1)
+        case .correctionCosine: return 1 - min(max(value, 0), 1)
+        default:
+            guard let points = calibration?.quantiles[rawValue], !points.isEmpty else { return nil }
+            let rank = TriggerCalibrated.rank(value, among: points)
+            return largeIsBad ? rank : 1 - rank
+        }
+    }
+}
+
+/// SAGE's trigger, as a store setting (`EngineConfig.trigger`): which signals count how much,
+/// the score at which it fires, and how many judged interactions calibrate the label-free
+/// signals. Negative feedback always fires.
+public struct TriggerSettings: Sendable, Equatable, Codable {
+    /// Weight per signal (`TriggerSignal` names); a signal without one does not count.
+    public var weights: [String: Float]
+    /// The weighted mean badness at which the trigger fires.
+    public var threshold: Float
+    /// Judged interactions whose label-free signals set their percentiles (`TriggerCalibrated`);
+    /// before that, only the feedback and the correction count.
+    public var warmup: Int
+
+    /// Every label-free signal at 1, agreement with a correction at 2 each: a correction is the
+    /// user saying what was wrong, stronger than any sign the model gives of itself.
+    public static let defaultWeights: [String: Float] = [
+        TriggerSignal.firstTokenMargin.rawValue: 1, TriggerSignal.meanEntropy.rawValue: 1, TriggerSignal.meanLogProbability.rawValue: 1,
+        TriggerSignal.nodeDistance.rawValue: 1, TriggerSignal.exactMatch.rawValue: 2, TriggerSignal.tokenF1.rawValue: 2,
+        TriggerSignal.correctionCosine.rawValue: 2,
+    ]
+
+    public init(weights: [String: Float] = TriggerSettings.defaultWeights, threshold: Float = 0.5, warmup: Int = 20) {
+        self.weights = weights
+        self.threshold = threshold
+        self.warmup = warmup
+    }
+
+    public func validate(naming name: (String) -> String = { $0 }) throws(EngineError) {
+        try Limits.triggerThreshold.check(threshold, name("triggerThreshold"))
+        try Limits.triggerWarmup.check(warmup, name("triggerWarmup"))
+        for (signal, weight) in weights.sorted(by: { $0.key < $1.key }) {
+            guard TriggerSignal(rawValue: signal) != nil else {
+                throw EngineError(.invalidRequest, "\(name("triggerWeight")) names '\(signal)', which is not a trigger signal ("
+                    + TriggerSignal.allCases.map(\.rawValue).joined(separator: ", ") + ")")
+            }
+            try Limits.triggerWeight.check(weight, "the weight of \(signal) in \(name("triggerWeight"))")
+        }
+    }
+
+    /// Judges one scored interaction: the raw signals, each one's badness where it has one,
+    /// their weighted mean, and whether the trigger fires (negative feedback, or the mean at
+    /// or above the threshold).
+    public func judge(interaction: Int, reward: Float, signals: [String: Float], calibration: TriggerCalibrated?) -> TriggerFired {
+        var badness: [String: Float] = [:]
+        var total: Float = 0, weightSum: Float = 0
+        for name in signals.keys.sorted() {
+            guard let signal = TriggerSignal(rawValue: name), let bad = signal.badness(signals[name]!, calibration: calibration) else { continue }
+            badness[name] = bad
+            if let weight = weights[name], weight > 0 {
+                total += weight * bad
+                weightSum += weight
+            }
+        }
+        let score = weightSum > 0 ? total / weightSum : nil
+        let cause: TriggerFired.Cause = reward < 0 ? .negativeFeedback : (score.map { $0 >= threshold } ?? false) ? .score : .none
+        return TriggerFired(interaction: interaction, scores: signals, threshold: threshold,
+                            judgement: TriggerFired.Judgement(fired: cause != .none, cause: cause, score: score, badness: badness))
+    }
+}
