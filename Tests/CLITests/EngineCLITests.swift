@@ -96,4 +96,31 @@ import Testing
         #expect(unknown.status == 1 && unknown.stderr.contains("no interaction 9"), "\(unknown.stderr)")
         #expect(Self.value("sequence", in: try CommandRunner.run("gesal-log", ["replay"] + store).stdout) == head)
     }
+
+    @Test func aTriggerStoreSaysWhyFeedbackFiredIt() throws {
+        let scratch = ScratchFolder()
+        let store = ["--store", scratch.path + "/t"]
+        let made = try CommandRunner.run("gesal", ["init", "--max-tokens", "4", "--trigger", "--trigger-warmup", "3"] + store, cwd: Self.root)
+        #expect(made.status == 0, "\(made.stderr)")
+        _ = try CommandRunner.run("gesal", ["ask", "What is 12 + 7? Answer with a number."] + store, cwd: Self.root)
+        let feedback = try CommandRunner.run("gesal", ["feedback", "1", "-"] + store, cwd: Self.root)
+        #expect(feedback.status == 0 && feedback.stdout.contains("trigger on interaction 1 fired (negative feedback)"), "\(feedback.stdout) \(feedback.stderr)")
+        let log = try CommandRunner.run("gesal-log", ["log", "--json"] + store)
+        #expect(log.stdout.contains("TriggerFired.v2") && log.stdout.contains(#"\"warmup\":3"#), "\(log.stdout.suffix(800))")
+    }
+
+    @Test func triggerSettingsAreRefusedByOptionBeforeAStoreIsMade() throws {
+        let scratch = ScratchFolder()
+        let cases: [([String], String)] = [
+            (["--trigger-warmup", "5"], "add --trigger"),
+            (["--trigger", "--trigger-threshold", "2"], "--trigger-threshold is 2.0: it must be in [0, 1]"),
+            (["--trigger", "--trigger-weight", "bleu=1"], "'bleu', which is not a trigger signal"),
+            (["--trigger", "--trigger-weight", "tokenF1"], "--trigger-weight takes SIGNAL=WEIGHT"),
+        ]
+        for (options, message) in cases {
+            let result = try CommandRunner.run("gesal", ["init", "--store", scratch.path + "/x"] + options, cwd: Self.root)
+            #expect(result.status == 64 && result.stderr.contains(message), "\(options): \(result.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: scratch.path + "/x"), "\(options) made a store")
+        }
+    }
 }
