@@ -58,11 +58,14 @@ public struct DemoReport: Sendable, Codable, Equatable {
     /// How far the adapters after the feedback stream move the model on ordinary prose
     /// (absent when the run had no passage to measure it on).
     public var drift: DriftFigure?
+    /// How well the trigger's judgements of the feedback stream tell wrong answers from right
+    /// ones (absent when the store had no trigger).
+    public var trigger: TriggerFigures?
     /// Wall time of the whole run (a timing field).
     public var seconds: Double
 
     public init(settings: DemoSettings, model: String, modelFingerprint: String, threads: Int, checkpoints: [Checkpoint], rollback: Rollback,
-                drift: DriftFigure? = nil, seconds: Double) {
+                drift: DriftFigure? = nil, trigger: TriggerFigures? = nil, seconds: Double) {
         self.settings = settings
         self.model = model
         self.modelFingerprint = modelFingerprint
@@ -70,6 +73,7 @@ public struct DemoReport: Sendable, Codable, Equatable {
         self.checkpoints = checkpoints
         self.rollback = rollback
         self.drift = drift
+        self.trigger = trigger
         self.seconds = seconds
     }
 }

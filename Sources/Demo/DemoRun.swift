@@ -112,6 +112,8 @@ public struct DemoRun {
             let last = pass == settings.passes
             try score(last ? DemoReport.afterFeedback : "feedback pass \(pass)", state: engine.state, all: last)
         }
+        let trigger = settings.config.trigger == nil ? nil
+            : TriggerFigures(try writer.store.events(branch: "main").map { try DomainEvent($0) })
         var drift: DriftFigure?
         if let prose {
             progress(.phase("drift on prose"))
@@ -135,6 +137,6 @@ public struct DemoRun {
                           checkpoints: checkpoints,
                           rollback: DemoReport.Rollback(branch: rollback.branch, excluded: poisoned, stateHash: rollback.stateHash,
                                                         matchesBeforePoison: rollback.state.hash == beforePoison),
-                          drift: drift, seconds: Date().timeIntervalSince(started))
+                          drift: drift, trigger: trigger, seconds: Date().timeIntervalSince(started))
     }
 }

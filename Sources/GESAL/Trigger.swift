@@ -9,7 +9,7 @@ public enum TriggerSignal: String, Sendable, CaseIterable, Codable {
 
     /// Whether a large value means a likely failure (high entropy, a distant prompt) rather
     /// than a likely success (a wide margin, a high probability, agreement with the correction).
-    var largeIsBad: Bool { self == .meanEntropy || self == .nodeDistance }
+    public var largeIsBad: Bool { self == .meanEntropy || self == .nodeDistance }
 
     /// How bad a value is, in [0, 1]: for a label-free signal its rank among the warm-up's
     /// values (oriented), for agreement with a correction one minus the agreement.

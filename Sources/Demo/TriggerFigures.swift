@@ -1,0 +1,73 @@
+import GESAL
+import Tasks
+
+/// How well SAGE's trigger tells wrong answers from right ones, against the checker's
+/// verdicts (the reward it gave: negative is wrong). Negative feedback always fires, so with
+/// a checker on every answer the trigger's recall is 1 by construction; what the figures test
+/// is the label-free part, which a deployed system has before anyone grades the answer.
+public struct TriggerFigures: Sendable, Codable, Equatable {
+    /// Judgements (`TriggerFired.v2`) of checker feedback, and how many were of wrong answers.
+    public var judged: Int
+    public var wrong: Int
+    public var fired: Int
+    /// Of the fired judgements, the share of wrong answers; of the wrong answers, the share fired.
+    public var precision: Double?
+    public var recall: Double?
+    /// The label-free score (the weighted mean of the label-free signals' badness, as the
+    /// store's settings weigh them) against wrongness, over the judgements after the
+    /// calibration; nil when there were none, or when all were right or all wrong.
+    public var labelFreeScore: AUROC?
+    /// Each label-free signal alone, oriented so that larger means worse, over every judged answer.
+    public var signals: [String: AUROC]
+
+    public init(_ events: [DomainEvent], source: String = "checker") {
+        var signalsOf: [Int: AnswerSignals] = [:]
+        var verdict: [Int: Float] = [:]
+        var weights: [String: Float] = [:]
+        var judgements: [(wrong: Bool, fired: Bool, labelFree: Double?, signals: [String: Float])] = []
+        for event in events {
+            switch event {
+            case .storeCreated(let e): weights = e.config.trigger?.weights ?? [:]
+            case .interactionRecorded(let e): signalsOf[e.interaction] = e.signals
+            case .feedbackRecorded(let e): verdict[e.interaction] = e.source == source ? e.reward : nil
+            case .triggerFired(let e):
+                guard let judgement = e.judgement, let reward = verdict[e.interaction] else { continue }
+                var total = 0.0, weightSum = 0.0
+                for signal in TriggerSignal.labelFree {
+                    guard let bad = judgement.badness[signal.rawValue], let weight = weights[signal.rawValue], weight > 0 else { continue }
+                    total += Double(weight * bad)
+                    weightSum += Double(weight)
+                }
+                judgements.append((reward < 0, judgement.fired, weightSum > 0 ? total / weightSum : nil, signalsOf[e.interaction]?.named ?? [:]))
+            default: break
+            }
+        }
+        judged = judgements.count
+        wrong = judgements.count(where: \.wrong)
+        fired = judgements.count(where: \.fired)
+        let hits = judgements.count(where: { $0.wrong && $0.fired })
+        precision = fired > 0 ? Double(hits) / Double(fired) : nil
+        recall = wrong > 0 ? Double(hits) / Double(wrong) : nil
+        let scored = judgements.filter { $0.labelFree != nil }
+        labelFreeScore = AUROC(scores: scored.map { $0.labelFree! }, failed: scored.map(\.wrong))
+        var signals: [String: AUROC] = [:]
+        for signal in TriggerSignal.labelFree {
+            let measured = judgements.filter { $0.signals[signal.rawValue] != nil }
+            let oriented = measured.map { Double($0.signals[signal.rawValue]!) * (signal.largeIsBad ? 1 : -1) }
+            signals[signal.rawValue] = AUROC(scores: oriented, failed: measured.map(\.wrong))
+        }
+        self.signals = signals
+    }
+
+    /// Lines for the demo's table.
+    public var lines: [String] {
+        func share(_ value: Double?) -> String { value.map { String(format: "%.3f", $0) } ?? "-" }
+        var lines = ["trigger: \(judged) answers judged, \(wrong) wrong by the checker, \(fired) fired; "
+            + "precision \(share(precision)), recall \(share(recall)) (negative feedback always fires)"]
+        lines.append("  label-free score AUROC " + (labelFreeScore?.summary ?? "- (no judgement after the calibration, or one class only)"))
+        for (name, auroc) in signals.sorted(by: { $0.key < $1.key }) {
+            lines.append("  \(name.padding(toLength: 19, withPad: " ", startingAt: 0)) AUROC \(auroc.summary)")
+        }
+        return lines
+    }
+}
