@@ -7,5 +7,6 @@ public enum Migrations {
         (1, "0001_initial", PackageResources._001_initial_sql),
         (2, "0002_feedback_corrections", PackageResources._002_feedback_corrections_sql),
         (3, "0003_interaction_requests", PackageResources._003_interaction_requests_sql),
+        (4, "0004_trigger", PackageResources._004_trigger_sql),
     ]
 }

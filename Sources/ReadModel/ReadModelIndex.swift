@@ -6,7 +6,7 @@ import GESAL
 /// in one transaction, so a reader sees the old index or the new one, never half of each.
 public enum ReadModelIndex {
     public struct Counts: Sendable, Equatable {
-        public var events = 0, interactions = 0, feedback = 0, nodes = 0, edges = 0, adapters = 0
+        public var events = 0, interactions = 0, feedback = 0, nodes = 0, edges = 0, adapters = 0, triggers = 0
     }
 
     /// Cosine similarity at or above which two nodes get a 'similar' edge.
@@ -19,14 +19,17 @@ public enum ReadModelIndex {
         var counts = Counts()
         try database.execute("BEGIN IMMEDIATE")
         do {
-            for table in ["lineage", "adapters", "edges", "nodes", "feedback", "interactions", "events", "meta"] {
+            for table in ["triggers", "lineage", "adapters", "edges", "nodes", "feedback", "interactions", "events", "meta"] {
                 try database.execute("DELETE FROM \(table)")
             }
             let insertEvent = try database.prepare("INSERT INTO events (sequence, time, type, interaction, node) VALUES (?, ?, ?, ?, ?)")
             let insertInteraction = try database.prepare("""
                 INSERT INTO interactions (id, sequence, prompt, response, node, similarity, adapter, temperature, seed, prompt_tokens, response_tokens,
-                                          request)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                          request, first_token_margin, mean_entropy, mean_log_probability, nearest_node)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            let insertTrigger = try database.prepare("""
+                INSERT INTO triggers (sequence, interaction, fired, cause, score, threshold, signals, badness) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             let insertFeedback = try database.prepare("INSERT INTO feedback (sequence, interaction, reward, source, correction) VALUES (?, ?, ?, ?, ?)")
             let insertAdapter = try database.prepare("""
@@ -54,8 +57,16 @@ public enum ReadModelIndex {
                 case .interactionRecorded(let e):
                     try insertInteraction.run([.int(e.interaction), sequence, .text(e.prompt), .text(e.response), .int(e.node), .float(e.similarity),
                                                e.adapter.map(SQLiteValue.text), .float(e.sampling.temperature), .integer(Int64(bitPattern: e.sampling.seed)),
-                                               .int(e.promptTokens), .int(e.responseTokens), try e.request.map { .text(try canonicalJSON($0)) }])
+                                               .int(e.promptTokens), .int(e.responseTokens), try e.request.map { .text(try canonicalJSON($0)) },
+                                               e.signals.map { .float($0.firstTokenMargin) }, e.signals.map { .float($0.meanEntropy) },
+                                               e.signals.map { .float($0.meanLogProbability) }, e.signals?.nearestNode.map(SQLiteValue.float)])
                     counts.interactions += 1
+                case .triggerFired(let e):
+                    guard let judgement = e.judgement else { break }
+                    try insertTrigger.run([sequence, .int(e.interaction), .int(judgement.fired ? 1 : 0), .text(judgement.cause.rawValue),
+                                           judgement.score.map(SQLiteValue.float), .float(e.threshold), .text(try canonicalJSON(e.scores)),
+                                           .text(try canonicalJSON(judgement.badness))])
+                    counts.triggers += 1
                 case .feedbackRecorded(let e):
                     try insertFeedback.run([sequence, .int(e.interaction), .float(e.reward), .text(e.source), e.correction.map(SQLiteValue.text)])
                     counts.feedback += 1

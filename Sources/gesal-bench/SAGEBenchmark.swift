@@ -1,22 +1,51 @@
 import ArgumentParser
 import Clustering
 import CommandLineSupport
+import Foundation
+import GESAL
+import Models
+import Tensor
 
 struct SAGEBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sage",
-        abstract: "SAGE's trigger buffer: how long HDBSCAN takes on MiniLM-like points.",
+        abstract: "SAGE: how long the buffer's HDBSCAN takes, and what the trigger costs an answer.",
         discussion: helpText("""
           hdbscan_ms_nN   HDBSCAN (min_cluster_size 2, min_samples 1, SAGE's settings) on N
                           384-dimensional unit vectors in 20 loose groups, as MiniLM embeds
                           prompts of a few kinds; the median of --runs runs
           hdbscan_clusters_nN  clusters found (a check that the points have structure)
 
-        The trigger, LoRA store and cluster search of issue 13 add their lines when they land.
+          ask_ms                    a greedy answer of up to --answer-tokens tokens, one prompt at a time
+                                    (the mean over --prompts prompts)
+          trigger_tally_us_per_step the label-free signals of one decode step (margin, entropy and
+                                    log-probability over the vocabulary's logits)
+          trigger_judge_us          judging a feedback without a correction
+          trigger_correction_ms     a correction's agreement: exact match, token F1 and the MiniLM cosine
+                                    (two embeddings)
+          trigger_overhead_fraction what the trigger adds to an answer (its steps' tallies and a
+                                    judgement) over ask_ms; the goal is at most 0.05
+          trigger_overhead_fraction_corrected  the same with a correction to measure
 
-        Example:
+        The LoRA store and the cluster search of issue 13 add their lines when they land.
+
+        Examples:
           swift run -c release gesal-bench sage --sizes 500,2000
+          swift run -c release gesal-bench sage --parts trigger
         """))
+
+    @OptionGroup var options: ModelOptions
+
+    @Option(help: "What to measure: hdbscan, trigger, or both, comma-separated.")
+    var parts = "hdbscan,trigger"
+
+    @Option(help: "Prompts answered for the trigger's overhead.")
+    var prompts = 6
+
+    @Option(help: "The longest answer, in tokens, for the trigger's overhead.")
+    var answerTokens = 48
+
+    var partList: [String] { parts.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
 
     @Option(help: "Buffer sizes, comma-separated.")
     var sizes = "500,2000,5000"
@@ -29,9 +58,19 @@ struct SAGEBenchmark: ParsableCommand {
             throw ValidationError("--sizes must be numbers from 2 to 20000, comma-separated, not '\(sizes)'")
         }
         guard (1...20).contains(runs) else { throw ValidationError("--runs must be 1 to 20, not \(runs)") }
+        guard !partList.isEmpty, partList.allSatisfy(["hdbscan", "trigger"].contains) else {
+            throw ValidationError("--parts takes hdbscan, trigger or both, comma-separated, not '\(parts)'")
+        }
+        guard (1...64).contains(prompts) else { throw ValidationError("--prompts must be 1 to 64, not \(prompts)") }
+        guard (1...400).contains(answerTokens) else { throw ValidationError("--answer-tokens must be 1 to 400, not \(answerTokens)") }
     }
 
     func run() throws {
+        if partList.contains("hdbscan") { try clusteringTimes() }
+        if partList.contains("trigger") { try triggerCosts() }
+    }
+
+    func clusteringTimes() throws {
         let hdbscan = HDBSCAN(minClusterSize: 2, minSamples: 1)
         for size in NumberList.parse(sizes)! {
             let points = Self.miniLMLike(count: size, groups: 20, seed: UInt64(size))
@@ -55,5 +94,44 @@ struct SAGEBenchmark: ParsableCommand {
         }
         let centres = (0..<groups).map { _ in unit((0..<384).map { _ in uniform() }) }
         return (0..<count).map { index in unit(centres[index % groups].map { $0 + 0.06 * uniform() }) }
+    }
+
+    /// The trigger's cost against the answers it judges, all in this run.
+    func triggerCosts() throws {
+        let language = try options.load()
+        let miniLM = try BertModel(folder: SetupFolder.path(BertModel.defaultFolder))
+        let questions = (0..<prompts).map { "What is \(12 + $0) + \(7 * $0)? Answer with a number." }
+        let parameters = SamplingParameters(maxTokens: answerTokens)
+        _ = language.generate(prompt: questions[0], parameters: parameters)  // warm-up
+        var answers: [Generation] = []
+        let askSeconds = timed { answers = questions.map { language.generate(prompt: $0, parameters: parameters) } }
+        let steps = answers.map { $0.confidence?.steps ?? 0 }.reduce(0, +)
+
+        // The tally alone, over a real row of logits, as many steps as the answers took.
+        let prompt = try language.promptTokens(for: questions[0])
+        var cache = language.model.makeCache(capacity: prompt.count + 1)
+        let logits = language.model.forward(prompt, cache: &cache)
+        var tally = ConfidenceTally()
+        let tallySeconds = timed { for step in 0..<steps { tally.observe(logits, picked: step % logits.count) } }
+        precondition(tally.signals?.steps == steps)
+
+        let settings = TriggerSettings()
+        let signals = AnswerSignals(firstTokenMargin: 1, meanEntropy: 1, meanLogProbability: -1, steps: 4, nearestNode: 0.8).named
+        let judgeSeconds = timed { for i in 0..<1000 { _ = settings.judge(interaction: i, reward: 1, signals: signals, calibration: nil) } } / 1000
+        let correctionSeconds = timed {
+            for answer in answers {
+                _ = TextAgreement.exactMatch(answer.text, "19")
+                _ = TextAgreement.tokenF1(answer.text, "19")
+                _ = Ops.cosine(miniLM.embed(answer.text), miniLM.embed("19"))
+            }
+        } / Double(answers.count)
+
+        let ask = askSeconds / Double(prompts), tallyPerAnswer = tallySeconds / Double(prompts)
+        print(line("ask_ms", ask * 1000))
+        print(line("trigger_tally_us_per_step", tallySeconds / Double(max(steps, 1)) * 1e6))
+        print(line("trigger_judge_us", judgeSeconds * 1e6, decimals: 2))
+        print(line("trigger_correction_ms", correctionSeconds * 1000, decimals: 2))
+        print(line("trigger_overhead_fraction", (tallyPerAnswer + judgeSeconds) / ask, decimals: 4))
+        print(line("trigger_overhead_fraction_corrected", (tallyPerAnswer + judgeSeconds + correctionSeconds) / ask, decimals: 4))
     }
 }

@@ -23,7 +23,8 @@ import SystemIO
         let path = try FileSystem().makeTemporaryDirectory(prefix: "gesal-readmodel")
         defer { try? FileManager.default.removeItem(atPath: path) }
         let db = try SQLiteDatabase(path: path + "/rm.sqlite")
-        #expect(try Migrator.standard.migrate(db) == ["0001_initial", "0002_feedback_corrections", "0003_interaction_requests"])
+        #expect(try Migrator.standard.migrate(db) == ["0001_initial", "0002_feedback_corrections", "0003_interaction_requests",
+                                                        "0004_trigger"])
         #expect(try Migrator.standard.migrate(db).isEmpty)
         try db.execute("INSERT INTO migrations (version, name, sha256, applied_at) VALUES (99, '0099_future', 'x', 'now')")
         #expect { try Migrator.standard.migrate(db) } throws: { "\($0)".contains("migration 99 (0099_future)") && "\($0)".contains("newer GESAL") }
@@ -86,6 +87,35 @@ import SystemIO
         var rows: [String] = []
         while try query.step() { rows.append("\(query.int64(0)):\(query.text(1) ?? "null"):\(query.text(2) ?? "null")") }
         #expect(rows == ["1:null:null", "2:Answer in one word.:9"])
+        try writer.close()
+    }
+
+    @Test func triggerJudgementsAndAnswerSignalsAreQueryable() throws {
+        let path = try FileSystem().makeTemporaryDirectory(prefix: "gesal-readmodel")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let writer = try LogWriter.create(at: path + "/store", options: StoreOptions(durability: .none))
+        var measured = Self.interaction(1, node: 1, "What is 2 + 2?", "5")
+        measured.signals = AnswerSignals(firstTokenMargin: 0.25, meanEntropy: 1.5, meanLogProbability: -0.75, steps: 3, nearestNode: nil)
+        let judged = TriggerSettings(warmup: 5).judge(interaction: 1, reward: -2, signals: measured.signals!.named, calibration: nil)
+        let events: [DomainEvent] = [
+            .storeCreated(StoreCreated(modelFingerprint: "f", model: "m", embedder: "e", threads: 1, blasCore: "c", seed: 0,
+                                       config: EngineConfig(trigger: TriggerSettings(warmup: 5)))),
+            .nodeCreated(NodeCreated(node: 1, interaction: 1, embedding: Vector([1, 0]), nearest: nil, similarity: nil)),
+            .interactionRecorded(measured),
+            .feedbackRecorded(FeedbackRecorded(interaction: 1, reward: -2, source: "user")),
+            .triggerFired(judged),
+            .triggerFired(TriggerFired(interaction: 1, scores: ["buffered": 1], threshold: 1)),
+        ]
+        for event in events { try writer.append([try event.draft()]) }
+        let db = try SQLiteDatabase(path: path + "/rm.sqlite")
+        #expect(try ReadModelIndex.rebuild(db, from: writer.store).triggers == 1, "a learning step's trigger (v1) is not a judgement")
+        let query = try db.prepare("""
+            SELECT t.fired, t.cause, t.score IS NULL, json_extract(t.signals, '$.meanEntropy'), i.first_token_margin, i.nearest_node IS NULL
+            FROM triggers t JOIN interactions i ON i.id = t.interaction
+            """)
+        #expect(try query.step())
+        #expect(query.int64(0) == 1 && query.text(1) == "negativeFeedback" && query.int64(2) == 1)
+        #expect(query.text(3) == "1.5" && query.text(4) == "0.25" && query.int64(5) == 1)
         try writer.close()
     }
 

@@ -25,7 +25,9 @@ public struct ConfidenceSignals: Sendable, Equatable {
 }
 
 /// Sums the signals step by step while an answer is generated.
-struct ConfidenceTally {
+public struct ConfidenceTally: Sendable {
+    public init() {}
+
     private var firstMargin: Float?
     private var entropy = 0.0
     private var logProbability = 0.0
@@ -34,7 +36,7 @@ struct ConfidenceTally {
     /// One step: the raw `logits` and the token picked from them. A pass for the maximum and
     /// runner-up, one for the softmax's normaliser and entropy with `SoftmaxSums`, in a fixed
     /// order, so the figures are the same bits in a batch and alone, on every machine.
-    mutating func observe(_ logits: [Float], picked: Int) {
+    public mutating func observe(_ logits: [Float], picked: Int) {
         var top = -Float.infinity, second = -Float.infinity
         for value in logits {
             if value > top {
@@ -55,7 +57,7 @@ struct ConfidenceTally {
     }
 
     /// The signals so far, or nil before the first step.
-    var signals: ConfidenceSignals? {
+    public var signals: ConfidenceSignals? {
         guard let firstMargin, steps > 0 else { return nil }
         return ConfidenceSignals(firstTokenMargin: firstMargin, meanEntropy: Float(entropy / Double(steps)),
                                  meanLogProbability: Float(logProbability / Double(steps)), steps: steps)
