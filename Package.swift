@@ -37,7 +37,7 @@ let package = Package(
         // contraction beyond the FMAs written out, so each sum's order is the one in the source.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-ffp-contract=off"]), .unsafeFlags(["-O2"], .when(configuration: .debug))]),
         // Model files (GGUF, safetensors), tokenisers, Llama and BERT forward passes, generation.
-        .target(name: "Models", dependencies: ["Tensor", "SystemIO"]),
+        .target(name: "Models", dependencies: ["Tensor", "SystemIO", "CKernels"]),
         // Learning at inference time: adapters (SVF, LoRA), the backward pass, losses, optimisers.
         .target(name: "Adaptation", dependencies: ["Models", "Tensor", "SystemIO", .product(name: "Crypto", package: "swift-crypto")]),
         // The GESAL domain: events, the projection (graph memory, adapter store, buffers), state hash.

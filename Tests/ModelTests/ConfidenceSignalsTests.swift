@@ -14,15 +14,36 @@ struct ConfidenceSignalsTests {
         }
     }
 
-    @Test func theLaneExponentialIsWithinTwoMillionthsOfLibm() {
+    /// One logit x and no shift: the normaliser is exp(x) alone.
+    @Test func theKernelsExponentialIsWithinTwoMillionthsOfLibm() {
         var worst = 0.0
         for step in 0...87_000 {
             let x = -Float(step) / 1000
-            let lanes = SoftmaxSums.exp(SIMD16(repeating: x))
             let exact = Foundation.exp(Double(x))
-            worst = max(worst, abs(Double(lanes[0]) - exact) / exact)
+            worst = max(worst, abs(SoftmaxSums.of([x], shift: 0).z - exact) / exact)
         }
         #expect(worst < 2e-6, "worst relative error \(worst)")
+    }
+
+    /// SSE2, AVX2 and AVX-512F give the same bits (each kernel this CPU runs), on a row with a tail.
+    @Test func everyKernelGivesTheSameBits() throws {
+        let row = Self.logits(49_157, seed: 3)
+        let portable = try #require(SoftmaxSums.of(row, shift: 7.5, kernel: 0))
+        for kernel: Int32 in [1, 2] {
+            guard let sums = SoftmaxSums.of(row, shift: 7.5, kernel: kernel) else { continue }
+            #expect(sums.z.bitPattern == portable.z.bitPattern && sums.weighted.bitPattern == portable.weighted.bitPattern, "kernel \(kernel)")
+        }
+        #expect(SoftmaxSums.of(row, shift: 7.5, kernel: 9) == nil)
+        #expect(SoftmaxSums.of(row, shift: 7.5) == portable)
+    }
+
+    /// The runner-up equals the top when the top occurs twice, in the lanes or in the tail.
+    @Test(arguments: [5, 16, 37, 100]) func theTopTwoAreFoundInLanesAndTail(_ count: Int) {
+        var row = Self.logits(count, seed: UInt64(count))
+        let sorted = row.sorted(by: >)
+        #expect(SoftmaxSums.topTwo(row) == (sorted[0], sorted[1]))
+        row[count - 1] = sorted[0]
+        #expect(SoftmaxSums.topTwo(row) == (sorted[0], sorted[0]))
     }
 
     /// Uniform over V tokens: entropy ln V, every token's log-probability −ln V, margin 0.

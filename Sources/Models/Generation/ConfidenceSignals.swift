@@ -34,18 +34,10 @@ public struct ConfidenceTally: Sendable {
     private var steps = 0
 
     /// One step: the raw `logits` and the token picked from them. A pass for the maximum and
-    /// runner-up, one for the softmax's normaliser and entropy with `SoftmaxSums`, in a fixed
+    /// runner-up, one for the softmax's normaliser and entropy (`SoftmaxSums`), each in a fixed
     /// order, so the figures are the same bits in a batch and alone, on every machine.
     public mutating func observe(_ logits: [Float], picked: Int) {
-        var top = -Float.infinity, second = -Float.infinity
-        for value in logits {
-            if value > top {
-                second = top
-                top = value
-            } else if value > second {
-                second = value
-            }
-        }
+        let (top, second) = SoftmaxSums.topTwo(logits)
         // With z = Σ exp(l − top): log-normaliser = top + log z, and the entropy is
         // log z − Σ exp(l − top)·(l − top) / z.
         let (z, weighted) = SoftmaxSums.of(logits, shift: top)
