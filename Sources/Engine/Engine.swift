@@ -195,7 +195,8 @@ public final class Engine {
         var after = state
         try after.apply(.feedbackRecorded(feedback))
         let judged = trigger(on: feedback, after: after)
-        let sequence = try append([.feedbackRecorded(feedback)] + judged).upperBound
+        // The feedback is the record's first event: its sequence is what rollback --exclude takes.
+        let sequence = try append([.feedbackRecorded(feedback)] + judged).lowerBound
         let buffered = state.nodes[recorded.node]!.buffer.count
         let memoryOnly = !config.learnsFrom(reward: reward, corrected: correction != nil)
         var outcome = FeedbackOutcome(sequence: sequence, step: nil, buffered: buffered, bufferSize: config.bufferSize, memoryOnly: memoryOnly)

@@ -90,6 +90,23 @@ public struct EngineState: Sendable, Equatable {
 
     public init() {}
 
+    /// A judgement must follow from what it records: the store has a trigger, its label-free
+    /// signals are the interaction's, and its badness, score and verdict are what the store's
+    /// settings make of its signals and the latest reward. So a tampered judgement is refused
+    /// by replay, naming the interaction, never folded.
+    func checkJudgement(_ e: TriggerFired, _ judgement: TriggerFired.Judgement) throws(EngineError) {
+        func fail(_ what: String) -> EngineError {
+            EngineError(.inconsistent, "the trigger's judgement of interaction \(e.interaction) \(what)")
+        }
+        guard let settings = created?.config.trigger else { throw fail("is in a store made without a trigger") }
+        guard let interaction = interactions[e.interaction], let reward = interaction.rewards.last else { throw fail("comes before any feedback on it") }
+        for (name, value) in interaction.signals?.named ?? [:] where e.scores[name] != value {
+            throw fail("records \(name) \(e.scores[name].map { "\($0)" } ?? "nothing") where the answer measured \(value)")
+        }
+        let expected = settings.judge(interaction: e.interaction, reward: reward, signals: e.scores, calibration: trigger.calibration)
+        guard expected == e else { throw fail("does not follow from its signals and the store's settings (tampered with?)") }
+    }
+
     /// Folds one event in. A history that breaks the rules (feedback for an interaction that
     /// does not exist, an update for a missing node) is refused with the reason.
     public mutating func apply(_ event: DomainEvent) throws(EngineError) {
@@ -130,6 +147,7 @@ public struct EngineState: Sendable, Equatable {
         case .triggerFired(let e):
             guard interactions[e.interaction] != nil else { throw fail("trigger for interaction \(e.interaction), which does not exist") }
             if let judgement = e.judgement {
+                try checkJudgement(e, judgement)
                 trigger.judged.append(Trigger.Judged(interaction: e.interaction, fired: judgement.fired))
             } else {
                 triggers += 1
@@ -139,6 +157,10 @@ public struct EngineState: Sendable, Equatable {
             let judged = trigger.judged.map(\.interaction)
             guard e.interactions == Array(judged.prefix(e.interactions.count)), !e.interactions.isEmpty else {
                 throw fail("the trigger's calibration names interactions \(e.interactions), not the first ones judged (\(judged.prefix(e.interactions.count)))")
+            }
+            let computed = TriggerCalibrated(interactions: e.interactions, samples: e.interactions.map { interactions[$0]?.signals?.named ?? [:] })
+            guard computed == e else {
+                throw fail("the trigger's calibration on interactions \(e.interactions) does not follow from their signals (percentiles tampered with?)")
             }
             trigger.calibration = e
         case .adapterUpdated(let e):

@@ -99,4 +99,27 @@ import TestSupport
             #expect(judged.judgement?.score == 0 && judged.judgement?.fired == false)
         }
     }
+
+    /// Excluding the first feedback re-judges the rest without it: the new branch's judgements
+    /// and calibration are those of a store that never had it, hash for hash.
+    @Test func aRollbackReJudgesAsIfTheFeedbackHadNeverBeen() throws {
+        let config = EngineConfig(bufferSize: 50, maxTokens: 6, trigger: TriggerSettings(warmup: 2))
+        let prompts = [Self.sum, Self.capital, Self.word]
+        try Self.withStore { path in
+            let live = try RealModels.engine(at: path, config: config)
+            let answers = try prompts.map { try live.ask($0) }
+            let excluded = try live.feedback(interaction: answers[0].interaction, reward: -2).sequence
+            #expect(try DomainEvent(live.writer.store.events(branch: "main")[Int(excluded) - 1]).interaction == answers[0].interaction)
+            for answer in answers.dropFirst() { try live.feedback(interaction: answer.interaction, reward: 1) }
+            #expect(live.state.trigger.calibration?.interactions == [1, 2])
+            let report = try Rollback.exclude([excluded], from: "main", into: "without", writer: live.writer, models: live.models, reason: "test")
+            #expect(report.state.trigger.calibration?.interactions == [2, 3])
+
+            let fresh = try RealModels.engine(at: path + "-fresh", config: config)
+            defer { try? FileManager.default.removeItem(atPath: path + "-fresh") }
+            let again = try prompts.map { try fresh.ask($0) }
+            for answer in again.dropFirst() { try fresh.feedback(interaction: answer.interaction, reward: 1) }
+            #expect(report.stateHash == fresh.state.hash.hex)
+        }
+    }
 }

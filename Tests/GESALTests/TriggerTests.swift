@@ -31,9 +31,12 @@ struct TriggerTests {
         return state
     }
 
-    static func judged(_ interaction: Int, fired: Bool) -> DomainEvent {
-        .triggerFired(TriggerFired(interaction: interaction, scores: [:], threshold: 0.5,
-                                   judgement: TriggerFired.Judgement(fired: fired, cause: fired ? .negativeFeedback : .none, score: nil, badness: [:])))
+    /// Feedback on `interaction` and the trigger's judgement of it, as the engine writes them
+    /// (negative feedback fires, +1 before the calibration does not).
+    static func judged(_ interaction: Int, fired: Bool, signals: AnswerSignals? = nil, calibration: TriggerCalibrated? = nil) -> [DomainEvent] {
+        let reward: Float = fired ? -2 : 1
+        return [.feedbackRecorded(FeedbackRecorded(interaction: interaction, reward: reward, source: "user")),
+                .triggerFired(settings.judge(interaction: interaction, reward: reward, signals: signals?.named ?? [:], calibration: calibration))]
     }
 
     // MARK: Agreement with a correction (SQuAD's normalisation, worked by hand)
@@ -132,16 +135,14 @@ struct TriggerTests {
     }
 
     @Test func judgementsFoldInOrderAndBufferTriggersStillCount() throws {
-        let state = try Self.state(Self.asked(1, signals: nil) + Self.asked(2, signals: nil) + [
-            Self.judged(2, fired: true), Self.judged(1, fired: false),
-            .triggerFired(TriggerFired(interaction: 1, scores: ["buffered": 1], threshold: 1)),
-        ])
+        let state = try Self.state(Self.asked(1, signals: nil) + Self.asked(2, signals: nil) + Self.judged(2, fired: true) + Self.judged(1, fired: false)
+            + [.triggerFired(TriggerFired(interaction: 1, scores: ["buffered": 1], threshold: 1))])
         #expect(state.trigger.judged.map(\.interaction) == [2, 1] && state.trigger.judged.map(\.fired) == [true, false])
         #expect(state.triggers == 1, "v1 counts learning steps' triggers, as before")
     }
 
     @Test func aCalibrationMustNameTheFirstJudgedAndComeOnce() throws {
-        let judged = Self.asked(1, signals: nil) + Self.asked(2, signals: nil) + [Self.judged(1, fired: true), Self.judged(2, fired: true)]
+        let judged = Self.asked(1, signals: nil) + Self.asked(2, signals: nil) + Self.judged(1, fired: true) + Self.judged(2, fired: true)
         let calibration = TriggerCalibrated(interactions: [1, 2], quantiles: [:])
         #expect(try Self.state(judged + [.triggerCalibrated(calibration)]).trigger.calibration == calibration)
         #expect { try Self.state(judged + [.triggerCalibrated(TriggerCalibrated(interactions: [2], quantiles: [:]))]) } throws: {
@@ -164,7 +165,7 @@ struct TriggerTests {
         let samples = [Self.signals(margin: 1), Self.signals(margin: 3, nearest: nil)]
         let measured = try Self.state(Self.asked(1, signals: samples[0]) + Self.asked(2, signals: samples[1]) + [
             .feedbackRecorded(FeedbackRecorded(interaction: 1, reward: -2, source: "user", correction: "2")),
-            Self.judged(1, fired: true), Self.judged(2, fired: false),
+        ] + Self.judged(1, fired: true, signals: samples[0]) + Self.judged(2, fired: false, signals: samples[1]) + [
             .triggerCalibrated(TriggerCalibrated(interactions: [1, 2], samples: samples.map(\.named))),
         ])
         #expect(Array(measured.encoded()[8..<21]) == Array("GESALSTATE.v3".utf8))
@@ -174,7 +175,41 @@ struct TriggerTests {
     }
 
     @Test func aTruncatedV3StateIsRefusedWithItsOffset() throws {
-        let measured = try Self.state(Self.asked(1, signals: Self.signals(margin: 1)) + [Self.judged(1, fired: true)])
+        let measured = try Self.state(Self.asked(1, signals: Self.signals(margin: 1)) + Self.judged(1, fired: true, signals: Self.signals(margin: 1)))
         #expect { try EngineState(encoded: Array(measured.encoded().dropLast(8)), where: "snapshot y") } throws: { "\($0)".contains("snapshot y at byte") }
+    }
+
+    // MARK: Replay refuses what does not follow
+
+    @Test func aJudgementThatDoesNotFollowFromItsSignalsIsRefused() throws {
+        let signals = Self.signals(margin: 2)
+        let events = Self.asked(1, signals: signals) + Self.judged(1, fired: false, signals: signals)
+        _ = try Self.state(events)
+        guard case .triggerFired(var flipped) = events.last! else { Issue.record("not a trigger"); return }
+        flipped.judgement!.fired = true
+        #expect { try Self.state(Array(events.dropLast()) + [.triggerFired(flipped)]) } throws: {
+            "\($0)".contains("judgement of interaction 1 does not follow")
+        }
+        guard case .triggerFired(var moved) = events.last! else { return }
+        moved.scores["firstTokenMargin"] = 9
+        #expect { try Self.state(Array(events.dropLast()) + [.triggerFired(moved)]) } throws: {
+            "\($0)".contains("records firstTokenMargin 9.0 where the answer measured 2.0")
+        }
+    }
+
+    @Test func aJudgementInAStoreWithoutATriggerOrBeforeFeedbackIsRefused() throws {
+        let events = Self.asked(1, signals: nil) + Self.judged(1, fired: true)
+        #expect { try Self.state(events, created: CorrectionTests.created) } throws: { "\($0)".contains("made without a trigger") }
+        #expect { try Self.state(Self.asked(1, signals: nil) + [events.last!]) } throws: { "\($0)".contains("before any feedback") }
+    }
+
+    @Test func aTamperedCalibrationIsRefused() throws {
+        let samples = [Self.signals(margin: 1), Self.signals(margin: 3)]
+        let judged = Self.asked(1, signals: samples[0]) + Self.asked(2, signals: samples[1])
+            + Self.judged(1, fired: true, signals: samples[0]) + Self.judged(2, fired: true, signals: samples[1])
+        var calibration = TriggerCalibrated(interactions: [1, 2], samples: samples.map(\.named))
+        _ = try Self.state(judged + [.triggerCalibrated(calibration)])
+        calibration.quantiles["firstTokenMargin"]![10] += 0.5
+        #expect { try Self.state(judged + [.triggerCalibrated(calibration)]) } throws: { "\($0)".contains("does not follow from their signals") }
     }
 }
