@@ -35,7 +35,8 @@ struct ReindexCommand: ParsableCommand {
             let counts = try ReadModelIndex.rebuild(db, from: store, branch: branch) { progress.update($0, $1) }
             progress.finish()
             print("\(path): \(counts.events) events, \(counts.interactions) interactions, \(counts.feedback) feedback, "
-                + "\(counts.nodes) nodes, \(counts.edges) edges, \(counts.adapters) learning steps")
+                + "\(counts.nodes) nodes, \(counts.edges) edges, \(counts.adapters) learning steps"
+                + (counts.triggers > 0 ? ", \(counts.triggers) trigger judgements" : ""))
         }
     }
 }
