@@ -15,8 +15,7 @@ public enum TriggerSignal: String, Sendable, CaseIterable, Codable {
     /// values (oriented), for agreement with a correction one minus the agreement.
     func badness(_ value: Float, calibration: TriggerCalibrated?) -> Float? {
         switch self {
-        case .exactMatch, .tokenF1: return 1 - min(max(value, 0), 1)
-        case .correctionCosine: return 1 - min(max(value, 0), 1)
+        case .exactMatch, .tokenF1, .correctionCosine: return 1 - min(max(value, 0), 1)
         default:
             guard let points = calibration?.quantiles[rawValue], !points.isEmpty else { return nil }
             let rank = TriggerCalibrated.rank(value, among: points)

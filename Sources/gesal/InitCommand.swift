@@ -17,7 +17,7 @@ struct InitCommand: ParsableCommand {
           gesal init --store lab --guard-tolerance 0.05
           gesal init --store lab --embedder hidden-mean
           gesal init --store lab --negative-weight 0 --update-steps 5
-          gesal init --store lab --trigger --trigger-warmup 50 --trigger-weight nodeDistance=0
+          gesal init --store lab --trigger --trigger-weight nodeDistance=0
 
         --trigger turns on SAGE's trigger: every feedback is judged from the answer's
         label-free signals (first-token margin, mean entropy, mean log-probability, distance
