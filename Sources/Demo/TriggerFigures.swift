@@ -1,8 +1,8 @@
 import GESAL
 import Tasks
 
-/// How well SAGE's trigger tells wrong answers from right ones, against the checker's
-/// verdicts (the reward it gave: negative is wrong). Negative feedback always fires, so with
+/// How well SAGE's trigger tells wrong answers from right ones, against the feedback's
+/// verdicts (negative is wrong; in the demo, the checker's). Negative feedback always fires, so with
 /// a checker on every answer the trigger's recall is 1 by construction; what the figures test
 /// is the label-free part, which a deployed system has before anyone grades the answer.
 public struct TriggerFigures: Sendable, Codable, Equatable {
@@ -20,7 +20,9 @@ public struct TriggerFigures: Sendable, Codable, Equatable {
     /// Each label-free signal alone, oriented so that larger means worse, over every judged answer.
     public var signals: [String: AUROC]
 
-    public init(_ events: [DomainEvent], source: String = "checker") {
+    /// The figures of the judgements in `events`, against the verdicts of feedback from
+    /// `source` (nil: from anyone).
+    public init(_ events: [DomainEvent], source: String? = "checker") {
         var signalsOf: [Int: AnswerSignals] = [:]
         var verdict: [Int: Float] = [:]
         var weights: [String: Float] = [:]
@@ -29,7 +31,7 @@ public struct TriggerFigures: Sendable, Codable, Equatable {
             switch event {
             case .storeCreated(let e): weights = e.config.trigger?.weights ?? [:]
             case .interactionRecorded(let e): signalsOf[e.interaction] = e.signals
-            case .feedbackRecorded(let e): verdict[e.interaction] = e.source == source ? e.reward : nil
+            case .feedbackRecorded(let e): verdict[e.interaction] = source == nil || e.source == source ? e.reward : nil
             case .triggerFired(let e):
                 guard let judgement = e.judgement, let reward = verdict[e.interaction] else { continue }
                 var total = 0.0, weightSum = 0.0
@@ -62,7 +64,7 @@ public struct TriggerFigures: Sendable, Codable, Equatable {
     /// Lines for the demo's table.
     public var lines: [String] {
         func share(_ value: Double?) -> String { value.map { String(format: "%.3f", $0) } ?? "-" }
-        var lines = ["trigger: \(judged) answers judged, \(wrong) wrong by the checker, \(fired) fired; "
+        var lines = ["trigger: \(judged) answers judged, \(wrong) given negative feedback, \(fired) fired; "
             + "precision \(share(precision)), recall \(share(recall)) (negative feedback always fires)"]
         lines.append("  label-free score AUROC " + (labelFreeScore?.summary ?? "- (no judgement after the calibration, or one class only)"))
         for (name, auroc) in signals.sorted(by: { $0.key < $1.key }) {

@@ -278,16 +278,19 @@ public struct TriggerCalibrated: Sendable, Equatable, Codable {
     }
 
     /// Where `value` falls among the percentile points, in [0, 1]: linear between the points
-    /// it lies between; within a run of equal points, at the run's end.
+    /// it lies between; on a run of points equal to it, the run's middle (so a signal that
+    /// never varied is neutral, 0.5, whichever way it is oriented).
     public static func rank(_ value: Float, among points: [Float]) -> Float {
-        guard let first = points.first, value >= first else { return 0 }
-        let last = points.count - 1
-        guard last > 0 else { return 1 }
-        var k = 0
-        while k < last && points[k + 1] <= value { k += 1 }
-        guard k < last else { return 1 }
-        let fraction = (value - points[k]) / (points[k + 1] - points[k])
-        return (Float(k) + fraction) / Float(last)
+        guard let first = points.first, let lastPoint = points.last, value >= first else { return 0 }
+        guard value <= lastPoint else { return 1 }
+        let last = Float(max(points.count - 1, 1))
+        let lower = points.firstIndex { $0 >= value }!
+        if points[lower] == value {
+            let upper = points.lastIndex { $0 == value }!
+            return Float(lower + upper) / 2 / last
+        }
+        let fraction = (value - points[lower - 1]) / (points[lower] - points[lower - 1])
+        return (Float(lower - 1) + fraction) / last
     }
 }
 

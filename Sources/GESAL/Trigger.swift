@@ -82,3 +82,51 @@ public struct TriggerSettings: Sendable, Equatable, Codable {
                             judgement: TriggerFired.Judgement(fired: cause != .none, cause: cause, score: score, badness: badness))
     }
 }
+
+extension TriggerSettings {
+    /// `events` (a branch's history) judged again under these settings, from what the log holds:
+    /// the store's settings become these; every feedback gets a judgement and the warm-up its
+    /// calibration, in place of the recorded ones. A feedback judged before keeps the raw
+    /// signals it recorded (the correction's MiniLM cosine included); one never judged gets the
+    /// answer's label-free signals and, with a correction, exact match and token F1 (its cosine
+    /// needs the embedder, so it is left out). Nothing is written: this is for trying settings.
+    public func rejudged(_ events: [DomainEvent]) -> [DomainEvent] {
+        var result: [DomainEvent] = []
+        var answers: [Int: InteractionRecorded] = [:]
+        var judged: [Int] = []
+        var calibration: TriggerCalibrated?
+        for (index, event) in events.enumerated() {
+            switch event {
+            case .storeCreated(var created):
+                created.config.trigger = self
+                result.append(.storeCreated(created))
+            case .interactionRecorded(let e):
+                answers[e.interaction] = e
+                result.append(event)
+            case .feedbackRecorded(let e):
+                result.append(event)
+                var signals = answers[e.interaction]?.signals?.named ?? [:]
+                if index + 1 < events.count, case .triggerFired(let recorded) = events[index + 1], recorded.judgement != nil,
+                   recorded.interaction == e.interaction {
+                    signals = recorded.scores
+                } else if let correction = e.correction, let response = answers[e.interaction]?.response {
+                    signals[TriggerSignal.exactMatch.rawValue] = TextAgreement.exactMatch(response, correction) ? 1 : 0
+                    signals[TriggerSignal.tokenF1.rawValue] = TextAgreement.tokenF1(response, correction)
+                }
+                result.append(.triggerFired(judge(interaction: e.interaction, reward: e.reward, signals: signals, calibration: calibration)))
+                judged.append(e.interaction)
+                if calibration == nil, judged.count == warmup {
+                    calibration = TriggerCalibrated(interactions: judged, samples: judged.map { answers[$0]?.signals?.named ?? [:] })
+                    result.append(.triggerCalibrated(calibration!))
+                }
+            case .triggerFired(let e) where e.judgement != nil:
+                continue
+            case .triggerCalibrated:
+                continue
+            default:
+                result.append(event)
+            }
+        }
+        return result
+    }
+}

@@ -31,7 +31,7 @@ struct GESALLog: ParsableCommand {
         subcommands: [
             LogCommand.self, ReplayCommand.self, AuditCommand.self, RollbackCommand.self, DiffCommand.self,
             BisectCommand.self, CurveCommand.self, SnapshotCommand.self, ReindexCommand.self, VerifyCommand.self, StatsCommand.self, BranchCommand.self,
-            ResetCommand.self, ReflogCommand.self, ExportCommand.self, ImportCommand.self, RecoverCommand.self, InitCommand.self,
+            ResetCommand.self, ReflogCommand.self, ExportCommand.self, ImportCommand.self, RecoverCommand.self, InitCommand.self, TriggerCommand.self,
         ])
 
     /// The same OpenBLAS kernels as `gesal` (see `BLASKernels`): `replay --reexecute` and

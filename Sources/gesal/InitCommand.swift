@@ -70,33 +70,17 @@ struct InitCommand: ParsableCommand {
     @Flag(help: "Judge every feedback with SAGE's trigger (TriggerFired events; docs/sage.md).")
     var trigger = false
 
-    @Option(help: "The weighted badness, in [0, 1], at which the trigger fires.")
-    var triggerThreshold: Float = 0.5
-
-    @Option(help: "Judged answers whose label-free signals set the percentiles later ones are ranked against.")
-    var triggerWarmup: Int = 20
-
-    @Option(help: ArgumentHelp("A signal's weight, replacing its default (repeat for several; 0 leaves it out). Signals: "
-        + TriggerSignal.allCases.map(\.rawValue).joined(separator: ", ") + ".", valueName: "SIGNAL=W"))
-    var triggerWeight: [String] = []
+    @OptionGroup var triggerOptions: TriggerOptions
 
     /// The trigger the options give, nil without --trigger.
     func triggerSettings() throws -> TriggerSettings? {
         guard trigger else {
-            guard triggerWeight.isEmpty, triggerThreshold == 0.5, triggerWarmup == 20 else {
+            guard triggerOptions.isEmpty else {
                 throw ValidationError("--trigger-threshold, --trigger-warmup and --trigger-weight set the trigger: add --trigger")
             }
             return nil
         }
-        var settings = TriggerSettings(threshold: triggerThreshold, warmup: triggerWarmup)
-        for given in triggerWeight {
-            let parts = given.split(separator: "=", omittingEmptySubsequences: false)
-            guard parts.count == 2, let weight = Float(parts[1]) else {
-                throw ValidationError("--trigger-weight takes SIGNAL=WEIGHT (nodeDistance=0.5), not '\(given)'")
-            }
-            settings.weights[String(parts[0])] = weight
-        }
-        return settings
+        return try triggerOptions.settings()
     }
 
     /// The settings the options give; GESAL's defaults are left absent, so a store made with

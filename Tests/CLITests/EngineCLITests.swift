@@ -107,6 +107,12 @@ import Testing
         #expect(feedback.status == 0 && feedback.stdout.contains("trigger on interaction 1 fired (negative feedback)"), "\(feedback.stdout) \(feedback.stderr)")
         let log = try CommandRunner.run("gesal-log", ["log", "--json"] + store)
         #expect(log.stdout.contains("TriggerFired.v2") && log.stdout.contains(#"\"warmup\":3"#), "\(log.stdout.suffix(800))")
+        let figures = try CommandRunner.run("gesal-log", ["trigger", "--trigger-threshold", "0.9"] + store)
+        #expect(figures.status == 0 && figures.stdout.contains("recorded settings: threshold 0.5, warm-up 3"), "\(figures.stdout) \(figures.stderr)")
+        #expect(figures.stdout.contains("judged again with: threshold 0.9"), "\(figures.stdout)")
+        #expect(figures.stdout.contains("trigger: 1 answers judged, 1 given negative feedback, 1 fired"), "\(figures.stdout)")
+        let bad = try CommandRunner.run("gesal-log", ["trigger", "--trigger-weight", "bleu=2"] + store)
+        #expect(bad.status == 64 && bad.stderr.contains("'bleu'"), "\(bad.stderr)")
     }
 
     @Test func triggerSettingsAreRefusedByOptionBeforeAStoreIsMade() throws {

@@ -142,7 +142,8 @@ import Testing
         let verbs: [(String, [String])] = [("gesal", []), ("gesal", ["ask"]), ("gesal", ["feedback"]), ("gesal", ["init"]), ("gesal", ["generate"]),
                                            ("gesal", ["embed"]), ("gesal", ["demo"]), ("gesal-log", []), ("gesal-log", ["import"]),
                                            ("gesal-log", ["reindex"]), ("gesal-log", ["verify"]), ("gesal-log", ["rollback"]),
-                                           ("gesal", ["eval"]), ("gesal-log", ["bisect"]), ("gesal-log", ["curve"])]
+                                           ("gesal", ["eval"]), ("gesal-log", ["bisect"]), ("gesal-log", ["curve"]),
+                                           ("gesal-log", ["trigger"])]
         for (tool, verb) in verbs {
             let help = try CommandRunner.run(tool, verb + ["--help"]).stdout
             let discussion = help.components(separatedBy: "USAGE:")[0].split(separator: "\n", omittingEmptySubsequences: false)

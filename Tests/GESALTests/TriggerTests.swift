@@ -78,7 +78,9 @@ struct TriggerTests {
         #expect(TriggerCalibrated.rank(5.5, among: points) == 0.275)
         #expect(TriggerCalibrated.rank(30, among: points) == 1)
         let flat = [Float](repeating: 2, count: 21)
-        #expect(TriggerCalibrated.rank(2, among: flat) == 1 && TriggerCalibrated.rank(1.9, among: flat) == 0)
+        #expect(TriggerCalibrated.rank(2, among: flat) == 0.5, "a signal that never varied is neutral")
+        #expect(TriggerCalibrated.rank(1.9, among: flat) == 0 && TriggerCalibrated.rank(2.1, among: flat) == 1)
+        #expect(TriggerCalibrated.rank(1, among: [0, 1, 1, 1, 2]) == 0.5, "the middle of the run of ones (indices 1 to 3, of 4)")
     }
 
     // MARK: The judgement
@@ -211,5 +213,47 @@ struct TriggerTests {
         _ = try Self.state(judged + [.triggerCalibrated(calibration)])
         calibration.quantiles["firstTokenMargin"]![10] += 0.5
         #expect { try Self.state(judged + [.triggerCalibrated(calibration)]) } throws: { "\($0)".contains("does not follow from their signals") }
+    }
+
+    // MARK: Judging a history again
+
+    /// A history judged live, judged again under its own settings, is the same history.
+    @Test func aHistoryRejudgedUnderItsOwnSettingsIsUnchanged() throws {
+        let samples = (1...4).map { Self.signals(margin: Float($0), entropy: Float(5 - $0)) }
+        var events: [DomainEvent] = [.storeCreated(Self.created)]
+        var state = try Self.state([])
+        for (index, signals) in samples.enumerated() {
+            let interaction = index + 1
+            events += Self.asked(interaction, signals: signals)
+            let reward: Float = index % 2 == 0 ? -2 : 1
+            events.append(.feedbackRecorded(FeedbackRecorded(interaction: interaction, reward: reward, source: "user")))
+            for event in events.suffix(3) { try state.apply(event) }
+            events.append(.triggerFired(Self.settings.judge(interaction: interaction, reward: reward, signals: signals.named, calibration: state.trigger.calibration)))
+            try state.apply(events.last!)
+            if interaction == Self.settings.warmup {
+                events.append(.triggerCalibrated(TriggerCalibrated(interactions: [1, 2, 3], samples: samples.prefix(3).map(\.named))))
+                try state.apply(events.last!)
+            }
+        }
+        #expect(Self.settings.rejudged(events) == events)
+        let stricter = TriggerSettings(threshold: 0.95, warmup: 3)
+        let again = stricter.rejudged(events)
+        var folded = EngineState()
+        for event in again { try folded.apply(event) }
+        #expect(folded.trigger.judged.map(\.fired) == [true, false, true, false], "only negative feedback reaches 0.95")
+    }
+
+    /// A store made without a trigger is judged from its answers' signals; a correction adds
+    /// exact match and token F1 (not the cosine, which needs the embedder).
+    @Test func aHistoryWithoutATriggerIsJudgedFromItsSignals() throws {
+        let events: [DomainEvent] = [.storeCreated(CorrectionTests.created)] + Self.asked(1, signals: Self.signals(margin: 1))
+            + [.feedbackRecorded(FeedbackRecorded(interaction: 1, reward: -2, source: "user", correction: "1"))]
+        let again = TriggerSettings(warmup: 5).rejudged(events)
+        guard case .triggerFired(let judged)? = again.last else { Issue.record("no judgement"); return }
+        #expect(judged.scores["exactMatch"] == 0 && judged.scores["tokenF1"] != nil && judged.scores["correctionCosine"] == nil)
+        #expect(judged.scores["firstTokenMargin"] == 1)
+        var folded = EngineState()
+        for event in again { try folded.apply(event) }
+        #expect(folded.trigger.judged.count == 1)
     }
 }
