@@ -33,6 +33,10 @@ struct TriggerCommand: ParsableCommand {
 
     @OptionGroup var trigger: TriggerOptions
 
+    func validate() throws {
+        _ = try trigger.settings()  // ranges and signal names, before anything is read
+    }
+
     func run() throws {
         try reportingErrors {
             let store = try location.open()
