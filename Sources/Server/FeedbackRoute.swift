@@ -16,6 +16,26 @@ struct FeedbackReply: Encodable, Sendable {
     var rejection: String?
     /// The state hash after it: what `gesal-log replay` of the store gives now.
     var state_hash: String
+    /// SAGE's judgement of the feedback, in a store made with a trigger (docs/sage.md).
+    var trigger: TriggerReply?
+}
+
+/// A trigger's judgement, as the feedback route reports it.
+struct TriggerReply: Encodable, Sendable {
+    var fired: Bool
+    /// "negativeFeedback", "score" or "none".
+    var cause: String
+    /// The weighted badness, absent before the trigger's calibration when nothing else scored.
+    var score: Float?
+    var threshold: Float
+
+    init?(_ trigger: TriggerFired?) {
+        guard let trigger, let judgement = trigger.judgement else { return nil }
+        fired = judgement.fired
+        cause = judgement.cause.rawValue
+        score = judgement.score
+        threshold = trigger.threshold
+    }
 }
 
 extension ServerRoutes {
@@ -41,7 +61,7 @@ extension ServerRoutes {
             let result = outcome.memoryOnly ? "memory" : outcome.step.map { $0.rejection == nil ? "learned" : "rejected" } ?? "buffered"
             return FeedbackReply(event: outcome.sequence, outcome: result, node: node, buffered: outcome.buffered, buffer_size: outcome.bufferSize,
                                  adapter: engine.state.nodes[node]?.adapterBlob, loss: outcome.step.flatMap { $0.rejection == nil ? $0.loss : nil },
-                                 rejection: outcome.step?.rejection, state_hash: engine.state.hash.hex)
+                                 rejection: outcome.step?.rejection, state_hash: engine.state.hash.hex, trigger: TriggerReply(outcome.trigger))
         }
         return try JSONBody.response(reply)
     }

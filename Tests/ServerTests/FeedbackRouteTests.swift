@@ -39,6 +39,33 @@ import TestSupport
         }
     }
 
+    /// In a store with a trigger, the reply says how it judged the feedback; without one it is absent.
+    @Test func theReplyCarriesTheTriggersJudgement() async throws {
+        var config = ServerHarness.config
+        config.trigger = TriggerSettings(warmup: 5)
+        config.negativeWeight = 0
+        let harness = try ServerHarness(config: config)
+        try await harness.test { client in
+            try await client.execute(uri: "/v1/chat/completions", method: .post, headers: ServerHarness.jsonHeaders,
+                                     body: ServerHarness.chatBody(ChatRouteTests.sum)) { _ in }
+            try await client.execute(uri: "/v1/feedback", method: .post, headers: ServerHarness.jsonHeaders,
+                                     body: ByteBuffer(string: #"{"interaction":1,"reward":-2}"#)) { response in
+                let trigger = response.json["trigger"] as? [String: Any]
+                #expect(trigger?["fired"] as? Bool == true && trigger?["cause"] as? String == "negativeFeedback", "\(response.text)")
+                #expect(trigger?["threshold"] as? Double == 0.5)
+            }
+        }
+        let plain = try ServerHarness()
+        try await plain.test { client in
+            try await client.execute(uri: "/v1/chat/completions", method: .post, headers: ServerHarness.jsonHeaders,
+                                     body: ServerHarness.chatBody(ChatRouteTests.sum, extra: #","max_tokens":2"#)) { _ in }
+            try await client.execute(uri: "/v1/feedback", method: .post, headers: ServerHarness.jsonHeaders,
+                                     body: ByteBuffer(string: #"{"interaction":1,"reward":1}"#)) { response in
+                #expect(response.json["trigger"] == nil, "\(response.text)")
+            }
+        }
+    }
+
     @Test func healthReportsTheHashAReplayOfTheLogGives() async throws {
         let harness = try ServerHarness()
         nonisolated(unsafe) var reported = ""

@@ -19,9 +19,9 @@ final class ServerHarness: Sendable {
     let host: EngineHost
     let routes: ServerRoutes
 
-    init(apiKey: String? = nil, maxBodyBytes: Int = 1 << 20, batchWindow: Duration = .milliseconds(5)) throws {
+    init(apiKey: String? = nil, maxBodyBytes: Int = 1 << 20, batchWindow: Duration = .milliseconds(5), config: EngineConfig = config) throws {
         folder = try FileSystem().makeTemporaryDirectory(prefix: "gesal-serve")
-        let engine = try RealModels.engine(at: folder + "/store", config: Self.config)
+        let engine = try RealModels.engine(at: folder + "/store", config: config)
         host = EngineHost(engine: engine, batchWindow: batchWindow)
         routes = ServerRoutes(host: host, settings: ServerSettings(apiKey: apiKey, maxBodyBytes: maxBodyBytes, modelID: "smollm2", embedderID: "minilm"),
                               storeMaxTokens: Self.config.maxTokens)
