@@ -23,24 +23,18 @@ public struct TriggerFigures: Sendable, Codable, Equatable {
     /// The figures of the judgements in `events`, against the verdicts of feedback from
     /// `source` (nil: from anyone).
     public init(_ events: [DomainEvent], source: String? = "checker") {
-        var signalsOf: [Int: AnswerSignals] = [:]
         var verdict: [Int: Float] = [:]
-        var weights: [String: Float] = [:]
+        var settings = TriggerSettings()
         var judgements: [(wrong: Bool, fired: Bool, labelFree: Double?, signals: [String: Float])] = []
         for event in events {
             switch event {
-            case .storeCreated(let e): weights = e.config.trigger?.weights ?? [:]
-            case .interactionRecorded(let e): signalsOf[e.interaction] = e.signals
+            case .storeCreated(let e): settings = e.config.trigger ?? settings
             case .feedbackRecorded(let e): verdict[e.interaction] = source == nil || e.source == source ? e.reward : nil
             case .triggerFired(let e):
                 guard let judgement = e.judgement, let reward = verdict[e.interaction] else { continue }
-                var total = 0.0, weightSum = 0.0
-                for signal in TriggerSignal.labelFree {
-                    guard let bad = judgement.badness[signal.rawValue], let weight = weights[signal.rawValue], weight > 0 else { continue }
-                    total += Double(weight * bad)
-                    weightSum += Double(weight)
-                }
-                judgements.append((reward < 0, judgement.fired, weightSum > 0 ? total / weightSum : nil, signalsOf[e.interaction]?.named ?? [:]))
+                // A judgement's label-free scores are its answer's signals (replay checks it).
+                let labelFree = settings.score(judgement.badness, among: TriggerSignal.labelFree).map(Double.init)
+                judgements.append((reward < 0, judgement.fired, labelFree, e.scores))
             default: break
             }
         }

@@ -121,10 +121,7 @@ public final class Engine {
         let existing = state.nodes[plan.node]
         let similarity = routed.similarity
         let answer = try provide(plan)
-        let signals = answer.confidence.map {
-            AnswerSignals(firstTokenMargin: $0.firstTokenMargin, meanEntropy: $0.meanEntropy, meanLogProbability: $0.meanLogProbability,
-                          steps: $0.steps, nearestNode: routed.nearest)
-        }
+        let signals = answer.confidence.map { AnswerSignals($0, nearestNode: routed.nearest) }
         events.append(.interactionRecorded(InteractionRecorded(
             interaction: interaction, prompt: prompt, response: answer.text, node: plan.node, embedding: Vector(embedding),
             similarity: similarity, adapter: plan.adapter, sampling: answer.sampling, promptTokens: answer.promptTokens,
@@ -192,9 +189,7 @@ public final class Engine {
         try Limits.reward.check(reward, "the reward")
         if let correction { try checkCorrection(correction, "the correction") }
         let feedback = FeedbackRecorded(interaction: interaction, reward: reward, source: source, correction: correction)
-        var after = state
-        try after.apply(.feedbackRecorded(feedback))
-        let judged = trigger(on: feedback, after: after)
+        let judged = trigger(on: feedback)
         // The feedback is the record's first event: its sequence is what rollback --exclude takes.
         let sequence = try append([.feedbackRecorded(feedback)] + judged).lowerBound
         let buffered = state.nodes[recorded.node]!.buffer.count

@@ -90,6 +90,12 @@ public struct EngineState: Sendable, Equatable {
 
     public init() {}
 
+    /// The trigger's calibration on `sample`: the percentiles of those interactions' label-free
+    /// signals (what the engine records at the warm-up's end, and what replay checks it against).
+    public func calibration(on sample: [Int]) -> TriggerCalibrated {
+        TriggerCalibrated(interactions: sample, samples: sample.map { interactions[$0]?.signals?.named ?? [:] })
+    }
+
     /// A judgement must follow from what it records: the store has a trigger, its label-free
     /// signals are the interaction's, and its badness, score and verdict are what the store's
     /// settings make of its signals and the latest reward. So a tampered judgement is refused
@@ -158,8 +164,7 @@ public struct EngineState: Sendable, Equatable {
             guard e.interactions == Array(judged.prefix(e.interactions.count)), !e.interactions.isEmpty else {
                 throw fail("the trigger's calibration names interactions \(e.interactions), not the first ones judged (\(judged.prefix(e.interactions.count)))")
             }
-            let computed = TriggerCalibrated(interactions: e.interactions, samples: e.interactions.map { interactions[$0]?.signals?.named ?? [:] })
-            guard computed == e else {
+            guard calibration(on: e.interactions) == e else {
                 throw fail("the trigger's calibration on interactions \(e.interactions) does not follow from their signals (percentiles tampered with?)")
             }
             trigger.calibration = e

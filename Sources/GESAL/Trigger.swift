@@ -11,6 +11,12 @@ public enum TriggerSignal: String, Sendable, CaseIterable, Codable {
     /// than a likely success (a wide margin, a high probability, agreement with the correction).
     public var largeIsBad: Bool { self == .meanEntropy || self == .nodeDistance }
 
+    /// Exact match and token F1 of `response` against `correction`: the agreement signals that
+    /// need no model (the correction's cosine needs the embedder).
+    public static func agreement(of response: String, with correction: String) -> [String: Float] {
+        [exactMatch.rawValue: TextAgreement.exactMatch(response, correction) ? 1 : 0, tokenF1.rawValue: TextAgreement.tokenF1(response, correction)]
+    }
+
     /// How bad a value is, in [0, 1]: for a label-free signal its rank among the warm-up's
     /// values (oriented), for agreement with a correction one minus the agreement.
     func badness(_ value: Float, calibration: TriggerCalibrated?) -> Float? {
@@ -67,19 +73,26 @@ public struct TriggerSettings: Sendable, Equatable, Codable {
     /// or above the threshold).
     public func judge(interaction: Int, reward: Float, signals: [String: Float], calibration: TriggerCalibrated?) -> TriggerFired {
         var badness: [String: Float] = [:]
-        var total: Float = 0, weightSum: Float = 0
-        for name in signals.keys.sorted() {
-            guard let signal = TriggerSignal(rawValue: name), let bad = signal.badness(signals[name]!, calibration: calibration) else { continue }
+        for (name, value) in signals {
+            guard let signal = TriggerSignal(rawValue: name), let bad = signal.badness(value, calibration: calibration) else { continue }
             badness[name] = bad
-            if let weight = weights[name], weight > 0 {
-                total += weight * bad
-                weightSum += weight
-            }
         }
-        let score = weightSum > 0 ? total / weightSum : nil
+        let score = self.score(badness)
         let cause: TriggerFired.Cause = reward < 0 ? .negativeFeedback : (score.map { $0 >= threshold } ?? false) ? .score : .none
         return TriggerFired(interaction: interaction, scores: signals, threshold: threshold,
                             judgement: TriggerFired.Judgement(fired: cause != .none, cause: cause, score: score, badness: badness))
+    }
+
+    /// The weighted mean of the `badness` of the signals in `among` (all, when nil), summed in
+    /// name order; nil when no weighed signal has one.
+    public func score(_ badness: [String: Float], among signals: [TriggerSignal]? = nil) -> Float? {
+        var total: Float = 0, weightSum: Float = 0
+        for name in badness.keys.sorted() where signals?.contains(where: { $0.rawValue == name }) ?? true {
+            guard let weight = weights[name], weight > 0 else { continue }
+            total += weight * badness[name]!
+            weightSum += weight
+        }
+        return weightSum > 0 ? total / weightSum : nil
     }
 }
 
@@ -110,8 +123,7 @@ extension TriggerSettings {
                    recorded.interaction == e.interaction {
                     signals = recorded.scores
                 } else if let correction = e.correction, let response = answers[e.interaction]?.response {
-                    signals[TriggerSignal.exactMatch.rawValue] = TextAgreement.exactMatch(response, correction) ? 1 : 0
-                    signals[TriggerSignal.tokenF1.rawValue] = TextAgreement.tokenF1(response, correction)
+                    signals.merge(TriggerSignal.agreement(of: response, with: correction)) { $1 }
                 }
                 result.append(.triggerFired(judge(interaction: e.interaction, reward: e.reward, signals: signals, calibration: calibration)))
                 judged.append(e.interaction)
