@@ -38,15 +38,18 @@ public enum RowProducts {
 
     public static var threads: Int { threadCount.load(ordering: .relaxed) }
 
-    /// The kernel in use: `Kernel.best` unless `use` chose another.
-    private static let kernelChoice = Atomic<Int>(Kernel.allCases.firstIndex(of: .best)!)
+    /// Another kernel than `Kernel.best`, for the task that chose it with `using` and only there.
+    /// Task-local, not global: tests and benchmarks compare kernels while other work in the same
+    /// process decodes, and a process-wide switch would change that work's last bits under it.
+    @TaskLocal private static var chosen: Kernel?
 
-    public static var kernel: Kernel { Kernel.allCases[kernelChoice.load(ordering: .relaxed)] }
+    /// The kernel in use here: `Kernel.best` unless `using` chose another.
+    public static var kernel: Kernel { chosen ?? .best }
 
-    /// Runs `kernel` from now on (benchmarks compare them); it must be one this CPU has.
-    public static func use(_ kernel: Kernel) {
+    /// Runs `body` with `kernel` (benchmarks and tests compare them); it must be one this CPU has.
+    public static func using<R>(_ kernel: Kernel, _ body: () throws -> R) rethrows -> R {
         precondition(Kernel.available.contains(kernel), "this CPU cannot run the \(kernel.rawValue) kernel")
-        kernelChoice.store(Kernel.allCases.firstIndex(of: kernel)!, ordering: .relaxed)
+        return try $chosen.withValue(kernel, operation: body)
     }
 
     /// Rows a kernel takes at once: 64 rows of the widest input (1536) are 384 KB.

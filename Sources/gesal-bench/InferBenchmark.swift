@@ -91,9 +91,7 @@ struct InferBenchmark: ParsableCommand {
         for other in RowProducts.Kernel.available where other != chosen {
             for size in Set([1] + [sizes.max() ?? 1]).sorted() {
                 let fast = batchRate(size)
-                RowProducts.use(other)
-                kernelSpeedups.append((other, size, batchRate(size), fast))
-                RowProducts.use(chosen)
+                kernelSpeedups.append((other, size, RowProducts.using(other) { batchRate(size) }, fast))
             }
         }
         let peakResident = Self.peakResidentBytes()  // before the bandwidth probe's 1 GiB buffer

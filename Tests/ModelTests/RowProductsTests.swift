@@ -1,3 +1,6 @@
+import Dispatch
+import Foundation
+import Synchronization
 import Testing
 @testable import Tensor
 
@@ -22,15 +25,15 @@ import Testing
 
     static func product(_ kernel: RowProducts.Kernel, rows: Int, from first: Int = 0, threads: Int = 1, accumulateOnto start: [Float]? = nil,
                         x: [Float] = x, w: [Float] = w, outputs: Int = outputs, inputs: Int = inputs) -> [Float] {
-        RowProducts.threadCount.store(threads, ordering: .relaxed)
-        RowProducts.use(kernel)
-        defer {
-            RowProducts.threadCount.store(1, ordering: .relaxed)
-            RowProducts.use(.best)
-        }
+        // The thread count is process-wide (it changes no bit, so other suites running beside
+        // this one are unaffected); the kernel is this test's own.
+        let before = RowProducts.threadCount.exchange(threads, ordering: .relaxed)
+        defer { RowProducts.threadCount.store(before, ordering: .relaxed) }
         var y = start ?? [Float](repeating: 0, count: rows * outputs)
-        Array(x[(first * inputs)..<((first + rows) * inputs)]).withUnsafeBufferPointer { xs in
-            RowProducts.multiply(xs.baseAddress!, rows: rows, w, outputs: outputs, inputs: inputs, into: &y, accumulate: start != nil)
+        RowProducts.using(kernel) {
+            Array(x[(first * inputs)..<((first + rows) * inputs)]).withUnsafeBufferPointer { xs in
+                RowProducts.multiply(xs.baseAddress!, rows: rows, w, outputs: outputs, inputs: inputs, into: &y, accumulate: start != nil)
+            }
         }
         return y
     }
@@ -57,6 +60,24 @@ import Testing
 
     @Test(arguments: kernels) func theThreadCountChangesNoBit(kernel: RowProducts.Kernel) {
         #expect(Self.product(kernel, rows: Self.rows, threads: 2).map(\.bitPattern) == Self.product(kernel, rows: Self.rows).map(\.bitPattern))
+    }
+
+    /// A kernel chosen to compare is the choosing task's alone: a thread decoding at the same
+    /// time (another suite, a server's request) keeps the CPU's kernel and its bits. A global
+    /// switch made an engine test see two answers to one prompt differ in their last bits.
+    @Test func aChosenKernelIsNotSeenByOtherThreads() {
+        let seen = Mutex<RowProducts.Kernel?>(nil)
+        RowProducts.using(.portable) {
+            #expect(RowProducts.kernel == .portable)
+            let done = DispatchSemaphore(value: 0)
+            Thread {
+                seen.withLock { $0 = RowProducts.kernel }
+                done.signal()
+            }.start()
+            done.wait()
+        }
+        #expect(seen.withLock { $0 } == .best)
+        #expect(RowProducts.kernel == .best)
     }
 
     @Test(arguments: kernels) func accumulatingAddsToWhatIsThere(kernel: RowProducts.Kernel) {
