@@ -39,13 +39,14 @@ let package = Package(
         // Model files (GGUF, safetensors), tokenisers, Llama and BERT forward passes, generation.
         .target(name: "Models", dependencies: ["Tensor", "SystemIO", "CKernels"]),
         // Learning at inference time: adapters (SVF, LoRA), the backward pass, losses, optimisers.
-        .target(name: "Adaptation", dependencies: ["Models", "Tensor", "SystemIO", .product(name: "Crypto", package: "swift-crypto")]),
-        // The GESAL domain: events, the projection (graph memory, adapter store, buffers), state hash.
-        .target(name: "GESAL", dependencies: ["EventLog", "Tensor"]),
-        // GESAL running on a log: ask, feedback and learning with the real models; re-execution, rollback.
-        .target(name: "Engine", dependencies: ["GESAL", "Adaptation", "Models", "EventLog", "SystemIO", "Tensor", "Tasks"]),
         // Clustering for SAGE's trigger buffer: HDBSCAN, checked against scikit-learn.
         .target(name: "Clustering"),
+        .target(name: "Adaptation", dependencies: ["Models", "Tensor", "SystemIO", .product(name: "Crypto", package: "swift-crypto")]),
+        // The GESAL domain: events, the projection (graph memory, adapter store, buffers, SAGE's
+        // clusters), state hash.
+        .target(name: "GESAL", dependencies: ["EventLog", "Tensor", "Clustering"]),
+        // GESAL running on a log: ask, feedback and learning with the real models; re-execution, rollback.
+        .target(name: "Engine", dependencies: ["GESAL", "Adaptation", "Models", "EventLog", "SystemIO", "Tensor", "Tasks"]),
         // Evaluation tasks: letter counting, arithmetic, the control set; strict answers, splits, intervals.
         .target(name: "Tasks", dependencies: ["Models"]),
         // The learning demo: teach, poison and roll back on a fresh store, with its table, JSON and chart.

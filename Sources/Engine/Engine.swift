@@ -121,7 +121,8 @@ public final class Engine {
         let existing = state.nodes[plan.node]
         let similarity = routed.similarity
         let answer = try provide(plan)
-        let signals = answer.confidence.map { AnswerSignals($0, nearestNode: routed.nearest) }
+        let nearestCluster = state.buffer.nearest(to: embedding)?.similarity
+        let signals = answer.confidence.map { AnswerSignals($0, nearestNode: routed.nearest, nearestCluster: nearestCluster) }
         events.append(.interactionRecorded(InteractionRecorded(
             interaction: interaction, prompt: prompt, response: answer.text, node: plan.node, embedding: Vector(embedding),
             similarity: similarity, adapter: plan.adapter, sampling: answer.sampling, promptTokens: answer.promptTokens,
@@ -233,13 +234,18 @@ public final class Engine {
 
     /// Appends `events` as one record, after checking each against `Limits`, folding them into
     /// a scratch copy of the state and encoding them: a history the projection would refuse,
-    /// or a value the log cannot hold, is never written.
+    /// or a value the log cannot hold, is never written. A sample entering SAGE's buffer runs a
+    /// round in the fold; its cluster events join the record, so the round runs once.
     @discardableResult
     public func append(_ events: [DomainEvent]) throws -> ClosedRange<UInt64> {
         var next = state
-        for event in events {
-            try event.checkInput()
-            try next.apply(event)
+        var events = events
+        var index = 0
+        while index < events.count {
+            try events[index].checkInput()
+            try next.apply(events[index])
+            if case .bufferSampleAdded = events[index] { events.insert(contentsOf: next.buffer.pending, at: index + 1) }
+            index += 1
         }
         let drafts = try events.map { event throws(EngineError) in try event.draft() }
         let sequences = try writer.append(drafts, to: branch)

@@ -5,7 +5,8 @@ import Tensor
 extension Engine {
     /// SAGE's trigger on feedback about to be recorded (nothing when the store has no
     /// trigger): the interaction's label-free signals, and with a correction how far the answer
-    /// agrees with it; the judgement, and the calibration when this judgement ends the warm-up.
+    /// agrees with it; the judgement; the interaction entering the buffer, when it fired in a
+    /// store with one; and the calibration when this judgement ends the warm-up.
     /// Folding the feedback changes nothing they read, so they are made from the state before it.
     func trigger(on feedback: FeedbackRecorded) -> [DomainEvent] {
         guard let settings = config.trigger, let interaction = state.interactions[feedback.interaction] else { return [] }
@@ -16,6 +17,9 @@ extension Engine {
         }
         let judged = settings.judge(interaction: feedback.interaction, reward: feedback.reward, signals: signals, calibration: state.trigger.calibration)
         var events = [DomainEvent.triggerFired(judged)]
+        if judged.judgement!.fired, config.buffer != nil, !state.buffer.samples.contains(feedback.interaction) {
+            events.append(.bufferSampleAdded(BufferSampleAdded(interaction: feedback.interaction)))  // its round's events join in `append`
+        }
         let sample = state.trigger.judged.map(\.interaction) + [feedback.interaction]
         if state.trigger.calibration == nil, sample.count == settings.warmup {
             events.append(.triggerCalibrated(state.calibration(on: sample)))
@@ -28,9 +32,10 @@ extension Engine {
 /// them (`AnswerSignals`, which adds the routing's nearest node): the model's module and the
 /// events' module do not depend on each other, so the engine converts.
 extension AnswerSignals {
-    init(_ confidence: ConfidenceSignals, nearestNode: Float?) {
+    init(_ confidence: ConfidenceSignals, nearestNode: Float?, nearestCluster: Float?) {
         self.init(firstTokenMargin: confidence.firstTokenMargin, meanEntropy: confidence.meanEntropy,
-                  meanLogProbability: confidence.meanLogProbability, steps: confidence.steps, nearestNode: nearestNode)
+                  meanLogProbability: confidence.meanLogProbability, steps: confidence.steps, nearestNode: nearestNode,
+                  nearestCluster: nearestCluster)
     }
 
     var confidence: ConfidenceSignals {

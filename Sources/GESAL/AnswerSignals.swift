@@ -14,13 +14,18 @@ public struct AnswerSignals: Sendable, Equatable, Codable {
     /// The cosine similarity of the prompt's embedding to the nearest node before it was
     /// routed; absent for the store's first prompt, which had no node to be near.
     public var nearestNode: Float?
+    /// The cosine similarity of the prompt's embedding to the nearest formed cluster of SAGE's
+    /// buffer (clusters of answers the trigger fired on); absent while there is none.
+    public var nearestCluster: Float?
 
-    public init(firstTokenMargin: Float, meanEntropy: Float, meanLogProbability: Float, steps: Int, nearestNode: Float?) {
+    public init(firstTokenMargin: Float, meanEntropy: Float, meanLogProbability: Float, steps: Int, nearestNode: Float?,
+                nearestCluster: Float? = nil) {
         self.firstTokenMargin = firstTokenMargin
         self.meanEntropy = meanEntropy
         self.meanLogProbability = meanLogProbability
         self.steps = steps
         self.nearestNode = nearestNode
+        self.nearestCluster = nearestCluster
     }
 
     /// The label-free signals by the names the trigger weighs them under.
@@ -28,6 +33,7 @@ public struct AnswerSignals: Sendable, Equatable, Codable {
         var signals = [TriggerSignal.firstTokenMargin.rawValue: firstTokenMargin, TriggerSignal.meanEntropy.rawValue: meanEntropy,
                        TriggerSignal.meanLogProbability.rawValue: meanLogProbability]
         if let nearestNode { signals[TriggerSignal.nodeDistance.rawValue] = 1 - nearestNode }
+        if let nearestCluster { signals[TriggerSignal.clusterSimilarity.rawValue] = nearestCluster }
         return signals
     }
 }

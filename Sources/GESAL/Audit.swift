@@ -8,6 +8,8 @@ public enum Audit {
         /// An adapter blob, by its hash or a prefix of it (at least 6 hex digits).
         case adapter(String)
         case interaction(Int)
+        /// A cluster of SAGE's buffer: its events and its members' interactions.
+        case cluster(Int)
     }
 
     public struct Entry: Sendable, Equatable {
@@ -45,6 +47,16 @@ public enum Audit {
                 case .adapterUpdated(let e): e.interactions.contains(interaction)
                 case .updateRejected(let e): e.interactions.contains(interaction)
                 default: fact.interaction == interaction
+                }
+            }
+        case .cluster(let cluster):
+            let own = facts.filter { $0.clusters.contains(cluster) }
+            guard !own.isEmpty else { throw EngineError(.invalidRequest, "no cluster \(cluster) on branch '\(branch)' (see `gesal-log clusters`)") }
+            let members = Set(own.flatMap(\.clusterMembers))
+            keep = { fact in
+                switch fact {
+                case .interactionRecorded, .feedbackRecorded, .triggerFired, .bufferSampleAdded: members.contains(fact.interaction ?? -1)
+                default: fact.clusters.contains(cluster)
                 }
             }
         }
@@ -129,6 +141,15 @@ public enum Audit {
         case .triggerFired(let e):
             return "trigger on interaction \(e.interaction): " + e.scores.sorted { $0.key < $1.key }.map { "\($0.key) \(format($0.value))" }.joined(separator: ", ")
                 + " (threshold \(format(e.threshold)))"
+        case .bufferSampleAdded(let e): return "interaction \(e.interaction) \(prompt(e.interaction)) entered the buffer"
+        case .clusterFormed(let e):
+            return "cluster \(e.cluster) formed of interactions \(list(e.members)) (held \(e.rounds) rounds: agreement \(format(Float(e.agreement))), "
+                + "centre cosine \(format(e.centreCosine)))"
+        case .clusterUpdated(let e): return "cluster \(e.cluster) now holds interactions \(list(e.members))"
+        case .clustersMerged(let e):
+            let why = e.reason == .closeCentres ? "their centres came close" : "one round's cluster held most of each"
+            return "clusters \(list(e.sources)) merged into cluster \(e.into) of interactions \(list(e.members)) (\(why))"
+        case .clusterDissolved(let e): return "cluster \(e.cluster) dissolved: no round held most of its members for \(e.rounds) rounds"
         case .adapterUpdated(let e):
             return "node \(e.node) adapter -> \(e.adapterBlob.prefix(12)) by \(e.method), loss \(format(e.loss)), from interactions \(e.interactions.map(String.init).joined(separator: ", "))"
         case .adapterImported(let e):
@@ -158,6 +179,8 @@ public enum Audit {
         if let stop = request.stop { parts.append("stop at " + stop.map(quote).joined(separator: " or ")) }
         return parts.joined(separator: ", ")
     }
+
+    static func list(_ ids: [Int]) -> String { ids.map(String.init).joined(separator: ", ") }
 
     public static func quote(_ text: String) -> String {
         let line = text.replacingOccurrences(of: "\n", with: " ")

@@ -11,6 +11,11 @@ public enum DomainEvent: Sendable, Equatable {
     case feedbackRecorded(FeedbackRecorded)
     case triggerFired(TriggerFired)
     case triggerCalibrated(TriggerCalibrated)
+    case bufferSampleAdded(BufferSampleAdded)
+    case clusterFormed(ClusterFormed)
+    case clusterUpdated(ClusterUpdated)
+    case clustersMerged(ClustersMerged)
+    case clusterDissolved(ClusterDissolved)
     case nodeCreated(NodeCreated)
     case nodeUpdated(NodeUpdated)
     case adapterUpdated(AdapterUpdated)
@@ -29,6 +34,11 @@ public enum DomainEvent: Sendable, Equatable {
         case .feedbackRecorded(let e): e.correction == nil ? FeedbackRecorded.typeName : FeedbackRecorded.correctedTypeName
         case .triggerFired(let e): e.versionedTypeName
         case .triggerCalibrated: TriggerCalibrated.typeName
+        case .bufferSampleAdded: BufferSampleAdded.typeName
+        case .clusterFormed: ClusterFormed.typeName
+        case .clusterUpdated: ClusterUpdated.typeName
+        case .clustersMerged: ClustersMerged.typeName
+        case .clusterDissolved: ClusterDissolved.typeName
         case .nodeCreated: NodeCreated.typeName
         case .nodeUpdated: NodeUpdated.typeName
         case .adapterUpdated: AdapterUpdated.typeName
@@ -51,6 +61,11 @@ public enum DomainEvent: Sendable, Equatable {
         case .feedbackRecorded(let e): return EventDraft(type: typeName, payload: try json(e))
         case .triggerFired(let e): return EventDraft(type: typeName, payload: try json(e))
         case .triggerCalibrated(let e): return EventDraft(type: typeName, payload: try json(e))
+        case .bufferSampleAdded(let e): return EventDraft(type: typeName, payload: try json(e))
+        case .clusterFormed(let e): return EventDraft(type: typeName, payload: try json(e))
+        case .clusterUpdated(let e): return EventDraft(type: typeName, payload: try json(e))
+        case .clustersMerged(let e): return EventDraft(type: typeName, payload: try json(e))
+        case .clusterDissolved(let e): return EventDraft(type: typeName, payload: try json(e))
         case .nodeCreated(let e): return EventDraft(type: typeName, payload: try json(e))
         case .nodeUpdated(let e): return EventDraft(type: typeName, payload: try json(e))
         case .adapterUpdated(let e):
@@ -100,6 +115,11 @@ public enum DomainEvent: Sendable, Equatable {
             }
             self = .triggerFired(trigger)
         case TriggerCalibrated.typeName: self = .triggerCalibrated(try decode(TriggerCalibrated.self))
+        case BufferSampleAdded.typeName: self = .bufferSampleAdded(try decode(BufferSampleAdded.self))
+        case ClusterFormed.typeName: self = .clusterFormed(try decode(ClusterFormed.self))
+        case ClusterUpdated.typeName: self = .clusterUpdated(try decode(ClusterUpdated.self))
+        case ClustersMerged.typeName: self = .clustersMerged(try decode(ClustersMerged.self))
+        case ClusterDissolved.typeName: self = .clusterDissolved(try decode(ClusterDissolved.self))
         case NodeCreated.typeName: self = .nodeCreated(try decode(NodeCreated.self))
         case NodeUpdated.typeName: self = .nodeUpdated(try decode(NodeUpdated.self))
         case AdapterUpdated.typeName: self = .adapterUpdated(try decode(AdapterUpdated.self))
@@ -122,6 +142,7 @@ extension DomainEvent {
         case .interactionRecorded(let e): e.interaction
         case .feedbackRecorded(let e): e.interaction
         case .triggerFired(let e): e.interaction
+        case .bufferSampleAdded(let e): e.interaction
         case .nodeCreated(let e): e.interaction
         case .nodeUpdated(let e): e.interaction
         default: nil
@@ -138,6 +159,46 @@ extension DomainEvent {
         case .adapterImported(let e): e.node
         case .updateRejected(let e): e.node
         default: nil
+        }
+    }
+
+    /// What a cluster event says, for errors: its cluster and members.
+    var interactionList: String {
+        switch self {
+        case .clusterFormed(let e): "cluster \(e.cluster) of \(e.members)"
+        case .clusterUpdated(let e): "cluster \(e.cluster) of \(e.members)"
+        case .clustersMerged(let e): "clusters \(e.sources) into \(e.into) of \(e.members)"
+        case .clusterDissolved(let e): "cluster \(e.cluster)"
+        default: typeName
+        }
+    }
+
+    /// The clusters of SAGE's buffer a cluster event names.
+    public var clusters: [Int] {
+        switch self {
+        case .clusterFormed(let e): [e.cluster]
+        case .clusterUpdated(let e): [e.cluster]
+        case .clustersMerged(let e): e.sources + [e.into]
+        case .clusterDissolved(let e): [e.cluster]
+        default: []
+        }
+    }
+
+    /// The members a cluster event gives a cluster.
+    public var clusterMembers: [Int] {
+        switch self {
+        case .clusterFormed(let e): e.members
+        case .clusterUpdated(let e): e.members
+        case .clustersMerged(let e): e.members
+        default: []
+        }
+    }
+
+    /// The event's changes to the buffer's formed clusters, if it is one: what a round makes.
+    public var isClusterChange: Bool {
+        switch self {
+        case .clusterFormed, .clusterUpdated, .clustersMerged, .clusterDissolved: true
+        default: false
         }
     }
 }

@@ -15,6 +15,8 @@ public struct EngineState: Sendable, Equatable {
         public var correction: String?
         /// How sure the model was and how novel the prompt, when recorded.
         public var signals: AnswerSignals?
+        /// The prompt's embedding, kept in a store with SAGE's buffer (its rounds cluster them).
+        public var embedding: [Float]?
     }
 
     /// SAGE's trigger: what it judged, in order, and its calibration once the warm-up ended.
@@ -68,6 +70,8 @@ public struct EngineState: Sendable, Equatable {
     /// Learning steps' triggers (`TriggerFired.v1`).
     public internal(set) var triggers = 0
     public internal(set) var trigger = Trigger()
+    /// SAGE's buffer and its formed clusters (in a store made with `--buffer`).
+    public internal(set) var buffer = Buffer()
 
     /// The number the next interaction gets (1 for the first).
     public var nextInteraction: Int { (interactions.keys.max() ?? 0) + 1 }
@@ -113,12 +117,32 @@ public struct EngineState: Sendable, Equatable {
         guard expected == e else { throw fail("does not follow from its signals and the store's settings (tampered with?)") }
     }
 
+    /// An interaction the trigger just fired on enters SAGE's buffer and a round runs; the
+    /// round's cluster events must follow (`Buffer.pending`).
+    mutating func addSample(_ interaction: Int) throws(EngineError) {
+        func fail(_ what: String) -> EngineError { EngineError(.inconsistent, "interaction \(interaction) enters the buffer \(what)") }
+        guard let settings = created?.config.buffer else { throw fail("of a store made without one") }
+        guard buffer.pending.isEmpty else { throw fail("before the last round's \(buffer.pending.count) cluster events") }
+        guard let last = trigger.judged.last, last.interaction == interaction, last.fired else {
+            throw fail("without the trigger firing on it just before")
+        }
+        guard !buffer.samples.contains(interaction) else { throw fail("a second time") }
+        let points = (buffer.samples + [interaction]).map { interactions[$0]?.embedding ?? [] }
+        guard points.allSatisfy({ !$0.isEmpty }) else { throw fail("but a sample's embedding is missing") }
+        let (next, events) = try buffer.adding(interaction, points: points, settings: settings)
+        buffer = next
+        buffer.pending = events
+    }
+
     /// Folds one event in. A history that breaks the rules (feedback for an interaction that
     /// does not exist, an update for a missing node) is refused with the reason.
     public mutating func apply(_ event: DomainEvent) throws(EngineError) {
         func fail(_ message: String) -> EngineError { EngineError(.inconsistent, message) }
         if case .storeCreated = event {} else if created == nil {
             throw fail("the history does not start with StoreCreated")
+        }
+        if let missing = buffer.pending.first, !event.isClusterChange {
+            throw fail("\(event.typeName) comes before the buffer's round recorded \(missing.typeName) (\(missing.interactionList))")
         }
         switch event {
         case .storeCreated(let e):
@@ -135,7 +159,8 @@ public struct EngineState: Sendable, Equatable {
         case .interactionRecorded(let e):
             guard nodes[e.node] != nil else { throw fail("interaction \(e.interaction) routed to node \(e.node), which does not exist") }
             guard interactions[e.interaction] == nil else { throw fail("interaction \(e.interaction) is recorded twice") }
-            interactions[e.interaction] = Interaction(prompt: e.prompt, response: e.response, node: e.node, signals: e.signals)
+            interactions[e.interaction] = Interaction(prompt: e.prompt, response: e.response, node: e.node, signals: e.signals,
+                                                      embedding: created?.config.buffer == nil ? nil : e.embedding.values)
         case .feedbackRecorded(let e):
             guard let interaction = interactions[e.interaction] else { throw fail("feedback for interaction \(e.interaction), which does not exist") }
             interactions[e.interaction]!.rewards.append(e.reward)
@@ -168,6 +193,17 @@ public struct EngineState: Sendable, Equatable {
                 throw fail("the trigger's calibration on interactions \(e.interactions) does not follow from their signals (percentiles tampered with?)")
             }
             trigger.calibration = e
+        case .bufferSampleAdded(let e):
+            try addSample(e.interaction)
+        case .clusterFormed, .clusterUpdated, .clustersMerged, .clusterDissolved:
+            guard let expected = buffer.pending.first else {
+                throw fail("\(event.typeName) follows no buffer round that makes it (\(event.interactionList))")
+            }
+            guard expected == event else {
+                throw fail("\(event.typeName) does not follow from the buffer's round: it records \(event.interactionList), the round makes "
+                    + "\(expected.typeName) with \(expected.interactionList) (tampered with?)")
+            }
+            buffer.pending.removeFirst()
         case .adapterUpdated(let e):
             guard nodes[e.node] != nil else { throw fail("AdapterUpdated for node \(e.node), which does not exist") }
             nodes[e.node]!.adapterBlob = e.adapterBlob

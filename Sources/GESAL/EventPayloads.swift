@@ -41,11 +41,15 @@ public struct EngineConfig: Sendable, Equatable, Codable {
     /// SAGE's trigger: when set, every feedback is judged (`TriggerFired.v2`); absent in
     /// stores made before it, and when off (docs/sage.md).
     public var trigger: TriggerSettings?
+    /// SAGE's buffer: when set (with a trigger), the interactions the trigger fires on are
+    /// clustered by their prompts (`BufferSampleAdded`, `ClusterFormed`, ...; docs/sage.md).
+    public var buffer: BufferSettings?
 
     public init(similarityThreshold: Float = 0.7, bufferSize: Int = 1, learningRate: Float = 2e-3, klWeight: Float = 1,
                 composition: String = "gesal", svfTargets: [String] = ["gate", "up", "down"], maxTokens: Int = 48,
                 guardTolerance: Float? = nil, optimizer: String? = nil, negativeWeight: Float? = nil, updateSteps: Int? = nil,
-                learningTokens: Int? = nil, correctionWeight: Float? = nil, trigger: TriggerSettings? = nil) {
+                learningTokens: Int? = nil, correctionWeight: Float? = nil, trigger: TriggerSettings? = nil,
+                buffer: BufferSettings? = nil) {
         self.similarityThreshold = similarityThreshold
         self.bufferSize = bufferSize
         self.learningRate = learningRate
@@ -60,6 +64,7 @@ public struct EngineConfig: Sendable, Equatable, Codable {
         self.learningTokens = learningTokens
         self.correctionWeight = correctionWeight
         self.trigger = trigger
+        self.buffer = buffer
     }
 
     /// Whether feedback with `reward` (and a correction, when `corrected`) enters a node's
@@ -264,7 +269,7 @@ public struct TriggerCalibrated: Sendable, Equatable, Codable {
     /// The calibration from a sample of label-free signal values.
     public init(interactions: [Int], samples: [[String: Float]]) {
         var quantiles: [String: [Float]] = [:]
-        for signal in TriggerSignal.labelFree {
+        for signal in TriggerSignal.labelFree where signal.isCalibrated {
             let values = samples.compactMap { $0[signal.rawValue] }.sorted()
             guard !values.isEmpty else { continue }
             quantiles[signal.rawValue] = Self.percentiles.map { percent in

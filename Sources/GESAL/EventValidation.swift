@@ -27,6 +27,10 @@ extension EngineConfig {
         if let updateSteps { try Limits.updateSteps.check(updateSteps, name("updateSteps")) }
         if let learningTokens { try Limits.learningTokens.check(learningTokens, name("learningTokens")) }
         try trigger?.validate(naming: name)
+        try buffer?.validate(naming: name)
+        if buffer != nil, trigger == nil {
+            throw EngineError(.invalidRequest, "\(name("buffer")) needs \(name("trigger")): the buffer holds what the trigger fires on")
+        }
         guard !svfTargets.isEmpty else { throw EngineError(.invalidRequest, "\(name("svfTargets")) names no matrix to adapt") }
     }
 }
@@ -83,7 +87,16 @@ extension DomainEvent {
                         + "non-decreasing percentiles")
                 }
             }
-        case .branchCreated, .reverted, .snapshotTaken, .bisected:
+        case .clusterFormed(let e):
+            try finite(e.centre, "the centre of cluster \(e.cluster)")
+            guard e.agreement.isFinite, e.centreCosine.isFinite else {
+                throw EngineError(.invalidRequest, "cluster \(e.cluster) formed with an agreement or centre cosine that is not a finite number")
+            }
+        case .clusterUpdated(let e):
+            try finite(e.centre, "the centre of cluster \(e.cluster)")
+        case .clustersMerged(let e):
+            try finite(e.centre, "the centre of cluster \(e.into)")
+        case .bufferSampleAdded, .clusterDissolved, .branchCreated, .reverted, .snapshotTaken, .bisected:
             break
         }
     }

@@ -69,6 +69,12 @@ public enum Limits {
     public static let triggerWarmup = Limit(1, 10_000, why: "judged interactions whose signals set the percentiles")
     public static let triggerWeight = Limit(0, 100, why: "a signal's weight; 0 leaves it out")
 
+    // SAGE's buffer (BufferSettings)
+    public static let minClusterSize = Limit(2, 1000, why: "HDBSCAN's smallest cluster; a cluster of one is noise")
+    public static let minSamples = Limit(1, 1000, why: "HDBSCAN's neighbours for a point's core distance, itself counted")
+    public static let stableRounds = Limit(2, 100, why: "consecutive rounds a cluster must hold to form; one round is no agreement")
+    public static let clusterAgreement = Limit(-1, 1, why: "an adjusted Rand index or a cosine similarity")
+
     // Generation
     public static let temperature = Limit(0, 10, why: "0 is greedy")
     public static let systemBytes = Limit(1, 16_384, why: "a system message, in UTF-8 bytes")

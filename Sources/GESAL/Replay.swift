@@ -44,19 +44,24 @@ public struct Replay: Sendable {
                 }
                 // `pending` holds what follows the newest snapshot; an older one reads its tail again.
                 let rest = newest ? pending : try store.events(branch: branch, from: taken.sequence + 1, through: last)
-                return try fold(rest, into: snapshot.state, from: taken, head: last, skipped: skipped)
+                return try fold(rest, into: snapshot.state, from: taken, head: last, complete: last == head, skipped: skipped)
             } catch {
                 skipped.append("snapshot at sequence \(taken.sequence): \(error)")
             }
         }
         let all = skipped.isEmpty ? pending : try store.events(branch: branch, through: last)
-        return try fold(all, into: EngineState(), from: nil, head: last, skipped: skipped)
+        return try fold(all, into: EngineState(), from: nil, head: last, complete: last == head, skipped: skipped)
     }
 
-    private static func fold(_ events: [Event], into start: EngineState, from snapshot: SnapshotTaken?, head: UInt64,
+    /// `complete`: the events end at the branch's head, so the last record is whole and a
+    /// buffer round it started must have recorded all its cluster events.
+    private static func fold(_ events: [Event], into start: EngineState, from snapshot: SnapshotTaken?, head: UInt64, complete: Bool,
                              skipped: [String]) throws -> Replay {
         var state = start
         for event in events { try state.fold(event) }
+        if complete, let missing = state.buffer.pending.first {
+            throw EngineError(.inconsistent, "the history ends before the buffer's last round recorded \(missing.typeName) (\(missing.interactionList))")
+        }
         return Replay(state: state, sequence: head, snapshot: snapshot, eventsApplied: events.count, skippedSnapshots: skipped)
     }
 }

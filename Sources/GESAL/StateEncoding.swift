@@ -15,16 +15,20 @@ extension EngineState {
     /// v2 with each interaction's signals and SAGE's trigger. Written only by a state that has
     /// some, so every earlier state keeps its hash.
     static let signalsTag = "GESALSTATE.v3"
+    /// v3 with each interaction's prompt embedding, signals with the nearest cluster, and
+    /// SAGE's buffer. Written only in a store made with a buffer.
+    static let bufferTag = "GESALSTATE.v4"
 
     var hasCorrections: Bool { interactions.values.contains { $0.correction != nil } }
     var hasSignals: Bool { !trigger.isEmpty || interactions.values.contains { $0.signals != nil } }
+    var hasBuffer: Bool { created?.config.buffer != nil }
 
     public var hash: Hash256 { Hash256.of(encoded()) }
 
     public func encoded() -> [UInt8] {
         var out = CanonicalWriter()
-        let signals = hasSignals, corrections = signals || hasCorrections
-        out.string(signals ? Self.signalsTag : corrections ? Self.correctionsTag : Self.encodingTag)
+        let withBuffer = hasBuffer, signals = withBuffer || hasSignals, corrections = signals || hasCorrections
+        out.string(withBuffer ? Self.bufferTag : signals ? Self.signalsTag : corrections ? Self.correctionsTag : Self.encodingTag)
         out.string(createdJSON)
         out.int(interactions.count)
         for id in interactions.keys.sorted() {
@@ -35,7 +39,8 @@ extension EngineState {
             out.int(i.node)
             out.floats(i.rewards)
             if corrections { out.string(i.correction ?? "") }
-            if signals { out.signals(i.signals) }
+            if signals { out.signals(i.signals, withCluster: withBuffer) }
+            if withBuffer { out.floats(i.embedding ?? []) }
         }
         out.int(nodes.count)
         for id in nodes.keys.sorted() {
@@ -57,6 +62,7 @@ extension EngineState {
         out.int(rejectedUpdates)
         out.int(triggers)
         if signals { out.trigger(trigger) }
+        if withBuffer { out.buffer(buffer) }
         return out.bytes
     }
 
@@ -65,10 +71,11 @@ extension EngineState {
         var input = CanonicalReader(bytes: bytes, source: source)
         self.init()
         let tag = try input.string()
-        guard [Self.encodingTag, Self.correctionsTag, Self.signalsTag].contains(tag) else {
-            throw input.fail("state encoding '\(tag)' is not one this build reads (\(Self.encodingTag), \(Self.correctionsTag) or \(Self.signalsTag))")
+        let tags = [Self.encodingTag, Self.correctionsTag, Self.signalsTag, Self.bufferTag]
+        guard tags.contains(tag) else {
+            throw input.fail("state encoding '\(tag)' is not one this build reads (\(tags.joined(separator: ", ")))")
         }
-        let signals = tag == Self.signalsTag, corrections = signals || tag == Self.correctionsTag
+        let withBuffer = tag == Self.bufferTag, signals = withBuffer || tag == Self.signalsTag, corrections = signals || tag == Self.correctionsTag
         let createdJSON = try input.string()
         if !createdJSON.isEmpty {
             do { created = try JSONDecoder().decode(StoreCreated.self, from: Data(createdJSON.utf8)) } catch {
@@ -83,7 +90,8 @@ extension EngineState {
                 let correction = try input.string()
                 interactions[id]!.correction = correction.isEmpty ? nil : correction
             }
-            if signals { interactions[id]!.signals = try input.signals() }
+            if signals { interactions[id]!.signals = try input.signals(withCluster: withBuffer) }
+            if withBuffer { interactions[id]!.embedding = try input.floats() }
         }
         for _ in 0..<(try input.count()) {
             let id = try input.int()
@@ -104,6 +112,8 @@ extension EngineState {
         rejectedUpdates = try input.int()
         triggers = try input.int()
         if signals { trigger = try input.trigger() }
+        if withBuffer { buffer = try input.buffer() }
+        guard withBuffer == hasBuffer else { throw input.fail("a \(tag) state of a store made \(hasBuffer ? "with" : "without") a buffer") }
         guard input.offset == bytes.count else { throw input.fail("\(bytes.count - input.offset) bytes follow the state") }
     }
 }
@@ -125,12 +135,29 @@ public func canonicalJSON<T: Encodable>(_ value: T) throws(EngineError) -> Strin
 
 /// The parts of the state only v3 holds.
 extension CanonicalWriter {
-    mutating func signals(_ signals: AnswerSignals?) {
+    mutating func signals(_ signals: AnswerSignals?, withCluster: Bool) {
         guard let signals else { return int(0) }
         int(1)
         floats([signals.firstTokenMargin, signals.meanEntropy, signals.meanLogProbability])
         int(signals.steps)
         floats(signals.nearestNode.map { [$0] } ?? [])
+        if withCluster { floats(signals.nearestCluster.map { [$0] } ?? []) }
+    }
+
+    /// v4's buffer: samples, the last rounds' labels, the formed clusters, the next number.
+    mutating func buffer(_ buffer: EngineState.Buffer) {
+        ints(buffer.samples)
+        int(buffer.labelings.count)
+        buffer.labelings.forEach { ints($0) }
+        int(buffer.clusters.count)
+        for id in buffer.clusters.keys.sorted() {
+            let cluster = buffer.clusters[id]!
+            int(id)
+            ints(cluster.members)
+            floats(cluster.centre)
+            int(cluster.missed)
+        }
+        int(buffer.nextCluster)
     }
 
     mutating func trigger(_ trigger: EngineState.Trigger) {
@@ -145,13 +172,40 @@ extension CanonicalWriter {
 }
 
 extension CanonicalReader {
-    mutating func signals() throws(EngineError) -> AnswerSignals? {
+    mutating func signals(withCluster: Bool) throws(EngineError) -> AnswerSignals? {
         guard try flag("signals") else { return nil }
         let means = try floats()
         guard means.count == 3 else { throw fail("signals hold \(means.count) means, not 3") }
         let steps = try int(), nearest = try floats()
         guard nearest.count <= 1 else { throw fail("signals hold \(nearest.count) nearest-node similarities, not 0 or 1") }
-        return AnswerSignals(firstTokenMargin: means[0], meanEntropy: means[1], meanLogProbability: means[2], steps: steps, nearestNode: nearest.first)
+        let cluster = withCluster ? try floats() : []
+        guard cluster.count <= 1 else { throw fail("signals hold \(cluster.count) nearest-cluster similarities, not 0 or 1") }
+        return AnswerSignals(firstTokenMargin: means[0], meanEntropy: means[1], meanLogProbability: means[2], steps: steps, nearestNode: nearest.first,
+                             nearestCluster: cluster.first)
+    }
+
+    mutating func buffer() throws(EngineError) -> EngineState.Buffer {
+        var buffer = EngineState.Buffer()
+        buffer.samples = try ints()
+        for _ in 0..<(try count()) {
+            let labels = try ints()
+            guard labels.count <= buffer.samples.count, labels.allSatisfy({ $0 >= -1 }) else {
+                throw fail("a round of the buffer labels \(labels.count) samples of \(buffer.samples.count), or with a label below -1")
+            }
+            buffer.labelings.append(labels)
+        }
+        for _ in 0..<(try count()) {
+            let id = try int(), members = try ints(), centre = try floats(), missed = try int()
+            guard Set(members).isSubset(of: buffer.samples), !members.isEmpty, !centre.isEmpty else {
+                throw fail("cluster \(id) has no members, members outside the buffer, or no centre")
+            }
+            buffer.clusters[id] = EngineState.Buffer.Cluster(id: id, members: members, centre: centre, missed: missed)
+        }
+        buffer.nextCluster = try int()
+        guard buffer.clusters.keys.allSatisfy({ $0 >= 1 && $0 < buffer.nextCluster }) else {
+            throw fail("a cluster's number is not below the next one (\(buffer.nextCluster))")
+        }
+        return buffer
     }
 
     mutating func trigger() throws(EngineError) -> EngineState.Trigger {

@@ -1,15 +1,20 @@
-/// The signals SAGE's trigger can weigh. The first four are label-free: the answer's
+/// The signals SAGE's trigger can weigh. The first five are label-free: the answer's
 /// `AnswerSignals`, known before anyone grades it. The last three exist only when the feedback
 /// says what the right answer was.
 public enum TriggerSignal: String, Sendable, CaseIterable, Codable {
-    case firstTokenMargin, meanEntropy, meanLogProbability, nodeDistance
+    case firstTokenMargin, meanEntropy, meanLogProbability, nodeDistance, clusterSimilarity
     case exactMatch, tokenF1, correctionCosine
 
-    public static let labelFree: [TriggerSignal] = [.firstTokenMargin, .meanEntropy, .meanLogProbability, .nodeDistance]
+    public static let labelFree: [TriggerSignal] = [.firstTokenMargin, .meanEntropy, .meanLogProbability, .nodeDistance, .clusterSimilarity]
 
-    /// Whether a large value means a likely failure (high entropy, a distant prompt) rather
-    /// than a likely success (a wide margin, a high probability, agreement with the correction).
-    public var largeIsBad: Bool { self == .meanEntropy || self == .nodeDistance }
+    /// Whether a large value means a likely failure (high entropy, a distant prompt, a prompt
+    /// like the answers the trigger fired on before) rather than a likely success (a wide
+    /// margin, a high probability, agreement with the correction).
+    public var largeIsBad: Bool { self == .meanEntropy || self == .nodeDistance || self == .clusterSimilarity }
+
+    /// Whether the warm-up's percentiles rank it. A cosine to a failure cluster is on a fixed
+    /// scale already, and no cluster exists at warm-up to take percentiles of.
+    public var isCalibrated: Bool { TriggerSignal.labelFree.contains(self) && self != .clusterSimilarity }
 
     /// Exact match and token F1 of `response` against `correction`: the agreement signals that
     /// need no model (the correction's cosine needs the embedder).
@@ -22,6 +27,7 @@ public enum TriggerSignal: String, Sendable, CaseIterable, Codable {
     func badness(_ value: Float, calibration: TriggerCalibrated?) -> Float? {
         switch self {
         case .exactMatch, .tokenF1, .correctionCosine: return 1 - min(max(value, 0), 1)
+        case .clusterSimilarity: return min(max(value, 0), 1)
         default:
             guard let points = calibration?.quantiles[rawValue], !points.isEmpty else { return nil }
             let rank = TriggerCalibrated.rank(value, among: points)
@@ -46,7 +52,7 @@ public struct TriggerSettings: Sendable, Equatable, Codable {
     /// user saying what was wrong, stronger than any sign the model gives of itself.
     public static let defaultWeights: [String: Float] = [
         TriggerSignal.firstTokenMargin.rawValue: 1, TriggerSignal.meanEntropy.rawValue: 1, TriggerSignal.meanLogProbability.rawValue: 1,
-        TriggerSignal.nodeDistance.rawValue: 1, TriggerSignal.exactMatch.rawValue: 2, TriggerSignal.tokenF1.rawValue: 2,
+        TriggerSignal.nodeDistance.rawValue: 1, TriggerSignal.clusterSimilarity.rawValue: 1, TriggerSignal.exactMatch.rawValue: 2, TriggerSignal.tokenF1.rawValue: 2,
         TriggerSignal.correctionCosine.rawValue: 2,
     ]
 
@@ -133,7 +139,9 @@ extension TriggerSettings {
                 }
             case .triggerFired(let e) where e.judgement != nil:
                 continue
-            case .triggerCalibrated:
+            case .triggerCalibrated, .bufferSampleAdded:
+                continue  // what follows from the recorded judgements, not from these
+            case let other where other.isClusterChange:
                 continue
             default:
                 result.append(event)
