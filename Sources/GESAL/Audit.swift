@@ -180,7 +180,7 @@ public enum Audit {
         return parts.joined(separator: ", ")
     }
 
-    static func list(_ ids: [Int]) -> String { ids.map(String.init).joined(separator: ", ") }
+    public static func list(_ ids: [Int]) -> String { ids.map(String.init).joined(separator: ", ") }
 
     public static func quote(_ text: String) -> String {
         let line = text.replacingOccurrences(of: "\n", with: " ")

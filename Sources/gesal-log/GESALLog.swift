@@ -32,6 +32,7 @@ struct GESALLog: ParsableCommand {
             LogCommand.self, ReplayCommand.self, AuditCommand.self, RollbackCommand.self, DiffCommand.self,
             BisectCommand.self, CurveCommand.self, SnapshotCommand.self, ReindexCommand.self, VerifyCommand.self, StatsCommand.self, BranchCommand.self,
             ResetCommand.self, ReflogCommand.self, ExportCommand.self, ImportCommand.self, RecoverCommand.self, InitCommand.self, TriggerCommand.self,
+            ClustersCommand.self,
         ])
 
     /// The same OpenBLAS kernels as `gesal` (see `BLASKernels`): `replay --reexecute` and

@@ -18,12 +18,22 @@ struct InitCommand: ParsableCommand {
           gesal init --store lab --embedder hidden-mean
           gesal init --store lab --negative-weight 0 --update-steps 5
           gesal init --store lab --trigger --trigger-weight nodeDistance=0
+          gesal init --store lab --trigger --buffer --stable-rounds 4
 
         --trigger turns on SAGE's trigger: every feedback is judged from the answer's
         label-free signals (first-token margin, mean entropy, mean log-probability, distance
         to the nearest node), ranked against the first --trigger-warmup judged answers, and
         from how far the answer agrees with a correction; negative feedback always fires.
         Each judgement is a TriggerFired event, fired or not (docs/sage.md).
+
+        --buffer (with --trigger) keeps SAGE's buffer: each answer the trigger fires on
+        enters it, and HDBSCAN clusters the buffer's prompts again (--min-cluster-size,
+        --min-samples). A cluster that holds for --stable-rounds rounds, each agreeing with
+        the last (adjusted Rand index >= --min-agreement, centre cosine >= --min-centre-cosine),
+        forms; formed clusters whose centres reach --merge-cosine merge. Every change is an
+        event (ClusterFormed, ...), and the prompt's similarity to the nearest cluster becomes
+        a trigger signal (clusterSimilarity). Not to be confused with --buffer-size, the
+        feedback a GESAL node collects before it learns.
         """))
 
     @OptionGroup var engine: EngineOptions
@@ -72,6 +82,42 @@ struct InitCommand: ParsableCommand {
 
     @OptionGroup var triggerOptions: TriggerOptions
 
+    @Flag(help: "Cluster the answers the trigger fires on: SAGE's buffer (needs --trigger; docs/sage.md).")
+    var buffer = false
+
+    @Option(help: "HDBSCAN's smallest cluster in the buffer (default 2).")
+    var minClusterSize: Int?
+
+    @Option(help: "HDBSCAN's neighbours for a point's core distance, the point itself counted (default 1).")
+    var minSamples: Int?
+
+    @Option(help: "Rounds a buffer cluster must hold, each agreeing with the last, before it forms; as many rounds held nowhere dissolve it (default 3).")
+    var stableRounds: Int?
+
+    @Option(help: "The adjusted Rand index between consecutive rounds at which a candidate's points agree (default 0.8).")
+    var minAgreement: Double?
+
+    @Option(help: "The cosine between a candidate's centres in consecutive rounds at which they agree (default 0.5).")
+    var minCentreCosine: Float?
+
+    @Option(help: "Formed clusters whose centres reach this cosine merge (default 0.8).")
+    var mergeCosine: Float?
+
+    /// The buffer the options give, nil without --buffer.
+    func bufferSettings() throws -> BufferSettings? {
+        let given: [Any?] = [minClusterSize, minSamples, stableRounds, minAgreement, minCentreCosine, mergeCosine]
+        guard buffer else {
+            guard given.allSatisfy({ $0 == nil }) else {
+                throw ValidationError("--min-cluster-size, --min-samples, --stable-rounds, --min-agreement, --min-centre-cosine and --merge-cosine set the buffer: add --buffer")
+            }
+            return nil
+        }
+        let defaults = BufferSettings()
+        return BufferSettings(minClusterSize: minClusterSize ?? defaults.minClusterSize, minSamples: minSamples ?? defaults.minSamples,
+                              stableRounds: stableRounds ?? defaults.stableRounds, minAgreement: minAgreement ?? defaults.minAgreement,
+                              minCentreCosine: minCentreCosine ?? defaults.minCentreCosine, mergeCosine: mergeCosine ?? defaults.mergeCosine)
+    }
+
     /// The trigger the options give, nil without --trigger.
     func triggerSettings() throws -> TriggerSettings? {
         guard trigger else {
@@ -91,7 +137,8 @@ struct InitCommand: ParsableCommand {
                      optimizer: optimizer == "adam" ? nil : optimizer, negativeWeight: negativeWeight == 1 ? nil : negativeWeight,
                      updateSteps: updateSteps == 1 ? nil : updateSteps,
                      learningTokens: learningTokens == EngineConfig.defaultLearningTokens ? nil : learningTokens,
-                     correctionWeight: correctionWeight == 1 ? nil : correctionWeight, trigger: try triggerSettings())
+                     correctionWeight: correctionWeight == 1 ? nil : correctionWeight, trigger: try triggerSettings(),
+                     buffer: try bufferSettings())
     }
 
     func validate() throws {

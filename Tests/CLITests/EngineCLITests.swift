@@ -122,6 +122,10 @@ import Testing
             (["--trigger", "--trigger-threshold", "2"], "--trigger-threshold is 2.0: it must be in [0, 1]"),
             (["--trigger", "--trigger-weight", "bleu=1"], "'bleu', which is not a trigger signal"),
             (["--trigger", "--trigger-weight", "tokenF1"], "--trigger-weight takes SIGNAL=WEIGHT"),
+            (["--trigger", "--stable-rounds", "4"], "add --buffer"),
+            (["--buffer"], "--buffer needs --trigger"),
+            (["--trigger", "--buffer", "--min-cluster-size", "1"], "--min-cluster-size is 1: it must be in [2, 1000]"),
+            (["--trigger", "--buffer", "--merge-cosine", "2"], "--merge-cosine is 2.0: it must be in [-1, 1]"),
         ]
         for (options, message) in cases {
             let result = try CommandRunner.run("gesal", ["init", "--store", scratch.path + "/x"] + options, cwd: Self.root)

@@ -1,0 +1,54 @@
+import ArgumentParser
+import CommandLineSupport
+import EventLog
+import GESAL
+
+struct ClustersCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "clusters",
+        abstract: "SAGE's buffer on a branch: the answers the trigger fired on, and the clusters formed from their prompts.",
+        discussion: helpText("""
+        Replays the branch and prints how many answers entered the buffer, each formed
+        cluster with its members' prompts, and the buffer's unclustered answers (noise, kept
+        for later rounds). A store made with `gesal init --trigger --buffer` has one.
+        `gesal-log audit cluster N` tells how a cluster came to be.
+
+        Examples:
+          gesal-log clusters
+          gesal-log clusters --branch experiment --prompts 3
+        """))
+
+    @OptionGroup var location: StoreLocation
+
+    @Option(help: "The branch to read.")
+    var branch = "main"
+
+    @Option(help: "Prompts to print per cluster (0: only the numbers).")
+    var prompts = 5
+
+    func validate() throws {
+        guard prompts >= 0 else { throw ValidationError("--prompts is \(prompts): it must be 0 or more") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let state = try Replay.run(try location.open(), branch: branch).state
+            guard state.created?.config.buffer != nil else {
+                print("branch '\(branch)' of \(location.store) has no buffer (make a store with `gesal init --trigger --buffer`)")
+                return
+            }
+            let buffer = state.buffer
+            let clustered = Set(buffer.clusters.values.flatMap(\.members))
+            let made = buffer.nextCluster - 1
+            print("buffer: \(buffer.samples.count) answers the trigger fired on; \(buffer.clusters.count) clusters "
+                + "(\(made) formed, \(made - buffer.clusters.count) merged or dissolved); \(buffer.samples.count(where: { !clustered.contains($0) })) unclustered")
+            for id in buffer.clusters.keys.sorted() {
+                let cluster = buffer.clusters[id]!
+                print("cluster \(id): \(cluster.members.count) answers (interactions \(Audit.list(cluster.members)))")
+                for member in cluster.members.prefix(prompts) {
+                    print("  \(member)\t\(terminalSafe(Audit.quote(state.interactions[member]?.prompt ?? "?")))")
+                }
+            }
+        }
+    }
+}
