@@ -57,7 +57,8 @@ let package = Package(
         // The read model's SQL migrations, compiled into the binaries (see migrations/README.md).
         .target(name: "Migrations", path: "migrations", exclude: ["README.md"], resources: [.embedInCode("0001_initial.sql"), .embedInCode("0002_feedback_corrections.sql"),
                                                                                               .embedInCode("0003_interaction_requests.sql"),
-                                                                                              .embedInCode("0004_trigger.sql")]),
+                                                                                              .embedInCode("0004_trigger.sql"),
+                                                                                              .embedInCode("0005_buffer.sql")]),
         // The SQLite read model: a thin wrapper over libsqlite3, the migrator, the index of a branch.
         .target(name: "ReadModel", dependencies: ["CSQLite", "Migrations", "GESAL", "EventLog"]),
 
@@ -82,8 +83,8 @@ let package = Package(
 
         .testTarget(name: "SystemIOTests", dependencies: ["SystemIO"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "SystemIO"]),
-        .testTarget(name: "ReadModelTests", dependencies: ["ReadModel", "GESAL", "EventLog", "SystemIO"]),
-        .testTarget(name: "GESALTests", dependencies: ["GESAL", "EventLog", "SystemIO"]),
+        .testTarget(name: "ReadModelTests", dependencies: ["ReadModel", "GESAL", "EventLog", "SystemIO", "TestSupport"]),
+        .testTarget(name: "GESALTests", dependencies: ["GESAL", "EventLog", "SystemIO", "TestSupport"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DemoTests", dependencies: ["Demo", "GESAL", "Tasks"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "GESAL", "EventLog", "Models", "Adaptation", "Tensor", "Tasks", "SystemIO", "TestSupport"], exclude: ["Fixtures"]),

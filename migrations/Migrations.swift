@@ -8,5 +8,6 @@ public enum Migrations {
         (2, "0002_feedback_corrections", PackageResources._002_feedback_corrections_sql),
         (3, "0003_interaction_requests", PackageResources._003_interaction_requests_sql),
         (4, "0004_trigger", PackageResources._004_trigger_sql),
+        (5, "0005_buffer", PackageResources._005_buffer_sql),
     ]
 }

@@ -6,7 +6,7 @@ import GESAL
 /// in one transaction, so a reader sees the old index or the new one, never half of each.
 public enum ReadModelIndex {
     public struct Counts: Sendable, Equatable {
-        public var events = 0, interactions = 0, feedback = 0, nodes = 0, edges = 0, adapters = 0, triggers = 0
+        public var events = 0, interactions = 0, feedback = 0, nodes = 0, edges = 0, adapters = 0, triggers = 0, bufferSamples = 0, clusters = 0
     }
 
     /// Cosine similarity at or above which two nodes get a 'similar' edge.
@@ -19,14 +19,14 @@ public enum ReadModelIndex {
         var counts = Counts()
         try database.execute("BEGIN IMMEDIATE")
         do {
-            for table in ["triggers", "lineage", "adapters", "edges", "nodes", "feedback", "interactions", "events", "meta"] {
+            for table in ["cluster_members", "clusters", "buffer_samples", "triggers", "lineage", "adapters", "edges", "nodes", "feedback", "interactions", "events", "meta"] {
                 try database.execute("DELETE FROM \(table)")
             }
             let insertEvent = try database.prepare("INSERT INTO events (sequence, time, type, interaction, node) VALUES (?, ?, ?, ?, ?)")
             let insertInteraction = try database.prepare("""
                 INSERT INTO interactions (id, sequence, prompt, response, node, similarity, adapter, temperature, seed, prompt_tokens, response_tokens,
-                                          request, first_token_margin, mean_entropy, mean_log_probability, nearest_node)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                          request, first_token_margin, mean_entropy, mean_log_probability, nearest_node, nearest_cluster)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             let insertTrigger = try database.prepare("""
                 INSERT INTO triggers (sequence, interaction, fired, cause, score, threshold, signals, badness) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -37,6 +37,13 @@ public enum ReadModelIndex {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             let insertLineage = try database.prepare("INSERT INTO lineage (adapter_sequence, position, interaction, reward) VALUES (?, ?, ?, ?)")
+            let insertSample = try database.prepare("INSERT INTO buffer_samples (sequence, interaction) VALUES (?, ?)")
+            let insertCluster = try database.prepare("""
+                INSERT INTO clusters (id, formed_sequence, origin, agreement, centre_cosine) VALUES (?, ?, ?, ?, ?)
+                """)
+            let endCluster = try database.prepare("UPDATE clusters SET ended_sequence = ?, ended = ?, merged_into = ? WHERE id = ?")
+            /// Each cluster's members, last as the log gave them (written at the end).
+            var members: [Int: [Int]] = [:]
             var state = EngineState()
             for (index, event) in events.enumerated() {
                 let fact = try DomainEvent(event)
@@ -59,7 +66,8 @@ public enum ReadModelIndex {
                                                e.adapter.map(SQLiteValue.text), .float(e.sampling.temperature), .integer(Int64(bitPattern: e.sampling.seed)),
                                                .int(e.promptTokens), .int(e.responseTokens), try e.request.map { .text(try canonicalJSON($0)) },
                                                e.signals.map { .float($0.firstTokenMargin) }, e.signals.map { .float($0.meanEntropy) },
-                                               e.signals.map { .float($0.meanLogProbability) }, e.signals?.nearestNode.map(SQLiteValue.float)])
+                                               e.signals.map { .float($0.meanLogProbability) }, e.signals?.nearestNode.map(SQLiteValue.float),
+                                               e.signals?.nearestCluster.map(SQLiteValue.float)])
                     counts.interactions += 1
                 case .triggerFired(let e):
                     guard let judgement = e.judgement else { break }
@@ -67,6 +75,22 @@ public enum ReadModelIndex {
                                            judgement.score.map(SQLiteValue.float), .float(e.threshold), .text(try canonicalJSON(e.scores)),
                                            .text(try canonicalJSON(judgement.badness))])
                     counts.triggers += 1
+                case .bufferSampleAdded(let e):
+                    try insertSample.run([sequence, .int(e.interaction)])
+                    counts.bufferSamples += 1
+                case .clusterFormed(let e):
+                    try insertCluster.run([.int(e.cluster), sequence, .text("formed"), .real(e.agreement), .float(e.centreCosine)])
+                    members[e.cluster] = e.members
+                    counts.clusters += 1
+                case .clusterUpdated(let e):
+                    members[e.cluster] = e.members
+                case .clustersMerged(let e):
+                    try insertCluster.run([.int(e.into), sequence, .text("merged"), nil, nil])
+                    for source in e.sources { try endCluster.run([sequence, .text("merged"), .int(e.into), .int(source)]) }
+                    members[e.into] = e.members
+                    counts.clusters += 1
+                case .clusterDissolved(let e):
+                    try endCluster.run([sequence, .text("dissolved"), nil, .int(e.cluster)])
                 case .feedbackRecorded(let e):
                     try insertFeedback.run([sequence, .int(e.interaction), .float(e.reward), .text(e.source), e.correction.map(SQLiteValue.text)])
                     counts.feedback += 1
@@ -90,6 +114,10 @@ public enum ReadModelIndex {
                     break
                 }
                 progress(index + 1, events.count)
+            }
+            let insertMember = try database.prepare("INSERT INTO cluster_members (cluster, position, interaction) VALUES (?, ?, ?)")
+            for (cluster, list) in members.sorted(by: { $0.key < $1.key }) {
+                for (position, interaction) in list.enumerated() { try insertMember.run([.int(cluster), .int(position), .int(interaction)]) }
             }
             let insertNode = try database.prepare("""
                 INSERT INTO nodes (id, origin, parent, prompts, adapter, adapter_version, rejected_responses, buffered) VALUES (?, ?, ?, ?, ?, ?, ?, ?)

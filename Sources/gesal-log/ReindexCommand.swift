@@ -36,7 +36,8 @@ struct ReindexCommand: ParsableCommand {
             progress.finish()
             print("\(path): \(counts.events) events, \(counts.interactions) interactions, \(counts.feedback) feedback, "
                 + "\(counts.nodes) nodes, \(counts.edges) edges, \(counts.adapters) learning steps"
-                + (counts.triggers > 0 ? ", \(counts.triggers) trigger judgements" : ""))
+                + (counts.triggers > 0 ? ", \(counts.triggers) trigger judgements" : "")
+                + (counts.bufferSamples > 0 ? ", \(counts.bufferSamples) buffered answers, \(counts.clusters) clusters formed" : ""))
         }
     }
 }

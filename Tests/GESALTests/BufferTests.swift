@@ -2,55 +2,18 @@ import EventLog
 import Foundation
 import Testing
 @testable import GESAL
+import TestSupport
 
 /// SAGE's buffer as the log holds it: which answers enter, when a round's cluster forms, grows
-/// and merges, what the projection refuses, and the v4 state encoding. Prompts here are two
-/// tight groups of 4-d points, A near (1, 0, 0, 0) and B near (0, 1, 0, 0), entering A, B,
-/// A, B, ...: HDBSCAN (checked against scikit-learn in ClusteringTests) finds no cluster until
-/// each group has two points, so the rounds' outcomes can be worked by hand.
+/// and merges, what the projection refuses, and the v4 state encoding, on `BufferFixture`'s
+/// two groups of prompts, whose rounds can be worked by hand.
 struct BufferTests {
-    static let trigger = TriggerSettings(threshold: 0.5, warmup: 100)
-
-    static func created(_ buffer: BufferSettings? = BufferSettings()) -> StoreCreated {
-        StoreCreated(modelFingerprint: "f00d", model: "tiny", embedder: "tiny", threads: 2, blasCore: "Haswell", seed: 7,
-                     config: EngineConfig(trigger: trigger, buffer: buffer))
-    }
-
-    /// The i-th prompt of group A (i odd) or B (i even), a little apart from the others.
-    static func point(_ interaction: Int) -> [Float] {
-        let spread = Float(interaction) * 0.01
-        return interaction % 2 == 1 ? [1, spread, 0, 0.05] : [spread, 1, 0.05, 0]
-    }
-
-    static func asked(_ interaction: Int) -> [DomainEvent] {
-        let embedding = Vector(point(interaction))
-        return [
-            .nodeCreated(NodeCreated(node: interaction, interaction: interaction, embedding: embedding, nearest: nil, similarity: nil)),
-            .interactionRecorded(InteractionRecorded(
-                interaction: interaction, prompt: "q\(interaction)", response: "wrong", node: interaction, embedding: embedding,
-                similarity: 1, adapter: nil, sampling: SamplingRecord(temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1, maxTokens: 8, seed: 0),
-                promptTokens: 10, responseTokens: 4)),
-        ]
-    }
-
-    /// Negative feedback on `interaction` (which always fires) and its judgement.
-    static func fired(_ interaction: Int) -> [DomainEvent] {
-        [.feedbackRecorded(FeedbackRecorded(interaction: interaction, reward: -2, source: "checker")),
-         .triggerFired(trigger.judge(interaction: interaction, reward: -2, signals: [:], calibration: nil))]
-    }
-
-    /// A store of `count` prompts, each given negative feedback and entering the buffer as the
-    /// engine records it; the cluster events of each round, in order.
+    static let trigger = BufferFixture.trigger
+    static func created(_ buffer: BufferSettings? = BufferSettings()) -> StoreCreated { BufferFixture.created(buffer) }
+    static func asked(_ interaction: Int) -> [DomainEvent] { BufferFixture.asked(interaction) }
+    static func fired(_ interaction: Int) -> [DomainEvent] { BufferFixture.fired(interaction) }
     static func stream(_ count: Int, buffer: BufferSettings = BufferSettings()) throws -> (state: EngineState, rounds: [[DomainEvent]]) {
-        var state = EngineState()
-        try state.apply(.storeCreated(created(buffer)))
-        var rounds: [[DomainEvent]] = []
-        for i in 1...count {
-            for event in asked(i) + fired(i) + [.bufferSampleAdded(BufferSampleAdded(interaction: i))] { try state.apply(event) }
-            let round = state.buffer.pending
-            for event in round { try state.apply(event) }
-            rounds.append(round)
-        }
+        let (state, _, rounds) = try BufferFixture.stream(count, buffer: buffer)
         return (state, rounds)
     }
 
@@ -159,7 +122,7 @@ struct BufferTests {
         #expect(Array(bytes[8..<21]) == Array("GESALSTATE.v4".utf8))
         let restored = try EngineState(encoded: bytes, where: "test")
         #expect(restored == state)
-        #expect(restored.buffer.clusters.count == 2 && restored.interactions[3]?.embedding == Self.point(3))
+        #expect(restored.buffer.clusters.count == 2 && restored.interactions[3]?.embedding == BufferFixture.point(3))
     }
 
     @Test func aStoreWithATriggerAndNoBufferKeepsV3() throws {

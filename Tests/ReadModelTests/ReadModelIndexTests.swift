@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import EventLog
 import GESAL
 @testable import ReadModel
@@ -24,7 +25,7 @@ import SystemIO
         defer { try? FileManager.default.removeItem(atPath: path) }
         let db = try SQLiteDatabase(path: path + "/rm.sqlite")
         #expect(try Migrator.standard.migrate(db) == ["0001_initial", "0002_feedback_corrections", "0003_interaction_requests",
-                                                        "0004_trigger"])
+                                                        "0004_trigger", "0005_buffer"])
         #expect(try Migrator.standard.migrate(db).isEmpty)
         try db.execute("INSERT INTO migrations (version, name, sha256, applied_at) VALUES (99, '0099_future', 'x', 'now')")
         #expect { try Migrator.standard.migrate(db) } throws: { "\($0)".contains("migration 99 (0099_future)") && "\($0)".contains("newer GESAL") }
@@ -116,6 +117,23 @@ import SystemIO
         #expect(try query.step())
         #expect(query.int64(0) == 1 && query.text(1) == "negativeFeedback" && query.int64(2) == 1)
         #expect(query.text(3) == "1.5" && query.text(4) == "0.25" && query.int64(5) == 1)
+        try writer.close()
+    }
+
+    /// The buffer's history (`BufferFixture`, 7 answers: both groups form in round 6, and the
+    /// seventh joins A's cluster), then a merge of the two when every centre is close enough.
+    @Test func bufferSamplesAndClustersAreQueryable() throws {
+        let path = try FileSystem().makeTemporaryDirectory(prefix: "gesal-readmodel")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let writer = try LogWriter.create(at: path + "/store", options: StoreOptions(durability: .none))
+        for event in try BufferFixture.stream(7, buffer: BufferSettings(mergeCosine: -1)).events { try writer.append([try event.draft()]) }
+        let db = try SQLiteDatabase(path: path + "/rm.sqlite")
+        let counts = try ReadModelIndex.rebuild(db, from: writer.store)
+        #expect(counts.bufferSamples == 7 && counts.clusters == 3)
+        let clusters = try db.prepare("SELECT id, origin, ended, merged_into, (SELECT count(*) FROM cluster_members m WHERE m.cluster = c.id) FROM clusters c ORDER BY id")
+        var rows: [String] = []
+        while try clusters.step() { rows.append("\(clusters.int64(0)) \(clusters.text(1) ?? "-") \(clusters.text(2) ?? "-") \(clusters.text(3) ?? "-") \(clusters.int64(4))") }
+        #expect(rows == ["1 formed merged 3 4", "2 formed merged 3 3", "3 merged - - 7"], "cluster 1 took interaction 7 before the merge")
         try writer.close()
     }
 
