@@ -50,7 +50,7 @@ let package = Package(
         // Evaluation tasks: letter counting, arithmetic, the control set; strict answers, splits, intervals.
         .target(name: "Tasks", dependencies: ["Models"]),
         // The learning demo: teach, poison and roll back on a fresh store, with its table, JSON and chart.
-        .target(name: "Demo", dependencies: ["Engine", "GESAL", "EventLog", "Tasks"]),
+        .target(name: "Demo", dependencies: ["Engine", "GESAL", "EventLog", "Tasks", "Clustering"]),
         // What the command-line tools share: progress bars, time formatting, the JSON-lines event format.
         .target(name: "CommandLineSupport", dependencies: ["EventLog", "GESAL", "Engine", "Models", "Tensor", "Adaptation", "Tasks",
                                                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -86,7 +86,7 @@ let package = Package(
         .testTarget(name: "ReadModelTests", dependencies: ["ReadModel", "GESAL", "EventLog", "SystemIO", "TestSupport"]),
         .testTarget(name: "GESALTests", dependencies: ["GESAL", "EventLog", "SystemIO", "TestSupport"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "DemoTests", dependencies: ["Demo", "GESAL", "Tasks"]),
+        .testTarget(name: "DemoTests", dependencies: ["Demo", "GESAL", "Tasks", "TestSupport"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "GESAL", "EventLog", "Models", "Adaptation", "Tensor", "Tasks", "SystemIO", "TestSupport"], exclude: ["Fixtures"]),
         // What test suites share: the real models loaded once (a missing one disables the suites
         // that need it, not the process), scratch stores.

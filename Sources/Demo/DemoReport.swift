@@ -61,11 +61,13 @@ public struct DemoReport: Sendable, Codable, Equatable {
     /// How well the trigger's judgements of the feedback stream tell wrong answers from right
     /// ones (absent when the store had no trigger).
     public var trigger: TriggerFigures?
+    /// How SAGE's buffer grouped what the trigger fired on (absent without a buffer).
+    public var clusters: ClusterFigures?
     /// Wall time of the whole run (a timing field).
     public var seconds: Double
 
     public init(settings: DemoSettings, model: String, modelFingerprint: String, threads: Int, checkpoints: [Checkpoint], rollback: Rollback,
-                drift: DriftFigure? = nil, trigger: TriggerFigures? = nil, seconds: Double) {
+                drift: DriftFigure? = nil, trigger: TriggerFigures? = nil, clusters: ClusterFigures? = nil, seconds: Double) {
         self.settings = settings
         self.model = model
         self.modelFingerprint = modelFingerprint
@@ -74,6 +76,7 @@ public struct DemoReport: Sendable, Codable, Equatable {
         self.rollback = rollback
         self.drift = drift
         self.trigger = trigger
+        self.clusters = clusters
         self.seconds = seconds
     }
 }

@@ -114,6 +114,8 @@ public struct DemoRun {
         }
         let trigger = settings.config.trigger == nil ? nil
             : TriggerFigures(try writer.store.events(branch: "main").map { try DomainEvent($0) })
+        let families = Dictionary((taught + heldOut).map { ($0.prompt, $0.task) }, uniquingKeysWith: { first, _ in first })
+        let clusters = settings.config.buffer == nil ? nil : ClusterFigures(engine.state) { families[$0] ?? "other" }
         var drift: DriftFigure?
         if let prose {
             progress(.phase("drift on prose"))
@@ -137,6 +139,6 @@ public struct DemoRun {
                           checkpoints: checkpoints,
                           rollback: DemoReport.Rollback(branch: rollback.branch, excluded: poisoned, stateHash: rollback.stateHash,
                                                         matchesBeforePoison: rollback.state.hash == beforePoison),
-                          drift: drift, trigger: trigger, seconds: Date().timeIntervalSince(started))
+                          drift: drift, trigger: trigger, clusters: clusters, seconds: Date().timeIntervalSince(started))
     }
 }

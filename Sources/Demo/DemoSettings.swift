@@ -41,10 +41,11 @@ public struct DemoSettings: Sendable, Codable, Equatable {
     /// node's memory of rejected answers only (`negativeWeight` 0): a gradient away from a
     /// whole wrong answer moved its phrasing and hid the number, so nothing right was ever
     /// sampled to reward. A right answer is learned with 3 Adam steps at 1e-2, enough to
-    /// make it the node's greedy answer. SAGE's trigger judges every feedback (it changes
-    /// nothing GESAL learns), so the report can say how well its label-free signals see errors.
+    /// make it the node's greedy answer. SAGE's trigger judges every feedback and its buffer
+    /// clusters what fired (neither changes what GESAL learns), so the report can say how well
+    /// the label-free signals see errors and how the buffer groups them.
     public static let demoConfig = EngineConfig(similarityThreshold: 0.9, bufferSize: 1, learningRate: 1e-2, klWeight: 1, maxTokens: 8,
-                                                negativeWeight: 0, updateSteps: 3, trigger: TriggerSettings())
+                                                negativeWeight: 0, updateSteps: 3, trigger: TriggerSettings(), buffer: BufferSettings())
 
     /// About seven minutes on two cores (four of them scoring the 218 control questions).
     public static func quick(seed: UInt64 = 1) -> DemoSettings {

@@ -6,7 +6,7 @@ extension Engine {
     /// SAGE's trigger on feedback about to be recorded (nothing when the store has no
     /// trigger): the interaction's label-free signals, and with a correction how far the answer
     /// agrees with it; the judgement; the interaction entering the buffer, when it fired in a
-    /// store with one; and the calibration when this judgement ends the warm-up.
+    /// store with one and its prompt is not there yet; and the calibration when this judgement ends the warm-up.
     /// Folding the feedback changes nothing they read, so they are made from the state before it.
     func trigger(on feedback: FeedbackRecorded) -> [DomainEvent] {
         guard let settings = config.trigger, let interaction = state.interactions[feedback.interaction] else { return [] }
@@ -17,7 +17,8 @@ extension Engine {
         }
         let judged = settings.judge(interaction: feedback.interaction, reward: feedback.reward, signals: signals, calibration: state.trigger.calibration)
         var events = [DomainEvent.triggerFired(judged)]
-        if judged.judgement!.fired, config.buffer != nil, !state.buffer.samples.contains(feedback.interaction) {
+        if judged.judgement!.fired, config.buffer != nil, !state.buffer.samples.contains(feedback.interaction),
+           !state.buffer.holds(prompt: interaction.prompt, in: state.interactions) {
             events.append(.bufferSampleAdded(BufferSampleAdded(interaction: feedback.interaction)))  // its round's events join in `append`
         }
         let sample = state.trigger.judged.map(\.interaction) + [feedback.interaction]

@@ -127,6 +127,7 @@ public struct EngineState: Sendable, Equatable {
             throw fail("without the trigger firing on it just before")
         }
         guard !buffer.samples.contains(interaction) else { throw fail("a second time") }
+        guard !buffer.holds(prompt: interactions[interaction]?.prompt, in: interactions) else { throw fail("but its prompt is in it already") }
         let points = (buffer.samples + [interaction]).map { interactions[$0]?.embedding ?? [] }
         guard points.allSatisfy({ !$0.isEmpty }) else { throw fail("but a sample's embedding is missing") }
         let (next, events) = try buffer.adding(interaction, points: points, settings: settings)

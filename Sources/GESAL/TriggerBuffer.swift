@@ -31,6 +31,13 @@ extension EngineState {
 
         public var isEmpty: Bool { samples.isEmpty }
 
+        /// Whether an answer to `prompt` is in the buffer already. A prompt enters once: the
+        /// buffer clusters kinds of mistake, and the same question failed again adds no kind
+        /// (only a duplicate point, which would make a cluster of one question with itself).
+        public func holds(prompt: String?, in interactions: [Int: Interaction]) -> Bool {
+            samples.contains { interactions[$0]?.prompt == prompt }
+        }
+
         /// The formed cluster whose centre is most like `embedding` (ties to the lower id).
         public func nearest(to embedding: [Float]) -> (cluster: Int, similarity: Float)? {
             var best: (cluster: Int, similarity: Float)?

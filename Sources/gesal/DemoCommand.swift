@@ -172,6 +172,7 @@ struct DemoCommand: ParsableCommand {
                 printNow(report.table)
                 if let drift = report.drift { printNow(drift.summary) }
                 report.trigger?.lines.forEach(printNow)
+                report.clusters?.lines.forEach(printNow)
                 printNow("")
                 let rollback = report.rollback
                 printNow("rollback: \(rollback.excluded.count) poisoned interactions excluded into branch '\(rollback.branch)'; state "

@@ -106,6 +106,15 @@ struct BufferTests {
         #expect(Self.refusal(Self.asked(1) + Self.fired(1) + [add], created: Self.created(nil))?.contains("made without one") == true)
     }
 
+    @Test func aPromptEntersTheBufferOnce() throws {
+        var again = Self.asked(1)
+        guard case .interactionRecorded(var repeated) = again[1] else { return }
+        repeated.interaction = 2
+        again = [.interactionRecorded(repeated)]
+        let add = { (i: Int) in DomainEvent.bufferSampleAdded(BufferSampleAdded(interaction: i)) }
+        #expect(Self.refusal(Self.asked(1) + Self.fired(1) + [add(1)] + again + Self.fired(2) + [add(2)])?.contains("its prompt is in it already") == true)
+    }
+
     @Test func aBufferWithoutATriggerOrOutOfRangeIsRefused() {
         #expect(throws: EngineError.self) { try EngineConfig(buffer: BufferSettings()).validate() }
         #expect(throws: EngineError.self) { try EngineConfig(trigger: Self.trigger, buffer: BufferSettings(minClusterSize: 1)).validate() }
