@@ -27,17 +27,27 @@ struct SAGEBenchmark: ParsableCommand {
                                     judgement) over ask_ms; the goal is at most 0.05
           trigger_overhead_fraction_corrected  the same with a correction to measure
 
+          buffer_replay_ms_nN  folding a history in which N answers enter SAGE's buffer (points as for
+                               hdbscan): every entry runs a round (HDBSCAN over the buffer so far, then
+                               tracing, forming, merging), as replay does
+          buffer_round_ms_nN   the last of those rounds alone (the engine's cost per fired answer)
+          buffer_clusters_nN   clusters formed at the end
+
         The LoRA store and the cluster search of issue 13 add their lines when they land.
 
         Examples:
           swift run -c release gesal-bench sage --sizes 500,2000
           swift run -c release gesal-bench sage --parts trigger
+          swift run -c release gesal-bench sage --parts buffer --buffer-sizes 100,300
         """))
 
     @OptionGroup var options: ModelOptions
 
-    @Option(help: "What to measure: hdbscan, trigger, or both, comma-separated.")
-    var parts = "hdbscan,trigger"
+    @Option(help: "What to measure: hdbscan, trigger, buffer, comma-separated.")
+    var parts = "hdbscan,trigger,buffer"
+
+    @Option(help: "Answers entering the buffer, comma-separated, for the buffer's lines.")
+    var bufferSizes = "100,300"
 
     @Option(help: "Prompts answered for the trigger's overhead.")
     var prompts = 6
@@ -58,8 +68,11 @@ struct SAGEBenchmark: ParsableCommand {
             throw ValidationError("--sizes must be numbers from 2 to 20000, comma-separated, not '\(sizes)'")
         }
         guard (1...20).contains(runs) else { throw ValidationError("--runs must be 1 to 20, not \(runs)") }
-        guard !partList.isEmpty, partList.allSatisfy(["hdbscan", "trigger"].contains) else {
-            throw ValidationError("--parts takes hdbscan, trigger or both, comma-separated, not '\(parts)'")
+        guard !partList.isEmpty, partList.allSatisfy(["hdbscan", "trigger", "buffer"].contains) else {
+            throw ValidationError("--parts takes hdbscan, trigger and buffer, comma-separated, not '\(parts)'")
+        }
+        guard let buffered = NumberList.parse(bufferSizes), !buffered.isEmpty, buffered.allSatisfy({ (4...5000).contains($0) }) else {
+            throw ValidationError("--buffer-sizes must be numbers from 4 to 5000, comma-separated, not '\(bufferSizes)'")
         }
         guard (1...64).contains(prompts) else { throw ValidationError("--prompts must be 1 to 64, not \(prompts)") }
         guard (1...400).contains(answerTokens) else { throw ValidationError("--answer-tokens must be 1 to 400, not \(answerTokens)") }
@@ -68,6 +81,37 @@ struct SAGEBenchmark: ParsableCommand {
     func run() throws {
         if partList.contains("hdbscan") { try clusteringTimes() }
         if partList.contains("trigger") { try triggerCosts() }
+        if partList.contains("buffer") { try bufferRounds() }
+    }
+
+    /// A history of `size` answers that fired, folded as replay folds it.
+    func bufferRounds() throws {
+        let trigger = TriggerSettings()
+        let sampling = SamplingRecord(temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1, maxTokens: 8, seed: 0)
+        for size in NumberList.parse(bufferSizes)! {
+            let points = Self.miniLMLike(count: size, groups: 20, seed: UInt64(size))
+            var state = EngineState()
+            try state.apply(.storeCreated(StoreCreated(modelFingerprint: "bench", model: "bench", embedder: "bench", threads: 1, blasCore: "bench",
+                                                       seed: 0, config: EngineConfig(trigger: trigger, buffer: BufferSettings()))))
+            var lastRound = 0.0
+            let total = try timed {
+                for (index, point) in points.enumerated() {
+                    let id = index + 1, embedding = Vector(point)
+                    for event: DomainEvent in [
+                        .nodeCreated(NodeCreated(node: id, interaction: id, embedding: embedding, nearest: nil, similarity: nil)),
+                        .interactionRecorded(InteractionRecorded(interaction: id, prompt: "q\(id)", response: "a", node: id, embedding: embedding,
+                                                                 similarity: 1, adapter: nil, sampling: sampling, promptTokens: 4, responseTokens: 1)),
+                        .feedbackRecorded(FeedbackRecorded(interaction: id, reward: -2, source: "bench")),
+                        .triggerFired(trigger.judge(interaction: id, reward: -2, signals: [:], calibration: nil)),
+                    ] { try state.apply(event) }
+                    lastRound = try timed { try state.apply(.bufferSampleAdded(BufferSampleAdded(interaction: id))) }
+                    for event in state.buffer.pending { try state.apply(event) }
+                }
+            }
+            print(line("buffer_replay_ms_n\(size)", total * 1000))
+            print(line("buffer_round_ms_n\(size)", lastRound * 1000, decimals: 2))
+            print("buffer_clusters_n\(size)=\(state.buffer.clusters.count)")
+        }
     }
 
     func clusteringTimes() throws {

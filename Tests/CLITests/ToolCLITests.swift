@@ -23,8 +23,21 @@ import Testing
         }
     }
 
+    /// 60 answers in 20 groups of 3: each group's triple can hold three rounds only once its
+    /// third point has entered, so some clusters form, and the lines are all there.
+    @Test func sageBenchmarkTimesTheBuffersRounds() throws {
+        let result = try CommandRunner.run("gesal-bench", ["sage", "--parts", "buffer", "--buffer-sizes", "60"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let values = Dictionary(result.stdout.split(separator: "\n").compactMap { line -> (String, Double)? in
+            let parts = line.split(separator: "=")
+            return parts.count == 2 ? (String(parts[0]), Double(parts[1]) ?? -1) : nil
+        }, uniquingKeysWith: { $1 })
+        #expect((values["buffer_replay_ms_n60"] ?? -1) > 0 && (values["buffer_round_ms_n60"] ?? -1) > 0, "\(result.stdout)")
+        #expect((values["buffer_clusters_n60"] ?? 0) >= 1, "\(result.stdout)")
+    }
+
     /// A size list with a typo is refused and named, before any model loads, not run without the bad part.
-    @Test(arguments: [["infer", "--batches", "4,x"], ["serve", "--clients", "1,,16"], ["sage", "--sizes", "200,2k"]])
+    @Test(arguments: [["infer", "--batches", "4,x"], ["serve", "--clients", "1,,16"], ["sage", "--sizes", "200,2k"], ["sage", "--buffer-sizes", "9,,3"]])
     func aBenchmarkRefusesASizeListWithATypo(arguments: [String]) throws {
         let result = try CommandRunner.run("gesal-bench", arguments)
         #expect(result.status != 0)
