@@ -12,7 +12,8 @@ public struct ClusterFigures: Sendable, Codable, Equatable {
     /// Samples in no living cluster.
     public var unclustered: Int
     /// The adjusted Rand index of the samples' clusters (unclustered as one more label, as
-    /// scikit-learn counts noise) against their task families; nil below two samples.
+    /// scikit-learn counts noise) against their task families; nil with fewer than two
+    /// families among the samples.
     public var agreementWithTasks: Double?
     /// Per living cluster: its size and the share of its largest task family.
     public var purity: [Int: Double]
@@ -30,7 +31,8 @@ public struct ClusterFigures: Sendable, Codable, Equatable {
         unclustered = buffer.samples.count(where: { label[$0] == nil })
         let families = buffer.samples.map { task(state.interactions[$0]?.prompt ?? "") }
         let names = Array(Set(families)).sorted()
-        agreementWithTasks = samples < 2 ? nil
+        // With one family (or one sample) any labeling agrees "fully": the index says nothing.
+        agreementWithTasks = Set(families).count < 2 ? nil
             : try? adjustedRandIndex(buffer.samples.map { label[$0] ?? -1 }, families.map { names.firstIndex(of: $0)! })
         var purity: [Int: Double] = [:]
         for (id, cluster) in buffer.clusters {
@@ -42,7 +44,7 @@ public struct ClusterFigures: Sendable, Codable, Equatable {
 
     /// Lines for the demo's table.
     public var lines: [String] {
-        let agreement = agreementWithTasks.map { String(format: "%.3f", $0) } ?? "-"
+        let agreement = agreementWithTasks.map { String(format: "%.3f", $0) } ?? "- (the answers are of one task family)"
         var lines = ["buffer: \(samples) answers entered, \(clusters) clusters at the end (\(formed) formed in all), \(unclustered) unclustered; "
             + "ARI against the task families \(agreement)"]
         for (id, share) in purity.sorted(by: { $0.key < $1.key }) {

@@ -42,6 +42,11 @@ struct ClustersCommand: ParsableCommand {
             let made = buffer.nextCluster - 1
             print("buffer: \(buffer.samples.count) answers the trigger fired on; \(buffer.clusters.count) clusters "
                 + "(\(made) formed, \(made - buffer.clusters.count) merged or dissolved); \(buffer.samples.count(where: { !clustered.contains($0) })) unclustered")
+            if let last = buffer.labelings.last {
+                let sizes = Dictionary(grouping: last.filter { $0 >= 0 }, by: { $0 }).values.map(\.count).sorted(by: >)
+                print("last round: HDBSCAN found \(sizes.count) clusters" + (sizes.isEmpty ? "" : " of \(sizes.map(String.init).joined(separator: ", ")) answers")
+                    + ", \(last.count(where: { $0 < 0 })) answers as noise (a cluster forms after holding \(state.created!.config.buffer!.stableRounds) rounds)")
+            }
             for id in buffer.clusters.keys.sorted() {
                 let cluster = buffer.clusters[id]!
                 print("cluster \(id): \(cluster.members.count) answers (interactions \(Audit.list(cluster.members)))")

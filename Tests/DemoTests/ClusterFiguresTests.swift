@@ -29,4 +29,9 @@ struct ClusterFiguresTests {
         #expect(figures.samples == 3 && figures.clusters == 0 && figures.unclustered == 3 && figures.purity.isEmpty)
         #expect(figures.agreementWithTasks == 0, "all one label (noise) against two tasks")
     }
+
+    @Test func oneTaskFamilyHasNoAgreementToMeasure() throws {
+        let figures = ClusterFigures(try BufferFixture.stream(6).state) { _ in "A" }
+        #expect(figures.agreementWithTasks == nil, "any labeling of one family has an index of 1 or 0 by construction")
+    }
 }
