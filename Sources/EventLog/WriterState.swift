@@ -368,7 +368,19 @@ struct WriterState: Sendable {
         guard fork <= sourceHead else {
             throw LogError(.badSequence, "sequence \(fork) is past the head of '\(source)' (\(sourceHead))")
         }
+        try checkRecordEnd(fork, line: sourceRef.line, verb: "fork at")
         try updateRef(name, to: BranchRef(line: sourceRef.line, head: fork), action: .create, message: "from '\(source)' at \(fork)")
+    }
+
+    /// A record is one commit: a head inside it would show half of what was written together
+    /// (a feedback without its judgement, a buffer round without its clusters).
+    func checkRecordEnd(_ sequence: UInt64, line: Int, verb: String) throws(LogError) {
+        guard sequence > 0 else { return }
+        let (record, _) = try self.record(containing: sequence, line: lines[line]!)
+        guard record.lastSequence == sequence else {
+            throw LogError(.badSequence, "sequence \(sequence) is inside a record (sequences \(record.firstSequence) to \(record.lastSequence) "
+                + "were committed together); \(verb) \(record.lastSequence) or \(record.firstSequence - 1)")
+        }
     }
 
     mutating func reset(_ branch: String, to sequence: UInt64) throws(LogError) {
@@ -378,14 +390,7 @@ struct WriterState: Sendable {
         guard sequence <= lineEnd else {
             throw LogError(.badSequence, "sequence \(sequence) is past what branch '\(branch)' can reach (\(lineEnd))")
         }
-        // A record is one commit: a head inside it would show half of what was written together.
-        if sequence > 0 {
-            let (record, _) = try self.record(containing: sequence, line: lines[ref.line]!)
-            guard record.lastSequence == sequence else {
-                throw LogError(.badSequence, "sequence \(sequence) is inside a record (sequences \(record.firstSequence) to \(record.lastSequence) "
-                    + "were committed together); reset to \(record.lastSequence) or \(record.firstSequence - 1)")
-            }
-        }
+        try checkRecordEnd(sequence, line: ref.line, verb: "reset to")
         // Back at its own line's tip, the branch follows the tip (and appends in place) again.
         let owns = lines[ref.line]?.owner == branch
         let new = BranchRef(line: ref.line, head: owns && sequence == lineEnd ? nil : sequence)

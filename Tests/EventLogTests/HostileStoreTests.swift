@@ -89,6 +89,23 @@ import Testing
         #expect(snapshot(store) == before, "a refused recovery quarantines and truncates nothing")
     }
 
+    @Test func aBranchCannotForkInsideARecord() throws {
+        let folder = TemporaryDirectory()
+        let writer = try LogWriter.create(at: folder.sub("s"), options: StoreOptions(durability: .none))
+        try writer.append([note("a"), note("b"), note("c")])
+        try writer.append([note("d")])
+        do {
+            try writer.createBranch("half", from: "main", at: 2)
+            Issue.record("a fork inside a record was accepted")
+        } catch {
+            #expect(error.code == .badSequence && error.message.contains("sequences 1 to 3 were committed together")
+                && error.message.contains("fork at 3 or 0"), "\(error.message)")
+        }
+        #expect(try writer.store.branches()["half"] == nil)
+        try writer.createBranch("whole", from: "main", at: 3)
+        #expect(try writer.store.head(of: "whole") == 3)
+    }
+
     @Test func resetRefusesASequenceInsideARecord() throws {
         let folder = TemporaryDirectory()
         let writer = try LogWriter.create(at: folder.sub("s"), options: StoreOptions(durability: .none))
