@@ -99,7 +99,7 @@ let package = Package(
         .testTarget(name: "ClusteringTests", dependencies: ["Clustering"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "CLITests",
-            dependencies: ["EventLog", "SystemIO", "CommandLineSupport", "gesal-log", "gesal-bench", "gesal"]),
+            dependencies: ["EventLog", "SystemIO", "CommandLineSupport", "GESAL", "TestSupport", "gesal-log", "gesal-bench", "gesal"]),
     ],
     swiftLanguageModes: [.v6]
 )

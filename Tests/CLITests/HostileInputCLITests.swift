@@ -1,6 +1,9 @@
+import CommandLineSupport
 import EventLog
 import Foundation
+import GESAL
 import Testing
+import TestSupport
 
 /// Clumsy and hostile command lines: each is refused with one line naming the value, a
 /// non-zero exit, and no change to the store; the newcomer fixes hold; and random values
@@ -24,6 +27,29 @@ import Testing
         #"{"kind":"event","type":"NodeCreated.v1","payload":"{\"embedding\":\"AACAPwAAAAA=\",\"interaction\":1,\"node\":1}"}"#,
         #"{"kind":"event","type":"InteractionRecorded.v1","payload":"{\"embedding\":\"AACAPwAAAAA=\",\"interaction\":1,\"node\":1,\"prompt\":\"p\",\"promptTokens\":3,\"response\":\"r\",\"responseTokens\":1,\"sampling\":{\"maxTokens\":8,\"repetitionPenalty\":1,\"seed\":0,\"temperature\":0,\"topK\":0,\"topP\":1},\"similarity\":1}"}"#,
     ].joined(separator: "\n") + "\n"
+
+    /// A buffer's history (`BufferFixture`: both clusters form at the sixth answer) whose first
+    /// ClusterFormed lost a member: the round made it otherwise, so import refuses the file,
+    /// names the line, and writes nothing.
+    @Test func aTamperedClusterFormedIsRefusedOnImportAndNothingIsWritten() throws {
+        let events = try BufferFixture.stream(6).events
+        var lines = try events.enumerated().map { index, event in
+            let draft = try event.draft()
+            let line = EventLine(Event(sequence: UInt64(index + 1), timeNanos: 0, type: draft.type, payload: draft.payload, blobs: []))
+            return String(decoding: try JSONEncoder().encode(line), as: UTF8.self)
+        }
+        let formed = try #require(lines.firstIndex { $0.contains(ClusterFormed.typeName) })
+        #expect(lines[formed].contains(#"\"members\":[1,3,5]"#) || lines[formed].contains(#"\"members\":[2,4,6]"#), "\(lines[formed])")
+        lines[formed] = lines[formed].replacingOccurrences(of: #"\"members\":[1,3,5]"#, with: #"\"members\":[1,3]"#)
+            .replacingOccurrences(of: #"\"members\":[2,4,6]"#, with: #"\"members\":[2,4]"#)
+        let scratch = ScratchFolder()
+        let store = scratch.path + "/s"
+        let imported = try CommandRunner.run("gesal-log", ["import", "-", "--store", store], input: lines.joined(separator: "\n") + "\n")
+        #expect(imported.status != 0 && imported.stderr.contains("does not follow from the buffer's round"), "\(imported.stderr)")
+        #expect(imported.stderr.contains("line \(formed + 1): ClusterFormed.v1") && imported.stderr.contains("nothing was imported"), "names the line: \(imported.stderr)")
+        let head = LogStore.exists(at: store) ? try LogStore(at: store).head(of: "main") : 0
+        #expect(head == 0, "nothing written")
+    }
 
     @Test func aSettingOutOfRangeIsOneLineAndCreatesNoStore() throws {
         let scratch = ScratchFolder()
