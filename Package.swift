@@ -78,7 +78,7 @@ let package = Package(
         .executableTarget(
             name: "gesal-bench",
             dependencies: ["EventLog", "ReadModel", "SystemIO", "CommandLineSupport", "Models", "Tensor", "Adaptation", "GESAL", "Engine", "Server", "Clustering",
-                           .product(name: "Hummingbird", package: "hummingbird"),
+                           "Tasks", "Demo", .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "SystemIOTests", dependencies: ["SystemIO"]),

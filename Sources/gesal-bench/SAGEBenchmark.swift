@@ -2,8 +2,10 @@ import ArgumentParser
 import Clustering
 import CommandLineSupport
 import Foundation
+import Demo
 import GESAL
 import Models
+import Tasks
 import Tensor
 
 struct SAGEBenchmark: ParsableCommand {
@@ -33,18 +35,35 @@ struct SAGEBenchmark: ParsableCommand {
           buffer_round_ms_nN   the last of those rounds alone (the engine's cost per fired answer)
           buffer_clusters_nN   clusters formed at the end
 
+          families_*      real prompts (arithmetic, letter counting, each control family; up to
+                          --family-items each, interleaved, duplicates dropped) embedded with
+                          MiniLM and entered as if every answer failed: how many clusters
+                          formed, how many prompts stayed unclustered, the adjusted Rand index
+                          of the clusters against the families and the lowest purity (the
+                          buffer never sees the families)
+
         The LoRA store and the cluster search of issue 13 add their lines when they land.
 
         Examples:
           swift run -c release gesal-bench sage --sizes 500,2000
           swift run -c release gesal-bench sage --parts trigger
           swift run -c release gesal-bench sage --parts buffer --buffer-sizes 100,300
+          swift run -c release gesal-bench sage --parts families --family-items 20 --min-cluster-size 4
         """))
 
     @OptionGroup var options: ModelOptions
 
-    @Option(help: "What to measure: hdbscan, trigger, buffer, comma-separated.")
-    var parts = "hdbscan,trigger,buffer"
+    @Option(help: "What to measure: hdbscan, trigger, buffer, families, comma-separated.")
+    var parts = "hdbscan,trigger,buffer,families"
+
+    @Option(help: "Prompts per task family, for the families' lines.")
+    var familyItems = 20
+
+    @Option(help: "The buffer's HDBSCAN min_cluster_size for the families' lines (the store setting's default when omitted).")
+    var minClusterSize: Int?
+
+    @Option(help: "The buffer's merge cosine for the families' lines (the store setting's default when omitted).")
+    var mergeCosine: Float?
 
     @Option(help: "Answers entering the buffer, comma-separated, for the buffer's lines.")
     var bufferSizes = "100,300"
@@ -68,9 +87,10 @@ struct SAGEBenchmark: ParsableCommand {
             throw ValidationError("--sizes must be numbers from 2 to 20000, comma-separated, not '\(sizes)'")
         }
         guard (1...20).contains(runs) else { throw ValidationError("--runs must be 1 to 20, not \(runs)") }
-        guard !partList.isEmpty, partList.allSatisfy(["hdbscan", "trigger", "buffer"].contains) else {
-            throw ValidationError("--parts takes hdbscan, trigger and buffer, comma-separated, not '\(parts)'")
+        guard !partList.isEmpty, partList.allSatisfy(["hdbscan", "trigger", "buffer", "families"].contains) else {
+            throw ValidationError("--parts takes hdbscan, trigger, buffer and families, comma-separated, not '\(parts)'")
         }
+        guard (2...500).contains(familyItems) else { throw ValidationError("--family-items must be 2 to 500, not \(familyItems)") }
         guard let buffered = NumberList.parse(bufferSizes), !buffered.isEmpty, buffered.allSatisfy({ (4...5000).contains($0) }) else {
             throw ValidationError("--buffer-sizes must be numbers from 4 to 5000, comma-separated, not '\(bufferSizes)'")
         }
@@ -82,36 +102,75 @@ struct SAGEBenchmark: ParsableCommand {
         if partList.contains("hdbscan") { try clusteringTimes() }
         if partList.contains("trigger") { try triggerCosts() }
         if partList.contains("buffer") { try bufferRounds() }
+        if partList.contains("families") { try familyRounds() }
     }
 
     /// A history of `size` answers that fired, folded as replay folds it.
     func bufferRounds() throws {
-        let trigger = TriggerSettings()
-        let sampling = SamplingRecord(temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1, maxTokens: 8, seed: 0)
         for size in NumberList.parse(bufferSizes)! {
             let points = Self.miniLMLike(count: size, groups: 20, seed: UInt64(size))
-            var state = EngineState()
-            try state.apply(.storeCreated(StoreCreated(modelFingerprint: "bench", model: "bench", embedder: "bench", threads: 1, blasCore: "bench",
-                                                       seed: 0, config: EngineConfig(trigger: trigger, buffer: BufferSettings()))))
-            var lastRound = 0.0
-            let total = try timed {
-                for (index, point) in points.enumerated() {
-                    let id = index + 1, embedding = Vector(point)
-                    for event: DomainEvent in [
-                        .nodeCreated(NodeCreated(node: id, interaction: id, embedding: embedding, nearest: nil, similarity: nil)),
-                        .interactionRecorded(InteractionRecorded(interaction: id, prompt: "q\(id)", response: "a", node: id, embedding: embedding,
-                                                                 similarity: 1, adapter: nil, sampling: sampling, promptTokens: 4, responseTokens: 1)),
-                        .feedbackRecorded(FeedbackRecorded(interaction: id, reward: -2, source: "bench")),
-                        .triggerFired(trigger.judge(interaction: id, reward: -2, signals: [:], calibration: nil)),
-                    ] { try state.apply(event) }
-                    lastRound = try timed { try state.apply(.bufferSampleAdded(BufferSampleAdded(interaction: id))) }
-                    for event in state.buffer.pending { try state.apply(event) }
-                }
-            }
+            let (state, total, lastRound) = try Self.foldFired(prompts: (1...size).map { "q\($0)" }, points: points)
             print(line("buffer_replay_ms_n\(size)", total * 1000))
             print(line("buffer_round_ms_n\(size)", lastRound * 1000, decimals: 2))
             print("buffer_clusters_n\(size)=\(state.buffer.clusters.count)")
         }
+    }
+
+    /// Real task prompts, as if every answer had failed: arithmetic, letter counting and each
+    /// control family, interleaved, embedded with MiniLM, folded through the buffer. How the
+    /// clusters agree with the families (which the buffer never sees).
+    func familyRounds() throws {
+        let miniLM = try BertModel(folder: SetupFolder.path(BertModel.defaultFolder))
+        let words = try WordList.load(SetupFolder.path(WordList.defaultPath))
+        var families = [TaskGenerators.arithmetic(count: familyItems, seed: 1), TaskGenerators.letterCounting(words: words, count: familyItems, seed: 1)]
+        families += Dictionary(grouping: TaskGenerators.control, by: \.task).sorted { $0.key < $1.key }.map { Array($0.value.prefix(familyItems)) }
+        var seen: Set<String> = []
+        var items: [TaskItem] = []
+        for round in 0..<familyItems {
+            for family in families where round < family.count && seen.insert(family[round].prompt).inserted { items.append(family[round]) }
+        }
+        var settings = BufferSettings()
+        if let minClusterSize { settings.minClusterSize = minClusterSize }
+        if let mergeCosine { settings.mergeCosine = mergeCosine }
+        try settings.validate(naming: optionName)
+        let (state, total, _) = try Self.foldFired(prompts: items.map(\.prompt), points: items.map { miniLM.embed($0.prompt) }, settings: settings)
+        let task = Dictionary(items.map { ($0.prompt, $0.task) }, uniquingKeysWith: { first, _ in first })
+        let figures = ClusterFigures(state) { task[$0] ?? "?" }
+        print("families_count=\(Set(items.map(\.task)).count)")
+        print("families_prompts=\(items.count)")
+        print(line("families_replay_ms", total * 1000))
+        print("families_clusters=\(figures.clusters)")
+        print("families_formed=\(figures.formed)")
+        print("families_unclustered=\(figures.unclustered)")
+        print(line("families_ari", figures.agreementWithTasks ?? .nan, decimals: 3))
+        print(line("families_min_purity", figures.purity.values.min() ?? .nan, decimals: 3))
+    }
+
+    /// `prompts` (with their embeddings `points`) asked, given -2 and entering the buffer one by
+    /// one, as the engine records them; the state, the whole fold's seconds and the last round's.
+    static func foldFired(prompts: [String], points: [[Float]], settings: BufferSettings = BufferSettings()) throws
+        -> (state: EngineState, total: Double, lastRound: Double) {
+        let trigger = TriggerSettings()
+        let sampling = SamplingRecord(temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1, maxTokens: 8, seed: 0)
+        var state = EngineState()
+        try state.apply(.storeCreated(StoreCreated(modelFingerprint: "bench", model: "bench", embedder: "bench", threads: 1, blasCore: "bench",
+                                                   seed: 0, config: EngineConfig(trigger: trigger, buffer: settings))))
+        var lastRound = 0.0
+        let total = try timed {
+            for (index, (prompt, point)) in zip(prompts, points).enumerated() {
+                let id = index + 1, embedding = Vector(point)
+                for event: DomainEvent in [
+                    .nodeCreated(NodeCreated(node: id, interaction: id, embedding: embedding, nearest: nil, similarity: nil)),
+                    .interactionRecorded(InteractionRecorded(interaction: id, prompt: prompt, response: "a", node: id, embedding: embedding,
+                                                             similarity: 1, adapter: nil, sampling: sampling, promptTokens: 4, responseTokens: 1)),
+                    .feedbackRecorded(FeedbackRecorded(interaction: id, reward: -2, source: "bench")),
+                    .triggerFired(trigger.judge(interaction: id, reward: -2, signals: [:], calibration: nil)),
+                ] { try state.apply(event) }
+                lastRound = try timed { try state.apply(.bufferSampleAdded(BufferSampleAdded(interaction: id))) }
+                for event in state.buffer.pending { try state.apply(event) }
+            }
+        }
+        return (state, total, lastRound)
     }
 
     func clusteringTimes() throws {

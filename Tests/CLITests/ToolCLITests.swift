@@ -36,6 +36,19 @@ import Testing
         #expect((values["buffer_clusters_n60"] ?? 0) >= 1, "\(result.stdout)")
     }
 
+    /// Ten families (arithmetic, letter counting and the control set's eight), 4 prompts each:
+    /// every line is printed and the agreement is an adjusted Rand index.
+    @Test func sageBenchmarkClustersRealTaskPrompts() throws {
+        let result = try CommandRunner.run("gesal-bench", ["sage", "--parts", "families", "--family-items", "4"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let values = Dictionary(result.stdout.split(separator: "\n").compactMap { line -> (String, Double)? in
+            let parts = line.split(separator: "=")
+            return parts.count == 2 ? (String(parts[0]), Double(parts[1]) ?? -9) : nil
+        }, uniquingKeysWith: { $1 })
+        #expect(values["families_count"] == 10 && (values["families_prompts"] ?? 0) >= 30, "\(result.stdout)")
+        #expect((-1...1).contains(values["families_ari"] ?? -9) && values["families_unclustered"] != nil, "\(result.stdout)")
+    }
+
     /// A size list with a typo is refused and named, before any model loads, not run without the bad part.
     @Test(arguments: [["infer", "--batches", "4,x"], ["serve", "--clients", "1,,16"], ["sage", "--sizes", "200,2k"], ["sage", "--buffer-sizes", "9,,3"]])
     func aBenchmarkRefusesASizeListWithATypo(arguments: [String]) throws {
