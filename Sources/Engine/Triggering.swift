@@ -17,8 +17,8 @@ extension Engine {
         }
         let judged = settings.judge(interaction: feedback.interaction, reward: feedback.reward, signals: signals, calibration: state.trigger.calibration)
         var events = [DomainEvent.triggerFired(judged)]
-        if judged.judgement!.fired, config.buffer != nil, !state.buffer.samples.contains(feedback.interaction),
-           !state.buffer.holds(prompt: interaction.prompt, in: state.interactions) {
+        // An interaction already in the buffer has its prompt there, so the prompt check covers it.
+        if judged.judgement!.fired, config.buffer != nil, !state.buffer.holds(prompt: interaction.prompt, in: state.interactions) {
             events.append(.bufferSampleAdded(BufferSampleAdded(interaction: feedback.interaction)))  // its round's events join in `append`
         }
         let sample = state.trigger.judged.map(\.interaction) + [feedback.interaction]

@@ -94,11 +94,13 @@ extension EngineState.Buffer {
         for label in owners.keys.sorted() {
             let ids = owners[label]!, positions = round.groups[label]!
             if ids.count == 1 {
+                let members = round.members(positions)
                 next.clusters[ids[0]]!.missed = 0
-                guard next.clusters[ids[0]]!.members != round.members(positions) else { continue }
-                next.clusters[ids[0]]!.members = round.members(positions)
-                next.clusters[ids[0]]!.centre = round.centre(positions)
-                events.append(.clusterUpdated(ClusterUpdated(cluster: ids[0], members: round.members(positions), centre: Vector(round.centre(positions)))))
+                guard next.clusters[ids[0]]!.members != members else { continue }
+                let centre = round.centre(positions)
+                next.clusters[ids[0]]!.members = members
+                next.clusters[ids[0]]!.centre = centre
+                events.append(.clusterUpdated(ClusterUpdated(cluster: ids[0], members: members, centre: Vector(centre))))
             } else {
                 let merged = newCluster(positions)
                 ids.forEach { next.clusters[$0] = nil }
