@@ -30,3 +30,28 @@ public struct AdapterGradients: Sendable {
 
     public init() {}
 }
+
+extension AdapterSet {
+    /// This set with `other`'s LoRAs added on top (SAGE's cluster adapter over a node's): the
+    /// SVF vectors are this set's, and a site both adapt gets one LoRA of the two ranks
+    /// together, A stacked and B side by side with each scale folded in, so its update
+    /// s₁B₁A₁ + s₂B₂A₂ is the sum of both.
+    public func stacking(_ other: AdapterSet) -> AdapterSet {
+        var result = self
+        for (site, top) in other.lora {
+            guard let below = lora[site] else {
+                result.lora[site] = top
+                continue
+            }
+            precondition(below.inputs == top.inputs && below.outputs == top.outputs, "LoRAs of one site differ in shape")
+            let rank = below.rank + top.rank
+            var b = [Float](repeating: 0, count: below.outputs * rank)
+            for row in 0..<below.outputs {
+                for k in 0..<below.rank { b[row * rank + k] = below.b[row * below.rank + k] * below.scale }
+                for k in 0..<top.rank { b[row * rank + below.rank + k] = top.b[row * top.rank + k] * top.scale }
+            }
+            result.lora[site] = LoRA(rank: rank, alpha: Float(rank), inputs: below.inputs, outputs: below.outputs, a: below.a + top.a, b: b)
+        }
+        return result
+    }
+}

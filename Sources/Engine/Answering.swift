@@ -12,14 +12,19 @@ public struct AnswerPlan: Sendable, Hashable {
     public var rejected: [String]
     /// What the caller asked beyond the prompt (nil: the store's policy).
     public var request: AnswerRequest?
+    /// The cluster adapter of SAGE's pool stacked on the node's, when the prompt is within a
+    /// pooled cluster's reach.
+    public var clusterAdapter: ClusterAdapterUse?
 
-    public init(interaction: Int, prompt: String, node: Int, adapter: String?, rejected: [String], request: AnswerRequest? = nil) {
+    public init(interaction: Int, prompt: String, node: Int, adapter: String?, rejected: [String], request: AnswerRequest? = nil,
+                clusterAdapter: ClusterAdapterUse? = nil) {
         self.interaction = interaction
         self.prompt = prompt
         self.node = node
         self.adapter = adapter
         self.rejected = rejected
         self.request = request.flatMap { $0.isEmpty ? nil : $0 }
+        self.clusterAdapter = clusterAdapter
     }
 }
 
@@ -28,7 +33,7 @@ extension AnswerPlan {
     /// depends only through the node's adapter and rejected answers (both in the plan). A
     /// batch records an answer generated for one plan under another when they answer alike.
     public func answersLike(_ other: AnswerPlan) -> Bool {
-        interaction == other.interaction && prompt == other.prompt && adapter == other.adapter && rejected == other.rejected
+        interaction == other.interaction && prompt == other.prompt && stack == other.stack && rejected == other.rejected
             && request == other.request
     }
 }
@@ -39,7 +44,7 @@ extension AnswerPlan {
 public enum Answering {
     public static let retries = 4
 
-    /// `language` gives the model with the plan's adapter merged in; it is called only when
+    /// `language` gives the model with the plan's adapters merged in; it is called only when
     /// `cache` does not already hold an answer. `onText` sees the first attempt's text as it is
     /// generated, only when no earlier answer on the node was rejected (a retry would replace it).
     public static func answer(_ plan: AnswerPlan, maxTokens: Int, storeSeed: UInt64, cache: GenerationCache,
@@ -47,7 +52,7 @@ public enum Answering {
                               language: () throws -> LanguageModel) rethrows -> (generation: Generation, sampling: SamplingRecord) {
         let context = plan.request?.context ?? ChatContext()
         func generate(_ parameters: SamplingParameters, onText: (String) -> Void = { _ in }) throws -> Generation {
-            try cache.generation(adapter: plan.adapter, context: context, prompt: plan.prompt, parameters: parameters) {
+            try cache.generation(adapter: plan.stack.key, context: context, prompt: plan.prompt, parameters: parameters) {
                 try language().generate(prompt: plan.prompt, context: context, parameters: parameters, onText: onText)
             }
         }

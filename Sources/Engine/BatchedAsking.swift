@@ -64,16 +64,16 @@ extension Engine {
         for (position, question) in questions.enumerated() { question.onStart(run.first + position) }
         let batchable = run.plans.indices.filter { run.plans[$0].rejected.isEmpty }
         // The last question's adapter decodes last, so that later questions can join it.
-        let joinable: String?? = batchable.last == questions.count - 1 ? .some(run.plans[questions.count - 1].adapter) : .none
-        for adapter in Set(batchable.map { run.plans[$0].adapter }).sorted(by: { ($0 ?? "") < ($1 ?? "") }) where .some(adapter) != joinable {
-            try generate(batchable.filter { run.plans[$0].adapter == adapter }, adapter: adapter, in: run, onAnswer: onAnswer)
+        let joinable: AdapterStack? = batchable.last == questions.count - 1 ? run.plans[questions.count - 1].stack : nil
+        for adapter in Set(batchable.map { run.plans[$0].stack }).sorted(by: { ($0.key ?? "") < ($1.key ?? "") }) where adapter != joinable {
+            try generate(batchable.filter { run.plans[$0].stack == adapter }, adapter: adapter, in: run, onAnswer: onAnswer)
         }
         for position in run.plans.indices where !run.plans[position].rejected.isEmpty {
             run.ready[position] = try answer(run.plans[position], onText: run.questions[position].onText)
         }
         try flush(run, onAnswer: onAnswer)
-        if case .some(let adapter) = joinable {
-            try generate(batchable.filter { run.plans[$0].adapter == adapter }, adapter: adapter, in: run, admission: admission, onAnswer: onAnswer)
+        if let adapter = joinable {
+            try generate(batchable.filter { run.plans[$0].stack == adapter }, adapter: adapter, in: run, admission: admission, onAnswer: onAnswer)
         }
         try flush(run, onAnswer: onAnswer, all: true)
         return run.plans.indices.map { run.answers[$0]! }
@@ -88,17 +88,17 @@ extension Engine {
         run.add(question, embedding: embedding, plan: plan)
     }
 
-    /// Generates the first attempts of `positions` (plans on `adapter` without rejected
+    /// Generates the first attempts of `positions` (plans on the stack `adapter` without rejected
     /// answers) as one batch, or takes them from the cache, recording as they complete; and
     /// takes the questions `admission` offers that can join.
-    private func generate(_ positions: [Int], adapter: String?, in run: AskingRun, admission: Admission = .none,
+    private func generate(_ positions: [Int], adapter: AdapterStack, in run: AskingRun, admission: Admission = .none,
                           onAnswer: (Int, Answer) -> Void) throws {
         var decoding: [(position: Int, request: GenerationRequest)] = []
         /// The request for a planned question, or nil when the cache already answers it.
         func request(_ position: Int) -> GenerationRequest? {
             let plan = run.plans[position], context = plan.request?.context ?? ChatContext()
             let parameters = Answering.firstParameters(plan, maxTokens: config.maxTokens, storeSeed: state.created!.seed)
-            if let known = generations.cached(adapter: adapter, context: context, prompt: plan.prompt, parameters: parameters) {
+            if let known = generations.cached(adapter: adapter.key, context: context, prompt: plan.prompt, parameters: parameters) {
                 run.ready[position] = RecordedAnswer(known, sampling: Answering.record(parameters))
                 return nil
             }
@@ -122,9 +122,9 @@ extension Engine {
         }
         guard !requests.isEmpty || admission.next(0) != nil else { return }
         var failure: (any Error)?
-        _ = try languageModel(adapter: adapter).generate(requests, admit: { running in failure == nil ? admit(running: running) : [] }) { index, generation in
+        _ = try languageModel(adapter).generate(requests, admit: { running in failure == nil ? admit(running: running) : [] }) { index, generation in
             let (position, request) = decoding[index]
-            generations.remember(generation, adapter: adapter, context: request.context, prompt: request.prompt, parameters: request.parameters)
+            generations.remember(generation, adapter: adapter.key, context: request.context, prompt: request.prompt, parameters: request.parameters)
             run.ready[position] = RecordedAnswer(generation, sampling: Answering.record(request.parameters))
             do { try flush(run, onAnswer: onAnswer) } catch { failure = failure ?? error }
         }
@@ -134,7 +134,7 @@ extension Engine {
 
     /// Takes an offered question when it can join a batch on `adapter`, and plans it; its
     /// place among the run's questions, or nil (and nothing taken) when it cannot join.
-    private func join(_ offer: (key: Int, question: Question), adapter: String?, admission: Admission, in run: AskingRun) -> Int? {
+    private func join(_ offer: (key: Int, question: Question), adapter: AdapterStack, admission: Admission, in run: AskingRun) -> Int? {
         let question = offer.question
         guard (try? Self.checkAskable(question.prompt, request: question.request, language: models.language)) != nil else { return nil }
         let embedding = models.embedder.embed(question.prompt)
@@ -142,7 +142,7 @@ extension Engine {
         let (plan, routed) = Self.plan(prompt: question.prompt, embedding: embedding, interaction: run.first + position,
                                        request: question.request, in: run.scratch, threshold: config.similarityThreshold)
         var scratch = run.scratch
-        guard plan.rejected.isEmpty, plan.adapter == adapter, (try? scratch.apply(routed.event)) != nil, admission.take(offer.key) else { return nil }
+        guard plan.rejected.isEmpty, plan.stack == adapter, (try? scratch.apply(routed.event)) != nil, admission.take(offer.key) else { return nil }
         run.scratch = scratch
         run.add(question, embedding: embedding, plan: plan)
         question.onStart(run.first + position)

@@ -45,12 +45,14 @@ public enum Drift {
     }
 
     /// The figure for `state`'s adapters on the first `tokens` tokens of `text`; at most
-    /// `sample` adapters are measured, spread evenly over the nodes in id order.
+    /// `sample` adapters are measured, spread evenly over the nodes' in id order and then SAGE's
+    /// pool's (each measured alone).
     public static func measure(models: EngineModels, state: EngineState, blobs: BlobStore, text: String,
                                tokens: Int = defaultTokens, sample: Int = defaultSample) throws -> DriftFigure {
         let ids = Array(models.language.tokenizer.encode(text).prefix(tokens))
         guard ids.count >= 2 else { throw EngineError(.invalidRequest, "the drift passage has fewer than 2 tokens") }
         let adapters = state.nodes.keys.sorted().compactMap { state.nodes[$0]!.adapterBlob }
+            + state.pool.adapters.keys.sorted().map { state.pool.adapters[$0]!.blob }
         let chosen = sample >= adapters.count ? adapters : (0..<sample).map { adapters[$0 * adapters.count / sample] }
         let positions = Array(0..<(ids.count - 1))
         let base = TrainingPass(model: models.language.model, adapters: AdapterSet()).logProbabilityRows(tokens: ids, positions: positions)

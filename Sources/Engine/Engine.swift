@@ -19,7 +19,7 @@ public final class Engine {
     public private(set) var warnings: [String] = []
     /// Where replay started when the engine opened.
     public let opened: Replay
-    private var adaptedModel: (adapter: String, model: LanguageModel)?
+    private var adaptedModel: (stack: AdapterStack, model: LanguageModel)?
     /// The answers this engine generated; an `Evaluator` may share them, and so may engines on
     /// other stores with the same models (an answer is keyed by adapter blob, prompt and sampling).
     public let generations: GenerationCache
@@ -32,6 +32,8 @@ public final class Engine {
         public var similarity: Float
         public var text: String
         public var adapter: String?
+        /// The cluster adapter of SAGE's pool stacked on the node's, if the prompt was in reach of one.
+        public var clusterAdapter: ClusterAdapterUse?
         public var sequences: ClosedRange<UInt64>
         public var promptTokens: Int
         public var responseTokens: Int
@@ -61,6 +63,8 @@ public final class Engine {
         public var memoryOnly: Bool
         /// SAGE's judgement of the interaction, when the store has a trigger.
         public var trigger: TriggerFired?
+        /// The LoRA searches it made due (SAGE's store), in order.
+        public var searches: [AdapterTrained] = []
     }
 
     /// Opens `branch` of the log `writer` writes. An empty branch gets its `StoreCreated` now,
@@ -80,6 +84,7 @@ public final class Engine {
             for id in state.nodes.keys.sorted() where state.nodes[id]!.buffer.count >= created.config.bufferSize {
                 try learn(node: id)
             }
+            try searchDue()
         } else {
             guard head == 0 else { throw EngineError(.inconsistent, "branch '\(branch)' has events but no StoreCreated") }
             try append([.storeCreated(StoreCreated(
@@ -126,10 +131,10 @@ public final class Engine {
         events.append(.interactionRecorded(InteractionRecorded(
             interaction: interaction, prompt: prompt, response: answer.text, node: plan.node, embedding: Vector(embedding),
             similarity: similarity, adapter: plan.adapter, sampling: answer.sampling, promptTokens: answer.promptTokens,
-            responseTokens: answer.responseTokens, request: plan.request, signals: signals)))
+            responseTokens: answer.responseTokens, request: plan.request, signals: signals, clusterAdapter: plan.clusterAdapter)))
         let sequences = try append(events)
         return Answer(interaction: interaction, node: plan.node, createdNode: existing == nil, similarity: similarity, text: answer.text,
-                      adapter: plan.adapter, sequences: sequences, promptTokens: answer.promptTokens, responseTokens: answer.responseTokens,
+                      adapter: plan.adapter, clusterAdapter: plan.clusterAdapter, sequences: sequences, promptTokens: answer.promptTokens, responseTokens: answer.responseTokens,
                       maxTokens: answer.sampling.maxTokens)
     }
 
@@ -154,7 +159,7 @@ public final class Engine {
         }
         let existing = state.nodes[route.node]
         let plan = AnswerPlan(interaction: interaction, prompt: prompt, node: route.node, adapter: existing?.adapterBlob,
-                              rejected: existing?.rejectedResponses ?? [], request: request)
+                              rejected: existing?.rejectedResponses ?? [], request: request, clusterAdapter: state.clusterAdapter(for: embedding))
         return (plan, routed)
     }
 
@@ -162,18 +167,18 @@ public final class Engine {
     public func answer(_ plan: AnswerPlan, onText: (String) -> Void = { _ in }) throws -> RecordedAnswer {
         let (generation, sampling) = try Answering.answer(plan, maxTokens: config.maxTokens, storeSeed: state.created!.seed, cache: generations,
                                                           onText: onText) {
-            try languageModel(adapter: plan.adapter)
+            try languageModel(plan.stack)
         }
         return RecordedAnswer(generation, sampling: sampling)
     }
 
-    /// The chat model with `adapter` merged in (the last one is kept: consecutive answers on
+    /// The chat model with `stack` merged in (the last one is kept: consecutive answers on
     /// one node merge once).
-    public func languageModel(adapter: String?) throws -> LanguageModel {
-        guard let adapter else { return models.language }
-        if let cached = adaptedModel, cached.adapter == adapter { return cached.model }
-        let model = try models.adapted(try blob(adapter))
-        adaptedModel = (adapter, model)
+    public func languageModel(_ stack: AdapterStack) throws -> LanguageModel {
+        guard !stack.isBase else { return models.language }
+        if let cached = adaptedModel, cached.stack == stack { return cached.model }
+        let model = try models.adapted(stack, blob: blob)
+        adaptedModel = (stack, model)
         return model
     }
 
@@ -197,10 +202,27 @@ public final class Engine {
         let memoryOnly = !config.learnsFrom(reward: reward, corrected: correction != nil)
         var outcome = FeedbackOutcome(sequence: sequence, step: nil, buffered: buffered, bufferSize: config.bufferSize, memoryOnly: memoryOnly)
         if case .triggerFired(let fired)? = judged.first { outcome.trigger = fired }
-        guard !memoryOnly, buffered >= config.bufferSize else { return outcome }
-        outcome.step = try learn(node: recorded.node)
-        outcome.buffered = 0
+        if !memoryOnly, buffered >= config.bufferSize {
+            outcome.step = try learn(node: recorded.node)
+            outcome.buffered = 0
+        }
+        outcome.searches = try searchDue()
         return outcome
+    }
+
+    /// Runs the LoRA searches that are due (SAGE's store), each its own record, written once
+    /// its kept adapter's blob is durable, as a learning step's is. `progress` sees each
+    /// search's (cluster, optimiser steps done, total).
+    @discardableResult
+    public func searchDue(progress: (Int, Int, Int) -> Void = { _, _, _ in }) throws -> [AdapterTrained] {
+        var searches: [AdapterTrained] = []
+        while let cluster = state.searchesDue.first {
+            let search = try LoRASearch.run(cluster: cluster, in: state, models: models, cache: generations) { progress(cluster, $0, $1) }
+            if let blob = search.keptBlob { _ = try storeBlob(blob) }
+            try append([.adapterTrained(search.event)])
+            searches.append(search.event)
+        }
+        return searches
     }
 
     /// Runs the node's learning step on its buffer and records the trigger and the result.
@@ -235,7 +257,8 @@ public final class Engine {
     /// Appends `events` as one record, after checking each against `Limits`, folding them into
     /// a scratch copy of the state and encoding them: a history the projection would refuse,
     /// or a value the log cannot hold, is never written. A sample entering SAGE's buffer runs a
-    /// round in the fold; its cluster events join the record, so the round runs once.
+    /// round in the fold, and a LoRA search updates the pool; the events they derive (cluster
+    /// changes, retirements) join the record, so each runs once.
     @discardableResult
     public func append(_ events: [DomainEvent]) throws -> ClosedRange<UInt64> {
         var next = state
@@ -244,7 +267,7 @@ public final class Engine {
         while index < events.count {
             try events[index].checkInput()
             try next.apply(events[index])
-            if case .bufferSampleAdded = events[index] { events.insert(contentsOf: next.buffer.pending, at: index + 1) }
+            if events[index].derives { events.insert(contentsOf: next.pending, at: index + 1) }
             index += 1
         }
         let drafts = try events.map { event throws(EngineError) in try event.draft() }

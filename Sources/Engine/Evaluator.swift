@@ -32,13 +32,14 @@ public struct Evaluator {
     /// plain model. `embedding` saves embedding a prompt scored at many states.
     public func plan(for prompt: String, embedding: [Float]? = nil, index: Int = 0) -> AnswerPlan {
         var plan = AnswerPlan(interaction: index, prompt: prompt, node: 0, adapter: nil, rejected: [])
-        if let state, let config = state.created?.config,
-           case .existing(let node, _, _, _) = Routing.route(embedding ?? models.embedder.embed(prompt), in: state,
-                                                             threshold: config.similarityThreshold) {
+        guard let state, let config = state.created?.config else { return plan }
+        let embedding = embedding ?? models.embedder.embed(prompt)
+        if case .existing(let node, _, _, _) = Routing.route(embedding, in: state, threshold: config.similarityThreshold) {
             plan.node = node
             plan.adapter = state.nodes[node]!.adapterBlob
             plan.rejected = state.nodes[node]!.rejectedResponses
         }
+        plan.clusterAdapter = state.clusterAdapter(for: embedding)
         return plan
     }
 
@@ -58,12 +59,11 @@ public struct Evaluator {
     public func responses(_ plans: [AnswerPlan], progress: (Int, Int) -> Void = { _, _ in }) throws -> [String] {
         var results = [String](repeating: "", count: plans.count)
         var done = 0
-        for (adapter, group) in Dictionary(grouping: plans.indices, by: { plans[$0].adapter ?? "" }).sorted(by: { $0.key < $1.key }) {
+        for (stack, group) in Dictionary(grouping: plans.indices, by: { plans[$0].stack }).sorted(by: { ($0.key.key ?? "") < ($1.key.key ?? "") }) {
             var merged: LanguageModel?
             func language() throws -> LanguageModel {
-                if adapter.isEmpty { return models.language }
                 if let merged { return merged }
-                merged = try adapted(adapter)
+                merged = try adapted(stack)
                 return merged!
             }
             for index in group {
@@ -80,8 +80,9 @@ public struct Evaluator {
         Accuracy(correct: try answers(items, progress: progress).filter(\.correct).count, items: items)
     }
 
-    private func adapted(_ blob: String) throws -> LanguageModel {
-        guard let blobs else { throw EngineError(.invalidRequest, "adapter \(blob.prefix(12)) needs the store's blobs") }
-        return try models.adapted(try blobs.get(hex: blob))
+    private func adapted(_ stack: AdapterStack) throws -> LanguageModel {
+        guard !stack.isBase else { return models.language }
+        guard let blobs else { throw EngineError(.invalidRequest, "adapter \(stack.key!.prefix(12)) needs the store's blobs") }
+        return try models.adapted(stack, blob: { try blobs.get(hex: $0) })
     }
 }

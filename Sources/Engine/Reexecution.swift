@@ -4,13 +4,17 @@ import GESAL
 /// `replay --reexecute`: folds a branch from the start and, at every recorded learning step,
 /// runs the step again from the state before it and compares the result with what the log
 /// says, bit for bit (adapter blob, optimiser blob, loss, and the guard's decision). An
-/// adapter import is composed again from its LoRA blob and the node's adapter before it.
+/// adapter import is composed again from its LoRA blob and the node's adapter before it. A
+/// LoRA search of SAGE's store trains and scores every candidate again.
 public enum Reexecution {
     public struct Report: Sendable {
         public var steps = 0
         public var reproduced = 0
         /// Adapter imports whose composed adapter was computed again (counted in `steps` too).
         public var imports = 0
+        /// LoRA searches of SAGE's store trained and scored again, every candidate (counted in
+        /// `steps` too).
+        public var searches = 0
         /// One line per step that came out differently, naming the sequence and what differed.
         public var mismatches: [String] = []
         public var stateHash = ""
@@ -21,7 +25,7 @@ public enum Reexecution {
     public static func verify(_ store: LogStore, branch: String = "main", models: EngineModels,
                               progress: (Int, Int) -> Void = { _, _ in }) throws -> Report {
         let events = try store.events(branch: branch)
-        let total = events.filter { [AdapterUpdated.typeName, UpdateRejected.typeName, AdapterImported.typeName].contains($0.type) }.count
+        let total = events.filter { [AdapterUpdated.typeName, UpdateRejected.typeName, AdapterImported.typeName, AdapterTrained.typeName].contains($0.type) }.count
         var report = Report()
         var state = EngineState()
         let blob = { (hex: String) throws -> [UInt8] in try store.blobs.get(hex: hex) }
@@ -39,8 +43,13 @@ public enum Reexecution {
                 let composed = Hash256.of(try AdapterImporting.recompose(e, onto: try state.nodes[e.node]?.adapterBlob.map(blob), config: config,
                                                                           models: models, blob: blob)).hex
                 report.imports += 1
-                tally(&report, event.sequence, e.node, composed == e.adapterBlob ? [] : ["imported adapter \(composed.prefix(12)) ≠ recorded \(e.adapterBlob.prefix(12))"],
+                tally(&report, event.sequence, "node \(e.node)", composed == e.adapterBlob ? [] : ["imported adapter \(composed.prefix(12)) ≠ recorded \(e.adapterBlob.prefix(12))"],
                       total: total, progress: progress)
+            }
+            if case .adapterTrained(let e) = domain {
+                let search = try LoRASearch.run(cluster: e.cluster, in: state, models: models)
+                report.searches += 1
+                tally(&report, event.sequence, "cluster \(e.cluster)", differences(search.event, e), total: total, progress: progress)
             }
             if let recorded {
                 let step = try LearningStep.run(node: recorded.node, in: state, models: models, blob: blob)
@@ -55,7 +64,7 @@ public enum Reexecution {
                     differences.append("the guard now accepts it")
                 }
                 if step.interactions != recorded.interactions { differences.append("consumed interactions \(step.interactions) ≠ \(recorded.interactions)") }
-                tally(&report, event.sequence, recorded.node, differences, total: total, progress: progress)
+                tally(&report, event.sequence, "node \(recorded.node)", differences, total: total, progress: progress)
             }
             try state.apply(domain)
         }
@@ -63,14 +72,29 @@ public enum Reexecution {
         return report
     }
 
-    private static func tally(_ report: inout Report, _ sequence: UInt64, _ node: Int, _ differences: [String], total: Int,
+    private static func tally(_ report: inout Report, _ sequence: UInt64, _ subject: String, _ differences: [String], total: Int,
                               progress: (Int, Int) -> Void) {
         report.steps += 1
         if differences.isEmpty {
             report.reproduced += 1
         } else {
-            report.mismatches.append("event \(sequence) (node \(node)): " + differences.joined(separator: "; "))
+            report.mismatches.append("event \(sequence) (\(subject)): " + differences.joined(separator: "; "))
         }
         progress(report.steps, total)
+    }
+
+    /// How a search run again differs from the recorded one: the split, the base model's
+    /// score, each candidate's adapter hash and figures, the choice.
+    static func differences(_ again: AdapterTrained, _ recorded: AdapterTrained) -> [String] {
+        var found: [String] = []
+        if again.training != recorded.training || again.validation != recorded.validation { found.append("the split differs") }
+        if again.base != recorded.base { found.append("the base model's score differs") }
+        for (index, (a, r)) in zip(again.candidates, recorded.candidates).enumerated() where a != r {
+            found.append(a.adapter != r.adapter ? "candidate \(index)'s adapter \(a.adapter.prefix(12)) ≠ recorded \(r.adapter.prefix(12))"
+                                                : "candidate \(index)'s figures differ")
+        }
+        if again.candidates.count != recorded.candidates.count { found.append("\(again.candidates.count) candidates ≠ recorded \(recorded.candidates.count)") }
+        if again.chosen != recorded.chosen { found.append("keeps \(again.chosen.map(String.init) ?? "none") ≠ recorded \(recorded.chosen.map(String.init) ?? "none")") }
+        return found
     }
 }

@@ -6,7 +6,7 @@ import GESAL
 /// It forks just before the first excluded event, then walks the rest of the source branch:
 /// prompts are routed again from their recorded embeddings, feedback is given again (so every
 /// later learning step is re-executed), and an answer is regenerated only when what it
-/// depended on (node, adapter, rejected responses) changed. The result is what a fresh store
+/// depended on (node, adapters, rejected responses) changed. The result is what a fresh store
 /// would hold had it received everything but the excluded events. The source branch is not
 /// touched.
 public enum Rollback {
@@ -96,7 +96,8 @@ public enum Rollback {
             defer { progress(done + 1, rest.count) }
             if case .interactionRecorded(let e) = fact, !dropped.contains(event.sequence) {
                 let recordedPlan = AnswerPlan(interaction: e.interaction, prompt: e.prompt, node: e.node, adapter: e.adapter,
-                                              rejected: original.nodes[e.node]?.rejectedResponses ?? [], request: e.request)
+                                              rejected: original.nodes[e.node]?.rejectedResponses ?? [], request: e.request,
+                                              clusterAdapter: e.clusterAdapter)
                 _ = try engine.record(prompt: e.prompt, embedding: e.embedding.values, interaction: e.interaction, request: e.request) { plan in
                     if plan == recordedPlan {
                         return Engine.RecordedAnswer(text: e.response, sampling: e.sampling, promptTokens: e.promptTokens, responseTokens: e.responseTokens,

@@ -36,8 +36,23 @@ public enum Audit {
             keep = { about(node: node, $0, nodeOf) }
         case .adapter(let prefix):
             let origin = try adapterOrigin(prefix, among: zip(events, facts).map { ($0.sequence, $1) }, branch: branch)
-            last = origin.sequence
-            keep = { about(node: origin.node, $0, nodeOf) }
+            switch origin.owner {
+            case .node(let node):
+                last = origin.sequence
+                keep = { about(node: node, $0, nodeOf) }
+            case .cluster(let cluster):
+                // adapter -> its search -> the cluster -> its members' interactions, triggers and
+                // feedback; then the answers it gave and its retirement.
+                let members = Set(facts.filter { $0.clusters.contains(cluster) }.flatMap(\.clusterMembers))
+                keep = { fact in
+                    switch fact {
+                    case .interactionRecorded(let e): members.contains(e.interaction) || e.clusterAdapter?.adapter == origin.blob
+                    case .feedbackRecorded, .triggerFired, .bufferSampleAdded: members.contains(fact.interaction ?? -1)
+                    case .adapterRetired(let e): e.adapter == origin.blob
+                    default: fact.clusters.contains(cluster)
+                    }
+                }
+            }
         case .interaction(let interaction):
             guard interactions[interaction] != nil else {
                 throw EngineError(.invalidRequest, "no interaction \(interaction) on branch '\(branch)'")
@@ -68,8 +83,13 @@ public enum Audit {
 
     /// Where an adapter came from: the event that wrote it, and its node and blob.
     public struct AdapterOrigin: Sendable, Equatable {
+        /// A node's adapter (learned or imported), or a cluster's from SAGE's pool.
+        public enum Owner: Sendable, Equatable {
+            case node(Int)
+            case cluster(Int)
+        }
         public var sequence: UInt64
-        public var node: Int
+        public var owner: Owner
         public var blob: String
     }
 
@@ -83,13 +103,14 @@ public enum Audit {
         }
         let matches = facts.compactMap { sequence, fact -> AdapterOrigin? in
             switch fact {
-            case .adapterUpdated(let e) where e.adapterBlob.hasPrefix(lowered): AdapterOrigin(sequence: sequence, node: e.node, blob: e.adapterBlob)
-            case .adapterImported(let e) where e.adapterBlob.hasPrefix(lowered): AdapterOrigin(sequence: sequence, node: e.node, blob: e.adapterBlob)
+            case .adapterUpdated(let e) where e.adapterBlob.hasPrefix(lowered): AdapterOrigin(sequence: sequence, owner: .node(e.node), blob: e.adapterBlob)
+            case .adapterImported(let e) where e.adapterBlob.hasPrefix(lowered): AdapterOrigin(sequence: sequence, owner: .node(e.node), blob: e.adapterBlob)
+            case .adapterTrained(let e) where e.adapter?.hasPrefix(lowered) == true: AdapterOrigin(sequence: sequence, owner: .cluster(e.cluster), blob: e.adapter!)
             default: nil
             }
         }
         guard let first = matches.first else {
-            throw EngineError(.invalidRequest, "no adapter \(prefix) on branch '\(branch)' (see `gesal-log audit node N` for a node's adapters)")
+            throw EngineError(.invalidRequest, "no adapter \(prefix) on branch '\(branch)' (see `gesal-log audit node N` for a node's adapters, `gesal-log clusters` for the pool's)")
         }
         guard Set(matches.map(\.blob)).count == 1 else {
             throw EngineError(.invalidRequest, "adapter prefix \(prefix) is ambiguous; give more digits")
@@ -122,7 +143,8 @@ public enum Audit {
         case .nodeUpdated(let e): return "node \(e.node) joined by interaction \(e.interaction) \(prompt(e.interaction)) (now \(e.count) prompts)"
         case .interactionRecorded(let e):
             let adapter = e.adapter.map { "adapter \($0.prefix(12))" } ?? "base model"
-            return "interaction \(e.interaction) on node \(e.node) (similarity \(format(e.similarity)), \(adapter)): \(quote(e.prompt)) -> \(quote(e.response))"
+            let cluster = e.clusterAdapter.map { ", cluster \($0.cluster)'s adapter \($0.adapter.prefix(12)) at similarity \(format($0.similarity))" } ?? ""
+            return "interaction \(e.interaction) on node \(e.node) (similarity \(format(e.similarity)), \(adapter)\(cluster)): \(quote(e.prompt)) -> \(quote(e.response))"
                 + (e.request.map { ", asked with " + describe($0) } ?? "")
         case .feedbackRecorded(let e):
             return "feedback \(e.reward > 0 ? "+" : "")\(format(e.reward)) from \(e.source) on interaction \(e.interaction) \(prompt(e.interaction))"
@@ -150,6 +172,21 @@ public enum Audit {
             let why = e.reason == .closeCentres ? "their centres came close" : "one round's cluster held most of each"
             return "clusters \(list(e.sources)) merged into cluster \(e.into) of interactions \(list(e.members)) (\(why))"
         case .clusterDissolved(let e): return "cluster \(e.cluster) dissolved: no round held most of its members for \(e.rounds) rounds"
+        case .adapterTrained(let e):
+            func score(_ s: AdapterTrained.Score) -> String { "exact match \(format(s.exactMatch)), loss \(format(s.loss))" }
+            let candidates = e.candidates.enumerated().map { index, c in
+                "#\(index) rank \(c.settings.rank) lr \(c.settings.learningRate) \(c.settings.epochs) epochs: \(score(c.score))"
+            }.joined(separator: "; ")
+            let kept = e.chosen.map { "kept #\($0), adapter \(e.candidates[$0].adapter.prefix(12))" } ?? "kept none (no candidate beat the base model)"
+            return "cluster \(e.cluster) LoRA search on interactions \(list(e.training)) (scored on \(list(e.validation))): base model \(score(e.base)); "
+                + "\(candidates); \(kept)"
+        case .adapterRetired(let e):
+            let why = switch e.reason {
+            case .clusterEnded: "its cluster ended"
+            case .replaced: "a later search of its cluster replaced it"
+            case .poolFull: "the pool was full and it gained least"
+            }
+            return "cluster \(e.cluster)'s adapter \(e.adapter.prefix(12)) retired: \(why)"
         case .adapterUpdated(let e):
             return "node \(e.node) adapter -> \(e.adapterBlob.prefix(12)) by \(e.method), loss \(format(e.loss)), from interactions \(e.interactions.map(String.init).joined(separator: ", "))"
         case .adapterImported(let e):

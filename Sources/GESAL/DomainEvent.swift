@@ -16,6 +16,8 @@ public enum DomainEvent: Sendable, Equatable {
     case clusterUpdated(ClusterUpdated)
     case clustersMerged(ClustersMerged)
     case clusterDissolved(ClusterDissolved)
+    case adapterTrained(AdapterTrained)
+    case adapterRetired(AdapterRetired)
     case nodeCreated(NodeCreated)
     case nodeUpdated(NodeUpdated)
     case adapterUpdated(AdapterUpdated)
@@ -39,6 +41,8 @@ public enum DomainEvent: Sendable, Equatable {
         case .clusterUpdated: ClusterUpdated.typeName
         case .clustersMerged: ClustersMerged.typeName
         case .clusterDissolved: ClusterDissolved.typeName
+        case .adapterTrained: AdapterTrained.typeName
+        case .adapterRetired: AdapterRetired.typeName
         case .nodeCreated: NodeCreated.typeName
         case .nodeUpdated: NodeUpdated.typeName
         case .adapterUpdated: AdapterUpdated.typeName
@@ -66,6 +70,8 @@ public enum DomainEvent: Sendable, Equatable {
         case .clusterUpdated(let e): return EventDraft(type: typeName, payload: try json(e))
         case .clustersMerged(let e): return EventDraft(type: typeName, payload: try json(e))
         case .clusterDissolved(let e): return EventDraft(type: typeName, payload: try json(e))
+        case .adapterTrained(let e): return EventDraft(type: typeName, payload: try json(e), blobs: e.adapter.flatMap { Hash256(hex: $0) }.map { [$0] } ?? [])
+        case .adapterRetired(let e): return EventDraft(type: typeName, payload: try json(e))
         case .nodeCreated(let e): return EventDraft(type: typeName, payload: try json(e))
         case .nodeUpdated(let e): return EventDraft(type: typeName, payload: try json(e))
         case .adapterUpdated(let e):
@@ -91,13 +97,14 @@ public enum DomainEvent: Sendable, Equatable {
         }
         switch event.type {
         case StoreCreated.typeName: self = .storeCreated(try decode(StoreCreated.self))
-        case InteractionRecorded.typeName, InteractionRecorded.requestedTypeName, InteractionRecorded.conversationTypeName:
+        case _ where InteractionRecorded.typeNames.contains(event.type):
             let interaction = try decode(InteractionRecorded.self)
             guard interaction.request?.isEmpty != true, interaction.request?.turns?.isEmpty != true,
                   interaction.versionedTypeName == event.type else {
                 let request = interaction.request.map { $0.isEmpty ? "an empty request" : $0.turns.map { $0.isEmpty ? "empty turns" : "earlier turns" } ?? "a request without turns" } ?? "no request"
-                throw EngineError(.corruptEvent, "event \(event.sequence) (\(event.type)) has \(request): \(InteractionRecorded.typeName) carries none, "
-                    + "\(InteractionRecorded.requestedTypeName) a non-empty one without turns, \(InteractionRecorded.conversationTypeName) one with earlier turns")
+                throw EngineError(.corruptEvent, "event \(event.sequence) (\(event.type)) has \(request)\(interaction.clusterAdapter == nil ? "" : " and a cluster adapter"): "
+                    + "\(InteractionRecorded.typeName) carries none, \(InteractionRecorded.requestedTypeName) a non-empty one without turns, "
+                    + "\(InteractionRecorded.conversationTypeName) one with earlier turns, \(InteractionRecorded.clusterAdapterTypeName) a cluster adapter")
             }
             self = .interactionRecorded(interaction)
         case FeedbackRecorded.typeName, FeedbackRecorded.correctedTypeName:
@@ -120,6 +127,8 @@ public enum DomainEvent: Sendable, Equatable {
         case ClusterUpdated.typeName: self = .clusterUpdated(try decode(ClusterUpdated.self))
         case ClustersMerged.typeName: self = .clustersMerged(try decode(ClustersMerged.self))
         case ClusterDissolved.typeName: self = .clusterDissolved(try decode(ClusterDissolved.self))
+        case AdapterTrained.typeName: self = .adapterTrained(try decode(AdapterTrained.self))
+        case AdapterRetired.typeName: self = .adapterRetired(try decode(AdapterRetired.self))
         case NodeCreated.typeName: self = .nodeCreated(try decode(NodeCreated.self))
         case NodeUpdated.typeName: self = .nodeUpdated(try decode(NodeUpdated.self))
         case AdapterUpdated.typeName: self = .adapterUpdated(try decode(AdapterUpdated.self))
@@ -169,6 +178,7 @@ extension DomainEvent {
         case .clusterUpdated(let e): "cluster \(e.cluster) of \(e.members)"
         case .clustersMerged(let e): "clusters \(e.sources) into \(e.into) of \(e.members)"
         case .clusterDissolved(let e): "cluster \(e.cluster)"
+        case .adapterRetired(let e): "cluster \(e.cluster)'s adapter \(e.adapter.prefix(12)), \(e.reason.rawValue)"
         default: typeName
         }
     }
@@ -180,6 +190,8 @@ extension DomainEvent {
         case .clusterUpdated(let e): [e.cluster]
         case .clustersMerged(let e): e.sources + [e.into]
         case .clusterDissolved(let e): [e.cluster]
+        case .adapterTrained(let e): [e.cluster]
+        case .adapterRetired(let e): [e.cluster]
         default: []
         }
     }
@@ -194,10 +206,20 @@ extension DomainEvent {
         }
     }
 
-    /// The event's changes to the buffer's formed clusters, if it is one: what a round makes.
-    public var isClusterChange: Bool {
+    /// Whether the fold derives events from this one, which its record must hold right after
+    /// it (`EngineState.pending`).
+    public var derives: Bool {
         switch self {
-        case .clusterFormed, .clusterUpdated, .clustersMerged, .clusterDissolved: true
+        case .bufferSampleAdded, .adapterTrained: true
+        default: false
+        }
+    }
+
+    /// Whether the fold derives the event from the one that starts its record: a buffer
+    /// round's changes to the formed clusters, the pool's retirements.
+    public var isDerived: Bool {
+        switch self {
+        case .clusterFormed, .clusterUpdated, .clustersMerged, .clusterDissolved, .adapterRetired: true
         default: false
         }
     }

@@ -72,6 +72,12 @@ public struct EngineState: Sendable, Equatable {
     public internal(set) var trigger = Trigger()
     /// SAGE's buffer and its formed clusters (in a store made with `--buffer`).
     public internal(set) var buffer = Buffer()
+    /// SAGE's LoRA store (in a store made with `--lora-store`).
+    public internal(set) var pool = Pool()
+    /// Events the fold derived from the last one (a buffer round's cluster events, the pool's
+    /// retirements) that the history has not recorded yet: the record must hold them, in
+    /// this order, right after the event that made them.
+    public internal(set) var pending: [DomainEvent] = []
 
     /// The number the next interaction gets (1 for the first).
     public var nextInteraction: Int { (interactions.keys.max() ?? 0) + 1 }
@@ -118,11 +124,12 @@ public struct EngineState: Sendable, Equatable {
     }
 
     /// An interaction the trigger just fired on enters SAGE's buffer and a round runs; the
-    /// round's cluster events must follow (`Buffer.pending`).
+    /// round's cluster events, and the retirement of pool adapters whose clusters ended, must
+    /// follow (`pending`).
     mutating func addSample(_ interaction: Int) throws(EngineError) {
         func fail(_ what: String) -> EngineError { EngineError(.inconsistent, "interaction \(interaction) enters the buffer \(what)") }
         guard let settings = created?.config.buffer else { throw fail("of a store made without one") }
-        guard buffer.pending.isEmpty else { throw fail("before the last round's \(buffer.pending.count) cluster events") }
+        guard pending.isEmpty else { throw fail("before the last round's \(pending.count) derived events") }
         guard let last = trigger.judged.last, last.interaction == interaction, last.fired else {
             throw fail("without the trigger firing on it just before")
         }
@@ -132,7 +139,7 @@ public struct EngineState: Sendable, Equatable {
         guard points.allSatisfy({ !$0.isEmpty }) else { throw fail("but a sample's embedding is missing") }
         let (next, events) = try buffer.adding(interaction, points: points, settings: settings)
         buffer = next
-        buffer.pending = events
+        pending = events + retireEnded(by: events)
     }
 
     /// Folds one event in. A history that breaks the rules (feedback for an interaction that
@@ -142,8 +149,8 @@ public struct EngineState: Sendable, Equatable {
         if case .storeCreated = event {} else if created == nil {
             throw fail("the history does not start with StoreCreated")
         }
-        if let missing = buffer.pending.first, !event.isClusterChange {
-            throw fail("\(event.typeName) comes before the buffer's round recorded \(missing.typeName) (\(missing.interactionList))")
+        if let missing = pending.first, !event.isDerived {
+            throw fail("\(event.typeName) comes before the record's derived \(missing.typeName) (\(missing.interactionList))")
         }
         switch event {
         case .storeCreated(let e):
@@ -160,6 +167,12 @@ public struct EngineState: Sendable, Equatable {
         case .interactionRecorded(let e):
             guard nodes[e.node] != nil else { throw fail("interaction \(e.interaction) routed to node \(e.node), which does not exist") }
             guard interactions[e.interaction] == nil else { throw fail("interaction \(e.interaction) is recorded twice") }
+            if let use = e.clusterAdapter {
+                guard pool.adapters[use.cluster]?.blob == use.adapter else {
+                    throw fail("interaction \(e.interaction) is answered with adapter \(use.adapter.prefix(12)) of cluster \(use.cluster), which the pool does not hold")
+                }
+                pool.adapters[use.cluster]!.routed += 1
+            }
             interactions[e.interaction] = Interaction(prompt: e.prompt, response: e.response, node: e.node, signals: e.signals,
                                                       embedding: created?.config.buffer == nil ? nil : e.embedding.values)
         case .feedbackRecorded(let e):
@@ -196,15 +209,17 @@ public struct EngineState: Sendable, Equatable {
             trigger.calibration = e
         case .bufferSampleAdded(let e):
             try addSample(e.interaction)
-        case .clusterFormed, .clusterUpdated, .clustersMerged, .clusterDissolved:
-            guard let expected = buffer.pending.first else {
-                throw fail("\(event.typeName) follows no buffer round that makes it (\(event.interactionList))")
+        case .clusterFormed, .clusterUpdated, .clustersMerged, .clusterDissolved, .adapterRetired:
+            guard let expected = pending.first else {
+                throw fail("\(event.typeName) follows no buffer round or LoRA search that makes it (\(event.interactionList))")
             }
             guard expected == event else {
-                throw fail("\(event.typeName) does not follow from the buffer's round: it records \(event.interactionList), the round makes "
+                throw fail("\(event.typeName) does not follow from the buffer's round or the LoRA search: it records \(event.interactionList), they make "
                     + "\(expected.typeName) with \(expected.interactionList) (tampered with?)")
             }
-            buffer.pending.removeFirst()
+            pending.removeFirst()
+        case .adapterTrained(let e):
+            try applySearch(e)
         case .adapterUpdated(let e):
             guard nodes[e.node] != nil else { throw fail("AdapterUpdated for node \(e.node), which does not exist") }
             nodes[e.node]!.adapterBlob = e.adapterBlob

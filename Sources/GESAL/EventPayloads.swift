@@ -44,12 +44,15 @@ public struct EngineConfig: Sendable, Equatable, Codable {
     /// SAGE's buffer: when set (with a trigger), the interactions the trigger fires on are
     /// clustered by their prompts (`BufferSampleAdded`, `ClusterFormed`, ...; docs/sage.md).
     public var buffer: BufferSettings?
+    /// SAGE's LoRA store: when set (with a buffer), formed clusters with enough labelled
+    /// members get a LoRA search, and later prompts near them their adapter (docs/sage.md).
+    public var loraStore: LoRAStoreSettings?
 
     public init(similarityThreshold: Float = 0.7, bufferSize: Int = 1, learningRate: Float = 2e-3, klWeight: Float = 1,
                 composition: String = "gesal", svfTargets: [String] = ["gate", "up", "down"], maxTokens: Int = 48,
                 guardTolerance: Float? = nil, optimizer: String? = nil, negativeWeight: Float? = nil, updateSteps: Int? = nil,
                 learningTokens: Int? = nil, correctionWeight: Float? = nil, trigger: TriggerSettings? = nil,
-                buffer: BufferSettings? = nil) {
+                buffer: BufferSettings? = nil, loraStore: LoRAStoreSettings? = nil) {
         self.similarityThreshold = similarityThreshold
         self.bufferSize = bufferSize
         self.learningRate = learningRate
@@ -65,6 +68,7 @@ public struct EngineConfig: Sendable, Equatable, Codable {
         self.correctionWeight = correctionWeight
         self.trigger = trigger
         self.buffer = buffer
+        self.loraStore = loraStore
     }
 
     /// Whether feedback with `reward` (and a correction, when `corrected`) enters a node's
@@ -129,11 +133,16 @@ public struct InteractionRecorded: Sendable, Equatable, Codable {
     /// requests but not turns would regenerate the answer without them, so it must refuse
     /// the event by name; a request without turns stays v2.
     public static let conversationTypeName = "InteractionRecorded.v3"
+    /// An interaction answered with a cluster adapter of SAGE's pool beside its node's. A build
+    /// without the pool would regenerate the answer without it, so it must refuse the event by
+    /// name; whatever its request, an interaction with one is v4.
+    public static let clusterAdapterTypeName = "InteractionRecorded.v4"
     /// Every version, for code that picks interactions out of a log by type.
-    public static let typeNames: Set<String> = [typeName, requestedTypeName, conversationTypeName]
+    public static let typeNames: Set<String> = [typeName, requestedTypeName, conversationTypeName, clusterAdapterTypeName]
 
     /// The type an interaction is written as: the oldest version that holds everything it carries.
     public var versionedTypeName: String {
+        if clusterAdapter != nil { return Self.clusterAdapterTypeName }
         guard let request else { return Self.typeName }
         return request.turns == nil ? Self.requestedTypeName : Self.conversationTypeName
     }
@@ -154,9 +163,12 @@ public struct InteractionRecorded: Sendable, Equatable, Codable {
     /// How sure the model was and how novel the prompt (absent before they were recorded,
     /// and when no token was generated). Older builds read past it: it changes nothing they fold.
     public var signals: AnswerSignals?
+    /// The pool's cluster adapter the answer ran with, stacked on the node's (v4).
+    public var clusterAdapter: ClusterAdapterUse?
 
     public init(interaction: Int, prompt: String, response: String, node: Int, embedding: Vector, similarity: Float, adapter: String?,
-                sampling: SamplingRecord, promptTokens: Int, responseTokens: Int, request: AnswerRequest? = nil, signals: AnswerSignals? = nil) {
+                sampling: SamplingRecord, promptTokens: Int, responseTokens: Int, request: AnswerRequest? = nil, signals: AnswerSignals? = nil,
+                clusterAdapter: ClusterAdapterUse? = nil) {
         self.interaction = interaction
         self.prompt = prompt
         self.response = response
@@ -169,6 +181,7 @@ public struct InteractionRecorded: Sendable, Equatable, Codable {
         self.responseTokens = responseTokens
         self.request = request.flatMap { $0.isEmpty ? nil : $0 }
         self.signals = signals
+        self.clusterAdapter = clusterAdapter
     }
 }
 

@@ -31,6 +31,10 @@ extension EngineConfig {
         if buffer != nil, trigger == nil {
             throw EngineError(.invalidRequest, "\(name("buffer")) needs \(name("trigger")): the buffer holds what the trigger fires on")
         }
+        try loraStore?.validate(naming: name)
+        if loraStore != nil, buffer == nil {
+            throw EngineError(.invalidRequest, "\(name("loraStore")) needs \(name("buffer")): the store searches adapters for the buffer's clusters")
+        }
         guard !svfTargets.isEmpty else { throw EngineError(.invalidRequest, "\(name("svfTargets")) names no matrix to adapt") }
     }
 }
@@ -53,6 +57,11 @@ extension DomainEvent {
             try Limits.topP.check(e.sampling.topP, "the top-p of interaction \(e.interaction)")
             try Limits.repetitionPenalty.check(e.sampling.repetitionPenalty, "the repetition penalty of interaction \(e.interaction)")
             try e.request?.check("interaction \(e.interaction)")
+            if let use = e.clusterAdapter {
+                guard Hash256(hex: use.adapter) != nil, use.similarity.isFinite else {
+                    throw EngineError(.invalidRequest, "the cluster adapter of interaction \(e.interaction) is not named by its hash, or its similarity is not finite")
+                }
+            }
             if let signals = e.signals {
                 let values = [signals.firstTokenMargin, signals.meanEntropy, signals.meanLogProbability] + (signals.nearestNode.map { [$0] } ?? [])
                 guard values.allSatisfy(\.isFinite), signals.steps >= 1 else {
@@ -96,6 +105,16 @@ extension DomainEvent {
             try finite(e.centre, "the centre of cluster \(e.cluster)")
         case .clustersMerged(let e):
             try finite(e.centre, "the centre of cluster \(e.into)")
+        case .adapterTrained(let e):
+            let scores = [("the base model", e.base)] + e.candidates.enumerated().map { ("candidate \($0.offset)", $0.element.score) }
+            for (name, score) in scores where !(score.exactMatch.isFinite && score.loss.isFinite) {
+                throw EngineError(.invalidRequest, "the LoRA search of cluster \(e.cluster) scores \(name) with a value that is not a finite number")
+            }
+            guard e.candidates.allSatisfy({ $0.trainingLoss.isFinite && Hash256(hex: $0.adapter) != nil }) else {
+                throw EngineError(.invalidRequest, "the LoRA search of cluster \(e.cluster) has a candidate whose training loss is not finite or whose adapter is not a hash")
+            }
+        case .adapterRetired(let e):
+            guard Hash256(hex: e.adapter) != nil else { throw EngineError(.invalidRequest, "the retired adapter of cluster \(e.cluster) is not named by its hash") }
         case .bufferSampleAdded, .clusterDissolved, .branchCreated, .reverted, .snapshotTaken, .bisected:
             break
         }

@@ -75,6 +75,14 @@ public enum Limits {
     public static let stableRounds = Limit(2, 100, why: "consecutive rounds a cluster must hold to form; one round is no agreement")
     public static let clusterAgreement = Limit(-1, 1, why: "an adjusted Rand index or a cosine similarity")
 
+    // SAGE's LoRA store (LoRAStoreSettings)
+    public static let minLabelled = Limit(2, 1000, why: "labelled members before a search: at least one to train on and one to score")
+    public static let poolSize = Limit(1, 100, why: "adapters kept; each is a few MB and a merge at answer time")
+    public static let loraRank = Limit(1, 64, why: "a LoRA's rank; SmolLM2's narrowest matrix is 576 wide")
+    public static let loraEpochs = Limit(1, 50, why: "passes over a cluster's training part")
+    public static let alphaPerRank = Limit(0, 64, includesLower: false, why: "a LoRA's alpha over its rank, which scales its update")
+    public static let searchCandidates = Limit(1, 32, why: "candidates one search trains; SAGE's tries about 33")
+
     // Generation
     public static let temperature = Limit(0, 10, why: "0 is greedy")
     public static let systemBytes = Limit(1, 16_384, why: "a system message, in UTF-8 bytes")

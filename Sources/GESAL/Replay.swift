@@ -59,8 +59,8 @@ public struct Replay: Sendable {
                              skipped: [String]) throws -> Replay {
         var state = start
         for event in events { try state.fold(event) }
-        if complete, let missing = state.buffer.pending.first {
-            throw EngineError(.inconsistent, "the history ends before the buffer's last round recorded \(missing.typeName) (\(missing.interactionList))")
+        if complete, let missing = state.pending.first {
+            throw EngineError(.inconsistent, "the history ends before its last record holds the derived \(missing.typeName) (\(missing.interactionList))")
         }
         return Replay(state: state, sequence: head, snapshot: snapshot, eventsApplied: events.count, skippedSnapshots: skipped)
     }

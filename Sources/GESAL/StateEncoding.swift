@@ -18,17 +18,20 @@ extension EngineState {
     /// v3 with each interaction's prompt embedding, signals with the nearest cluster, and
     /// SAGE's buffer. Written only in a store made with a buffer.
     static let bufferTag = "GESALSTATE.v4"
+    /// v4 with SAGE's LoRA store. Written only in a store made with one.
+    static let poolTag = "GESALSTATE.v5"
 
     var hasCorrections: Bool { interactions.values.contains { $0.correction != nil } }
     var hasSignals: Bool { !trigger.isEmpty || interactions.values.contains { $0.signals != nil } }
     var hasBuffer: Bool { created?.config.buffer != nil }
+    var hasPool: Bool { created?.config.loraStore != nil }
 
     public var hash: Hash256 { Hash256.of(encoded()) }
 
     public func encoded() -> [UInt8] {
         var out = CanonicalWriter()
-        let withBuffer = hasBuffer, signals = withBuffer || hasSignals, corrections = signals || hasCorrections
-        out.string(withBuffer ? Self.bufferTag : signals ? Self.signalsTag : corrections ? Self.correctionsTag : Self.encodingTag)
+        let withPool = hasPool, withBuffer = withPool || hasBuffer, signals = withBuffer || hasSignals, corrections = signals || hasCorrections
+        out.string(withPool ? Self.poolTag : withBuffer ? Self.bufferTag : signals ? Self.signalsTag : corrections ? Self.correctionsTag : Self.encodingTag)
         out.string(createdJSON)
         out.int(interactions.count)
         for id in interactions.keys.sorted() {
@@ -63,6 +66,7 @@ extension EngineState {
         out.int(triggers)
         if signals { out.trigger(trigger) }
         if withBuffer { out.buffer(buffer) }
+        if withPool { out.pool(pool) }
         return out.bytes
     }
 
@@ -71,11 +75,11 @@ extension EngineState {
         var input = CanonicalReader(bytes: bytes, source: source)
         self.init()
         let tag = try input.string()
-        let tags = [Self.encodingTag, Self.correctionsTag, Self.signalsTag, Self.bufferTag]
+        let tags = [Self.encodingTag, Self.correctionsTag, Self.signalsTag, Self.bufferTag, Self.poolTag]
         guard tags.contains(tag) else {
             throw input.fail("state encoding '\(tag)' is not one this build reads (\(tags.joined(separator: ", ")))")
         }
-        let withBuffer = tag == Self.bufferTag, signals = withBuffer || tag == Self.signalsTag, corrections = signals || tag == Self.correctionsTag
+        let withPool = tag == Self.poolTag, withBuffer = withPool || tag == Self.bufferTag, signals = withBuffer || tag == Self.signalsTag, corrections = signals || tag == Self.correctionsTag
         let createdJSON = try input.string()
         if !createdJSON.isEmpty {
             do { created = try JSONDecoder().decode(StoreCreated.self, from: Data(createdJSON.utf8)) } catch {
@@ -113,7 +117,9 @@ extension EngineState {
         triggers = try input.int()
         if signals { trigger = try input.trigger() }
         if withBuffer { buffer = try input.buffer() }
+        if withPool { pool = try input.pool(clusters: buffer.clusters) }
         guard withBuffer == hasBuffer else { throw input.fail("a \(tag) state of a store made \(hasBuffer ? "with" : "without") a buffer") }
+        guard withPool == hasPool else { throw input.fail("a \(tag) state of a store made \(hasPool ? "with" : "without") a LoRA store") }
         guard input.offset == bytes.count else { throw input.fail("\(bytes.count - input.offset) bytes follow the state") }
     }
 }
@@ -158,6 +164,21 @@ extension CanonicalWriter {
             int(cluster.missed)
         }
         int(buffer.nextCluster)
+    }
+
+    /// v5's pool: each adapter by cluster (blob, gains, answers routed), then each cluster's
+    /// last search.
+    mutating func pool(_ pool: EngineState.Pool) {
+        int(pool.adapters.count)
+        for id in pool.adapters.keys.sorted() {
+            let adapter = pool.adapters[id]!
+            int(id)
+            string(adapter.blob)
+            floats([adapter.gain, adapter.lossGain])
+            int(adapter.routed)
+        }
+        ints(pool.searched.keys.sorted())
+        ints(pool.searched.keys.sorted().map { pool.searched[$0]! })
     }
 
     mutating func trigger(_ trigger: EngineState.Trigger) {
@@ -206,6 +227,21 @@ extension CanonicalReader {
             throw fail("a cluster's number is not below the next one (\(buffer.nextCluster))")
         }
         return buffer
+    }
+
+    mutating func pool(clusters: [Int: EngineState.Buffer.Cluster]) throws(EngineError) -> EngineState.Pool {
+        var pool = EngineState.Pool()
+        for _ in 0..<(try count()) {
+            let id = try int(), blob = try string(), gains = try floats(), routed = try int()
+            guard clusters[id] != nil, Hash256(hex: blob) != nil, gains.count == 2, routed >= 0 else {
+                throw fail("the pool's adapter of cluster \(id) names no formed cluster, no blob hash, \(gains.count) gains or \(routed) answers")
+            }
+            pool.adapters[id] = EngineState.Pool.Adapter(cluster: id, blob: blob, gain: gains[0], lossGain: gains[1], routed: routed)
+        }
+        let searchedClusters = try ints(), searchedCounts = try ints()
+        guard searchedClusters.count == searchedCounts.count else { throw fail("the pool's searches name \(searchedClusters.count) clusters and \(searchedCounts.count) counts") }
+        pool.searched = Dictionary(zip(searchedClusters, searchedCounts), uniquingKeysWith: { $1 })
+        return pool
     }
 
     mutating func trigger() throws(EngineError) -> EngineState.Trigger {

@@ -141,7 +141,9 @@ extension TriggerSettings {
                 continue
             case .triggerCalibrated, .bufferSampleAdded:
                 continue  // what follows from the recorded judgements, not from these
-            case let other where other.isClusterChange:
+            case .adapterTrained, .adapterRetired:
+                continue  // the pool follows from the buffer, which follows from the judgements
+            case let other where other.isDerived:
                 continue
             default:
                 result.append(event)

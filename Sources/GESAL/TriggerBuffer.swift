@@ -25,9 +25,6 @@ extension EngineState {
         public var clusters: [Int: Cluster] = [:]
         /// The number the next formed cluster gets (1 for the first).
         public var nextCluster = 1
-        /// The cluster events the last round made that the history has not recorded yet: the
-        /// record that adds a sample must hold them, in this order, right after it.
-        public internal(set) var pending: [DomainEvent] = []
 
         public var isEmpty: Bool { samples.isEmpty }
 

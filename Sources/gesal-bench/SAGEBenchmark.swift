@@ -167,7 +167,7 @@ struct SAGEBenchmark: ParsableCommand {
                     .triggerFired(trigger.judge(interaction: id, reward: -2, signals: [:], calibration: nil)),
                 ] { try state.apply(event) }
                 lastRound = try timed { try state.apply(.bufferSampleAdded(BufferSampleAdded(interaction: id))) }
-                for event in state.buffer.pending { try state.apply(event) }
+                for event in state.pending { try state.apply(event) }
             }
         }
         return (state, total, lastRound)

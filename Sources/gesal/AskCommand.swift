@@ -44,7 +44,8 @@ struct AskCommand: ParsableCommand {
             let opened = try engine.openEngine()
             let answer = try opened.ask(prompt)
             print(terminalSafe(answer.text))
-            let adapter = answer.adapter.map { "adapter \($0.prefix(12))" } ?? "base model"
+            let adapter = (answer.adapter.map { "adapter \($0.prefix(12))" } ?? "base model")
+                + (answer.clusterAdapter.map { " · cluster \($0.cluster)'s adapter \($0.adapter.prefix(12))" } ?? "")
             let node = answer.createdNode ? "new node \(answer.node)" : "node \(answer.node) (similarity \(String(format: "%.3f", answer.similarity)))"
             writeStandardError("[interaction \(answer.interaction) · \(node) · \(adapter)]  feedback: gesal feedback \(answer.interaction) +|-\n")
         }
@@ -61,7 +62,8 @@ struct AskCommand: ParsableCommand {
         let evaluator = Evaluator(models: models, state: replay.state, blobs: store.blobs)
         let plan = evaluator.plan(for: prompt)
         print(terminalSafe(try evaluator.responses([plan])[0]))
-        let route = plan.adapter.map { "node \(plan.node) · adapter \($0.prefix(12))" } ?? (plan.node == 0 ? "no node near enough · base model" : "node \(plan.node) · base model")
+        let route = (plan.adapter.map { "node \(plan.node) · adapter \($0.prefix(12))" } ?? (plan.node == 0 ? "no node near enough · base model" : "node \(plan.node) · base model"))
+            + (plan.clusterAdapter.map { " · cluster \($0.cluster)'s adapter \($0.adapter.prefix(12))" } ?? "")
         writeStandardError("[as of event \(replay.sequence) · \(route) · nothing recorded]\n")
     }
 }

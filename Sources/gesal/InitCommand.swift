@@ -19,6 +19,7 @@ struct InitCommand: ParsableCommand {
           gesal init --store lab --negative-weight 0 --update-steps 5
           gesal init --store lab --trigger --trigger-weight nodeDistance=0
           gesal init --store lab --trigger --buffer --stable-rounds 4
+          gesal init --store lab --trigger --buffer --lora-store --lora-ranks 4,8
 
         --trigger turns on SAGE's trigger: every feedback is judged from the answer's
         label-free signals (first-token margin, mean entropy, mean log-probability, distance
@@ -34,6 +35,15 @@ struct InitCommand: ParsableCommand {
         event (ClusterFormed, ...), and the prompt's similarity to the nearest cluster becomes
         a trigger signal (clusterSimilarity). Not to be confused with --buffer-size, the
         feedback a GESAL node collects before it learns.
+
+        --lora-store (with --buffer) keeps SAGE's LoRA store: once a formed cluster holds
+        --min-labelled answers with a correction (or rewarded +1), a search trains a LoRA for
+        each point of --lora-ranks x --lora-learning-rates x --lora-epochs on two thirds of
+        them (prompt in, correction out) and scores it on the rest, greedy answers against
+        the corrections; the best that beats the base model joins a pool of --pool-size
+        adapters (AdapterTrained, AdapterRetired). A later prompt as close to the cluster's
+        centre as its farthest member is answered with that LoRA stacked on its node's
+        adapter (InteractionRecorded.v4).
         """))
 
     @OptionGroup var engine: EngineOptions
@@ -103,6 +113,8 @@ struct InitCommand: ParsableCommand {
     @Option(help: "Formed clusters whose centres reach this cosine merge (default 0.8).")
     var mergeCosine: Float?
 
+    @OptionGroup var loraStoreOptions: LoRAStoreOptions
+
     /// The buffer the options give, nil without --buffer.
     func bufferSettings() throws -> BufferSettings? {
         let given: [Any?] = [minClusterSize, minSamples, stableRounds, minAgreement, minCentreCosine, mergeCosine]
@@ -138,7 +150,7 @@ struct InitCommand: ParsableCommand {
                      updateSteps: updateSteps == 1 ? nil : updateSteps,
                      learningTokens: learningTokens == EngineConfig.defaultLearningTokens ? nil : learningTokens,
                      correctionWeight: correctionWeight == 1 ? nil : correctionWeight, trigger: try triggerSettings(),
-                     buffer: try bufferSettings())
+                     buffer: try bufferSettings(), loraStore: try loraStoreOptions.settings())
     }
 
     func validate() throws {

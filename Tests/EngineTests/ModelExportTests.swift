@@ -24,7 +24,7 @@ import TestSupport
         _ = try! engine.ask(prompts[0])
         try! engine.feedback(interaction: 1, reward: -2, correction: "19")
         let adapter = engine.state.nodes[1]!.adapterBlob!
-        return (folder, engine, adapter, try! engine.languageModel(adapter: adapter))
+        return (folder, engine, adapter, try! engine.languageModel(AdapterStack(node: adapter)))
     }()
 
     /// Each type is exported once per run (a merged SmolLM2 is 144 to 540 MB).

@@ -92,7 +92,7 @@ struct BufferTests {
         var events: [DomainEvent] = []
         for i in 1...5 { events += Self.asked(i) + Self.fired(i) + [.bufferSampleAdded(BufferSampleAdded(interaction: i))] }
         events += Self.asked(6) + Self.fired(6) + [.bufferSampleAdded(BufferSampleAdded(interaction: 6)), .reverted(Reverted(excluded: [1], reason: "x"))]
-        #expect(Self.refusal(events)?.contains("comes before the buffer's round recorded ClusterFormed") == true)
+        #expect(Self.refusal(events)?.contains("comes before the record's derived ClusterFormed") == true)
         #expect(Self.refusal(events.dropLast() + rounds[5]) == nil, "with the round's events in their place it folds")
     }
 

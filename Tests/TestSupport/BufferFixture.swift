@@ -8,9 +8,9 @@ import GESAL
 public enum BufferFixture {
     public static let trigger = TriggerSettings(threshold: 0.5, warmup: 100)
 
-    public static func created(_ buffer: BufferSettings? = BufferSettings()) -> StoreCreated {
+    public static func created(_ buffer: BufferSettings? = BufferSettings(), loraStore: LoRAStoreSettings? = nil) -> StoreCreated {
         StoreCreated(modelFingerprint: "f00d", model: "tiny", embedder: "tiny", threads: 2, blasCore: "Haswell", seed: 7,
-                     config: EngineConfig(trigger: trigger, buffer: buffer))
+                     config: EngineConfig(maxTokens: loraStore == nil ? 48 : 4, trigger: trigger, buffer: buffer, loraStore: loraStore))
     }
 
     /// The prompt embedding of interaction i: group A for odd i, B for even, a little apart.
@@ -31,26 +31,31 @@ public enum BufferFixture {
         ]
     }
 
-    /// Negative feedback on `interaction` and the trigger's judgement of it.
-    public static func fired(_ interaction: Int) -> [DomainEvent] {
-        [.feedbackRecorded(FeedbackRecorded(interaction: interaction, reward: -2, source: "checker")),
+    /// The right answer to interaction i's prompt, when the stream gives corrections.
+    public static func correction(_ interaction: Int) -> String { "a\(interaction)" }
+
+    /// Negative feedback on `interaction` (with `correction`) and the trigger's judgement of it.
+    public static func fired(_ interaction: Int, correction: String? = nil) -> [DomainEvent] {
+        [.feedbackRecorded(FeedbackRecorded(interaction: interaction, reward: -2, source: "checker", correction: correction)),
          .triggerFired(trigger.judge(interaction: interaction, reward: -2, signals: [:], calibration: nil))]
     }
 
     /// `count` interactions entering the buffer as the engine records them: the state, every
-    /// event in order, and the cluster events of each round.
-    public static func stream(_ count: Int, buffer: BufferSettings = BufferSettings()) throws
+    /// event in order, and the cluster events of each round. With `loraStore`, in a store with
+    /// one, every feedback corrects its answer (`correction`); no search is made.
+    public static func stream(_ count: Int, buffer: BufferSettings = BufferSettings(), loraStore: LoRAStoreSettings? = nil) throws
         -> (state: EngineState, events: [DomainEvent], rounds: [[DomainEvent]]) {
         var state = EngineState()
-        var events: [DomainEvent] = [.storeCreated(created(buffer))]
+        var events: [DomainEvent] = [.storeCreated(created(buffer, loraStore: loraStore))]
         try state.apply(events[0])
         var rounds: [[DomainEvent]] = []
         for i in 1...count {
-            for event in asked(i) + fired(i) + [.bufferSampleAdded(BufferSampleAdded(interaction: i))] {
+            let feedback = fired(i, correction: loraStore == nil ? nil : correction(i))
+            for event in asked(i) + feedback + [.bufferSampleAdded(BufferSampleAdded(interaction: i))] {
                 try state.apply(event)
                 events.append(event)
             }
-            let round = state.buffer.pending
+            let round = state.pending
             for event in round { try state.apply(event) }
             events += round
             rounds.append(round)
