@@ -185,9 +185,11 @@ public final class Engine {
     // MARK: Feedback and learning
 
     /// Records `reward` for `interaction`, and `correction` (the right answer) when given;
-    /// when the node's buffer is full, learns from it.
+    /// when the node's buffer is full, learns from it; then runs the LoRA searches it made due,
+    /// telling `searchProgress` each one's (cluster, optimiser steps done, total).
     @discardableResult
-    public func feedback(interaction: Int, reward: Float, source: String = "user", correction: String? = nil) throws -> FeedbackOutcome {
+    public func feedback(interaction: Int, reward: Float, source: String = "user", correction: String? = nil,
+                         searchProgress: (Int, Int, Int) -> Void = { _, _, _ in }) throws -> FeedbackOutcome {
         guard let recorded = state.interactions[interaction] else {
             let known = state.interactions.isEmpty ? "the store has no interactions yet" : "the store has interactions 1 to \(state.nextInteraction - 1)"
             throw EngineError(.invalidRequest, "no interaction \(interaction) on branch '\(branch)' (\(known))")
@@ -206,7 +208,7 @@ public final class Engine {
             outcome.step = try learn(node: recorded.node)
             outcome.buffered = 0
         }
-        outcome.searches = try searchDue()
+        outcome.searches = try searchDue(progress: searchProgress)
         return outcome
     }
 

@@ -224,7 +224,7 @@ public enum Audit {
         return "\"" + (line.count > 60 ? line.prefix(57) + "..." : line) + "\""
     }
 
-    static func format(_ value: Float) -> String {
+    public static func format(_ value: Float) -> String {
         let rounded = (Double(value) * 1000).rounded() / 1000
         return rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)
     }

@@ -40,6 +40,10 @@ struct ClustersCommand: ParsableCommand {
             let buffer = state.buffer
             let clustered = Set(buffer.clusters.values.flatMap(\.members))
             let made = buffer.nextCluster - 1
+            if let settings = state.created?.config.loraStore {
+                print("LoRA pool: \(state.pool.adapters.count) of \(settings.poolSize) adapters; a cluster is searched at \(settings.minLabelled) labelled answers "
+                    + "and again at every \(settings.minLabelled) more")
+            }
             print("buffer: \(buffer.samples.count) answers the trigger fired on; \(buffer.clusters.count) clusters "
                 + "(\(made) formed, \(made - buffer.clusters.count) merged or dissolved); \(buffer.samples.count(where: { !clustered.contains($0) })) unclustered")
             if let last = buffer.labelings.last {
@@ -49,7 +53,10 @@ struct ClustersCommand: ParsableCommand {
             }
             for id in buffer.clusters.keys.sorted() {
                 let cluster = buffer.clusters[id]!
-                print("cluster \(id): \(cluster.members.count) answers (interactions \(Audit.list(cluster.members)))")
+                let adapter = state.pool.adapters[id].map { a in
+                    "; adapter \(a.blob.prefix(12)) (exact match +\(Audit.format(a.gain)) over the base model, \(a.routed) answers given with it)"
+                } ?? state.pool.searched[id].map { "; searched at \($0) labelled answers, no adapter kept" } ?? ""
+                print("cluster \(id): \(cluster.members.count) answers (interactions \(Audit.list(cluster.members)))\(adapter)")
                 for member in cluster.members.prefix(prompts) {
                     print("  \(member)\t\(terminalSafe(Audit.quote(state.interactions[member]?.prompt ?? "?")))")
                 }

@@ -82,9 +82,10 @@ struct ReplayCommand: ParsableCommand {
             let report = try Reexecution.verify(store, branch: engine.branch, models: models) { progress.update($0, $1) }
             progress.finish()
             for warning in report.warnings { writeStandardError("warning: \(warning)\n") }
-            print("learning_steps=\(report.steps - report.imports)")
+            print("learning_steps=\(report.steps - report.imports - report.searches)")
             if report.imports > 0 { print("imports=\(report.imports)") }
-            print("reproduced=\(report.reproduced)")  // learning steps and imports
+            if report.searches > 0 { print("lora_searches=\(report.searches)") }
+            print("reproduced=\(report.reproduced)")  // learning steps, imports and searches
             for mismatch in report.mismatches { print("mismatch: \(mismatch)") }
             if !report.mismatches.isEmpty { throw ExitCode.failure }
         }

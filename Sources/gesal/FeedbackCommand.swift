@@ -22,6 +22,10 @@ struct FeedbackCommand: ParsableCommand {
         answer with a correction sets off a learning step even when the store's
         negativeWeight is 0.
 
+        In a store made with --lora-store, a feedback that gives a buffer cluster enough
+        corrected answers sets off its LoRA search (docs/sage.md); each search is printed
+        with every candidate's figures and the one kept.
+
         Examples:
           gesal feedback 3 +
           gesal feedback 3 -2
@@ -83,9 +87,14 @@ struct FeedbackCommand: ParsableCommand {
         try reportingErrors {
             let opened = try engine.openEngine(create: false)
             let start = Date()
-            let outcome = try opened.feedback(interaction: interaction, reward: Self.parseReward(reward)!, source: source, correction: correct)
+            let progress = ProgressReporter("LoRA search")
+            let outcome = try opened.feedback(interaction: interaction, reward: Self.parseReward(reward)!, source: source, correction: correct) {
+                progress.update($1, $2)
+            }
+            progress.finish()
             print("feedback recorded (event \(outcome.sequence)); " + Self.describe(outcome, in: opened, since: start))
             if let trigger = outcome.trigger { print(Audit.describe(.triggerFired(trigger), [:])) }
+            for search in outcome.searches { print(Audit.describe(.adapterTrained(search), [:])) }
         }
     }
 }
