@@ -58,7 +58,8 @@ let package = Package(
         .target(name: "Migrations", path: "migrations", exclude: ["README.md"], resources: [.embedInCode("0001_initial.sql"), .embedInCode("0002_feedback_corrections.sql"),
                                                                                               .embedInCode("0003_interaction_requests.sql"),
                                                                                               .embedInCode("0004_trigger.sql"),
-                                                                                              .embedInCode("0005_buffer.sql")]),
+                                                                                              .embedInCode("0005_buffer.sql"),
+                                                                                              .embedInCode("0006_lora_pool.sql")]),
         // The SQLite read model: a thin wrapper over libsqlite3, the migrator, the index of a branch.
         .target(name: "ReadModel", dependencies: ["CSQLite", "Migrations", "GESAL", "EventLog"]),
 

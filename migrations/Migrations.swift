@@ -9,5 +9,6 @@ public enum Migrations {
         (3, "0003_interaction_requests", PackageResources._003_interaction_requests_sql),
         (4, "0004_trigger", PackageResources._004_trigger_sql),
         (5, "0005_buffer", PackageResources._005_buffer_sql),
+        (6, "0006_lora_pool", PackageResources._006_lora_pool_sql),
     ]
 }

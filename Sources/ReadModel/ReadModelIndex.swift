@@ -6,7 +6,8 @@ import GESAL
 /// in one transaction, so a reader sees the old index or the new one, never half of each.
 public enum ReadModelIndex {
     public struct Counts: Sendable, Equatable {
-        public var events = 0, interactions = 0, feedback = 0, nodes = 0, edges = 0, adapters = 0, triggers = 0, bufferSamples = 0, clusters = 0
+        public var events = 0, interactions = 0, feedback = 0, nodes = 0, edges = 0, adapters = 0, triggers = 0, bufferSamples = 0, clusters = 0,
+                   searches = 0
     }
 
     /// Cosine similarity at or above which two nodes get a 'similar' edge.
@@ -19,15 +20,25 @@ public enum ReadModelIndex {
         var counts = Counts()
         try database.execute("BEGIN IMMEDIATE")
         do {
-            for table in ["cluster_members", "clusters", "buffer_samples", "triggers", "lineage", "adapters", "edges", "nodes", "feedback", "interactions", "events", "meta"] {
+            for table in ["lora_candidates", "lora_searches", "cluster_members", "clusters", "buffer_samples", "triggers", "lineage", "adapters", "edges", "nodes", "feedback", "interactions", "events", "meta"] {
                 try database.execute("DELETE FROM \(table)")
             }
             let insertEvent = try database.prepare("INSERT INTO events (sequence, time, type, interaction, node) VALUES (?, ?, ?, ?, ?)")
             let insertInteraction = try database.prepare("""
                 INSERT INTO interactions (id, sequence, prompt, response, node, similarity, adapter, temperature, seed, prompt_tokens, response_tokens,
-                                          request, first_token_margin, mean_entropy, mean_log_probability, nearest_node, nearest_cluster)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                          request, first_token_margin, mean_entropy, mean_log_probability, nearest_node, nearest_cluster,
+                                          adapter_cluster, cluster_adapter)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
+            let insertSearch = try database.prepare("""
+                INSERT INTO lora_searches (sequence, cluster, training, validation, base_exact_match, base_loss, chosen, adapter)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            let insertCandidate = try database.prepare("""
+                INSERT INTO lora_candidates (search, position, rank, alpha, learning_rate, epochs, seed, training_loss, exact_match, loss, adapter)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            let retireAdapter = try database.prepare("UPDATE lora_searches SET retired_sequence = ?, retired = ? WHERE adapter = ? AND retired IS NULL")
             let insertTrigger = try database.prepare("""
                 INSERT INTO triggers (sequence, interaction, fired, cause, score, threshold, signals, badness) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """)
@@ -67,8 +78,20 @@ public enum ReadModelIndex {
                                                .int(e.promptTokens), .int(e.responseTokens), try e.request.map { .text(try canonicalJSON($0)) },
                                                e.signals.map { .float($0.firstTokenMargin) }, e.signals.map { .float($0.meanEntropy) },
                                                e.signals.map { .float($0.meanLogProbability) }, e.signals?.nearestNode.map(SQLiteValue.float),
-                                               e.signals?.nearestCluster.map(SQLiteValue.float)])
+                                               e.signals?.nearestCluster.map(SQLiteValue.float), e.clusterAdapter.map { .int($0.cluster) },
+                                               e.clusterAdapter.map { .text($0.adapter) }])
                     counts.interactions += 1
+                case .adapterTrained(let e):
+                    try insertSearch.run([sequence, .int(e.cluster), .text(try canonicalJSON(e.training)), .text(try canonicalJSON(e.validation)),
+                                          .float(e.base.exactMatch), .float(e.base.loss), e.chosen.map(SQLiteValue.int), e.adapter.map(SQLiteValue.text)])
+                    for (position, c) in e.candidates.enumerated() {
+                        try insertCandidate.run([sequence, .int(position), .int(c.settings.rank), .float(c.settings.alpha), .float(c.settings.learningRate),
+                                                 .int(c.settings.epochs), .text(String(c.seed)), .float(c.trainingLoss), .float(c.score.exactMatch),
+                                                 .float(c.score.loss), .text(c.adapter)])
+                    }
+                    counts.searches += 1
+                case .adapterRetired(let e):
+                    try retireAdapter.run([sequence, .text(e.reason.rawValue), .text(e.adapter)])
                 case .triggerFired(let e):
                     guard let judgement = e.judgement else { break }
                     try insertTrigger.run([sequence, .int(e.interaction), .int(judgement.fired ? 1 : 0), .text(judgement.cause.rawValue),

@@ -37,7 +37,8 @@ struct ReindexCommand: ParsableCommand {
             print("\(path): \(counts.events) events, \(counts.interactions) interactions, \(counts.feedback) feedback, "
                 + "\(counts.nodes) nodes, \(counts.edges) edges, \(counts.adapters) learning steps"
                 + (counts.triggers > 0 ? ", \(counts.triggers) trigger judgements" : "")
-                + (counts.bufferSamples > 0 ? ", \(counts.bufferSamples) buffered answers, \(counts.clusters) clusters formed" : ""))
+                + (counts.bufferSamples > 0 ? ", \(counts.bufferSamples) buffered answers, \(counts.clusters) clusters formed" : "")
+                + (counts.searches > 0 ? ", \(counts.searches) LoRA searches" : ""))
         }
     }
 }

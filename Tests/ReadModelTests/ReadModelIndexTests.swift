@@ -25,7 +25,7 @@ import SystemIO
         defer { try? FileManager.default.removeItem(atPath: path) }
         let db = try SQLiteDatabase(path: path + "/rm.sqlite")
         #expect(try Migrator.standard.migrate(db) == ["0001_initial", "0002_feedback_corrections", "0003_interaction_requests",
-                                                        "0004_trigger", "0005_buffer"])
+                                                        "0004_trigger", "0005_buffer", "0006_lora_pool"])
         #expect(try Migrator.standard.migrate(db).isEmpty)
         try db.execute("INSERT INTO migrations (version, name, sha256, applied_at) VALUES (99, '0099_future', 'x', 'now')")
         #expect { try Migrator.standard.migrate(db) } throws: { "\($0)".contains("migration 99 (0099_future)") && "\($0)".contains("newer GESAL") }
@@ -134,6 +134,31 @@ import SystemIO
         var rows: [String] = []
         while try clusters.step() { rows.append("\(clusters.int64(0)) \(clusters.text(1) ?? "-") \(clusters.text(2) ?? "-") \(clusters.text(3) ?? "-") \(clusters.int64(4))") }
         #expect(rows == ["1 formed merged 3 4", "2 formed merged 3 3", "3 merged - - 7"], "cluster 1 took interaction 7 before the merge")
+        try writer.close()
+    }
+
+    /// Two searches into a pool of one: cluster 2's adapter gained less and retires at once.
+    @Test func searchesTheirCandidatesAndRetirementsAreQueryable() throws {
+        let path = try FileSystem().makeTemporaryDirectory(prefix: "gesal-readmodel")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let writer = try LogWriter.create(at: path + "/store", options: StoreOptions(durability: .none))
+        var (state, events) = try PoolFixture.stream()
+        for cluster in [1, 2] {
+            let search = PoolFixture.search(cluster, in: state, base: cluster == 1 ? 0 : 0.5)
+            try state.apply(.adapterTrained(search))
+            events += [.adapterTrained(search)] + state.pending
+            for derived in state.pending { try state.apply(derived) }
+        }
+        for cluster in [1, 2] { _ = try writer.putBlob(Array("cluster \(cluster) candidate 0".utf8)) }  // the kept adapters (`PoolFixture.hash`)
+        for event in events { try writer.append([try event.draft()]) }
+        let db = try SQLiteDatabase(path: path + "/rm.sqlite")
+        #expect(try ReadModelIndex.rebuild(db, from: writer.store).searches == 2)
+        let searches = try db.prepare("""
+            SELECT s.cluster, s.chosen, s.retired, (SELECT count(*) FROM lora_candidates c WHERE c.search = s.sequence) FROM lora_searches s ORDER BY s.cluster
+            """)
+        var rows: [String] = []
+        while try searches.step() { rows.append("\(searches.int64(0)) \(searches.int64(1)) \(searches.text(2) ?? "-") \(searches.int64(3))") }
+        #expect(rows == ["1 0 - 2", "2 0 poolFull 2"])
         try writer.close()
     }
 

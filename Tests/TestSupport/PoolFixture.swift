@@ -15,7 +15,7 @@ public enum PoolFixture {
         return (state, events)
     }
 
-    /// A made-up adapter hash, distinct per name.
+    /// A made-up adapter hash, distinct per name: the hash of the name's UTF-8 bytes, so a test can store them as its blob.
     public static func hash(_ name: String) -> String { Hash256.of(Array(name.utf8)).hex }
 
     /// A search of `cluster` as the rules make it (split, grid, seeds, choice) with the base
