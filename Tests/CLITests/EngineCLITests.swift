@@ -127,6 +127,25 @@ import Testing
             (["--trigger", "--buffer", "--min-cluster-size", "1"], "--min-cluster-size is 1: it must be in [2, 1000]"),
             (["--trigger", "--buffer", "--merge-cosine", "2"], "--merge-cosine is 2.0: it must be in [-1, 1]"),
         ]
+        try Self.refuseInit(cases, in: scratch)
+    }
+
+    @Test func loraStoreSettingsAreRefusedByOptionBeforeAStoreIsMade() throws {
+        let scratch = ScratchFolder()
+        let sage = ["--trigger", "--buffer", "--lora-store"]
+        try Self.refuseInit([
+            (["--trigger", "--buffer", "--pool-size", "2"], "add --lora-store"),
+            (["--trigger", "--lora-store"], "--lora-store needs --buffer"),
+            (sage + ["--lora-ranks", "4,4"], "--lora-ranks names a value twice"),
+            (sage + ["--lora-ranks", "4,x"], "'x' in '4,x' is not a value this list takes"),
+            (sage + ["--lora-learning-rates", "0"], "--lora-learning-rates is 0.0: it must be in (0, 1]"),
+            (sage + ["--min-labelled", "1"], "--min-labelled is 1: it must be in [2, 1000]"),
+            (sage + ["--lora-ranks", "1,2,3,4", "--lora-learning-rates", "0.1,0.2,0.3", "--lora-epochs", "1,2,3"], "the number of candidates"),
+        ], in: scratch)
+    }
+
+    /// `gesal init` with each case's options exits 64 naming what is wrong, and makes no store.
+    static func refuseInit(_ cases: [([String], String)], in scratch: ScratchFolder) throws {
         for (options, message) in cases {
             let result = try CommandRunner.run("gesal", ["init", "--store", scratch.path + "/x"] + options, cwd: Self.root)
             #expect(result.status == 64 && result.stderr.contains(message), "\(options): \(result.stderr)")
