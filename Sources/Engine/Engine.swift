@@ -219,7 +219,7 @@ public final class Engine {
     public func searchDue(progress: (Int, Int, Int) -> Void = { _, _, _ in }) throws -> [AdapterTrained] {
         var searches: [AdapterTrained] = []
         while let cluster = state.searchesDue.first {
-            let search = try LoRASearch.run(cluster: cluster, in: state, models: models, cache: generations) { progress(cluster, $0, $1) }
+            let search = try LoRASearch.run(cluster: cluster, in: state, language: models.language, cache: generations) { progress(cluster, $0, $1) }
             if let blob = search.keptBlob { _ = try storeBlob(blob) }
             try append([.adapterTrained(search.event)])
             searches.append(search.event)

@@ -47,7 +47,7 @@ public enum Reexecution {
                       total: total, progress: progress)
             }
             if case .adapterTrained(let e) = domain {
-                let search = try LoRASearch.run(cluster: e.cluster, in: state, models: models)
+                let search = try LoRASearch.run(cluster: e.cluster, in: state, language: models.language)
                 report.searches += 1
                 tally(&report, event.sequence, "cluster \(e.cluster)", differences(search.event, e), total: total, progress: progress)
             }

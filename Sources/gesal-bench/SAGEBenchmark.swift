@@ -1,8 +1,10 @@
 import ArgumentParser
+import Adaptation
 import Clustering
 import CommandLineSupport
 import Foundation
 import Demo
+import Engine
 import GESAL
 import Models
 import Tasks
@@ -42,19 +44,31 @@ struct SAGEBenchmark: ParsableCommand {
                           of the clusters against the families and the lowest purity (the
                           buffer never sees the families)
 
-        The LoRA store and the cluster search of issue 13 add their lines when they land.
+          lora_*          the LoRA store on a cluster of real arithmetic prompts (--search-items
+                          arithmetic and as many letter-counting prompts, interleaved, each
+                          corrected with its answer, through the buffer):
+          lora_candidate_train_ms  training one candidate of the default grid (rank 4, the
+                                   largest epochs) on the largest cluster's training part
+          cluster_search_s         that cluster's whole search with the store's default grid:
+                                   every candidate trained, it and the base model scored on
+                                   the validation part
+          lora_training_examples, lora_candidates, lora_kept  what the search worked on and chose
 
         Examples:
           swift run -c release gesal-bench sage --sizes 500,2000
           swift run -c release gesal-bench sage --parts trigger
           swift run -c release gesal-bench sage --parts buffer --buffer-sizes 100,300
           swift run -c release gesal-bench sage --parts families --family-items 20 --min-cluster-size 4
+          swift run -c release gesal-bench sage --parts lora --search-items 12
         """))
 
     @OptionGroup var options: ModelOptions
 
-    @Option(help: "What to measure: hdbscan, trigger, buffer, families, comma-separated.")
-    var parts = "hdbscan,trigger,buffer,families"
+    @Option(help: "What to measure: hdbscan, trigger, buffer, families, lora, comma-separated.")
+    var parts = "hdbscan,trigger,buffer,families,lora"
+
+    @Option(help: "Arithmetic (and letter-counting) prompts for the LoRA store's lines.")
+    var searchItems = 12
 
     @Option(help: "Prompts per task family, for the families' lines.")
     var familyItems = 20
@@ -87,9 +101,10 @@ struct SAGEBenchmark: ParsableCommand {
             throw ValidationError("--sizes must be numbers from 2 to 20000, comma-separated, not '\(sizes)'")
         }
         guard (1...20).contains(runs) else { throw ValidationError("--runs must be 1 to 20, not \(runs)") }
-        guard !partList.isEmpty, partList.allSatisfy(["hdbscan", "trigger", "buffer", "families"].contains) else {
-            throw ValidationError("--parts takes hdbscan, trigger, buffer and families, comma-separated, not '\(parts)'")
+        guard !partList.isEmpty, partList.allSatisfy(["hdbscan", "trigger", "buffer", "families", "lora"].contains) else {
+            throw ValidationError("--parts takes hdbscan, trigger, buffer, families and lora, comma-separated, not '\(parts)'")
         }
+        guard (4...200).contains(searchItems) else { throw ValidationError("--search-items must be 4 to 200, not \(searchItems)") }
         guard (2...500).contains(familyItems) else { throw ValidationError("--family-items must be 2 to 500, not \(familyItems)") }
         guard let buffered = NumberList.parse(bufferSizes), !buffered.isEmpty, buffered.allSatisfy({ (4...5000).contains($0) }) else {
             throw ValidationError("--buffer-sizes must be numbers from 4 to 5000, comma-separated, not '\(bufferSizes)'")
@@ -103,6 +118,41 @@ struct SAGEBenchmark: ParsableCommand {
         if partList.contains("trigger") { try triggerCosts() }
         if partList.contains("buffer") { try bufferRounds() }
         if partList.contains("families") { try familyRounds() }
+        if partList.contains("lora") { try loraSearch() }
+    }
+
+    /// A search of the largest cluster that real, corrected arithmetic and letter-counting
+    /// prompts form in the buffer, with the store's default grid; and one candidate's training.
+    func loraSearch() throws {
+        let language = try options.load()
+        let miniLM = try BertModel(folder: SetupFolder.path(BertModel.defaultFolder))
+        let words = try WordList.load(SetupFolder.path(WordList.defaultPath))
+        let items = zip(TaskGenerators.arithmetic(count: searchItems, seed: 3), TaskGenerators.letterCounting(words: words, count: searchItems, seed: 3))
+            .flatMap { [$0, $1] }
+        let settings = LoRAStoreSettings()
+        let (state, _, _) = try Self.foldFired(prompts: items.map(\.prompt), points: items.map { miniLM.embed($0.prompt) },
+                                               corrections: items.map { $0.textAnswer ?? String($0.answer) }, loraStore: settings)
+        guard let cluster = state.buffer.clusters.values.max(by: { ($0.members.count, -$0.id) < ($1.members.count, -$1.id) }),
+              state.labelled(cluster.members).count >= 2 else {
+            throw ValidationError("no cluster formed from \(items.count) prompts; raise --search-items")
+        }
+        var search: LoRASearch?
+        let searchSeconds = try timed { search = try LoRASearch.run(cluster: cluster.id, in: state, language: language) }
+        let split = EngineState.split(state.labelled(cluster.members).map(\.interaction))
+        let learner = Learner(language: language, adapters: AdapterSet(), optimizer: OptimizerConfig())
+        let training = split.training.map { id in
+            (learner.promptTokens(state.interactions[id]!.prompt), learner.responseTokens(state.interactions[id]!.correction!))
+        }
+        let one = LoRAStoreSettings.Candidate(rank: settings.ranks[0], alpha: settings.alphaPerRank * Float(settings.ranks[0]),
+                                              learningRate: settings.learningRates[0], epochs: settings.epochs.max()!)
+        let sites = try EngineModels.sites(settings.targets, layers: language.model.config.layers)
+        let trainSeconds = timed { LoRASearch.train([one][...], seed: 1, on: training, sites: sites, language: language) { _, _, _ in } }
+        print(line("lora_candidate_train_ms", trainSeconds * 1000))
+        print(line("cluster_search_s", searchSeconds, decimals: 2))
+        print("lora_training_examples=\(training.count)")
+        print("lora_validation_examples=\(split.validation.count)")
+        print("lora_candidates=\(search!.event.candidates.count)")
+        print("lora_kept=\(search!.event.chosen.map(String.init) ?? "none")")
     }
 
     /// A history of `size` answers that fired, folded as replay folds it.
@@ -146,15 +196,15 @@ struct SAGEBenchmark: ParsableCommand {
         print(line("families_min_purity", figures.purity.values.min() ?? .nan, decimals: 3))
     }
 
-    /// `prompts` (with their embeddings `points`) asked, given -2 and entering the buffer one by
-    /// one, as the engine records them; the state, the whole fold's seconds and the last round's.
-    static func foldFired(prompts: [String], points: [[Float]], settings: BufferSettings = BufferSettings()) throws
-        -> (state: EngineState, total: Double, lastRound: Double) {
+    /// `prompts` (with their embeddings `points`) asked, given -2 (with `corrections`) and
+    /// entering the buffer one by one, as the engine records them (no LoRA search is made); the state, the whole fold's seconds and the last round's.
+    static func foldFired(prompts: [String], points: [[Float]], settings: BufferSettings = BufferSettings(), corrections: [String]? = nil,
+                          loraStore: LoRAStoreSettings? = nil) throws -> (state: EngineState, total: Double, lastRound: Double) {
         let trigger = TriggerSettings()
         let sampling = SamplingRecord(temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1, maxTokens: 8, seed: 0)
         var state = EngineState()
         try state.apply(.storeCreated(StoreCreated(modelFingerprint: "bench", model: "bench", embedder: "bench", threads: 1, blasCore: "bench",
-                                                   seed: 0, config: EngineConfig(trigger: trigger, buffer: settings))))
+                                                   seed: 0, config: EngineConfig(trigger: trigger, buffer: settings, loraStore: loraStore))))
         var lastRound = 0.0
         let total = try timed {
             for (index, (prompt, point)) in zip(prompts, points).enumerated() {
@@ -163,7 +213,7 @@ struct SAGEBenchmark: ParsableCommand {
                     .nodeCreated(NodeCreated(node: id, interaction: id, embedding: embedding, nearest: nil, similarity: nil)),
                     .interactionRecorded(InteractionRecorded(interaction: id, prompt: prompt, response: "a", node: id, embedding: embedding,
                                                              similarity: 1, adapter: nil, sampling: sampling, promptTokens: 4, responseTokens: 1)),
-                    .feedbackRecorded(FeedbackRecorded(interaction: id, reward: -2, source: "bench")),
+                    .feedbackRecorded(FeedbackRecorded(interaction: id, reward: -2, source: "bench", correction: corrections?[index])),
                     .triggerFired(trigger.judge(interaction: id, reward: -2, signals: [:], calibration: nil)),
                 ] { try state.apply(event) }
                 lastRound = try timed { try state.apply(.bufferSampleAdded(BufferSampleAdded(interaction: id))) }
