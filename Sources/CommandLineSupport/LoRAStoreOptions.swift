@@ -10,7 +10,7 @@ public struct LoRAStoreOptions: ParsableArguments {
     @Flag(help: "Search LoRA settings for each buffer cluster with enough labelled answers and route later prompts near it to the best: SAGE's LoRA store (needs --buffer; docs/sage.md).")
     public var loraStore = false
 
-    @Option(help: "Labelled answers (corrected, or rewarded +1) a cluster needs before a search, and how many more before the next (default 4).")
+    @Option(help: "Labelled answers (corrected, or rewarded +1) a cluster needs before a search; it is searched again each time they double (default 4).")
     var minLabelled: Int?
 
     @Option(help: "Adapters the pool keeps; beyond it the one that gained least over the base model retires (default 4).")

@@ -12,9 +12,11 @@ public struct DemoReport: Sendable, Codable, Equatable {
         public var taught: Accuracy
         public var heldOut: Accuracy?
         public var control: Accuracy?
+        /// Held-out accuracy per task family, when the stream had several (SAGE's demo).
+        public var heldOutByFamily: [String: Accuracy]?
 
-        public init(taught: Accuracy, heldOut: Accuracy?, control: Accuracy?) {
-            (self.taught, self.heldOut, self.control) = (taught, heldOut, control)
+        public init(taught: Accuracy, heldOut: Accuracy?, control: Accuracy?, heldOutByFamily: [String: Accuracy]? = nil) {
+            (self.taught, self.heldOut, self.control, self.heldOutByFamily) = (taught, heldOut, control, heldOutByFamily)
         }
     }
 
@@ -63,11 +65,13 @@ public struct DemoReport: Sendable, Codable, Equatable {
     public var trigger: TriggerFigures?
     /// How SAGE's buffer grouped what the trigger fired on (absent without a buffer).
     public var clusters: ClusterFigures?
+    /// What SAGE's LoRA store searched and kept (absent without one).
+    public var pool: PoolFigures?
     /// Wall time of the whole run (a timing field).
     public var seconds: Double
 
     public init(settings: DemoSettings, model: String, modelFingerprint: String, threads: Int, checkpoints: [Checkpoint], rollback: Rollback,
-                drift: DriftFigure? = nil, trigger: TriggerFigures? = nil, clusters: ClusterFigures? = nil, seconds: Double) {
+                drift: DriftFigure? = nil, trigger: TriggerFigures? = nil, clusters: ClusterFigures? = nil, pool: PoolFigures? = nil, seconds: Double) {
         self.settings = settings
         self.model = model
         self.modelFingerprint = modelFingerprint
@@ -77,6 +81,7 @@ public struct DemoReport: Sendable, Codable, Equatable {
         self.drift = drift
         self.trigger = trigger
         self.clusters = clusters
+        self.pool = pool
         self.seconds = seconds
     }
 }
@@ -100,7 +105,30 @@ extension DemoReport {
         }
         lines.append(String(format: "majority-answer baseline   %5.1f%%                 %5.1f%%                 %5.1f%%",
                             first.taught.majorityBaseline * 100, (first.heldOut?.majorityBaseline ?? 0) * 100, (first.control?.majorityBaseline ?? 0) * 100))
-        return lines.joined(separator: "\n")
+        return (lines + familyLines).joined(separator: "\n")
+    }
+
+    /// Per task family, held-out accuracy before and after the feedback stream, and whether
+    /// the gain is one the 95% intervals can tell from chance (they do not overlap).
+    public var familyLines: [String] {
+        guard let before = checkpoints.first?.scores.heldOutByFamily,
+              let after = checkpoints.first(where: { $0.phase == Self.afterFeedback })?.scores.heldOutByFamily else { return [] }
+        var lines = ["", "held-out by family  baseline                 after feedback           majority  above baseline (intervals apart)"]
+        for family in before.keys.sorted() {
+            guard let b = before[family], let a = after[family] else { continue }
+            lines.append(family.padding(toLength: 18, withPad: " ", startingAt: 0)
+                + String(format: " %5.1f%% [%4.1f, %5.1f]  %5.1f%% [%4.1f, %5.1f]  %5.1f%%    %@ (%d items)", b.accuracy * 100, b.low * 100,
+                         b.high * 100, a.accuracy * 100, a.low * 100, a.high * 100, a.majorityBaseline * 100, a.low > b.high ? "yes" : "no", a.count))
+        }
+        return lines
+    }
+
+    /// The families whose held-out accuracy after the stream is above the baseline's with
+    /// non-overlapping 95% intervals.
+    public var familiesAboveBaseline: [String] {
+        guard let before = checkpoints.first?.scores.heldOutByFamily,
+              let after = checkpoints.first(where: { $0.phase == Self.afterFeedback })?.scores.heldOutByFamily else { return [] }
+        return before.keys.sorted().filter { family in after[family].map { $0.low > before[family]!.high } ?? false }
     }
 
     /// The report as sorted, indented JSON (stable bytes for a stable report).

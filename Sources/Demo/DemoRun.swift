@@ -25,6 +25,8 @@ public struct DemoRun {
     public let taught: [TaskItem]
     public let heldOut: [TaskItem]
     public let control: [TaskItem]
+    /// Fresh items the poisoned burst asks (empty: it goes over the taught items).
+    public let poison: [TaskItem]
     /// The passage the drift figure is measured on (nil: no drift figure).
     public let prose: String?
     /// Answers already generated with these models: a threshold sweep shares one, so the base
@@ -47,9 +49,21 @@ public struct DemoRun {
         self.cache = cache
         self.models = models
         self.writer = writer
-        let items = TaskGenerators.letterCounting(words: words, count: settings.items, seed: settings.seed)
-        (taught, heldOut) = TaskGenerators.split(items, seed: settings.seed)
+        // Each family split on its own; the taught items interleaved, family by family.
+        let families = settings.families ?? ["letters"]
+        let splits = families.map { family in
+            TaskGenerators.split(TaskGenerators.items(of: family, count: settings.items, seed: settings.seed, words: words) ?? [], seed: settings.seed)
+        }
+        taught = (0..<(splits.map(\.taught.count).max() ?? 0)).flatMap { i in splits.compactMap { i < $0.taught.count ? $0.taught[i] : nil } }
+        heldOut = splits.flatMap(\.heldOut)
         control = TaskGenerators.spread(TaskGenerators.control, count: settings.controlItems)
+        let used = Set((taught + heldOut).map(\.prompt))
+        poison = settings.poisonItems.map { count in
+            families.flatMap { family in
+                (TaskGenerators.items(of: family, count: count * 4, seed: settings.seed &+ 7919, words: words) ?? [])
+                    .filter { !used.contains($0.prompt) }.prefix(count)
+            }
+        } ?? []
     }
 
     public func run(progress: (DemoProgress) -> Void = { _ in }) throws -> DemoReport {
@@ -69,14 +83,18 @@ public struct DemoRun {
             let sets = all ? [(taught, evaluator), (heldOut, evaluator), (control, controlEvaluator)] : [(taught, evaluator)]
             var offset = 0
             let total = sets.map(\.0.count).reduce(0, +)
-            let accuracies = try sets.map { items, evaluator in
+            let verdicts = try sets.map { items, evaluator in
                 defer { offset += items.count }
-                return try evaluator.accuracy(items) { done, _ in progress(.step(done: offset + done, total: total)) }
+                return try evaluator.answers(items) { done, _ in progress(.step(done: offset + done, total: total)) }.map(\.correct)
             }
-            let point = DemoReport.Checkpoint(
-                phase: phase, branch: branch, feedback: given, stateHash: state.hash.hex,
-                scores: DemoReport.Scores(taught: accuracies[0], heldOut: all ? accuracies[1] : nil, control: all ? accuracies[2] : nil),
-                seconds: Date().timeIntervalSince(phaseStart))
+            func accuracy(_ set: Int) -> Accuracy { Accuracy(correct: verdicts[set].filter { $0 }.count, items: sets[set].0) }
+            var scores = DemoReport.Scores(taught: accuracy(0), heldOut: all ? accuracy(1) : nil, control: all ? accuracy(2) : nil)
+            if all, settings.families != nil {
+                let byFamily = Dictionary(grouping: zip(heldOut, verdicts[1]), by: { $0.0.task })
+                scores.heldOutByFamily = byFamily.mapValues { pairs in Accuracy(correct: pairs.filter(\.1).count, items: pairs.map(\.0)) }
+            }
+            let point = DemoReport.Checkpoint(phase: phase, branch: branch, feedback: given, stateHash: state.hash.hex, scores: scores,
+                                              seconds: Date().timeIntervalSince(phaseStart))
             checkpoints.append(point)
             progress(.scored(point))
             phaseStart = Date()
@@ -86,11 +104,11 @@ public struct DemoRun {
         /// with the correction `correct` gives for a -2 when the demo gives corrections; ask
         /// again after a punished answer, up to `attempts` times. Returns the sequences of the
         /// interactions recorded.
-        func feedbackPass(_ label: String, source: String, attempts: Int, reward: (Bool) -> Float,
+        func feedbackPass(_ label: String, over items: [TaskItem], source: String, attempts: Int, reward: (Bool) -> Float,
                           correct: (TaskItem) -> String) throws -> [UInt64] {
             progress(.phase(label))
             var recorded: [UInt64] = []
-            for (index, item) in taught.enumerated() {
+            for (index, item) in items.enumerated() {
                 for _ in 0..<attempts {
                     let answer = try engine.ask(item.prompt)
                     let value = reward(AnswerExtraction.isCorrect(answer.text, for: item))
@@ -100,14 +118,14 @@ public struct DemoRun {
                     given += 1
                     if value > 0 { break }
                 }
-                progress(.step(done: index + 1, total: taught.count))
+                progress(.step(done: index + 1, total: items.count))
             }
             return recorded
         }
 
         try score(DemoReport.baseline, state: engine.state)
         for pass in 1...settings.passes {
-            _ = try feedbackPass("feedback pass \(pass) of \(settings.passes)", source: "checker", attempts: settings.attempts,
+            _ = try feedbackPass("feedback pass \(pass) of \(settings.passes)", over: taught, source: "checker", attempts: settings.attempts,
                                  reward: { $0 ? 1 : -2 }, correct: { Self.correction(for: $0) })
             let last = pass == settings.passes
             try score(last ? DemoReport.afterFeedback : "feedback pass \(pass)", state: engine.state, all: last)
@@ -116,6 +134,8 @@ public struct DemoRun {
             : TriggerFigures(try writer.store.events(branch: "main").map { try DomainEvent($0) })
         let families = Dictionary((taught + heldOut).map { ($0.prompt, $0.task) }, uniquingKeysWith: { first, _ in first })
         let clusters = settings.config.buffer == nil ? nil : ClusterFigures(engine.state) { families[$0] ?? "other" }
+        let pool = settings.config.loraStore == nil ? nil
+            : PoolFigures(engine.state, events: try writer.store.events(branch: "main").map { try DomainEvent($0) }) { families[$0] ?? "other" }
         var drift: DriftFigure?
         if let prose {
             progress(.phase("drift on prose"))
@@ -124,7 +144,7 @@ public struct DemoRun {
         let beforePoison = engine.state.hash
         var poisoned: [UInt64] = []
         for pass in 1...settings.poisonPasses {
-            poisoned += try feedbackPass("poisoned pass \(pass) of \(settings.poisonPasses)", source: "poison", attempts: 1,
+            poisoned += try feedbackPass("poisoned pass \(pass) of \(settings.poisonPasses)", over: poison.isEmpty ? taught : poison, source: "poison", attempts: 1,
                                          reward: { $0 ? -2 : 1 }, correct: { Self.correction(for: TaskItem(task: $0.task, prompt: $0.prompt, answer: $0.answer + 1)) })
         }
         try score(DemoReport.afterPoison, state: engine.state)
@@ -139,6 +159,6 @@ public struct DemoRun {
                           checkpoints: checkpoints,
                           rollback: DemoReport.Rollback(branch: rollback.branch, excluded: poisoned, stateHash: rollback.stateHash,
                                                         matchesBeforePoison: rollback.state.hash == beforePoison),
-                          drift: drift, trigger: trigger, clusters: clusters, seconds: Date().timeIntervalSince(started))
+                          drift: drift, trigger: trigger, clusters: clusters, pool: pool, seconds: Date().timeIntervalSince(started))
     }
 }

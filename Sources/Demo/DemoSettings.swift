@@ -1,4 +1,5 @@
 import GESAL
+import Tasks
 
 /// What one demo run does: how many letter-counting items, how many passes of checker
 /// feedback over the taught half, and the engine settings the store is created with. All of
@@ -22,9 +23,16 @@ public struct DemoSettings: Sendable, Codable, Equatable {
     /// evenly over the set's families; a smaller number only makes a test run shorter.
     public var controlItems: Int?
     public var config: EngineConfig
+    /// The task families the stream interleaves, `items` of each before the split (nil:
+    /// letter counting alone, GESAL's demo). Held-out accuracy is reported per family.
+    public var families: [String]?
+    /// Fresh items per family the poisoned burst asks, never taught nor held out (nil: the
+    /// poison goes over the taught items). SAGE's buffer takes a prompt once, so poison on
+    /// taught prompts would never reach its clusters.
+    public var poisonItems: Int?
 
     public init(seed: UInt64, items: Int, passes: Int, attempts: Int, poisonPasses: Int, corrections: Bool = false,
-                controlItems: Int? = nil, config: EngineConfig) {
+                controlItems: Int? = nil, config: EngineConfig, families: [String]? = nil, poisonItems: Int? = nil) {
         self.seed = seed
         self.items = items
         self.passes = passes
@@ -33,7 +41,12 @@ public struct DemoSettings: Sendable, Codable, Equatable {
         self.corrections = corrections
         self.controlItems = controlItems
         self.config = config
+        self.families = families
+        self.poisonItems = poisonItems
     }
+
+    /// "sage" when the store has SAGE's LoRA store, else "gesal".
+    public var system: String { config.loraStore == nil ? "gesal" : "sage" }
 
     /// The engine settings both modes use; see docs/evaluation.md for how they were chosen.
     /// A node per item (MiniLM puts different words or letters below 0.9); answers cut at 8
@@ -55,6 +68,23 @@ public struct DemoSettings: Sendable, Codable, Equatable {
     /// About sixteen minutes on two cores.
     public static func full(seed: UInt64 = 1) -> DemoSettings {
         DemoSettings(seed: seed, items: 120, passes: 5, attempts: 4, poisonPasses: 1, config: demoConfig)
+    }
+
+    /// SAGE's demo (docs/sage.md): what it learns is the pool's cluster LoRAs alone. Every
+    /// distinct prompt gets its own node (threshold 0.999) and no node learns (a buffer of
+    /// 10000), so neither GESAL's adapters nor its memory of rejected answers reach a held-out
+    /// prompt. The trigger fires on every -2, the buffer clusters those prompts (smallest
+    /// cluster 3, which split the task families least in `gesal-bench sage --parts families`),
+    /// and a cluster is searched at 4 corrected answers and again each time they double, into a pool of 8.
+    public static let sageConfig = EngineConfig(similarityThreshold: 0.999, bufferSize: 10_000, maxTokens: 8, negativeWeight: 0,
+                                                correctionWeight: 0, trigger: TriggerSettings(), buffer: BufferSettings(minClusterSize: 3),
+                                                loraStore: LoRAStoreSettings(minLabelled: 4, poolSize: 8))
+
+    /// SAGE's demo: the four families interleaved, one ask per taught item with the checker's
+    /// correction on every -2, then a burst of wrong corrections on fresh items, rolled back.
+    public static func sage(quick: Bool, seed: UInt64 = 1) -> DemoSettings {
+        DemoSettings(seed: seed, items: quick ? 16 : 60, passes: 1, attempts: 1, poisonPasses: 1, corrections: true,
+                     controlItems: quick ? 40 : nil, config: sageConfig, families: TaskGenerators.families, poisonItems: quick ? 4 : 8)
     }
 
     /// GESAL's protocol with corrections: five rounds, each asking every taught item once, so

@@ -54,8 +54,9 @@ public struct Evaluator {
         try zip(responses(plans, progress: progress), items).map { ($0, AnswerExtraction.isCorrect($0, for: $1)) }
     }
 
-    /// The answer to each plan, in order. Grouped by adapter, so each adapter is merged into
-    /// the weights once, and only if an answer is not in the cache.
+    /// The answer to each plan, in order. Grouped by adapters, so each stack is merged into
+    /// the weights once, and only if an answer is not in the cache; each group's first
+    /// attempts decode as one batch.
     public func responses(_ plans: [AnswerPlan], progress: (Int, Int) -> Void = { _, _ in }) throws -> [String] {
         var results = [String](repeating: "", count: plans.count)
         var done = 0
@@ -66,14 +67,42 @@ public struct Evaluator {
                 merged = try adapted(stack)
                 return merged!
             }
+            let decoded = try decodeFirstAttempts(group.map { plans[$0] }, stack: stack, language: language) {
+                progress(done + $0, plans.count)
+            }
             for index in group {
                 results[index] = try Answering.answer(plans[index], maxTokens: maxTokens, storeSeed: state?.created?.seed ?? 0, cache: cache,
                                                       language: language).generation.text
-                done += 1
-                progress(done, plans.count)
             }
+            done += group.count
+            if decoded < group.count { progress(done, plans.count) }
         }
         return results
+    }
+
+    /// Decodes, as one batch, the first attempts of `plans` (all on `stack`) that the cache
+    /// does not hold and that no rejected answer can replace, and caches them: `Answering`
+    /// then finds them there. A batched answer is the same, token for token, as one decoded
+    /// alone. Returns how many were decoded, telling `decodedOne` the count as each completes.
+    private func decodeFirstAttempts(_ plans: [AnswerPlan], stack: AdapterStack, language: () throws -> LanguageModel,
+                                     decodedOne: (Int) -> Void) throws -> Int {
+        let storeSeed = state?.created?.seed ?? 0
+        let requests = plans.filter(\.rejected.isEmpty).compactMap { plan -> GenerationRequest? in
+            let parameters = Answering.firstParameters(plan, maxTokens: maxTokens, storeSeed: storeSeed)
+            let context = plan.request?.context ?? ChatContext()
+            guard cache.cached(adapter: stack.key, context: context, prompt: plan.prompt, parameters: parameters) == nil else { return nil }
+            return GenerationRequest(prompt: plan.prompt, context: context, parameters: parameters)
+        }
+        guard !requests.isEmpty else { return 0 }
+        var finished = 0
+        let generations = try language().generate(requests, finished: { _, _ in
+            finished += 1
+            decodedOne(finished)
+        })
+        for (request, generation) in zip(requests, generations) {
+            cache.remember(generation, adapter: stack.key, context: request.context, prompt: request.prompt, parameters: request.parameters)
+        }
+        return requests.count
     }
 
     public func accuracy(_ items: [TaskItem], progress: (Int, Int) -> Void = { _, _ in }) throws -> Accuracy {

@@ -60,11 +60,13 @@ extension EngineState {
     }
 
     /// The formed clusters a search is due for, in order: those with at least `minLabelled`
-    /// labelled members, and `minLabelled` more than their last search used.
+    /// labelled members and at least twice as many as their last search used. Doubling keeps
+    /// the searches of a growing cluster to a logarithm of its size, and their cost to a
+    /// small multiple of the last one's (a search trains on every labelled member).
     public var searchesDue: [Int] {
         guard let settings = created?.config.loraStore else { return [] }
         return buffer.clusters.keys.sorted().filter { id in
-            labelled(buffer.clusters[id]!.members).count >= (pool.searched[id] ?? 0) + settings.minLabelled
+            labelled(buffer.clusters[id]!.members).count >= max(settings.minLabelled, 2 * (pool.searched[id] ?? 0))
         }
     }
 

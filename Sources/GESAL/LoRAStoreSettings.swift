@@ -8,8 +8,8 @@
 /// only in their epochs share one training run: the shorter is the longer one's state after
 /// its epochs, so the epochs axis costs no extra training.
 public struct LoRAStoreSettings: Sendable, Equatable, Codable {
-    /// Labelled members (with a correction, or rewarded +1) a cluster needs before a search,
-    /// and how many more it needs before the next one.
+    /// Labelled members (with a correction, or rewarded +1) a cluster needs before a search;
+    /// it is searched again each time they double.
     public var minLabelled: Int
     /// Adapters kept at most; beyond it the one with the smallest validation gain retires.
     public var poolSize: Int

@@ -46,6 +46,41 @@ public enum TaskGenerators {
         }
     }
 
+    /// "What is A - B?" with A from 11 to 99 and B from 1 to A - 1: two-digit subtraction
+    /// with a positive answer.
+    public static func subtraction(count: Int, seed: UInt64) -> [TaskItem] {
+        var random = RandomSource(seed: seed)
+        return (0..<count).map { _ in
+            let a = Int(random.next() % 89) + 11
+            let b = Int(random.next() % UInt64(a - 1)) + 1
+            return TaskItem(task: "subtraction", prompt: "What is \(a) - \(b)?", answer: a - b)
+        }
+    }
+
+    /// "What is A times B?" with A and B from 2 to 9: the one-digit multiplication table.
+    public static func multiplication(count: Int, seed: UInt64) -> [TaskItem] {
+        var random = RandomSource(seed: seed)
+        return (0..<count).map { _ in
+            let a = Int(random.next() % 8) + 2, b = Int(random.next() % 8) + 2
+            return TaskItem(task: "multiplication", prompt: "What is \(a) times \(b)?", answer: a * b)
+        }
+    }
+
+    /// The generated families by name, for settings that list them: "letters", "arithmetic"
+    /// (addition), "subtraction", "multiplication".
+    public static let families = ["arithmetic", "subtraction", "multiplication", "letters"]
+
+    /// `count` items of `family` (one of `families`); nil for a name it does not know.
+    public static func items(of family: String, count: Int, seed: UInt64, words: [String]) -> [TaskItem]? {
+        switch family {
+        case "letters": letterCounting(words: words, count: count, seed: seed)
+        case "arithmetic": arithmetic(count: count, seed: seed)
+        case "subtraction": subtraction(count: count, seed: seed)
+        case "multiplication": multiplication(count: count, seed: seed)
+        default: nil
+        }
+    }
+
     /// The control set for forgetting: general-knowledge questions (capitals, opposites,
     /// chemical symbols, past tenses, plurals, ...) far from the learning tasks, chosen from
     /// `scripts/control-candidates.tsv` as those the default model answers right, greedily,

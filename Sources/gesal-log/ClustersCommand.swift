@@ -42,7 +42,7 @@ struct ClustersCommand: ParsableCommand {
             let made = buffer.nextCluster - 1
             if let settings = state.created?.config.loraStore {
                 print("LoRA pool: \(state.pool.adapters.count) of \(settings.poolSize) adapters; a cluster is searched at \(settings.minLabelled) labelled answers "
-                    + "and again at every \(settings.minLabelled) more")
+                    + "and again each time they double")
             }
             print("buffer: \(buffer.samples.count) answers the trigger fired on; \(buffer.clusters.count) clusters "
                 + "(\(made) formed, \(made - buffer.clusters.count) merged or dissolved); \(buffer.samples.count(where: { !clustered.contains($0) })) unclustered")

@@ -10,7 +10,7 @@ import Tasks
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Watch GESAL learn letter counting from feedback, get poisoned, and be rolled back.",
+        abstract: "Watch GESAL (or SAGE) learn from feedback, get poisoned, and be rolled back.",
         discussion: helpText("""
         On a fresh store and the default model (SmolLM2-135M), the demo:
           1. scores taught items, held-out items and a fixed control set (the baseline);
@@ -33,6 +33,17 @@ struct DemoCommand: ParsableCommand {
         similarity threshold, each on its own store, and writes one table, JSON and
         chart of accuracy against the threshold (docs/evaluation.md).
 
+        --system sage runs SAGE's demo instead (docs/sage.md): four task families
+        (addition, subtraction, one-digit multiplication, letter counting) interleaved,
+        one ask per taught item, the checker correcting every wrong answer. The trigger
+        fires on each, the buffer clusters their prompts, and each cluster with enough
+        corrections gets a LoRA search; held-out items of the same families, never in the
+        stream, are answered with the pool's adapter when they fall within a cluster's
+        reach. GESAL's nodes do not learn here, so what moves held-out accuracy is the pool
+        alone. Held-out accuracy is reported per family with its baseline; the control set
+        and the drift figure measure forgetting; the poison is a burst of wrong corrections
+        on fresh items, rolled back.
+
         The store folder is replaced on every run, but only if the demo made it.
         The same seed gives the same results, apart from the fields named `seconds`.
 
@@ -41,6 +52,8 @@ struct DemoCommand: ParsableCommand {
           gesal demo                                the full run, about 16 minutes
           gesal demo --quick --json out.json    results to out.json, chart to out.svg
           gesal demo --corrections                  learning from corrections
+          gesal demo --system sage --quick          SAGE's demo, under five minutes
+          gesal demo --system sage --json sage.json the full SAGE run, every control question
           gesal demo --quick --sweep-threshold 0.5,0.7,0.9 --json sweep.json
           gesal-log log --store .gesal-demo         then read what happened
           gesal-log diff main without-poison --store .gesal-demo
@@ -49,7 +62,7 @@ struct DemoCommand: ParsableCommand {
     @Flag(help: "The short run (fewer items and passes).")
     var quick = false
 
-    @Option(help: "Which system learns: gesal (SAGE's demo is issue 13, not built yet).")
+    @Option(help: "Which system learns: gesal (node SVF adapters) or sage (the buffer's clusters and the LoRA pool).")
     var system = "gesal"
 
     @Flag(help: "The checker says the right answer with every -2; five rounds of one ask per taught item (GESAL's protocol).")
@@ -73,7 +86,7 @@ struct DemoCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The prose the drift figure is measured on.", valueName: "PATH"))
     var prose = SetupFolder.path(Drift.defaultPath)
 
-    @Option(help: "Override the mode's letter-counting item count (before the taught / held-out split).")
+    @Option(help: "Override the mode's item count (per task family with --system sage), before the taught / held-out split.")
     var items: Int?
 
     @Option(help: "Override the mode's number of feedback passes over the taught items.")
@@ -123,7 +136,10 @@ struct DemoCommand: ParsableCommand {
     static let marker = "DEMO"
 
     func validate() throws {
-        guard system == "gesal" else { throw ValidationError("--system is gesal (the only demo built so far), not '\(system)'") }
+        guard ["gesal", "sage"].contains(system) else { throw ValidationError("--system is gesal or sage, not '\(system)'") }
+        if system == "sage", corrections || sweepThreshold != nil {
+            throw ValidationError("--corrections and --sweep-threshold are GESAL's demo; SAGE's always corrects, at its own settings")
+        }
         if let items, items < 4 { throw ValidationError("--items must be at least 4 (one per answer bucket)") }
         if let passes, passes < 1 { throw ValidationError("--passes must be at least 1") }
         if let attempts, attempts < 1 { throw ValidationError("--attempts must be at least 1") }
@@ -140,7 +156,7 @@ struct DemoCommand: ParsableCommand {
     }
 
     func settings() -> DemoSettings {
-        var settings = quick ? DemoSettings.quick(seed: seed) : DemoSettings.full(seed: seed)
+        var settings = system == "sage" ? DemoSettings.sage(quick: quick, seed: seed) : quick ? DemoSettings.quick(seed: seed) : DemoSettings.full(seed: seed)
         if corrections || sweepThreshold != nil { settings = settings.corrected() }
         if let items { settings.items = items }
         if let passes { settings.passes = passes }
@@ -173,6 +189,7 @@ struct DemoCommand: ParsableCommand {
                 if let drift = report.drift { printNow(drift.summary) }
                 report.trigger?.lines.forEach(printNow)
                 report.clusters?.lines.forEach(printNow)
+                report.pool?.lines.forEach(printNow)
                 printNow("")
                 let rollback = report.rollback
                 printNow("rollback: \(rollback.excluded.count) poisoned interactions excluded into branch '\(rollback.branch)'; state "
@@ -212,8 +229,9 @@ struct DemoCommand: ParsableCommand {
         let writer = try LogWriter.create(at: path)
         try Data().write(to: URL(fileURLWithPath: store).appendingPathComponent(Self.marker))
         let demo = DemoRun(settings: settings, models: models, words: words, writer: writer, prose: try Drift.prose(at: prose), cache: cache)
-        printNow("letter counting: \(demo.taught.count) taught items, \(demo.heldOut.count) held-out, \(demo.control.count) control; "
-            + "\(settings.passes) feedback \(settings.corrections ? "rounds with corrections" : "passes"); store \(path)")
+        printNow("\((settings.families ?? ["letter counting"]).joined(separator: ", ")): \(demo.taught.count) taught items, \(demo.heldOut.count) held-out, "
+            + "\(demo.control.count) control\(demo.poison.isEmpty ? "" : ", \(demo.poison.count) fresh items for the poison"); "
+            + "\(settings.passes) feedback \(settings.corrections ? "rounds with corrections" : "passes"); \(settings.system); store \(path)")
         var bar: ProgressReporter?
         let report = try demo.run { event in
             switch event {

@@ -18,6 +18,27 @@ import Testing
         return (result.status, result.stdout, result.stderr, json, raw)
     }
 
+    /// SAGE's demo, shrunk: 8 items per family (about 4 taught), 2 fresh poisoned items per
+    /// family, 4 control questions. Whatever the pool learns from so few, the report must
+    /// hold every family's held-out accuracy and the pool's figures, and the rollback must
+    /// restore the state before the poison.
+    @Test func aTinySAGEDemoReportsEachFamilyAndThePool() throws {
+        let scratch = ScratchFolder()
+        let folder = scratch.path + "/sage"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let result = try CommandRunner.run("gesal", ["demo", "--system", "sage", "--quick", "--items", "8", "--control-items", "4", "--max-tokens", "4",
+                                                     "--store", folder + "/store", "--json", folder + "/out.json"], cwd: Self.root)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("held-out by family") && result.stdout.contains("LoRA store:"), "\(result.stdout)")
+        let raw = (try? Data(contentsOf: URL(fileURLWithPath: folder + "/out.json"))) ?? Data()
+        let json = (try? JSONSerialization.jsonObject(with: raw)) as? [String: Any] ?? [:]
+        let baseline = (json["checkpoints"] as? [[String: Any]])?.first?["scores"] as? [String: Any]
+        let families = (baseline?["heldOutByFamily"] as? [String: Any])?.keys.sorted()
+        #expect(families == ["arithmetic", "letters", "multiplication", "subtraction"])
+        #expect((json["pool"] as? [String: Any])?["searches"] != nil && (json["clusters"] as? [String: Any]) != nil)
+        #expect((json["rollback"] as? [String: Any])?["matchesBeforePoison"] as? Bool == true)
+    }
+
     @Test func aTinyDemoRestoresThePrePoisonStateAndRepeatsItself() throws {
         let scratch = ScratchFolder()
         let first = try Self.run(in: scratch.path + "/a")

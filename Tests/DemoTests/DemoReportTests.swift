@@ -27,6 +27,31 @@ struct DemoReportTests {
         ],
         rollback: .init(branch: "without-poison", excluded: [40, 45], stateHash: "c", matchesBeforePoison: true), seconds: 8.5)
 
+    /// Held-out accuracy per family: `before` and `after` correct of 20 items each.
+    static func familyReport(_ families: [String: (before: Int, after: Int)]) -> DemoReport {
+        func scores(_ pick: ((before: Int, after: Int)) -> Int) -> DemoReport.Scores {
+            var scores = Self.scores(1, 2, 6)
+            scores.heldOutByFamily = families.mapValues { Accuracy(correct: pick($0), items: items(20)) }
+            return scores
+        }
+        var report = Self.report
+        report.checkpoints[0].scores = scores(\.before)
+        report.checkpoints[2].scores = scores(\.after)
+        return report
+    }
+
+    @Test func aFamilyIsAboveItsBaselineOnlyWhenTheIntervalsDoNotOverlap() {
+        // 0/20 is [0, 16.1]; 15/20 is [53.1, 88.8]; 5/20 [11.2, 46.9] against 9/20 [25.8, 65.8] overlap.
+        let report = Self.familyReport(["arithmetic": (0, 15), "letters": (5, 9), "multiplication": (0, 0)])
+        #expect(report.familiesAboveBaseline == ["arithmetic"])
+        #expect(report.table.contains("held-out by family") && report.familyLines.count == 5)
+        #expect(report.familyLines[2].hasPrefix("arithmetic  ") && report.familyLines[2].hasSuffix("yes (20 items)"))
+    }
+
+    @Test func aReportWithoutFamiliesHasNoFamilyLines() {
+        #expect(Self.report.familyLines.isEmpty && Self.report.familiesAboveBaseline.isEmpty)
+    }
+
     @Test func theTableHasARowPerCheckpointAndTheMajorityBaseline() {
         let lines = Self.report.table.split(separator: "\n")
         #expect(lines.count == 1 + 5 + 1)

@@ -33,6 +33,23 @@ import Testing
         #expect(items != TaskGenerators.letterCounting(words: Self.words, count: 40, seed: 4))
     }
 
+    /// Each item's answer, computed here from its prompt's numbers.
+    @Test(arguments: [("subtraction", "-"), ("multiplication", "times"), ("arithmetic", "+")])
+    func arithmeticFamiliesAnswerTheirPrompts(family: String, operation: String) throws {
+        let items = try #require(TaskGenerators.items(of: family, count: 200, seed: 5, words: Self.words))
+        for item in items {
+            let parts = item.prompt.dropLast().split(separator: " ")
+            let a = try #require(Int(parts[2])), b = try #require(Int(parts[4]))
+            #expect(parts[3] == operation && item.task == family)
+            #expect(item.answer == (operation == "-" ? a - b : operation == "+" ? a + b : a * b) && item.answer > 0, "\(item.prompt)")
+        }
+        #expect(Set(items.map(\.answer)).count > 10, "the answers vary")
+    }
+
+    @Test func anUnknownFamilyHasNoItems() {
+        #expect(TaskGenerators.items(of: "calculus", count: 3, seed: 1, words: Self.words) == nil)
+    }
+
     @Test func splitsNeverMixAndDoNotDependOnTheRestOfTheList() {
         let items = TaskGenerators.arithmetic(count: 200, seed: 1)
         let (taught, heldOut) = TaskGenerators.split(items, seed: 9)
