@@ -72,6 +72,28 @@ import TestSupport
         #expect(last.type == InteractionRecorded.clusterAdapterTypeName && engine.state.pool.adapters[sums.id]?.routed == 1)
     }
 
+    /// `PoolFixture`'s history, written without its searches (as a crash after the feedback's
+    /// record would leave it): the engine that opens the store runs both, as it redoes an
+    /// interrupted learning step.
+    @Test func anEngineThatOpensOnADueSearchRunsIt() throws {
+        let models = try RealModels.models()
+        let path = try FileSystem().makeTemporaryDirectory(prefix: "gesal-pool-due")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let writer = try LogWriter.create(at: path + "/store")
+        for event in try PoolFixture.stream().events {
+            guard case .storeCreated(var created) = event else {
+                try writer.append([try event.draft()], to: "main")
+                continue
+            }
+            (created.modelFingerprint, created.embedder) = (models.fingerprint, models.embedder.name)
+            try writer.append([try DomainEvent.storeCreated(created).draft()], to: "main")
+        }
+        #expect(try Replay.run(writer.store).state.searchesDue == [1, 2])
+        let engine = try Engine(writer: writer, models: models)
+        #expect(engine.state.searchesDue.isEmpty && engine.state.pool.searched == [1: 3, 2: 3])
+        #expect(try Replay.run(writer.store, useSnapshots: false).state.hash == engine.state.hash)
+    }
+
     @Test func aPromptOfAnotherKindIsAnsweredWithoutAClusterAdapter() throws {
         let engine = try Self.store.get()
         let answer = try engine.ask("Name a colour of the rainbow.")
