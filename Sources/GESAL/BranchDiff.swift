@@ -37,6 +37,17 @@ public struct BranchDiff: Sendable {
             default: break
             }
         }
+        for id in Set(x.buffer.clusters.keys).union(y.buffer.clusters.keys).sorted() {
+            switch (x.buffer.clusters[id], y.buffer.clusters[id]) {
+            case (let c?, nil): lines.append("cluster \(id) only in \(a) (\(c.members.count) answers)")
+            case (nil, let c?): lines.append("cluster \(id) only in \(b) (\(c.members.count) answers)")
+            case (let c?, let d?) where c.members != d.members: lines.append("cluster \(id) holds \(c.members.count) answers vs \(d.members.count)")
+            default: break
+            }
+        }
+        for id in Set(x.pool.adapters.keys).union(y.pool.adapters.keys).sorted() where x.pool.adapters[id]?.blob != y.pool.adapters[id]?.blob {
+            lines.append("cluster \(id)'s pool adapter \(x.pool.adapters[id]?.blob.prefix(12) ?? "none") vs \(y.pool.adapters[id]?.blob.prefix(12) ?? "none")")
+        }
         return BranchDiff(commonPrefix: UInt64(common), hashes: (x.hash.hex, y.hash.hex), lines: lines)
     }
 }

@@ -1,5 +1,6 @@
 import EventLog
 import Foundation
+import SystemIO
 import Testing
 @testable import GESAL
 import TestSupport
@@ -158,6 +159,22 @@ struct PoolTests {
     @Test func aStoreWithoutTheLoRAStoreKeepsItsV4Encoding() throws {
         let state = try BufferFixture.stream(6).state
         #expect(String(decoding: state.encoded()[8..<21], as: UTF8.self) == "GESALSTATE.v4")
+    }
+
+    @Test func aBranchWithoutASearchDiffersByThePoolsAdapter() throws {
+        let path = try SystemIO.FileSystem().makeTemporaryDirectory(prefix: "gesal-pool-diff")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let writer = try LogWriter.create(at: path + "/store", options: StoreOptions(durability: .none))
+        var (state, events) = try PoolFixture.stream()
+        for event in events { try writer.append([try event.draft()]) }
+        try writer.createBranch("before-search")
+        let search = PoolFixture.search(1, in: state)
+        try state.apply(.adapterTrained(search))
+        _ = try writer.putBlob(Array("cluster 1 candidate 0".utf8))  // `PoolFixture.hash`
+        try writer.append([try DomainEvent.adapterTrained(search).draft()])
+        let lines = try BranchDiff.between("main", "before-search", in: writer.store).lines
+        #expect(lines == ["cluster 1's pool adapter \(search.candidates[0].adapter.prefix(12)) vs none"])
+        try writer.close()
     }
 
     @Test func aLoRAStoreNeedsTheBuffer() {
