@@ -11,6 +11,9 @@ extension EngineConfig {
         } catch {
             throw ValidationError(error.message)
         }
+        if let targets = loraStore?.targets {
+            do { _ = try EngineModels.sites(targets, layers: 1) } catch { throw ValidationError("--lora-targets: \(error.message)") }
+        }
         let optimizer = optimizer ?? "adam"
         guard LearningStep.optimizers[optimizer] != nil else {
             throw ValidationError("--optimizer is \(LearningStep.optimizers.keys.sorted().joined(separator: " or ")), not '\(optimizer)'")

@@ -87,6 +87,7 @@ public final class Engine {
             try searchDue()
         } else {
             guard head == 0 else { throw EngineError(.inconsistent, "branch '\(branch)' has events but no StoreCreated") }
+            if let targets = config.loraStore?.targets { _ = try EngineModels.sites(targets, layers: 1) }  // names the model knows
             try append([.storeCreated(StoreCreated(
                 modelFingerprint: models.fingerprint, model: URL(fileURLWithPath: models.language.path).lastPathComponent,
                 embedder: models.embedder.name, threads: models.threads, blasCore: models.blasCore, seed: seed, config: config))])

@@ -81,7 +81,7 @@ public final class EngineModels: Sendable {
     public static func sites(_ targets: [String], layers: Int) throws(EngineError) -> [LinearSite] {
         let kinds = try targets.map { name throws(EngineError) -> LinearKind in
             guard let kind = LinearKind(rawValue: name) else {
-                throw EngineError(.invalidRequest, "unknown SVF target '\(name)' (choose from \(LinearKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+                throw EngineError(.invalidRequest, "unknown target matrix '\(name)' (choose from \(LinearKind.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
             return kind
         }

@@ -140,6 +140,7 @@ import Testing
             (sage + ["--lora-ranks", "4,x"], "'x' in '4,x' is not a value this list takes"),
             (sage + ["--lora-learning-rates", "0"], "--lora-learning-rates is 0.0: it must be in (0, 1]"),
             (sage + ["--min-labelled", "1"], "--min-labelled is 1: it must be in [2, 1000]"),
+            (sage + ["--lora-targets", "gate,mlp"], "--lora-targets: unknown target matrix 'mlp'"),
             (sage + ["--lora-ranks", "1,2,3,4", "--lora-learning-rates", "0.1,0.2,0.3", "--lora-epochs", "1,2,3"], "the number of candidates"),
         ], in: scratch)
     }
