@@ -83,7 +83,7 @@ public struct DemoSettings: Sendable, Codable, Equatable {
     /// SAGE's demo: the four families interleaved, one ask per taught item with the checker's
     /// correction on every -2, then a burst of wrong corrections on fresh items, rolled back.
     public static func sage(quick: Bool, seed: UInt64 = 1) -> DemoSettings {
-        DemoSettings(seed: seed, items: quick ? 16 : 60, passes: 1, attempts: 1, poisonPasses: 1, corrections: true,
+        DemoSettings(seed: seed, items: quick ? 16 : 100, passes: 1, attempts: 1, poisonPasses: 1, corrections: true,
                      controlItems: quick ? 40 : nil, config: sageConfig, families: TaskGenerators.families, poisonItems: quick ? 4 : 8)
     }
 
