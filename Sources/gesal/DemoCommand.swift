@@ -53,7 +53,7 @@ struct DemoCommand: ParsableCommand {
           gesal demo --quick --json out.json    results to out.json, chart to out.svg
           gesal demo --corrections                  learning from corrections
           gesal demo --system sage --quick          SAGE's demo, under five minutes
-          gesal demo --system sage --json sage.json the full SAGE run, every control question
+          gesal demo --system sage                  the full SAGE run, about 33 minutes
           gesal demo --quick --sweep-threshold 0.5,0.7,0.9 --json sweep.json
           gesal-log log --store .gesal-demo         then read what happened
           gesal-log diff main without-poison --store .gesal-demo
