@@ -83,7 +83,7 @@ let package = Package(
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "SystemIOTests", dependencies: ["SystemIO"]),
-        .testTarget(name: "EventLogTests", dependencies: ["EventLog", "SystemIO"]),
+        .testTarget(name: "EventLogTests", dependencies: ["EventLog", "SystemIO", "TestSupport"]),
         .testTarget(name: "ReadModelTests", dependencies: ["ReadModel", "GESAL", "EventLog", "SystemIO", "TestSupport"]),
         .testTarget(name: "GESALTests", dependencies: ["GESAL", "EventLog", "SystemIO", "TestSupport"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks"], resources: [.copy("Fixtures")]),

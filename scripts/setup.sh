@@ -19,7 +19,7 @@ if ! command -v swift >/dev/null 2>&1; then
 fi
 
 # --- Debian packages --------------------------------------------------------------------
-packages=(libopenblas-dev libsqlite3-dev liblz4-dev lz4 sqlite3 python3-pip)
+packages=(libopenblas-dev libsqlite3-dev liblz4-dev lz4 sqlite3 openssl python3-pip)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -117,6 +117,24 @@ public struct LogStore: Sendable {
         return events
     }
 
+    /// The record of `branch` that holds `sequence`: its last sequence and the SHA-256 of its
+    /// bytes as they are on disk now. Through the chain, that hash commits to the branch's
+    /// whole history up to the record's end; `gesal-log sign` signs it.
+    public func record(holding sequence: UInt64, on branch: String) throws(LogError) -> (end: UInt64, hash: Hash256) {
+        let ref = try ref(of: branch)
+        guard let part = try history(of: ref).first(where: { $0.range.contains(sequence) }) else {
+            throw LogError(.badSequence, "sequence \(sequence) is not in the history of '\(branch)' (head \(try head(of: ref)))")
+        }
+        guard let segment = part.line.segments.filter({ $0.firstSequence <= sequence }).max(by: { $0.firstSequence < $1.firstSequence }) else {
+            throw LogError(.corrupt, "line \(part.line.info.id) has no segment holding sequence \(sequence)", path: layout.line(part.line.info.id))
+        }
+        let scan = try part.line.scan(segment, hashes: true)
+        guard let record = scan.records.first(where: { $0.firstSequence <= sequence && sequence <= $0.lastSequence }), let hash = record.hash else {
+            throw LogError(.corrupt, "no whole record holds sequence \(sequence)", path: segment.path)
+        }
+        return (record.lastSequence, hash)
+    }
+
     // MARK: Tails
 
     /// Whether a writer holds the store's lock right now (probed with a non-blocking shared

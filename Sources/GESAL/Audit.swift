@@ -201,6 +201,8 @@ public enum Audit {
         case .bisected(let e):
             return "bisect of \(e.branch) \(e.good)..\(e.bad) with \(e.test): first bad after event \(e.culprit) (\(e.steps.count) evaluations), "
                 + "re-run without \(e.excluded.map(String.init).joined(separator: ", "))"
+        case .historySigned(let e):
+            return "history through \(e.sequence) signed by key \(HistoryPublicKey(hex: e.publicKey)?.fingerprint ?? "?") (record hash \(e.recordHash.prefix(12)))"
         }
     }
 

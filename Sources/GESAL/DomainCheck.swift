@@ -14,7 +14,8 @@ public enum DomainCheck {
     private static let domainNames: Set<String> = Set([
         StoreCreated.typeName, InteractionRecorded.typeName, FeedbackRecorded.typeName, TriggerFired.typeName, TriggerCalibrated.typeName,
         NodeCreated.typeName, NodeUpdated.typeName, AdapterUpdated.typeName, AdapterImported.typeName, UpdateRejected.typeName, BranchCreated.typeName, Reverted.typeName,
-        SnapshotTaken.typeName, Bisected.typeName,
+        SnapshotTaken.typeName, Bisected.typeName, BufferSampleAdded.typeName, ClusterFormed.typeName, ClusterUpdated.typeName,
+        ClustersMerged.typeName, ClusterDissolved.typeName, AdapterTrained.typeName, AdapterRetired.typeName,
     ].map { String($0.split(separator: ".")[0]) })
 
     /// Folds `event` into `state` as an append would: it must decode, pass `checkInput`, fold,

@@ -27,6 +27,8 @@ public enum DomainEvent: Sendable, Equatable {
     case reverted(Reverted)
     case snapshotTaken(SnapshotTaken)
     case bisected(Bisected)
+    /// `gesal-log sign`: a log-level fact the fold passes over (see `HistorySigned`).
+    case historySigned(HistorySigned)
 
     /// The log type this build writes for the case.
     public var typeName: String {
@@ -52,6 +54,7 @@ public enum DomainEvent: Sendable, Equatable {
         case .reverted: Reverted.typeName
         case .snapshotTaken: SnapshotTaken.typeName
         case .bisected: Bisected.typeName
+        case .historySigned: HistorySigned.typeName
         }
     }
 
@@ -83,6 +86,7 @@ public enum DomainEvent: Sendable, Equatable {
         case .reverted(let e): return EventDraft(type: typeName, payload: try json(e))
         case .snapshotTaken(let e): return EventDraft(type: typeName, payload: try json(e), blobs: Hash256(hex: e.blob).map { [$0] } ?? [])
         case .bisected(let e): return EventDraft(type: typeName, payload: try json(e))
+        case .historySigned(let e): return EventDraft(type: typeName, payload: e.payload)
         }
     }
 
@@ -138,6 +142,7 @@ public enum DomainEvent: Sendable, Equatable {
         case Reverted.typeName: self = .reverted(try decode(Reverted.self))
         case SnapshotTaken.typeName: self = .snapshotTaken(try decode(SnapshotTaken.self))
         case Bisected.typeName: self = .bisected(try decode(Bisected.self))
+        case HistorySigned.typeName: self = .historySigned(try decode(HistorySigned.self))
         default:
             throw EngineError(.unsupportedEvent, "event \(event.sequence) has type '\(event.type)', which this build does not know (written by a newer GESAL?)")
         }

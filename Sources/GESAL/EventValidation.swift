@@ -115,7 +115,7 @@ extension DomainEvent {
             }
         case .adapterRetired(let e):
             guard Hash256(hex: e.adapter) != nil else { throw EngineError(.invalidRequest, "the retired adapter of cluster \(e.cluster) is not named by its hash") }
-        case .bufferSampleAdded, .clusterDissolved, .branchCreated, .reverted, .snapshotTaken, .bisected:
+        case .bufferSampleAdded, .clusterDissolved, .branchCreated, .reverted, .snapshotTaken, .bisected, .historySigned:
             break
         }
     }

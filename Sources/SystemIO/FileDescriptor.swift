@@ -15,15 +15,15 @@ public struct FileDescriptor: Sendable {
     public let path: String
     public let syscalls: Syscalls
 
-    /// `open(2)` with `O_CLOEXEC`.
-    public static func open(_ path: String, _ access: Access, syscalls: Syscalls = .live) throws -> FileDescriptor {
+    /// `open(2)` with `O_CLOEXEC`; `mode` is the permission of a file it creates.
+    public static func open(_ path: String, _ access: Access, mode: mode_t = 0o644, syscalls: Syscalls = .live) throws -> FileDescriptor {
         let flags: Int32
         switch access {
         case .readOnly: flags = O_RDONLY
         case .readWrite: flags = O_RDWR | O_CREAT
         case .createNew: flags = O_RDWR | O_CREAT | O_EXCL
         }
-        let fd = retryingInterrupts { syscalls.open(path, flags | O_CLOEXEC, 0o644) }
+        let fd = retryingInterrupts { syscalls.open(path, flags | O_CLOEXEC, mode) }
         guard fd >= 0 else { throw SystemError(code: errno, operation: "open", path: path) }
         return FileDescriptor(raw: fd, path: path, syscalls: syscalls)
     }

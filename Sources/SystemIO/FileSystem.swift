@@ -9,8 +9,8 @@ public struct FileSystem: Sendable {
         self.syscalls = syscalls
     }
 
-    public func open(_ path: String, _ access: FileDescriptor.Access) throws -> FileDescriptor {
-        try FileDescriptor.open(path, access, syscalls: syscalls)
+    public func open(_ path: String, _ access: FileDescriptor.Access, mode: mode_t = 0o644) throws -> FileDescriptor {
+        try FileDescriptor.open(path, access, mode: mode, syscalls: syscalls)
     }
 
     /// `stat(2)`: whether anything exists at `path`.

@@ -25,6 +25,7 @@ struct GESALLog: ParsableCommand {
                                   accuracy along the history, as JSON and SVG
           gesal-log reindex               the SQLite read model, for sqlite3
           gesal-log verify                check every checksum, link and index
+          gesal-log sign --key K.pem      sign the history so far (`keygen` makes K)
 
         See docs/log-format.md for the on-disk format.
         """),
@@ -32,7 +33,7 @@ struct GESALLog: ParsableCommand {
             LogCommand.self, ReplayCommand.self, AuditCommand.self, RollbackCommand.self, DiffCommand.self,
             BisectCommand.self, CurveCommand.self, SnapshotCommand.self, ReindexCommand.self, VerifyCommand.self, StatsCommand.self, BranchCommand.self,
             ResetCommand.self, ReflogCommand.self, ExportCommand.self, ImportCommand.self, RecoverCommand.self, InitCommand.self, TriggerCommand.self,
-            ClustersCommand.self,
+            ClustersCommand.self, KeygenCommand.self, SignCommand.self,
         ])
 
     /// The same OpenBLAS kernels as `gesal` (see `BLASKernels`): `replay --reexecute` and

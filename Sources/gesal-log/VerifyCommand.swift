@@ -18,12 +18,16 @@ struct VerifyCommand: ParsableCommand {
         Examples:
           gesal-log verify --store .gesal && echo intact
           gesal-log verify --domain
+          gesal-log verify --key signing.pem.pub
         """))
 
     @OptionGroup var location: StoreLocation
 
     @Flag(help: "Also fold every GESAL branch and report the first event the projection refuses.")
     var domain = false
+
+    @Option(help: ArgumentHelp("Also check every signature by this Ed25519 public key (PEM).", valueName: "FILE"))
+    var key: String?
 
     func run() throws {
         try reportingErrors {
@@ -39,10 +43,21 @@ struct VerifyCommand: ParsableCommand {
             for problem in report.problems { print("problem: \(problem)") }
             let domainProblems = domain ? try DomainCheck.problems(in: store) : []
             for problem in domainProblems { print("problem: \(problem)") }
-            if report.ok && domainProblems.isEmpty {
-                print("ok: every checksum, hash link, index and blob holds" + (domain ? ", and every GESAL branch replays" : ""))
+            let signatures = try key.map { SignatureVerifier.verify(store, key: try HistoryPublicKey.read($0)) }
+            for branch in signatures?.branches ?? [] {
+                if let through = branch.signedThrough {
+                    print("signed: \(branch.name) through \(through) of \(branch.head) (\(branch.holding) signature(s) hold)")
+                } else {
+                    print("unsigned: \(branch.name) (head \(branch.head))" + (branch.otherKeys > 0 ? ", \(branch.otherKeys) signature(s) by other keys" : ""))
+                }
+            }
+            for problem in signatures?.problems ?? [] { print("problem: \(problem)") }
+            let count = report.problems.count + domainProblems.count + (signatures?.problems.count ?? 0)
+            if count == 0 {
+                print("ok: every checksum, hash link, index and blob holds" + (domain ? ", and every GESAL branch replays" : "")
+                    + (key == nil ? "" : ", and every signature by the key holds"))
             } else {
-                print("FAILED: \(report.problems.count + domainProblems.count) problem(s)")
+                print("FAILED: \(count) problem(s)")
                 throw ExitCode.failure
             }
         }
