@@ -17,6 +17,11 @@ public enum HistoryRewriter {
     /// Replaces the payload of event `sequence` with `transform(old payload)` in the store's
     /// single segment, re-encoding every record with its original time and a recomputed link.
     public static func rewrite(store: String, sequence: UInt64, _ transform: ([UInt8]) -> [UInt8]) throws {
+        try replace(store: store, sequence: sequence) { EventDraft(type: $0.type, payload: transform($0.payload), blobs: $0.blobs) }
+    }
+
+    /// Replaces event `sequence` (type, payload and the blobs its record header lists).
+    public static func replace(store: String, sequence: UInt64, with transform: (EventDraft) -> EventDraft) throws {
         let path = onlySegment(of: store)
         let bytes = Array(FileManager.default.contents(atPath: path) ?? Data())
         guard case .success(let scan) = bytes.withUnsafeBytes({ SegmentScan.scan($0, hashes: false) }), scan.tail == .clean else {
@@ -34,7 +39,7 @@ public enum HistoryRewriter {
             let drafts = events.map { event in
                 guard event.sequence == sequence else { return event.draft }
                 found = true
-                return EventDraft(type: event.type, payload: transform(event.payload), blobs: event.blobs)
+                return transform(event.draft)
             }
             let encoded = RecordCodec.encode(drafts, firstSequence: header.firstSequence, timeNanos: header.timeNanos, previousHash: previous)
             previous = Hash256.of(encoded)
