@@ -15,8 +15,8 @@ public struct BlobStore: Sendable {
         let path = layout.blob(hash)
         if fs.exists(path) { return hash }
         try io {
-            try fs.createDirectory(layout.blobs)
-            try fs.createDirectory(layout.blobDirectory(hash))
+            try fs.createDirectory(layout.blobs, durable: durable)
+            try fs.createDirectory(layout.blobDirectory(hash), durable: durable)
             try fs.writeAtomically(path, LZ4Frame.compress(bytes), durable: durable)
         }
         return hash

@@ -33,9 +33,9 @@ public final class LogWriter: Sendable {
         }
         guard options.segmentBytes >= 4096 else { throw LogError(.invalidArgument, "segment size must be at least 4096 bytes") }
         try io {
-            try fs.createDirectory(path)
-            try fs.createDirectory(layout.lines)
-            try fs.createDirectory(layout.line(1))
+            try fs.createDirectory(path, durable: true)
+            try fs.createDirectory(layout.lines, durable: true)
+            try fs.createDirectory(layout.line(1), durable: true)
             try fs.writeAtomically(layout.lineInfo(1), StoreJSON.encode(LineInfo(id: 1, parent: nil, fork: 0, owner: "main")))
             try fs.writeAtomically(layout.reflog, StoreJSON.encodeLine(ReflogEntry(
                 time: timestamp(), branch: "main", action: .create, old: nil, new: BranchRef(line: 1),

@@ -151,7 +151,7 @@ struct WriterState: Sendable {
         let base = name.split(separator: "/").last.map(String.init) ?? "segment"
         let path = folder + "/" + base + ".at-\(offset).\(currentTimeNanos()).torn"
         try io {
-            try fs.createDirectory(folder)
+            try fs.createDirectory(folder, durable: true)
             try fs.writeAtomically(path, bytes)
         }
         return path
@@ -342,7 +342,7 @@ struct WriterState: Sendable {
         let info = LineInfo(id: id, parent: head == 0 ? nil : owner.id, fork: head, owner: branch)
         let previousHash = try hashOfRecord(containing: head, line: owner)
         try io {
-            try fs.createDirectory(layout.line(id))
+            try fs.createDirectory(layout.line(id), durable: durable)
             try fs.writeAtomically(layout.lineInfo(id), StoreJSON.encode(info))
         }
         active[id] = try createSegment(line: id, firstSequence: head + 1, previousHash: previousHash)

@@ -32,6 +32,18 @@ public struct FileSystem: Sendable {
         }
     }
 
+    /// `mkdir(2)`, then, when it made the directory, `fsync` of the parent: a name is durable
+    /// only once its directory is synced, so without this a power loss can take the new
+    /// directory, and every file synced inside it, away. An existing directory is fine.
+    public func createDirectory(_ path: String, durable: Bool) throws {
+        guard durable else { return try createDirectory(path) }
+        if syscalls.mkdir(path, 0o755) == 0 {
+            try syncDirectory(directoryName(of: path))
+        } else if errno != EEXIST {
+            throw SystemError(code: errno, operation: "mkdir", path: path)
+        }
+    }
+
     /// `mkdtemp(3)`: a new, empty directory `parent/prefix-XXXXXX` whose suffix no other
     /// directory has; returns its path.
     public func makeTemporaryDirectory(in parent: String = "/tmp", prefix: String) throws -> String {
