@@ -1,3 +1,4 @@
+import Glibc
 import SystemIO
 
 /// Everything the writer owns, guarded by `LogWriter`'s mutex.
@@ -44,6 +45,7 @@ struct WriterState: Sendable {
         for id in lines.keys.sorted() {
             active[id] = try recoverLine(id, actions: &actions)
         }
+        try removeStaleTemporaryFiles(actions: &actions)
         for (name, ref) in refs.branches {
             guard let line = active[ref.line] else {
                 throw LogError(.corrupt, "branch '\(name)' points at line \(ref.line), which does not exist", path: layout.refs)
@@ -143,6 +145,27 @@ struct WriterState: Sendable {
         return ActiveSegment(line: id, file: file, firstSequence: last.firstSequence, end: scan.validEnd,
                              allocated: try io { Int(try file.size()) }, nextSequence: nextSequence,
                              lastHash: lastHash, index: scan.index)
+    }
+
+    /// Removes the temporary files a writer killed between writing and renaming left behind
+    /// (`NAME.tmp-PID-HEX`, see `writeAtomically`), in the folders only a writer writes to,
+    /// and only when their process is gone: the target they were to replace is intact, so
+    /// nothing is lost.
+    private func removeStaleTemporaryFiles(actions: inout [RecoveryAction]) throws(LogError) {
+        var folders = [layout.root, layout.blobs]
+        for id in lines.keys.sorted() { folders += [layout.line(id), layout.quarantine(line: id)] }
+        if fs.isDirectory(layout.blobs) {
+            folders += try io { try fs.list(layout.blobs) }.map { layout.blobs + "/" + $0 }.filter { fs.isDirectory($0) }
+        }
+        for folder in folders where fs.isDirectory(folder) {
+            for name in try io({ try fs.list(folder) }) {
+                guard let pid = FileSystem.temporaryFileWriter(name), pid != getpid(), !fs.syscalls.processExists(pid) else { continue }
+                let path = folder + "/" + name
+                try io { try fs.remove(path) }
+                actions.append(RecoveryAction(path: path, offset: 0, bytesCut: 0,
+                                              reason: "removed a temporary file left by writer pid \(pid), which is gone (its target is intact)", savedTo: nil))
+            }
+        }
     }
 
     /// Saves bytes cut from a segment under the line's `quarantine/` folder.

@@ -98,6 +98,17 @@ public struct FileSystem: Sendable {
         return try file.readAll()
     }
 
+    /// The process that was writing `name`, when it is a temporary file `writeAtomically`
+    /// made (`TARGET.tmp-PID-HEX`); nil for any other name.
+    public static func temporaryFileWriter(_ name: String) -> pid_t? {
+        let bytes = Array(name.utf8), marker = Array(".tmp-".utf8)
+        guard bytes.count > marker.count, let start = stride(from: bytes.count - marker.count, through: 0, by: -1)
+            .first(where: { bytes[$0..<($0 + marker.count)].elementsEqual(marker) }) else { return nil }
+        let parts = String(decoding: bytes[(start + marker.count)...], as: UTF8.self).split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 2, let pid = pid_t(parts[0]), pid > 0, UInt64(parts[1], radix: 16) != nil else { return nil }
+        return pid
+    }
+
     /// Replaces `path` with `bytes` so that readers see either the old or the new content:
     /// write a temporary file, `rename` it over the target. With `durable` (the default) the
     /// file is `fsync`-ed before the rename and the directory after, so a crash does too.

@@ -24,6 +24,8 @@ public struct Syscalls: Sendable {
     /// `mmap(2)` of a whole file, read-only and private; nil on failure (errno set).
     public var mapReadOnly: @Sendable (_ fd: Int32, _ length: Int) -> UnsafeRawPointer?
     public var unmap: @Sendable (_ address: UnsafeRawPointer, _ length: Int) -> Int32
+    /// `kill(pid, 0)`: whether a process exists (one we may not signal still exists).
+    public var processExists: @Sendable (_ pid: pid_t) -> Bool
 
     public init(
         open: @escaping @Sendable (String, Int32, mode_t) -> Int32,
@@ -39,7 +41,8 @@ public struct Syscalls: Sendable {
         unlink: @escaping @Sendable (String) -> Int32,
         mkdir: @escaping @Sendable (String, mode_t) -> Int32,
         mapReadOnly: @escaping @Sendable (Int32, Int) -> UnsafeRawPointer?,
-        unmap: @escaping @Sendable (UnsafeRawPointer, Int) -> Int32
+        unmap: @escaping @Sendable (UnsafeRawPointer, Int) -> Int32,
+        processExists: @escaping @Sendable (pid_t) -> Bool
     ) {
         self.open = open
         self.close = close
@@ -55,6 +58,7 @@ public struct Syscalls: Sendable {
         self.mkdir = mkdir
         self.mapReadOnly = mapReadOnly
         self.unmap = unmap
+        self.processExists = processExists
     }
 
     /// The real kernel.
@@ -81,6 +85,7 @@ public struct Syscalls: Sendable {
             let address = mmap(nil, length, PROT_READ, MAP_PRIVATE, fd, 0)
             return address == MAP_FAILED ? nil : UnsafeRawPointer(address)
         },
-        unmap: { munmap(UnsafeMutableRawPointer(mutating: $0), $1) }
+        unmap: { munmap(UnsafeMutableRawPointer(mutating: $0), $1) },
+        processExists: { kill($0, 0) == 0 || errno == EPERM }
     )
 }
