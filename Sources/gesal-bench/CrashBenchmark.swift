@@ -25,18 +25,36 @@ struct CrashBenchmark: ParsableCommand {
         could hold at a random point of it, with every write and name not yet fsync-ed lost,
         kept or torn at 512 B or 4 KiB sectors (docs/reliability.md). Also checked:
           missing_blobs  blobs of acknowledged events that are gone
-          unopenable     images recovery cannot open, verify_failed those verify refuses
+          unopenable     images recovery cannot open or read
+          verify_failed  recovered stores verify refuses
         The last line is `trials=N lost_acked=L torn_visible=T missing_blobs=M`; any problem
         is also named on standard error, and the exit status is 1.
+
+        With --engine, each trial starts a worker that runs the engine on one store (asks,
+        feedback that learns, snapshots, rollback --exclude, read-model rebuilds) and kills it
+        a random delay after its first acknowledgement. Then a writer opens the store, the
+        engine opens on it (redoing an interrupted learning step), and the checks are:
+          lost_acked       acknowledged heads of any branch not reached
+          replay_mismatch  replay (with, without snapshots) is not the engine's state
+          unopenable       the store, the engine or a check fails with an error
+        plus verify_failed, readmodel_failed and stale_temporaries (temporary files of dead
+        writers left after a writer opened). Last line: `trials=N lost_acked=L
+        replay_mismatch=R unopenable=U`.
 
         Examples:
           swift run -c release gesal-bench crash --trials 200
           swift run -c release gesal-bench crash --power-loss --trials 10000
-          gesal-bench crash --power-loss --durability none   must lose acknowledged events
+          gesal-bench crash --power-loss --durability none     (must fail)
+          swift run -c release gesal-bench crash --engine --trials 500
         """))
 
     @Flag(help: "Simulate power failures through the syscall seam instead of killing a process.")
     var powerLoss = false
+
+    @Flag(help: "Kill the engine (real model) during asks, learning, snapshots, rollbacks and read-model rebuilds.")
+    var engine = false
+
+    @OptionGroup var models: EngineModelOptions
 
     @Option(help: ArgumentHelp("With --power-loss: the store's durability policy, always or none (none must fail).", valueName: "POLICY"))
     var durability = "always"
@@ -53,17 +71,19 @@ struct CrashBenchmark: ParsableCommand {
     @Option(help: "Seed for the kill delays and batch sizes.")
     var seed: UInt64 = 42
 
-    @Option(help: ArgumentHelp("Longest delay before the kill, in milliseconds.", valueName: "MS"))
-    var maxDelayMs = 60
+    @Option(help: ArgumentHelp("Longest delay before the kill, in milliseconds (default 60; with --engine 4000).", valueName: "MS"))
+    var maxDelayMs: Int?
 
     func validate() throws {
         guard trials >= 1 else { throw ValidationError("--trials must be at least 1") }
         guard appends >= 1, trialsPerWorkload >= 1 else { throw ValidationError("--appends and --trials-per-workload must be at least 1") }
+        if let maxDelayMs, maxDelayMs < 1 { throw ValidationError("--max-delay-ms must be at least 1") }
         guard ["always", "none"].contains(durability) else { throw ValidationError("--durability must be always or none, not '\(durability)'") }
     }
 
     func run() throws {
         if powerLoss { return try runPowerLoss() }
+        if engine { return try runEngine() }
         let root = try FileSystem().makeTemporaryDirectory(prefix: "gesal-crash")
         defer { try? FileManager.default.removeItem(atPath: root) }
         let executable = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
@@ -84,7 +104,7 @@ struct CrashBenchmark: ParsableCommand {
             // machine a child can take longer to start than the longest delay, and a trial that
             // kills it before it wrote anything tests nothing.
             let first = pipe.fileHandleForReading.availableData
-            usleep(useconds_t(1000 + random.next() % UInt64(max(1, maxDelayMs) * 1000)))
+            usleep(useconds_t(1000 + random.next() % UInt64(max(1, maxDelayMs ?? 60) * 1000)))
             kill(child.processIdentifier, SIGKILL)
             child.waitUntilExit()
             let output = String(decoding: first + pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
@@ -131,6 +151,19 @@ struct CrashBenchmark: ParsableCommand {
         print("unopenable=\(tally.unopenable)")
         print("verify_failed=\(tally.verifyFailed)")
         print("trials=\(trials) lost_acked=\(tally.lostAcked) torn_visible=\(tally.tornVisible) missing_blobs=\(tally.missingBlobs)")
+        if let problem = tally.firstProblem { writeStandardError("first problem: \(problem)\n") }
+        if tally.failed { throw ExitCode.failure }
+    }
+
+    private func runEngine() throws {
+        let tally = try EngineCrashTrials(trials: trials, seed: seed, maxDelayMs: maxDelayMs ?? 4000, models: models).run()
+        print("acked_heads=\(tally.acked)")
+        print("recovered_tails=\(tally.recovered)")
+        print("redone_records=\(tally.redoneRecords)")
+        print("verify_failed=\(tally.verifyFailed)")
+        print("readmodel_failed=\(tally.readModelFailed)")
+        print("stale_temporaries=\(tally.staleTemporaries)")
+        print("trials=\(trials) lost_acked=\(tally.lostAcked) replay_mismatch=\(tally.replayMismatch) unopenable=\(tally.unopenable)")
         if let problem = tally.firstProblem { writeStandardError("first problem: \(problem)\n") }
         if tally.failed { throw ExitCode.failure }
     }
