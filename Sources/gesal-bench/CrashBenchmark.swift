@@ -1,6 +1,7 @@
 import ArgumentParser
 import CommandLineSupport
 import EventLog
+import GESAL
 import Foundation
 import Glibc
 import Models
@@ -28,7 +29,9 @@ struct CrashBenchmark: ParsableCommand {
           unopenable     images recovery cannot open or read
           verify_failed  recovered stores verify refuses
         The last line is `trials=N lost_acked=L torn_visible=T missing_blobs=M`; any problem
-        is also named on standard error, and the exit status is 1.
+        is also named on standard error, and the exit status is 1. With --power-loss
+        --engine, the workload is the engine's (asks, learning, snapshots; --appends / 4
+        rounds), and each image is also opened by an engine and replayed (replay_mismatch).
 
         With --engine, each trial starts a worker that runs the engine on one store (asks,
         feedback that learns, snapshots, rollback --exclude, read-model rebuilds) and kills it
@@ -83,7 +86,7 @@ struct CrashBenchmark: ParsableCommand {
 
     func run() throws {
         if powerLoss { return try runPowerLoss() }
-        if engine { return try runEngine() }
+        if engine { return try runEngine() }  // SIGKILL of the engine
         let root = try FileSystem().makeTemporaryDirectory(prefix: "gesal-crash")
         defer { try? FileManager.default.removeItem(atPath: root) }
         let executable = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
@@ -140,8 +143,9 @@ struct CrashBenchmark: ParsableCommand {
     }
 
     private func runPowerLoss() throws {
+        let models = engine ? try self.models.loadModels(embedder: "minilm", svfTargets: EngineConfig().svfTargets) : nil
         let simulation = PowerLossTrials(trials: trials, seed: seed, appendsPerWorkload: appends, trialsPerWorkload: trialsPerWorkload,
-                                         durability: durability == "none" ? .none : .always)
+                                         durability: durability == "none" ? .none : .always, engine: models)
         let tally = try simulation.run()
         print("workloads=\(tally.workloads)")
         print("crash_points=\(tally.crashPoints)")
@@ -150,6 +154,10 @@ struct CrashBenchmark: ParsableCommand {
         print("recovered_tails=\(tally.recovered)")
         print("unopenable=\(tally.unopenable)")
         print("verify_failed=\(tally.verifyFailed)")
+        if engine {
+            print("redone_records=\(tally.redoneRecords)")
+            print("replay_mismatch=\(tally.replayMismatch)")
+        }
         print("trials=\(trials) lost_acked=\(tally.lostAcked) torn_visible=\(tally.tornVisible) missing_blobs=\(tally.missingBlobs)")
         if let problem = tally.firstProblem { writeStandardError("first problem: \(problem)\n") }
         if tally.failed { throw ExitCode.failure }

@@ -1,6 +1,8 @@
 import CommandLineSupport
+import Engine
 import EventLog
 import Foundation
+import GESAL
 import Models
 import SystemIO
 
@@ -10,20 +12,25 @@ import SystemIO
 /// record, builds what the disk could hold had the power failed there (`PowerLoss`: writes and
 /// names not yet synced lost, kept or torn at 512 B or 4 KiB), writes that image to a fresh
 /// folder, opens it (recovery runs) and checks it against what had been acknowledged.
+///
+/// With `engine` models, the workload is the engine's instead (asks, feedback that learns,
+/// snapshots) and each image is also opened by an engine, which redoes an interrupted
+/// learning step, and replayed.
 struct PowerLossTrials {
     var trials: Int
     var seed: UInt64
     var appendsPerWorkload: Int
     var trialsPerWorkload: Int
     var durability: DurabilityPolicy
+    var engine: EngineModels?
 
     struct Tally {
         var workloads = 0, crashPoints = 0, ackedEvents = 0, visibleEvents = 0, recovered = 0
-        var lostAcked = 0, tornVisible = 0, missingBlobs = 0, unopenable = 0, verifyFailed = 0
+        var lostAcked = 0, tornVisible = 0, missingBlobs = 0, unopenable = 0, verifyFailed = 0, replayMismatch = 0, redoneRecords = 0
         var firstProblem: String?
 
         mutating func problem(_ text: String) { if firstProblem == nil { firstProblem = text } }
-        var failed: Bool { lostAcked + tornVisible + missingBlobs + unopenable + verifyFailed > 0 }
+        var failed: Bool { lostAcked + tornVisible + missingBlobs + unopenable + verifyFailed + replayMismatch > 0 }
     }
 
     /// What a workload did: its record, and what each acknowledgement promised.
@@ -46,7 +53,8 @@ struct PowerLossTrials {
         var bar = ProgressBar("power-loss trials", total: trials)
         var done = 0
         while done < trials {
-            let workload = try record(in: scratch + "/w\(tally.workloads)", random: &random)
+            let folder = scratch + "/w\(tally.workloads)"
+            let workload = try engine.map { try recordEngine(in: folder, models: $0, random: &random) } ?? record(in: folder, random: &random)
             tally.workloads += 1
             tally.crashPoints += workload.operations.count
             for _ in 0..<min(trialsPerWorkload, trials - done) {
@@ -92,6 +100,34 @@ struct PowerLossTrials {
         return workload
     }
 
+    /// Rounds of ask and feedback (every answer learns; a third get a correction), with a
+    /// snapshot every third round. What was appended is read back from the store at the end.
+    private func recordEngine(in root: String, models: EngineModels, random: inout RandomSource) throws -> Workload {
+        try FileSystem().createDirectory(root)
+        let recorder = WriteRecorder(root: root)
+        let store = root + "/store"
+        let writer = try LogWriter.create(at: store, options: StoreOptions(durability: durability), syscalls: recorder.syscalls)
+        var workload = Workload(root: root, operations: [], created: recorder.count, acks: [], attempted: [])
+        let engine = try Engine(writer: writer, models: models, config: EngineConfig(maxTokens: 6))
+        func acknowledge() throws { workload.acks.append((recorder.count, try writer.store.head(of: "main"))) }
+        try acknowledge()
+        for round in 1...max(1, appendsPerWorkload / 4) {
+            let answer = try engine.ask(CrashEngineWorker.prompts[Int(random.next() % UInt64(CrashEngineWorker.prompts.count))])
+            try acknowledge()
+            try engine.feedback(interaction: answer.interaction, reward: random.next() % 2 == 0 ? 1 : -1,
+                                correction: random.next() % 3 == 0 ? "An answer." : nil)
+            try acknowledge()
+            if round % 3 == 0 {
+                _ = try engine.snapshot()
+                try acknowledge()
+            }
+        }
+        workload.attempted = try writer.store.events().map(\.draft)
+        try writer.close()
+        workload.operations = recorder.operations
+        return workload
+    }
+
     private func trial(_ workload: Workload, in folder: String, random: inout RandomSource, tally: inout Tally) throws {
         let point = Int(random.next() % UInt64(workload.operations.count + 1))
         let disk = PowerLoss(root: workload.root, operations: workload.operations.prefix(point))
@@ -122,9 +158,22 @@ struct PowerLossTrials {
         tally.recovered += writer.recovered.count
         do {
             try check(writer.store, against: workload, acked: acked, at: at, tally: &tally)
+            if let engine { try checkEngine(writer, models: engine, at: at, tally: &tally) }
         } catch {
             tally.unopenable += 1
             tally.problem("\(at): the recovered store cannot be read: \(error)")
+        }
+    }
+
+    /// An engine opens on the image (redoing a learning step the power cut short) and its
+    /// state is what replay, with and without snapshots, gives.
+    private func checkEngine(_ writer: LogWriter, models: EngineModels, at: String, tally: inout Tally) throws {
+        let before = try writer.store.head(of: "main")
+        let opened = try Engine(writer: writer, models: models)
+        tally.redoneRecords += Int(try writer.store.head(of: "main") - before)
+        for snapshots in [true, false] where try Replay.run(writer.store, useSnapshots: snapshots).state.hash != opened.state.hash {
+            tally.replayMismatch += 1
+            tally.problem("\(at): replay\(snapshots ? "" : " from zero") is not the state the engine opened on")
         }
     }
 

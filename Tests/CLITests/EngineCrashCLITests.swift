@@ -14,3 +14,15 @@ import TestSupport
         #expect((acked ?? 0) > 0, "the worker acknowledged something before each kill")
     }
 }
+
+/// `gesal-bench crash --power-loss --engine`: the engine's own writes (answers, learning
+/// steps and their blobs, snapshots) through simulated power failures.
+@Suite(.serialized, .enabled(if: RealModels.available, RealModels.missing)) struct EnginePowerLossCLITests {
+    @Test func theEnginesWritesSurvivePowerLossAndReplayToTheOpenedState() throws {
+        let run = try CommandRunner.run("gesal-bench", ["crash", "--power-loss", "--engine", "--trials", "8", "--appends", "8", "--trials-per-workload", "8"],
+                                        cwd: EngineCLITests.root)
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.split(separator: "\n").last == "trials=8 lost_acked=0 torn_visible=0 missing_blobs=0", "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.contains("replay_mismatch=0\n") && run.stdout.contains("unopenable=0\nverify_failed=0\n"), "\(run.stdout)")
+    }
+}
