@@ -1,0 +1,51 @@
+import Foundation
+import Testing
+import TestSupport
+import EventLog
+import GESAL
+@testable import Engine
+import SystemIO
+
+/// A store remembers the model and embedder it was made with; an engine on others is refused
+/// before it answers or learns, and nothing is appended. Another thread count or kernel set is
+/// allowed with a warning (re-executed steps may differ in the last bits).
+@Suite(.serialized, .enabled(if: RealModels.available, RealModels.missing)) struct StoreModelCheckTests {
+    private func created(_ models: EngineModels, fingerprint: String? = nil, embedder: String? = nil, threads: Int? = nil, blasCore: String? = nil) -> StoreCreated {
+        StoreCreated(modelFingerprint: fingerprint ?? models.fingerprint, model: "SmolLM2-135M-Instruct.Q4_1.gguf", embedder: embedder ?? models.embedder.name,
+                     threads: threads ?? models.threads, blasCore: blasCore ?? models.blasCore, seed: 0, config: EngineConfig())
+    }
+
+    @Test func anotherModelIsRefusedByItsFingerprint() throws {
+        let models = try RealModels.models()
+        #expect { try models.check(created(models, fingerprint: "0123456789abcdef")) } throws: { error in
+            guard let error = error as? EngineError else { return false }
+            return error.code == .mismatch && error.message.contains("fingerprint 0123456789ab") && error.message.contains("--model")
+        }
+    }
+
+    @Test func anotherEmbedderIsRefusedByName() throws {
+        let models = try RealModels.models()
+        let other = models.embedder.name == "minilm" ? "hidden-mean" : "minilm"
+        #expect { try models.check(created(models, embedder: other)) } throws: { error in
+            (error as? EngineError).map { $0.code == .mismatch && $0.message.contains("'\(other)' embedder") } ?? false
+        }
+    }
+
+    @Test func anotherThreadCountOrKernelSetOnlyWarns() throws {
+        let models = try RealModels.models()
+        #expect(try models.check(created(models)).isEmpty)
+        let warnings = try models.check(created(models, threads: models.threads + 1, blasCore: "SomeOtherCore"))
+        #expect(warnings.count == 2 && warnings[0].contains("BLAS threads") && warnings[1].contains("SomeOtherCore"))
+    }
+
+    @Test func anEngineOnAStoreMadeWithAnotherModelAppendsNothing() throws {
+        let models = try RealModels.models()
+        let path = try FileSystem().makeTemporaryDirectory(prefix: "gesal-other-model")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let writer = try LogWriter.create(at: path + "/s")
+        try writer.append([try DomainEvent.storeCreated(created(models, fingerprint: "0123456789abcdef")).draft()])
+        #expect(throws: EngineError.self) { _ = try Engine(writer: writer, models: models) }
+        #expect(try writer.store.head(of: "main") == 1)
+        try writer.close()
+    }
+}

@@ -1,0 +1,81 @@
+import Dispatch
+import Foundation
+import Synchronization
+import Testing
+@testable import EventLog
+
+/// One writer shared by several threads, while readers read: every batch lands whole and
+/// contiguous, each thread's batches keep their order, and no reader ever sees a gap or a
+/// half batch.
+@Suite struct ConcurrentAppendTests {
+    private static let writers = 4, batches = 40
+
+    /// Thread `t`'s batch `b`: 1 to 3 events naming their place, so any mix-up shows.
+    private static func batch(_ t: Int, _ b: Int) -> [EventDraft] {
+        (0..<(1 + (t + b) % 3)).map { i in EventDraft(type: "t\(t)", payload: Array("\(t)/\(b)/\(i)/".utf8) + Array(repeating: UInt8(b), count: 200)) }
+    }
+
+    private static func place(_ event: Event) -> (thread: Int, batch: Int, index: Int)? {
+        let text = String(decoding: event.payload, as: UTF8.self).split(separator: "/", omittingEmptySubsequences: false)
+        guard text.count >= 3, let t = Int(text[0]), let b = Int(text[1]), let i = Int(text[2]) else { return nil }
+        return (t, b, i)
+    }
+
+    @Test func threadsAppendingThroughOneWriterWhileReadersReadLoseAndMixNothing() throws {
+        let folder = TemporaryDirectory()
+        let path = folder.sub("s")
+        let writer = try LogWriter.create(at: path, options: StoreOptions(durability: .always, segmentBytes: 4096))
+        let done = Atomic<Bool>(false)
+        let readerProblems = Mutex<[String]>([])
+        let reads = Atomic<Int>(0)
+        let readers = DispatchGroup()
+        for _ in 0..<2 {
+            DispatchQueue.global().async(group: readers) {
+                while !done.load(ordering: .acquiring) {
+                    do {
+                        let events = try LogStore(at: path).events()
+                        if let gap = events.enumerated().first(where: { $0.element.sequence != UInt64($0.offset + 1) }) {
+                            readerProblems.withLock { $0.append("gap at \(gap.offset + 1)") }
+                        }
+                        if let last = events.last, let place = Self.place(last), place.index != Self.batch(place.thread, place.batch).count - 1 {
+                            readerProblems.withLock { $0.append("a reader saw half of batch \(place.thread)/\(place.batch)") }
+                        }
+                        reads.add(1, ordering: .relaxed)
+                    } catch {
+                        readerProblems.withLock { $0.append("\(error)") }
+                    }
+                }
+            }
+        }
+        let appendErrors = Mutex<[String]>([])
+        DispatchQueue.concurrentPerform(iterations: Self.writers) { t in
+            for b in 0..<Self.batches {
+                do { try writer.append(Self.batch(t, b)) } catch { appendErrors.withLock { $0.append("\(error)") } }
+            }
+        }
+        done.store(true, ordering: .releasing)
+        readers.wait()
+        try writer.close()
+
+        #expect(appendErrors.withLock { $0 }.isEmpty)
+        #expect(readerProblems.withLock { $0 }.isEmpty, "\(readerProblems.withLock { $0.prefix(3) })")
+        #expect(reads.load(ordering: .relaxed) > 0)
+        let events = try LogStore(at: folder.sub("s")).events()
+        #expect(events.count == (0..<Self.writers).reduce(0) { sum, t in sum + (0..<Self.batches).reduce(0) { $0 + Self.batch(t, $1).count } })
+        // Each batch is contiguous and in its own order; each thread's batches come in order.
+        var next = [Int](repeating: 0, count: Self.writers)
+        var position = 0
+        while position < events.count {
+            guard let place = Self.place(events[position]), place.index == 0, place.batch == next[place.thread] else {
+                Issue.record("event \(events[position].sequence) is not the start of thread's next batch")
+                return
+            }
+            let expected = Self.batch(place.thread, place.batch)
+            #expect(Array(events[position..<(position + expected.count)].map(\.draft)) == expected)
+            next[place.thread] += 1
+            position += expected.count
+        }
+        #expect(next == [Int](repeating: Self.batches, count: Self.writers))
+        #expect(StoreVerifier.verify(try LogStore(at: folder.sub("s"))).ok)
+    }
+}
