@@ -58,7 +58,8 @@ import Testing
         let byPhase = Dictionary(uniqueKeysWithValues: checkpoints.map { ($0["phase"] as! String, $0) })
         let rollback = first.json["rollback"] as? [String: Any] ?? [:]
         #expect(rollback["matchesBeforePoison"] as? Bool == true)
-        #expect(byPhase["after rollback"]?["stateHash"] as? String == byPhase["after feedback"]?["stateHash"] as? String)
+        let beforePoison = try #require(byPhase["after feedback"]?["stateHash"] as? String, "each checkpoint names its state hash")
+        #expect(byPhase["after rollback"]?["stateHash"] as? String == beforePoison)
         let restored = NSDictionary(dictionary: byPhase["after rollback"]?["scores"] as? [String: Any] ?? [:])
         #expect(restored.count == 3 && restored.isEqual(to: byPhase["after feedback"]?["scores"] as? [String: Any] ?? [:]))
 

@@ -27,7 +27,8 @@ import Testing
         let fromSnapshot = try CommandRunner.run("gesal-log", ["replay"] + store)
         let fromZero = try CommandRunner.run("gesal-log", ["replay", "--no-snapshots", "--reexecute"] + store, cwd: Self.root)
         #expect(Self.value("from_snapshot", in: fromSnapshot.stdout) != "none")
-        #expect(Self.value("state_hash", in: fromSnapshot.stdout) == Self.value("state_hash", in: fromZero.stdout))
+        let snapshotHash = try #require(Self.value("state_hash", in: fromSnapshot.stdout), "\(fromSnapshot.stdout)")
+        #expect(snapshotHash == Self.value("state_hash", in: fromZero.stdout))
         #expect(Self.value("learning_steps", in: fromZero.stdout) == "2" && Self.value("reproduced", in: fromZero.stdout) == "2", "\(fromZero.stdout)")
 
         let audit = try CommandRunner.run("gesal-log", ["audit", "node", "1"] + store)
@@ -42,7 +43,7 @@ import Testing
         #expect(diff.stdout.contains("interaction 1 rewards [-2.0] vs []"), "\(diff.stdout)")
 
         // Bad input: a clear error, nothing changed.
-        let head = Self.value("sequence", in: try CommandRunner.run("gesal-log", ["replay"] + store).stdout)
+        let head = try #require(Self.value("sequence", in: try CommandRunner.run("gesal-log", ["replay"] + store).stdout))
         let unknown = try CommandRunner.run("gesal", ["feedback", "42", "+"] + store, cwd: Self.root)
         #expect(unknown.status == 1 && unknown.stderr.contains("no interaction 42"), "\(unknown.stderr)")
         let badReward = try CommandRunner.run("gesal", ["feedback", "1", "great"] + store, cwd: Self.root)
@@ -89,7 +90,7 @@ import Testing
         let store = ["--store", scratch.path + "/c"]
         #expect(try CommandRunner.run("gesal", ["init", "--max-tokens", "4"] + store, cwd: Self.root).status == 0)
         _ = try CommandRunner.run("gesal", ["ask", "What is 12 + 7? Answer with a number."] + store, cwd: Self.root)
-        let head = Self.value("sequence", in: try CommandRunner.run("gesal-log", ["replay"] + store).stdout)
+        let head = try #require(Self.value("sequence", in: try CommandRunner.run("gesal-log", ["replay"] + store).stdout))
         let blank = try CommandRunner.run("gesal", ["feedback", "1", "-", "--correct", " "] + store, cwd: Self.root)
         #expect(blank.status == 64 && blank.stderr.contains("--correct is empty"), "\(blank.stderr)")
         let unknown = try CommandRunner.run("gesal", ["feedback", "9", "-", "--correct", "19"] + store, cwd: Self.root)

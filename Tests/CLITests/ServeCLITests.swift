@@ -45,10 +45,13 @@ import Testing
         server.waitUntilExit()
         #expect(client.status == 0, "\(client.stdout)\n\(client.stderr)")
         #expect(server.terminationStatus == 0)
-        let summary = client.stdout.split(separator: "\n").last.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let summary = try #require(client.stdout.split(separator: "\n").last.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] },
+                                   "the client's last line is its JSON summary: \(client.stdout)")
         let replay = try CommandRunner.run("gesal-log", ["replay"] + store)
-        #expect(EngineCLITests.value("state_hash", in: replay.stdout) == summary?["state_hash"] as? String, "\(replay.stdout)")
-        #expect(EngineCLITests.value("interactions", in: replay.stdout) == (summary?["interactions"] as? Int).map(String.init))
+        let hash = try #require(summary["state_hash"] as? String)
+        #expect(EngineCLITests.value("state_hash", in: replay.stdout) == hash, "\(replay.stdout)")
+        let interactions = try #require(summary["interactions"] as? Int)
+        #expect(EngineCLITests.value("interactions", in: replay.stdout) == String(interactions))
     }
 
     @Test func beyondLoopbackEveryRouteButHealthNeedsTheKey() throws {
