@@ -46,6 +46,35 @@ import SystemIO
         #expect(golden == encoded, "format 1 encodes differently now: bump Snapshot.formatVersion and keep v1 readable")
     }
 
+    /// A snapshot blob that is there but damaged (one byte of its file flipped): replay names
+    /// it, falls back to the events, and reaches the same state.
+    @Test func aDamagedSnapshotBlobIsSkippedByNameAndReplayStillAgrees() throws {
+        let path = try FileSystem().makeTemporaryDirectory(prefix: "gesal-snapshot-damaged")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let writer = try LogWriter.create(at: path + "/store", options: StoreOptions(durability: .none))
+        var session = RandomSession(state: 13)
+        var live = EngineState()
+        for event in try session.events(asks: 40, blob: { try writer.putBlob(Array($0.utf8)).hex }) {
+            guard case .snapshotTaken = event else {
+                try writer.append([try event.draft()])
+                try live.apply(event)
+                continue
+            }
+        }
+        let taken = try Snapshot.write(live, at: try writer.store.head(of: "main"), to: writer, branch: "main")
+        let file = path + "/store/blobs/" + taken.blob.prefix(2) + "/" + taken.blob + ".lz4"
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: file)))
+        bytes[bytes.count / 2] ^= 0x10
+        try Data(bytes).write(to: URL(fileURLWithPath: file))
+
+        let replay = try Replay.run(writer.store)
+        #expect(replay.snapshot == nil)
+        #expect(replay.skippedSnapshots.count == 1 && replay.skippedSnapshots[0].contains("snapshot at sequence \(taken.sequence)"), "\(replay.skippedSnapshots)")
+        #expect(replay.skippedSnapshots.first?.contains(taken.blob + ".lz4") == true, "names the damaged file")
+        #expect(replay.state.hash == live.hash)
+        try writer.close()
+    }
+
     @Test func replayFromASnapshotEqualsReplayFromZeroAndSurvivesALostSnapshot() throws {
         let path = try FileSystem().makeTemporaryDirectory(prefix: "gesal-snapshot")
         defer { try? FileManager.default.removeItem(atPath: path) }
