@@ -55,7 +55,7 @@ import SystemIO
         var session = RandomSession(state: 13)
         var live = EngineState()
         for event in try session.events(asks: 40, blob: { try writer.putBlob(Array($0.utf8)).hex }) {
-            if case .snapshotTaken = event { continue }  // the session's own announcements name no blob here
+            if case .snapshotTaken = event { continue }  // the session announces snapshots that were never written
             try writer.append([try event.draft()])
             try live.apply(event)
         }
