@@ -23,13 +23,7 @@ public struct Hash256: Hashable, Comparable, Sendable, CustomStringConvertible {
         guard digits.count == 64 else { return nil }
         var parsed: [UInt64] = [0, 0, 0, 0]
         for (i, digit) in digits.enumerated() {
-            let value: UInt8
-            switch digit {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): value = digit - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): value = digit - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): value = digit - UInt8(ascii: "A") + 10
-            default: return nil
-            }
+            guard let value = Hex.digitValue(digit) else { return nil }
             parsed[i / 16] = parsed[i / 16] << 4 | UInt64(value)
         }
         words = (parsed[0], parsed[1], parsed[2], parsed[3])

@@ -26,7 +26,7 @@ public struct HistorySigned: Sendable, Equatable, Codable {
         self.recordEnd = recordEnd
         self.recordHash = recordHash.hex
         self.publicKey = publicKey.hex
-        self.signature = signature.map { String(format: "%02x", $0) }.joined()
+        self.signature = Hex.encode(signature)
     }
 
     /// What is signed: a fixed label (so the bytes mean nothing to any other protocol), the
@@ -41,26 +41,5 @@ public struct HistorySigned: Sendable, Equatable, Codable {
     public var payload: [UInt8] { StoreJSON.encodeLine(self) }
 
     /// The event's signature bytes, or nil when they are not 128 hex digits.
-    public var signatureBytes: [UInt8]? { Self.bytes(fromHex: signature, count: 64) }
-
-    /// Exactly `count` bytes as lowercase or uppercase hex digits, or nil.
-    static func bytes(fromHex text: String, count: Int) -> [UInt8]? {
-        func value(_ digit: UInt8) -> UInt8? {
-            switch digit {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
-            default: nil
-            }
-        }
-        let digits = Array(text.utf8)
-        guard digits.count == 2 * count else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(count)
-        for i in stride(from: 0, to: digits.count, by: 2) {
-            guard let high = value(digits[i]), let low = value(digits[i + 1]) else { return nil }
-            bytes.append(high << 4 | low)
-        }
-        return bytes
-    }
+    public var signatureBytes: [UInt8]? { Hex.decode(signature, count: 64) }
 }

@@ -10,7 +10,7 @@ public struct HistoryPublicKey: Sendable, Equatable {
     public let raw: [UInt8]
 
     /// 32 bytes in hex: how events name their signer.
-    public var hex: String { raw.map { String(format: "%02x", $0) }.joined() }
+    public var hex: String { Hex.encode(raw) }
 
     /// The first 16 hex digits of the key's SHA-256: a short name for messages.
     public var fingerprint: String { String(Hash256.of(raw).hex.prefix(16)) }
@@ -21,7 +21,7 @@ public struct HistoryPublicKey: Sendable, Equatable {
 
     /// Reads a key from its hex form in an event; nil when it is not 32 bytes of hex.
     public init?(hex: String) {
-        guard let raw = HistorySigned.bytes(fromHex: hex, count: 32),
+        guard let raw = Hex.decode(hex, count: 32),
               (try? Curve25519.Signing.PublicKey(rawRepresentation: raw)) != nil else { return nil }
         self.raw = raw
     }
