@@ -46,6 +46,8 @@ public enum HistoryRewriter {
             rewritten += encoded
         }
         guard found else { throw Failure(description: "no event \(sequence) in \(path)") }
-        FileManager.default.createFile(atPath: path, contents: Data(rewritten))
+        guard FileManager.default.createFile(atPath: path, contents: Data(rewritten)) else {
+            throw Failure(description: "could not write the rewritten segment to \(path)")
+        }
     }
 }
