@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "gesal", targets: ["gesal"]),
         .executable(name: "gesal-log", targets: ["gesal-log"]),
         .executable(name: "gesal-bench", targets: ["gesal-bench"]),
+        .executable(name: "gesal-fuzz", targets: ["gesal-fuzz"]),
         .library(name: "EventLog", targets: ["EventLog"]),
     ],
     dependencies: [
@@ -82,6 +83,14 @@ let package = Package(
                            "Tasks", "Demo", .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
+        // The parsers of outside bytes as fuzzing targets (scripts/fuzz.sh), and their tool.
+        .target(name: "FuzzTargets", dependencies: ["EventLog", "GESAL", "Models", "Adaptation"]),
+        .target(name: "CFuzzing"),
+        .executableTarget(
+            name: "gesal-fuzz",
+            dependencies: ["FuzzTargets", "CFuzzing", "EventLog", "GESAL", "Adaptation", "CommandLineSupport",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+
         .testTarget(name: "SystemIOTests", dependencies: ["SystemIO"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "SystemIO", "TestSupport"]),
         .testTarget(name: "ReadModelTests", dependencies: ["ReadModel", "GESAL", "EventLog", "SystemIO", "TestSupport"]),
@@ -97,6 +106,7 @@ let package = Package(
                                                         .product(name: "HTTPTypes", package: "swift-http-types")]),
         .testTarget(name: "AdaptationTests", dependencies: ["Adaptation", "Models", "Tensor", "TestSupport"]),
         .testTarget(name: "ModelTests", dependencies: ["Models", "Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "FuzzCorpusTests", dependencies: ["FuzzTargets"], resources: [.copy("Corpora")]),
         .testTarget(name: "ClusteringTests", dependencies: ["Clustering"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "CLITests",

@@ -38,8 +38,8 @@ import Testing
         var file = TinyGGUF.llama(types: [.f32])
         file.metadata.removeAll { $0.0.hasPrefix("tokenizer.") }
         file.metadata += [("tokenizer.ggml.model", .string("llama")), ("tokenizer.ggml.tokens", .strings(v.tokens)),
-                          ("tokenizer.ggml.token_type", .i32s(v.types.map(Int32.init))),
-                          ("tokenizer.ggml.eos_token_id", .u32(2)),
+                          ("tokenizer.ggml.token_type", .int32s(v.types.map(Int32.init))),
+                          ("tokenizer.ggml.eos_token_id", .uint32(2)),
                           ("tokenizer.chat_template", .string("{{ bos_token + '[INST] ' + content + ' [/INST]' }}"))]
         // The embedding must match the new vocabulary's size.
         var rng = RandomSource(seed: 9)

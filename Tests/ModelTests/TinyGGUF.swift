@@ -3,47 +3,12 @@ import Foundation
 
 /// Writes small GGUF v3 files for tests: a tiny random Llama with a byte-level vocabulary.
 struct TinyGGUF {
-    enum Value {
-        case u32(UInt32), f32(Float), string(String), strings([String]), i32s([Int32])
-    }
-
-    var metadata: [(String, Value)] = []
+    var metadata: [(String, GGUFWriter.Value)] = []
     var tensors: [(name: String, dims: [Int], type: GGMLType, data: [UInt8])] = []
 
     func bytes() -> [UInt8] {
-        var out: [UInt8] = []
-        func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
-        func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
-        func string(_ s: String) { u64(UInt64(s.utf8.count)); out += Array(s.utf8) }
-        out += Array("GGUF".utf8)
-        u32(3)
-        u64(UInt64(tensors.count))
-        u64(UInt64(metadata.count))
-        for (key, value) in metadata {
-            string(key)
-            switch value {
-            case .u32(let v): u32(4); u32(v)
-            case .f32(let v): u32(6); u32(v.bitPattern)
-            case .string(let v): u32(8); string(v)
-            case .strings(let v): u32(9); u32(8); u64(UInt64(v.count)); v.forEach(string)
-            case .i32s(let v): u32(9); u32(5); u64(UInt64(v.count)); v.forEach { u32(UInt32(bitPattern: $0)) }
-            }
-        }
-        var offset = 0
-        for tensor in tensors {
-            string(tensor.name)
-            u32(UInt32(tensor.dims.count))
-            tensor.dims.forEach { u64(UInt64($0)) }
-            u32(tensor.type.rawValue)
-            u64(UInt64(offset))
-            offset += (tensor.data.count + 31) / 32 * 32
-        }
-        while out.count % 32 != 0 { out.append(0) }
-        for tensor in tensors {
-            out += tensor.data
-            while out.count % 32 != 0 { out.append(0) }
-        }
-        return out
+        GGUFWriter.encode(metadata.map { (key: $0.0, value: $0.1) },
+                          tensors: tensors.map { GGUFWriter.Tensor(name: $0.name, dims: $0.dims, type: $0.type, data: $0.data) })
     }
 
     /// Random weights in [-scale, scale] as F32, or quantised to a block type with a random
@@ -92,14 +57,14 @@ struct TinyGGUF {
         var file = TinyGGUF()
         file.metadata = [
             ("general.architecture", .string("llama")),
-            ("llama.embedding_length", .u32(UInt32(width))), ("llama.feed_forward_length", .u32(UInt32(hidden))),
-            ("llama.block_count", .u32(UInt32(layers))), ("llama.attention.head_count", .u32(UInt32(heads))),
-            ("llama.attention.head_count_kv", .u32(UInt32(kvHeads))), ("llama.rope.freq_base", .f32(10_000)),
-            ("llama.attention.layer_norm_rms_epsilon", .f32(1e-5)), ("llama.context_length", .u32(256)),
+            ("llama.embedding_length", .uint32(UInt32(width))), ("llama.feed_forward_length", .uint32(UInt32(hidden))),
+            ("llama.block_count", .uint32(UInt32(layers))), ("llama.attention.head_count", .uint32(UInt32(heads))),
+            ("llama.attention.head_count_kv", .uint32(UInt32(kvHeads))), ("llama.rope.freq_base", .float32(10_000)),
+            ("llama.attention.layer_norm_rms_epsilon", .float32(1e-5)), ("llama.context_length", .uint32(256)),
             ("tokenizer.ggml.model", .string("gpt2")), ("tokenizer.ggml.pre", .string("smollm")),
             ("tokenizer.ggml.tokens", .strings(tokens)), ("tokenizer.ggml.merges", .strings(merges)),
-            ("tokenizer.ggml.token_type", .i32s([3, 3, 3] + Array(repeating: 1, count: tokens.count - 3))),
-            ("tokenizer.ggml.eos_token_id", .u32(2)),
+            ("tokenizer.ggml.token_type", .int32s([3, 3, 3] + Array(repeating: 1, count: tokens.count - 3))),
+            ("tokenizer.ggml.eos_token_id", .uint32(2)),
             ("tokenizer.chat_template", .string("{{'<|im_start|>' + message['role'] }}")),
         ]
         let kv = width / heads * kvHeads
@@ -129,9 +94,18 @@ struct TinyGGUF {
     }
 }
 
+/// One folder for the whole test process, removed when it exits: the corrupt-file tests write
+/// thousands of files.
+private let temporaryModels: String = {
+    let folder = NSTemporaryDirectory() + "gesal-model-tests-\(getpid())"
+    try? FileManager.default.removeItem(atPath: folder)
+    atexit { try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "gesal-model-tests-\(getpid())") }
+    return folder
+}()
+
 /// Writes bytes to a fresh temporary file and returns its path.
 func temporaryFile(_ bytes: [UInt8], name: String = "model.gguf") -> String {
-    let folder = NSTemporaryDirectory() + "gesal-model-\(UUID().uuidString)"
+    let folder = temporaryModels + "/\(UUID().uuidString)"
     try! FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     let path = folder + "/" + name
     FileManager.default.createFile(atPath: path, contents: Data(bytes))

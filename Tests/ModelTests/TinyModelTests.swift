@@ -56,7 +56,7 @@ import Testing
     @Test func linearScalingAndFrequencyFactorsAreReadAndAgree() throws {
         let plain = TinyGGUF.llama(types: [.f32])
         var linear = plain
-        linear.metadata += [("llama.rope.scaling.type", .string("linear")), ("llama.rope.scaling.factor", .f32(2))]
+        linear.metadata += [("llama.rope.scaling.type", .string("linear")), ("llama.rope.scaling.factor", .float32(2))]
         var factors = plain
         let halfHead = 64 / 4 / 2
         factors.tensors.append(("rope_freqs.weight", [halfHead], .f32, (0..<halfHead).flatMap { _ in withUnsafeBytes(of: Float(2).bitPattern.littleEndian) { Array($0) } }))

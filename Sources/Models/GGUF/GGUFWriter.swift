@@ -23,6 +23,10 @@ public enum GGUFWriter {
         case uint32(UInt32)
         case float32(Float)
         case string(String)
+        /// An array of strings (a tokenizer's tokens or merges).
+        case strings([String])
+        /// An array of 32-bit integers (token types).
+        case int32s([Int32])
     }
 
     /// The file's bytes: `source`'s metadata (entries in `set` replaced, or added after the
@@ -57,6 +61,16 @@ public enum GGUFWriter {
             case .string(let text):
                 append(UInt32(8), to: &out)
                 append(text, to: &out)
+            case .strings(let texts):
+                append(UInt32(9), to: &out)
+                append(UInt32(8), to: &out)
+                append(UInt64(texts.count), to: &out)
+                for text in texts { append(text, to: &out) }
+            case .int32s(let numbers):
+                append(UInt32(9), to: &out)
+                append(UInt32(5), to: &out)
+                append(UInt64(numbers.count), to: &out)
+                for number in numbers { append(number, to: &out) }
             }
         }
         var offset = 0

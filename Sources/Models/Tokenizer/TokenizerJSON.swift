@@ -11,8 +11,11 @@ public func loadTokenizerJSON(_ path: String) throws(ModelError) -> any Tokenize
     guard model["type"] as? String == "BPE", let vocabulary = model["vocab"] as? [String: Int] else {
         throw ModelError(.invalid, "tokenizer model '\(model["type"] ?? "?")' is not BPE", path: path)
     }
+    /// A section as canonical JSON text; "" when it is missing or `null` (as many files write an
+    /// unused pre-tokenizer or normalizer), which JSONSerialization cannot serialise.
     func text(_ key: String) -> String {
-        String(decoding: (try? JSONSerialization.data(withJSONObject: json[key] ?? [:], options: [.sortedKeys])) ?? Data(), as: UTF8.self)
+        guard let section = json[key], JSONSerialization.isValidJSONObject(section) else { return "" }
+        return String(decoding: (try? JSONSerialization.data(withJSONObject: section, options: [.sortedKeys])) ?? Data(), as: UTF8.self)
     }
     var added: [(id: Int, content: String)] = []
     for entry in json["added_tokens"] as? [[String: Any]] ?? [] {

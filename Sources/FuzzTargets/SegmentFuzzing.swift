@@ -1,0 +1,81 @@
+import EventLog
+import Foundation
+
+/// A segment file as a crash, a bad disk or a hostile copy could leave it, in an otherwise
+/// sound store: what `gesal-log log`, `gesal-log verify` and the next writer do with it.
+///
+/// The invariant checked beyond "no crash": once a writer has opened the store (recovering
+/// whatever it recovers) and appended an event, the store verifies clean and its last event is
+/// the one appended. Recovery that leaves a store it cannot vouch for is a finding. (Events may
+/// name blobs the template store does not hold; a missing blob is the one problem allowed.)
+final class SegmentFuzzing: @unchecked Sendable {
+    // Used from one thread: libFuzzer and the corpus tests call targets one input at a time.
+    static let shared = SegmentFuzzing()
+
+    /// A store with one line holding a few events, made once; each input gets a fresh copy.
+    private let template: String
+    private let store: String
+    private let segmentName: String
+
+    private init() {
+        template = ScratchFolder.path + "/segment-template"
+        store = ScratchFolder.path + "/segment-store"
+        do {
+            let writer = try LogWriter.create(at: template, options: StoreOptions(durability: .none))
+            try writer.append([EventDraft(type: "Seed.v1", payload: Array(#"{"n":1}"#.utf8))])
+            try writer.close()
+        } catch {
+            preconditionFailure("the segment target cannot make its template store: \(error)")
+        }
+        let line = template + "/lines/000001"
+        guard let name = (try? FileManager.default.contentsOfDirectory(atPath: line))?.first(where: { $0.hasSuffix(".seg") }) else {
+            preconditionFailure("the template store has no segment in \(line)")
+        }
+        segmentName = name
+    }
+
+    func run(_ bytes: [UInt8]) -> FuzzOutcome {
+        let files = FileManager.default
+        try? files.removeItem(atPath: store)
+        do { try files.copyItem(atPath: template, toPath: store) } catch {
+            preconditionFailure("cannot copy the template store: \(error)")
+        }
+        let line = store + "/lines/000001/"
+        for name in (try? files.contentsOfDirectory(atPath: line)) ?? [] where !name.hasSuffix(".json") {
+            try? files.removeItem(atPath: line + name)
+        }
+        guard files.createFile(atPath: line + segmentName, contents: Data(bytes)) else {
+            preconditionFailure("cannot write the fuzzed segment in \(line)")
+        }
+
+        // Accepted: a reader reads every event. The writer's recovery runs either way.
+        let outcome = FuzzOutcome.of {
+            let reader = try LogStore(at: store)
+            _ = try reader.events()
+            _ = try reader.tornTails()
+        }
+        _ = (try? LogStore(at: store)).map { StoreVerifier.verify($0) }
+
+        let appended = EventDraft(type: "Fuzz.v1", payload: Array(#"{"after":"recovery"}"#.utf8))
+        let writer: LogWriter
+        do {
+            writer = try LogWriter(at: store)
+            try writer.append([appended])
+            try writer.close()
+        } catch {
+            return .rejected("the writer refused: \(error)")
+        }
+        do {
+            let reader = try LogStore(at: store)
+            let report = StoreVerifier.verify(reader)
+            let problems = report.problems.filter { $0.code != .blobMissing }
+            precondition(problems.isEmpty, "a store the writer recovered and appended to does not verify: \(problems)")
+            let last = try reader.events().last
+            precondition(last?.type == appended.type && last?.payload == appended.payload,
+                         "the event appended after recovery is not the last one read back")
+        } catch {
+            preconditionFailure("a store the writer recovered and appended to cannot be read: \(error)")
+        }
+        return outcome
+    }
+}
