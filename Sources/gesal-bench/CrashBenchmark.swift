@@ -42,13 +42,16 @@ struct CrashBenchmark: ParsableCommand {
           unopenable       the store, the engine or a check fails with an error
         plus verify_failed, readmodel_failed and stale_temporaries (temporary files of dead
         writers left after a writer opened). Last line: `trials=N lost_acked=L
-        replay_mismatch=R unopenable=U`.
+        replay_mismatch=R unopenable=U`. `--sabotage tear-acked` tears the acknowledged
+        records at the end of main after each kill (what acknowledging before the write was
+        durable would cost in a power cut): the checker must then fail with lost_acked > 0.
 
         Examples:
           swift run -c release gesal-bench crash --trials 200
           swift run -c release gesal-bench crash --power-loss --trials 10000
           gesal-bench crash --power-loss --durability none     (must fail)
           swift run -c release gesal-bench crash --engine --trials 500
+          gesal-bench crash --engine --trials 2 --sabotage tear-acked   (must fail)
         """))
 
     @Flag(help: "Simulate power failures through the syscall seam instead of killing a process.")
@@ -68,6 +71,9 @@ struct CrashBenchmark: ParsableCommand {
     @Option(help: ArgumentHelp("With --power-loss: trials drawn from each recorded workload.", valueName: "N"))
     var trialsPerWorkload = 50
 
+    @Option(help: ArgumentHelp("With --engine: damage each killed store on purpose, so the checks must fail (tear-acked).", valueName: "KIND"))
+    var sabotage: String?
+
     @Option(help: "How many kill-and-recover trials.")
     var trials = 200
 
@@ -82,6 +88,10 @@ struct CrashBenchmark: ParsableCommand {
         guard appends >= 1, trialsPerWorkload >= 1 else { throw ValidationError("--appends and --trials-per-workload must be at least 1") }
         if let maxDelayMs, maxDelayMs < 1 { throw ValidationError("--max-delay-ms must be at least 1") }
         guard ["always", "none"].contains(durability) else { throw ValidationError("--durability must be always or none, not '\(durability)'") }
+        if let sabotage {
+            guard sabotage == "tear-acked" else { throw ValidationError("--sabotage knows tear-acked, not '\(sabotage)'") }
+            guard engine, !powerLoss else { throw ValidationError("--sabotage works with --engine (without --power-loss)") }
+        }
     }
 
     func run() throws {
@@ -164,7 +174,8 @@ struct CrashBenchmark: ParsableCommand {
     }
 
     private func runEngine() throws {
-        let tally = try EngineCrashTrials(trials: trials, seed: seed, maxDelayMs: maxDelayMs ?? 4000, models: models).run()
+        let tally = try EngineCrashTrials(trials: trials, seed: seed, maxDelayMs: maxDelayMs ?? 4000, models: models,
+                                          tearAcknowledged: sabotage == "tear-acked").run()
         print("acked_heads=\(tally.acked)")
         print("recovered_tails=\(tally.recovered)")
         print("redone_records=\(tally.redoneRecords)")

@@ -17,6 +17,10 @@ struct EngineCrashTrials {
     var seed: UInt64
     var maxDelayMs: Int
     var models: EngineModelOptions
+    /// Sabotage: after each kill, cut main's records back past its last acknowledged head, as a
+    /// writer that acknowledged before its write was durable would lose them in a power cut.
+    /// The checks must then report lost acknowledgements.
+    var tearAcknowledged = false
 
     struct Tally {
         var acked = 0, lostAcked = 0, replayMismatch = 0, unopenable = 0, verifyFailed = 0, readModelFailed = 0
@@ -39,6 +43,7 @@ struct EngineCrashTrials {
         for trial in 0..<trials {
             let acks = try killedChild(executable, store: store, seed: random.next(), delayMs: Int(random.next() % UInt64(max(1, maxDelayMs))))
             tally.acked += acks.values.reduce(0) { $0 + Int($1) }
+            if tearAcknowledged, let acked = acks["main"] { try tear(store, below: acked) }
             check(store, acks: acks, models: loaded, at: "trial \(trial)", tally: &tally)
             bar.update(trial + 1)
         }
@@ -122,6 +127,23 @@ struct EngineCrashTrials {
         } catch {
             tally.readModelFailed += 1
             tally.problem("\(at): the read model does not rebuild: \(error)")
+        }
+    }
+
+    /// Tears the last record of main's newest segment (its last non-zero byte and what follows
+    /// go) and lets a writer's recovery cut it, until main's head is below `acked`.
+    private func tear(_ store: String, below acked: UInt64) throws {
+        let fs = FileSystem()
+        for _ in 0..<64 {
+            let reader = try LogStore(at: store)
+            guard try reader.head(of: "main") >= acked else { return }
+            let folder = store + "/lines/" + String(format: "%06d", try reader.ref(of: "main").line)
+            guard let segment = try fs.list(folder).filter({ $0.hasSuffix(".seg") }).sorted().last else { return }
+            let file = try fs.open(folder + "/" + segment, .readWrite)
+            let bytes = try file.readAll()
+            if let last = bytes.lastIndex(where: { $0 != 0 }) { try file.truncate(to: Int64(last)) }
+            try file.close()
+            try LogWriter(at: store).close()
         }
     }
 

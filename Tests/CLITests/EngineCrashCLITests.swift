@@ -13,6 +13,17 @@ import TestSupport
         let acked = run.stdout.split(separator: "\n").first { $0.hasPrefix("acked_heads=") }.flatMap { Int($0.dropFirst("acked_heads=".count)) }
         #expect((acked ?? 0) > 0, "the worker acknowledged something before each kill")
     }
+
+    /// The checker says no: with main's acknowledged records torn after the kill, as a writer
+    /// that acknowledged before its fsync would lose them in a power cut, it must count them.
+    @Test func theCheckerReportsAcknowledgedRecordsThatAreTorn() throws {
+        let run = try CommandRunner.run("gesal-bench", ["crash", "--engine", "--trials", "1", "--max-delay-ms", "500", "--sabotage", "tear-acked"],
+                                        cwd: EngineCLITests.root)
+        #expect(run.status == 1, "\(run.stdout)\(run.stderr)")
+        let last = run.stdout.split(separator: "\n").last.map(String.init) ?? ""
+        #expect(last.hasPrefix("trials=1 lost_acked=") && !last.hasPrefix("trials=1 lost_acked=0 "), "\(run.stdout)\(run.stderr)")
+        #expect(run.stderr.contains("but") && run.stderr.contains("was acknowledged"), "\(run.stderr)")
+    }
 }
 
 /// `gesal-bench crash --power-loss --engine`: the engine's own writes (answers, learning
