@@ -58,9 +58,14 @@ public struct FileDescriptor: Sendable {
         return bytes
     }
 
-    /// The whole file.
+    /// The whole file. A file that reports size 0 is read to its end: procfs files
+    /// (/proc/self/status) say 0 and still have content.
     public func readAll() throws -> [UInt8] {
-        try read(at: 0, count: Int(size()))
+        let size = Int(try size())
+        guard size == 0 else { return try read(at: 0, count: size) }
+        var bytes: [UInt8] = []
+        while case let more = try read(at: Int64(bytes.count), count: 4096), !more.isEmpty { bytes += more }
+        return bytes
     }
 
     /// `pwrite(2)` until every byte is written. A call that writes nothing without an errno is

@@ -92,17 +92,9 @@ struct ServeBenchmark: AsyncParsableCommand {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let models = try options.loadModels(embedder: "minilm", svfTargets: EngineConfig().svfTargets)
         let engine = try Engine(writer: try LogWriter.create(at: folder + "/store"), models: models, config: EngineConfig(maxTokens: maxTokens))
-        let host = EngineHost(engine: engine, maxBatch: maxBatch, batchWindow: .milliseconds(batchWindowMs))
-        let routes = ServerRoutes(host: host,
-                                  settings: ServerSettings(port: 0, modelID: "bench", embedderID: models.embedder.name), storeMaxTokens: maxTokens)
-        let (ports, portFound) = AsyncStream<Int>.makeStream()
-        let app = GESALServer.application(routes: routes) { port in
-            portFound.yield(port)
-            portFound.finish()
-        }
-        let server = Task { try await app.run() }
-        guard let port = await ports.first(where: { _ in true }) else { throw ValidationError("the server did not start") }
-        let base = "http://127.0.0.1:\(port)"
+        let server = try await LoopbackServer.start(engine: engine, models: models, maxTokens: maxTokens, maxBatch: maxBatch,
+                                                    batchWindow: .milliseconds(batchWindowMs))
+        let host = server.host, base = server.base
         var aggregate: [Int: Double] = [:]
         var asked = 0
         print("answers=\(answers.rawValue)")
@@ -124,8 +116,7 @@ struct ServeBenchmark: AsyncParsableCommand {
             print(line("aggregate_vs_single_ratio_c\(most)", aggregate[most]! / single, decimals: 2))
         }
         let health = try await Self.json(base + "/health", body: nil)
-        server.cancel()
-        _ = try? await server.value
+        await server.stop()
         let replayed = try Replay.run(LogStore(at: folder + "/store")).state.hash.hex
         print("replay_hash_equal=\(health["state_hash"] as? String == replayed ? 1 : 0)")
     }
