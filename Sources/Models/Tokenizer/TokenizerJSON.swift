@@ -21,10 +21,17 @@ public func loadTokenizerJSON(_ path: String) throws(ModelError) -> any Tokenize
     for entry in json["added_tokens"] as? [[String: Any]] ?? [] {
         if let id = entry["id"] as? Int, let content = entry["content"] as? String { added.append((id, content)) }
     }
+    // Ids index the token table: a negative or huge one is refused before anything is allocated.
+    let limit = 10_000_000
+    if let (token, id) = vocabulary.first(where: { !(0..<limit).contains($0.value) }) {
+        throw ModelError(.invalid, "token '\(token.prefix(40))' has id \(id), outside 0..<\(limit)", path: path)
+    }
+    if let (id, content) = added.first(where: { !(0..<limit).contains($0.id) }) {
+        throw ModelError(.invalid, "added token '\(content.prefix(40))' has id \(id), outside 0..<\(limit)", path: path)
+    }
     let count = max((vocabulary.values.max() ?? -1) + 1, (added.map(\.id).max() ?? -1) + 1)
-    guard count <= 10_000_000 else { throw ModelError(.invalid, "vocabulary of \(count) tokens", path: path) }
     var tokens = [String](repeating: "", count: count)
-    for (token, id) in vocabulary where id >= 0 { tokens[id] = token }
+    for (token, id) in vocabulary { tokens[id] = token }
     for (id, content) in added { tokens[id] = content }
     // Merges are "a b" strings, or ["a", "b"] pairs in newer files.
     let merges: [String] = (model["merges"] as? [Any] ?? []).compactMap { merge in
