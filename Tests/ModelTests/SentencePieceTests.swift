@@ -76,4 +76,20 @@ import Testing
         #expect(tokenizer.decode(tokenizer.encode("hello world")) == "hello world")
         #expect(tokenizer.tokens[2] == "</s>")
     }
+
+    /// Found by fuzzing: a null section and an out-of-range id used to stop the process.
+    @Test func aTokenizerJSONWithANullPreTokenizerLoads() throws {
+        let json = #"{"pre_tokenizer": null, "normalizer": {"type": "Prepend", "prepend": "▁"}, "model": {"type": "BPE", "byte_fallback": true, "vocab": {"▁": 0, "a": 1}, "merges": []}}"#
+        let tokenizer = try loadTokenizerJSON(temporaryFile(Array(json.utf8), name: "tokenizer.json"))
+        #expect(tokenizer.tokens == ["▁", "a"])
+    }
+
+    @Test func aTokenizerJSONWithANegativeIdIsRefusedByName() throws {
+        let json = #"{"added_tokens": [{"id": -1, "content": "<bad>"}], "model": {"type": "BPE", "byte_fallback": true, "vocab": {"a": 0}, "merges": []}}"#
+        #expect {
+            try loadTokenizerJSON(temporaryFile(Array(json.utf8), name: "tokenizer.json"))
+        } throws: { error in
+            "\(error)".contains("added token '<bad>' has id -1")
+        }
+    }
 }
