@@ -121,4 +121,27 @@ import Testing
         try writer.reset("main", to: 3)
         #expect(try writer.store.head(of: "main") == 3)
     }
+
+    /// Found by fuzzing: a record whose LZ4 frame is damaged but whose CRC was recomputed to
+    /// match (a forger's or a buggy writer's work) passed `verify`, and only failed when read.
+    @Test func verifyRefusesARecordThatPassesItsCRCButDoesNotDecompress() throws {
+        let folder = TemporaryDirectory()
+        let store = folder.sub("s")
+        try makeStore(store)
+        let segment = store + "/lines/000001/" + SegmentFormat.fileName(firstSequence: 1)
+        var bytes = fileBytes(segment)
+        let second = try bytes.withUnsafeBytes { all -> (offset: Int, length: Int) in
+            let first = try RecordCodec.parse(all, at: SegmentFormat.headerLength).get()
+            let offset = SegmentFormat.headerLength + first.totalLength
+            return (offset, try RecordCodec.parse(all, at: offset).get().totalLength)
+        }
+        bytes[second.offset + second.length - 1] ^= 0xFF  // the frame's content checksum
+        let crc = bytes.withUnsafeBytes { RecordCodec.checksum(UnsafeRawBufferPointer(rebasing: $0[second.offset..<(second.offset + second.length)])) }
+        withUnsafeBytes(of: crc.littleEndian) { bytes.replaceSubrange((second.offset + 8)..<(second.offset + 12), with: $0) }
+        try Data(bytes).write(to: URL(fileURLWithPath: segment))
+
+        let report = StoreVerifier.verify(try LogStore(at: store))
+        #expect(report.problems.contains { "\($0)".contains("record 2 passes its CRC but its events do not read") }, "\(report.problems)")
+        #expect(throws: (any Error).self) { try LogStore(at: store).events() }
+    }
 }
