@@ -155,6 +155,7 @@ public struct EngineState: Sendable, Equatable {
         switch event {
         case .storeCreated(let e):
             guard created == nil else { throw fail("a second StoreCreated") }
+            do { try e.config.checkComposition() } catch { throw fail("StoreCreated: \(error.message)") }
             createdJSON = try canonicalJSON(e)
             created = e
         case .nodeCreated(let e):

@@ -1,8 +1,9 @@
 import EventLog
 
-/// Checks of what a store may record, against `Limits`. The projection runs `EngineConfig`'s
-/// check when a store is created (a NaN setting can never become a store's truth); import and
-/// the engine run `DomainEvent.checkInput` on every event they are handed, before appending.
+/// Checks of what a store may record, against `Limits`. Import and the engine run
+/// `DomainEvent.checkInput` on every event they are handed, before appending (a NaN setting can
+/// never become a store's truth); the projection holds a store's StoreCreated only to
+/// `EngineConfig.checkComposition`, so a store an older build wrote still opens.
 extension EngineConfig {
     /// Prompt and answer tokens of one learning sequence when the store does not say
     /// (`learningTokens`). A learning step keeps every layer's activations and attention
@@ -28,14 +29,24 @@ extension EngineConfig {
         if let learningTokens { try Limits.learningTokens.check(learningTokens, name("learningTokens")) }
         try trigger?.validate(naming: name)
         try buffer?.validate(naming: name)
+        try loraStore?.validate(naming: name)
+        try checkComposition(naming: name)
+        guard !svfTargets.isEmpty else { throw EngineError(.invalidRequest, "\(name("svfTargets")) names no matrix to adapt") }
+    }
+}
+
+extension EngineConfig {
+    /// Which parts need which: the rules the projection also holds an old store to (they are
+    /// what the state's encoding can represent), unlike ranges, which only new input is held to.
+    /// Fuzzing found a StoreCreated with a LoRA store and no buffer, which folded into a state
+    /// whose snapshot could not be read back.
+    public func checkComposition(naming name: (String) -> String = { $0 }) throws(EngineError) {
         if buffer != nil, trigger == nil {
             throw EngineError(.invalidRequest, "\(name("buffer")) needs \(name("trigger")): the buffer holds what the trigger fires on")
         }
-        try loraStore?.validate(naming: name)
         if loraStore != nil, buffer == nil {
             throw EngineError(.invalidRequest, "\(name("loraStore")) needs \(name("buffer")): the store searches adapters for the buffer's clusters")
         }
-        guard !svfTargets.isEmpty else { throw EngineError(.invalidRequest, "\(name("svfTargets")) names no matrix to adapt") }
     }
 }
 

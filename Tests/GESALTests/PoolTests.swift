@@ -182,6 +182,19 @@ struct PoolTests {
         #expect(throws: EngineError.self) { try config.validate() }
     }
 
+    /// Found by fuzzing: the fold took such a StoreCreated, and the state it made had a
+    /// snapshot that did not read back.
+    @Test func theFoldRefusesAStoreCreatedWithALoRAStoreAndNoBuffer() {
+        let created = StoreCreated(modelFingerprint: "f", model: "m", embedder: "e", threads: 1, blasCore: "Haswell", seed: 1,
+                                   config: EngineConfig(trigger: BufferFixture.trigger, loraStore: LoRAStoreSettings()))
+        var state = EngineState()
+        #expect {
+            try state.apply(.storeCreated(created))
+        } throws: { error in
+            "\(error)".contains("loraStore needs buffer")
+        }
+    }
+
     @Test func aGridThatNamesARankTwiceIsRefused() {
         #expect(throws: EngineError.self) { try LoRAStoreSettings(ranks: [4, 4]).validate() }
         #expect(throws: EngineError.self) { try LoRAStoreSettings(learningRates: []).validate() }
