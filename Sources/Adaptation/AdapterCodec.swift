@@ -56,8 +56,8 @@ public enum AdapterCodec {
             let inputs = Int(try input.int(UInt32.self)), outputs = Int(try input.int(UInt32.self))
             var lora = LoRA(rank: 0, alpha: alpha, inputs: inputs, outputs: outputs, seed: 0)
             lora.rank = rank
-            lora.a = try input.floats(rank * inputs)
-            lora.b = try input.floats(outputs * rank)
+            lora.a = try input.floats(rank, by: inputs)
+            lora.b = try input.floats(outputs, by: rank)
             adapters.lora[site] = lora
         }
         for _ in 0..<svfCount {
@@ -91,7 +91,9 @@ public enum AdapterCodec {
         var input = Reader(data: bytes)
         try input.expect(optimizerMagic)
         var state = OptimizerState()
-        state.step = Int(try input.int(UInt64.self))
+        let step = try input.int(UInt64.self)
+        guard let steps = Int(exactly: step) else { throw DecodeError(offset: 10, reason: "step count \(step) is more than a step counter holds") }
+        state.step = steps
         for _ in 0..<(try input.int(UInt32.self)) {
             let length = Int(try input.int(UInt16.self))
             let name = String(decoding: try input.bytes(length), as: UTF8.self)
@@ -132,6 +134,14 @@ public enum AdapterCodec {
         mutating func int<T: FixedWidthInteger>(_ type: T.Type) throws(DecodeError) -> T {
             let raw = try bytes(MemoryLayout<T>.size)
             return raw.withUnsafeBytes { T(littleEndian: $0.loadUnaligned(as: T.self)) }
+        }
+
+        /// A `rows` x `columns` matrix; sizes whose product overflows are refused like any
+        /// other count the blob cannot hold.
+        mutating func floats(_ rows: Int, by columns: Int) throws(DecodeError) -> [Float] {
+            let (count, overflow) = rows.multipliedReportingOverflow(by: columns)
+            guard !overflow else { throw DecodeError(offset: offset, reason: "claims \(rows) x \(columns) values, more than the blob holds") }
+            return try floats(count)
         }
 
         mutating func floats(_ count: Int) throws(DecodeError) -> [Float] {
