@@ -6,25 +6,18 @@ enum AdapterFuzzing {
     /// accepts). What decodes must encode to bytes that decode and encode to the same bytes:
     /// the codec promises one encoding per value, and blob hashes depend on it.
     static func blob(_ bytes: [UInt8]) -> FuzzOutcome {
-        var problems: [String] = []
-        do {
-            let adapters = try AdapterCodec.decodeAdapters(bytes)
-            let encoded = AdapterCodec.encode(adapters)
-            precondition((try? AdapterCodec.encode(AdapterCodec.decodeAdapters(encoded))) == encoded,
-                         "a decoded adapter set re-encodes to bytes that do not round-trip")
-            return .accepted
-        } catch {
-            problems.append("\(error)")
+        let adapters = roundTrip(bytes, "adapter set", decode: AdapterCodec.decodeAdapters, encode: AdapterCodec.encode)
+        guard case .rejected(let notAdapters) = adapters else { return adapters }
+        let optimizer = roundTrip(bytes, "optimiser state", decode: AdapterCodec.decodeOptimizer, encode: AdapterCodec.encode)
+        guard case .rejected(let notOptimizer) = optimizer else { return optimizer }
+        return .rejected(notAdapters + "; " + notOptimizer)
+    }
+
+    private static func roundTrip<Value>(_ bytes: [UInt8], _ what: String, decode: ([UInt8]) throws(AdapterCodec.DecodeError) -> Value,
+                                         encode: (Value) -> [UInt8]) -> FuzzOutcome {
+        .of {
+            let encoded = encode(try decode(bytes))
+            precondition((try? encode(decode(encoded))) == encoded, "a decoded \(what) re-encodes to bytes that do not round-trip")
         }
-        do {
-            let optimizer = try AdapterCodec.decodeOptimizer(bytes)
-            let encoded = AdapterCodec.encode(optimizer)
-            precondition((try? AdapterCodec.encode(AdapterCodec.decodeOptimizer(encoded))) == encoded,
-                         "a decoded optimiser state re-encodes to bytes that do not round-trip")
-            return .accepted
-        } catch {
-            problems.append("\(error)")
-        }
-        return .rejected(problems.joined(separator: "; "))
     }
 }
