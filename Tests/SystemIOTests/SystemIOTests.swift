@@ -18,6 +18,16 @@ import Testing
         try file.close()
     }
 
+    /// procfs reports size 0 for files that have content; `gesal-bench memory` reads its
+    /// resident set from one.
+    @Test func readAllReadsAProcfsFileThatReportsSizeZero() throws {
+        let file = try FileDescriptor.open("/proc/self/status", .readOnly)
+        defer { try? file.close() }
+        #expect(try file.size() == 0)
+        let text = String(decoding: try file.readAll(), as: UTF8.self)
+        #expect(text.hasPrefix("Name:") && text.contains("\nVmRSS:"))
+    }
+
     @Test func temporaryDirectoriesAreNewAndAFailureNamesTheParent() throws {
         let system = FileSystem()
         let a = try system.makeTemporaryDirectory(prefix: "gesal-io"), b = try system.makeTemporaryDirectory(prefix: "gesal-io")
