@@ -26,7 +26,7 @@ public final class BertModel: Sendable {
 
     /// Loads a sentence-transformers folder: `config.json`, `model.safetensors`, `vocab.txt`.
     public init(folder: String) throws(ModelError) {
-        let json = try ConfigJSON(path: folder + "/config.json")
+        let json = try JSONObjectFile(path: folder + "/config.json")
         let config = Config(vocabularySize: try json.int("vocab_size"), width: try json.int("hidden_size"), layers: try json.int("num_hidden_layers"),
                             heads: try json.int("num_attention_heads"), hiddenWidth: try json.int("intermediate_size"),
                             maxPositions: try json.int("max_position_embeddings"),

@@ -40,13 +40,12 @@ public final class LanguageModel: Sendable {
         }
         var jinja: String?
         var stops = Set<Int>()
-        if let data = FileManager.default.contents(atPath: folder + "/tokenizer_config.json"),
-           let config = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
+        // Both files are optional; one that is there but does not parse is as good as absent.
+        if let config = try? JSONObjectFile(path: folder + "/tokenizer_config.json").values {
             jinja = config["chat_template"] as? String
             if let eos = config["eos_token"] as? String, let id = tokens.firstIndex(of: eos) { stops.insert(id) }
         }
-        if let data = FileManager.default.contents(atPath: folder + "/config.json"),
-           let config = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
+        if let config = try? JSONObjectFile(path: folder + "/config.json").values {
             if let eos = config["eos_token_id"] as? Int { stops.insert(eos) }
             if let eos = config["eos_token_id"] as? [Int] { stops.formUnion(eos) }
         }

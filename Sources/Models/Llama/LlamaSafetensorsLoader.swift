@@ -5,7 +5,7 @@ import Foundation
 /// keeps Q and K in the halves layout, so RoPE runs in that style.
 extension LlamaModel {
     public convenience init(safetensorsFolder folder: String) throws(ModelError) {
-        let json = try ConfigJSON(path: folder + "/config.json")
+        let json = try JSONObjectFile(path: folder + "/config.json")
         let configPath = json.path
         let heads = try json.int("num_attention_heads")
         var config = LlamaConfig(
@@ -68,10 +68,11 @@ extension LlamaModel {
         let single = folder + "/model.safetensors"
         if FileManager.default.fileExists(atPath: single) { return [try SafetensorsFile(path: single)] }
         let indexPath = folder + "/model.safetensors.index.json"
-        guard let data = FileManager.default.contents(atPath: indexPath),
-              let index = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let map = index["weight_map"] as? [String: String] else {
-            throw ModelError(.io, "neither model.safetensors nor a readable model.safetensors.index.json", path: folder)
+        guard FileManager.default.fileExists(atPath: indexPath) else {
+            throw ModelError(.io, "neither model.safetensors nor model.safetensors.index.json is here", path: folder)
+        }
+        guard let map = try JSONObjectFile(path: indexPath)["weight_map"] as? [String: String] else {
+            throw ModelError(.invalid, "has no weight_map of tensor names to shard files", path: indexPath)
         }
         var files: [SafetensorsFile] = []
         for shard in Set(map.values).sorted() {

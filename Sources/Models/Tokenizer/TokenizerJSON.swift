@@ -3,10 +3,9 @@ import Foundation
 /// Reads a Hugging Face `tokenizer.json` with a BPE model: byte-level (GPT-2, Llama 3, Qwen2,
 /// SmolLM) or SentencePiece-style with byte fallback (Llama 2, Mistral).
 public func loadTokenizerJSON(_ path: String) throws(ModelError) -> any Tokenizer {
-    guard let data = FileManager.default.contents(atPath: path),
-          let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-          let model = json["model"] as? [String: Any] else {
-        throw ModelError(.io, "cannot read tokenizer.json", path: path)
+    let json = try JSONObjectFile(path: path).values
+    guard let model = json["model"] as? [String: Any] else {
+        throw ModelError(.invalid, "has no \"model\" object", path: path)
     }
     guard model["type"] as? String == "BPE", let vocabulary = model["vocab"] as? [String: Int] else {
         throw ModelError(.invalid, "tokenizer model '\(model["type"] ?? "?")' is not BPE", path: path)

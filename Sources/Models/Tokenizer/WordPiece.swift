@@ -1,4 +1,5 @@
 import Foundation
+import SystemIO
 
 /// BERT's tokeniser for uncased models: lower-case, strip accents (NFD, drop combining marks),
 /// split into runs of word characters and single other characters, then split each word into
@@ -14,8 +15,10 @@ public struct WordPiece: Tokenizer {
 
     /// Reads `vocab.txt`: one token a line, the line number its id.
     public init(vocabularyFile path: String) throws(ModelError) {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw ModelError(.io, "cannot read the vocabulary", path: path)
+        let bytes: [UInt8]
+        do { bytes = try FileSystem().read(path) } catch { throw ModelError(.io, "\(error)", path: path) }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw ModelError(.invalid, "the vocabulary is not UTF-8", path: path)
         }
         var lines = text.components(separatedBy: "\n")
         if lines.last == "" { lines.removeLast() }
