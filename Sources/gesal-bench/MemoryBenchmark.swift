@@ -25,6 +25,10 @@ struct MemoryBenchmark: AsyncParsableCommand {
           rss_growth_kb_per_ask       (end - warm-up) / asks after the warm-up
           state_growth_kb_per_ask     growth of the state's encoding, per ask
           unexplained_kb_per_ask      the first minus the second
+          trough_growth_kb_per_ask    the lowest reading of the second half of the asks minus
+                                      the lowest of the first, per ask between the halves'
+                                      middles: learning steps make the resident set saw up and
+                                      down by tens of MB, and the troughs show what stays
         and replay_hash_equal (1 when a replay of the store gives the served state).
 
         Example:
@@ -82,6 +86,11 @@ struct MemoryBenchmark: AsyncParsableCommand {
         print(line("rss_growth_kb_per_ask", rssGrowth, decimals: 2))
         print(line("state_growth_kb_per_ask", stateGrowth, decimals: 2))
         print(line("unexplained_kb_per_ask", rssGrowth - stateGrowth, decimals: 2))
+        let middle = (warmup + asks) / 2
+        let firstHalf = readings.filter { $0.ask <= middle }, secondHalf = readings.filter { $0.ask > middle }
+        if let low1 = firstHalf.map(\.rss).min(), let low2 = secondHalf.map(\.rss).min() {
+            print(line("trough_growth_kb_per_ask", (low2 - low1) * 1024 / Double(middle - warmup), decimals: 2))
+        }
         let replayed = try Replay.run(LogStore(at: folder + "/store")).state
         print("replay_hash_equal=\(replayed.hash == engine.state.hash ? 1 : 0)")
     }
