@@ -28,13 +28,7 @@ public enum PEFTImport {
         for path in [configPath, weightsPath] where !FileSystem().exists(path) {
             throw ModelError(.io, "is missing: the folder must hold \(configFile) and \(weightsFile), as PEFT's save_pretrained writes them", path: path)
         }
-        let configBytes: [UInt8]
-        do { configBytes = try FileSystem().read(configPath) } catch { throw ModelError(.io, "cannot be read: \(error)", path: configPath) }
-        let parsed: Any
-        do { parsed = try JSONSerialization.jsonObject(with: Data(configBytes)) } catch {
-            throw ModelError(.invalid, "is not JSON: \(error.localizedDescription)", path: configPath)
-        }
-        guard let config = parsed as? [String: Any] else { throw ModelError(.invalid, "is not a JSON object", path: configPath) }
+        let configJSON = try JSONObjectFile(path: configPath), config = configJSON.values
         try refuseWhatCannotBeApplied(config, path: configPath)
         guard let r = config["r"] as? Int, r >= 1 else { throw ModelError(.invalid, "has no rank r (a whole number of at least 1)", path: configPath) }
         guard let alpha = (config["lora_alpha"] as? NSNumber)?.floatValue, alpha.isFinite else {
@@ -85,7 +79,7 @@ public enum PEFTImport {
         do { weightBytes = try FileSystem().read(weightsPath) } catch { throw ModelError(.io, "cannot be read: \(error)", path: weightsPath) }
         func sha256(_ bytes: [UInt8]) -> String { SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined() }
         return Result(lora: lora, baseModel: config["base_model_name_or_path"] as? String, rank: lora.values.map(\.rank).max()!,
-                      files: [configFile: sha256(configBytes), weightsFile: sha256(weightBytes)])
+                      files: [configFile: sha256(configJSON.bytes), weightsFile: sha256(weightBytes)])
     }
 
     static func refuseWhatCannotBeApplied(_ config: [String: Any], path: String) throws(ModelError) {

@@ -29,13 +29,13 @@ struct LineFiles: Sendable {
     }
 
     /// Scans a segment, checking that its header agrees with its name and line.
-    func scan(_ segment: Segment, hashes: Bool) throws(LogError) -> SegmentScan {
+    func scan(_ segment: Segment, hashes: Bool, decoding: Bool = false) throws(LogError) -> SegmentScan {
         let bytes = try bytes(of: segment)
-        return try scan(bytes, of: segment, hashes: hashes)
+        return try scan(bytes, of: segment, hashes: hashes, decoding: decoding)
     }
 
-    func scan(_ bytes: [UInt8], of segment: Segment, hashes: Bool) throws(LogError) -> SegmentScan {
-        let result = bytes.withUnsafeBytes { SegmentScan.scan($0, hashes: hashes) }
+    func scan(_ bytes: [UInt8], of segment: Segment, hashes: Bool, decoding: Bool = false) throws(LogError) -> SegmentScan {
+        let result = bytes.withUnsafeBytes { SegmentScan.scan($0, hashes: hashes, decoding: decoding) }
         switch result {
         case .failure(.incomplete):
             throw LogError(.tornTail, "segment header is incomplete (\(bytes.count) bytes)", path: segment.path, offset: 0)

@@ -13,6 +13,11 @@ struct SegmentScan: Sendable {
         var frameLength: Int
         /// Every blob the record's events refer to.
         var blobs: [Hash256]
+        /// Why the record's events do not read although its framing and CRC are sound (a
+        /// frame whose content does not decompress to the stated size and checksum), when the
+        /// scan was asked to decode; nil otherwise. The CRC only shows the bytes are the ones
+        /// written; this shows they were written right.
+        var undecodable: String? = nil
     }
 
     enum Tail: Sendable, Equatable {
@@ -32,8 +37,9 @@ struct SegmentScan: Sendable {
     var validEnd: Int
     var tail: Tail = .clean
 
-    /// Scans `bytes`, a whole segment file. A bad segment header is returned as a failure.
-    static func scan(_ bytes: UnsafeRawBufferPointer, hashes: Bool) -> Result<SegmentScan, RecordProblem> {
+    /// Scans `bytes`, a whole segment file; `decoding` also decompresses every record (what
+    /// `verify` needs). A bad segment header is returned as a failure.
+    static func scan(_ bytes: UnsafeRawBufferPointer, hashes: Bool, decoding: Bool = false) -> Result<SegmentScan, RecordProblem> {
         let header: (line: Int, firstSequence: UInt64)
         switch SegmentFormat.parseHeader(bytes) {
         case .success(let parsed): header = parsed
@@ -54,7 +60,8 @@ struct SegmentScan: Sendable {
                     offset: offset, length: record.totalLength, firstSequence: record.firstSequence,
                     lastSequence: record.lastSequence, previousHash: record.previousHash,
                     hash: hashes ? Hash256.of(range) : nil, payloadLength: record.payloadLength,
-                    frameLength: record.frameLength, blobs: record.entries.flatMap(\.blobs)))
+                    frameLength: record.frameLength, blobs: record.entries.flatMap(\.blobs),
+                    undecodable: decoding ? undecodable(record, in: range) : nil))
                 scan.index.note(sequence: record.firstSequence, offset: offset, end: offset + record.totalLength)
                 offset += record.totalLength
                 expected = record.lastSequence + 1
@@ -74,6 +81,15 @@ struct SegmentScan: Sendable {
             }
         }
         return .success(scan)
+    }
+
+    private static func undecodable(_ record: RecordHeader, in bytes: UnsafeRawBufferPointer) -> String? {
+        do {
+            _ = try RecordCodec.events(of: record, in: bytes)
+            return nil
+        } catch {
+            return "\(error)"
+        }
     }
 
     /// Whether any whole, CRC-valid record starts after `offset`: the test that tells damage in

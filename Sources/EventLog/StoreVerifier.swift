@@ -13,22 +13,7 @@ public struct VerifyReport: Sendable {
 }
 
 public enum StoreVerifier {
-    /// Why a record whose framing and CRC are sound still does not give its events (a frame
-    /// whose content does not decompress to the stated size and checksum), or nil. The CRC
-    /// only shows the bytes are the ones written; this shows they were written right.
-    static func undecodable(_ record: SegmentScan.Record, in bytes: [UInt8]) -> String? {
-        bytes.withUnsafeBytes { all in
-            guard case .success(let header) = RecordCodec.parse(all, at: record.offset) else { return "it no longer parses" }
-            do {
-                _ = try RecordCodec.events(of: header, in: UnsafeRawBufferPointer(rebasing: all[record.offset..<(record.offset + record.length)]))
-                return nil
-            } catch {
-                return "\(error)"
-            }
-        }
-    }
-
-    /// Checks every record's framing and CRC-32C, the hash chain within and across lines,
+    /// Checks every record's framing and CRC-32C and that its events decompress, the hash chain within and across lines,
     /// segment continuity, every sparse index, every blob's content hash and every ref.
     /// `progress` is called with (segments done, segments in all).
     public static func verify(_ store: LogStore, progress: (Int, Int) -> Void = { _, _ in }) -> VerifyReport {
@@ -57,11 +42,8 @@ public enum StoreVerifier {
             for (i, segment) in line.segments.enumerated() {
                 defer { done += 1; progress(done, total) }
                 report.segments += 1
-                let bytes: [UInt8], scan: SegmentScan
-                do {
-                    bytes = try line.bytes(of: segment)
-                    scan = try line.scan(bytes, of: segment, hashes: true)
-                } catch { problem(error); break }
+                let scan: SegmentScan
+                do { scan = try line.scan(segment, hashes: true, decoding: true) } catch { problem(error); break }
                 if segment.firstSequence != expectedFirst {
                     problem(LogError(.corrupt, "segment starts at sequence \(segment.firstSequence), expected \(expectedFirst)", path: segment.path, offset: 0))
                 }
@@ -70,7 +52,7 @@ public enum StoreVerifier {
                         problem(LogError(.corrupt, "hash chain broken: record \(record.firstSequence) names previous hash \(record.previousHash.hex.prefix(16))…, the previous record hashes to \(expected.hex.prefix(16))…", path: segment.path, offset: Int64(record.offset)))
                     }
                     previousHash = record.hash
-                    if let reason = undecodable(record, in: bytes) {
+                    if let reason = record.undecodable {
                         problem(LogError(.corrupt, "record \(record.firstSequence) passes its CRC but its events do not read: \(reason)", path: segment.path, offset: Int64(record.offset)))
                     }
                     report.records += 1

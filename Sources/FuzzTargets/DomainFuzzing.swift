@@ -35,7 +35,7 @@ enum DomainFuzzing {
     /// directly). A state that decodes must encode to bytes that decode to the same bytes again.
     static func snapshot(_ bytes: [UInt8]) -> FuzzOutcome {
         let outcome = FuzzOutcome.of { _ = try Snapshot(decoding: bytes, source: "fuzzed snapshot") }
-        let header = 8 + 2 + 8 + 32
+        let header = Snapshot.headerLength
         guard bytes.count >= header, let state = try? EngineState(encoded: Array(bytes[header...]), where: "fuzzed state") else {
             return outcome
         }

@@ -51,12 +51,13 @@ final class SegmentFuzzing: @unchecked Sendable {
         }
 
         // Accepted: a reader reads every event. The writer's recovery runs either way.
+        var before: Set<String> = []
         let outcome = FuzzOutcome.of {
             let reader = try LogStore(at: store)
+            before = Set(StoreVerifier.verify(reader).problems.map { "\($0)" })
             _ = try reader.events()
             _ = try reader.tornTails()
         }
-        let before = Set(((try? LogStore(at: store)).map { StoreVerifier.verify($0).problems } ?? []).map { "\($0)" })
 
         let appended = EventDraft(type: "Fuzz.v1", payload: Array(#"{"after":"recovery"}"#.utf8))
         let writer: LogWriter

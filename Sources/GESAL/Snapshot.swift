@@ -10,6 +10,8 @@ import EventLog
 public struct Snapshot: Sendable, Equatable {
     static let magic = Array("GESALSNP".utf8)
     public static let formatVersion: UInt16 = 1
+    /// Magic, format version, sequence and state hash: where the state's encoding starts.
+    public static let headerLength = magic.count + 2 + 8 + 32
 
     public var sequence: UInt64
     public var state: EngineState
@@ -31,7 +33,7 @@ public struct Snapshot: Sendable, Equatable {
     /// Reads a snapshot and checks its state against the stamped hash; `source` names it in
     /// errors.
     public init(decoding bytes: [UInt8], source: String) throws(EngineError) {
-        let header = Self.magic.count + 2 + 8 + 32
+        let header = Self.headerLength
         func fail(_ reason: String) -> EngineError { EngineError(.corruptSnapshot, "\(source): \(reason)") }
         guard bytes.count >= header, Array(bytes.prefix(Self.magic.count)) == Self.magic else {
             throw fail("not a GESAL snapshot (no GESALSNP header)")

@@ -2,22 +2,26 @@ import Foundation
 import SystemIO
 
 /// A JSON file whose top level is an object (`config.json`, `tokenizer.json`, a safetensors
-/// index): read through SystemIO, parsed, with typed reads that name the file when a key is
-/// missing. The one place the model readers read a JSON file (FileManager's reader leaked a
-/// page on an empty file, found by fuzzing, and is no syscall seam).
-struct JSONObjectFile {
-    let path: String
-    let values: [String: Any]
+/// index, a PEFT `adapter_config.json`): read through SystemIO, parsed, with typed reads that
+/// name the file when a key is missing. The one place model and adapter readers read a JSON
+/// file (FileManager's reader leaked a page on an empty file, found by fuzzing, and is no
+/// syscall seam).
+public struct JSONObjectFile {
+    public let path: String
+    /// The file as read, for callers that record what they read (a hash of it).
+    public let bytes: [UInt8]
+    public let values: [String: Any]
 
-    init(path: String) throws(ModelError) {
+    public init(path: String) throws(ModelError) {
         let bytes: [UInt8]
-        do { bytes = try FileSystem().read(path) } catch { throw ModelError(.io, "\(error)", path: path) }
+        do { bytes = try FileSystem().read(path) } catch { throw ModelError(.io, "cannot be read: \(error)", path: path) }
         let parsed: Any
         do { parsed = try JSONSerialization.jsonObject(with: Data(bytes)) } catch {
-            throw ModelError(.invalid, "not JSON (\(bytes.count) bytes): \(error.localizedDescription)", path: path)
+            throw ModelError(.invalid, "is not JSON (\(bytes.count) bytes): \(error.localizedDescription)", path: path)
         }
-        guard let values = parsed as? [String: Any] else { throw ModelError(.invalid, "the top level is not a JSON object", path: path) }
+        guard let values = parsed as? [String: Any] else { throw ModelError(.invalid, "is not a JSON object", path: path) }
         self.path = path
+        self.bytes = bytes
         self.values = values
     }
 
@@ -26,5 +30,5 @@ struct JSONObjectFile {
         return value
     }
 
-    subscript(key: String) -> Any? { values[key] }
+    public subscript(key: String) -> Any? { values[key] }
 }
