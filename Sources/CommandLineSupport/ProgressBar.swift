@@ -1,5 +1,5 @@
 import Glibc
-import Synchronization
+import SystemIO
 
 /// A one-line progress bar on standard error, redrawn in place. It draws only when standard
 /// error is a terminal, so logs and pipes stay clean.
@@ -39,7 +39,7 @@ public struct ProgressBar: Sendable {
 /// Safe to call from any thread (the engine's models report from whichever loads them first).
 public final class ProgressReporter: Sendable {
     private let label: String
-    private let bar = Mutex<ProgressBar?>(nil)
+    private let bar = Locked<ProgressBar?>(nil)
 
     public init(_ label: String) {
         self.label = label

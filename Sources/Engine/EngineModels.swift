@@ -3,7 +3,6 @@ import EventLog
 import Foundation
 import GESAL
 import Models
-import Synchronization
 import SystemIO
 import Tensor
 
@@ -19,7 +18,7 @@ public final class EngineModels: Sendable {
     public let threads: Int
     public let blasCore: String
     private let loadBases: @Sendable () throws -> [LinearSite: SVFBasis]
-    private let loadedBases = Mutex<[LinearSite: SVFBasis]?>(nil)
+    private let loadedBases = Locked<[LinearSite: SVFBasis]?>(nil)
 
     /// Models whose SVD bases come from `loadBases`, called once, at the first `bases()`.
     public init(language: LanguageModel, embedder: Embedder, fingerprint: String, threads: Int, blasCore: String = BLASKernels.coreName,

@@ -1,6 +1,5 @@
 import Dispatch
 import Foundation
-import Synchronization
 import SystemIO
 
 /// The one writer of a store: appends events in group-committed records, manages branches and
@@ -13,8 +12,8 @@ public final class LogWriter: Sendable {
     public let store: LogStore
     /// What recovery repaired when this writer opened the store.
     public let recovered: [RecoveryAction]
-    private let state: Mutex<WriterState>
-    private let timer: Mutex<IntervalTimer?>
+    private let state: Locked<WriterState>
+    private let timer: Locked<IntervalTimer?>
 
     // MARK: Opening
 
@@ -106,8 +105,8 @@ public final class LogWriter: Sendable {
         }
         self.store = store
         self.recovered = actions
-        self.state = Mutex(state)
-        self.timer = Mutex(nil)
+        self.state = Locked(state)
+        self.timer = Locked(nil)
         if case .interval(let milliseconds) = store.options.durability { startTimer(milliseconds: milliseconds) }
     }
 

@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import SystemIO
 
 /// Counters for `GET /metrics`, in Prometheus' text format. One lock: every request touches
 /// them once or twice, never while generating.
@@ -16,7 +16,7 @@ public final class ServerMetrics: Sendable {
         var batchedQuestions = 0
     }
 
-    private let counts = Mutex(Counts())
+    private let counts = Locked(Counts())
 
     public init() {}
 

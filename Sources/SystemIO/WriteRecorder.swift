@@ -1,5 +1,4 @@
 import Glibc
-import Synchronization
 
 /// One change a process made to a file system, as the kernel saw it through `Syscalls`.
 /// Files and directories are named by an inode number the recorder assigns, so a rename
@@ -29,7 +28,7 @@ public final class WriteRecorder: Sendable {
         var nextInode = 1
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// Records changes under `root`, an existing, empty directory (inode 0) that is taken as
     /// durable, as a directory made before the workload starts would be.
