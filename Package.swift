@@ -53,7 +53,7 @@ let package = Package(
         // The learning demo: teach, poison and roll back on a fresh store, with its table, JSON and chart.
         .target(name: "Demo", dependencies: ["Engine", "GESAL", "EventLog", "Tasks", "Clustering"]),
         // What the command-line tools share: progress bars, time formatting, the JSON-lines event format.
-        .target(name: "CommandLineSupport", dependencies: ["EventLog", "GESAL", "Engine", "Models", "Tensor", "Adaptation", "Tasks",
+        .target(name: "CommandLineSupport", dependencies: ["SystemIO", "EventLog", "GESAL", "Engine", "Models", "Tensor", "Adaptation", "Tasks",
                                                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // The read model's SQL migrations, compiled into the binaries (see migrations/README.md).
         .target(name: "Migrations", path: "migrations", exclude: ["README.md"], resources: [.embedInCode("0001_initial.sql"), .embedInCode("0002_feedback_corrections.sql"),
@@ -65,7 +65,7 @@ let package = Package(
         .target(name: "ReadModel", dependencies: ["CSQLite", "Migrations", "GESAL", "EventLog"]),
 
         // `gesal serve`: the OpenAI-compatible HTTP API and the feedback route, on Hummingbird.
-        .target(name: "Server", dependencies: ["Engine", "GESAL", "EventLog", "Models",
+        .target(name: "Server", dependencies: ["Engine", "GESAL", "EventLog", "Models", "SystemIO",
                                                .product(name: "Hummingbird", package: "hummingbird"),
                                                .product(name: "HTTPTypes", package: "swift-http-types"),
                                                .product(name: "Crypto", package: "swift-crypto")]),
@@ -84,7 +84,7 @@ let package = Package(
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // The parsers of outside bytes as fuzzing targets (scripts/fuzz.sh), and their tool.
-        .target(name: "FuzzTargets", dependencies: ["EventLog", "GESAL", "Models", "Adaptation"]),
+        .target(name: "FuzzTargets", dependencies: ["EventLog", "GESAL", "Models", "Adaptation", "Server"]),
         .target(name: "CFuzzing"),
         .executableTarget(
             name: "gesal-fuzz",

@@ -137,3 +137,15 @@ write("tokenizer-json", "seed-sentencepiece.json", json.dumps(sentencepiece, ens
 
 # --- WordPiece vocab.txt (BERT) ---
 write("wordpiece", "seed-vocab.txt", "\n".join(["[PAD]", "hello", "world", "un", "##aff", "##able", ",", "!", "##s", "the", "café", "日"]).encode() + b"\n")
+
+# --- gesal serve request bodies (OpenAI's API: https://platform.openai.com/docs/api-reference) ---
+def request(name, path, body):
+    write("server-request", name, path.encode() + b"\n" + json.dumps(body, ensure_ascii=False).encode())
+
+request("seed-chat", "/v1/chat/completions", {
+    "model": "gesal", "temperature": 0.7, "top_p": 0.9, "seed": 42, "max_tokens": 32, "stop": ["\n\n", "Q:"], "stream": True,
+    "messages": [{"role": "system", "content": "Answer briefly."}, {"role": "user", "content": "What is 2+2?"},
+                 {"role": "assistant", "content": "4"}, {"role": "user", "content": [{"type": "text", "text": "And 3+3? ünï"}]}]})
+request("seed-completion", "/v1/completions", {"prompt": "Name a prime number.", "max_completion_tokens": 8, "stop": "."})
+request("seed-embedding", "/v1/embeddings", {"model": "all-MiniLM-L6-v2", "input": ["a cat", "a dog"], "encoding_format": "base64"})
+request("seed-feedback", "/v1/feedback", {"interaction": 3, "reward": -2, "correction": "Paris", "source": "checker_1"})

@@ -28,6 +28,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case snapshot
     /// An adapter blob or an optimiser-state blob; what decodes must re-encode the same.
     case adapterBlob = "adapter-blob"
+    /// A request body of `gesal serve`'s routes, after its path on the first line: decoded and
+    /// checked as the route does before the engine; a refusal must be a 4xx that says why.
+    case serverRequest = "server-request"
 
     /// Feeds `bytes` to the target. Throws nothing: an input the parser refuses is `.rejected`
     /// with its error text. A broken invariant stops the process (`preconditionFailure`), which is
@@ -42,6 +45,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .domainEvents: DomainFuzzing.events(bytes)
         case .snapshot: DomainFuzzing.snapshot(bytes)
         case .adapterBlob: AdapterFuzzing.blob(bytes)
+        case .serverRequest: ServerFuzzing.request(bytes)
         }
     }
 }

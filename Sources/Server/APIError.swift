@@ -68,13 +68,16 @@ enum JSONBody {
         Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: try data(value))))
     }
 
-    /// Reads the whole body (at most `limit` bytes) and decodes it; what does not decode is a
-    /// 400 that says which field was wrong and how.
-    static func decode<T: Decodable>(_ type: T.Type, from request: Request, limit: Int) async throws -> T {
-        let buffer = try await request.body.collect(upTo: limit)
-        guard buffer.readableBytes > 0 else { throw APIError.badRequest("the request has no body: send a JSON object") }
+    /// Reads the whole body, at most `limit` bytes (beyond it, Hummingbird's 413).
+    static func bytes(of request: Request, limit: Int) async throws -> Data {
+        Data(try await request.body.collect(upTo: limit).readableBytesView)
+    }
+
+    /// Decodes a body; what does not decode is a 400 that says which field was wrong and how.
+    static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws(APIError) -> T {
+        guard !data.isEmpty else { throw APIError.badRequest("the request has no body: send a JSON object") }
         do {
-            return try JSONDecoder().decode(type, from: Data(buffer.readableBytesView))
+            return try JSONDecoder().decode(type, from: data)
         } catch let error as DecodingError {
             throw APIError.badRequest("the body is not a valid request: " + describe(error))
         } catch {

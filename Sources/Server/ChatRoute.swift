@@ -10,18 +10,14 @@ extension ServerRoutes {
     /// message and earlier turns, with the sampling fields given, and records the interaction. With `stream`, the
     /// answer comes as server-sent events in OpenAI's chunk format, ending in `[DONE]`.
     @Sendable func chat(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        let body = try await JSONBody.decode(ChatRequest.self, from: request, limit: settings.maxBodyBytes)
-        try checkModel(body.model, served: chatModels)
-        if body.hasTools { throw APIError.badRequest("tools are not supported: GESAL answers in text", param: "tools") }
-        let prompt = try ChatPrompt(body.messages, limit: settings.maxMessages)
-        let asked = try body.sampling.answerRequest(system: prompt.system, turns: prompt.turns, storeMaxTokens: storeMaxTokens)
-        try checkPrompt(prompt.user, asked)
-        let model = body.model ?? settings.modelID
-        if body.sampling.stream == true {
-            return try await stream(prompt.user, asked, model: model, includeUsage: true)
+        let chat = try CheckedChat(try await JSONBody.bytes(of: request, limit: settings.maxBodyBytes), settings: settings,
+                                   storeMaxTokens: storeMaxTokens)
+        try checkPrompt(chat.prompt.user, chat.asked)
+        if chat.stream {
+            return try await stream(chat.prompt.user, chat.asked, model: chat.model, includeUsage: true)
         }
-        let answer = try await ask(prompt.user, asked)
-        var response = try JSONBody.response(Completion(chat: answer, model: model))
+        let answer = try await ask(chat.prompt.user, chat.asked)
+        var response = try JSONBody.response(Completion(chat: answer, model: chat.model))
         response.headers[.gesalInteraction] = "\(answer.interaction)"
         return response
     }

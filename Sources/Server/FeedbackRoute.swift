@@ -42,17 +42,8 @@ extension ServerRoutes {
     /// `POST /v1/feedback` `{interaction, reward, correction?}`: the same as `gesal feedback`.
     /// It answers once the feedback and any learning step it set off are durable in the log.
     @Sendable func feedback(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        let body = try await JSONBody.decode(FeedbackRequest.self, from: request, limit: settings.maxBodyBytes)
-        guard body.reward.isFinite, Limits.reward.contains(Double(body.reward)) else {
-            throw APIError.badRequest("reward must be a number from \(Limits.reward.lower) to \(Limits.reward.upper) (+1 right, -2 wrong), not \(body.reward)", param: "reward")
-        }
-        if let correction = body.correction {
-            do { try checkCorrection(correction, "correction") } catch { throw APIError.badRequest(error.message, param: "correction") }
-        }
-        let source = body.source ?? "api"
-        guard (1...32).contains(source.utf8.count), source.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
-            throw APIError.badRequest("source must be 1 to 32 letters, digits, - or _", param: "source")
-        }
+        let body = try CheckedFeedback(try await JSONBody.bytes(of: request, limit: settings.maxBodyBytes))
+        let source = body.source
         let metrics = host.metrics
         let reply = try await host.run { engine in
             let outcome = try engine.feedback(interaction: body.interaction, reward: body.reward, source: source, correction: body.correction)

@@ -30,15 +30,6 @@ public struct ServerRoutes: Sendable {
         router.get("metrics", use: metrics)
     }
 
-    /// Refuses a model this server does not run, as OpenAI does (404, `model_not_found`).
-    func checkModel(_ model: String?, served: [String]) throws(APIError) {
-        guard let model, !served.contains(model) else { return }
-        throw APIError(.notFound, "the model '\(model)' is not served here; this server runs \(served.map { "'\($0)'" }.joined(separator: " or "))",
-                       type: "invalid_request_error", code: "model_not_found", param: "model")
-    }
-
-    var chatModels: [String] { [settings.modelID, ServerSettings.alias] }
-
     /// Refuses a prompt the engine would refuse (`Engine.checkAskable`), before the request
     /// waits its turn.
     func checkPrompt(_ prompt: String, _ request: AnswerRequest) throws(APIError) {
