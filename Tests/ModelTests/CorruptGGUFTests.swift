@@ -85,6 +85,16 @@ import Testing
         }
     }
 
+    /// Found by fuzzing: a token-type array longer than the vocabulary made a control token id
+    /// point past the token table.
+    @Test func perTokenArraysMustMatchTheVocabulary() {
+        var file = TinyGGUF.llama(layers: 1, width: 32, hidden: 64, heads: 2, kvHeads: 1)
+        let index = file.metadata.firstIndex { $0.0 == "tokenizer.ggml.token_type" }!
+        file.metadata[index].1 = .int32s(Array(repeating: 3, count: 400))
+        let error = open(file.bytes())
+        #expect(error?.code == .invalid && error?.message.contains("tokenizer.ggml.token_type") == true, "\(String(describing: error))")
+    }
+
     @Test func shapeMismatchesNameTheTensor() {
         var file = TinyGGUF.llama(layers: 1, width: 32, hidden: 64, heads: 2, kvHeads: 1)
         let index = file.tensors.firstIndex { $0.name == "blk.0.ffn_up.weight" }!

@@ -199,6 +199,20 @@ public final class GGUFFile: @unchecked Sendable {
         return value
     }
 
+    /// An optional per-token array (token types, scores): nil when absent; when present it
+    /// must hold one `kind` value for each of `count` tokens, since tokenisers index it by id.
+    public func perToken<T>(_ key: String, count: Int, kind: String, _ convert: (GGUFValue) -> T?) throws(ModelError) -> [T]? {
+        guard let value = metadata[key] else { return nil }
+        guard let values = value.array else { throw ModelError(.invalid, "metadata '\(key)' is not an array", path: path) }
+        guard values.count == count else {
+            throw ModelError(.invalid, "metadata '\(key)' has \(values.count) entries for \(count) tokens", path: path)
+        }
+        return try values.map { value throws(ModelError) in
+            guard let converted = convert(value) else { throw ModelError(.invalid, "metadata '\(key)' holds a value that is not \(kind)", path: path) }
+            return converted
+        }
+    }
+
     public func strings(_ key: String) throws(ModelError) -> [String] {
         guard let values = metadata[key]?.array else { throw ModelError(.missingMetadata, "metadata '\(key)' is missing or not an array", path: path) }
         return try values.map { value throws(ModelError) in

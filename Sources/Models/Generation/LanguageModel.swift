@@ -58,7 +58,7 @@ public final class LanguageModel: Sendable {
     public static func load(gguf path: String) throws(ModelError) -> LanguageModel {
         let file = try GGUFFile(path: path)
         let tokens = try file.strings("tokenizer.ggml.tokens")
-        let types = file.metadata["tokenizer.ggml.token_type"]?.array?.compactMap(\.int) ?? []
+        let types = try file.perToken("tokenizer.ggml.token_type", count: tokens.count, kind: "an integer", \.int) ?? []
         let tokenizer: any Tokenizer
         switch try file.string("tokenizer.ggml.model") {
         case "gpt2":
@@ -71,7 +71,7 @@ public final class LanguageModel: Sendable {
             tokenizer = ByteLevelBPE(tokens: tokens, merges: try file.strings("tokenizer.ggml.merges"),
                                      specialIDs: specials, preTokenizer: preTokenizer)
         case "llama":
-            let scores = file.metadata["tokenizer.ggml.scores"]?.array?.compactMap { $0.double.map(Float.init) } ?? []
+            let scores = try file.perToken("tokenizer.ggml.scores", count: tokens.count, kind: "a number") { $0.double.map(Float.init) } ?? []
             tokenizer = SentencePieceBPE(tokens: tokens, scores: scores, types: types,
                                          addSpacePrefix: file.metadata["tokenizer.ggml.add_space_prefix"]?.bool ?? true)
         case let other:
