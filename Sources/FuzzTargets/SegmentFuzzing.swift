@@ -38,10 +38,7 @@ final class SegmentFuzzing: @unchecked Sendable {
 
     func run(_ bytes: [UInt8]) -> FuzzOutcome {
         let files = FileManager.default
-        try? files.removeItem(atPath: store)
-        do { try files.copyItem(atPath: template, toPath: store) } catch {
-            preconditionFailure("cannot copy the template store: \(error)")
-        }
+        freshCopyOfTemplate()
         let line = store + "/lines/000001/"
         for name in (try? files.contentsOfDirectory(atPath: line)) ?? [] where !name.hasSuffix(".json") {
             try? files.removeItem(atPath: line + name)
@@ -83,5 +80,26 @@ final class SegmentFuzzing: @unchecked Sendable {
             preconditionFailure("a store that read before the writer's recovery and append cannot be read after: \(error)")
         }
         return outcome
+    }
+
+    /// Replaces the store with a copy of the template. A one-hour campaign once stopped here
+    /// after a million inputs, on an error a release build does not print and that the input
+    /// did not reproduce; so each failure is written to stderr (it lands in the fuzz log) and
+    /// the copy is tried again, and only a failure that persists stops the run.
+    private func freshCopyOfTemplate() {
+        let files = FileManager.default
+        var failures: [String] = []
+        for _ in 0..<3 {
+            do {
+                if files.fileExists(atPath: store) { try files.removeItem(atPath: store) }
+                try files.copyItem(atPath: template, toPath: store)
+                return
+            } catch {
+                let failure = "segment harness: cannot replace \(store) by a copy of the template: \(error)\n"
+                FileHandle.standardError.write(Data(failure.utf8))
+                failures.append(failure)
+            }
+        }
+        preconditionFailure(failures.joined())
     }
 }
