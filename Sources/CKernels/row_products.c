@@ -1,7 +1,9 @@
 #include "row_products.h"
+#include "thread_scratch.h"
 
 #include <immintrin.h>
-#include <stdlib.h>
+#include <pthread.h>
+#include <stddef.h>
 
 int gesal_cpu_has_avx2_fma(void) {
     __builtin_cpu_init();
@@ -93,17 +95,15 @@ enum { PAIRS = 8, WIDE_OUTPUTS = 3 };  // WIDE_OUTPUTS: wide_tiles_3 below
 // The rows as pairs, in groups of eight pairs, step by step: in a group of `pairs` pairs
 // starting at group * PAIRS * steps * 16, pair p's eight inputs at step k start at
 // (k * pairs + p) * 16, so a step reads one run of memory. A lone last row is paired with
-// zeros. One buffer per thread, grown as needed, since each worker packs the rows for itself.
-static _Thread_local float *packed_rows;
-static _Thread_local int64_t packed_capacity;
+// zeros. One buffer per thread, since each worker packs the rows for itself.
+static gesal_thread_scratch *packing;
+static pthread_once_t packing_once = PTHREAD_ONCE_INIT;
+static void make_packing(void) { packing = gesal_thread_scratch_create(); }
 
 AVX512 static const float *pack(const float *x, int64_t rows, int64_t inputs, int64_t steps) {
     const int64_t needed = (rows + 1) / 2 * steps * 16;
-    if (needed > packed_capacity) {
-        free(packed_rows);
-        packed_rows = needed > 0 ? aligned_alloc(64, (size_t)needed * sizeof(float)) : NULL;
-        packed_capacity = packed_rows ? needed : 0;
-    }
+    pthread_once(&packing_once, make_packing);
+    float *packed_rows = packing && needed > 0 ? gesal_thread_scratch_floats(packing, needed) : NULL;
     if (!packed_rows) return NULL;
     for (int64_t first = 0; first < rows; first += 2 * PAIRS) {
         const int64_t group = rows - first < 2 * PAIRS ? rows - first : 2 * PAIRS, pairs = (group + 1) / 2;
