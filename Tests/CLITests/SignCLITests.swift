@@ -27,14 +27,14 @@ import TestSupport
         let event = try #require(try store.events().last)
         let signed = try JSONDecoder().decode(HistorySigned.self, from: Data(event.payload))
         let message = HistorySigned.message(sequence: signed.sequence, recordHash: try store.record(holding: 3, on: "main").hash)
-        FileManager.default.createFile(atPath: scratch.path + "/msg", contents: Data(message))
-        FileManager.default.createFile(atPath: scratch.path + "/sig", contents: Data(try #require(signed.signatureBytes)))
+        try #require(FileManager.default.createFile(atPath: scratch.path + "/msg", contents: Data(message)))
+        try #require(FileManager.default.createFile(atPath: scratch.path + "/sig", contents: Data(try #require(signed.signatureBytes))))
         let verify = ["pkeyutl", "-verify", "-pubin", "-inkey", "k.pub", "-rawin", "-in", "msg", "-sigfile", "sig"]
         let good = try openssl(verify, cwd: scratch.path)
         #expect(good.status == 0 && good.stdout.contains("Signature Verified Successfully"), "\(good.stdout)\(good.stderr)")
         var other = message
         other[other.count - 1] ^= 1
-        FileManager.default.createFile(atPath: scratch.path + "/msg", contents: Data(other))
+        try #require(FileManager.default.createFile(atPath: scratch.path + "/msg", contents: Data(other)))
         #expect(try openssl(verify, cwd: scratch.path).status != 0, "the oracle must be able to say no")
     }
 
