@@ -80,12 +80,13 @@ let package = Package(
         .executableTarget(
             name: "gesal-bench",
             dependencies: ["EventLog", "ReadModel", "SystemIO", "CommandLineSupport", "Models", "Tensor", "Adaptation", "GESAL", "Engine", "Server", "Clustering",
-                           "Tasks", "Demo", .product(name: "Hummingbird", package: "hummingbird"),
+                           "Tasks", "Demo", "CHeapStatistics", .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // The parsers of outside bytes as fuzzing targets (scripts/fuzz.sh), and their tool.
         .target(name: "FuzzTargets", dependencies: ["EventLog", "GESAL", "Models", "Adaptation", "Server"]),
         .target(name: "CFuzzing"),
+        .target(name: "CHeapStatistics"),
         .executableTarget(
             name: "gesal-fuzz",
             dependencies: ["FuzzTargets", "CFuzzing", "EventLog", "GESAL", "Adaptation", "CommandLineSupport",

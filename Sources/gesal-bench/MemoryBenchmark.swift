@@ -1,4 +1,5 @@
 import ArgumentParser
+import CHeapStatistics
 import CommandLineSupport
 import Engine
 import EventLog
@@ -29,6 +30,13 @@ struct MemoryBenchmark: AsyncParsableCommand {
                                       the lowest of the first, per ask between the halves'
                                       middles: learning steps make the resident set saw up and
                                       down by tens of MB, and the troughs show what stays
+        The resident set also holds memory the allocator has been given back but keeps (glibc
+        does not return every freed page), so the heap in use, from mallinfo2 (bytes in
+        allocated blocks, mmapped ones included), is read at the same points; a leak shows
+        there, fragmentation does not:
+          heap_mb_at_N, heap_mb_after_warmup, heap_mb_at_end
+          heap_growth_kb_per_ask      (end - warm-up) / asks after the warm-up
+          unexplained_heap_kb_per_ask the heap's growth minus the state's
         and replay_hash_equal (1 when a replay of the store gives the served state).
 
         Example:
@@ -61,8 +69,8 @@ struct MemoryBenchmark: AsyncParsableCommand {
         let models = try options.loadModels(embedder: "minilm", svfTargets: EngineConfig().svfTargets)
         let engine = try Engine(writer: try LogWriter.create(at: folder + "/store"), models: models, config: EngineConfig(maxTokens: maxTokens))
         let server = try await LoopbackServer.start(engine: engine, models: models, maxTokens: maxTokens)
-        var warm: (rss: Double, state: Int)?
-        var readings: [(ask: Int, rss: Double)] = []
+        var warm: (rss: Double, heap: Double, state: Int)?
+        var readings: [(ask: Int, rss: Double, heap: Double)] = []
         var bar = ProgressBar("asks", total: asks)
         for n in 1...asks {
             let body: [String: Any] = ["model": "gesal", "messages": [["role": "user", "content": "What is \(n) + \(n % 7 + 3)? Answer with a number."]]]
@@ -70,12 +78,12 @@ struct MemoryBenchmark: AsyncParsableCommand {
             if feedbackEvery > 0, n % feedbackEvery == 0, let interaction = (reply["gesal"] as? [String: Any])?["interaction"] as? Int {
                 _ = try await ServeBenchmark.json(server.base + "/v1/feedback", body: ["interaction": interaction, "reward": 1])
             }
-            if n == warmup { warm = (try residentMegabytes(), try await server.host.run { $0.state.encoded().count }) }
-            if n >= warmup, (n - warmup) % max(1, (asks - warmup) / 10) == 0 { readings.append((n, try residentMegabytes())) }
+            if n == warmup { warm = (try residentMegabytes(), heapMegabytes(), try await server.host.run { $0.state.encoded().count }) }
+            if n >= warmup, (n - warmup) % max(1, (asks - warmup) / 10) == 0 { readings.append((n, try residentMegabytes(), heapMegabytes())) }
             bar.update(n)
         }
         bar.finish()
-        let end = (rss: try residentMegabytes(), state: try await server.host.run { $0.state.encoded().count })
+        let end = (rss: try residentMegabytes(), heap: heapMegabytes(), state: try await server.host.run { $0.state.encoded().count })
         await server.stop()
         let measured = Double(asks - warmup)
         let rssGrowth = (end.rss - warm!.rss) * 1024 / measured
@@ -86,6 +94,12 @@ struct MemoryBenchmark: AsyncParsableCommand {
         print(line("rss_growth_kb_per_ask", rssGrowth, decimals: 2))
         print(line("state_growth_kb_per_ask", stateGrowth, decimals: 2))
         print(line("unexplained_kb_per_ask", rssGrowth - stateGrowth, decimals: 2))
+        for reading in readings { print(line("heap_mb_at_\(reading.ask)", reading.heap)) }
+        print(line("heap_mb_after_warmup", warm!.heap))
+        print(line("heap_mb_at_end", end.heap))
+        let heapGrowth = (end.heap - warm!.heap) * 1024 / measured
+        print(line("heap_growth_kb_per_ask", heapGrowth, decimals: 2))
+        print(line("unexplained_heap_kb_per_ask", heapGrowth - stateGrowth, decimals: 2))
         let middle = (warmup + asks) / 2
         let firstHalf = readings.filter { $0.ask <= middle }, secondHalf = readings.filter { $0.ask > middle }
         if let low1 = firstHalf.map(\.rss).min(), let low2 = secondHalf.map(\.rss).min() {
@@ -93,6 +107,11 @@ struct MemoryBenchmark: AsyncParsableCommand {
         }
         let replayed = try Replay.run(LogStore(at: folder + "/store")).state
         print("replay_hash_equal=\(replayed.hash == engine.state.hash ? 1 : 0)")
+    }
+
+    /// Bytes in allocated heap blocks (arena and mmapped), in MiB.
+    private func heapMegabytes() -> Double {
+        Double(gesal_heap_bytes_in_use()) / 1_048_576
     }
 
     /// VmRSS of this process, in MiB.
