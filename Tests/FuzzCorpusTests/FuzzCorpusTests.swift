@@ -42,3 +42,20 @@ import Testing
 extension FuzzTarget: CustomTestStringConvertible {
     public var testDescription: String { rawValue }
 }
+
+/// A fuzzing run that stops on a finding leaves its scratch folder; the next run clears those
+/// of ended processes and nothing else.
+@Suite struct ScratchFolderTests {
+    @Test func foldersOfEndedProcessesAreRemovedAndOthersKept() throws {
+        let base = NSTemporaryDirectory() + "/scratch-folder-test-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let ended = base + "/gesal-fuzz-2147483646"  // above any pid_max Linux allows
+        let alive = base + "/gesal-fuzz-\(getpid())"
+        let other = base + "/gesal-fuzz-notapid"
+        for folder in [ended, alive, other] { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        ScratchFolder.removeFoldersOfEndedProcesses(in: base)
+        #expect(!FileManager.default.fileExists(atPath: ended))
+        #expect(FileManager.default.fileExists(atPath: alive))
+        #expect(FileManager.default.fileExists(atPath: other))
+    }
+}
