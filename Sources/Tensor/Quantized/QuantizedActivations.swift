@@ -1,0 +1,52 @@
+/// Rows of activations quantised to signed bytes in blocks of 32, the way ggml's Q8_1 does, so
+/// a weight block's product with them is a sum of integer products: per block a scale
+/// d = max|x| / 127, values q = round(x / d) (halves away from zero), and the sum of q with
+/// d · Σq beside it (what a format with a minimum, Q4_1 say, multiplies). One quantisation
+/// serves every weight format, the K-quants included (their sub-blocks are 32 or 16 wide),
+/// and every kernel reads the same bytes, so kernels differ only in how they add integers.
+public struct QuantizedActivations: Sendable {
+    public static let blockSize = 32
+
+    public let rows: Int
+    public let inputs: Int
+    /// rows × inputs signed bytes.
+    public private(set) var values: [Int8]
+    /// One per block of 32, row by row: d.
+    public private(set) var scales: [Float]
+    /// One per block: Σq.
+    public private(set) var sums: [Int32]
+    /// One per block: d · Float(Σq).
+    public private(set) var scaledSums: [Float]
+
+    public var blocksPerRow: Int { inputs / Self.blockSize }
+
+    /// Quantises rows × inputs floats; inputs must be a whole number of blocks.
+    public init(_ x: UnsafePointer<Float>, rows: Int, inputs: Int) {
+        precondition(inputs % Self.blockSize == 0, "quantised activations are whole blocks of \(Self.blockSize)")
+        self.rows = rows
+        self.inputs = inputs
+        let blocks = rows * inputs / Self.blockSize
+        values = [Int8](repeating: 0, count: rows * inputs)
+        scales = [Float](repeating: 0, count: blocks)
+        sums = [Int32](repeating: 0, count: blocks)
+        scaledSums = [Float](repeating: 0, count: blocks)
+        values.withUnsafeMutableBufferPointer { q in
+            for block in 0..<blocks {
+                let source = x + block * Self.blockSize
+                var amax: Float = 0
+                for i in 0..<Self.blockSize { amax = max(amax, abs(source[i])) }
+                let d = amax / 127
+                let inverse: Float = d == 0 ? 0 : 1 / d
+                var sum: Int32 = 0
+                for i in 0..<Self.blockSize {
+                    let value = Int8((source[i] * inverse).rounded(.toNearestOrAwayFromZero))
+                    q[block * Self.blockSize + i] = value
+                    sum += Int32(value)
+                }
+                scales[block] = d
+                sums[block] = sum
+                scaledSums[block] = d * Float(sum)
+            }
+        }
+    }
+}

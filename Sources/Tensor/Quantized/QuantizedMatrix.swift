@@ -1,0 +1,83 @@
+import CKernels
+import Dispatch
+
+/// A linear layer's weights kept in a GGML block format, one row of blocks per output, so a
+/// product reads the quantised bytes (a quarter to a sixth of Float32's) instead of floats.
+/// `multiply` quantises the input rows (`QuantizedActivations`) and sums integer products
+/// block by block (`BlockProducts`): y[b, j] = Σ_blocks contribution(block of w_j, block of x_b),
+/// each row's sum in one fixed order whatever the rows, threads or kernel, so a sequence's
+/// numbers are the same alone or in any batch, on any machine.
+public struct QuantizedMatrix: Sendable {
+    public let format: BlockFormat
+    public let outputs: Int
+    public let inputs: Int
+    /// outputs × rowBytes bytes, GGUF's layout.
+    public let bytes: [UInt8]
+
+    public var rowBytes: Int { inputs / format.blockSize * format.blockBytes }
+
+    public init(format: BlockFormat, outputs: Int, inputs: Int, bytes: [UInt8]) {
+        precondition(inputs % format.blockSize == 0, "a row of \(inputs) inputs is not whole \(format.rawValue) blocks of \(format.blockSize)")
+        precondition(bytes.count == outputs * (inputs / format.blockSize) * format.blockBytes, "\(bytes.count) bytes for \(outputs) rows of \(inputs) \(format.rawValue) inputs")
+        self.format = format
+        self.outputs = outputs
+        self.inputs = inputs
+        self.bytes = bytes
+    }
+
+    /// The kernels that compute `multiply` on this CPU: C with AVX2 for the formats that have
+    /// one (`BlockProducts.Kernel`), else portable Swift.
+    public enum Kernel: String, Sendable, CaseIterable {
+        case portable
+        case avx2 = "avx2"
+
+        /// Whether this kernel computes `format` on this CPU.
+        public func runs(_ format: BlockFormat) -> Bool {
+            switch self {
+            case .portable: true
+            case .avx2: gesal_cpu_has_avx2_f16c() == 1 && (format == .q4_1 || format == .q8_0)
+            }
+        }
+
+        /// The fastest kernel for `format` here.
+        public static func best(for format: BlockFormat) -> Kernel { avx2.runs(format) ? .avx2 : .portable }
+    }
+
+    /// y[rows × outputs] = x[rows × inputs] · wᵀ, or y += it, with `kernel` (the best this CPU
+    /// runs for the format unless a test or benchmark chooses). Outputs are split across
+    /// `RowProducts.threads` threads in contiguous runs.
+    public func multiply(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>, accumulate: Bool = false, kernel: Kernel? = nil) {
+        let activations = QuantizedActivations(x, rows: rows, inputs: inputs)
+        multiply(activations, into: y, accumulate: accumulate, kernel: kernel)
+    }
+
+    /// The product with rows already quantised (several layers reading the same input share them).
+    public func multiply(_ activations: QuantizedActivations, into y: UnsafeMutablePointer<Float>, accumulate: Bool = false, kernel: Kernel? = nil) {
+        precondition(activations.inputs == inputs, "\(activations.inputs) inputs for a matrix of \(inputs)")
+        let kernel = kernel ?? .best(for: format)
+        precondition(kernel.runs(format), "the \(kernel.rawValue) kernel does not compute \(format.rawValue) on this CPU")
+        let workers = max(1, min(RowProducts.threads, outputs / 64))
+        let chunk = (outputs + workers - 1) / workers
+        let (format, inputs, outputs, rows) = (format, inputs, outputs, activations.rows)
+        bytes.withUnsafeBytes { w in
+            activations.values.withUnsafeBufferPointer { q in
+                activations.scales.withUnsafeBufferPointer { d in
+                    activations.sums.withUnsafeBufferPointer { s in
+                        activations.scaledSums.withUnsafeBufferPointer { ds in
+                            let view = BlockProducts.Rows(values: q.baseAddress!, scales: d.baseAddress!, sums: s.baseAddress!, scaledSums: ds.baseAddress!,
+                                                          count: rows, blocksPerRow: inputs / QuantizedActivations.blockSize)
+                            let (ws, ys) = (UnsafeSendable(w.baseAddress!), UnsafeSendable(y))
+                            let views = UnsafeSendable(view)
+                            let body: @Sendable (Int) -> Void = { worker in
+                                let start = worker * chunk, end = min(outputs, start + chunk)
+                                guard start < end else { return }
+                                BlockProducts.products(kernel, format, ws.value, views.value, outputs: start..<end, stride: outputs, into: ys.value, accumulate: accumulate)
+                            }
+                            if workers == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: body) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
