@@ -2,16 +2,16 @@ import Models
 import Tensor
 
 extension LlamaModel {
-    /// A model for decoding with `adapters`: each adapted matrix is computed once,
-    /// W' = U diag(σ') Vᵀ for SVF and W' += (α/r) B A for LoRA. Every other weight array is
-    /// shared with this model (copy-on-write), so switching adapter sets never copies or
-    /// reloads the base.
+    /// A model for decoding with `adapters`: each adapted matrix is computed once, as dense
+    /// Float32, W' = U diag(σ') Vᵀ for SVF and W' += (α/r) B A for LoRA. Every other weight
+    /// array or block matrix is shared with this model (copy-on-write), so switching adapter
+    /// sets never copies or reloads the base.
     public func merging(_ adapters: AdapterSet, bases: [LinearSite: SVFBasis]) -> LlamaModel {
         guard !adapters.isEmpty else { return self }
         var weights = self.weights
         let sites = Set(adapters.lora.keys).union(adapters.svf.keys).sorted()
         for site in sites {
-            var w = weights.layers[site.layer][site.kind]
+            var w = weights.layers[site.layer][site.kind].floats
             let (outputs, inputs) = shape(site.kind)
             if let z = adapters.svf[site], let basis = bases[site] {
                 let scaled = adapters.composition.scaled(basis.sigma, z)
@@ -22,7 +22,7 @@ extension LlamaModel {
             if let lora = adapters.lora[site] {
                 BLAS.matmul(m: outputs, n: inputs, k: lora.rank, alpha: lora.scale, a: lora.b, b: lora.a, beta: 1, c: &w)
             }
-            weights.layers[site.layer][site.kind] = w
+            weights.layers[site.layer][site.kind] = .dense(w)
         }
         return LlamaModel(config: config, weights: weights)
     }
@@ -40,7 +40,7 @@ extension LlamaModel {
 
 extension LlamaWeights.Layer {
     /// A block's linear weight by kind.
-    public subscript(kind: LinearKind) -> [Float] {
+    public subscript(kind: LinearKind) -> LinearWeight {
         get {
             switch kind {
             case .q: q

@@ -26,7 +26,7 @@ public struct SVFBasisCache: Sendable {
         try fs.createDirectory(folder)
         var bases: [LinearSite: SVFBasis] = [:]
         for (i, site) in sites.enumerated() {
-            let weight = model.weights.layers[site.layer][site.kind]
+            let weight = model.weights.layers[site.layer][site.kind].floats
             let (outputs, inputs) = model.shape(site.kind)
             let key = weight.withUnsafeBytes { SHA256.hash(data: $0) }.map { String(format: "%02x", $0) }.joined()
             let path = folder + "/" + key + ".svd"

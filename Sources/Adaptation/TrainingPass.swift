@@ -69,7 +69,8 @@ public struct TrainingPass {
         let (cosines, sines) = rope.tables(start: 0, count: t)
 
         // Forward.
-        var x = embeddings ?? tokens.flatMap { model.weights.tokenEmbedding[($0 * e)..<(($0 + 1) * e)] }
+        let table = embeddings == nil ? model.weights.tokenEmbedding.floats : []
+        var x = embeddings ?? tokens.flatMap { table[($0 * e)..<(($0 + 1) * e)] }
         var tapes: [BlockTape] = []
         for (l, layer) in model.weights.layers.enumerated() {
             let (tape, output) = forward(block: l, layer: layer, x: x, rope: rope, cosines: cosines, sines: sines)
@@ -86,7 +87,7 @@ public struct TrainingPass {
                 }
             }
         }
-        let head = model.weights.output ?? model.weights.tokenEmbedding
+        let head = (model.weights.output ?? model.weights.tokenEmbedding).floats
         var logits = [Float](repeating: 0, count: rows.count * c.vocabularySize)
         BLAS.matmulBT(m: rows.count, n: c.vocabularySize, k: e, a: finalNormed, b: head, c: &logits)
 
@@ -157,7 +158,7 @@ public struct TrainingPass {
         let site = LinearSite(layer: l, kind: kind)
         let (outputs, inputs) = model.shape(kind)
         return LinearTape(site: site, input: input, rows: input.count / inputs, inputs: inputs, outputs: outputs,
-                          weight: model.weights.layers[l][kind], basis: bases[site], z: adapters.svf[site],
+                          weight: model.weights.layers[l][kind].floats, basis: bases[site], z: adapters.svf[site],
                           composition: adapters.composition, lora: adapters.lora[site])
     }
 

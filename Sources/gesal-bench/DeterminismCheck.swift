@@ -25,7 +25,7 @@ struct DeterminismCheck: ParsableCommand {
         var bases: [LinearSite: SVFBasis] = [:]
         for site in sites {
             let (outputs, inputs) = language.model.shape(site.kind)
-            bases[site] = try SVFBasis(weight: language.model.weights.layers[site.layer][site.kind], outputs: outputs, inputs: inputs)
+            bases[site] = try SVFBasis(weight: language.model.weights.layers[site.layer][site.kind].floats, outputs: outputs, inputs: inputs)
         }
         var adapters = AdapterSet()
         for site in sites { adapters.svf[site] = SVFComposition.gesal.identity(rank: bases[site]!.rank) }

@@ -19,11 +19,16 @@ struct InferBenchmark: ParsableCommand {
           prefill_vs_decode_ratio   prefill tokens per second over decode tokens per second
           decode_batchB_tok_s       B sequences decoding together (LlamaModel.decode), tokens of all per second
           batchB_vs_single_ratio    decode_batchB_tok_s / decode_tok_s
-          row_kernel                the kernel of prompts and decode steps: avx512f, avx2-fma or portable (each row-independent;
-                                    avx512f gives avx2-fma's bits, portable differs in the last bits)
-          K_batchB_tok_s            decode_batchB_tok_s with another kernel K this CPU runs (portable, avx2_fma),
-                                    for B = 1 and the largest B
-          row_kernel_vs_K_batchB    the chosen kernel's rate over K's, timed right after it
+          weights                   how the matrices are held: blocks (the file's quantised blocks) or float32
+          block_kernel              the kernel of the quantised products (--weights blocks): avx2 or portable,
+                                    the same bits either way
+          row_kernel                the kernel of Float32 products in prompts and decode steps: avx512f, avx2-fma or
+                                    portable (each row-independent; avx512f gives avx2-fma's bits, portable differs
+                                    in the last bits)
+          K_batchB_tok_s            decode_batchB_tok_s with another kernel K this CPU runs for these weights
+                                    (block kernels with blocks, row kernels with float32), for B = 1 and the largest B
+          row_kernel_vs_K_batchB    the chosen kernel's rate over K's, timed right after it (block_kernel_vs_K_batchB
+                                    with blocks)
 
         Example:
           swift run -c release gesal-bench infer --threads 2
@@ -39,6 +44,9 @@ struct InferBenchmark: ParsableCommand {
     @Option(help: "Batch sizes to decode together, comma-separated.")
     var batches = "4,16"
 
+    @Option(help: "How the weight matrices are held: blocks (quantised, as in the file) or float32 (dequantised at load).")
+    var weights: WeightStorage = .blocks
+
     func validate() throws {
         guard (1...400).contains(tokens) else { throw ValidationError("--tokens must be 1 to 400, not \(tokens)") }
         guard let sizes = NumberList.parse(batches), !sizes.isEmpty, sizes.allSatisfy({ (1...256).contains($0) }) else {
@@ -49,7 +57,7 @@ struct InferBenchmark: ParsableCommand {
     func run() throws {
         BLAS.setThreads(threads)
         var loaded: LanguageModel!
-        let loadSeconds = try timed { loaded = try LanguageModel.load(gguf: model) }
+        let loadSeconds = try timed { loaded = try LanguageModel.load(gguf: model, storage: weights) }
         let llama = loaded.model
         let text = String(repeating: "The event log records every interaction, feedback and adapter update. ", count: 40)
         let prompt = Array(loaded.tokenizer.encode(text).prefix(tokens))
@@ -85,13 +93,20 @@ struct InferBenchmark: ParsableCommand {
         }
         let sizes = NumberList.parse(batches)!
         let batched = sizes.map { ($0, batchRate($0)) }
-        // The other kernels this CPU runs, each timed right after the chosen one on the same steps.
-        var kernelSpeedups: [(kernel: RowProducts.Kernel, size: Int, rate: Double, chosen: Double)] = []
-        let chosen = RowProducts.kernel
-        for other in RowProducts.Kernel.available where other != chosen {
+        // The other kernels this CPU runs for these weights, each timed right after the chosen
+        // one on the same steps.
+        var kernelSpeedups: [(kernel: String, size: Int, rate: Double, chosen: Double)] = []
+        let blockFormat = llama.weights.layers.first?.gate.format
+        let others: [(String, (() -> Double) -> Double)] = if let format = blockFormat {
+            QuantizedMatrix.Kernel.allCases.filter { $0.runs(format) && $0 != QuantizedMatrix.kernel(for: format) }
+                .map { kernel in (kernel.rawValue, { rate in QuantizedMatrix.using(kernel, rate) }) }
+        } else {
+            RowProducts.Kernel.available.filter { $0 != RowProducts.kernel }.map { kernel in (kernel.rawValue, { rate in RowProducts.using(kernel, rate) }) }
+        }
+        for (name, using) in others {
             for size in Set([1] + [sizes.max() ?? 1]).sorted() {
                 let fast = batchRate(size)
-                kernelSpeedups.append((other, size, RowProducts.using(other) { batchRate(size) }, fast))
+                kernelSpeedups.append((name, size, using { batchRate(size) }, fast))
             }
         }
         let peakResident = Self.peakResidentBytes()  // before the bandwidth probe's 1 GiB buffer
@@ -108,11 +123,13 @@ struct InferBenchmark: ParsableCommand {
             print(line("decode_batch\(size)_tok_s", rate))
             print(line("batch\(size)_vs_single_ratio", rate / decode, decimals: 2))
         }
+        print("weights=\(weights.rawValue)")
+        if let format = blockFormat { print("block_kernel=\(QuantizedMatrix.kernel(for: format).rawValue)") }
         print("row_kernel=\(RowProducts.kernel.rawValue)")
         for (other, size, rate, fast) in kernelSpeedups {
-            let name = other.rawValue.replacingOccurrences(of: "-", with: "_")
+            let name = other.replacingOccurrences(of: "-", with: "_")
             print(line("\(name)_batch\(size)_tok_s", rate))
-            print(line("row_kernel_vs_\(name)_batch\(size)", fast / rate, decimals: 2))
+            print(line("\(blockFormat == nil ? "row" : "block")_kernel_vs_\(name)_batch\(size)", fast / rate, decimals: 2))
         }
         print(line("peak_rss_mb", Double(peakResident) / 1_048_576, decimals: 0))
         print(line("mem_bandwidth_gb_s", bandwidth / 1e9, decimals: 2))
@@ -123,13 +140,14 @@ struct InferBenchmark: ParsableCommand {
     /// Bytes of weights a decode step reads: every layer matrix and norm, the output head, and
     /// one embedding row.
     static func weightBytesPerToken(_ w: LlamaWeights) -> Int {
+        let floats = MemoryLayout<Float>.size
         let layers = w.layers.reduce(0) { sum, l in
-            sum + [l.attentionNorm, l.q, l.k, l.v, l.o, l.ffnNorm, l.gate, l.up, l.down].reduce(0) { $0 + $1.count }
-                + [l.qBias, l.kBias, l.vBias].reduce(0) { $0 + ($1?.count ?? 0) }
+            sum + [l.q, l.k, l.v, l.o, l.gate, l.up, l.down].reduce(0) { $0 + $1.byteCount }
+                + ([l.attentionNorm, l.ffnNorm].reduce(0) { $0 + $1.count } + [l.qBias, l.kBias, l.vBias].reduce(0) { $0 + ($1?.count ?? 0) }) * floats
         }
-        let head = (w.output ?? w.tokenEmbedding).count
-        let row = w.outputNorm.count
-        return (layers + head + w.outputNorm.count + row) * MemoryLayout<Float>.size
+        let head = (w.output ?? w.tokenEmbedding).byteCount
+        let row = w.outputNorm.count * floats
+        return layers + head + w.outputNorm.count * floats + row
     }
 
     /// Reads a 1 GiB buffer with OpenBLAS's `sasum` (a pure streaming read, threaded like
@@ -158,3 +176,5 @@ struct InferBenchmark: ParsableCommand {
         return usage.ru_maxrss * 1024
     }
 }
+
+extension WeightStorage: ExpressibleByArgument {}

@@ -119,7 +119,7 @@ import Models
 
     @Test func inputEmbeddingGradients() {
         let model = Self.model, e = model.config.width
-        let embeddings = Self.tokens.flatMap { model.weights.tokenEmbedding[($0 * e)..<(($0 + 1) * e)] }
+        let embeddings = Self.tokens.flatMap { model.weights.tokenEmbedding.floats[($0 * e)..<(($0 + 1) * e)] }
         let pass = TrainingPass(model: model, adapters: AdapterSet())
         let result = pass.run(tokens: Self.tokens, scored: Self.scored, embeddings: embeddings)
         let coordinates = [0, 5, e + 3, 4 * e + 7, 8 * e - 1, embeddings.count - 1]

@@ -24,7 +24,7 @@ import Tensor
         // logits = h · Eᵀ with h the normed state; h is a positive multiple of `one`, so the
         // logits and one · Eᵀ point the same way.
         for token in 0..<model.config.vocabularySize {
-            for i in 0..<e { projected[token] += one[i] * model.weights.tokenEmbedding[token * e + i] }
+            for i in 0..<e { projected[token] += one[i] * model.weights.tokenEmbedding.floats[token * e + i] }
         }
         #expect(Ops.cosine(projected, logits) > 0.9999)
     }

@@ -112,7 +112,7 @@ import Models
         for layer in 0..<2 {
             for kind in [LinearKind.gate, .up, .down] {
                 let site = LinearSite(layer: layer, kind: kind), (outputs, inputs) = Self.model.shape(kind)
-                bases[site] = try SVFBasis(weight: Self.model.weights.layers[layer][kind], outputs: outputs, inputs: inputs)
+                bases[site] = try SVFBasis(weight: Self.model.weights.layers[layer][kind].floats, outputs: outputs, inputs: inputs)
                 svf.svf[site] = SVFComposition.gesal.identity(rank: bases[site]!.rank)
             }
         }
@@ -154,14 +154,14 @@ import Models
         lora.b = lora.b.map { _ in 0.1 }
         let merged = model.merging(AdapterSet(lora: [site: lora]), bases: [:])
         func address(_ array: [Float]) -> UnsafeRawPointer? { array.withUnsafeBytes { $0.baseAddress } }
-        #expect(address(merged.weights.tokenEmbedding) == address(model.weights.tokenEmbedding))
+        #expect(address(merged.weights.tokenEmbedding.floats) == address(model.weights.tokenEmbedding.floats))
         for l in 0..<model.config.layers {
             for kind in LinearKind.allCases {
-                let shared = address(merged.weights.layers[l][kind]) == address(model.weights.layers[l][kind])
+                let shared = address(merged.weights.layers[l][kind].floats) == address(model.weights.layers[l][kind].floats)
                 #expect(shared == (LinearSite(layer: l, kind: kind) != site), "blk.\(l).\(kind)")
             }
         }
-        #expect(merged.weights.layers[1].gate != model.weights.layers[1].gate)
+        #expect(merged.weights.layers[1].gate.floats != model.weights.layers[1].gate.floats)
         #expect(model.merging(AdapterSet(), bases: [:]) === model, "no adapters: the base itself")
     }
 }

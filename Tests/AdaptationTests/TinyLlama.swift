@@ -11,15 +11,15 @@ enum TinyLlama {
                                  ropeBase: 10_000, rmsEpsilon: 1e-5, contextLength: 64)
         let kv = config.kvWidth
         let blocks = (0..<layers).map { _ in
-            LlamaWeights.Layer(attentionNorm: norm(width), q: values(width * width), k: values(kv * width), v: values(kv * width),
-                               o: values(width * width), ffnNorm: norm(width), gate: values(hidden * width), up: values(hidden * width),
-                               down: values(width * hidden))
+            LlamaWeights.Layer(attentionNorm: norm(width), q: .dense(values(width * width)), k: .dense(values(kv * width)),
+                               v: .dense(values(kv * width)), o: .dense(values(width * width)), ffnNorm: norm(width),
+                               gate: .dense(values(hidden * width)), up: .dense(values(hidden * width)), down: .dense(values(width * hidden)))
         }
-        return LlamaModel(config: config, weights: LlamaWeights(tokenEmbedding: values(vocabulary * width, scale: 1), layers: blocks,
+        return LlamaModel(config: config, weights: LlamaWeights(tokenEmbedding: .dense(values(vocabulary * width, scale: 1)), layers: blocks,
                                                                 outputNorm: norm(width), output: nil))
     }
 
     static func shape(_ model: LlamaModel, _ kind: LinearKind) -> (outputs: Int, inputs: Int) { model.shape(kind) }
 
-    static func weight(_ model: LlamaModel, _ site: LinearSite) -> [Float] { model.weights.layers[site.layer][site.kind] }
+    static func weight(_ model: LlamaModel, _ site: LinearSite) -> [Float] { model.weights.layers[site.layer][site.kind].floats }
 }

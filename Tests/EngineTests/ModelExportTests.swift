@@ -100,7 +100,7 @@ import TestSupport
         let base = try GGUFFile(path: engine.models.language.path).floats("blk.0.ffn_gate.weight", shape: [576, 1536])
         var w = base
         BLAS.matmul(m: 1536, n: 576, k: 576, a: b, b: a, beta: 1, c: &w)
-        let target = merged.model.weights.layers[0].gate
+        let target = merged.model.weights.layers[0].gate.floats
         let worst = zip(w, target).map { abs($0 - $1) }.max()!, scale = target.map(abs).max()!
         #expect(worst < scale * 1e-4, "W + BA = W' up to the SVD's float error: \(worst) of \(scale)")
         let json = try JSONSerialization.jsonObject(with: Data(config)) as! [String: Any]

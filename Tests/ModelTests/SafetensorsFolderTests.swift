@@ -40,20 +40,20 @@ import Testing
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
 
-        var tensors: [(String, [Int], [Float])] = [("model.embed_tokens.weight", [c.vocabularySize, c.width], w.tokenEmbedding),
+        var tensors: [(String, [Int], [Float])] = [("model.embed_tokens.weight", [c.vocabularySize, c.width], w.tokenEmbedding.floats),
                                                    ("model.norm.weight", [c.width], w.outputNorm)]
         for (l, layer) in w.layers.enumerated() {
             let p = "model.layers.\(l)."
             tensors += [
                 (p + "input_layernorm.weight", [c.width], layer.attentionNorm),
-                (p + "self_attn.q_proj.weight", [c.width, c.width], Self.halvesLayout(layer.q, heads: c.heads, headDim: c.headDim, columns: c.width)),
-                (p + "self_attn.k_proj.weight", [c.kvWidth, c.width], Self.halvesLayout(layer.k, heads: c.kvHeads, headDim: c.headDim, columns: c.width)),
-                (p + "self_attn.v_proj.weight", [c.kvWidth, c.width], layer.v),
-                (p + "self_attn.o_proj.weight", [c.width, c.width], layer.o),
+                (p + "self_attn.q_proj.weight", [c.width, c.width], Self.halvesLayout(layer.q.floats, heads: c.heads, headDim: c.headDim, columns: c.width)),
+                (p + "self_attn.k_proj.weight", [c.kvWidth, c.width], Self.halvesLayout(layer.k.floats, heads: c.kvHeads, headDim: c.headDim, columns: c.width)),
+                (p + "self_attn.v_proj.weight", [c.kvWidth, c.width], layer.v.floats),
+                (p + "self_attn.o_proj.weight", [c.width, c.width], layer.o.floats),
                 (p + "post_attention_layernorm.weight", [c.width], layer.ffnNorm),
-                (p + "mlp.gate_proj.weight", [c.hiddenWidth, c.width], layer.gate),
-                (p + "mlp.up_proj.weight", [c.hiddenWidth, c.width], layer.up),
-                (p + "mlp.down_proj.weight", [c.width, c.hiddenWidth], layer.down),
+                (p + "mlp.gate_proj.weight", [c.hiddenWidth, c.width], layer.gate.floats),
+                (p + "mlp.up_proj.weight", [c.hiddenWidth, c.width], layer.up.floats),
+                (p + "mlp.down_proj.weight", [c.width, c.hiddenWidth], layer.down.floats),
             ]
         }
         Self.writeSafetensors(folder + "/model.safetensors", tensors)

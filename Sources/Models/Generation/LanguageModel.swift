@@ -22,12 +22,13 @@ public final class LanguageModel: Sendable {
     public static let defaultModelPath = ".cache/models/" + defaultModel
 
     /// Loads a GGUF file, or a Hugging Face folder (config.json, tokenizer.json, safetensors).
-    public static func load(_ path: String) throws(ModelError) -> LanguageModel {
+    /// `storage` applies to GGUF files; a folder's weights are always Float32.
+    public static func load(_ path: String, storage: WeightStorage = .float32) throws(ModelError) -> LanguageModel {
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
             throw ModelError(.io, "no such file or folder", path: path)
         }
-        return isFolder.boolValue ? try load(folder: path) : try load(gguf: path)
+        return isFolder.boolValue ? try load(folder: path) : try load(gguf: path, storage: storage)
     }
 
     /// Loads a Hugging Face checkpoint folder (`config.json`, `tokenizer.json`, safetensors).
@@ -54,8 +55,8 @@ public final class LanguageModel: Sendable {
         return LanguageModel(path: folder, model: model, tokenizer: tokenizer, template: template, stopTokens: stops)
     }
 
-    /// Loads a Llama-family GGUF with its byte-level BPE tokeniser.
-    public static func load(gguf path: String) throws(ModelError) -> LanguageModel {
+    /// Loads a Llama-family GGUF with its tokeniser, its matrices held as `storage` says.
+    public static func load(gguf path: String, storage: WeightStorage = .float32) throws(ModelError) -> LanguageModel {
         let file = try GGUFFile(path: path)
         let tokens = try file.strings("tokenizer.ggml.tokens")
         let types = try file.perToken("tokenizer.ggml.token_type", count: tokens.count, kind: "an integer", \.int) ?? []
@@ -77,7 +78,7 @@ public final class LanguageModel: Sendable {
         case let other:
             throw ModelError(.invalid, "tokenizer model '\(other)' is not supported (GESAL reads 'gpt2' byte-level BPE and 'llama' SentencePiece)", path: path)
         }
-        let model = try LlamaModel(gguf: file)
+        let model = try LlamaModel(gguf: file, storage: storage)
         guard model.config.vocabularySize == tokens.count else {
             throw ModelError(.shapeMismatch, "the embedding has \(model.config.vocabularySize) rows but the tokenizer \(tokens.count) tokens", path: path, tensor: "token_embd.weight")
         }

@@ -3,9 +3,9 @@ extension LlamaWeights {
     /// nil for a tensor the model does not hold.
     public func floats(ggufName name: String) -> [Float]? {
         switch name {
-        case "token_embd.weight": return tokenEmbedding
+        case "token_embd.weight": return tokenEmbedding.floats
         case "output_norm.weight": return outputNorm
-        case "output.weight": return output
+        case "output.weight": return output?.floats
         default: break
         }
         let parts = name.split(separator: ".", maxSplits: 2)
@@ -13,17 +13,17 @@ extension LlamaWeights {
         let layer = layers[index]
         switch parts[2] {
         case "attn_norm.weight": return layer.attentionNorm
-        case "attn_q.weight": return layer.q
-        case "attn_k.weight": return layer.k
-        case "attn_v.weight": return layer.v
-        case "attn_output.weight": return layer.o
+        case "attn_q.weight": return layer.q.floats
+        case "attn_k.weight": return layer.k.floats
+        case "attn_v.weight": return layer.v.floats
+        case "attn_output.weight": return layer.o.floats
         case "attn_q.bias": return layer.qBias
         case "attn_k.bias": return layer.kBias
         case "attn_v.bias": return layer.vBias
         case "ffn_norm.weight": return layer.ffnNorm
-        case "ffn_gate.weight": return layer.gate
-        case "ffn_up.weight": return layer.up
-        case "ffn_down.weight": return layer.down
+        case "ffn_gate.weight": return layer.gate.floats
+        case "ffn_up.weight": return layer.up.floats
+        case "ffn_down.weight": return layer.down.floats
         default: return nil
         }
     }

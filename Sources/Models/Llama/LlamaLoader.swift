@@ -1,7 +1,11 @@
+import Tensor
+
 /// Builds a `LlamaModel` from a GGUF file: reads the shape from metadata, checks every tensor's
-/// shape against it, and dequantises the weights to Float32.
+/// shape against it, and dequantises the weights to Float32 or keeps their blocks.
 extension LlamaModel {
-    public convenience init(gguf: GGUFFile) throws(ModelError) {
+    /// `storage` says how matrices are held: `.float32` dequantises them all; `.blocks` keeps
+    /// the quantised ones in their file format (F16, BF16 and F32 matrices become Float32).
+    public convenience init(gguf: GGUFFile, storage: WeightStorage = .float32) throws(ModelError) {
         let arch = try gguf.string("general.architecture")
         guard ["llama", "qwen2", "mistral"].contains(arch) else {
             throw ModelError(.invalid, "architecture '\(arch)' is not a Llama-family model (llama, qwen2, mistral)", path: gguf.path)
@@ -42,23 +46,42 @@ extension LlamaModel {
             let p = "blk.\(l)."
             layers.append(LlamaWeights.Layer(
                 attentionNorm: try gguf.floats(p + "attn_norm.weight", shape: [e]),
-                q: try gguf.floats(p + "attn_q.weight", shape: [e, e]),
-                k: try gguf.floats(p + "attn_k.weight", shape: [e, kv]),
-                v: try gguf.floats(p + "attn_v.weight", shape: [e, kv]),
-                o: try gguf.floats(p + "attn_output.weight", shape: [e, e]),
+                q: try gguf.linear(p + "attn_q.weight", shape: [e, e], storage),
+                k: try gguf.linear(p + "attn_k.weight", shape: [e, kv], storage),
+                v: try gguf.linear(p + "attn_v.weight", shape: [e, kv], storage),
+                o: try gguf.linear(p + "attn_output.weight", shape: [e, e], storage),
                 qBias: try optional(p + "attn_q.bias", [e]),
                 kBias: try optional(p + "attn_k.bias", [kv]),
                 vBias: try optional(p + "attn_v.bias", [kv]),
                 ffnNorm: try gguf.floats(p + "ffn_norm.weight", shape: [e]),
-                gate: try gguf.floats(p + "ffn_gate.weight", shape: [e, f]),
-                up: try gguf.floats(p + "ffn_up.weight", shape: [e, f]),
-                down: try gguf.floats(p + "ffn_down.weight", shape: [f, e])))
+                gate: try gguf.linear(p + "ffn_gate.weight", shape: [e, f], storage),
+                up: try gguf.linear(p + "ffn_up.weight", shape: [e, f], storage),
+                down: try gguf.linear(p + "ffn_down.weight", shape: [f, e], storage)))
         }
         let weights = LlamaWeights(
-            tokenEmbedding: try gguf.floats("token_embd.weight", shape: [e, config.vocabularySize]),
+            tokenEmbedding: try gguf.linear("token_embd.weight", shape: [e, config.vocabularySize], storage),
             layers: layers,
             outputNorm: try gguf.floats("output_norm.weight", shape: [e]),
-            output: try optional("output.weight", [e, config.vocabularySize]))
+            output: gguf.tensors["output.weight"] == nil ? nil : try gguf.linear("output.weight", shape: [e, config.vocabularySize], storage))
         self.init(config: config, weights: weights)
+    }
+}
+
+/// How a loaded model holds its weight matrices.
+public enum WeightStorage: String, Sendable, CaseIterable {
+    /// Dequantised to Float32: what training and merged adapters read.
+    case float32
+    /// Quantised matrices in their file's block format, multiplied block by block.
+    case blocks
+}
+
+extension GGUFFile {
+    /// A matrix tensor as `storage` asks, checking its shape (GGUF order) first.
+    func linear(_ name: String, shape: [Int], _ storage: WeightStorage) throws(ModelError) -> LinearWeight {
+        let info = try tensor(name)
+        guard storage == .blocks, let format = info.type.blockFormat, shape.count == 2, info.dims == shape else {
+            return .dense(try floats(name, shape: shape))
+        }
+        return .blocks(QuantizedMatrix(format: format, outputs: shape[1], inputs: shape[0], bytes: Array(data(of: info))))
     }
 }

@@ -95,7 +95,7 @@ public final class LlamaModel: Sendable {
             }
         }
         var logits = [Float](repeating: 0, count: rows.count * c.vocabularySize)
-        RowProducts.multiply(normed, rows: rows.count, weights.output ?? weights.tokenEmbedding, outputs: c.vocabularySize, inputs: e, into: &logits)
+        (weights.output ?? weights.tokenEmbedding).multiply(normed, rows: rows.count, outputs: c.vocabularySize, inputs: e, into: &logits)
         return rows.indices.map { Array(logits[($0 * c.vocabularySize)..<(($0 + 1) * c.vocabularySize)]) }
     }
 
@@ -124,20 +124,18 @@ public final class LlamaModel: Sendable {
         precondition(tokens.allSatisfy { $0 >= 0 && $0 < c.vocabularySize }, "token id out of range")
         let (e, kv, f) = (c.width, c.kvWidth, c.hiddenWidth)
         let t = tokens.count
-        /// y[t × n] = a[t × k] · wᵀ, or y += it.
-        func linear(_ a: [Float], _ w: [Float], n: Int, k: Int, into y: inout [Float], accumulate: Bool = false) {
-            if rowIndependent {
-                RowProducts.multiply(a, rows: t, w, outputs: n, inputs: k, into: &y, accumulate: accumulate)
+        /// y[t × n] = a[t × k] · wᵀ, or y += it. Quantised blocks always multiply row by row.
+        func linear(_ a: [Float], _ w: LinearWeight, n: Int, k: Int, into y: inout [Float], accumulate: Bool = false) {
+            if case .dense(let dense) = w, !rowIndependent {
+                BLAS.matmulBT(m: t, n: n, k: k, a: a, b: dense, beta: accumulate ? 1 : 0, c: &y)
             } else {
-                BLAS.matmulBT(m: t, n: n, k: k, a: a, b: w, beta: accumulate ? 1 : 0, c: &y)
+                w.multiply(a, rows: t, outputs: n, inputs: k, into: &y, accumulate: accumulate)
             }
         }
 
         var x = [Float](repeating: 0, count: t * e)
-        weights.tokenEmbedding.withUnsafeBufferPointer { table in
-            for (row, token) in tokens.enumerated() {
-                for i in 0..<e { x[row * e + i] = table[token * e + i] }
-            }
+        x.withUnsafeMutableBufferPointer { out in
+            for (row, token) in tokens.enumerated() { weights.tokenEmbedding.copyRow(token, width: e, into: out.baseAddress! + row * e) }
         }
         var h = [Float](repeating: 0, count: t * e)
         var q = [Float](repeating: 0, count: t * e)

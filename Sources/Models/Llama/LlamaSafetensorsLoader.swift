@@ -48,19 +48,19 @@ extension LlamaModel {
             let p = "model.layers.\(l)."
             layers.append(LlamaWeights.Layer(
                 attentionNorm: try tensor(p + "input_layernorm.weight", [e]),
-                q: try tensor(p + "self_attn.q_proj.weight", [e, e]), k: try tensor(p + "self_attn.k_proj.weight", [kv, e]),
-                v: try tensor(p + "self_attn.v_proj.weight", [kv, e]), o: try tensor(p + "self_attn.o_proj.weight", [e, e]),
+                q: .dense(try tensor(p + "self_attn.q_proj.weight", [e, e])), k: .dense(try tensor(p + "self_attn.k_proj.weight", [kv, e])),
+                v: .dense(try tensor(p + "self_attn.v_proj.weight", [kv, e])), o: .dense(try tensor(p + "self_attn.o_proj.weight", [e, e])),
                 qBias: try optional(p + "self_attn.q_proj.bias", [e]), kBias: try optional(p + "self_attn.k_proj.bias", [kv]),
                 vBias: try optional(p + "self_attn.v_proj.bias", [kv]),
                 ffnNorm: try tensor(p + "post_attention_layernorm.weight", [e]),
-                gate: try tensor(p + "mlp.gate_proj.weight", [f, e]), up: try tensor(p + "mlp.up_proj.weight", [f, e]),
-                down: try tensor(p + "mlp.down_proj.weight", [e, f])))
+                gate: .dense(try tensor(p + "mlp.gate_proj.weight", [f, e])), up: .dense(try tensor(p + "mlp.up_proj.weight", [f, e])),
+                down: .dense(try tensor(p + "mlp.down_proj.weight", [e, f]))))
         }
         let tied = json["tie_word_embeddings"] as? Bool ?? false
         self.init(config: config, weights: LlamaWeights(
-            tokenEmbedding: try tensor("model.embed_tokens.weight", [v, e]), layers: layers,
+            tokenEmbedding: .dense(try tensor("model.embed_tokens.weight", [v, e])), layers: layers,
             outputNorm: try tensor("model.norm.weight", [e]),
-            output: tied ? nil : try optional("lm_head.weight", [v, e])))
+            output: tied ? nil : try optional("lm_head.weight", [v, e]).map(LinearWeight.dense)))
     }
 
     /// The checkpoint's safetensors files: one, or the shards its index names.

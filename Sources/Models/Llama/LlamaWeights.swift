@@ -1,17 +1,18 @@
-/// A Llama model's weights as dense Float32, row-major with one row per output (the layout of
-/// GGUF's `[in, out]` tensors read back to front).
+/// A Llama model's weights: vectors as Float32, matrices as `LinearWeight`s (dense Float32 or
+/// the file's quantised blocks), row-major with one row per output (the layout of GGUF's
+/// `[in, out]` tensors read back to front).
 public struct LlamaWeights: Sendable {
     public struct Layer: Sendable {
         public var attentionNorm: [Float]
-        public var q: [Float], k: [Float], v: [Float], o: [Float]
+        public var q: LinearWeight, k: LinearWeight, v: LinearWeight, o: LinearWeight
         /// Optional QKV biases (Qwen2).
         public var qBias: [Float]?, kBias: [Float]?, vBias: [Float]?
         public var ffnNorm: [Float]
-        public var gate: [Float], up: [Float], down: [Float]
+        public var gate: LinearWeight, up: LinearWeight, down: LinearWeight
 
-        public init(attentionNorm: [Float], q: [Float], k: [Float], v: [Float], o: [Float],
+        public init(attentionNorm: [Float], q: LinearWeight, k: LinearWeight, v: LinearWeight, o: LinearWeight,
                     qBias: [Float]? = nil, kBias: [Float]? = nil, vBias: [Float]? = nil,
-                    ffnNorm: [Float], gate: [Float], up: [Float], down: [Float]) {
+                    ffnNorm: [Float], gate: LinearWeight, up: LinearWeight, down: LinearWeight) {
             self.attentionNorm = attentionNorm
             self.q = q
             self.k = k
@@ -27,13 +28,13 @@ public struct LlamaWeights: Sendable {
         }
     }
 
-    public var tokenEmbedding: [Float]
+    public var tokenEmbedding: LinearWeight
     public var layers: [Layer]
     public var outputNorm: [Float]
     /// The output head; nil when it is tied to the token embedding.
-    public var output: [Float]?
+    public var output: LinearWeight?
 
-    public init(tokenEmbedding: [Float], layers: [Layer], outputNorm: [Float], output: [Float]?) {
+    public init(tokenEmbedding: LinearWeight, layers: [Layer], outputNorm: [Float], output: LinearWeight?) {
         self.tokenEmbedding = tokenEmbedding
         self.layers = layers
         self.outputNorm = outputNorm

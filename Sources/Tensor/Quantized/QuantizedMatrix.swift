@@ -43,8 +43,23 @@ public struct QuantizedMatrix: Sendable {
         public static func best(for format: BlockFormat) -> Kernel { avx2.runs(format) ? .avx2 : .portable }
     }
 
-    /// y[rows × outputs] = x[rows × inputs] · wᵀ, or y += it, with `kernel` (the best this CPU
-    /// runs for the format unless a test or benchmark chooses). Outputs are split across
+    /// The kernel a task chose with `using`, for the products it runs (task-local, as
+    /// `RowProducts.using`, so a comparison never changes other work's bits under it).
+    @TaskLocal private static var chosen: Kernel?
+
+    /// Runs `body` with `kernel` for every format it computes (the best kernel for the others).
+    public static func using<R>(_ kernel: Kernel, _ body: () throws -> R) rethrows -> R {
+        try $chosen.withValue(kernel, operation: body)
+    }
+
+    /// The kernel `multiply` uses for `format` here.
+    public static func kernel(for format: BlockFormat) -> Kernel {
+        if let chosen, chosen.runs(format) { return chosen }
+        return .best(for: format)
+    }
+
+    /// y[rows × outputs] = x[rows × inputs] · wᵀ, or y += it, with `kernel` (`kernel(for:)`
+    /// unless a test chooses). Outputs are split across
     /// `RowProducts.threads` threads in contiguous runs.
     public func multiply(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>, accumulate: Bool = false, kernel: Kernel? = nil) {
         let activations = QuantizedActivations(x, rows: rows, inputs: inputs)
@@ -54,7 +69,7 @@ public struct QuantizedMatrix: Sendable {
     /// The product with rows already quantised (several layers reading the same input share them).
     public func multiply(_ activations: QuantizedActivations, into y: UnsafeMutablePointer<Float>, accumulate: Bool = false, kernel: Kernel? = nil) {
         precondition(activations.inputs == inputs, "\(activations.inputs) inputs for a matrix of \(inputs)")
-        let kernel = kernel ?? .best(for: format)
+        let kernel = kernel ?? Self.kernel(for: format)
         precondition(kernel.runs(format), "the \(kernel.rawValue) kernel does not compute \(format.rawValue) on this CPU")
         let workers = max(1, min(RowProducts.threads, outputs / 64))
         let chunk = (outputs + workers - 1) / workers
