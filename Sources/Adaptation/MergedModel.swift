@@ -8,7 +8,7 @@ extension LlamaModel {
     /// sets never copies or reloads the base.
     public func merging(_ adapters: AdapterSet, bases: [LinearSite: SVFBasis]) -> LlamaModel {
         guard !adapters.isEmpty else { return self }
-        var weights = self.weights
+        var merged: [LinearSite: [Float]] = [:]
         let sites = Set(adapters.lora.keys).union(adapters.svf.keys).sorted()
         for site in sites {
             var w = weights.layers[site.layer][site.kind].floats
@@ -22,9 +22,16 @@ extension LlamaModel {
             if let lora = adapters.lora[site] {
                 BLAS.matmul(m: outputs, n: inputs, k: lora.rank, alpha: lora.scale, a: lora.b, b: lora.a, beta: 1, c: &w)
             }
-            weights.layers[site.layer][site.kind] = .dense(w)
+            merged[site] = w
         }
-        return LlamaModel(config: config, weights: weights)
+        let adapted = merged
+        @Sendable func replacing(_ base: LlamaWeights) -> LlamaWeights {
+            var weights = base
+            for (site, w) in adapted { weights.layers[site.layer][site.kind] = .dense(w) }
+            return weights
+        }
+        // Training on the merged model reads the base's dense weights with these matrices in.
+        return LlamaModel(config: config, weights: replacing(weights)) { replacing(self.denseWeights) }
     }
 
     /// (outputs, inputs) of a block's linear layer.

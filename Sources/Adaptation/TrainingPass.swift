@@ -22,11 +22,15 @@ public struct TrainingPass {
     public let model: LlamaModel
     public let bases: [LinearSite: SVFBasis]
     public let adapters: AdapterSet
+    /// The model's weights as dense Float32 (dequantised once per model when it decodes from
+    /// blocks): gradients are exact Float32 whatever the decoding reads.
+    let weights: LlamaWeights
 
     public init(model: LlamaModel, bases: [LinearSite: SVFBasis] = [:], adapters: AdapterSet) {
         self.model = model
         self.bases = bases
         self.adapters = adapters
+        self.weights = model.denseWeights
     }
 
     /// What one block keeps for its backward pass.
@@ -69,10 +73,10 @@ public struct TrainingPass {
         let (cosines, sines) = rope.tables(start: 0, count: t)
 
         // Forward.
-        let table = embeddings == nil ? model.weights.tokenEmbedding.floats : []
+        let table = embeddings == nil ? weights.tokenEmbedding.floats : []
         var x = embeddings ?? tokens.flatMap { table[($0 * e)..<(($0 + 1) * e)] }
         var tapes: [BlockTape] = []
-        for (l, layer) in model.weights.layers.enumerated() {
+        for (l, layer) in weights.layers.enumerated() {
             let (tape, output) = forward(block: l, layer: layer, x: x, rope: rope, cosines: cosines, sines: sines)
             tapes.append(tape)
             x = output
@@ -82,12 +86,12 @@ public struct TrainingPass {
         x.withUnsafeBufferPointer { xs in
             for (i, p) in rows.enumerated() {
                 finalNormed.withUnsafeMutableBufferPointer { out in
-                    Ops.rmsNorm(xs.baseAddress! + p * e, rows: 1, width: e, weight: model.weights.outputNorm, eps: c.rmsEpsilon,
+                    Ops.rmsNorm(xs.baseAddress! + p * e, rows: 1, width: e, weight: weights.outputNorm, eps: c.rmsEpsilon,
                                 into: out.baseAddress! + i * e)
                 }
             }
         }
-        let head = (model.weights.output ?? model.weights.tokenEmbedding).floats
+        let head = (weights.output ?? weights.tokenEmbedding).floats
         var logits = [Float](repeating: 0, count: rows.count * c.vocabularySize)
         BLAS.matmulBT(m: rows.count, n: c.vocabularySize, k: e, a: finalNormed, b: head, c: &logits)
 
@@ -139,7 +143,7 @@ public struct TrainingPass {
             dFinalNormed.withUnsafeBufferPointer { dn in
                 dx.withUnsafeMutableBufferPointer { out in
                     for (i, p) in rows.enumerated() {
-                        Ops.rmsNormBackward(xs.baseAddress! + p * e, rows: 1, width: e, weight: model.weights.outputNorm, eps: c.rmsEpsilon,
+                        Ops.rmsNormBackward(xs.baseAddress! + p * e, rows: 1, width: e, weight: weights.outputNorm, eps: c.rmsEpsilon,
                                             dy: dn.baseAddress! + i * e, into: out.baseAddress! + p * e, accumulate: true)
                     }
                 }
@@ -147,7 +151,7 @@ public struct TrainingPass {
         }
         // Blocks in reverse; each tape is released once its block is done.
         while let tape = tapes.popLast() {
-            dx = self.backward(block: tape, layer: model.weights.layers[tapes.count], dOutput: dx, rope: rope,
+            dx = self.backward(block: tape, layer: weights.layers[tapes.count], dOutput: dx, rope: rope,
                                cosines: cosines, sines: sines, gradients: &gradients)
         }
         return TrainingResult(loss: loss, logProbabilities: logProbabilities, gradients: gradients, embeddingGradient: dx)
@@ -158,7 +162,7 @@ public struct TrainingPass {
         let site = LinearSite(layer: l, kind: kind)
         let (outputs, inputs) = model.shape(kind)
         return LinearTape(site: site, input: input, rows: input.count / inputs, inputs: inputs, outputs: outputs,
-                          weight: model.weights.layers[l][kind].floats, basis: bases[site], z: adapters.svf[site],
+                          weight: weights.layers[l][kind].floats, basis: bases[site], z: adapters.svf[site],
                           composition: adapters.composition, lora: adapters.lora[site])
     }
 

@@ -26,7 +26,8 @@ public struct EngineOptions: ParsableArguments {
         guard created != nil || create else {
             throw ValidationError("no GESAL history on branch '\(branch)' of \(store): ask something first (`gesal ask`), or create a store with `gesal init`")
         }
-        let models = try self.models.loadModels(embedder: created?.embedder ?? embedder, svfTargets: created?.config.svfTargets ?? config.svfTargets)
+        let models = try self.models.loadModels(embedder: created?.embedder ?? embedder, svfTargets: created?.config.svfTargets ?? config.svfTargets,
+                                                storage: created?.weightStorage)
         let writer: LogWriter
         if LogStore.exists(at: store) {
             writer = try openLogWriter(at: store)

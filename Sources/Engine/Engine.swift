@@ -90,7 +90,8 @@ public final class Engine {
             if let targets = config.loraStore?.targets { _ = try EngineModels.sites(targets, layers: 1) }  // names the model knows
             try append([.storeCreated(StoreCreated(
                 modelFingerprint: models.fingerprint, model: URL(fileURLWithPath: models.language.path).lastPathComponent,
-                embedder: models.embedder.name, threads: models.threads, blasCore: models.blasCore, seed: seed, config: config))])
+                embedder: models.embedder.name, threads: models.threads, blasCore: models.blasCore, seed: seed, config: config,
+                weights: models.language.model.storage))])
         }
     }
 

@@ -61,6 +61,11 @@ public final class EngineModels: Sendable {
         guard created.embedder == embedder.name else {
             throw EngineError(.mismatch, "this store routes with the '\(created.embedder)' embedder, not '\(embedder.name)'")
         }
+        let storage = language.model.storage
+        guard created.weightStorage == storage else {
+            throw EngineError(.mismatch, "this store answers with the model's weights held as \(created.weightStorage.rawValue), not \(storage.rawValue) "
+                + "as loaded here (its searches re-run answers, which differ between the two); load them with --weights \(created.weightStorage.rawValue)")
+        }
         var warnings: [String] = []
         if created.threads != threads {
             warnings.append("the store was made with \(created.threads) BLAS threads, this run uses \(threads): re-executed steps may differ in the last bits")
@@ -87,13 +92,14 @@ public final class EngineModels: Sendable {
         return (0..<layers).flatMap { layer in kinds.sorted().map { LinearSite(layer: layer, kind: $0) } }
     }
 
-    /// Loads the chat model from `modelPath` and the embedder (`"minilm"` from `miniLMFolder`, or
-    /// `"hidden-mean"`); the SVD bases for `svfTargets` (from `svdCache`, computed once) load at
+    /// Loads the chat model from `modelPath`, its matrices held as `storage` says, and the
+    /// embedder (`"minilm"` from `miniLMFolder`, or `"hidden-mean"`); the SVD bases for `svfTargets` (from `svdCache`, computed once) load at
     /// their first use, reporting (what, done, total) to `progress`.
     public static func load(modelPath: String, embedder: String, miniLMFolder: String, svdCache: String, svfTargets: [String],
-                            threads: Int, progress: @escaping @Sendable (String, Int, Int) -> Void = { _, _, _ in }) throws -> EngineModels {
+                            threads: Int, storage: WeightStorage = .float32,
+                            progress: @escaping @Sendable (String, Int, Int) -> Void = { _, _, _ in }) throws -> EngineModels {
         BLAS.setThreads(threads)
-        let language = try LanguageModel.load(modelPath)
+        let language = try LanguageModel.load(modelPath, storage: storage)
         let embedding: Embedder
         switch embedder {
         case "minilm": embedding = .miniLM(try BertModel(folder: miniLMFolder))

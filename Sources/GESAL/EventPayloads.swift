@@ -1,5 +1,7 @@
 /// The payloads of GESAL's domain events (docs/events.md says why each exists).
 
+import Tensor
+
 /// How the engine learns; fixed when the store is created.
 public struct EngineConfig: Sendable, Equatable, Codable {
     /// A prompt whose best cosine similarity to every node is below this gets a new node.
@@ -91,8 +93,12 @@ public struct StoreCreated: Sendable, Equatable, Codable {
     public var blasCore: String
     public var seed: UInt64
     public var config: EngineConfig
+    /// How the model's matrices are held for answering; absent (nil) is Float32, which every
+    /// store before quantised decoding used, so their bytes and meaning stay as they were.
+    public var weights: WeightStorage?
 
-    public init(modelFingerprint: String, model: String, embedder: String, threads: Int, blasCore: String, seed: UInt64, config: EngineConfig) {
+    public init(modelFingerprint: String, model: String, embedder: String, threads: Int, blasCore: String, seed: UInt64, config: EngineConfig,
+                weights: WeightStorage? = nil) {
         self.modelFingerprint = modelFingerprint
         self.model = model
         self.embedder = embedder
@@ -100,7 +106,11 @@ public struct StoreCreated: Sendable, Equatable, Codable {
         self.blasCore = blasCore
         self.seed = seed
         self.config = config
+        self.weights = weights == .float32 ? nil : weights
     }
+
+    /// The weight storage answers were computed with.
+    public var weightStorage: WeightStorage { weights ?? .float32 }
 }
 
 /// The sampling settings of one answer, enough to reproduce it.

@@ -176,5 +176,3 @@ struct InferBenchmark: ParsableCommand {
         return usage.ru_maxrss * 1024
     }
 }
-
-extension WeightStorage: ExpressibleByArgument {}

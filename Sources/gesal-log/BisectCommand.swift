@@ -130,7 +130,8 @@ struct BisectCommand: ParsableCommand {
             var loaded: EngineModels?
             let models = {
                 if let loaded { return loaded }
-                loaded = try engine.models.loadModels(embedder: created.embedder, svfTargets: created.config.svfTargets)
+                loaded = try engine.models.loadModels(embedder: created.embedder, svfTargets: created.config.svfTargets,
+                                                      storage: created.weightStorage)
                 return loaded!
             }
             let bisection = Bisection(store: store, branch: engine.branch, test: try test(store: absolute(engine.store)), models: models)

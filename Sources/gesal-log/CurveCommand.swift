@@ -64,7 +64,8 @@ struct CurveCommand: ParsableCommand {
             }
             let items = control ? TaskGenerators.control : try tasks.load()
             let name = control ? "control" : "\(tasks.name) \(tasks.split)"
-            let models = try engine.models.loadModels(embedder: created!.embedder, svfTargets: created!.config.svfTargets)
+            let models = try engine.models.loadModels(embedder: created!.embedder, svfTargets: created!.config.svfTargets,
+                                                      storage: created!.weightStorage)
             let cache = GenerationCache()
             var curves: [AccuracyCurve] = []
             for branch in branches {

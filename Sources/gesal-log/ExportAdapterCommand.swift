@@ -62,7 +62,8 @@ struct ExportAdapterCommand: ParsableCommand {
             guard let created = try Engine.storeCreated(at: location.store, branch: branch) else {
                 throw ValidationError("branch '\(branch)' of \(location.store) has no GESAL history")
             }
-            let loaded = try models.loadModels(embedder: created.embedder, svfTargets: created.config.svfTargets)
+            let loaded = try models.loadModels(embedder: created.embedder, svfTargets: created.config.svfTargets,
+                                               storage: created.weightStorage)
             for warning in try loaded.check(created) { writeStandardError("warning: \(warning)\n") }
             let blob = try store.blobs.get(hex: hash), fs = FileSystem()
             let result: PEFTExport.Result, size: Int

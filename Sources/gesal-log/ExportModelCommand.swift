@@ -56,7 +56,8 @@ struct ExportModelCommand: ParsableCommand {
             let replay = try Replay.run(store, branch: branch)
             guard let created = replay.state.created else { throw ValidationError("branch '\(branch)' of \(location.store) has no GESAL history") }
             let (chosen, adapter) = try ModelExporting.node(node, in: replay.state, branch: branch)
-            let loaded = try models.loadModels(embedder: created.embedder, svfTargets: created.config.svfTargets)
+            let loaded = try models.loadModels(embedder: created.embedder, svfTargets: created.config.svfTargets,
+                                               storage: created.weightStorage)
             let warnings = try loaded.check(created)
             for warning in warnings { writeStandardError("warning: \(warning)\n") }
             writeStandardError("merging node \(chosen)'s adapter \(adapter.prefix(12)) into \(URL(fileURLWithPath: loaded.language.path).lastPathComponent)\n")

@@ -77,7 +77,8 @@ struct ReplayCommand: ParsableCommand {
                 throw ValidationError("--reexecute checks the whole branch; leave out --to and --as-of")
             }
             guard let created = state.created else { throw ValidationError("the branch is empty: nothing to re-execute") }
-            let models = try engine.models.loadModels(embedder: created.embedder, svfTargets: created.config.svfTargets)
+            let models = try engine.models.loadModels(embedder: created.embedder, svfTargets: created.config.svfTargets,
+                                                      storage: created.weightStorage)
             let progress = ProgressReporter("re-executing")
             let report = try Reexecution.verify(store, branch: engine.branch, models: models) { progress.update($0, $1) }
             progress.finish()

@@ -72,7 +72,8 @@ struct RollbackCommand: ParsableCommand {
             let writer = try openLogWriter(at: engine.store)
             // Every bad request fails here, before the models load.
             let plan = try Rollback.plan(sequences, from: engine.branch, into: name, in: writer.store)
-            let models = try engine.models.loadModels(embedder: created.embedder, svfTargets: created.config.svfTargets)
+            let models = try engine.models.loadModels(embedder: created.embedder, svfTargets: created.config.svfTargets,
+                                                      storage: created.weightStorage)
             let progress = ProgressReporter("re-running")
             let report = try Rollback.run(plan, writer: writer, models: models, reason: reason) { progress.update($0, $1) }
             progress.finish()

@@ -58,7 +58,8 @@ struct AskCommand: ParsableCommand {
         }
         let store = try LogStore(at: engine.store)
         let replay = try HistoryPoint.replay(store, branch: engine.branch, at: at)
-        let models = try engine.models.loadModels(embedder: created.embedder, svfTargets: created.config.svfTargets)
+        let models = try engine.models.loadModels(embedder: created.embedder, svfTargets: created.config.svfTargets,
+                                                  storage: created.weightStorage)
         let evaluator = Evaluator(models: models, state: replay.state, blobs: store.blobs)
         let plan = evaluator.plan(for: prompt)
         print(terminalSafe(try evaluator.responses([plan])[0]))

@@ -82,7 +82,8 @@ struct EvalCommand: ParsableCommand {
                 let replay = try HistoryPoint.replay(log, branch: branch, at: at)
                 (state, blobs, sequence) = (replay.state, log.blobs, replay.sequence)
             }
-            let models = try models.loadModels(embedder: created?.embedder ?? "minilm", svfTargets: created?.config.svfTargets ?? EngineConfig().svfTargets)
+            let models = try models.loadModels(embedder: created?.embedder ?? "minilm", svfTargets: created?.config.svfTargets ?? EngineConfig().svfTargets,
+                                               storage: created?.weightStorage)
             let scoring = ProgressReporter("scoring")
             let graded = try Evaluator(models: models, state: state, blobs: blobs, maxTokens: maxTokens ?? tasks.answerTokens).answers(items) { scoring.update($0, $1) }
             scoring.finish()

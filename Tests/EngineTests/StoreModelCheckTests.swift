@@ -5,14 +5,16 @@ import EventLog
 import GESAL
 @testable import Engine
 import SystemIO
+import Tensor
 
 /// A store remembers the model and embedder it was made with; an engine on others is refused
 /// before it answers or learns, and nothing is appended. Another thread count or kernel set is
 /// allowed with a warning (re-executed steps may differ in the last bits).
 @Suite(.serialized, .enabled(if: RealModels.available, RealModels.missing)) struct StoreModelCheckTests {
-    private func created(_ models: EngineModels, fingerprint: String? = nil, embedder: String? = nil, threads: Int? = nil, blasCore: String? = nil) -> StoreCreated {
+    private func created(_ models: EngineModels, fingerprint: String? = nil, embedder: String? = nil, threads: Int? = nil, blasCore: String? = nil,
+                         weights: WeightStorage? = nil) -> StoreCreated {
         StoreCreated(modelFingerprint: fingerprint ?? models.fingerprint, model: "SmolLM2-135M-Instruct.Q4_1.gguf", embedder: embedder ?? models.embedder.name,
-                     threads: threads ?? models.threads, blasCore: blasCore ?? models.blasCore, seed: 0, config: EngineConfig())
+                     threads: threads ?? models.threads, blasCore: blasCore ?? models.blasCore, seed: 0, config: EngineConfig(), weights: weights)
     }
 
     @Test func anotherModelIsRefusedByItsFingerprint() throws {
@@ -29,6 +31,24 @@ import SystemIO
         #expect { try models.check(created(models, embedder: other)) } throws: { error in
             (error as? EngineError).map { $0.code == .mismatch && $0.message.contains("'\(other)' embedder") } ?? false
         }
+    }
+
+    @Test func aStoreThatAnswersFromBlocksRefusesFloat32Weights() throws {
+        let models = try RealModels.models()  // Float32, as every store before quantised decoding
+        #expect(models.language.model.storage == .float32)
+        #expect { try models.check(created(models, weights: .blocks)) } throws: { error in
+            (error as? EngineError).map { $0.code == .mismatch && $0.message.contains("held as blocks") && $0.message.contains("--weights blocks") } ?? false
+        }
+    }
+
+    @Test func aStoreWithoutWeightsAnswersFromFloat32AndKeepsItsBytes() throws {
+        let models = try RealModels.models()
+        #expect(try models.check(created(models)).isEmpty)
+        let old = try JSONEncoder().encode(created(models))
+        #expect(!String(decoding: old, as: UTF8.self).contains("weights"), "a Float32 store's StoreCreated is written as before")
+        #expect(try JSONDecoder().decode(StoreCreated.self, from: old).weightStorage == .float32)
+        let blocks = try JSONEncoder().encode(created(models, weights: .blocks))
+        #expect(try JSONDecoder().decode(StoreCreated.self, from: blocks).weightStorage == .blocks)
     }
 
     @Test func anotherThreadCountOrKernelSetOnlyWarns() throws {

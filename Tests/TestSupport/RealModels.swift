@@ -34,6 +34,9 @@ public enum RealModels {
     /// they load it themselves (`LanguageModel.load`).
     public static let language = LoadedOnce("the real SmolLM2-135M") { try LanguageModel.load(languagePath) }
 
+    /// SmolLM2 with its matrices kept in the file's quantised blocks (`WeightStorage.blocks`).
+    public static let languageBlocks = LoadedOnce("the real SmolLM2-135M, quantised blocks") { try LanguageModel.load(languagePath, storage: .blocks) }
+
     /// all-MiniLM-L6-v2 alone.
     public static let miniLM = LoadedOnce("the real all-MiniLM-L6-v2") { try BertModel(folder: miniLMFolder) }
 

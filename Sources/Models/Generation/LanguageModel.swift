@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 
 /// A model ready to chat: weights, tokeniser, chat template and the tokens that end a turn.
 public final class LanguageModel: Sendable {

@@ -67,14 +67,6 @@ extension LlamaModel {
     }
 }
 
-/// How a loaded model holds its weight matrices.
-public enum WeightStorage: String, Sendable, CaseIterable {
-    /// Dequantised to Float32: what training and merged adapters read.
-    case float32
-    /// Quantised matrices in their file's block format, multiplied block by block.
-    case blocks
-}
-
 extension GGUFFile {
     /// A matrix tensor as `storage` asks, checking its shape (GGUF order) first.
     func linear(_ name: String, shape: [Int], _ storage: WeightStorage) throws(ModelError) -> LinearWeight {

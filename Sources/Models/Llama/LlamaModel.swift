@@ -1,4 +1,5 @@
 import Foundation
+import SystemIO
 import Tensor
 
 /// A Llama-family decoder: token embedding, then per block RMSNorm → attention with RoPE and
@@ -6,12 +7,39 @@ import Tensor
 /// output head (tied to the embedding or not).
 public final class LlamaModel: Sendable {
     public let config: LlamaConfig
+    /// What decoding reads: dense Float32 or quantised blocks, matrix by matrix.
     public let weights: LlamaWeights
+    /// The weights as dense Float32, made at the first `denseWeights` when some are blocks.
+    private let dense: Locked<LlamaWeights?>
+    private let makeDense: @Sendable () -> LlamaWeights
 
-    public init(config: LlamaConfig, weights: LlamaWeights) {
+    public convenience init(config: LlamaConfig, weights: LlamaWeights) {
+        self.init(config: config, weights: weights) { weights.dequantized() }
+    }
+
+    /// A model whose dense weights, when first needed, come from `makeDense` (a merged model
+    /// takes its base's and replaces the matrices it adapted, instead of dequantising again).
+    public init(config: LlamaConfig, weights: LlamaWeights, makeDense: @escaping @Sendable () -> LlamaWeights) {
         self.config = config
         self.weights = weights
+        self.dense = Locked(weights.isDense ? weights : nil)
+        self.makeDense = makeDense
     }
+
+    /// The weights as dense Float32, what training reads (its gradients are exact Float32):
+    /// `weights` itself when every matrix is dense, else the blocks dequantised once and kept.
+    /// Dequantising is exact, so training runs the same numbers on either storage.
+    public var denseWeights: LlamaWeights {
+        dense.withLock { kept in
+            if let kept { return kept }
+            let made = makeDense()
+            kept = made
+            return made
+        }
+    }
+
+    /// How the matrices are held: blocks when any is.
+    public var storage: WeightStorage { weights.isDense ? .float32 : .blocks }
 
     public func makeCache(capacity: Int? = nil) -> KVCache {
         KVCache(config: config, capacity: capacity ?? config.contextLength)

@@ -40,4 +40,30 @@ public struct LlamaWeights: Sendable {
         self.outputNorm = outputNorm
         self.output = output
     }
+
+    /// Every matrix, in a fixed order.
+    var matrices: [LinearWeight] {
+        [tokenEmbedding] + (output.map { [$0] } ?? []) + layers.flatMap { [$0.q, $0.k, $0.v, $0.o, $0.gate, $0.up, $0.down] }
+    }
+
+    /// Whether every matrix is dense Float32.
+    public var isDense: Bool { matrices.allSatisfy { $0.format == nil } }
+
+    /// These weights with every block matrix dequantised to Float32 (dense ones shared).
+    public func dequantized() -> LlamaWeights {
+        func dense(_ w: LinearWeight) -> LinearWeight { w.format == nil ? w : .dense(w.floats) }
+        var copy = self
+        copy.tokenEmbedding = dense(tokenEmbedding)
+        copy.output = output.map(dense)
+        for l in copy.layers.indices {
+            copy.layers[l].q = dense(layers[l].q)
+            copy.layers[l].k = dense(layers[l].k)
+            copy.layers[l].v = dense(layers[l].v)
+            copy.layers[l].o = dense(layers[l].o)
+            copy.layers[l].gate = dense(layers[l].gate)
+            copy.layers[l].up = dense(layers[l].up)
+            copy.layers[l].down = dense(layers[l].down)
+        }
+        return copy
+    }
 }
