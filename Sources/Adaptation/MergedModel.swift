@@ -2,8 +2,10 @@ import Models
 import Tensor
 
 extension LlamaModel {
-    /// A model for decoding with `adapters`: each adapted matrix is computed once, as dense
-    /// Float32, W' = U diag(σ') Vᵀ for SVF and W' += (α/r) B A for LoRA. Every other weight
+    /// A model for decoding with `adapters`: each adapted matrix is computed once in Float32,
+    /// W' = U diag(σ') Vᵀ for SVF and W' += (α/r) B A for LoRA, and decodes as Float32 when
+    /// its base matrix was, or re-quantised to Q8_0 blocks when the base decodes from blocks
+    /// (docs/architecture.md, departure 31). Training reads the Float32 W'. Every other weight
     /// array or block matrix is shared with this model (copy-on-write), so switching adapter
     /// sets never copies or reloads the base.
     public func merging(_ adapters: AdapterSet, bases: [LinearSite: SVFBasis]) -> LlamaModel {
@@ -25,13 +27,20 @@ extension LlamaModel {
             merged[site] = w
         }
         let adapted = merged
+        var decoding = weights
+        for (site, w) in adapted {
+            let (outputs, inputs) = shape(site.kind)
+            let quantised = weights.layers[site.layer][site.kind].format != nil && inputs % BlockFormat.q8_0.blockSize == 0
+            decoding.layers[site.layer][site.kind] = quantised
+                ? .blocks(QuantizedMatrix(format: .q8_0, outputs: outputs, inputs: inputs, bytes: Quantize.bytes(w, as: .q8_0))) : .dense(w)
+        }
         @Sendable func replacing(_ base: LlamaWeights) -> LlamaWeights {
             var weights = base
             for (site, w) in adapted { weights.layers[site.layer][site.kind] = .dense(w) }
             return weights
         }
         // Training on the merged model reads the base's dense weights with these matrices in.
-        return LlamaModel(config: config, weights: replacing(weights)) { replacing(self.denseWeights) }
+        return LlamaModel(config: config, weights: decoding) { replacing(self.denseWeights) }
     }
 
     /// (outputs, inputs) of a block's linear layer.

@@ -31,6 +31,9 @@ struct TrainBenchmark: ParsableCommand {
     var model: String { options.model }
     var threads: Int { options.threads }
 
+    @Option(help: "How the weight matrices are held for decoding: blocks (quantised, as in the file) or float32. Training reads Float32 either way.")
+    var weights: WeightStorage = .blocks
+
     @Option(help: "Sequence length (prompt and response together).")
     var tokens = 64
 
@@ -48,7 +51,7 @@ struct TrainBenchmark: ParsableCommand {
         let precompute = try SVDLoadBenchmark.inFreshProcess(model: model, cache: cache.folder)
         let cachedLoad = try SVDLoadBenchmark.inFreshProcess(model: model, cache: cache.folder)
 
-        let loaded = try LanguageModel.load(model)
+        let loaded = try LanguageModel.load(model, storage: weights)
         let llama = loaded.model
         let sequence = Array(loaded.tokenizer.encode(String(repeating: "How many times does the letter r appear in the word strawberry? ", count: 8)).prefix(tokens))
         precondition(sequence.count == tokens)

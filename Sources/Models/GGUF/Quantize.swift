@@ -29,16 +29,22 @@ public enum Quantize {
     /// halves away from zero (C's `roundf`).
     static func q8_0(_ values: [Float]) -> [UInt8] {
         precondition(values.count % 32 == 0, "Q8_0 rows are whole blocks of 32")
-        var out = [UInt8]()
-        out.reserveCapacity(values.count / 32 * 34)
-        for start in stride(from: 0, to: values.count, by: 32) {
-            let block = values[start..<(start + 32)]
-            let amax = block.reduce(Float(0)) { max($0, abs($1)) }
-            let d = amax / 127
-            let inverse: Float = d == 0 ? 0 : 1 / d
-            out += f16([d])
-            for value in block { out.append(UInt8(bitPattern: Int8((value * inverse).rounded(.toNearestOrAwayFromZero)))) }
+        let blocks = values.count / 32
+        return [UInt8](unsafeUninitializedCapacity: blocks * 34) { out, initialized in
+            values.withUnsafeBufferPointer { x in
+                for b in 0..<blocks {
+                    let block = x.baseAddress! + b * 32, y = out.baseAddress! + b * 34
+                    var amax: Float = 0
+                    for i in 0..<32 { amax = max(amax, abs(block[i])) }
+                    let d = amax / 127
+                    let inverse: Float = d == 0 ? 0 : 1 / d
+                    let bits = Float16(d).bitPattern
+                    y[0] = UInt8(bits & 0xFF)
+                    y[1] = UInt8(bits >> 8)
+                    for i in 0..<32 { y[2 + i] = UInt8(bitPattern: Int8((block[i] * inverse).rounded(.toNearestOrAwayFromZero))) }
+                }
+            }
+            initialized = blocks * 34
         }
-        return out
     }
 }
