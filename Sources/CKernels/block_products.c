@@ -3,12 +3,18 @@
 #include <immintrin.h>
 #include <string.h>
 
+int gesal_cpu_has_avx512_vnni(void) {
+    __builtin_cpu_init();
+    return gesal_cpu_has_avx2_f16c() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni") ? 1 : 0;
+}
+
 int gesal_cpu_has_avx2_f16c(void) {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c") ? 1 : 0;
 }
 
 #define AVX2 __attribute__((target("avx2,fma,f16c")))
+#define VNNI __attribute__((target("avx2,fma,f16c,avx512f,avx512vl,avx512vnni")))
 
 enum { OUTPUTS = 4, ROWS = 64 };
 
@@ -51,25 +57,30 @@ AVX2 static inline void unpack_q8_0(const uint8_t *const rows[OUTPUTS], int64_t 
 // The four outputs' integer dot products with one activation block, as four lanes: each
 // product's pairs added by vpmaddubsw (unsigned weights; signed ones move their sign onto
 // the activations), then to 32 bits by vpmaddwd, then the four sums gathered by vphaddd.
-AVX2 static inline __m128i dots(const Blocks *b, __m256i q, int is_signed) {
-    const __m256i ones = _mm256_set1_epi16(1);
-    __m256i sums[OUTPUTS];
-    for (int o = 0; o < OUTPUTS; o++) {
-        __m256i w = b->values[o], x = q;
-        if (is_signed) {
-            x = _mm256_sign_epi8(q, w);
-            w = _mm256_sign_epi8(w, w);
-        }
-        sums[o] = _mm256_madd_epi16(_mm256_maddubs_epi16(w, x), ones);
+// With VNNI, `vpdpbusd` does both steps in one instruction, to the same sums (vpmaddubsw
+// cannot saturate here: a pair of products is at most 128 · 127 · 2 = 32512).
+#define DOTS(name, attributes, pair_sums)                                                             \
+    attributes static inline __m128i name(const Blocks *b, __m256i q, int is_signed) {               \
+        __m256i sums[OUTPUTS];                                                                        \
+        for (int o = 0; o < OUTPUTS; o++) {                                                           \
+            __m256i w = b->values[o], x = q;                                                          \
+            if (is_signed) {                                                                          \
+                x = _mm256_sign_epi8(q, w);                                                           \
+                w = _mm256_sign_epi8(w, w);                                                           \
+            }                                                                                         \
+            sums[o] = pair_sums;                                                                      \
+        }                                                                                             \
+        __m256i pairs = _mm256_hadd_epi32(_mm256_hadd_epi32(sums[0], sums[1]), _mm256_hadd_epi32(sums[2], sums[3])); \
+        return _mm_add_epi32(_mm256_castsi256_si128(pairs), _mm256_extracti128_si256(pairs, 1));     \
     }
-    __m256i pairs = _mm256_hadd_epi32(_mm256_hadd_epi32(sums[0], sums[1]), _mm256_hadd_epi32(sums[2], sums[3]));
-    return _mm_add_epi32(_mm256_castsi256_si128(pairs), _mm256_extracti128_si256(pairs, 1));
-}
+DOTS(dots, AVX2, _mm256_madd_epi16(_mm256_maddubs_epi16(w, x), _mm256_set1_epi16(1)))
+DOTS(dots_vnni, VNNI, _mm256_dpbusd_epi32(_mm256_setzero_si256(), w, x))
+
 
 AVX2 __attribute__((always_inline)) static inline void products(const void *w, int64_t row_bytes, const int8_t *q, const float *dx,
                                                                  const float *xs, int64_t rows, int64_t inputs, int64_t first_output,
                                                                  int64_t end_output, int64_t stride, float *y, int accumulate,
-                                                                 int is_q4_1) {
+                                                                 int is_q4_1, int vnni) {
     const int64_t blocks = inputs / 32;
     __m128 sums[ROWS];
     for (int64_t j = first_output; j < end_output; j += OUTPUTS) {
@@ -85,7 +96,8 @@ AVX2 __attribute__((always_inline)) static inline void products(const void *w, i
                 if (is_q4_1) unpack_q4_1(weight_rows, k, &b); else unpack_q8_0(weight_rows, k, &b);
                 for (int64_t r = 0; r < n; r++) {
                     int64_t index = (first + r) * blocks + k;
-                    __m128i dot = dots(&b, _mm256_loadu_si256((const __m256i *)(q + index * 32)), !is_q4_1);
+                    __m256i x = _mm256_loadu_si256((const __m256i *)(q + index * 32));
+                    __m128i dot = vnni ? dots_vnni(&b, x, !is_q4_1) : dots(&b, x, !is_q4_1);
                     __m128 contribution = _mm_mul_ps(_mm_mul_ps(b.d, _mm_set1_ps(dx[index])), _mm_cvtepi32_ps(dot));
                     if (is_q4_1) contribution = _mm_add_ps(contribution, _mm_mul_ps(b.m, _mm_set1_ps(xs[index])));
                     sums[r] = _mm_add_ps(sums[r], contribution);
@@ -104,11 +116,23 @@ AVX2 __attribute__((always_inline)) static inline void products(const void *w, i
 AVX2 void gesal_block_products_q4_1_avx2(const void *w, int64_t row_bytes, const int8_t *q, const float *dx, const float *xs,
                                          int64_t rows, int64_t inputs, int64_t first_output, int64_t end_output,
                                          int64_t stride, float *y, int accumulate) {
-    products(w, row_bytes, q, dx, xs, rows, inputs, first_output, end_output, stride, y, accumulate, 1);
+    products(w, row_bytes, q, dx, xs, rows, inputs, first_output, end_output, stride, y, accumulate, 1, 0);
 }
 
 AVX2 void gesal_block_products_q8_0_avx2(const void *w, int64_t row_bytes, const int8_t *q, const float *dx, const float *xs,
                                          int64_t rows, int64_t inputs, int64_t first_output, int64_t end_output,
                                          int64_t stride, float *y, int accumulate) {
-    products(w, row_bytes, q, dx, xs, rows, inputs, first_output, end_output, stride, y, accumulate, 0);
+    products(w, row_bytes, q, dx, xs, rows, inputs, first_output, end_output, stride, y, accumulate, 0, 0);
+}
+
+VNNI void gesal_block_products_q4_1_vnni(const void *w, int64_t row_bytes, const int8_t *q, const float *dx, const float *xs,
+                                         int64_t rows, int64_t inputs, int64_t first_output, int64_t end_output,
+                                         int64_t stride, float *y, int accumulate) {
+    products(w, row_bytes, q, dx, xs, rows, inputs, first_output, end_output, stride, y, accumulate, 1, 1);
+}
+
+VNNI void gesal_block_products_q8_0_vnni(const void *w, int64_t row_bytes, const int8_t *q, const float *dx, const float *xs,
+                                         int64_t rows, int64_t inputs, int64_t first_output, int64_t end_output,
+                                         int64_t stride, float *y, int accumulate) {
+    products(w, row_bytes, q, dx, xs, rows, inputs, first_output, end_output, stride, y, accumulate, 0, 1);
 }

@@ -40,9 +40,14 @@ enum BlockProducts {
     static func products(_ kernel: QuantizedMatrix.Kernel, _ format: BlockFormat, _ w: UnsafeRawPointer, _ x: Rows, outputs: Range<Int>,
                          stride: Int, into y: UnsafeMutablePointer<Float>, accumulate: Bool) {
         let rowBytes = x.blocksPerRow * 32 / format.blockSize * format.blockBytes
-        if kernel == .avx2 {
+        if kernel != .portable {
             let inputs = Int64(x.blocksPerRow * 32)
-            let call = format == .q4_1 ? gesal_block_products_q4_1_avx2 : gesal_block_products_q8_0_avx2
+            let call = switch (kernel, format) {
+            case (.avx512VNNI, .q4_1): gesal_block_products_q4_1_vnni
+            case (.avx512VNNI, _): gesal_block_products_q8_0_vnni
+            case (_, .q4_1): gesal_block_products_q4_1_avx2
+            default: gesal_block_products_q8_0_avx2
+            }
             call(w, Int64(rowBytes), x.values, x.scales, x.scaledSums, Int64(x.count), inputs,
                  Int64(outputs.lowerBound), Int64(outputs.upperBound), Int64(stride), y, accumulate ? 1 : 0)
             return

@@ -25,22 +25,28 @@ public struct QuantizedMatrix: Sendable {
         self.bytes = bytes
     }
 
-    /// The kernels that compute `multiply` on this CPU: C with AVX2 for the formats that have
-    /// one (`BlockProducts.Kernel`), else portable Swift.
+    /// The kernels that compute `multiply`, each giving the same bits: portable Swift for every
+    /// format, and for Q4_1 and Q8_0 C with AVX2 (and F16C), or with AVX-512 VNNI where the CPU
+    /// has it.
     public enum Kernel: String, Sendable, CaseIterable {
         case portable
-        case avx2 = "avx2"
+        case avx2
+        case avx512VNNI = "avx512-vnni"
 
         /// Whether this kernel computes `format` on this CPU.
         public func runs(_ format: BlockFormat) -> Bool {
-            switch self {
+            let inC = format == .q4_1 || format == .q8_0
+            return switch self {
             case .portable: true
-            case .avx2: gesal_cpu_has_avx2_f16c() == 1 && (format == .q4_1 || format == .q8_0)
+            case .avx2: inC && gesal_cpu_has_avx2_f16c() == 1
+            case .avx512VNNI: inC && gesal_cpu_has_avx512_vnni() == 1
             }
         }
 
         /// The fastest kernel for `format` here.
-        public static func best(for format: BlockFormat) -> Kernel { avx2.runs(format) ? .avx2 : .portable }
+        public static func best(for format: BlockFormat) -> Kernel {
+            avx512VNNI.runs(format) ? .avx512VNNI : avx2.runs(format) ? .avx2 : .portable
+        }
     }
 
     /// The kernel a task chose with `using`, for the products it runs (task-local, as
