@@ -81,7 +81,7 @@ AVX2 __attribute__((always_inline)) static inline void products(const void *w, i
                                                                  const float *xs, int64_t rows, int64_t inputs, int64_t first_output,
                                                                  int64_t end_output, int64_t stride, float *y, int accumulate,
                                                                  int is_q4_1, int vnni) {
-    const int64_t blocks = inputs / 32;
+    const int64_t blocks = inputs / 32, block_bytes = is_q4_1 ? 20 : 34;
     __m128 sums[ROWS];
     for (int64_t j = first_output; j < end_output; j += OUTPUTS) {
         // A last group of fewer than four outputs repeats its last one and stores only its own.
@@ -92,6 +92,10 @@ AVX2 __attribute__((always_inline)) static inline void products(const void *w, i
             int64_t n = rows - first < ROWS ? rows - first : ROWS;
             for (int64_t r = 0; r < n; r++) sums[r] = _mm_setzero_ps();
             for (int64_t k = 0; k < blocks; k++) {
+                // The next four outputs' weights, fetched while these are summed: a row's
+                // product alone does too little work per byte to hide memory's latency.
+                if (first == 0 && j + OUTPUTS < end_output)
+                    for (int o = 0; o < OUTPUTS; o++) _mm_prefetch((const char *)weight_rows[o] + OUTPUTS * row_bytes + k * block_bytes, _MM_HINT_T0);
                 Blocks b;
                 if (is_q4_1) unpack_q4_1(weight_rows, k, &b); else unpack_q8_0(weight_rows, k, &b);
                 for (int64_t r = 0; r < n; r++) {
