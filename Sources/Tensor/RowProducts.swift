@@ -80,7 +80,7 @@ public enum RowProducts {
                 }
             }
         }
-        if workers == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: body) }
+        WorkerPool.shared.run(workers: workers, body)
     }
 
     private static func products(_ x: UnsafePointer<Float>, rows: Int, _ w: UnsafePointer<Float>, inputs: Int, outputs: Range<Int>,

@@ -94,7 +94,7 @@ public struct QuantizedMatrix: Sendable {
                                 guard start < end else { return }
                                 BlockProducts.products(kernel, format, ws.value, views.value, outputs: start..<end, stride: outputs, into: ys.value, accumulate: accumulate)
                             }
-                            if workers == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: body) }
+                            WorkerPool.shared.run(workers: workers, body)
                         }
                     }
                 }
