@@ -58,14 +58,11 @@ public enum RowProducts {
     /// y[rows × outputs] = x[rows × inputs] · wᵀ (w stored outputs × inputs), or y += it.
     public static func multiply(_ x: UnsafePointer<Float>, rows: Int, _ w: UnsafePointer<Float>, outputs: Int, inputs: Int,
                                 into y: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
-        let workers = max(1, min(threads, outputs / 64))
-        let chunk = (outputs + workers - 1) / workers
         let kernel = self.kernel
         // Each worker writes its own outputs; the pointers are only shared to hand them over.
         let (xs, ws, ys) = (UnsafeSendable(x), UnsafeSendable(w), UnsafeSendable(y))
-        let body: @Sendable (Int) -> Void = { worker in
-            let start = worker * chunk, end = min(outputs, start + chunk)
-            guard start < end else { return }
+        WorkerPool.shared.split(outputs: outputs, threads: threads) { run in
+            let (start, end) = (run.lowerBound, run.upperBound)
             // A long prompt in blocks of rows that stay in the second-level cache while every
             // output passes over them (a row's sums do not depend on the rows beside it).
             for first in Swift.stride(from: 0, to: rows, by: blockRows) {
@@ -76,11 +73,10 @@ public enum RowProducts {
                 case .avx2FMA:
                     gesal_row_products_avx2_fma(x, Int64(rows), ws.value, Int64(inputs), Int64(start), Int64(end), Int64(outputs), y, accumulate ? 1 : 0)
                 case .portable:
-                    products(x, rows: rows, ws.value, inputs: inputs, outputs: start..<end, stride: outputs, into: y, accumulate: accumulate)
+                    products(x, rows: rows, ws.value, inputs: inputs, outputs: run, stride: outputs, into: y, accumulate: accumulate)
                 }
             }
         }
-        WorkerPool.shared.run(workers: workers, body)
     }
 
     private static func products(_ x: UnsafePointer<Float>, rows: Int, _ w: UnsafePointer<Float>, inputs: Int, outputs: Range<Int>,

@@ -48,6 +48,18 @@ final class WorkerPool: @unchecked Sendable {
         pthread_cond_init(wake, nil)
     }
 
+    /// Splits `outputs` into contiguous runs, one per thread of `threads` (fewer when a run
+    /// would be under 64 outputs), and runs `body` on each: how the products share their work.
+    /// The runs never change a number, since each output's sum is computed whole by one thread.
+    func split(outputs: Int, threads: Int, _ body: @Sendable (Range<Int>) -> Void) {
+        let workers = max(1, min(threads, outputs / 64))
+        let chunk = (outputs + workers - 1) / workers
+        run(workers: workers) { worker in
+            let start = worker * chunk, end = min(outputs, start + chunk)
+            if start < end { body(start..<end) }
+        }
+    }
+
     /// Runs `body(0)` ... `body(pieces - 1)`, here and on up to `pieces - 1` helpers, and
     /// returns when all have run.
     func run(workers pieces: Int, _ body: @Sendable (Int) -> Void) {
