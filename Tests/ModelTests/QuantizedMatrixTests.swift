@@ -50,17 +50,17 @@ import Testing
         let before = RowProducts.threadCount.exchange(threads, ordering: .relaxed)
         defer { RowProducts.threadCount.store(before, ordering: .relaxed) }
         var y = start ?? [Float](repeating: 0, count: rows * m.outputs)
-        x.withUnsafeBufferPointer { m.multiply($0.baseAddress!, rows: rows, into: &y, accumulate: start != nil, kernel: kernel) }
+        QuantizedMatrix.using(kernel) {
+            x.withUnsafeBufferPointer { m.multiply($0.baseAddress!, rows: rows, into: &y, accumulate: start != nil) }
+        }
         return y
     }
-
-    static func ggmlType(_ format: BlockFormat) -> GGMLType { GGMLType.allCases.first { $0.blockFormat == format }! }
 
     @Test(arguments: BlockFormat.allCases) func theProductIsTheDequantisedProduct(format: BlockFormat) {
         let m = Self.matrix(format)
         let x = Self.floats(Self.rows * Self.inputs, seed: 9)
         let y = Self.product(m, x, rows: Self.rows, kernel: .portable)
-        let w = m.bytes.withUnsafeBytes { Dequantize.floats($0, type: Self.ggmlType(format), count: Self.outputs * Self.inputs) }
+        let w = m.bytes.withUnsafeBytes { Dequantize.floats($0, type: GGMLType(format), count: Self.outputs * Self.inputs) }
         let a = x.withUnsafeBufferPointer { QuantizedActivations($0.baseAddress!, rows: Self.rows, inputs: Self.inputs) }
         let xq = (0..<(Self.rows * Self.inputs)).map { Double(a.values[$0]) * Double(a.scales[$0 / 32]) }
         for b in 0..<Self.rows {

@@ -1,7 +1,8 @@
 import CKernels
 
 /// The integer block products behind `QuantizedMatrix.multiply`, one function per format,
-/// written from the block layouts of ggml's `ggml-common.h`.
+/// written from the block layouts of ggml's `ggml-common.h`. They share no unpacking with
+/// `Dequantize` on purpose: its product is their tests' oracle.
 ///
 /// Every kernel computes each sum in this order, so they agree bit for bit: a row's sum starts
 /// at 0 and adds one contribution per block of 32 inputs, in input order. For a block k of
@@ -37,9 +38,8 @@ enum BlockProducts {
     /// Rows a kernel takes at once; their sums live in a small buffer.
     static let blockRows = 64
 
-    static func products(_ kernel: QuantizedMatrix.Kernel, _ format: BlockFormat, _ w: UnsafeRawPointer, _ x: Rows, outputs: Range<Int>,
-                         stride: Int, into y: UnsafeMutablePointer<Float>, accumulate: Bool) {
-        let rowBytes = x.blocksPerRow * 32 / format.blockSize * format.blockBytes
+    static func products(_ kernel: QuantizedMatrix.Kernel, _ format: BlockFormat, _ w: UnsafeRawPointer, rowBytes: Int, _ x: Rows,
+                         outputs: Range<Int>, stride: Int, into y: UnsafeMutablePointer<Float>, accumulate: Bool) {
         if kernel != .portable {
             let inputs = Int64(x.blocksPerRow * 32)
             let call = switch (kernel, format) {

@@ -53,7 +53,8 @@ public struct QuantizedMatrix: Sendable {
     /// `RowProducts.using`, so a comparison never changes other work's bits under it).
     @TaskLocal private static var chosen: Kernel?
 
-    /// Runs `body` with `kernel` for every format it computes (the best kernel for the others).
+    /// Runs `body` with `kernel` for every format it computes (the best kernel for the others):
+    /// how tests and benchmarks compare kernels.
     public static func using<R>(_ kernel: Kernel, _ body: () throws -> R) rethrows -> R {
         try $chosen.withValue(kernel, operation: body)
     }
@@ -64,22 +65,11 @@ public struct QuantizedMatrix: Sendable {
         return .best(for: format)
     }
 
-    /// y[rows × outputs] = x[rows × inputs] · wᵀ, or y += it, with `kernel` (`kernel(for:)`
-    /// unless a test chooses). Outputs are split across
-    /// `RowProducts.threads` threads in contiguous runs.
-    public func multiply(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>, accumulate: Bool = false, kernel: Kernel? = nil) {
+    /// y[rows × outputs] = x[rows × inputs] · wᵀ, or y += it, with `kernel(for:)`. Outputs
+    /// are split across `RowProducts.threads` threads in contiguous runs.
+    public func multiply(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
         let activations = QuantizedActivations(x, rows: rows, inputs: inputs)
-        multiply(activations, into: y, accumulate: accumulate, kernel: kernel)
-    }
-
-    /// The product with rows already quantised (several layers reading the same input share them).
-    public func multiply(_ activations: QuantizedActivations, into y: UnsafeMutablePointer<Float>, accumulate: Bool = false, kernel: Kernel? = nil) {
-        precondition(activations.inputs == inputs, "\(activations.inputs) inputs for a matrix of \(inputs)")
-        let kernel = kernel ?? Self.kernel(for: format)
-        precondition(kernel.runs(format), "the \(kernel.rawValue) kernel does not compute \(format.rawValue) on this CPU")
-        let workers = max(1, min(RowProducts.threads, outputs / 64))
-        let chunk = (outputs + workers - 1) / workers
-        let (format, inputs, outputs, rows) = (format, inputs, outputs, activations.rows)
+        let (kernel, format, rowBytes, outputs) = (Self.kernel(for: format), format, rowBytes, outputs)
         bytes.withUnsafeBytes { w in
             activations.values.withUnsafeBufferPointer { q in
                 activations.scales.withUnsafeBufferPointer { d in
@@ -87,14 +77,12 @@ public struct QuantizedMatrix: Sendable {
                         activations.scaledSums.withUnsafeBufferPointer { ds in
                             let view = BlockProducts.Rows(values: q.baseAddress!, scales: d.baseAddress!, sums: s.baseAddress!, scaledSums: ds.baseAddress!,
                                                           count: rows, blocksPerRow: inputs / QuantizedActivations.blockSize)
-                            let (ws, ys) = (UnsafeSendable(w.baseAddress!), UnsafeSendable(y))
-                            let views = UnsafeSendable(view)
-                            let body: @Sendable (Int) -> Void = { worker in
-                                let start = worker * chunk, end = min(outputs, start + chunk)
-                                guard start < end else { return }
-                                BlockProducts.products(kernel, format, ws.value, views.value, outputs: start..<end, stride: outputs, into: ys.value, accumulate: accumulate)
+                            // Each worker writes its own outputs; the pointers are only shared to hand them over.
+                            let (ws, ys, views) = (UnsafeSendable(w.baseAddress!), UnsafeSendable(y), UnsafeSendable(view))
+                            WorkerPool.shared.split(outputs: outputs, threads: RowProducts.threads) { run in
+                                BlockProducts.products(kernel, format, ws.value, rowBytes: rowBytes, views.value, outputs: run, stride: outputs,
+                                                       into: ys.value, accumulate: accumulate)
                             }
-                            WorkerPool.shared.run(workers: workers, body)
                         }
                     }
                 }
