@@ -117,26 +117,14 @@ AVX2 __attribute__((always_inline)) static inline void products(const void *w, i
     }
 }
 
-AVX2 void gesal_block_products_q4_1_avx2(const void *w, int64_t row_bytes, const int8_t *q, const float *dx, const float *xs,
-                                         int64_t rows, int64_t inputs, int64_t first_output, int64_t end_output,
-                                         int64_t stride, float *y, int accumulate) {
-    products(w, row_bytes, q, dx, xs, rows, inputs, first_output, end_output, stride, y, accumulate, 1, 0);
-}
-
-AVX2 void gesal_block_products_q8_0_avx2(const void *w, int64_t row_bytes, const int8_t *q, const float *dx, const float *xs,
-                                         int64_t rows, int64_t inputs, int64_t first_output, int64_t end_output,
-                                         int64_t stride, float *y, int accumulate) {
-    products(w, row_bytes, q, dx, xs, rows, inputs, first_output, end_output, stride, y, accumulate, 0, 0);
-}
-
-VNNI void gesal_block_products_q4_1_vnni(const void *w, int64_t row_bytes, const int8_t *q, const float *dx, const float *xs,
-                                         int64_t rows, int64_t inputs, int64_t first_output, int64_t end_output,
-                                         int64_t stride, float *y, int accumulate) {
-    products(w, row_bytes, q, dx, xs, rows, inputs, first_output, end_output, stride, y, accumulate, 1, 1);
-}
-
-VNNI void gesal_block_products_q8_0_vnni(const void *w, int64_t row_bytes, const int8_t *q, const float *dx, const float *xs,
-                                         int64_t rows, int64_t inputs, int64_t first_output, int64_t end_output,
-                                         int64_t stride, float *y, int accumulate) {
-    products(w, row_bytes, q, dx, xs, rows, inputs, first_output, end_output, stride, y, accumulate, 0, 1);
-}
+// The four entry points: one per format and instruction set, each `products` specialised.
+#define ENTRY(name, attributes, is_q4_1, vnni)                                                               \
+    attributes void name(const void *w, int64_t row_bytes, const int8_t *q, const float *dx, const float *xs,     \
+                         int64_t rows, int64_t inputs, int64_t first_output, int64_t end_output, int64_t stride,  \
+                         float *y, int accumulate) {                                                               \
+        products(w, row_bytes, q, dx, xs, rows, inputs, first_output, end_output, stride, y, accumulate, is_q4_1, vnni); \
+    }
+ENTRY(gesal_block_products_q4_1_avx2, AVX2, 1, 0)
+ENTRY(gesal_block_products_q8_0_avx2, AVX2, 0, 0)
+ENTRY(gesal_block_products_q4_1_vnni, VNNI, 1, 1)
+ENTRY(gesal_block_products_q8_0_vnni, VNNI, 0, 1)
