@@ -6,12 +6,14 @@ import Tasks
 public struct TaskOptions: ParsableArguments {
     public init() {}
 
-    public static let tasks = ["letters", "arithmetic", "control"]
+    public static let tasks = TaskGenerators.families + ["control"]
+    /// GESAL's two parts (taught by feedback, held out), and an expert's three (`TaskSplits`).
+    public static let splits = ["taught", "held-out", "all", "training", "validation", "test"]
 
-    @Option(help: "letters, arithmetic or control.")
+    @Option(help: "letters, arithmetic, subtraction, multiplication, wordlength or control.")
     public var task = "letters"
 
-    @Option(help: "taught, held-out or all.")
+    @Option(help: "taught or held-out (GESAL's halves), training, validation or test (an expert's 60/20/20), or all.")
     public var split = "all"
 
     @Option(help: ArgumentHelp("Score the questions of this file instead of a task: family<TAB>question<TAB>answer per line.", valueName: "PATH"))
@@ -27,8 +29,8 @@ public struct TaskOptions: ParsableArguments {
     public var words = SetupFolder.path(WordList.defaultPath)
 
     public func validate() throws {
-        guard Self.tasks.contains(task) else { throw ValidationError("--task is letters, arithmetic or control, not '\(task)'") }
-        guard ["taught", "held-out", "all"].contains(split) else { throw ValidationError("--split is taught, held-out or all, not '\(split)'") }
+        guard Self.tasks.contains(task) else { throw ValidationError("--task is one of \(Self.tasks.joined(separator: ", ")), not '\(task)'") }
+        guard Self.splits.contains(split) else { throw ValidationError("--split is one of \(Self.splits.joined(separator: ", ")), not '\(split)'") }
         guard count >= 1 else { throw ValidationError("--count must be at least 1") }
     }
 
@@ -45,12 +47,10 @@ public struct TaskOptions: ParsableArguments {
         if let items {
             do { all = try TaskFile.load(items) } catch { throw ValidationError("--items: \(error)") }
         } else {
-            switch task {
-            case "letters": all = TaskGenerators.letterCounting(words: try WordList.load(words), count: count, seed: seed)
-            case "arithmetic": all = TaskGenerators.arithmetic(count: count, seed: seed)
-            default: all = TaskGenerators.control
-            }
+            all = TaskGenerators.items(of: task, count: count, seed: seed, words: TaskGenerators.needsWords(task) ? try WordList.load(words) : [])
+                ?? TaskGenerators.control
         }
+        if let part = TaskSplits(all, seed: seed).part(split) { return part }
         let (taught, heldOut) = TaskGenerators.split(all, seed: seed)
         return split == "taught" ? taught : split == "held-out" ? heldOut : all
     }

@@ -112,9 +112,15 @@ public struct LearningStep: Sendable {
     /// Where a node without an adapter starts: identity SVF vectors (no change) at the store's
     /// targets, in its composition.
     static func identityAdapters(config: EngineConfig, models: EngineModels) throws -> AdapterSet {
-        let bases = try models.bases(), composition = try composition(of: config)
+        try identityAdapters(targets: config.svfTargets, composition: composition(of: config), models: models)
+    }
+
+    /// Identity SVF vectors at `targets` (every layer) in `composition`: where a node's adapter
+    /// and an expert's training start.
+    static func identityAdapters(targets: [String], composition: SVFComposition, models: EngineModels) throws -> AdapterSet {
+        let bases = try models.bases()
         var adapters = AdapterSet(composition: composition)
-        for site in try EngineModels.sites(config.svfTargets, layers: models.language.model.config.layers) {
+        for site in try EngineModels.sites(targets, layers: models.language.model.config.layers) {
             guard let basis = bases[site] else { throw EngineError(.mismatch, "no SVD basis for \(site)") }
             adapters.svf[site] = composition.identity(rank: basis.rank)
         }

@@ -15,6 +15,8 @@ public enum Reexecution {
         /// LoRA searches of SAGE's store trained and scored again, every candidate (counted in
         /// `steps` too).
         public var searches = 0
+        /// Experts of Transformer²'s library trained again, every checkpoint (counted in `steps` too).
+        public var experts = 0
         /// One line per step that came out differently, naming the sequence and what differed.
         public var mismatches: [String] = []
         public var stateHash = ""
@@ -25,7 +27,7 @@ public enum Reexecution {
     public static func verify(_ store: LogStore, branch: String = "main", models: EngineModels,
                               progress: (Int, Int) -> Void = { _, _ in }) throws -> Report {
         let events = try store.events(branch: branch)
-        let total = events.filter { [AdapterUpdated.typeName, UpdateRejected.typeName, AdapterImported.typeName, AdapterTrained.typeName].contains($0.type) }.count
+        let total = events.filter { [AdapterUpdated.typeName, UpdateRejected.typeName, AdapterImported.typeName, AdapterTrained.typeName, ExpertTrained.typeName].contains($0.type) }.count
         var report = Report()
         var state = EngineState()
         let blob = { (hex: String) throws -> [UInt8] in try store.blobs.get(hex: hex) }
@@ -50,6 +52,12 @@ public enum Reexecution {
                 let search = try LoRASearch.run(cluster: e.cluster, in: state, language: models.language)
                 report.searches += 1
                 tally(&report, event.sequence, "cluster \(e.cluster)", differences(search.event, e), total: total, progress: progress)
+            }
+            if case .expertTrained(let e) = domain {
+                let again = try ExpertTraining.run(name: e.name, settings: e.settings, training: e.training, validation: e.validation,
+                                                   targets: e.targets, models: models)
+                report.experts += 1
+                tally(&report, event.sequence, "expert \(e.name)", ExpertTraining.differences(again.event, e), total: total, progress: progress)
             }
             if let recorded {
                 let step = try LearningStep.run(node: recorded.node, in: state, models: models, blob: blob)

@@ -23,6 +23,11 @@ public enum Rollback {
         /// there was created by their node's first interaction (by sequence in the source).
         public var imports = 0
         public var skippedImports: [UInt64] = []
+        /// Experts' training and retirement, copied as they were (they do not depend on
+        /// feedback); promotions done again from the node the same interaction created there,
+        /// and those left out because that node has no adapter there.
+        public var experts = 0
+        public var skippedPromotions: [UInt64] = []
         /// The new branch's state at its head.
         public var state = EngineState()
         public var stateHash: String { state.hash.hex }
@@ -111,6 +116,20 @@ public enum Rollback {
                 if try engine.feedback(interaction: e.interaction, reward: e.reward, source: e.source, correction: e.correction).step != nil { report.learningSteps += 1 }
             } else if case .adapterImported(let e) = fact, !dropped.contains(event.sequence) {
                 if try engine.importAgain(e) { report.imports += 1 } else { report.skippedImports.append(event.sequence) }
+            } else if case .expertPromoted(let e) = fact {
+                let origin = original.nodes[e.node]?.origin
+                if let node = engine.state.nodes.values.first(where: { $0.origin == origin && $0.adapterBlob != nil }) {
+                    try engine.promoteExpert(node: node.id, name: e.name)
+                    report.experts += 1
+                } else {
+                    report.skippedPromotions.append(event.sequence)
+                }
+            } else if case .expertTrained = fact {
+                try engine.append([fact])
+                report.experts += 1
+            } else if case .expertRetired(let e) = fact, engine.state.experts[e.name] != nil {  // not a promotion left out
+                try engine.append([fact])
+                report.experts += 1
             }
             try original.apply(fact)
         }

@@ -10,6 +10,8 @@ public enum Audit {
         case interaction(Int)
         /// A cluster of SAGE's buffer: its events and its members' interactions.
         case cluster(Int)
+        /// An expert of Transformer²'s library, by name.
+        case expert(String)
     }
 
     public struct Entry: Sendable, Equatable {
@@ -37,6 +39,8 @@ public enum Audit {
         case .adapter(let prefix):
             let origin = try adapterOrigin(prefix, among: zip(events, facts).map { ($0.sequence, $1) }, branch: branch)
             switch origin.owner {
+            case .expert(let name):
+                keep = { about(expert: name, $0) }
             case .node(let node):
                 last = origin.sequence
                 keep = { about(node: node, $0, nodeOf) }
@@ -64,6 +68,11 @@ public enum Audit {
                 default: fact.interaction == interaction
                 }
             }
+        case .expert(let name):
+            guard facts.contains(where: { about(expert: name, $0) }) else {
+                throw EngineError(.invalidRequest, "no expert '\(name)' on branch '\(branch)' (see `gesal expert list`)")
+            }
+            keep = { about(expert: name, $0) }
         case .cluster(let cluster):
             let own = facts.filter { $0.clusters.contains(cluster) }
             guard !own.isEmpty else { throw EngineError(.invalidRequest, "no cluster \(cluster) on branch '\(branch)' (see `gesal-log clusters`)") }
@@ -83,10 +92,11 @@ public enum Audit {
 
     /// Where an adapter came from: the event that wrote it, and its node and blob.
     public struct AdapterOrigin: Sendable, Equatable {
-        /// A node's adapter (learned or imported), or a cluster's from SAGE's pool.
+        /// A node's adapter (learned or imported), a cluster's from SAGE's pool, or an expert's.
         public enum Owner: Sendable, Equatable {
             case node(Int)
             case cluster(Int)
+            case expert(String)
         }
         public var sequence: UInt64
         public var owner: Owner
@@ -106,6 +116,7 @@ public enum Audit {
             case .adapterUpdated(let e) where e.adapterBlob.hasPrefix(lowered): AdapterOrigin(sequence: sequence, owner: .node(e.node), blob: e.adapterBlob)
             case .adapterImported(let e) where e.adapterBlob.hasPrefix(lowered): AdapterOrigin(sequence: sequence, owner: .node(e.node), blob: e.adapterBlob)
             case .adapterTrained(let e) where e.adapter?.hasPrefix(lowered) == true: AdapterOrigin(sequence: sequence, owner: .cluster(e.cluster), blob: e.adapter!)
+            case .expertTrained(let e) where e.adapter.hasPrefix(lowered): AdapterOrigin(sequence: sequence, owner: .expert(e.name), blob: e.adapter)
             default: nil
             }
         }
@@ -116,6 +127,16 @@ public enum Audit {
             throw EngineError(.invalidRequest, "adapter prefix \(prefix) is ambiguous; give more digits")
         }
         return first
+    }
+
+    /// Whether `fact` trains, promotes or retires the expert `name`.
+    static func about(expert name: String, _ fact: DomainEvent) -> Bool {
+        switch fact {
+        case .expertTrained(let e): e.name == name
+        case .expertPromoted(let e): e.name == name
+        case .expertRetired(let e): e.name == name
+        default: false
+        }
     }
 
     static func about(node: Int, _ fact: DomainEvent, _ nodeOf: (Int) -> Int?) -> Bool {
@@ -201,6 +222,17 @@ public enum Audit {
         case .bisected(let e):
             return "bisect of \(e.branch) \(e.good)..\(e.bad) with \(e.test): first bad after event \(e.culprit) (\(e.steps.count) evaluations), "
                 + "re-run without \(e.excluded.map(String.init).joined(separator: ", "))"
+        case .expertTrained(let e):
+            let s = e.settings
+            let curve = e.curve.map { "\(format($0.accuracy)) at step \($0.step)" }.joined(separator: ", ")
+            return "expert \(e.name) trained on \(s.task) (\(e.training.count) training and \(e.validation.count) validation items of \(s.items), "
+                + "seed \(s.itemSeed)) by \(s.objective.rawValue), \(s.composition) SVF on \(e.targets.joined(separator: "/")): \(s.steps) steps of \(s.batch) prompts, "
+                + "learning rate \(format(s.learningRate)), KL weight \(format(s.klWeight)), at most \(s.maxTokens) tokens, seed \(s.seed); "
+                + "validation accuracy \(curve); kept step \(e.curve[e.kept].step), adapter \(e.adapter.prefix(12))"
+        case .expertPromoted(let e):
+            return "node \(e.node)'s adapter \(e.adapter.prefix(12)) promoted to expert \(e.name)"
+        case .expertRetired(let e):
+            return "expert \(e.name) retired: \(e.reason)"
         case .historySigned(let e):
             return "history through \(e.sequence) signed by key \(HistoryPublicKey(hex: e.publicKey)?.fingerprint ?? "?") (record hash \(e.recordHash.prefix(12)))"
         }

@@ -27,6 +27,9 @@ public enum DomainEvent: Sendable, Equatable {
     case reverted(Reverted)
     case snapshotTaken(SnapshotTaken)
     case bisected(Bisected)
+    case expertTrained(ExpertTrained)
+    case expertPromoted(ExpertPromoted)
+    case expertRetired(ExpertRetired)
     /// `gesal-log sign`: a log-level fact the fold passes over (see `HistorySigned`).
     case historySigned(HistorySigned)
 
@@ -54,6 +57,9 @@ public enum DomainEvent: Sendable, Equatable {
         case .reverted: Reverted.typeName
         case .snapshotTaken: SnapshotTaken.typeName
         case .bisected: Bisected.typeName
+        case .expertTrained: ExpertTrained.typeName
+        case .expertPromoted: ExpertPromoted.typeName
+        case .expertRetired: ExpertRetired.typeName
         case .historySigned: HistorySigned.typeName
         }
     }
@@ -86,6 +92,11 @@ public enum DomainEvent: Sendable, Equatable {
         case .reverted(let e): return EventDraft(type: typeName, payload: try json(e))
         case .snapshotTaken(let e): return EventDraft(type: typeName, payload: try json(e), blobs: Hash256(hex: e.blob).map { [$0] } ?? [])
         case .bisected(let e): return EventDraft(type: typeName, payload: try json(e))
+        case .expertTrained(let e):
+            let kept = e.curve.indices.contains(e.kept) ? Hash256(hex: e.curve[e.kept].adapter) : nil
+            return EventDraft(type: typeName, payload: try json(e), blobs: kept.map { [$0] } ?? [])
+        case .expertPromoted(let e): return EventDraft(type: typeName, payload: try json(e), blobs: Hash256(hex: e.adapter).map { [$0] } ?? [])
+        case .expertRetired(let e): return EventDraft(type: typeName, payload: try json(e))
         case .historySigned(let e): return EventDraft(type: typeName, payload: e.payload)
         }
     }
@@ -142,6 +153,14 @@ public enum DomainEvent: Sendable, Equatable {
         case Reverted.typeName: self = .reverted(try decode(Reverted.self))
         case SnapshotTaken.typeName: self = .snapshotTaken(try decode(SnapshotTaken.self))
         case Bisected.typeName: self = .bisected(try decode(Bisected.self))
+        case ExpertTrained.typeName:
+            let trained = try decode(ExpertTrained.self)
+            guard trained.curve.indices.contains(trained.kept) else {
+                throw EngineError(.corruptEvent, "event \(event.sequence) (\(event.type)) keeps checkpoint \(trained.kept) of \(trained.curve.count)")
+            }
+            self = .expertTrained(trained)
+        case ExpertPromoted.typeName: self = .expertPromoted(try decode(ExpertPromoted.self))
+        case ExpertRetired.typeName: self = .expertRetired(try decode(ExpertRetired.self))
         case HistorySigned.typeName: self = .historySigned(try decode(HistorySigned.self))
         default:
             throw EngineError(.unsupportedEvent, "event \(event.sequence) has type '\(event.type)', which this build does not know (written by a newer GESAL?)")

@@ -74,6 +74,8 @@ public struct EngineState: Sendable, Equatable {
     public internal(set) var buffer = Buffer()
     /// SAGE's LoRA store (in a store made with `--lora-store`).
     public internal(set) var pool = Pool()
+    /// Transformer²'s library of experts, by name (retired ones too: a name is taken for good).
+    public internal(set) var experts: [String: Expert] = [:]
     /// Events the fold derived from the last one (a buffer round's cluster events, the pool's
     /// retirements) that the history has not recorded yet: the record must hold them, in
     /// this order, right after the event that made them.
@@ -237,6 +239,8 @@ public struct EngineState: Sendable, Equatable {
             guard nodes[e.node] != nil else { throw fail("UpdateRejected for node \(e.node), which does not exist") }
             nodes[e.node]!.buffer.removeAll { e.interactions.contains($0.interaction) }
             rejectedUpdates += 1
+        case .expertTrained, .expertPromoted, .expertRetired:
+            try applyExpert(event)
         case .branchCreated, .reverted, .snapshotTaken, .bisected, .historySigned:
             break  // facts about the history itself; the state they describe is unchanged
         }

@@ -126,6 +126,18 @@ extension DomainEvent {
             }
         case .adapterRetired(let e):
             guard Hash256(hex: e.adapter) != nil else { throw EngineError(.invalidRequest, "the retired adapter of cluster \(e.cluster) is not named by its hash") }
+        case .expertTrained(let e):
+            try checkExpertName(e.name)
+            try e.settings.validate()
+            guard e.curve.indices.contains(e.kept) else { throw EngineError(.invalidRequest, "expert '\(e.name)' keeps checkpoint \(e.kept) of \(e.curve.count)") }
+            guard e.curve.allSatisfy({ $0.accuracy.isFinite && $0.loss.isFinite && Hash256(hex: $0.adapter) != nil }) else {
+                throw EngineError(.invalidRequest, "expert '\(e.name)''s curve has a figure that is not a finite number or an adapter that is not a hash")
+            }
+        case .expertPromoted(let e):
+            try checkExpertName(e.name)
+            guard Hash256(hex: e.adapter) != nil else { throw EngineError(.invalidRequest, "expert '\(e.name)''s adapter is not named by its hash") }
+        case .expertRetired(let e):
+            try checkExpertName(e.name)
         case .bufferSampleAdded, .clusterDissolved, .branchCreated, .reverted, .snapshotTaken, .bisected, .historySigned:
             break
         }
@@ -134,6 +146,31 @@ extension DomainEvent {
     private func finite(_ vector: Vector, _ name: String) throws(EngineError) {
         guard !vector.values.isEmpty else { throw EngineError(.invalidRequest, "\(name) is empty") }
         guard vector.values.allSatisfy(\.isFinite) else { throw EngineError(.invalidRequest, "\(name) has a value that is not a finite number") }
+    }
+}
+
+/// Refuses an expert name that is empty, long, or holds anything but letters, digits, '.', '_'
+/// and '-' (a name is typed on command lines and shown in tables).
+public func checkExpertName(_ name: String) throws(EngineError) {
+    try Limits.expertNameBytes.check(name.utf8.count, "the length of expert name '\(name)' in bytes")
+    guard name.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0)) }) else {
+        throw EngineError(.invalidRequest, "expert name '\(name)' may hold only letters, digits, '.', '_' and '-'")
+    }
+}
+
+extension ExpertSettings {
+    /// Refuses a setting outside its range; `name` turns a field name into what the caller sees.
+    public func validate(naming name: (String) -> String = { $0 }) throws(EngineError) {
+        try Limits.expertItems.check(items, name("items"))
+        try Limits.expertSteps.check(steps, name("steps"))
+        try Limits.expertBatch.check(batch, name("batch"))
+        try Limits.expertValidateEvery.check(validateEvery, name("validateEvery"))
+        try Limits.learningRate.check(learningRate, name("learningRate"))
+        try Limits.klWeight.check(klWeight, name("klWeight"))
+        try Limits.maxTokens.check(maxTokens, name("maxTokens"))
+        guard ["transformerSquared", "gesal"].contains(composition) else {
+            throw EngineError(.invalidRequest, "\(name("composition")) is '\(composition)': transformerSquared or gesal")
+        }
     }
 }
 

@@ -94,4 +94,11 @@ public enum Limits {
     public static let topK = Limit(0, 1_000_000, why: "0 keeps every token")
     public static let repetitionPenalty = Limit(0.01, 10, why: "1 is no penalty")
     public static let threads = Limit(1, 256, why: "threads for the matrix products")
+
+    // Transformer²'s experts (docs/transformer2.md).
+    public static let expertNameBytes = Limit(1, 64, why: "an expert's name: letters, digits, '.', '_' and '-'")
+    public static let expertItems = Limit(10, 100_000, why: "items generated before the split; a tenth of them validate")
+    public static let expertSteps = Limit(1, 10_000, why: "optimiser steps of an expert's training")
+    public static let expertBatch = Limit(1, 256, why: "prompts per optimiser step")
+    public static let expertValidateEvery = Limit(1, 10_000, why: "steps between validations")
 }

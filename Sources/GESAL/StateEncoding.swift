@@ -21,6 +21,10 @@ extension EngineState {
     /// v4 with SAGE's LoRA store. Written only in a store made with one.
     static let poolTag = "GESALSTATE.v5"
 
+    /// A section after the rest: Transformer²'s library. Written only by a state that has
+    /// experts, so every other state keeps its bytes and hash whatever its version.
+    static let expertsTag = "EXPERTS.v1"
+
     var hasCorrections: Bool { interactions.values.contains { $0.correction != nil } }
     var hasSignals: Bool { !trigger.isEmpty || interactions.values.contains { $0.signals != nil } }
     var hasBuffer: Bool { created?.config.buffer != nil }
@@ -67,6 +71,10 @@ extension EngineState {
         if signals { out.trigger(trigger) }
         if withBuffer { out.buffer(buffer) }
         if withPool { out.pool(pool) }
+        if !experts.isEmpty {
+            out.string(Self.expertsTag)
+            out.experts(experts)
+        }
         return out.bytes
     }
 
@@ -120,6 +128,7 @@ extension EngineState {
         if withPool { pool = try input.pool(clusters: buffer.clusters) }
         guard withBuffer == hasBuffer else { throw input.fail("a \(tag) state of a store made \(hasBuffer ? "with" : "without") a buffer") }
         guard withPool == hasPool else { throw input.fail("a \(tag) state of a store made \(hasPool ? "with" : "without") a LoRA store") }
+        if input.offset < bytes.count, try input.string() == Self.expertsTag { experts = try input.experts() }
         guard input.offset == bytes.count else { throw input.fail("\(bytes.count - input.offset) bytes follow the state") }
     }
 }
@@ -179,6 +188,21 @@ extension CanonicalWriter {
         }
         ints(pool.searched.keys.sorted())
         ints(pool.searched.keys.sorted().map { pool.searched[$0]! })
+    }
+
+    /// The library: each expert in name order (name, task, node, adapter, accuracy, retired);
+    /// an absent task is "", an absent node -1, an absent accuracy NaN.
+    mutating func experts(_ experts: [String: EngineState.Expert]) {
+        int(experts.count)
+        for name in experts.keys.sorted() {
+            let expert = experts[name]!
+            string(name)
+            string(expert.task ?? "")
+            int(expert.node ?? -1)
+            string(expert.adapter)
+            float(expert.accuracy ?? .nan)
+            int(expert.retired ? 1 : 0)
+        }
     }
 
     mutating func trigger(_ trigger: EngineState.Trigger) {
@@ -242,6 +266,17 @@ extension CanonicalReader {
         guard searchedClusters.count == searchedCounts.count else { throw fail("the pool's searches name \(searchedClusters.count) clusters and \(searchedCounts.count) counts") }
         pool.searched = Dictionary(zip(searchedClusters, searchedCounts), uniquingKeysWith: { $1 })
         return pool
+    }
+
+    mutating func experts() throws(EngineError) -> [String: EngineState.Expert] {
+        var experts: [String: EngineState.Expert] = [:]
+        for _ in 0..<(try count()) {
+            let name = try string(), task = try string(), node = try int(), adapter = try string(), accuracy = try float(), retired = try flag("retired")
+            guard !name.isEmpty, experts[name] == nil, !adapter.isEmpty else { throw fail("the library names an expert twice, or one without a name or adapter") }
+            experts[name] = EngineState.Expert(name: name, task: task.isEmpty ? nil : task, node: node < 0 ? nil : node, adapter: adapter,
+                                               accuracy: accuracy.isNaN ? nil : accuracy, retired: retired)
+        }
+        return experts
     }
 
     mutating func trigger() throws(EngineError) -> EngineState.Trigger {

@@ -66,9 +66,21 @@ public enum TaskGenerators {
         }
     }
 
+    /// "How many letters are in the word W?", words from the shipped list (4 to 10 letters).
+    public static func wordLength(words: [String], count: Int, seed: UInt64) -> [TaskItem] {
+        var random = RandomSource(seed: seed)
+        return (0..<count).map { _ in
+            let word = words[Int(random.next() % UInt64(words.count))]
+            return TaskItem(task: "wordlength", prompt: "How many letters are in the word \(word)?", answer: word.count)
+        }
+    }
+
     /// The generated families by name, for settings that list them: "letters", "arithmetic"
-    /// (addition), "subtraction", "multiplication".
-    public static let families = ["arithmetic", "subtraction", "multiplication", "letters"]
+    /// (addition), "subtraction", "multiplication", "wordlength".
+    public static let families = ["arithmetic", "subtraction", "multiplication", "letters", "wordlength"]
+
+    /// Whether `family`'s items are made from the word list (the others need none).
+    public static func needsWords(_ family: String) -> Bool { ["letters", "wordlength"].contains(family) }
 
     /// `count` items of `family` (one of `families`); nil for a name it does not know.
     public static func items(of family: String, count: Int, seed: UInt64, words: [String]) -> [TaskItem]? {
@@ -77,6 +89,7 @@ public enum TaskGenerators {
         case "arithmetic": arithmetic(count: count, seed: seed)
         case "subtraction": subtraction(count: count, seed: seed)
         case "multiplication": multiplication(count: count, seed: seed)
+        case "wordlength": wordLength(words: words, count: count, seed: seed)
         default: nil
         }
     }

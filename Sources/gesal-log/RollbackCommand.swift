@@ -84,6 +84,10 @@ struct RollbackCommand: ParsableCommand {
             print("interactions_replayed=\(report.interactions)")
             print("answers_regenerated=\(report.regeneratedAnswers)")
             print("learning_steps_rerun=\(report.learningSteps)")
+            if report.experts > 0 || !report.skippedPromotions.isEmpty {
+                print("expert_events_kept=\(report.experts)")
+                print("promotions_skipped=\(report.skippedPromotions.map(String.init).joined(separator: ","))")
+            }
             print("state_hash=\(report.stateHash)")
         }
     }

@@ -44,6 +44,9 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "The branch of --store to score.")
     var branch = "main"
 
+    @Option(help: ArgumentHelp("Answer every item with this expert of --store's library (no graph memory); items it trained or validated on are left out.", valueName: "NAME"))
+    var expert: String?
+
     @OptionGroup var models: EngineModelOptions
 
     @Flag(help: "Print one JSON object instead of text.")
@@ -64,6 +67,10 @@ struct EvalCommand: ParsableCommand {
     func validate() throws {
         if let maxTokens { try checkOption(Limits.maxTokens, maxTokens, "--max-tokens") }
         if drift, store == nil { throw ValidationError("--drift needs --store: it measures a store's adapters") }
+        if expert != nil {
+            guard store != nil else { throw ValidationError("--expert needs --store: the library is a store's") }
+            guard at == nil, !drift else { throw ValidationError("--expert scores the expert alone: it takes neither --at nor --drift") }
+        }
         if let at {
             guard store != nil else { throw ValidationError("--at needs --store: it names a point of a store's history") }
             _ = try HistoryPoint(parsing: at, option: "--at")
@@ -72,7 +79,7 @@ struct EvalCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let items = try tasks.load()
+            var items = try tasks.load()
             let created = try store.flatMap { try Engine.storeCreated(at: $0, branch: branch) }
             if let store, created == nil { throw ValidationError("\(store) has no GESAL store on branch '\(branch)'") }
             // The history first: a point past the head fails before the models load.
@@ -85,7 +92,17 @@ struct EvalCommand: ParsableCommand {
             let models = try models.loadModels(embedder: created?.embedder ?? "minilm", svfTargets: created?.config.svfTargets ?? EngineConfig().svfTargets,
                                                storage: created?.weightStorage)
             let scoring = ProgressReporter("scoring")
-            let graded = try Evaluator(models: models, state: state, blobs: blobs, maxTokens: maxTokens ?? tasks.answerTokens).answers(items) { scoring.update($0, $1) }
+            let evaluator = Evaluator(models: models, state: state, blobs: blobs, maxTokens: maxTokens ?? tasks.answerTokens)
+            var plans = items.indices.map { evaluator.plan(for: items[$0].prompt, index: $0) }
+            if let expert, let state, let log = try store.map({ try LogStore(at: $0) }) {
+                let (blob, seen) = try ExpertScoring.adapter(of: expert, in: state, log: log, branch: branch)
+                let kept = items.filter { !seen.contains($0.prompt) }
+                if kept.count < items.count { writeStandardError("left out \(items.count - kept.count) items expert \(expert) trained or validated on\n") }
+                guard !kept.isEmpty else { throw ValidationError("every item is one expert \(expert) trained or validated on: score --split test") }
+                items = kept
+                plans = items.indices.map { AnswerPlan(interaction: $0, prompt: items[$0].prompt, node: 0, adapter: blob, rejected: []) }
+            }
+            let graded = try evaluator.answers(plans, for: items) { scoring.update($0, $1) }
             scoring.finish()
             let accuracy = Accuracy(correct: graded.filter(\.correct).count, items: items)
             if let answers { try Self.write(graded, for: items, to: answers) }

@@ -1,0 +1,159 @@
+/// Transformer²'s library of SVF experts as events (docs/transformer2.md, docs/events.md). An
+/// expert is trained once, on one task's training items, and is then a named adapter the store
+/// keeps: `ExpertTrained` records what it learned from and how (the items themselves, so the
+/// record needs no word list or generator to be re-executed or audited), the validation curve
+/// and the checkpoint kept. A node's learned adapter can join the library (`ExpertPromoted`),
+/// and any expert can leave it (`ExpertRetired`); names are never reused, so an old answer's
+/// expert name always means one adapter.
+
+/// How an expert is trained. Recorded whole in `ExpertTrained`: `replay --reexecute` trains
+/// again from it and the recorded items.
+public struct ExpertSettings: Sendable, Equatable, Codable {
+    /// What the expert trains on. Transformer²'s published objective is `reinforce`: one greedy
+    /// answer per prompt, rewarded +1 when the checker accepts it and -1 when not. `reinforce+reference`
+    /// adds each training item's true answer as a +1 sample (a supervised term under the same KL
+    /// penalty), which a small model that almost never answers right needs (docs/transformer2.md).
+    public enum Objective: String, Sendable, Codable, CaseIterable {
+        case reinforce
+        case reinforceReference = "reinforce+reference"
+    }
+
+    /// The task's name (`TaskGenerators.families`).
+    public var task: String
+    /// Items generated before the three-way split, and the seed of both.
+    public var items: Int
+    public var itemSeed: UInt64
+    /// "transformerSquared" (sigmoid with the singular values' mass kept) or "gesal".
+    public var composition: String
+    public var objective: Objective
+    /// Optimiser steps, each over `batch` training prompts (in an order drawn from `seed`).
+    public var steps: Int
+    public var batch: Int
+    public var learningRate: Float
+    public var klWeight: Float
+    /// Steps between validations (the last step is always validated).
+    public var validateEvery: Int
+    /// The longest answer, in tokens, for rollouts and validation.
+    public var maxTokens: Int
+    public var seed: UInt64
+
+    public init(task: String, items: Int = 300, itemSeed: UInt64 = 1, composition: String = "transformerSquared",
+                objective: Objective = .reinforceReference, steps: Int = 40, batch: Int = 8, learningRate: Float = 2e-3,
+                klWeight: Float = 0.1, validateEvery: Int = 5, maxTokens: Int = 16, seed: UInt64 = 1) {
+        self.task = task
+        self.items = items
+        self.itemSeed = itemSeed
+        self.composition = composition
+        self.objective = objective
+        self.steps = steps
+        self.batch = batch
+        self.learningRate = learningRate
+        self.klWeight = klWeight
+        self.validateEvery = validateEvery
+        self.maxTokens = maxTokens
+        self.seed = seed
+    }
+
+    /// The steps after which the expert is validated: every `validateEvery`-th and the last.
+    public var validatedSteps: [Int] {
+        guard steps >= 1, validateEvery >= 1 else { return [] }
+        return Array(Set(stride(from: validateEvery, through: steps, by: validateEvery)).union([steps])).sorted()
+    }
+}
+
+/// One prompt an expert learned from or was validated on, with its true answer.
+public struct ExpertItem: Sendable, Equatable, Codable {
+    public var prompt: String
+    public var answer: String
+
+    public init(prompt: String, answer: String) {
+        self.prompt = prompt
+        self.answer = answer
+    }
+}
+
+/// An expert trained on a task and added to the library under `name`.
+public struct ExpertTrained: Sendable, Equatable, Codable {
+    public static let typeName = "ExpertTrained.v1"
+
+    /// The expert after `step` optimiser steps (step 0: before any, the base model's behaviour).
+    public struct Checkpoint: Sendable, Equatable, Codable {
+        public var step: Int
+        /// The fraction of validation prompts answered right, greedily.
+        public var accuracy: Float
+        /// The mean training loss of the steps since the last checkpoint (0 at step 0).
+        public var loss: Float
+        /// SHA-256 of the adapters' encoding at this checkpoint. Only the kept one's blob is
+        /// stored; re-execution compares the others by hash.
+        public var adapter: String
+
+        public init(step: Int, accuracy: Float, loss: Float, adapter: String) {
+            self.step = step
+            self.accuracy = accuracy
+            self.loss = loss
+            self.adapter = adapter
+        }
+    }
+
+    public var name: String
+    public var settings: ExpertSettings
+    /// The matrices adapted (the store's SVF targets, every layer).
+    public var targets: [String]
+    public var training: [ExpertItem]
+    public var validation: [ExpertItem]
+    /// Step 0, then every validated step.
+    public var curve: [Checkpoint]
+    /// The index in `curve` of the checkpoint kept: the best validation accuracy, earliest of equals.
+    public var kept: Int
+
+    public init(name: String, settings: ExpertSettings, targets: [String], training: [ExpertItem], validation: [ExpertItem],
+                curve: [Checkpoint], kept: Int) {
+        self.name = name
+        self.settings = settings
+        self.targets = targets
+        self.training = training
+        self.validation = validation
+        self.curve = curve
+        self.kept = kept
+    }
+
+    /// The kept adapter's blob hash (`kept` is in `curve` in every event decoded or checked).
+    public var adapter: String { curve[kept].adapter }
+
+    /// The checkpoint to keep: the highest accuracy, the earliest of equals (the least moved
+    /// from the base model). Nil for an empty curve.
+    public static func choice(_ curve: [Checkpoint]) -> Int? {
+        var best: Int?
+        for (index, checkpoint) in curve.enumerated() where best.map({ checkpoint.accuracy > curve[$0].accuracy }) ?? true {
+            best = index
+        }
+        return best
+    }
+}
+
+/// A node's learned adapter joined the library as an expert (`gesal expert promote`).
+public struct ExpertPromoted: Sendable, Equatable, Codable {
+    public static let typeName = "ExpertPromoted.v1"
+    public var name: String
+    public var node: Int
+    /// The node's adapter blob when it was promoted.
+    public var adapter: String
+
+    public init(name: String, node: Int, adapter: String) {
+        self.name = name
+        self.node = node
+        self.adapter = adapter
+    }
+}
+
+/// An expert left the library: it is no longer offered to dispatch, and its name stays taken.
+public struct ExpertRetired: Sendable, Equatable, Codable {
+    public static let typeName = "ExpertRetired.v1"
+    public var name: String
+    public var reason: String
+
+    public init(name: String, reason: String) {
+        self.name = name
+        self.reason = reason
+    }
+}

@@ -1,0 +1,61 @@
+extension EngineState {
+    /// One expert of Transformer²'s library (docs/transformer2.md), by name.
+    public struct Expert: Sendable, Equatable {
+        public var name: String
+        /// The task it was trained on; nil for a promoted node adapter.
+        public var task: String?
+        /// The node it was promoted from; nil for a trained expert.
+        public var node: Int?
+        public var adapter: String
+        /// The kept checkpoint's validation accuracy (trained experts).
+        public var accuracy: Float?
+        public var retired = false
+    }
+
+    /// The experts that dispatch may choose, in name order.
+    public var activeExperts: [Expert] { experts.keys.sorted().compactMap { experts[$0]!.retired ? nil : experts[$0] } }
+
+    /// The error for a name the library does not hold, listing the ones it does.
+    public func unknownExpert(_ name: String, branch: String) -> EngineError {
+        let known = experts.keys.sorted()
+        return EngineError(.invalidRequest, "no expert '\(name)' on branch '\(branch)' "
+            + (known.isEmpty ? "(the library is empty: `gesal expert train NAME --task T`)" : "(the library holds \(known.joined(separator: ", ")))"))
+    }
+
+    /// Folds `ExpertTrained`, `ExpertPromoted` and `ExpertRetired`. A name is taken once, for
+    /// good; a trained expert's kept checkpoint must be the one its curve chooses; a promoted
+    /// one must be its node's adapter at that point of the history.
+    mutating func applyExpert(_ event: DomainEvent) throws(EngineError) {
+        func fail(_ message: String) -> EngineError { EngineError(.inconsistent, message) }
+        func claim(_ name: String) throws(EngineError) {
+            guard experts[name] == nil else { throw fail("a second expert named '\(name)'") }
+        }
+        switch event {
+        case .expertTrained(let e):
+            try claim(e.name)
+            guard !e.training.isEmpty, !e.validation.isEmpty else { throw fail("expert '\(e.name)' records no training or no validation items") }
+            guard e.curve.first?.step == 0, zip(e.curve, e.curve.dropFirst()).allSatisfy({ $0.step < $1.step }),
+                  e.curve.last?.step == e.settings.steps, e.curve.map(\.step) == [0] + e.settings.validatedSteps else {
+                throw fail("expert '\(e.name)''s curve has steps \(e.curve.map(\.step)), not 0 and the validated steps \(e.settings.validatedSteps)")
+            }
+            guard ExpertTrained.choice(e.curve) == e.kept else {
+                throw fail("expert '\(e.name)' keeps checkpoint \(e.kept), not the best on validation, \(ExpertTrained.choice(e.curve)!) (tampered with?)")
+            }
+            experts[e.name] = Expert(name: e.name, task: e.settings.task, adapter: e.adapter, accuracy: e.curve[e.kept].accuracy)
+        case .expertPromoted(let e):
+            try claim(e.name)
+            guard let node = nodes[e.node] else { throw fail("expert '\(e.name)' is promoted from node \(e.node), which does not exist") }
+            guard node.adapterBlob == e.adapter else {
+                throw fail("expert '\(e.name)' is promoted from node \(e.node) with adapter \(e.adapter.prefix(12)), which is not the node's "
+                    + "(\(node.adapterBlob.map { String($0.prefix(12)) } ?? "none"))")
+            }
+            experts[e.name] = Expert(name: e.name, node: e.node, adapter: e.adapter)
+        case .expertRetired(let e):
+            guard let expert = experts[e.name] else { throw fail("expert '\(e.name)' is retired, but no expert has that name") }
+            guard !expert.retired else { throw fail("expert '\(e.name)' is retired twice") }
+            experts[e.name]!.retired = true
+        default:
+            break
+        }
+    }
+}

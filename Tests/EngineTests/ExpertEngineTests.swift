@@ -1,0 +1,80 @@
+import Foundation
+import Testing
+import TestSupport
+import EventLog
+import GESAL
+@testable import Engine
+import SystemIO
+
+/// Transformer²'s experts on the real models: a (tiny) training is recorded with its curve and
+/// kept blob, re-executed bit for bit, kept by a rollback, and bad requests change nothing.
+@Suite(.serialized, .enabled(if: RealModels.available, RealModels.missing)) struct ExpertEngineTests {
+    /// Two steps of two prompts, validated after each, four-token answers: enough to exercise
+    /// every part of a training in seconds.
+    static let settings = ExpertSettings(task: "arithmetic", items: 20, steps: 2, batch: 2, validateEvery: 1, maxTokens: 4)
+
+    /// One store for the suite: interaction 1, then expert "adder".
+    static let store = LoadedOnce("a store with an expert") { () throws -> Engine in
+        let path = try FileSystem().makeTemporaryDirectory(prefix: "gesal-expert") + "/store"
+        let engine = try RealModels.engine(at: path, config: EngineConfig(maxTokens: 4))
+        _ = try engine.ask("What is the capital of France?")
+        try engine.trainExpert(name: "adder", settings: settings, words: { [] })
+        return engine
+    }
+
+    static func trained(_ engine: Engine) throws -> ExpertTrained {
+        try #require(try engine.writer.store.events(branch: "main").compactMap { event in
+            if case .expertTrained(let e) = try DomainEvent(event) { e } else { nil }
+        }.first)
+    }
+
+    @Test func aTrainingIsRecordedWithItsCurveAndItsKeptBlob() throws {
+        let engine = try Self.store.get()
+        let trained = try Self.trained(engine)
+        #expect(trained.curve.map(\.step) == [0, 1, 2] && trained.training.count >= 5 && !trained.validation.isEmpty)
+        #expect(Set(trained.training.map(\.prompt)).isDisjoint(with: trained.validation.map(\.prompt)))
+        #expect(engine.state.experts["adder"]?.adapter == trained.adapter)
+        #expect(try engine.writer.store.blobs.get(hex: trained.adapter).isEmpty == false, "the kept adapter is stored")
+        #expect(Set(trained.curve.map(\.adapter)).count == 3, "every step moved the adapters")
+    }
+
+    @Test func reexecutionTrainsTheExpertAgainBitForBit() throws {
+        let engine = try Self.store.get()
+        let report = try Reexecution.verify(engine.writer.store, models: engine.models)
+        #expect(report.experts == 1 && report.mismatches.isEmpty, "\(report.mismatches)")
+        #expect(report.stateHash == engine.state.hash.hex)
+    }
+
+    @Test func reexecutionSaysNoToARewrittenCheckpoint() throws {
+        let recorded = try Self.trained(Self.store.get())
+        var tampered = recorded
+        tampered.curve[2].adapter = String(repeating: "0", count: 64)
+        #expect(ExpertTraining.differences(recorded, tampered) == ["step 2's adapter \(recorded.curve[2].adapter.prefix(12)) ≠ recorded 000000000000"])
+    }
+
+    @Test func aTakenNameAnUnknownTaskOrANodeWithoutAnAdapterIsRefusedAndNothingIsWritten() throws {
+        let engine = try Self.store.get()
+        let head = engine.head
+        #expect(throws: EngineError.self) { try engine.trainExpert(name: "adder", settings: Self.settings, words: { [] }) }
+        var unknown = Self.settings
+        unknown.task = "calculus"
+        #expect(throws: EngineError.self) { try engine.trainExpert(name: "calc", settings: unknown, words: { [] }) }
+        #expect(throws: EngineError.self) { try engine.promoteExpert(node: 1, name: "node-one") }
+        #expect(throws: EngineError.self) { try engine.retireExpert("nobody", reason: "test") }
+        #expect(engine.head == head)
+    }
+
+    @Test func theScoringLeavesOutWhatTheExpertTrainedAndValidatedOn() throws {
+        let engine = try Self.store.get()
+        let trained = try Self.trained(engine)
+        let (blob, seen) = try ExpertScoring.adapter(of: "adder", in: engine.state, log: engine.writer.store, branch: "main")
+        #expect(blob == trained.adapter && seen == Set((trained.training + trained.validation).map(\.prompt)))
+    }
+
+    @Test func aRollbackKeepsTheLibrary() throws {
+        let engine = try Self.store.get()
+        let asked = try #require(try engine.writer.store.events(branch: "main").first { InteractionRecorded.typeNames.contains($0.type) })
+        let report = try Rollback.exclude([asked.sequence], from: "main", into: "without-first", writer: engine.writer, models: engine.models, reason: "test")
+        #expect(report.experts == 1 && report.state.experts == engine.state.experts && report.state.interactions.isEmpty)
+    }
+}

@@ -1,0 +1,109 @@
+import EventLog
+import Foundation
+@testable import GESAL
+import TestSupport
+import Testing
+
+/// Transformer²'s library in the fold: what `ExpertTrained`, `ExpertPromoted` and
+/// `ExpertRetired` do to the state, what the fold refuses, and how the state encodes it.
+struct ExpertLibraryTests {
+    @Test func aTrainedExpertJoinsTheLibraryWithItsKeptCheckpoint() throws {
+        let trained = ExpertFixture.trained("adder", accuracies: [0.1, 0.4, 0.3])
+        let state = try ExpertFixture.state([.storeCreated(ExpertFixture.created), .expertTrained(trained)])
+        let expert = try #require(state.experts["adder"])
+        #expect(trained.kept == 1 && expert.adapter == ExpertFixture.hash("adder step 5"))
+        #expect(expert.task == "arithmetic" && expert.accuracy == 0.4 && !expert.retired)
+        #expect(state.activeExperts.map(\.name) == ["adder"])
+    }
+
+    @Test func theKeptCheckpointIsTheBestAndTheEarliestOfEquals() {
+        func curve(_ accuracies: [Float]) -> [ExpertTrained.Checkpoint] {
+            accuracies.enumerated().map { ExpertTrained.Checkpoint(step: $0.offset, accuracy: $0.element, loss: 0, adapter: "") }
+        }
+        #expect(ExpertTrained.choice(curve([0.2, 0.5, 0.5, 0.1])) == 1)
+        #expect(ExpertTrained.choice(curve([0.3, 0.3])) == 0, "the base model when nothing beats it")
+        #expect(ExpertTrained.choice([]) == nil)
+    }
+
+    @Test func theValidatedStepsAreEveryNthAndTheLast() {
+        #expect(ExpertSettings(task: "arithmetic", steps: 12, validateEvery: 5).validatedSteps == [5, 10, 12])
+        #expect(ExpertSettings(task: "arithmetic", steps: 10, validateEvery: 5).validatedSteps == [5, 10])
+        #expect(ExpertSettings(task: "arithmetic", steps: 3, validateEvery: 10).validatedSteps == [3])
+    }
+
+    @Test func aKeptCheckpointThatIsNotTheBestIsRefused() throws {
+        var tampered = ExpertFixture.trained("adder", accuracies: [0.1, 0.4, 0.3])
+        tampered.kept = 2
+        #expect(throws: EngineError.self) { try ExpertFixture.state([.storeCreated(ExpertFixture.created), .expertTrained(tampered)]) }
+    }
+
+    @Test func aCurveWithoutTheValidatedStepsIsRefused() throws {
+        var tampered = ExpertFixture.trained("adder")
+        tampered.curve.remove(at: 1)
+        tampered.kept = ExpertTrained.choice(tampered.curve)!
+        #expect(throws: EngineError.self) { try ExpertFixture.state([.storeCreated(ExpertFixture.created), .expertTrained(tampered)]) }
+    }
+
+    @Test func aNameIsTakenForGoodEvenAfterRetirement() throws {
+        let events: [DomainEvent] = [.storeCreated(ExpertFixture.created), .expertTrained(ExpertFixture.trained("adder")),
+                                     .expertRetired(ExpertRetired(name: "adder", reason: "test"))]
+        let state = try ExpertFixture.state(events)
+        #expect(state.experts["adder"]?.retired == true && state.activeExperts.isEmpty)
+        #expect(throws: EngineError.self) { try ExpertFixture.state(events + [.expertTrained(ExpertFixture.trained("adder"))]) }
+        #expect(throws: EngineError.self) { try ExpertFixture.state(events + [.expertRetired(ExpertRetired(name: "adder", reason: "twice"))]) }
+    }
+
+    @Test func retiringAnUnknownExpertIsRefused() {
+        #expect(throws: EngineError.self) {
+            try ExpertFixture.state([.storeCreated(ExpertFixture.created), .expertRetired(ExpertRetired(name: "nobody", reason: "test"))])
+        }
+    }
+
+    @Test func aPromotionMustNameTheNodesAdapter() throws {
+        let adapter = ExpertFixture.hash("node adapter")
+        let state = try ExpertFixture.state(ExpertFixture.nodeWithAdapter(adapter) + [.expertPromoted(ExpertPromoted(name: "mine", node: 1, adapter: adapter))])
+        #expect(state.experts["mine"]?.node == 1 && state.experts["mine"]?.adapter == adapter && state.experts["mine"]?.task == nil)
+        #expect(throws: EngineError.self) {
+            try ExpertFixture.state(ExpertFixture.nodeWithAdapter(adapter) + [.expertPromoted(ExpertPromoted(name: "mine", node: 1, adapter: ExpertFixture.hash("other")))])
+        }
+        #expect(throws: EngineError.self) {
+            try ExpertFixture.state(ExpertFixture.nodeWithAdapter(adapter) + [.expertPromoted(ExpertPromoted(name: "mine", node: 2, adapter: adapter))])
+        }
+    }
+
+    @Test func theLibraryRoundTripsThroughTheStateEncoding() throws {
+        let adapter = ExpertFixture.hash("node adapter")
+        let state = try ExpertFixture.state(ExpertFixture.nodeWithAdapter(adapter) + [
+            .expertTrained(ExpertFixture.trained("adder")), .expertPromoted(ExpertPromoted(name: "mine", node: 1, adapter: adapter)),
+            .expertRetired(ExpertRetired(name: "adder", reason: "test"))])
+        let decoded = try EngineState(encoded: state.encoded(), where: "the test")
+        #expect(decoded == state && decoded.hash == state.hash)
+    }
+
+    @Test func aStateWithoutExpertsKeepsItsBytes() throws {
+        let without = try ExpertFixture.state(ExpertFixture.nodeWithAdapter())
+        let with = try ExpertFixture.state(ExpertFixture.nodeWithAdapter() + [.expertTrained(ExpertFixture.trained("adder"))])
+        let tag = Array(EngineState.expertsTag.utf8)
+        #expect(!without.encoded().contains(tag) && with.encoded().contains(tag))
+        #expect(Array(with.encoded().prefix(without.encoded().count)) == without.encoded(), "the library is a section after the rest")
+    }
+
+    @Test func anEventKeepingACheckpointPastItsCurveDoesNotDecode() throws {
+        var trained = ExpertFixture.trained("adder")
+        trained.kept = 7
+        let draft = try DomainEvent.expertTrained(trained).draft()
+        let event = Event(sequence: 9, timeNanos: 0, type: draft.type, payload: draft.payload, blobs: [])
+        #expect(throws: EngineError.self) { try DomainEvent(event) }
+    }
+
+    @Test(arguments: ["", "has space", "semi;colon", String(repeating: "a", count: 65), "émoji"])
+    func aBadNameIsRefusedBeforeItIsWritten(name: String) {
+        #expect(throws: EngineError.self) { try DomainEvent.expertRetired(ExpertRetired(name: name, reason: "test")).checkInput() }
+    }
+
+    @Test func aCurveWithANonFiniteAccuracyIsRefusedBeforeItIsWritten() {
+        var trained = ExpertFixture.trained("adder")
+        trained.curve[1].accuracy = .nan
+        #expect(throws: EngineError.self) { try DomainEvent.expertTrained(trained).checkInput() }
+    }
+}
