@@ -9,7 +9,7 @@ extension Engine {
     @discardableResult
     public func trainExpert(name: String, settings: ExpertSettings, words: () throws -> [String],
                             progress: (Int, Int) -> Void = { _, _ in }) throws -> ExpertTrained {
-        try checkFreeExpertName(name)
+        try state.checkFreeExpertName(name)
         try settings.validate()
         let splits = try ExpertTraining.splits(settings, words: words)
         let training = try ExpertTraining.run(name: name, settings: settings, training: ExpertTraining.recorded(splits.training),
@@ -23,15 +23,7 @@ extension Engine {
     /// Adds node `node`'s current adapter to the library as expert `name`.
     @discardableResult
     public func promoteExpert(node: Int, name: String) throws -> ExpertPromoted {
-        try checkFreeExpertName(name)
-        guard let found = state.nodes[node] else {
-            let known = state.nodes.isEmpty ? "the store has no nodes yet" : "the store has nodes 1 to \(state.nextNode - 1)"
-            throw EngineError(.invalidRequest, "no node \(node) on branch '\(branch)' (\(known))")
-        }
-        guard let adapter = found.adapterBlob else {
-            throw EngineError(.invalidRequest, "node \(node) has not learned anything yet (no adapter): give feedback on its answers first")
-        }
-        let promoted = ExpertPromoted(name: name, node: node, adapter: adapter)
+        let promoted = try state.promotion(of: node, as: name, branch: branch)
         try append([.expertPromoted(promoted)])
         return promoted
     }
@@ -39,17 +31,8 @@ extension Engine {
     /// Takes expert `name` out of the library; its name stays taken.
     @discardableResult
     public func retireExpert(_ name: String, reason: String) throws -> ExpertRetired {
-        guard let expert = state.experts[name] else { throw state.unknownExpert(name, branch: branch) }
-        guard !expert.retired else { throw EngineError(.invalidRequest, "expert '\(name)' is retired already") }
-        let retired = ExpertRetired(name: name, reason: reason)
+        let retired = try state.retirement(of: name, reason: reason, branch: branch)
         try append([.expertRetired(retired)])
         return retired
-    }
-
-    private func checkFreeExpertName(_ name: String) throws {
-        try checkExpertName(name)
-        if let taken = state.experts[name] {
-            throw EngineError(.invalidRequest, "an expert named '\(name)' \(taken.retired ? "was retired; names are not reused" : "exists already"): choose another name")
-        }
     }
 }

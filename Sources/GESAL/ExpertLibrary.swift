@@ -22,6 +22,34 @@ extension EngineState {
             + (known.isEmpty ? "(the library is empty: `gesal expert train NAME --task T`)" : "(the library holds \(known.joined(separator: ", ")))"))
     }
 
+    /// Refuses a name that is malformed or taken (retired names stay taken).
+    public func checkFreeExpertName(_ name: String) throws(EngineError) {
+        try checkExpertName(name)
+        if let taken = experts[name] {
+            throw EngineError(.invalidRequest, "an expert named '\(name)' \(taken.retired ? "was retired; names are not reused" : "exists already"): choose another name")
+        }
+    }
+
+    /// What promoting `node` as `name` would record, or why it cannot be.
+    public func promotion(of node: Int, as name: String, branch: String) throws(EngineError) -> ExpertPromoted {
+        try checkFreeExpertName(name)
+        guard let found = nodes[node] else {
+            let known = nodes.isEmpty ? "the store has no nodes yet" : "the store has nodes 1 to \(nextNode - 1)"
+            throw EngineError(.invalidRequest, "no node \(node) on branch '\(branch)' (\(known))")
+        }
+        guard let adapter = found.adapterBlob else {
+            throw EngineError(.invalidRequest, "node \(node) has not learned anything yet (no adapter): give feedback on its answers first")
+        }
+        return ExpertPromoted(name: name, node: node, adapter: adapter)
+    }
+
+    /// What retiring `name` would record, or why it cannot be.
+    public func retirement(of name: String, reason: String, branch: String) throws(EngineError) -> ExpertRetired {
+        guard let expert = experts[name] else { throw unknownExpert(name, branch: branch) }
+        guard !expert.retired else { throw EngineError(.invalidRequest, "expert '\(name)' is retired already") }
+        return ExpertRetired(name: name, reason: reason)
+    }
+
     /// Folds `ExpertTrained`, `ExpertPromoted` and `ExpertRetired`. A name is taken once, for
     /// good; a trained expert's kept checkpoint must be the one its curve chooses; a promoted
     /// one must be its node's adapter at that point of the history.

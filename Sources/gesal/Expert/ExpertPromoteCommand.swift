@@ -30,6 +30,8 @@ struct ExpertPromoteCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            // Checked on the replayed log first: a wrong node or name fails before any model loads.
+            _ = try replayedState(store: engine.store, branch: engine.branch).promotion(of: node, as: name, branch: engine.branch)
             let promoted = try engine.openEngine(create: false).promoteExpert(node: node, name: name)
             print("expert \(promoted.name) = node \(promoted.node)'s adapter \(promoted.adapter.prefix(12))")
         }

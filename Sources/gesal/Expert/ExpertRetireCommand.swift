@@ -26,6 +26,8 @@ struct ExpertRetireCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            // Checked on the replayed log first: a wrong name fails before any model loads.
+            _ = try replayedState(store: engine.store, branch: engine.branch).retirement(of: name, reason: reason, branch: engine.branch)
             let opened = try engine.openEngine(create: false)
             try opened.retireExpert(name, reason: reason)
             print("expert \(name) retired")

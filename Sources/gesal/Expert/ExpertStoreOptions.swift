@@ -11,13 +11,19 @@ struct ExpertStoreOptions: ParsableArguments {
     @Option(help: "The branch to read.")
     var branch = "main"
 
-    func open() throws -> LogStore {
-        guard LogStore.exists(at: store) else { throw ValidationError("no GESAL store at \(store): train an expert first (gesal expert train)") }
-        return try LogStore(at: store)
-    }
+    func open() throws -> LogStore { try openExpertStore(store) }
 
     /// The branch's state, replayed (from its latest snapshot).
-    func state() throws -> EngineState {
-        try Replay.run(open(), branch: branch).state
-    }
+    func state() throws -> EngineState { try replayedState(store: store, branch: branch) }
+}
+
+func openExpertStore(_ path: String) throws -> LogStore {
+    guard LogStore.exists(at: path) else { throw ValidationError("no GESAL store at \(path): train an expert first (gesal expert train)") }
+    return try LogStore(at: path)
+}
+
+/// The state of `branch` of the store at `path`, replayed without loading a model: what the
+/// expert verbs check a request against before they load one.
+func replayedState(store path: String, branch: String) throws -> EngineState {
+    try Replay.run(openExpertStore(path), branch: branch).state
 }

@@ -92,6 +92,10 @@ struct ExpertTrainCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            // A taken name fails on the replayed log, before any model loads.
+            if try Engine.storeCreated(at: engine.store, branch: engine.branch) != nil {
+                try replayedState(store: engine.store, branch: engine.branch).checkFreeExpertName(name)
+            }
             let opened = try engine.openEngine()
             let start = Date()
             var bar = ProgressBar("training \(name)", total: steps)
