@@ -79,6 +79,11 @@ public enum TaskGenerators {
     /// (addition), "subtraction", "multiplication", "wordlength".
     public static let families = ["arithmetic", "subtraction", "multiplication", "letters", "wordlength"]
 
+    /// What each family asks, in a few words: the categories a classification prompt names.
+    public static let descriptions = ["arithmetic": "adding two numbers", "subtraction": "subtracting a number from another",
+                                      "multiplication": "multiplying two numbers", "letters": "counting how often a letter appears in a word",
+                                      "wordlength": "counting the letters of a word"]
+
     /// Whether `family`'s items are made from the word list (the others need none).
     public static func needsWords(_ family: String) -> Bool { ["letters", "wordlength"].contains(family) }
 

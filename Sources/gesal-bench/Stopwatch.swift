@@ -14,6 +14,11 @@ func timed(_ body: () throws -> Void) rethrows -> Double {
     return monotonicSeconds() - start
 }
 
+/// The fastest of `count` runs, in seconds.
+func bestOf(_ count: Int, _ body: () -> Void) -> Double {
+    (0..<max(count, 1)).map { _ in timed(body) }.min()!
+}
+
 func median(_ values: [Double]) -> Double {
     let sorted = values.sorted()
     return sorted[sorted.count / 2]

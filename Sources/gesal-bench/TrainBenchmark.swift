@@ -121,11 +121,6 @@ struct TrainBenchmark: ParsableCommand {
         }
         return Double(steps) / seconds
     }
-
-    /// The fastest of `count` runs, in seconds.
-    private func bestOf(_ count: Int, _ body: () -> Void) -> Double {
-        (0..<max(count, 1)).map { _ in timed(body) }.min()!
-    }
 }
 
 /// The child process of `train`: loads the model, then times getting the SVD bases from the

@@ -29,11 +29,20 @@ struct EvalCommand: ParsableCommand {
         earlier event (replayed from the nearest snapshot, with that moment's adapters):
         the same numbers `gesal eval` gives on a branch reset to that event.
 
+        With --expert NAME every item is answered by that expert of the store's library
+        (items it trained or validated on are left out). With --dispatch the store's
+        library is measured on a mixed stream of its experts' tasks' test items: the base
+        model, each expert alone, the oracle (each item's own task's expert) and each
+        dispatch strategy (embedding, prompt), with how often each chose the right expert
+        (docs/transformer2.md).
+
         Examples:
           gesal eval --task letters --split held-out --count 40
           gesal eval --task arithmetic --store lab --branch main --json
           gesal eval --task control --store lab --at 120   # after event 120
           gesal eval --items mine.tsv --max-tokens 16 --answers answers.jsonl
+          gesal eval --task arithmetic --split test --count 300 --store lab --expert adder
+          gesal eval --store lab --dispatch embedding,prompt
         """))
 
     @OptionGroup var tasks: TaskOptions
@@ -43,6 +52,12 @@ struct EvalCommand: ParsableCommand {
 
     @Option(help: "The branch of --store to score.")
     var branch = "main"
+
+    @Option(help: ArgumentHelp("Measure the store's library on its tasks' mixed test stream with these strategies (embedding, prompt, none), comma-separated.", valueName: "LIST"))
+    var dispatch: String?
+
+    @Option(help: "The embedding strategy's least cosine to an expert's centre.")
+    var threshold: Float = Dispatcher.defaultThreshold
 
     @Option(help: ArgumentHelp("Answer every item with this expert of --store's library (no graph memory); items it trained or validated on are left out.", valueName: "NAME"))
     var expert: String?
@@ -67,6 +82,14 @@ struct EvalCommand: ParsableCommand {
     func validate() throws {
         if let maxTokens { try checkOption(Limits.maxTokens, maxTokens, "--max-tokens") }
         if drift, store == nil { throw ValidationError("--drift needs --store: it measures a store's adapters") }
+        if let dispatch {
+            guard store != nil else { throw ValidationError("--dispatch needs --store: it measures a store's library") }
+            for name in dispatch.split(separator: ",") where DispatchStrategy(rawValue: String(name)) == nil {
+                throw ValidationError("--dispatch lists \(DispatchStrategy.allCases.map(\.rawValue).joined(separator: ", ")), not '\(name)'")
+            }
+            guard expert == nil, at == nil, !drift else { throw ValidationError("--dispatch measures the whole library: it takes no --expert, --at or --drift") }
+            try checkOption(Limits.similarityThreshold, threshold, "--threshold")
+        }
         if expert != nil {
             guard store != nil else { throw ValidationError("--expert needs --store: the library is a store's") }
             guard at == nil, !drift else { throw ValidationError("--expert scores the expert alone: it takes neither --at nor --drift") }
@@ -79,6 +102,8 @@ struct EvalCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            if let dispatch, let store { return try DispatchReport.run(store: store, branch: branch, strategies: dispatch, threshold: threshold,
+                                                                        maxTokens: maxTokens ?? 16, models: models, words: tasks.words, json: json) }
             var items = try tasks.load()
             let created = try store.flatMap { try Engine.storeCreated(at: $0, branch: branch) }
             if let store, created == nil { throw ValidationError("\(store) has no GESAL store on branch '\(branch)'") }

@@ -77,4 +77,21 @@ import SystemIO
         let report = try Rollback.exclude([asked.sequence], from: "main", into: "without-first", writer: engine.writer, models: engine.models, reason: "test")
         #expect(report.experts == 1 && report.state.experts == engine.state.experts && report.state.interactions.isEmpty)
     }
+
+    @Test func embeddingDispatchChoosesTheExpertForItsTaskAndNoneFarFromIt() throws {
+        let engine = try Self.store.get()
+        let dispatcher = Dispatcher(trained: [try Self.trained(engine)], models: engine.models)
+        let decisions = dispatcher.decide(["What is 3 + 44?", "Who wrote Romeo and Juliet?"], strategy: .embedding)
+        #expect(decisions.map(\.expert) == ["adder", nil], "\(decisions.map(\.scores))")
+        #expect(decisions[0].scores!["adder"]! >= Dispatcher.defaultThreshold && decisions[1].scores!["adder"]! < Dispatcher.defaultThreshold)
+    }
+
+    @Test func aClassificationReplyChoosesTheFirstTaskItNames() throws {
+        let engine = try Self.store.get()
+        let dispatcher = Dispatcher(trained: [try Self.trained(engine)], models: engine.models)
+        #expect(dispatcher.expert(namedIn: "Arithmetic.") == "adder")
+        #expect(dispatcher.expert(namedIn: "other, not arithmetic") == nil, "other named first")
+        #expect(dispatcher.expert(namedIn: "arithmetics") == nil, "a whole word only")
+        #expect(dispatcher.classificationPrompt("What is 3 + 4?").contains("arithmetic (adding two numbers), other (anything else)"))
+    }
 }

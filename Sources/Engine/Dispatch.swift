@@ -1,0 +1,103 @@
+import GESAL
+import Models
+import Tasks
+import Tensor
+
+/// Transformer²'s first pass: which expert of the library answers a prompt (docs/transformer2.md).
+/// Every strategy may also choose none (the base model).
+public enum DispatchStrategy: String, Sendable, CaseIterable, Codable {
+    /// The base model always.
+    case none
+    /// The model itself classifies the prompt, with a prompt naming the experts' tasks and
+    /// "other" (Transformer²'s prompt-based dispatch); "other" or no category is the base model.
+    case prompt
+    /// Ours: the expert whose training prompts' mean MiniLM embedding is nearest, when its
+    /// cosine reaches the threshold.
+    case embedding
+}
+
+/// What dispatch chose for one prompt, and why.
+public struct DispatchDecision: Sendable, Equatable, Codable {
+    public var strategy: DispatchStrategy
+    /// The expert's name; nil for the base model.
+    public var expert: String?
+    /// The embedding strategy's cosine to each expert's centre.
+    public var scores: [String: Float]?
+    /// The prompt strategy's reply.
+    public var reply: String?
+}
+
+/// Chooses experts of a library for prompts. The library's trained experts are the candidates
+/// (a promoted node adapter has no task to describe or training prompts to embed: dispatch
+/// leaves it to the graph memory that made it).
+public struct Dispatcher {
+    public struct Candidate: Sendable {
+        public var name: String
+        public var task: String
+        public var adapter: String
+        /// The mean embedding of its training prompts.
+        public var centre: [Float]
+    }
+
+    public let candidates: [Candidate]
+    public let models: EngineModels
+    /// The embedding strategy's least cosine to a centre.
+    public var threshold: Float
+
+    /// The embedding strategy's default threshold: below the cosine MiniLM gives two prompts of one
+    /// template with different numbers or words (0.7 to 0.95 measured), above unrelated questions.
+    public static let defaultThreshold: Float = 0.5
+
+    /// The candidates of `trained` (the active trained experts' events), each centre embedded now.
+    public init(trained: [ExpertTrained], models: EngineModels, threshold: Float = Dispatcher.defaultThreshold) {
+        self.models = models
+        self.threshold = threshold
+        candidates = trained.sorted { $0.name < $1.name }.map { expert in
+            let embeddings = expert.training.map { models.embedder.embed($0.prompt) }
+            let centre = embeddings.dropFirst().reduce(embeddings[0]) { zip($0, $1).map(+) }.map { $0 / Float(embeddings.count) }
+            return Candidate(name: expert.name, task: expert.settings.task, adapter: expert.adapter, centre: centre)
+        }
+    }
+
+    /// The decision for each prompt, in order.
+    public func decide(_ prompts: [String], strategy: DispatchStrategy) -> [DispatchDecision] {
+        switch strategy {
+        case .none: prompts.map { _ in DispatchDecision(strategy: .none) }
+        case .embedding: prompts.map(byEmbedding)
+        case .prompt: byPrompt(prompts)
+        }
+    }
+
+    func byEmbedding(_ prompt: String) -> DispatchDecision {
+        let embedding = models.embedder.embed(prompt)
+        let scores = Dictionary(uniqueKeysWithValues: candidates.map { ($0.name, Ops.cosine(embedding, $0.centre)) })
+        let best = candidates.max { (scores[$0.name]!, $1.name) < (scores[$1.name]!, $0.name) }  // ties to the first name
+        let chosen = best.flatMap { scores[$0.name]! >= threshold ? $0.name : nil }
+        return DispatchDecision(strategy: .embedding, expert: chosen, scores: scores)
+    }
+
+    /// The classification prompt: the categories are the experts' tasks, described, and "other".
+    public func classificationPrompt(_ prompt: String) -> String {
+        let categories = candidates.map { "\($0.task) (\(TaskGenerators.descriptions[$0.task] ?? $0.task))" } + ["other (anything else)"]
+        return "Which kind of question is the one below? The kinds are: " + categories.joined(separator: ", ")
+            + ". Reply with the name of the kind only.\n\nQuestion: " + prompt
+    }
+
+    /// The model classifies every prompt, greedily, in one batch; the first category named in
+    /// its reply (as a whole word) wins, and "other" or none is the base model.
+    func byPrompt(_ prompts: [String]) -> [DispatchDecision] {
+        let parameters = SamplingParameters(maxTokens: 8)
+        let replies = models.language.generate(prompts.map { GenerationRequest(prompt: classificationPrompt($0), parameters: parameters) })
+        return replies.map { DispatchDecision(strategy: .prompt, expert: expert(namedIn: $0.text), reply: $0.text) }
+    }
+
+    /// The expert whose task a classification reply names first, as a whole word; nil when it
+    /// names "other" first, or nothing.
+    func expert(namedIn reply: String) -> String? {
+        for word in reply.lowercased().split(whereSeparator: { !$0.isLetter }) {
+            if word == "other" { return nil }
+            if let candidate = candidates.first(where: { $0.task == word }) { return candidate.name }
+        }
+        return nil
+    }
+}
