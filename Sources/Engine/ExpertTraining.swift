@@ -11,9 +11,10 @@ import Tasks
 ///
 /// A step takes the next `batch` training items (each pass over them in an order drawn from the
 /// settings' seed), answers them greedily with the expert as it stands, and rewards each answer
-/// +1 when the task's checker accepts it and -1 when not (Transformer²'s objective). With
-/// `reinforce+reference` each item's true answer joins as a +1 sample. One Adam step over the
-/// batch's summed loss, with the KL penalty towards the base model, follows.
+/// +1 when the task's checker accepts it and -1 when not (Transformer²'s objective), less the
+/// batch's mean with `baseline+reference`. With a reference objective each item's true answer
+/// joins as a +1 sample. One Adam step over the batch's summed loss, with the KL penalty
+/// towards the base model, follows.
 public struct ExpertTraining: Sendable {
     public var event: ExpertTrained
     /// The kept checkpoint's encoded adapters, to store as a blob.
@@ -74,11 +75,13 @@ public struct ExpertTraining: Sendable {
         var lossSinceCheckpoint: Float = 0, stepsSinceCheckpoint = 0
         for step in 1...settings.steps {
             let batch = (0..<settings.batch).map { _ in training[order.next()] }
+            let rollouts = answers(batch, model)
             var episodes: [Learner.Episode] = []
-            for (item, answer) in zip(batch, answers(batch, model)) {
+            for (item, (answer, reward)) in zip(batch, zip(rollouts, settings.objective.rewards(rollouts.map(\.correct)))) {
                 let prompt = learner.promptTokens(item.prompt)
-                episodes.append(Learner.Episode(prompt: prompt, response: learner.responseTokens(answer.text), reward: answer.correct ? 1 : -1))
-                if settings.objective == .reinforceReference {
+                // A reward of 0 (the batch's mean) teaches nothing; its KL term alone would pull back.
+                if reward != 0 { episodes.append(Learner.Episode(prompt: prompt, response: learner.responseTokens(answer.text), reward: reward)) }
+                if settings.objective.usesReference {
                     episodes.append(Learner.Episode(prompt: prompt, response: learner.responseTokens(item.answer), reward: 1))
                 }
             }

@@ -9,13 +9,28 @@
 /// How an expert is trained. Recorded whole in `ExpertTrained`: `replay --reexecute` trains
 /// again from it and the recorded items.
 public struct ExpertSettings: Sendable, Equatable, Codable {
-    /// What the expert trains on. Transformer²'s published objective is `reinforce`: one greedy
+    /// What an expert trains on. Transformer²'s published objective is `reinforce`: one greedy
     /// answer per prompt, rewarded +1 when the checker accepts it and -1 when not. `reinforce+reference`
     /// adds each training item's true answer as a +1 sample (a supervised term under the same KL
-    /// penalty), which a small model that almost never answers right needs (docs/transformer2.md).
+    /// penalty), which a small model that almost never answers right needs. `baseline+reference`
+    /// also subtracts the batch's mean reward from each answer's (REINFORCE with a baseline):
+    /// when every answer of a batch is wrong, none is pushed down, and only the references teach
+    /// (docs/transformer2.md has the three measured).
     public enum Objective: String, Sendable, Codable, CaseIterable {
         case reinforce
         case reinforceReference = "reinforce+reference"
+        case baselineReference = "baseline+reference"
+
+        /// Whether each prompt's true answer joins as a +1 sample.
+        public var usesReference: Bool { self != .reinforce }
+
+        /// The rewards the answers of one batch train with, from whether each was right (+1/-1).
+        public func rewards(_ correct: [Bool]) -> [Float] {
+            let raw = correct.map { $0 ? Float(1) : -1 }
+            guard self == .baselineReference, !raw.isEmpty else { return raw }
+            let mean = raw.reduce(0, +) / Float(raw.count)
+            return raw.map { $0 - mean }
+        }
     }
 
     /// The task's name (`TaskGenerators.families`).

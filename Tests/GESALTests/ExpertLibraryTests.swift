@@ -25,6 +25,15 @@ struct ExpertLibraryTests {
         #expect(ExpertTrained.choice([]) == nil)
     }
 
+    @Test func aBaselineTakesTheBatchsMeanRewardAway() {
+        let batch = [true, false, false, false]
+        #expect(ExpertSettings.Objective.reinforce.rewards(batch) == [1, -1, -1, -1])
+        #expect(ExpertSettings.Objective.reinforceReference.rewards(batch) == [1, -1, -1, -1])
+        #expect(ExpertSettings.Objective.baselineReference.rewards(batch) == [1.5, -0.5, -0.5, -0.5])
+        #expect(ExpertSettings.Objective.baselineReference.rewards([false, false]) == [0, 0], "all wrong: nothing pushed down")
+        #expect(!ExpertSettings.Objective.reinforce.usesReference && ExpertSettings.Objective.baselineReference.usesReference)
+    }
+
     @Test func theValidatedStepsAreEveryNthAndTheLast() {
         #expect(ExpertSettings(task: "arithmetic", steps: 12, validateEvery: 5).validatedSteps == [5, 10, 12])
         #expect(ExpertSettings(task: "arithmetic", steps: 10, validateEvery: 5).validatedSteps == [5, 10])

@@ -43,7 +43,7 @@ struct ExpertTrainCommand: ParsableCommand {
     @Option(help: "Seed for generating and splitting the items.")
     var itemSeed: UInt64 = 1
 
-    @Option(help: "reinforce+reference or reinforce (Transformer²'s).")
+    @Option(help: "baseline+reference, reinforce+reference, or reinforce (Transformer²'s).")
     var objective = ExpertSettings.Objective.reinforceReference.rawValue
 
     @Option(help: "transformerSquared (sigmoid scales, singular-value mass kept) or gesal (plain scales).")
