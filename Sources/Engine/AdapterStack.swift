@@ -2,30 +2,33 @@ import Adaptation
 import GESAL
 import Models
 
-/// The adapters an answer runs with: its node's (SVF vectors, perhaps an imported LoRA) and
-/// the cluster LoRA SAGE's pool routed it to, stacked (`AdapterSet.stacking`). Answers are
-/// grouped, cached and merged by it.
+/// The adapters an answer runs with, in the order they apply (docs/transformer2.md): the
+/// expert dispatch chose scales the singular values, its node's SVF vectors scale those (and
+/// its imported LoRA, if any, adds), and the cluster LoRA SAGE's pool routed it to adds on top
+/// (`AdapterSet.stacking`). Answers are grouped, cached and merged by it.
 public struct AdapterStack: Sendable, Hashable {
     public var node: String?
     public var cluster: String?
+    public var expert: String?
 
-    public init(node: String? = nil, cluster: String? = nil) {
+    public init(node: String? = nil, cluster: String? = nil, expert: String? = nil) {
         self.node = node
         self.cluster = cluster
+        self.expert = expert
     }
 
-    public var isBase: Bool { node == nil && cluster == nil }
+    public var isBase: Bool { node == nil && cluster == nil && expert == nil }
 
     /// One string naming the stack, for caches keyed by adapter: the node's blob alone (as
-    /// before the pool), or both blobs joined.
+    /// before the pool and the library), or the blobs joined.
     public var key: String? {
-        guard let cluster else { return node }
-        return (node ?? "base") + "+" + cluster
+        guard cluster != nil || expert != nil else { return node }
+        return (expert.map { $0 + ">" } ?? "") + (node ?? "base") + (cluster.map { "+" + $0 } ?? "")
     }
 }
 
 extension AnswerPlan {
-    public var stack: AdapterStack { AdapterStack(node: adapter, cluster: clusterAdapter?.adapter) }
+    public var stack: AdapterStack { AdapterStack(node: adapter, cluster: clusterAdapter?.adapter, expert: expert?.adapter) }
 }
 
 extension EngineModels {
@@ -34,6 +37,8 @@ extension EngineModels {
         guard !stack.isBase else { return language }
         var adapters = try stack.node.map { try AdapterCodec.decodeAdapters(try blob($0)) } ?? AdapterSet()
         if let cluster = stack.cluster { adapters = adapters.stacking(try AdapterCodec.decodeAdapters(try blob(cluster))) }
-        return language.adapted(adapters, bases: try bases())
+        guard let expert = stack.expert else { return language.adapted(adapters, bases: try bases()) }
+        let scales = try AdapterCodec.decodeAdapters(try blob(expert))
+        return language.adapted(adapters.covering(scales), bases: AdapterSet.bases(try bases(), scaledBy: scales))
     }
 }

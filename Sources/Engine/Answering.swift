@@ -15,9 +15,11 @@ public struct AnswerPlan: Sendable, Hashable {
     /// The cluster adapter of SAGE's pool stacked on the node's, when the prompt is within a
     /// pooled cluster's reach.
     public var clusterAdapter: ClusterAdapterUse?
+    /// The expert dispatch chose, beneath the node's adapter.
+    public var expert: ExpertUse?
 
     public init(interaction: Int, prompt: String, node: Int, adapter: String?, rejected: [String], request: AnswerRequest? = nil,
-                clusterAdapter: ClusterAdapterUse? = nil) {
+                clusterAdapter: ClusterAdapterUse? = nil, expert: ExpertUse? = nil) {
         self.interaction = interaction
         self.prompt = prompt
         self.node = node
@@ -25,6 +27,7 @@ public struct AnswerPlan: Sendable, Hashable {
         self.rejected = rejected
         self.request = request.flatMap { $0.isEmpty ? nil : $0 }
         self.clusterAdapter = clusterAdapter
+        self.expert = expert
     }
 }
 

@@ -83,7 +83,8 @@ extension Engine {
     private func plan(_ question: Question, in run: AskingRun) throws {
         let embedding = models.embedder.embed(question.prompt)
         let (plan, routed) = Self.plan(prompt: question.prompt, embedding: embedding, interaction: run.first + run.plans.count,
-                                       request: question.request, in: run.scratch, threshold: config.similarityThreshold)
+                                       request: question.request, in: run.scratch, threshold: config.similarityThreshold,
+                                       expert: try dispatch(question.prompt, embedding: embedding, request: question.request))
         try run.scratch.apply(routed.event)
         run.add(question, embedding: embedding, plan: plan)
     }
@@ -139,8 +140,9 @@ extension Engine {
         guard (try? Self.checkAskable(question.prompt, request: question.request, language: models.language)) != nil else { return nil }
         let embedding = models.embedder.embed(question.prompt)
         let position = run.plans.count
+        guard let expert = try? dispatch(question.prompt, embedding: embedding, request: question.request) else { return nil }
         let (plan, routed) = Self.plan(prompt: question.prompt, embedding: embedding, interaction: run.first + position,
-                                       request: question.request, in: run.scratch, threshold: config.similarityThreshold)
+                                       request: question.request, in: run.scratch, threshold: config.similarityThreshold, expert: expert)
         var scratch = run.scratch
         guard plan.rejected.isEmpty, plan.stack == adapter, (try? scratch.apply(routed.event)) != nil, admission.take(offer.key) else { return nil }
         run.scratch = scratch

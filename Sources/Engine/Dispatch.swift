@@ -44,12 +44,8 @@ public struct Dispatcher {
     /// The embedding strategy's least cosine to a centre.
     public var threshold: Float
 
-    /// The embedding strategy's default threshold: below the cosine MiniLM gives two prompts of one
-    /// template with different numbers or words (0.7 to 0.95 measured), above unrelated questions.
-    public static let defaultThreshold: Float = 0.5
-
     /// The candidates of `trained` (the active trained experts' events), each centre embedded now.
-    public init(trained: [ExpertTrained], models: EngineModels, threshold: Float = Dispatcher.defaultThreshold) {
+    public init(trained: [ExpertTrained], models: EngineModels, threshold: Float = DispatchSettings.defaultThreshold) {
         self.models = models
         self.threshold = threshold
         candidates = trained.sorted { $0.name < $1.name }.map { expert in
@@ -63,13 +59,23 @@ public struct Dispatcher {
     public func decide(_ prompts: [String], strategy: DispatchStrategy) -> [DispatchDecision] {
         switch strategy {
         case .none: prompts.map { _ in DispatchDecision(strategy: .none) }
-        case .embedding: prompts.map(byEmbedding)
+        case .embedding: prompts.map { byEmbedding(models.embedder.embed($0)) }
         case .prompt: byPrompt(prompts)
         }
     }
 
-    func byEmbedding(_ prompt: String) -> DispatchDecision {
-        let embedding = models.embedder.embed(prompt)
+    /// The decision for one prompt whose embedding is known (the engine's, made for routing).
+    public func decide(_ prompt: String, embedding: [Float], strategy: DispatchStrategy) -> DispatchDecision {
+        strategy == .embedding ? byEmbedding(embedding) : decide([prompt], strategy: strategy)[0]
+    }
+
+    /// The expert a decision chose, as an interaction records it.
+    public func use(_ decision: DispatchDecision) -> ExpertUse? {
+        guard let name = decision.expert, let candidate = candidates.first(where: { $0.name == name }) else { return nil }
+        return ExpertUse(name: name, adapter: candidate.adapter, strategy: decision.strategy.rawValue, similarity: decision.scores?[name])
+    }
+
+    func byEmbedding(_ embedding: [Float]) -> DispatchDecision {
         let scores = Dictionary(uniqueKeysWithValues: candidates.map { ($0.name, Ops.cosine(embedding, $0.centre)) })
         let best = candidates.max { (scores[$0.name]!, $1.name) < (scores[$1.name]!, $0.name) }  // ties to the first name
         let chosen = best.flatMap { scores[$0.name]! >= threshold ? $0.name : nil }

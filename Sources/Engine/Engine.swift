@@ -20,6 +20,9 @@ public final class Engine {
     /// Where replay started when the engine opened.
     public let opened: Replay
     private var adaptedModel: (stack: AdapterStack, model: LanguageModel)?
+    /// The dispatcher of the library as it was when made, by expert name and adapter (names are
+    /// never reused, so an unchanged map means an unchanged library).
+    var dispatching: (library: [String: String], dispatcher: Dispatcher)?
     /// The answers this engine generated; an `Evaluator` may share them, and so may engines on
     /// other stores with the same models (an answer is keyed by adapter blob, prompt and sampling).
     public let generations: GenerationCache
@@ -34,6 +37,8 @@ public final class Engine {
         public var adapter: String?
         /// The cluster adapter of SAGE's pool stacked on the node's, if the prompt was in reach of one.
         public var clusterAdapter: ClusterAdapterUse?
+        /// The expert of the library dispatch chose, beneath the node's adapter.
+        public var expert: ExpertUse?
         public var sequences: ClosedRange<UInt64>
         public var promptTokens: Int
         public var responseTokens: Int
@@ -123,7 +128,7 @@ public final class Engine {
                        provide: (AnswerPlan) throws -> RecordedAnswer) throws -> Answer {
         guard state.interactions[interaction] == nil else { throw EngineError(.invalidRequest, "interaction \(interaction) already exists") }
         let (plan, routed) = Self.plan(prompt: prompt, embedding: embedding, interaction: interaction, request: request, in: state,
-                                       threshold: config.similarityThreshold)
+                                       threshold: config.similarityThreshold, expert: try dispatch(prompt, embedding: embedding, request: request))
         var events = [routed.event]
         let existing = state.nodes[plan.node]
         let similarity = routed.similarity
@@ -133,10 +138,10 @@ public final class Engine {
         events.append(.interactionRecorded(InteractionRecorded(
             interaction: interaction, prompt: prompt, response: answer.text, node: plan.node, embedding: Vector(embedding),
             similarity: similarity, adapter: plan.adapter, sampling: answer.sampling, promptTokens: answer.promptTokens,
-            responseTokens: answer.responseTokens, request: plan.request, signals: signals, clusterAdapter: plan.clusterAdapter)))
+            responseTokens: answer.responseTokens, request: plan.request, signals: signals, clusterAdapter: plan.clusterAdapter, expert: plan.expert)))
         let sequences = try append(events)
         return Answer(interaction: interaction, node: plan.node, createdNode: existing == nil, similarity: similarity, text: answer.text,
-                      adapter: plan.adapter, clusterAdapter: plan.clusterAdapter, sequences: sequences, promptTokens: answer.promptTokens, responseTokens: answer.responseTokens,
+                      adapter: plan.adapter, clusterAdapter: plan.clusterAdapter, expert: plan.expert, sequences: sequences, promptTokens: answer.promptTokens, responseTokens: answer.responseTokens,
                       maxTokens: answer.sampling.maxTokens)
     }
 
@@ -149,7 +154,7 @@ public final class Engine {
     /// the embedding and the nodes alone, so a batch knows every plan before any answer is
     /// generated.
     static func plan(prompt: String, embedding: [Float], interaction: Int, request: AnswerRequest?, in state: EngineState,
-                     threshold: Float) -> (plan: AnswerPlan, routed: Routed) {
+                     threshold: Float, expert: ExpertUse? = nil) -> (plan: AnswerPlan, routed: Routed) {
         let route = Routing.route(embedding, in: state, threshold: threshold)
         let routed: Routed
         switch route {
@@ -161,7 +166,8 @@ public final class Engine {
         }
         let existing = state.nodes[route.node]
         let plan = AnswerPlan(interaction: interaction, prompt: prompt, node: route.node, adapter: existing?.adapterBlob,
-                              rejected: existing?.rejectedResponses ?? [], request: request, clusterAdapter: state.clusterAdapter(for: embedding))
+                              rejected: existing?.rejectedResponses ?? [], request: request, clusterAdapter: state.clusterAdapter(for: embedding),
+                              expert: expert)
         return (plan, routed)
     }
 

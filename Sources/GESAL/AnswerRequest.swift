@@ -24,9 +24,12 @@ public struct AnswerRequest: Sendable, Hashable, Codable {
     public var seed: UInt64?
     public var maxTokens: Int?
     public var stop: [String]?
+    /// Transformer²'s dispatch strategy for this answer instead of the store's ("none",
+    /// "embedding", "prompt").
+    public var dispatch: String?
 
     public init(system: String? = nil, turns: [Turn]? = nil, temperature: Float? = nil, topP: Float? = nil, seed: UInt64? = nil,
-                maxTokens: Int? = nil, stop: [String]? = nil) {
+                maxTokens: Int? = nil, stop: [String]? = nil, dispatch: String? = nil) {
         self.system = system
         self.turns = turns.flatMap { $0.isEmpty ? nil : $0 }
         self.temperature = temperature
@@ -34,6 +37,7 @@ public struct AnswerRequest: Sendable, Hashable, Codable {
         self.seed = seed
         self.maxTokens = maxTokens
         self.stop = stop.flatMap { $0.isEmpty ? nil : $0 }
+        self.dispatch = dispatch
     }
 
     /// Nothing asked beyond the store's policy: such a request is not recorded at all.
@@ -50,6 +54,7 @@ public struct AnswerRequest: Sendable, Hashable, Codable {
             }
         }
         if let temperature { try Limits.temperature.check(temperature, "the temperature of \(what)") }
+        if let dispatch { try DispatchSettings(strategy: dispatch).validate { _ in "the dispatch of \(what)" } }
         if let topP { try Limits.topP.check(topP, "the top-p of \(what)") }
         if let maxTokens { try Limits.maxTokens.check(Float(maxTokens), "the max tokens of \(what)") }
         if let stop {

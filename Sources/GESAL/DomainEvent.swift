@@ -116,10 +116,12 @@ public enum DomainEvent: Sendable, Equatable {
             let interaction = try decode(InteractionRecorded.self)
             guard interaction.request?.isEmpty != true, interaction.request?.turns?.isEmpty != true,
                   interaction.versionedTypeName == event.type else {
+                let expert = interaction.expert == nil ? "" : " and an expert"
                 let request = interaction.request.map { $0.isEmpty ? "an empty request" : $0.turns.map { $0.isEmpty ? "empty turns" : "earlier turns" } ?? "a request without turns" } ?? "no request"
-                throw EngineError(.corruptEvent, "event \(event.sequence) (\(event.type)) has \(request)\(interaction.clusterAdapter == nil ? "" : " and a cluster adapter"): "
+                throw EngineError(.corruptEvent, "event \(event.sequence) (\(event.type)) has \(request)\(interaction.clusterAdapter == nil ? "" : " and a cluster adapter")\(expert): "
                     + "\(InteractionRecorded.typeName) carries none, \(InteractionRecorded.requestedTypeName) a non-empty one without turns, "
-                    + "\(InteractionRecorded.conversationTypeName) one with earlier turns, \(InteractionRecorded.clusterAdapterTypeName) a cluster adapter")
+                    + "\(InteractionRecorded.conversationTypeName) one with earlier turns, \(InteractionRecorded.clusterAdapterTypeName) a cluster adapter, "
+                    + "\(InteractionRecorded.expertTypeName) an expert")
             }
             self = .interactionRecorded(interaction)
         case FeedbackRecorded.typeName, FeedbackRecorded.correctedTypeName:

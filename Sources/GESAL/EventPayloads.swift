@@ -49,12 +49,15 @@ public struct EngineConfig: Sendable, Equatable, Codable {
     /// SAGE's LoRA store: when set (with a buffer), formed clusters with enough labelled
     /// members get a LoRA search, and later prompts near them their adapter (docs/sage.md).
     public var loraStore: LoRAStoreSettings?
+    /// Transformer²'s dispatch: which expert of the library answers each prompt, beneath the
+    /// node's adapter (docs/transformer2.md). Absent: none, as every store before it.
+    public var dispatch: DispatchSettings?
 
     public init(similarityThreshold: Float = 0.7, bufferSize: Int = 1, learningRate: Float = 2e-3, klWeight: Float = 1,
                 composition: String = "gesal", svfTargets: [String] = ["gate", "up", "down"], maxTokens: Int = 48,
                 guardTolerance: Float? = nil, optimizer: String? = nil, negativeWeight: Float? = nil, updateSteps: Int? = nil,
                 learningTokens: Int? = nil, correctionWeight: Float? = nil, trigger: TriggerSettings? = nil,
-                buffer: BufferSettings? = nil, loraStore: LoRAStoreSettings? = nil) {
+                buffer: BufferSettings? = nil, loraStore: LoRAStoreSettings? = nil, dispatch: DispatchSettings? = nil) {
         self.similarityThreshold = similarityThreshold
         self.bufferSize = bufferSize
         self.learningRate = learningRate
@@ -71,6 +74,7 @@ public struct EngineConfig: Sendable, Equatable, Codable {
         self.trigger = trigger
         self.buffer = buffer
         self.loraStore = loraStore
+        self.dispatch = dispatch
     }
 
     /// Whether feedback with `reward` (and a correction, when `corrected`) enters a node's
@@ -147,11 +151,16 @@ public struct InteractionRecorded: Sendable, Equatable, Codable {
     /// without the pool would regenerate the answer without it, so it must refuse the event by
     /// name; whatever its request, an interaction with one is v4.
     public static let clusterAdapterTypeName = "InteractionRecorded.v4"
+    /// An interaction answered with an expert of Transformer²'s library beneath its node's
+    /// adapter. A build without the library would regenerate the answer without it, so it must
+    /// refuse the event by name; whatever else it carries, an interaction with one is v5.
+    public static let expertTypeName = "InteractionRecorded.v5"
     /// Every version, for code that picks interactions out of a log by type.
-    public static let typeNames: Set<String> = [typeName, requestedTypeName, conversationTypeName, clusterAdapterTypeName]
+    public static let typeNames: Set<String> = [typeName, requestedTypeName, conversationTypeName, clusterAdapterTypeName, expertTypeName]
 
     /// The type an interaction is written as: the oldest version that holds everything it carries.
     public var versionedTypeName: String {
+        if expert != nil { return Self.expertTypeName }
         if clusterAdapter != nil { return Self.clusterAdapterTypeName }
         guard let request else { return Self.typeName }
         return request.turns == nil ? Self.requestedTypeName : Self.conversationTypeName
@@ -175,10 +184,12 @@ public struct InteractionRecorded: Sendable, Equatable, Codable {
     public var signals: AnswerSignals?
     /// The pool's cluster adapter the answer ran with, stacked on the node's (v4).
     public var clusterAdapter: ClusterAdapterUse?
+    /// The expert dispatch chose, beneath the node's adapter (v5).
+    public var expert: ExpertUse?
 
     public init(interaction: Int, prompt: String, response: String, node: Int, embedding: Vector, similarity: Float, adapter: String?,
                 sampling: SamplingRecord, promptTokens: Int, responseTokens: Int, request: AnswerRequest? = nil, signals: AnswerSignals? = nil,
-                clusterAdapter: ClusterAdapterUse? = nil) {
+                clusterAdapter: ClusterAdapterUse? = nil, expert: ExpertUse? = nil) {
         self.interaction = interaction
         self.prompt = prompt
         self.response = response
@@ -192,6 +203,7 @@ public struct InteractionRecorded: Sendable, Equatable, Codable {
         self.request = request.flatMap { $0.isEmpty ? nil : $0 }
         self.signals = signals
         self.clusterAdapter = clusterAdapter
+        self.expert = expert
     }
 }
 

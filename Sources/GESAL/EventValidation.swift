@@ -30,6 +30,7 @@ extension EngineConfig {
         try trigger?.validate(naming: name)
         try buffer?.validate(naming: name)
         try loraStore?.validate(naming: name)
+        try dispatch?.validate(naming: name)
         try checkComposition(naming: name)
         guard !svfTargets.isEmpty else { throw EngineError(.invalidRequest, "\(name("svfTargets")) names no matrix to adapt") }
     }
@@ -68,6 +69,13 @@ extension DomainEvent {
             try Limits.topP.check(e.sampling.topP, "the top-p of interaction \(e.interaction)")
             try Limits.repetitionPenalty.check(e.sampling.repetitionPenalty, "the repetition penalty of interaction \(e.interaction)")
             try e.request?.check("interaction \(e.interaction)")
+            if let expert = e.expert {
+                try checkExpertName(expert.name)
+                guard Hash256(hex: expert.adapter) != nil, expert.similarity?.isFinite ?? true, DispatchSettings.strategies.contains(expert.strategy) else {
+                    throw EngineError(.invalidRequest, "the expert of interaction \(e.interaction) is not named by its hash, has a similarity that is not finite, or a strategy that is not one of "
+                        + DispatchSettings.strategies.joined(separator: ", "))
+                }
+            }
             if let use = e.clusterAdapter {
                 guard Hash256(hex: use.adapter) != nil, use.similarity.isFinite else {
                     throw EngineError(.invalidRequest, "the cluster adapter of interaction \(e.interaction) is not named by its hash, or its similarity is not finite")

@@ -146,6 +146,49 @@ public struct ExpertTrained: Sendable, Equatable, Codable {
     }
 }
 
+/// How an answer's expert was chosen (`InteractionRecorded.v5`).
+public struct ExpertUse: Sendable, Hashable, Codable {
+    public var name: String
+    public var adapter: String
+    /// The dispatch strategy that chose it: "embedding" or "prompt".
+    public var strategy: String
+    /// The embedding strategy's cosine to the expert's centre.
+    public var similarity: Float?
+
+    public init(name: String, adapter: String, strategy: String, similarity: Float? = nil) {
+        self.name = name
+        self.adapter = adapter
+        self.strategy = strategy
+        self.similarity = similarity
+    }
+}
+
+/// Which dispatch strategy a store answers with (`EngineConfig.dispatch`).
+public struct DispatchSettings: Sendable, Equatable, Codable {
+    /// The strategies a store may name.
+    public static let strategies = ["none", "embedding", "prompt"]
+    /// "none", "embedding" or "prompt".
+    public var strategy: String
+    /// The embedding strategy's least cosine to an expert's centre (absent: 0.5).
+    public var threshold: Float?
+
+    public init(strategy: String, threshold: Float? = nil) {
+        self.strategy = strategy
+        self.threshold = threshold
+    }
+
+    /// The embedding strategy's default threshold: below the cosine MiniLM gives two prompts of
+    /// one template with other numbers or words, above unrelated questions (docs/transformer2.md).
+    public static let defaultThreshold: Float = 0.5
+
+    public func validate(naming name: (String) -> String = { $0 }) throws(EngineError) {
+        guard Self.strategies.contains(strategy) else {
+            throw EngineError(.invalidRequest, "\(name("dispatch")) is '\(strategy)': \(Self.strategies.joined(separator: ", "))")
+        }
+        if let threshold { try Limits.similarityThreshold.check(threshold, name("dispatchThreshold")) }
+    }
+}
+
 /// A node's learned adapter joined the library as an expert (`gesal expert promote`).
 public struct ExpertPromoted: Sendable, Equatable, Codable {
     public static let typeName = "ExpertPromoted.v1"

@@ -31,20 +31,28 @@ struct AskCommand: ParsableCommand {
     @Argument(help: "The prompt.")
     var prompt: String
 
+    @Option(help: ArgumentHelp("Choose the expert of the library this way instead of the store's setting: none, embedding or prompt.", valueName: "STRATEGY"))
+    var dispatch: String?
+
     @Option(help: ArgumentHelp("Answer as the branch would have after this event (a sequence number or an ISO 8601 time), recording nothing.", valueName: "SEQ|TIME"))
     var at: String?
 
     func validate() throws {
         if let at { _ = try HistoryPoint(parsing: at, option: "--at") }
+        if let dispatch {
+            do { try DispatchSettings(strategy: dispatch).validate { _ in "--dispatch" } } catch { throw ValidationError(error.message) }
+            guard at == nil else { throw ValidationError("--dispatch answers now: it takes no --at") }
+        }
     }
 
     func run() throws {
         try reportingErrors {
             if let at { return try answerInThePast(at) }
             let opened = try engine.openEngine()
-            let answer = try opened.ask(prompt)
+            let answer = try opened.ask(prompt, request: dispatch.map { AnswerRequest(dispatch: $0) })
             print(terminalSafe(answer.text))
-            let adapter = (answer.adapter.map { "adapter \($0.prefix(12))" } ?? "base model")
+            let adapter = (answer.expert.map { "expert \($0.name) by \($0.strategy)\($0.similarity.map { String(format: " %.3f", $0) } ?? "") · " } ?? "")
+                + (answer.adapter.map { "adapter \($0.prefix(12))" } ?? "base model")
                 + (answer.clusterAdapter.map { " · cluster \($0.cluster)'s adapter \($0.adapter.prefix(12))" } ?? "")
             let node = answer.createdNode ? "new node \(answer.node)" : "node \(answer.node) (similarity \(String(format: "%.3f", answer.similarity)))"
             writeStandardError("[interaction \(answer.interaction) · \(node) · \(adapter)]  feedback: gesal feedback \(answer.interaction) +|-\n")

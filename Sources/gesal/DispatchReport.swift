@@ -12,11 +12,7 @@ enum DispatchReport {
         guard let created = try Engine.storeCreated(at: store, branch: branch) else { throw EngineError(.invalidRequest, "\(store) has no GESAL store on branch '\(branch)'") }
         let log = try LogStore(at: store)
         let state = try Replay.run(log, branch: branch).state
-        let active = Set(state.activeExperts.map(\.name))
-        let experts = try log.events(branch: branch).compactMap { event -> ExpertTrained? in
-            guard event.type == ExpertTrained.typeName, case .expertTrained(let e) = try DomainEvent(event), active.contains(e.name) else { return nil }
-            return e
-        }
+        let experts = try ExpertRecords.active(in: log, branch: branch, state: state)
         guard !experts.isEmpty else { throw EngineError(.invalidRequest, "branch '\(branch)' of \(store) has no active trained expert (gesal expert train NAME --task T)") }
         let models = try options.loadModels(embedder: created.embedder, svfTargets: created.config.svfTargets, storage: created.weightStorage)
         let dispatcher = Dispatcher(trained: experts, models: models, threshold: threshold)

@@ -57,7 +57,7 @@ struct EvalCommand: ParsableCommand {
     var dispatch: String?
 
     @Option(help: "The embedding strategy's least cosine to an expert's centre.")
-    var threshold: Float = Dispatcher.defaultThreshold
+    var threshold: Float = DispatchSettings.defaultThreshold
 
     @Option(help: ArgumentHelp("Answer every item with this expert of --store's library (no graph memory); items it trained or validated on are left out.", valueName: "NAME"))
     var expert: String?
@@ -120,7 +120,7 @@ struct EvalCommand: ParsableCommand {
             let evaluator = Evaluator(models: models, state: state, blobs: blobs, maxTokens: maxTokens ?? tasks.answerTokens)
             var plans = items.indices.map { evaluator.plan(for: items[$0].prompt, index: $0) }
             if let expert, let state, let log = try store.map({ try LogStore(at: $0) }) {
-                let (blob, seen) = try ExpertScoring.adapter(of: expert, in: state, log: log, branch: branch)
+                let (blob, seen) = try ExpertRecords.scoring(expert, in: state, log: log, branch: branch)
                 let kept = items.filter { !seen.contains($0.prompt) }
                 if kept.count < items.count { writeStandardError("left out \(items.count - kept.count) items expert \(expert) trained or validated on\n") }
                 guard !kept.isEmpty else { throw ValidationError("every item is one expert \(expert) trained or validated on: score --split test") }

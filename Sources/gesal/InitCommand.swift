@@ -115,6 +115,12 @@ struct InitCommand: ParsableCommand {
 
     @OptionGroup var loraStoreOptions: LoRAStoreOptions
 
+    @Option(help: "Transformer²'s dispatch: which expert of the library answers each prompt, beneath its node's adapter: none, embedding (the nearest expert's training prompts) or prompt (the model classifies). docs/transformer2.md.")
+    var dispatch = "none"
+
+    @Option(help: "The embedding dispatch's least cosine to an expert's centre (default 0.5).")
+    var dispatchThreshold: Float?
+
     /// The buffer the options give, nil without --buffer.
     func bufferSettings() throws -> BufferSettings? {
         let given: [Any?] = [minClusterSize, minSamples, stableRounds, minAgreement, minCentreCosine, mergeCosine]
@@ -150,7 +156,8 @@ struct InitCommand: ParsableCommand {
                      updateSteps: updateSteps == 1 ? nil : updateSteps,
                      learningTokens: learningTokens == EngineConfig.defaultLearningTokens ? nil : learningTokens,
                      correctionWeight: correctionWeight == 1 ? nil : correctionWeight, trigger: try triggerSettings(),
-                     buffer: try bufferSettings(), loraStore: try loraStoreOptions.settings())
+                     buffer: try bufferSettings(), loraStore: try loraStoreOptions.settings(),
+                     dispatch: dispatch == "none" && dispatchThreshold == nil ? nil : DispatchSettings(strategy: dispatch, threshold: dispatchThreshold))
     }
 
     func validate() throws {

@@ -3,6 +3,7 @@ import Testing
 import TestSupport
 import EventLog
 import GESAL
+import Models
 @testable import Engine
 import SystemIO
 
@@ -67,7 +68,7 @@ import SystemIO
     @Test func theScoringLeavesOutWhatTheExpertTrainedAndValidatedOn() throws {
         let engine = try Self.store.get()
         let trained = try Self.trained(engine)
-        let (blob, seen) = try ExpertScoring.adapter(of: "adder", in: engine.state, log: engine.writer.store, branch: "main")
+        let (blob, seen) = try ExpertRecords.scoring("adder", in: engine.state, log: engine.writer.store, branch: "main")
         #expect(blob == trained.adapter && seen == Set((trained.training + trained.validation).map(\.prompt)))
     }
 
@@ -83,7 +84,7 @@ import SystemIO
         let dispatcher = Dispatcher(trained: [try Self.trained(engine)], models: engine.models)
         let decisions = dispatcher.decide(["What is 3 + 44?", "Who wrote Romeo and Juliet?"], strategy: .embedding)
         #expect(decisions.map(\.expert) == ["adder", nil], "\(decisions.map(\.scores))")
-        #expect(decisions[0].scores!["adder"]! >= Dispatcher.defaultThreshold && decisions[1].scores!["adder"]! < Dispatcher.defaultThreshold)
+        #expect(decisions[0].scores!["adder"]! >= DispatchSettings.defaultThreshold && decisions[1].scores!["adder"]! < DispatchSettings.defaultThreshold)
     }
 
     @Test func aClassificationReplyChoosesTheFirstTaskItNames() throws {
@@ -93,5 +94,43 @@ import SystemIO
         #expect(dispatcher.expert(namedIn: "other, not arithmetic") == nil, "other named first")
         #expect(dispatcher.expert(namedIn: "arithmetics") == nil, "a whole word only")
         #expect(dispatcher.classificationPrompt("What is 3 + 4?").contains("arithmetic (adding two numbers), other (anything else)"))
+    }
+
+    /// A store that dispatches by embedding, with its own tiny "adder".
+    static let dispatching = LoadedOnce("a store that dispatches") { () throws -> Engine in
+        let path = try FileSystem().makeTemporaryDirectory(prefix: "gesal-dispatch") + "/store"
+        let engine = try RealModels.engine(at: path, config: EngineConfig(maxTokens: 4, dispatch: DispatchSettings(strategy: "embedding")))
+        try engine.trainExpert(name: "adder", settings: settings, words: { [] })
+        return engine
+    }
+
+    @Test func anAskDispatchedToAnExpertIsRecordedAsV5AndReplays() throws {
+        let engine = try Self.dispatching.get()
+        let sum = try engine.ask("What is 3 + 44?")
+        #expect(sum.expert?.name == "adder" && sum.expert?.strategy == "embedding" && sum.expert?.adapter == engine.state.experts["adder"]?.adapter)
+        let far = try engine.ask("Who wrote Romeo and Juliet?")
+        #expect(far.expert == nil)
+        let types = try engine.writer.store.events(branch: "main").filter { InteractionRecorded.typeNames.contains($0.type) }.map(\.type)
+        #expect(types.suffix(2) == [InteractionRecorded.expertTypeName, InteractionRecorded.typeName])
+        #expect(try Replay.run(engine.writer.store, useSnapshots: false).state.hash == engine.state.hash)
+    }
+
+    @Test func theRequestOverridesTheStoresStrategy() throws {
+        let engine = try Self.dispatching.get()
+        let answer = try engine.ask("What is 5 + 41?", request: AnswerRequest(dispatch: "none"))
+        #expect(answer.expert == nil)
+        let last = try #require(try engine.writer.store.events(branch: "main").last { InteractionRecorded.typeNames.contains($0.type) })
+        #expect(last.type == InteractionRecorded.requestedTypeName)
+    }
+
+    @Test func anExpertAloneMergesAsItsOwnAdapter() throws {
+        let engine = try Self.dispatching.get()
+        let blob = try #require(engine.state.experts["adder"]?.adapter)
+        let bytes = try engine.writer.store.blobs.get(hex: blob)
+        let prompts = ["What is 3 + 44?", "What is 12 + 7?", "How many letters are in the word garden?"]
+        let parameters = SamplingParameters(maxTokens: 8)
+        func answers(_ model: LanguageModel) -> [String] { model.generate(prompts.map { GenerationRequest(prompt: $0, parameters: parameters) }).map(\.text) }
+        let stacked = try engine.models.adapted(AdapterStack(expert: blob), blob: { try engine.writer.store.blobs.get(hex: $0) })
+        #expect(answers(stacked) == answers(try engine.models.adapted(bytes)))
     }
 }

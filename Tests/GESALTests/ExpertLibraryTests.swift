@@ -115,4 +115,23 @@ struct ExpertLibraryTests {
         trained.curve[1].accuracy = .nan
         #expect(throws: EngineError.self) { try DomainEvent.expertTrained(trained).checkInput() }
     }
+
+    @Test func anAnswerByAnExpertTheLibraryDoesNotHoldIsRefused() throws {
+        let events = ExpertFixture.nodeWithAdapter() + [.expertTrained(ExpertFixture.trained("adder"))]
+        let state = try ExpertFixture.state(events)
+        func asked(_ use: ExpertUse) -> DomainEvent {
+            .interactionRecorded(InteractionRecorded(interaction: 2, prompt: "What is 2 + 5?", response: "7", node: 1, embedding: Vector([1, 0]), similarity: 1,
+                                                     adapter: nil, sampling: SamplingRecord(temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1, maxTokens: 8, seed: 0),
+                                                     promptTokens: 5, responseTokens: 1, expert: use))
+        }
+        let adapter = try #require(state.experts["adder"]?.adapter)
+        var ok = state
+        try ok.apply(asked(ExpertUse(name: "adder", adapter: adapter, strategy: "embedding", similarity: 0.9)))
+        var other = state
+        #expect(throws: EngineError.self) { try other.apply(asked(ExpertUse(name: "adder", adapter: ExpertFixture.hash("another"), strategy: "embedding"))) }
+        var retired = state
+        try retired.apply(.expertRetired(ExpertRetired(name: "adder", reason: "test")))
+        #expect(throws: EngineError.self) { try retired.apply(asked(ExpertUse(name: "adder", adapter: adapter, strategy: "embedding"))) }
+        #expect(asked(ExpertUse(name: "adder", adapter: adapter, strategy: "prompt")).typeName == InteractionRecorded.expertTypeName)
+    }
 }

@@ -1,0 +1,28 @@
+import EventLog
+import GESAL
+
+/// What the library's records say beyond the state: the `ExpertTrained` events themselves
+/// (their items, settings and curves), read from a branch of the log.
+public enum ExpertRecords {
+    /// The trained experts of `branch` that `keep` accepts, in log order.
+    public static func trained(in log: LogStore, branch: String, where keep: (ExpertTrained) -> Bool = { _ in true }) throws -> [ExpertTrained] {
+        try log.events(branch: branch).compactMap { event in
+            guard event.type == ExpertTrained.typeName, case .expertTrained(let e) = try DomainEvent(event), keep(e) else { return nil }
+            return e
+        }
+    }
+
+    /// The library's active trained experts, as `state` (the branch's) holds them.
+    public static func active(in log: LogStore, branch: String, state: EngineState) throws -> [ExpertTrained] {
+        let library = Dictionary(uniqueKeysWithValues: state.activeExperts.map { ($0.name, $0.adapter) })
+        return try trained(in: log, branch: branch) { library[$0.name] == $0.adapter }
+    }
+
+    /// What scoring expert `name` needs: its adapter, and the prompts it must not be scored on
+    /// (those it trained or validated on), so a score is never on what taught it.
+    public static func scoring(_ name: String, in state: EngineState, log: LogStore, branch: String) throws -> (blob: String, seen: Set<String>) {
+        guard let expert = state.experts[name] else { throw state.unknownExpert(name, branch: branch) }
+        let seen = try trained(in: log, branch: branch) { $0.name == name }.flatMap { $0.training + $0.validation }.map(\.prompt)
+        return (expert.adapter, Set(seen))
+    }
+}
