@@ -140,7 +140,9 @@ extension Engine {
         guard (try? Self.checkAskable(question.prompt, request: question.request, language: models.language)) != nil else { return nil }
         let embedding = models.embedder.embed(question.prompt)
         let position = run.plans.count
-        guard let expert = try? dispatch(question.prompt, embedding: embedding, request: question.request) else { return nil }
+        // A question dispatch cannot place does not join (it is answered on its own, where the error is its answer).
+        let expert: ExpertUse?
+        do { expert = try dispatch(question.prompt, embedding: embedding, request: question.request) } catch { return nil }
         let (plan, routed) = Self.plan(prompt: question.prompt, embedding: embedding, interaction: run.first + position,
                                        request: question.request, in: run.scratch, threshold: config.similarityThreshold, expert: expert)
         var scratch = run.scratch

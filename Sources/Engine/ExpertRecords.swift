@@ -19,10 +19,17 @@ public enum ExpertRecords {
     }
 
     /// What scoring expert `name` needs: its adapter, and the prompts it must not be scored on
-    /// (those it trained or validated on), so a score is never on what taught it.
+    /// (those it trained or validated on, or a mix's shots), so a score is never on what taught it.
     public static func scoring(_ name: String, in state: EngineState, log: LogStore, branch: String) throws -> (blob: String, seen: Set<String>) {
         guard let expert = state.experts[name] else { throw state.unknownExpert(name, branch: branch) }
-        let seen = try trained(in: log, branch: branch) { $0.name == name }.flatMap { $0.training + $0.validation }.map(\.prompt)
-        return (expert.adapter, Set(seen))
+        var seen: Set<String> = []
+        for event in try log.events(branch: branch) where [ExpertTrained.typeName, ExpertMixed.typeName].contains(event.type) {
+            switch try DomainEvent(event) {
+            case .expertTrained(let e) where e.name == name: seen.formUnion((e.training + e.validation).map(\.prompt))
+            case .expertMixed(let e) where e.name == name: seen.formUnion(e.shots.map(\.prompt))
+            default: break
+            }
+        }
+        return (expert.adapter, seen)
     }
 }

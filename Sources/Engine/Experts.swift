@@ -20,6 +20,26 @@ extension Engine {
         return training.event
     }
 
+    /// Mixes `names` (by default the library's active trained experts) for `settings.task` by
+    /// few-shot CEM (`ExpertMixing`) and records the mix as expert `name` once its blob is
+    /// durable. `progress` sees (generations done, total).
+    @discardableResult
+    public func adaptExpert(name: String, settings: MixSettings, experts names: [String]? = nil, words: () throws -> [String],
+                            progress: (Int, Int) -> Void = { _, _ in }) throws -> ExpertMixed {
+        try state.checkFreeExpertName(name)
+        try settings.validate()
+        let chosen = try names ?? ExpertRecords.active(in: writer.store, branch: branch, state: state).map(\.name)
+        let experts = try Set(chosen).sorted().map { name throws -> (name: String, adapter: String) in
+            guard let expert = state.experts[name], !expert.retired else { throw state.unknownExpert(name, branch: branch) }
+            return (name, expert.adapter)
+        }
+        let mixing = try ExpertMixing.run(name: name, settings: settings, experts: experts, shots: try ExpertMixing.shots(settings, words: words),
+                                          models: models, blob: blob, progress: progress)
+        _ = try storeBlob(mixing.blob)
+        try append([.expertMixed(mixing.event)])
+        return mixing.event
+    }
+
     /// Adds node `node`'s current adapter to the library as expert `name`.
     @discardableResult
     public func promoteExpert(node: Int, name: String) throws -> ExpertPromoted {

@@ -15,7 +15,8 @@ public enum Reexecution {
         /// LoRA searches of SAGE's store trained and scored again, every candidate (counted in
         /// `steps` too).
         public var searches = 0
-        /// Experts of Transformer²'s library trained again, every checkpoint (counted in `steps` too).
+        /// Experts of Transformer²'s library trained again, every checkpoint, and CEM mixes searched
+        /// again, every generation (counted in `steps` too).
         public var experts = 0
         /// One line per step that came out differently, naming the sequence and what differed.
         public var mismatches: [String] = []
@@ -27,7 +28,7 @@ public enum Reexecution {
     public static func verify(_ store: LogStore, branch: String = "main", models: EngineModels,
                               progress: (Int, Int) -> Void = { _, _ in }) throws -> Report {
         let events = try store.events(branch: branch)
-        let total = events.filter { [AdapterUpdated.typeName, UpdateRejected.typeName, AdapterImported.typeName, AdapterTrained.typeName, ExpertTrained.typeName].contains($0.type) }.count
+        let total = events.filter { [AdapterUpdated.typeName, UpdateRejected.typeName, AdapterImported.typeName, AdapterTrained.typeName, ExpertTrained.typeName, ExpertMixed.typeName].contains($0.type) }.count
         var report = Report()
         var state = EngineState()
         let blob = { (hex: String) throws -> [UInt8] in try store.blobs.get(hex: hex) }
@@ -58,6 +59,12 @@ public enum Reexecution {
                                                    targets: e.targets, models: models)
                 report.experts += 1
                 tally(&report, event.sequence, "expert \(e.name)", ExpertTraining.differences(again.event, e), total: total, progress: progress)
+            }
+            if case .expertMixed(let e) = domain {
+                let again = try ExpertMixing.run(name: e.name, settings: e.settings, experts: Array(zip(e.experts, e.adapters)), shots: e.shots,
+                                                 models: models, blob: blob)
+                report.experts += 1
+                tally(&report, event.sequence, "expert \(e.name)", ExpertMixing.differences(again.event, e), total: total, progress: progress)
             }
             if let recorded {
                 let step = try LearningStep.run(node: recorded.node, in: state, models: models, blob: blob)

@@ -23,9 +23,9 @@ public enum Rollback {
         /// there was created by their node's first interaction (by sequence in the source).
         public var imports = 0
         public var skippedImports: [UInt64] = []
-        /// Experts' training and retirement, copied as they were (they do not depend on
+        /// Experts' training, mixing and retirement, copied as they were (they do not depend on
         /// feedback); promotions done again from the node the same interaction created there,
-        /// and those left out because that node has no adapter there.
+        /// and those left out (with mixes of them) because that node has no adapter there.
         public var experts = 0
         public var skippedPromotions: [UInt64] = []
         /// The new branch's state at its head.
@@ -127,6 +127,14 @@ public enum Rollback {
             } else if case .expertTrained = fact {
                 try engine.append([fact])
                 report.experts += 1
+            } else if case .expertMixed(let e) = fact {
+                // A mix of a promotion left out cannot be made there; it is left out too.
+                if zip(e.experts, e.adapters).allSatisfy({ engine.state.experts[$0]?.adapter == $1 }) {
+                    try engine.append([fact])
+                    report.experts += 1
+                } else {
+                    report.skippedPromotions.append(event.sequence)
+                }
             } else if case .expertRetired(let e) = fact, engine.state.experts[e.name] != nil {  // not a promotion left out
                 try engine.append([fact])
                 report.experts += 1

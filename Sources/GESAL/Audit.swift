@@ -117,6 +117,7 @@ public enum Audit {
             case .adapterImported(let e) where e.adapterBlob.hasPrefix(lowered): AdapterOrigin(sequence: sequence, owner: .node(e.node), blob: e.adapterBlob)
             case .adapterTrained(let e) where e.adapter?.hasPrefix(lowered) == true: AdapterOrigin(sequence: sequence, owner: .cluster(e.cluster), blob: e.adapter!)
             case .expertTrained(let e) where e.adapter.hasPrefix(lowered): AdapterOrigin(sequence: sequence, owner: .expert(e.name), blob: e.adapter)
+            case .expertMixed(let e) where e.adapter.hasPrefix(lowered): AdapterOrigin(sequence: sequence, owner: .expert(e.name), blob: e.adapter)
             default: nil
             }
         }
@@ -135,6 +136,7 @@ public enum Audit {
         case .expertTrained(let e): e.name == name
         case .expertPromoted(let e): e.name == name
         case .expertRetired(let e): e.name == name
+        case .expertMixed(let e): e.name == name
         default: false
         }
     }
@@ -233,6 +235,12 @@ public enum Audit {
             return "node \(e.node)'s adapter \(e.adapter.prefix(12)) promoted to expert \(e.name)"
         case .expertRetired(let e):
             return "expert \(e.name) retired: \(e.reason)"
+        case .expertMixed(let e):
+            let s = e.settings
+            let mix = zip(e.experts, e.alpha).map { "\($0) \(format($1))" }.joined(separator: ", ")
+            let curve = e.generations.enumerated().map { "\($0.offset + 1): best \(format($0.element.bestFitness.accuracy)), mean \(format($0.element.meanAccuracy))" }
+            return "expert \(e.name) mixed for \(s.task) by CEM on \(s.shots) shots (population \(s.population), \(s.elites) elites, \(s.generations) generations, "
+                + "seed \(s.seed)): α \(mix); shot accuracy by generation \(curve.joined(separator: "; ")); kept accuracy \(format(e.fitness.accuracy)), adapter \(e.adapter.prefix(12))"
         case .historySigned(let e):
             return "history through \(e.sequence) signed by key \(HistoryPublicKey(hex: e.publicKey)?.fingerprint ?? "?") (record hash \(e.recordHash.prefix(12)))"
         }

@@ -30,6 +30,7 @@ public enum DomainEvent: Sendable, Equatable {
     case expertTrained(ExpertTrained)
     case expertPromoted(ExpertPromoted)
     case expertRetired(ExpertRetired)
+    case expertMixed(ExpertMixed)
     /// `gesal-log sign`: a log-level fact the fold passes over (see `HistorySigned`).
     case historySigned(HistorySigned)
 
@@ -60,6 +61,7 @@ public enum DomainEvent: Sendable, Equatable {
         case .expertTrained: ExpertTrained.typeName
         case .expertPromoted: ExpertPromoted.typeName
         case .expertRetired: ExpertRetired.typeName
+        case .expertMixed: ExpertMixed.typeName
         case .historySigned: HistorySigned.typeName
         }
     }
@@ -97,6 +99,7 @@ public enum DomainEvent: Sendable, Equatable {
             return EventDraft(type: typeName, payload: try json(e), blobs: kept.map { [$0] } ?? [])
         case .expertPromoted(let e): return EventDraft(type: typeName, payload: try json(e), blobs: Hash256(hex: e.adapter).map { [$0] } ?? [])
         case .expertRetired(let e): return EventDraft(type: typeName, payload: try json(e))
+        case .expertMixed(let e): return EventDraft(type: typeName, payload: try json(e), blobs: Hash256(hex: e.adapter).map { [$0] } ?? [])
         case .historySigned(let e): return EventDraft(type: typeName, payload: e.payload)
         }
     }
@@ -163,6 +166,7 @@ public enum DomainEvent: Sendable, Equatable {
             self = .expertTrained(trained)
         case ExpertPromoted.typeName: self = .expertPromoted(try decode(ExpertPromoted.self))
         case ExpertRetired.typeName: self = .expertRetired(try decode(ExpertRetired.self))
+        case ExpertMixed.typeName: self = .expertMixed(try decode(ExpertMixed.self))
         case HistorySigned.typeName: self = .historySigned(try decode(HistorySigned.self))
         default:
             throw EngineError(.unsupportedEvent, "event \(event.sequence) has type '\(event.type)', which this build does not know (written by a newer GESAL?)")

@@ -242,7 +242,7 @@ public struct EngineState: Sendable, Equatable {
             guard nodes[e.node] != nil else { throw fail("UpdateRejected for node \(e.node), which does not exist") }
             nodes[e.node]!.buffer.removeAll { e.interactions.contains($0.interaction) }
             rejectedUpdates += 1
-        case .expertTrained, .expertPromoted, .expertRetired:
+        case .expertTrained, .expertPromoted, .expertRetired, .expertMixed:
             try applyExpert(event)
         case .branchCreated, .reverted, .snapshotTaken, .bisected, .historySigned:
             break  // facts about the history itself; the state they describe is unchanged

@@ -146,6 +146,13 @@ extension DomainEvent {
             guard Hash256(hex: e.adapter) != nil else { throw EngineError(.invalidRequest, "expert '\(e.name)''s adapter is not named by its hash") }
         case .expertRetired(let e):
             try checkExpertName(e.name)
+        case .expertMixed(let e):
+            try checkExpertName(e.name)
+            try e.settings.validate()
+            let numbers = e.alpha + [e.fitness.accuracy, e.fitness.logLikelihood] + e.generations.flatMap { $0.mean + $0.spread + $0.best + [$0.meanAccuracy, $0.bestFitness.accuracy, $0.bestFitness.logLikelihood] }
+            guard numbers.allSatisfy(\.isFinite), e.alpha.allSatisfy({ (0...1).contains($0) }), ([e.adapter] + e.adapters).allSatisfy({ Hash256(hex: $0) != nil }) else {
+                throw EngineError(.invalidRequest, "expert '\(e.name)''s search has a figure that is not a finite number, a weight outside [0, 1], or an adapter that is not a hash")
+            }
         case .bufferSampleAdded, .clusterDissolved, .branchCreated, .reverted, .snapshotTaken, .bisected, .historySigned:
             break
         }
@@ -179,6 +186,20 @@ extension ExpertSettings {
         guard ["transformerSquared", "gesal"].contains(composition) else {
             throw EngineError(.invalidRequest, "\(name("composition")) is '\(composition)': transformerSquared or gesal")
         }
+    }
+}
+
+extension MixSettings {
+    /// Refuses a setting outside its range; `name` turns a field name into what the caller sees.
+    public func validate(naming name: (String) -> String = { $0 }) throws(EngineError) {
+        try Limits.expertItems.check(items, name("items"))
+        try Limits.mixShots.check(shots, name("shots"))
+        try Limits.mixPopulation.check(population, name("population"))
+        try Limits.mixElites.check(elites, name("elites"))
+        try Limits.mixGenerations.check(generations, name("generations"))
+        try Limits.mixSpread.check(initialSpread, name("initialSpread"))
+        try Limits.maxTokens.check(maxTokens, name("maxTokens"))
+        guard elites <= population else { throw EngineError(.invalidRequest, "\(name("elites")) is \(elites): at most \(name("population")) (\(population))") }
     }
 }
 

@@ -215,3 +215,100 @@ public struct ExpertRetired: Sendable, Equatable, Codable {
         self.reason = reason
     }
 }
+
+/// How a few-shot CEM search mixes the library's experts for a task (`gesal expert adapt`).
+public struct MixSettings: Sendable, Equatable, Codable {
+    /// The target task, its items generated before the split, and their seed; the shots are
+    /// the first `shots` items of its training part.
+    public var task: String
+    public var items: Int
+    public var itemSeed: UInt64
+    public var shots: Int
+    /// Candidates per generation, the best kept to fit the next, and generations.
+    public var population: Int
+    public var elites: Int
+    public var generations: Int
+    /// The spread the first generation's α are drawn with (their mean is 1/K).
+    public var initialSpread: Float
+    /// The longest answer, in tokens, when answering the shots.
+    public var maxTokens: Int
+    public var seed: UInt64
+
+    public init(task: String, items: Int = 300, itemSeed: UInt64 = 1, shots: Int = 10, population: Int = 16, elites: Int = 4,
+                generations: Int = 8, initialSpread: Float = 0.5, maxTokens: Int = 16, seed: UInt64 = 1) {
+        self.task = task
+        self.items = items
+        self.itemSeed = itemSeed
+        self.shots = shots
+        self.population = population
+        self.elites = elites
+        self.generations = generations
+        self.initialSpread = initialSpread
+        self.maxTokens = maxTokens
+        self.seed = seed
+    }
+}
+
+/// A few-shot CEM search mixed the library's experts, `z' = Σ αₖ zₖ`, for a task none of them
+/// was trained on; the mix joined the library under `name`.
+public struct ExpertMixed: Sendable, Equatable, Codable {
+    public static let typeName = "ExpertMixed.v1"
+
+    /// How a candidate α did on the shots: right answers, then the mean log-probability per
+    /// token of the true answers (ties broken by it).
+    public struct Fitness: Sendable, Equatable, Codable {
+        public var accuracy: Float
+        public var logLikelihood: Float
+
+        public init(accuracy: Float, logLikelihood: Float) {
+            self.accuracy = accuracy
+            self.logLikelihood = logLikelihood
+        }
+
+        public func beats(_ other: Fitness) -> Bool {
+            accuracy != other.accuracy ? accuracy > other.accuracy : logLikelihood > other.logLikelihood
+        }
+    }
+
+    /// One generation: the distribution it drew from, its best candidate and the mean accuracy.
+    public struct Generation: Sendable, Equatable, Codable {
+        public var mean: [Float]
+        public var spread: [Float]
+        public var best: [Float]
+        public var bestFitness: Fitness
+        public var meanAccuracy: Float
+
+        public init(mean: [Float], spread: [Float], best: [Float], bestFitness: Fitness, meanAccuracy: Float) {
+            self.mean = mean
+            self.spread = spread
+            self.best = best
+            self.bestFitness = bestFitness
+            self.meanAccuracy = meanAccuracy
+        }
+    }
+
+    public var name: String
+    public var settings: MixSettings
+    /// The experts mixed, in name order, and their adapters.
+    public var experts: [String]
+    public var adapters: [String]
+    public var shots: [ExpertItem]
+    public var generations: [Generation]
+    /// The best candidate of every generation: its α and fitness. Its mix is the new expert.
+    public var alpha: [Float]
+    public var fitness: Fitness
+    public var adapter: String
+
+    public init(name: String, settings: MixSettings, experts: [String], adapters: [String], shots: [ExpertItem], generations: [Generation],
+                alpha: [Float], fitness: Fitness, adapter: String) {
+        self.name = name
+        self.settings = settings
+        self.experts = experts
+        self.adapters = adapters
+        self.shots = shots
+        self.generations = generations
+        self.alpha = alpha
+        self.fitness = fitness
+        self.adapter = adapter
+    }
+}

@@ -78,6 +78,20 @@ extension EngineState {
                     + "(\(node.adapterBlob.map { String($0.prefix(12)) } ?? "none"))")
             }
             experts[e.name] = Expert(name: e.name, node: e.node, adapter: e.adapter)
+        case .expertMixed(let e):
+            try claim(e.name)
+            guard !e.experts.isEmpty, e.experts.count == e.adapters.count, e.alpha.count == e.experts.count, e.experts == e.experts.sorted() else {
+                throw fail("expert '\(e.name)' mixes \(e.experts.count) experts with \(e.adapters.count) adapters and \(e.alpha.count) weights (in name order)")
+            }
+            for (name, adapter) in zip(e.experts, e.adapters) where experts[name].map({ $0.retired || $0.adapter != adapter }) ?? true {
+                throw fail("expert '\(e.name)' mixes '\(name)' (adapter \(adapter.prefix(12))), which the library does not hold")
+            }
+            guard e.generations.count == e.settings.generations, e.shots.count == e.settings.shots,
+                  let best = e.generations.map(\.bestFitness).reduce(nil, { (kept: ExpertMixed.Fitness?, next) in kept.map { next.beats($0) ? next : $0 } ?? next }),
+                  best == e.fitness else {
+                throw fail("expert '\(e.name)''s search records \(e.generations.count) generations and \(e.shots.count) shots, or a fitness that is not its best generation's (tampered with?)")
+            }
+            experts[e.name] = Expert(name: e.name, task: e.settings.task, adapter: e.adapter, accuracy: e.fitness.accuracy)
         case .expertRetired(let e):
             guard let expert = experts[e.name] else { throw fail("expert '\(e.name)' is retired, but no expert has that name") }
             guard !expert.retired else { throw fail("expert '\(e.name)' is retired twice") }

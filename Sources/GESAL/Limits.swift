@@ -101,4 +101,9 @@ public enum Limits {
     public static let expertSteps = Limit(1, 10_000, why: "optimiser steps of an expert's training")
     public static let expertBatch = Limit(1, 256, why: "prompts per optimiser step")
     public static let expertValidateEvery = Limit(1, 10_000, why: "steps between validations")
+    public static let mixShots = Limit(1, 1000, why: "examples of the target task a CEM search scores on; without one there is nothing to fit")
+    public static let mixPopulation = Limit(2, 256, why: "candidates per CEM generation")
+    public static let mixElites = Limit(1, 256, why: "the best candidates a generation keeps")
+    public static let mixGenerations = Limit(1, 1000, why: "CEM generations")
+    public static let mixSpread = Limit(0, 10, includesLower: false, why: "the first generation's spread of α")
 }

@@ -41,7 +41,7 @@ struct EvalCommand: ParsableCommand {
           gesal eval --task arithmetic --store lab --branch main --json
           gesal eval --task control --store lab --at 120   # after event 120
           gesal eval --items mine.tsv --max-tokens 16 --answers answers.jsonl
-          gesal eval --task arithmetic --split test --count 300 --store lab --expert adder
+          gesal eval --task arithmetic --split test --store lab --expert adder
           gesal eval --store lab --dispatch embedding,prompt
         """))
 

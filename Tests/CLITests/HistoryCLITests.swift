@@ -94,7 +94,7 @@ import Testing
         (["--good", "5", "--bad", "4", "--control"], 64, "--good 5 is not before --bad 4"),
         (["--good", "8", "--item", week, "--expect", "7"], 1, "the test already fails at --good 8"),
         (["--good", "1", "--bad", "3", "--item", week, "--expect", "7"], 1, "the test passes at --bad 3"),
-        (["--good", "3", "--task", "poetry", "--min-accuracy", "0.5"], 64, "--task is letters, arithmetic or control, not 'poetry'"),
+        (["--good", "3", "--task", "poetry", "--min-accuracy", "0.5"], 64, "--task is one of arithmetic, subtraction, multiplication, letters, wordlength, control, not 'poetry'"),
         (["--good", "3", "--bad", "999", "--control"], 1, "--bad 999 is past the head"),
         (["--good", "3", "--item", week], 64, "--item needs --expect"),
         (["--good", "3"], 64, "give one test"),

@@ -133,4 +133,32 @@ import SystemIO
         let stacked = try engine.models.adapted(AdapterStack(expert: blob), blob: { try engine.writer.store.blobs.get(hex: $0) })
         #expect(answers(stacked) == answers(try engine.models.adapted(bytes)))
     }
+
+    @Test func aFewShotMixIsRecordedAndReexecutedBitForBit() throws {
+        let engine = try Self.dispatching.get()
+        let settings = MixSettings(task: "subtraction", items: 20, shots: 2, population: 3, elites: 1, generations: 2, maxTokens: 4)
+        let mixed = try engine.adaptExpert(name: "minus", settings: settings, words: { [] })
+        #expect(mixed.experts == ["adder"] && mixed.generations.count == 2 && mixed.shots.count == 2)
+        #expect(mixed.alpha.allSatisfy { (0...1).contains($0) } && engine.state.experts["minus"]?.adapter == mixed.adapter)
+        #expect(mixed.generations[0].mean == [1] && mixed.generations[0].spread == [0.5], "the first draw is around 1/K with the initial spread")
+        let report = try Reexecution.verify(engine.writer.store, models: engine.models)
+        #expect(report.experts == 2 && report.mismatches.isEmpty, "\(report.mismatches)")
+    }
+
+    @Test func aMixWithoutShotsIsRefusedAndNothingIsWritten() throws {
+        let engine = try Self.dispatching.get()
+        let head = engine.head
+        #expect(throws: EngineError.self) { try engine.adaptExpert(name: "none", settings: MixSettings(task: "subtraction", shots: 0), words: { [] }) }
+        #expect(throws: EngineError.self) { try engine.adaptExpert(name: "x", settings: MixSettings(task: "subtraction", shots: 2), experts: ["nobody"], words: { [] }) }
+        #expect(engine.head == head)
+    }
+
+    @Test func normalDrawsHaveMeanZeroAndVarianceOne() {
+        var random = RandomSource(seed: 3)
+        let draws = (0..<20_000).map { _ in random.normal() }
+        let mean = draws.reduce(0, +) / Double(draws.count)
+        let variance = draws.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(draws.count)
+        // Standard errors at n = 20,000: 0.007 for the mean, 0.01 for the variance.
+        #expect(abs(mean) < 0.03 && abs(variance - 1) < 0.05, "mean \(mean), variance \(variance)")
+    }
 }

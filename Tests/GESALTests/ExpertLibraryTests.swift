@@ -134,4 +134,30 @@ struct ExpertLibraryTests {
         #expect(throws: EngineError.self) { try retired.apply(asked(ExpertUse(name: "adder", adapter: adapter, strategy: "embedding"))) }
         #expect(asked(ExpertUse(name: "adder", adapter: adapter, strategy: "prompt")).typeName == InteractionRecorded.expertTypeName)
     }
+
+    @Test func aMixJoinsTheLibraryForItsTask() throws {
+        let state = try ExpertFixture.state([.storeCreated(ExpertFixture.created), .expertTrained(ExpertFixture.trained("adder")),
+                                             .expertMixed(ExpertFixture.mixed("minus", of: ["adder"]))])
+        #expect(state.experts["minus"]?.task == "subtraction" && state.experts["minus"]?.accuracy == 0.5)
+    }
+
+    @Test func aMixOfAnExpertTheLibraryDoesNotHoldIsRefused() {
+        #expect(throws: EngineError.self) {
+            try ExpertFixture.state([.storeCreated(ExpertFixture.created), .expertMixed(ExpertFixture.mixed("minus", of: ["adder"]))])
+        }
+    }
+
+    @Test func aMixWhoseFitnessIsNotItsBestGenerationsIsRefused() {
+        var tampered = ExpertFixture.mixed("minus", of: ["adder"])
+        tampered.fitness.accuracy = 0.9
+        #expect(throws: EngineError.self) {
+            try ExpertFixture.state([.storeCreated(ExpertFixture.created), .expertTrained(ExpertFixture.trained("adder")), .expertMixed(tampered)])
+        }
+    }
+
+    @Test func aMixWithAWeightOutsideZeroToOneIsRefusedBeforeItIsWritten() {
+        var mixed = ExpertFixture.mixed("minus", of: ["adder"])
+        mixed.alpha = [1.5]
+        #expect(throws: EngineError.self) { try DomainEvent.expertMixed(mixed).checkInput() }
+    }
 }

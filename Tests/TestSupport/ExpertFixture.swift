@@ -39,4 +39,19 @@ public enum ExpertFixture {
         for event in events { try state.apply(event) }
         return state
     }
+
+    /// A CEM mix of `experts` (adapters as `trained` names them) with two generations, whose
+    /// fitness is the best generation's.
+    public static func mixed(_ name: String, of experts: [String], accuracies: [Float] = [0.2, 0.5]) -> ExpertMixed {
+        let settings = MixSettings(task: "subtraction", shots: 2, population: 2, elites: 1, generations: accuracies.count)
+        let alpha = experts.map { _ in Float(0.5) }
+        let generations = accuracies.map { accuracy in
+            ExpertMixed.Generation(mean: alpha, spread: alpha, best: alpha, bestFitness: ExpertMixed.Fitness(accuracy: accuracy, logLikelihood: -1),
+                                   meanAccuracy: accuracy / 2)
+        }
+        let best = generations.map(\.bestFitness).max { $0.accuracy < $1.accuracy }!
+        return ExpertMixed(name: name, settings: settings, experts: experts, adapters: experts.map { trained($0).adapter },
+                           shots: [ExpertItem(prompt: "What is 9 - 2?", answer: "7"), ExpertItem(prompt: "What is 8 - 3?", answer: "5")],
+                           generations: generations, alpha: alpha, fitness: best, adapter: hash("\(name) mix"))
+    }
 }

@@ -20,7 +20,7 @@ struct ExpertShowCommand: ParsableCommand {
     @Argument(help: "The expert's name.")
     var name: String
 
-    @Flag(help: "Print the ExpertTrained (or ExpertPromoted) payload as JSON.")
+    @Flag(help: "Print the ExpertTrained (ExpertMixed, ExpertPromoted) payload as JSON.")
     var json = false
 
     func run() throws {
@@ -33,6 +33,7 @@ struct ExpertShowCommand: ParsableCommand {
                 switch fact {
                 case .expertTrained(let e) where e.name == name: origin = fact
                 case .expertPromoted(let e) where e.name == name: origin = fact
+                case .expertMixed(let e) where e.name == name: origin = fact
                 case .expertRetired(let e) where e.name == name: retired = e
                 default: break
                 }
@@ -52,6 +53,14 @@ struct ExpertShowCommand: ParsableCommand {
                 for (index, c) in e.curve.enumerated() {
                     print("\(c.step)\t\(String(format: "%.3f", c.accuracy))\t\(String(format: "%.4f", c.loss))\t\(c.adapter.prefix(12))\(index == e.kept ? "\tkept" : "")")
                 }
+            case .expertMixed(let e):
+                let s = e.settings
+                print("expert \(terminalSafe(e.name)): a CEM mix for \(s.task) on \(s.shots) shots (population \(s.population), \(s.elites) elites, seed \(s.seed))")
+                print("generation\tbest accuracy\tmean accuracy\tbest α (\(e.experts.joined(separator: ", ")))")
+                for (index, g) in e.generations.enumerated() {
+                    print("\(index + 1)\t\(String(format: "%.3f", g.bestFitness.accuracy))\t\(String(format: "%.3f", g.meanAccuracy))\t" + g.best.map { String(format: "%.3f", $0) }.joined(separator: " "))
+                }
+                print("kept α " + e.alpha.map { String(format: "%.3f", $0) }.joined(separator: " ") + ", shot accuracy \(String(format: "%.3f", e.fitness.accuracy)), adapter \(e.adapter.prefix(12))")
             case .expertPromoted(let e):
                 print("expert \(terminalSafe(e.name)): node \(e.node)'s adapter \(e.adapter.prefix(12)), promoted (gesal-log audit node \(e.node) tells how it learned)")
             default: break
