@@ -25,6 +25,11 @@ struct T2Benchmark: ParsableCommand {
                                    --batch prompts: embedding (MiniLM and a cosine per expert),
                                    prompt (the model classifies the prompt: an 8-token answer)
           dispatch_vs_answer_ratio_S  dispatch_overhead_ms_S / answer_ms
+          cem_generation_s         one generation of a few-shot CEM search: --cem-population mixes of
+                                   the trained expert, each merged into the weights, answering
+                                   --shots subtraction prompts and scoring their true answers'
+                                   likelihood
+          cem_candidate_vs_answer_ratio  one candidate's share over answer_ms x --shots
 
         Example:
           swift run -c release gesal-bench t2 --threads 2
@@ -41,9 +46,17 @@ struct T2Benchmark: ParsableCommand {
     @Option(help: "The longest answer, in tokens.")
     var maxTokens = 16
 
+    @Option(help: "Candidates of the timed CEM generation (Transformer²'s: 32).")
+    var cemPopulation = 32
+
+    @Option(help: "Shots the CEM candidates are scored on.")
+    var shots = 10
+
     func validate() throws {
         guard steps >= 3 else { throw ValidationError("--steps must be at least 3: the first and the last step are not timed") }
         try checkOption(Limits.expertBatch, batch, "--batch")
+        try checkOption(Limits.mixPopulation, cemPopulation, "--cem-population")
+        try checkOption(Limits.mixShots, shots, "--shots")
     }
 
     func run() throws {
@@ -54,8 +67,8 @@ struct T2Benchmark: ParsableCommand {
         let settings = ExpertSettings(task: "arithmetic", items: 60, steps: steps, batch: batch, validateEvery: steps, maxTokens: maxTokens)
         var stamps: [Double] = []
         let trained = try engine.trainExpert(name: "bench", settings: settings, words: { [] }) { _, _ in stamps.append(monotonicSeconds()) }
-        let timed = Array(stamps.dropLast())  // the last step's interval includes its validation
-        print("expert_train_step_ms=\(String(format: "%.1f", (timed.last! - timed.first!) / Double(timed.count - 1) * 1000))")
+        let stepEnds = Array(stamps.dropLast())  // the last step's interval includes its validation
+        print("expert_train_step_ms=\(String(format: "%.1f", (stepEnds.last! - stepEnds.first!) / Double(stepEnds.count - 1) * 1000))")
 
         let prompts = TaskGenerators.multiplication(count: batch, seed: 9).map(\.prompt)
         let parameters = SamplingParameters(maxTokens: maxTokens)
@@ -67,5 +80,14 @@ struct T2Benchmark: ParsableCommand {
             print("dispatch_overhead_ms_\(strategy.rawValue)=\(String(format: "%.2f", overhead * 1000))")
             print("dispatch_vs_answer_ratio_\(strategy.rawValue)=\(String(format: "%.3f", overhead / answer))")
         }
+
+        let mix = MixSettings(task: "subtraction", items: 60, shots: shots, population: cemPopulation, elites: 1, generations: 1, maxTokens: maxTokens)
+        var failure: Error?
+        let generation = timed {
+            do { try engine.adaptExpert(name: "bench-mix", settings: mix, words: { [] }) } catch { failure = error }
+        }
+        if let failure { throw failure }
+        print("cem_generation_s=\(String(format: "%.2f", generation))")
+        print("cem_candidate_vs_answer_ratio=\(String(format: "%.2f", generation / Double(cemPopulation) / (answer * Double(shots))))")
     }
 }
