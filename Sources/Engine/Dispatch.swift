@@ -14,6 +14,10 @@ public enum DispatchStrategy: String, Sendable, CaseIterable, Codable {
     /// Ours: the expert whose training prompts' mean MiniLM embedding is nearest, when its
     /// cosine reaches the threshold.
     case embedding
+    /// The classification prompt answered by the library's classifier: an expert trained by
+    /// REINFORCE to name the task of the experts' training prompts (`gesal expert train NAME
+    /// --task dispatch`). Without a classifier it is the prompt strategy.
+    case classifier
 }
 
 /// What dispatch chose for one prompt, and why.
@@ -40,15 +44,23 @@ public struct Dispatcher {
     }
 
     public let candidates: [Candidate]
+    /// The classifier's adapter, if the library has one, and the model with it merged.
+    public let classifier: String?
+    let classifierModel: LanguageModel?
     public let models: EngineModels
     /// The embedding strategy's least cosine to a centre.
     public var threshold: Float
 
-    /// The candidates of `trained` (the active trained experts' events), each centre embedded now.
-    public init(trained: [ExpertTrained], models: EngineModels, threshold: Float = DispatchSettings.defaultThreshold) {
+    /// The candidates of `trained` (the active trained experts' events), each centre embedded
+    /// now; an expert trained on the classification task is the classifier (the last one),
+    /// merged now from its blob (`blob` reads one).
+    public init(trained: [ExpertTrained], models: EngineModels, threshold: Float = DispatchSettings.defaultThreshold,
+                blob: (String) throws -> [UInt8] = { _ in [] }) throws {
         self.models = models
         self.threshold = threshold
-        candidates = trained.sorted { $0.name < $1.name }.map { expert in
+        classifier = trained.last { $0.settings.task == ExpertTraining.classificationTask }?.adapter
+        classifierModel = try classifier.map { try models.adapted(blob($0)) }
+        candidates = trained.filter { $0.settings.task != ExpertTraining.classificationTask }.sorted { $0.name < $1.name }.map { expert in
             let embeddings = expert.training.map { models.embedder.embed($0.prompt) }
             let centre = embeddings.dropFirst().reduce(embeddings[0]) { zip($0, $1).map(+) }.map { $0 / Float(embeddings.count) }
             return Candidate(name: expert.name, task: expert.settings.task, adapter: expert.adapter, centre: centre)
@@ -60,7 +72,8 @@ public struct Dispatcher {
         switch strategy {
         case .none: prompts.map { _ in DispatchDecision(strategy: .none) }
         case .embedding: prompts.map { byEmbedding(models.embedder.embed($0)) }
-        case .prompt: byPrompt(prompts)
+        case .prompt: byPrompt(prompts, strategy: .prompt)
+        case .classifier: byPrompt(prompts, strategy: .classifier)
         }
     }
 
@@ -89,12 +102,14 @@ public struct Dispatcher {
             + ". Reply with the name of the kind only.\n\nQuestion: " + prompt
     }
 
-    /// The model classifies every prompt, greedily, in one batch; the first category named in
-    /// its reply (as a whole word) wins, and "other" or none is the base model.
-    func byPrompt(_ prompts: [String]) -> [DispatchDecision] {
+    /// The model (or, for the classifier strategy, the classifier) classifies every prompt,
+    /// greedily, in one batch; the first category named in its reply (as a whole word) wins,
+    /// and "other" or none is the base model.
+    func byPrompt(_ prompts: [String], strategy: DispatchStrategy) -> [DispatchDecision] {
         let parameters = SamplingParameters(maxTokens: 8)
-        let replies = models.language.generate(prompts.map { GenerationRequest(prompt: classificationPrompt($0), parameters: parameters) })
-        return replies.map { DispatchDecision(strategy: .prompt, expert: expert(namedIn: $0.text), reply: $0.text) }
+        let model = strategy == .classifier ? classifierModel ?? models.language : models.language
+        let replies = model.generate(prompts.map { GenerationRequest(prompt: classificationPrompt($0), parameters: parameters) })
+        return replies.map { DispatchDecision(strategy: strategy, expert: expert(namedIn: $0.text), reply: $0.text) }
     }
 
     /// The expert whose task a classification reply names first, as a whole word; nil when it

@@ -19,7 +19,7 @@ extension Engine {
         let library = Dictionary(uniqueKeysWithValues: state.activeExperts.map { ($0.name, $0.adapter) })
         if let dispatching, dispatching.library == library { return dispatching.dispatcher }
         let trained = try ExpertRecords.active(in: writer.store, branch: branch, state: state)
-        let dispatcher = Dispatcher(trained: trained, models: models, threshold: config.dispatch?.threshold ?? DispatchSettings.defaultThreshold)
+        let dispatcher = try Dispatcher(trained: trained, models: models, threshold: config.dispatch?.threshold ?? DispatchSettings.defaultThreshold, blob: blob)
         dispatching = (library, dispatcher)
         return dispatcher
     }

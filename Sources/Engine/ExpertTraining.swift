@@ -20,14 +20,37 @@ public struct ExpertTraining: Sendable {
     /// The kept checkpoint's encoded adapters, to store as a blob.
     public var keptBlob: [UInt8]
 
-    /// The tasks an expert can be trained on.
-    public static var tasks: [String] { TaskGenerators.families }
+    /// The tasks an expert can be trained on: the generated families, and the classification
+    /// task that makes the library's classifier.
+    public static var tasks: [String] { TaskGenerators.families + [classificationTask] }
+
+    /// The classifier's task: the classification prompt (`Dispatcher.classificationPrompt`) of
+    /// each expert's training prompt, answered with the expert's task.
+    public static let classificationTask = "dispatch"
+
+    /// The classifier's items: every active trained expert's training prompts (for its training)
+    /// and validation prompts (for its validation), each as the classification prompt naming
+    /// the library's tasks, answered with the prompt's own task. Never a test item.
+    public static func classificationItems(_ experts: [ExpertTrained], models: EngineModels) throws -> (training: [ExpertItem], validation: [ExpertItem]) {
+        let library = experts.filter { $0.settings.task != classificationTask }
+        guard Set(library.map(\.settings.task)).count >= 2 else {
+            throw EngineError(.invalidRequest, "a classifier needs experts of at least two tasks in the library (it has \(Set(library.map(\.settings.task)).sorted()))")
+        }
+        let dispatcher = try Dispatcher(trained: library, models: models)
+        func items(_ part: (ExpertTrained) -> [ExpertItem]) -> [ExpertItem] {
+            var seen: Set<String> = []
+            return library.flatMap { expert in
+                part(expert).filter { seen.insert($0.prompt).inserted }.map { ExpertItem(prompt: dispatcher.classificationPrompt($0.prompt), answer: expert.settings.task) }
+            }
+        }
+        return (items(\.training), items(\.validation))
+    }
 
     /// The task's items, split three ways (`TaskSplits`); `words` is read only for a task made
     /// of words. An unknown task is refused by name.
     public static func splits(_ settings: ExpertSettings, words: () throws -> [String]) throws -> TaskSplits {
-        guard tasks.contains(settings.task) else {
-            throw EngineError(.invalidRequest, "unknown task '\(settings.task)' (choose from \(tasks.joined(separator: ", ")))")
+        guard TaskGenerators.families.contains(settings.task) else {
+            throw EngineError(.invalidRequest, "unknown task '\(settings.task)' (choose from \(TaskGenerators.families.joined(separator: ", ")))")
         }
         let items = TaskGenerators.items(of: settings.task, count: settings.items, seed: settings.itemSeed,
                                          words: TaskGenerators.needsWords(settings.task) ? try words() : [])!

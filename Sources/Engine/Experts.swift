@@ -11,10 +11,15 @@ extension Engine {
                             progress: (Int, Int) -> Void = { _, _ in }) throws -> ExpertTrained {
         try state.checkFreeExpertName(name)
         try settings.validate()
-        let splits = try ExpertTraining.splits(settings, words: words)
-        let training = try ExpertTraining.run(name: name, settings: settings, training: ExpertTraining.recorded(splits.training),
-                                              validation: ExpertTraining.recorded(splits.validation), targets: config.svfTargets,
-                                              models: models, progress: progress)
+        let items: (training: [ExpertItem], validation: [ExpertItem])
+        if settings.task == ExpertTraining.classificationTask {
+            items = try ExpertTraining.classificationItems(ExpertRecords.active(in: writer.store, branch: branch, state: state), models: models)
+        } else {
+            let splits = try ExpertTraining.splits(settings, words: words)
+            items = (ExpertTraining.recorded(splits.training), ExpertTraining.recorded(splits.validation))
+        }
+        let training = try ExpertTraining.run(name: name, settings: settings, training: items.training, validation: items.validation,
+                                              targets: config.svfTargets, models: models, progress: progress)
         _ = try storeBlob(training.keptBlob)
         try append([.expertTrained(training.event)])
         return training.event

@@ -166,8 +166,8 @@ public struct ExpertUse: Sendable, Hashable, Codable {
 /// Which dispatch strategy a store answers with (`EngineConfig.dispatch`).
 public struct DispatchSettings: Sendable, Equatable, Codable {
     /// The strategies a store may name.
-    public static let strategies = ["none", "embedding", "prompt"]
-    /// "none", "embedding" or "prompt".
+    public static let strategies = ["none", "embedding", "prompt", "classifier"]
+    /// "none", "embedding", "prompt" or "classifier".
     public var strategy: String
     /// The embedding strategy's least cosine to an expert's centre (absent: 0.5).
     public var threshold: Float?

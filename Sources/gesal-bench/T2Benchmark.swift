@@ -74,7 +74,7 @@ struct T2Benchmark: ParsableCommand {
         let parameters = SamplingParameters(maxTokens: maxTokens)
         let answer = bestOf(3) { _ = loaded.language.generate(prompts.map { GenerationRequest(prompt: $0, parameters: parameters) }) } / Double(batch)
         print("answer_ms=\(String(format: "%.2f", answer * 1000))")
-        let dispatcher = Dispatcher(trained: [trained], models: loaded)
+        let dispatcher = try Dispatcher(trained: [trained], models: loaded)
         for strategy in [DispatchStrategy.embedding, .prompt] {
             let overhead = bestOf(3) { _ = dispatcher.decide(prompts, strategy: strategy) } / Double(batch)
             print("dispatch_overhead_ms_\(strategy.rawValue)=\(String(format: "%.2f", overhead * 1000))")

@@ -31,7 +31,7 @@ struct AskCommand: ParsableCommand {
     @Argument(help: "The prompt.")
     var prompt: String
 
-    @Option(help: ArgumentHelp("Choose the expert of the library this way instead of the store's setting: none, embedding or prompt.", valueName: "STRATEGY"))
+    @Option(help: ArgumentHelp("Choose the expert of the library this way instead of the store's setting: none, embedding, prompt or classifier.", valueName: "STRATEGY"))
     var dispatch: String?
 
     @Option(help: ArgumentHelp("Answer as the branch would have after this event (a sequence number or an ISO 8601 time), recording nothing.", valueName: "SEQ|TIME"))

@@ -15,7 +15,7 @@ enum DispatchReport {
         let experts = try ExpertRecords.active(in: log, branch: branch, state: state)
         guard !experts.isEmpty else { throw EngineError(.invalidRequest, "branch '\(branch)' of \(store) has no active trained expert (gesal expert train NAME --task T)") }
         let models = try options.loadModels(embedder: created.embedder, svfTargets: created.config.svfTargets, storage: created.weightStorage)
-        let dispatcher = Dispatcher(trained: experts, models: models, threshold: threshold)
+        let dispatcher = try Dispatcher(trained: experts, models: models, threshold: threshold, blob: { try log.blobs.get(hex: $0) })
         let progress = ProgressReporter("scoring")
         let report = try DispatchEvaluation.run(experts: experts, dispatcher: dispatcher, strategies: strategies.split(separator: ",").compactMap { DispatchStrategy(rawValue: String($0)) },
                                                 blobs: log.blobs, maxTokens: maxTokens, words: { try WordList.load(words) }) { progress.update($0, $1) }

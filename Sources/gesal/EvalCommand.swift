@@ -53,7 +53,7 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "The branch of --store to score.")
     var branch = "main"
 
-    @Option(help: ArgumentHelp("Measure the store's library on its tasks' mixed test stream with these strategies (embedding, prompt, none), comma-separated.", valueName: "LIST"))
+    @Option(help: ArgumentHelp("Measure the store's library on its tasks' mixed test stream with these strategies (embedding, prompt, classifier, none), comma-separated.", valueName: "LIST"))
     var dispatch: String?
 
     @Option(help: "The embedding strategy's least cosine to an expert's centre.")

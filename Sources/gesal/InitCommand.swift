@@ -115,7 +115,7 @@ struct InitCommand: ParsableCommand {
 
     @OptionGroup var loraStoreOptions: LoRAStoreOptions
 
-    @Option(help: "Transformer²'s dispatch: which expert of the library answers each prompt, beneath its node's adapter: none, embedding (the nearest expert's training prompts) or prompt (the model classifies). docs/transformer2.md.")
+    @Option(help: "Transformer²'s dispatch: which expert of the library answers each prompt, beneath its node's adapter: none, embedding (the nearest expert's training prompts), prompt (the model classifies) or classifier (the library's classifier classifies). docs/transformer2.md.")
     var dispatch = "none"
 
     @Option(help: "The embedding dispatch's least cosine to an expert's centre (default 0.5).")

@@ -81,7 +81,7 @@ import SystemIO
 
     @Test func embeddingDispatchChoosesTheExpertForItsTaskAndNoneFarFromIt() throws {
         let engine = try Self.store.get()
-        let dispatcher = Dispatcher(trained: [try Self.trained(engine)], models: engine.models)
+        let dispatcher = try Dispatcher(trained: [try Self.trained(engine)], models: engine.models)
         let decisions = dispatcher.decide(["What is 3 + 44?", "Who wrote Romeo and Juliet?"], strategy: .embedding)
         #expect(decisions.map(\.expert) == ["adder", nil], "\(decisions.map(\.scores))")
         #expect(decisions[0].scores!["adder"]! >= DispatchSettings.defaultThreshold && decisions[1].scores!["adder"]! < DispatchSettings.defaultThreshold)
@@ -89,7 +89,7 @@ import SystemIO
 
     @Test func aClassificationReplyChoosesTheFirstTaskItNames() throws {
         let engine = try Self.store.get()
-        let dispatcher = Dispatcher(trained: [try Self.trained(engine)], models: engine.models)
+        let dispatcher = try Dispatcher(trained: [try Self.trained(engine)], models: engine.models)
         #expect(dispatcher.expert(namedIn: "Arithmetic.") == "adder")
         #expect(dispatcher.expert(namedIn: "other, not arithmetic") == nil, "other named first")
         #expect(dispatcher.expert(namedIn: "arithmetics") == nil, "a whole word only")
@@ -160,5 +160,43 @@ import SystemIO
         let variance = draws.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(draws.count)
         // Standard errors at n = 20,000: 0.007 for the mean, 0.01 for the variance.
         #expect(abs(mean) < 0.03 && abs(variance - 1) < 0.05, "mean \(mean), variance \(variance)")
+    }
+
+    /// A library of two tiny experts and a classifier trained on their training prompts.
+    static let classified = LoadedOnce("a library with a classifier") { () throws -> Engine in
+        let path = try FileSystem().makeTemporaryDirectory(prefix: "gesal-classifier") + "/store"
+        let engine = try RealModels.engine(at: path, config: EngineConfig(maxTokens: 4))
+        try engine.trainExpert(name: "adder", settings: settings, words: { [] })
+        var times = settings
+        times.task = "multiplication"
+        try engine.trainExpert(name: "times", settings: times, words: { [] })
+        var router = settings
+        router.task = ExpertTraining.classificationTask
+        router.steps = 1
+        try engine.trainExpert(name: "router", settings: router, words: { [] })
+        return engine
+    }
+
+    @Test func theClassifierLearnsOnlyFromTheExpertsTrainingAndValidationPrompts() throws {
+        let engine = try Self.classified.get()
+        let events = try ExpertRecords.trained(in: engine.writer.store, branch: "main")
+        let router = try #require(events.first { $0.name == "router" })
+        let experts = events.filter { $0.name != "router" }
+        let dispatcher = try Dispatcher(trained: experts, models: engine.models)
+        let allowed = Set(experts.flatMap { $0.training + $0.validation }.map { dispatcher.classificationPrompt($0.prompt) })
+        #expect(Set((router.training + router.validation).map(\.prompt)).isSubset(of: allowed))
+        #expect(Set(router.training.map(\.answer)) == ["arithmetic", "multiplication"])
+        let test = try ExpertTraining.splits(experts[0].settings, words: { [] }).test.map { dispatcher.classificationPrompt($0.prompt) }
+        #expect(Set(router.training.map(\.prompt)).isDisjoint(with: test), "never a test prompt")
+    }
+
+    @Test func theClassifierStrategyAsksTheClassifier() throws {
+        let engine = try Self.classified.get()
+        let dispatcher = try engine.libraryDispatcher()
+        #expect(dispatcher.classifier == engine.state.experts["router"]?.adapter && dispatcher.candidates.map(\.name) == ["adder", "times"])
+        let decisions = dispatcher.decide(["What is 3 + 44?"], strategy: .classifier)
+        #expect(decisions[0].strategy == .classifier && decisions[0].reply != nil)
+        let report = try Reexecution.verify(engine.writer.store, models: engine.models)
+        #expect(report.experts == 3 && report.mismatches.isEmpty, "\(report.mismatches)")
     }
 }

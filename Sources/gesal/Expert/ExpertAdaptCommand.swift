@@ -72,8 +72,8 @@ struct ExpertAdaptCommand: ParsableCommand {
     }
 
     func validate() throws {
-        guard ExpertTraining.tasks.contains(task) else {
-            throw ValidationError("--task is one of \(ExpertTraining.tasks.joined(separator: ", ")), not '\(task)'")
+        guard TaskGenerators.families.contains(task) else {
+            throw ValidationError("--task is one of \(TaskGenerators.families.joined(separator: ", ")), not '\(task)'")
         }
         do {
             try checkExpertName(name)

@@ -21,12 +21,16 @@ struct ExpertTrainCommand: ParsableCommand {
 
         Tasks: arithmetic ("What is 12 + 7?"), subtraction, multiplication ("What is 7
         times 8?"), letters ("How many times does the letter r appear in the word
-        strawberry?") and wordlength ("How many letters are in the word garden?").
+        strawberry?") and wordlength ("How many letters are in the word garden?"). The
+        task dispatch trains the library's classifier instead: the classification
+        prompt of every expert's training prompts, answered with the expert's task (the
+        classifier dispatch strategy asks it; docs/transformer2.md).
 
         Examples:
           gesal expert train adder --task arithmetic
           gesal expert train times --task multiplication --steps 20 --batch 4
           gesal expert train counter --task letters --composition gesal
+          gesal expert train router --task dispatch
         """))
 
     @OptionGroup var engine: EngineOptions
@@ -34,7 +38,7 @@ struct ExpertTrainCommand: ParsableCommand {
     @Argument(help: "The expert's name: letters, digits, '.', '_' and '-'.")
     var name: String
 
-    @Option(help: "arithmetic, subtraction, multiplication, letters or wordlength.")
+    @Option(help: "arithmetic, subtraction, multiplication, letters, wordlength, or dispatch (the library's classifier).")
     var task: String
 
     @Option(help: "Items generated before the 60/20/20 split.")
