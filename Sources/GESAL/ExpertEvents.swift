@@ -53,7 +53,7 @@ public struct ExpertSettings: Sendable, Equatable, Codable {
     public var seed: UInt64
 
     public init(task: String, items: Int = 300, itemSeed: UInt64 = 1, composition: String = "transformerSquared",
-                objective: Objective = .reinforceReference, steps: Int = 40, batch: Int = 8, learningRate: Float = 2e-3,
+                objective: Objective = .baselineReference, steps: Int = 30, batch: Int = 8, learningRate: Float = 1e-2,
                 klWeight: Float = 0.1, validateEvery: Int = 5, maxTokens: Int = 16, seed: UInt64 = 1) {
         self.task = task
         self.items = items

@@ -17,7 +17,7 @@ import Testing
         let list = try CommandRunner.run("gesal", ["expert", "list"] + store)
         #expect(list.status == 0 && list.stdout.contains("adder\ttask arithmetic\t"), "\(list.stdout) \(list.stderr)")
         let show = try CommandRunner.run("gesal", ["expert", "show", "adder"] + store)
-        #expect(show.stdout.contains("objective reinforce+reference, transformerSquared SVF") && show.stdout.split(separator: "\n").filter { $0.hasSuffix("\tkept") }.count == 1,
+        #expect(show.stdout.contains("objective baseline+reference, transformerSquared SVF") && show.stdout.split(separator: "\n").filter { $0.hasSuffix("\tkept") }.count == 1,
                 "\(show.stdout)")
 
         let audit = try CommandRunner.run("gesal-log", ["audit", "expert", "adder"] + store)

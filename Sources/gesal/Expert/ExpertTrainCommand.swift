@@ -12,10 +12,12 @@ struct ExpertTrainCommand: ParsableCommand {
         discussion: helpText("""
         Each step answers --batch training prompts greedily with the expert as it stands,
         rewards each answer +1 if the task's checker accepts it and -1 if not, and takes one
-        Adam step (with the KL penalty towards the base model). With the objective
-        reinforce+reference (the default) each prompt's true answer is also a +1 sample:
-        the published objective alone (--objective reinforce) needs a model that is already
-        right often, and SmolLM2-135M rarely is (docs/transformer2.md has both measured).
+        Adam step (with the KL penalty towards the base model). The default objective,
+        baseline+reference, also makes each prompt's true answer a +1 sample and takes
+        the batch's mean reward from each answer's (so a batch of wrong answers pushes
+        nothing down); reinforce+reference keeps the raw +1/-1; reinforce alone is
+        Transformer²'s, which needs a model already right often, and SmolLM2-135M rarely
+        is (docs/transformer2.md has the three measured).
         Every --validate-every steps the expert answers the validation prompts; the best
         checkpoint is kept (the earliest of equals; step 0 is the base model).
 
@@ -48,19 +50,19 @@ struct ExpertTrainCommand: ParsableCommand {
     var itemSeed: UInt64 = 1
 
     @Option(help: "baseline+reference, reinforce+reference, or reinforce (Transformer²'s).")
-    var objective = ExpertSettings.Objective.reinforceReference.rawValue
+    var objective = ExpertSettings.Objective.baselineReference.rawValue
 
     @Option(help: "transformerSquared (sigmoid scales, singular-value mass kept) or gesal (plain scales).")
     var composition = "transformerSquared"
 
     @Option(help: "Optimiser steps.")
-    var steps = 40
+    var steps = 30
 
     @Option(help: "Training prompts per step.")
     var batch = 8
 
     @Option(help: "Adam's learning rate.")
-    var learningRate: Float = 2e-3
+    var learningRate: Float = 1e-2
 
     @Option(help: "Weight of the KL penalty towards the base model (0 turns it off).")
     var klWeight: Float = 0.1
@@ -79,7 +81,7 @@ struct ExpertTrainCommand: ParsableCommand {
 
     var settings: ExpertSettings {
         ExpertSettings(task: task, items: items, itemSeed: itemSeed, composition: composition,
-                       objective: ExpertSettings.Objective(rawValue: objective) ?? .reinforceReference, steps: steps, batch: batch,
+                       objective: ExpertSettings.Objective(rawValue: objective) ?? .baselineReference, steps: steps, batch: batch,
                        learningRate: learningRate, klWeight: klWeight, validateEvery: validateEvery, maxTokens: maxTokens, seed: seed)
     }
 
