@@ -16,6 +16,9 @@ public struct Evaluator {
     /// Answers known from earlier scoring or asking (an engine's `generations`), reused when
     /// the adapter, prompt and sampling are the same.
     public let cache: GenerationCache
+    /// Chooses each answer's expert as the state's store does (`dispatching(log:branch:)`);
+    /// nil answers without experts.
+    public var dispatch: (dispatcher: Dispatcher, strategy: DispatchStrategy)?
 
     /// `maxTokens` is the answer length: when nil, the store's setting, or 48 for the plain model.
     public init(models: EngineModels, state: EngineState? = nil, blobs: BlobStore? = nil, maxTokens: Int? = nil,
@@ -40,6 +43,7 @@ public struct Evaluator {
             plan.rejected = state.nodes[node]!.rejectedResponses
         }
         plan.clusterAdapter = state.clusterAdapter(for: embedding)
+        if let dispatch { plan.expert = dispatch.dispatcher.use(dispatch.dispatcher.decide(prompt, embedding: embedding, strategy: dispatch.strategy)) }
         return plan
     }
 
@@ -103,6 +107,19 @@ public struct Evaluator {
             cache.remember(generation, adapter: stack.key, context: request.context, prompt: request.prompt, parameters: request.parameters)
         }
         return requests.count
+    }
+
+    /// This evaluator with the store's dispatch: the library of `state` (read from `log`'s
+    /// `branch`) chooses each answer's expert with the store's strategy, as `ask` would.
+    public func dispatching(log: LogStore, branch: String) throws -> Evaluator {
+        guard let state, let settings = state.created?.config.dispatch, let strategy = DispatchStrategy(rawValue: settings.strategy), strategy != .none else {
+            return self
+        }
+        var evaluator = self
+        let dispatcher = try Dispatcher(trained: ExpertRecords.active(in: log, branch: branch, state: state), models: models,
+                                        threshold: settings.threshold ?? DispatchSettings.defaultThreshold, blob: { try log.blobs.get(hex: $0) })
+        if !dispatcher.candidates.isEmpty { evaluator.dispatch = (dispatcher, strategy) }
+        return evaluator
     }
 
     public func accuracy(_ items: [TaskItem], progress: (Int, Int) -> Void = { _, _ in }) throws -> Accuracy {

@@ -117,7 +117,8 @@ struct EvalCommand: ParsableCommand {
             let models = try models.loadModels(embedder: created?.embedder ?? "minilm", svfTargets: created?.config.svfTargets ?? EngineConfig().svfTargets,
                                                storage: created?.weightStorage)
             let scoring = ProgressReporter("scoring")
-            let evaluator = Evaluator(models: models, state: state, blobs: blobs, maxTokens: maxTokens ?? tasks.answerTokens)
+            var evaluator = Evaluator(models: models, state: state, blobs: blobs, maxTokens: maxTokens ?? tasks.answerTokens)
+            if expert == nil, let store { evaluator = try evaluator.dispatching(log: try LogStore(at: store), branch: branch) }
             var plans = items.indices.map { evaluator.plan(for: items[$0].prompt, index: $0) }
             if let expert, let state, let log = try store.map({ try LogStore(at: $0) }) {
                 let (blob, seen) = try ExpertRecords.scoring(expert, in: state, log: log, branch: branch)

@@ -115,6 +115,14 @@ import SystemIO
         #expect(try Replay.run(engine.writer.store, useSnapshots: false).state.hash == engine.state.hash)
     }
 
+    @Test func anEvaluationOfTheStoreDispatchesAsAskDoes() throws {
+        let engine = try Self.dispatching.get()
+        let evaluator = try Evaluator(models: engine.models, state: engine.state, blobs: engine.writer.store.blobs)
+            .dispatching(log: engine.writer.store, branch: "main")
+        #expect(evaluator.plan(for: "What is 3 + 44?").expert?.name == "adder")
+        #expect(Evaluator(models: engine.models, state: engine.state).plan(for: "What is 3 + 44?").expert == nil, "without dispatching, no expert")
+    }
+
     @Test func theRequestOverridesTheStoresStrategy() throws {
         let engine = try Self.dispatching.get()
         let answer = try engine.ask("What is 5 + 41?", request: AnswerRequest(dispatch: "none"))
