@@ -1,5 +1,8 @@
+import EventLog
 import Foundation
+import GESAL
 import Testing
+import TestSupport
 
 /// `gesal expert` end to end: a tiny expert trained on the real model through the command line,
 /// listed, shown, audited and re-executed; then retired. And the clumsy requests, each refused
@@ -37,6 +40,32 @@ import Testing
         #expect(try CommandRunner.run("gesal", ["expert", "list", "--all"] + store).stdout.contains("\tretired"))
         let again = try CommandRunner.run("gesal", ["expert", "train", "adder", "--task", "arithmetic"] + store, cwd: Self.root)
         #expect(again.status != 0 && again.stderr.contains("was retired; names are not reused"), "\(again.stderr)")
+    }
+
+    /// A forger swaps the kept checkpoint's blob for a nearby one, stores it under its own hash
+    /// and rewrites the event and the chain: checksums, links, blobs and the fold all hold, and
+    /// only re-execution says no, naming the expert's event.
+    @Test func aRewrittenExpertFailsReexecutionNamingItsEvent() throws {
+        let scratch = ScratchFolder()
+        let path = scratch.path + "/s"
+        let store = ["--store", path]
+        let train = try CommandRunner.run("gesal", ["expert", "train", "adder", "--task", "arithmetic", "--items", "20", "--steps", "1", "--batch", "2",
+                                                    "--validate-every", "1", "--max-tokens", "4", "--weights", "float32"] + store, cwd: Self.root)
+        try #require(train.status == 0, "\(train.stderr)")
+        let log = try LogStore(at: path)
+        let event = try #require(try log.events().first { $0.type == ExpertTrained.typeName })
+        guard case .expertTrained(var trained) = try DomainEvent(event) else { Issue.record("not an ExpertTrained"); return }
+        var bytes = try log.blobs.get(hex: trained.adapter)
+        bytes[bytes.count - 1] ^= 1  // the lowest mantissa bit of the last value
+        let writer = try LogWriter(at: path)
+        trained.curve[trained.kept].adapter = try writer.putBlob(bytes).hex
+        try writer.close()
+        try HistoryRewriter.replace(store: path, sequence: event.sequence) { _ in try! DomainEvent.expertTrained(trained).draft() }
+
+        let verify = try CommandRunner.run("gesal-log", ["verify", "--domain"] + store)
+        #expect(verify.status == 0, "every checksum, link, blob and the fold hold: \(verify.stdout) \(verify.stderr)")
+        let replay = try CommandRunner.run("gesal-log", ["replay", "--reexecute"] + store, cwd: Self.root)
+        #expect(replay.status == 1 && replay.stdout.contains("mismatch: event \(event.sequence) (expert adder)"), "\(replay.stdout)\(replay.stderr)")
     }
 
     /// Usage errors and unknown names: refused with the reason, exit non-zero, nothing written.
