@@ -113,8 +113,8 @@ struct ExpertTrainCommand: ParsableCommand {
             let kept = trained.curve[trained.kept]
             print("kept step \(kept.step) (validation accuracy \(String(format: "%.3f", kept.accuracy)) of \(trained.validation.count) items; "
                 + "base \(String(format: "%.3f", trained.curve[0].accuracy))), adapter \(kept.adapter.prefix(12))")
-            writeStandardError("[expert \(name) · \(trained.training.count) training items · \(Int(Date().timeIntervalSince(start))) s]  "
-                + "score it: gesal eval --task \(task) --split test --expert \(name)\n")
+            let scoring = task == ExpertTraining.classificationTask ? "gesal eval --dispatch classifier,embedding" : "gesal eval --task \(task) --split test --expert \(name)"
+            writeStandardError("[expert \(name) · \(trained.training.count) training items · \(Int(Date().timeIntervalSince(start))) s]  score it: \(scoring)\n")
         }
     }
 }
