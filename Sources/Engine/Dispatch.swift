@@ -1,3 +1,4 @@
+import EventLog
 import GESAL
 import Models
 import Tasks
@@ -67,6 +68,13 @@ public struct Dispatcher {
         }
     }
 
+    /// The dispatcher of the library `state` holds (read from `log`'s `branch`), with the
+    /// threshold its store was made with: what `ask` and an evaluation of the store use.
+    public static func library(of state: EngineState, log: LogStore, branch: String, models: EngineModels) throws -> Dispatcher {
+        try Dispatcher(trained: ExpertRecords.active(in: log, branch: branch, state: state), models: models,
+                       threshold: state.created?.config.dispatch?.threshold ?? DispatchSettings.defaultThreshold, blob: { try log.blobs.get(hex: $0) })
+    }
+
     /// The decision for each prompt, in order.
     public func decide(_ prompts: [String], strategy: DispatchStrategy) -> [DispatchDecision] {
         switch strategy {
@@ -95,9 +103,14 @@ public struct Dispatcher {
         return DispatchDecision(strategy: .embedding, expert: chosen, scores: scores)
     }
 
-    /// The classification prompt: the categories are the experts' tasks, described, and "other".
+    /// The classification prompt: the categories are the candidates' tasks, described, and "other".
     public func classificationPrompt(_ prompt: String) -> String {
-        let categories = candidates.map { "\($0.task) (\(TaskGenerators.descriptions[$0.task] ?? $0.task))" } + ["other (anything else)"]
+        Self.classificationPrompt(prompt, tasks: candidates.map(\.task))
+    }
+
+    /// The classification prompt naming `tasks` (in order), described, and "other".
+    static func classificationPrompt(_ prompt: String, tasks: [String]) -> String {
+        let categories = tasks.map { "\($0) (\(TaskGenerators.descriptions[$0] ?? $0))" } + ["other (anything else)"]
         return "Which kind of question is the one below? The kinds are: " + categories.joined(separator: ", ")
             + ". Reply with the name of the kind only.\n\nQuestion: " + prompt
     }

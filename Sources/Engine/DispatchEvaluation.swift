@@ -25,9 +25,8 @@ public struct DispatchEvaluation: Sendable, Codable {
     /// The mixed stream of `experts`' tasks: each task's test part (under the settings of the
     /// task's best expert on validation), interleaved. `words` is read for word tasks.
     public static func stream(_ experts: [ExpertTrained], words: () throws -> [String]) throws -> [[TaskItem]] {
-        try ownExperts(experts).keys.sorted().map { task in
-            try ExpertTraining.splits(ownExperts(experts)[task]!.settings, words: words).test
-        }
+        let own = ownExperts(experts)
+        return try own.keys.sorted().map { try ExpertTraining.splits(own[$0]!.settings, words: words).test }
     }
 
     /// Each task's expert: the best on validation of those trained on it (the first name of equals).

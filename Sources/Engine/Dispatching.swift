@@ -18,8 +18,7 @@ extension Engine {
     func libraryDispatcher() throws -> Dispatcher {
         let library = Dictionary(uniqueKeysWithValues: state.activeExperts.map { ($0.name, $0.adapter) })
         if let dispatching, dispatching.library == library { return dispatching.dispatcher }
-        let trained = try ExpertRecords.active(in: writer.store, branch: branch, state: state)
-        let dispatcher = try Dispatcher(trained: trained, models: models, threshold: config.dispatch?.threshold ?? DispatchSettings.defaultThreshold, blob: blob)
+        let dispatcher = try Dispatcher.library(of: state, log: writer.store, branch: branch, models: models)
         dispatching = (library, dispatcher)
         return dispatcher
     }

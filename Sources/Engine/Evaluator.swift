@@ -112,12 +112,11 @@ public struct Evaluator {
     /// This evaluator with the store's dispatch: the library of `state` (read from `log`'s
     /// `branch`) chooses each answer's expert with the store's strategy, as `ask` would.
     public func dispatching(log: LogStore, branch: String) throws -> Evaluator {
-        guard let state, let settings = state.created?.config.dispatch, let strategy = DispatchStrategy(rawValue: settings.strategy), strategy != .none else {
+        guard let state, let name = state.created?.config.dispatch?.strategy, let strategy = DispatchStrategy(rawValue: name), strategy != .none else {
             return self
         }
         var evaluator = self
-        let dispatcher = try Dispatcher(trained: ExpertRecords.active(in: log, branch: branch, state: state), models: models,
-                                        threshold: settings.threshold ?? DispatchSettings.defaultThreshold, blob: { try log.blobs.get(hex: $0) })
+        let dispatcher = try Dispatcher.library(of: state, log: log, branch: branch, models: models)
         if !dispatcher.candidates.isEmpty { evaluator.dispatch = (dispatcher, strategy) }
         return evaluator
     }

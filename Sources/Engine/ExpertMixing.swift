@@ -64,7 +64,6 @@ public struct ExpertMixing: Sendable {
         var mean = [Float](repeating: 1 / Float(experts.count), count: experts.count)
         var spread = [Float](repeating: settings.initialSpread, count: experts.count)
         var generations: [ExpertMixed.Generation] = []
-        var best: (alpha: [Float], fitness: ExpertMixed.Fitness)?
         for generation in 1...settings.generations {
             let candidates = (0..<settings.population).map { _ in
                 zip(mean, spread).map { min(1, max(0, $0 + $1 * Float(random.normal()))) }
@@ -77,16 +76,16 @@ public struct ExpertMixing: Sendable {
             let elites = ranked.prefix(settings.elites).map(\.alpha)
             generations.append(ExpertMixed.Generation(mean: mean, spread: spread, best: ranked[0].alpha, bestFitness: ranked[0].fitness,
                                                       meanAccuracy: scored.map(\.fitness.accuracy).reduce(0, +) / Float(scored.count)))
-            if best.map({ ranked[0].fitness.beats($0.fitness) }) ?? true { best = ranked[0] }
             mean = experts.indices.map { k in elites.map { $0[k] }.reduce(0, +) / Float(elites.count) }
             spread = experts.indices.map { k in
                 (elites.map { ($0[k] - mean[k]) * ($0[k] - mean[k]) }.reduce(0, +) / Float(elites.count)).squareRoot()
             }
             progress(generation, settings.generations)
         }
-        let blob = AdapterCodec.encode(mix(best!.alpha))
+        let best = generations[ExpertMixed.choice(generations)!]
+        let blob = AdapterCodec.encode(mix(best.best))
         let event = ExpertMixed(name: name, settings: settings, experts: experts.map(\.name), adapters: experts.map(\.adapter), shots: shots,
-                                generations: generations, alpha: best!.alpha, fitness: best!.fitness, adapter: Hash256.of(blob).hex)
+                                generations: generations, alpha: best.best, fitness: best.bestFitness, adapter: Hash256.of(blob).hex)
         return ExpertMixing(event: event, blob: blob)
     }
 

@@ -31,16 +31,18 @@ public struct ExpertTraining: Sendable {
     /// The classifier's items: every active trained expert's training prompts (for its training)
     /// and validation prompts (for its validation), each as the classification prompt naming
     /// the library's tasks, answered with the prompt's own task. Never a test item.
-    public static func classificationItems(_ experts: [ExpertTrained], models: EngineModels) throws -> (training: [ExpertItem], validation: [ExpertItem]) {
+    public static func classificationItems(_ experts: [ExpertTrained]) throws -> (training: [ExpertItem], validation: [ExpertItem]) {
         let library = experts.filter { $0.settings.task != classificationTask }
         guard Set(library.map(\.settings.task)).count >= 2 else {
             throw EngineError(.invalidRequest, "a classifier needs experts of at least two tasks in the library (it has \(Set(library.map(\.settings.task)).sorted()))")
         }
-        let dispatcher = try Dispatcher(trained: library, models: models)
+        // The categories in the dispatcher's order (its candidates, by name), so the classifier
+        // learns the very prompt it is asked.
+        let tasks = library.sorted { $0.name < $1.name }.map(\.settings.task)
         func items(_ part: (ExpertTrained) -> [ExpertItem]) -> [ExpertItem] {
             var seen: Set<String> = []
             return library.flatMap { expert in
-                part(expert).filter { seen.insert($0.prompt).inserted }.map { ExpertItem(prompt: dispatcher.classificationPrompt($0.prompt), answer: expert.settings.task) }
+                part(expert).filter { seen.insert($0.prompt).inserted }.map { ExpertItem(prompt: Dispatcher.classificationPrompt($0.prompt, tasks: tasks), answer: expert.settings.task) }
             }
         }
         return (items(\.training), items(\.validation))

@@ -13,7 +13,7 @@ extension Engine {
         try settings.validate()
         let items: (training: [ExpertItem], validation: [ExpertItem])
         if settings.task == ExpertTraining.classificationTask {
-            items = try ExpertTraining.classificationItems(ExpertRecords.active(in: writer.store, branch: branch, state: state), models: models)
+            items = try ExpertTraining.classificationItems(ExpertRecords.active(in: writer.store, branch: branch, state: state))
         } else {
             let splits = try ExpertTraining.splits(settings, words: words)
             items = (ExpertTraining.recorded(splits.training), ExpertTraining.recorded(splits.validation))
@@ -35,8 +35,7 @@ extension Engine {
         try settings.validate()
         let chosen = try names ?? ExpertRecords.active(in: writer.store, branch: branch, state: state).map(\.name)
         let experts = try Set(chosen).sorted().map { name throws -> (name: String, adapter: String) in
-            guard let expert = state.experts[name], !expert.retired else { throw state.unknownExpert(name, branch: branch) }
-            return (name, expert.adapter)
+            (name, try state.active(expert: name, branch: branch).adapter)
         }
         let mixing = try ExpertMixing.run(name: name, settings: settings, experts: experts, shots: try ExpertMixing.shots(settings, words: words),
                                           models: models, blob: blob, progress: progress)

@@ -25,7 +25,7 @@ public struct AnswerRequest: Sendable, Hashable, Codable {
     public var maxTokens: Int?
     public var stop: [String]?
     /// Transformer²'s dispatch strategy for this answer instead of the store's ("none",
-    /// "embedding", "prompt").
+    /// "embedding", "prompt", "classifier").
     public var dispatch: String?
 
     public init(system: String? = nil, turns: [Turn]? = nil, temperature: Float? = nil, topP: Float? = nil, seed: UInt64? = nil,

@@ -176,7 +176,7 @@ public struct EngineState: Sendable, Equatable {
                 }
                 pool.adapters[use.cluster]!.routed += 1
             }
-            if let use = e.expert, experts[use.name].map({ $0.retired || $0.adapter != use.adapter }) ?? true {
+            if let use = e.expert, !holds(expert: use.name, adapter: use.adapter) {
                 throw fail("interaction \(e.interaction) is answered with expert '\(use.name)' (adapter \(use.adapter.prefix(12))), which the library does not hold")
             }
             interactions[e.interaction] = Interaction(prompt: e.prompt, response: e.response, node: e.node, signals: e.signals,

@@ -150,7 +150,7 @@ public struct ExpertTrained: Sendable, Equatable, Codable {
 public struct ExpertUse: Sendable, Hashable, Codable {
     public var name: String
     public var adapter: String
-    /// The dispatch strategy that chose it: "embedding" or "prompt".
+    /// The dispatch strategy that chose it: "embedding", "prompt" or "classifier".
     public var strategy: String
     /// The embedding strategy's cosine to the expert's centre.
     public var similarity: Float?
@@ -298,6 +298,16 @@ public struct ExpertMixed: Sendable, Equatable, Codable {
     public var alpha: [Float]
     public var fitness: Fitness
     public var adapter: String
+
+    /// The generation whose best candidate is kept: the best fitness, the earliest of equals.
+    /// Nil for no generation.
+    public static func choice(_ generations: [Generation]) -> Int? {
+        var best: Int?
+        for (index, generation) in generations.enumerated() where best.map({ generation.bestFitness.beats(generations[$0].bestFitness) }) ?? true {
+            best = index
+        }
+        return best
+    }
 
     public init(name: String, settings: MixSettings, experts: [String], adapters: [String], shots: [ExpertItem], generations: [Generation],
                 alpha: [Float], fitness: Fitness, adapter: String) {

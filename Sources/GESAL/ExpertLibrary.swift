@@ -22,6 +22,17 @@ extension EngineState {
             + (known.isEmpty ? "(the library is empty: `gesal expert train NAME --task T`)" : "(the library holds \(known.joined(separator: ", ")))"))
     }
 
+    /// Whether the library holds `name`, active, with `adapter`.
+    public func holds(expert name: String, adapter: String) -> Bool {
+        experts[name].map { !$0.retired && $0.adapter == adapter } ?? false
+    }
+
+    /// The active expert `name`, or the error that says the library does not hold it.
+    public func active(expert name: String, branch: String) throws(EngineError) -> Expert {
+        guard let expert = experts[name], !expert.retired else { throw unknownExpert(name, branch: branch) }
+        return expert
+    }
+
     /// Refuses a name that is malformed or taken (retired names stay taken).
     public func checkFreeExpertName(_ name: String) throws(EngineError) {
         try checkExpertName(name)
@@ -62,8 +73,7 @@ extension EngineState {
         case .expertTrained(let e):
             try claim(e.name)
             guard !e.training.isEmpty, !e.validation.isEmpty else { throw fail("expert '\(e.name)' records no training or no validation items") }
-            guard e.curve.first?.step == 0, zip(e.curve, e.curve.dropFirst()).allSatisfy({ $0.step < $1.step }),
-                  e.curve.last?.step == e.settings.steps, e.curve.map(\.step) == [0] + e.settings.validatedSteps else {
+            guard e.curve.map(\.step) == [0] + e.settings.validatedSteps else {
                 throw fail("expert '\(e.name)''s curve has steps \(e.curve.map(\.step)), not 0 and the validated steps \(e.settings.validatedSteps)")
             }
             guard ExpertTrained.choice(e.curve) == e.kept else {
@@ -83,13 +93,13 @@ extension EngineState {
             guard !e.experts.isEmpty, e.experts.count == e.adapters.count, e.alpha.count == e.experts.count, e.experts == e.experts.sorted() else {
                 throw fail("expert '\(e.name)' mixes \(e.experts.count) experts with \(e.adapters.count) adapters and \(e.alpha.count) weights (in name order)")
             }
-            for (name, adapter) in zip(e.experts, e.adapters) where experts[name].map({ $0.retired || $0.adapter != adapter }) ?? true {
+            for (name, adapter) in zip(e.experts, e.adapters) where !holds(expert: name, adapter: adapter) {
                 throw fail("expert '\(e.name)' mixes '\(name)' (adapter \(adapter.prefix(12))), which the library does not hold")
             }
-            guard e.generations.count == e.settings.generations, e.shots.count == e.settings.shots,
-                  let best = e.generations.map(\.bestFitness).reduce(nil, { (kept: ExpertMixed.Fitness?, next) in kept.map { next.beats($0) ? next : $0 } ?? next }),
-                  best == e.fitness else {
-                throw fail("expert '\(e.name)''s search records \(e.generations.count) generations and \(e.shots.count) shots, or a fitness that is not its best generation's (tampered with?)")
+            guard e.generations.count == e.settings.generations, e.shots.count == e.settings.shots, let best = ExpertMixed.choice(e.generations),
+                  e.generations[best].bestFitness == e.fitness, e.generations[best].best == e.alpha else {
+                throw fail("expert '\(e.name)''s search records \(e.generations.count) generations and \(e.shots.count) shots, or a fitness and α that are not "
+                    + "its best generation's (tampered with?)")
             }
             experts[e.name] = Expert(name: e.name, task: e.settings.task, adapter: e.adapter, accuracy: e.fitness.accuracy)
         case .expertRetired(let e):

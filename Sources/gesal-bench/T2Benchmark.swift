@@ -15,7 +15,7 @@ struct T2Benchmark: ParsableCommand {
         discussion: helpText("""
           expert_train_step_ms     one training step of an expert on --batch arithmetic prompts:
                                    greedy rollouts with the expert as it stands, REINFORCE with the
-                                   reference answers (2 x batch episodes, KL to the base model),
+                                   reference answers (up to 2 x batch episodes, KL to the base model),
                                    Adam, and merging the new SVF vectors into the weights; the
                                    mean of the steps between the first and the last (which
                                    validates), on a fresh store
@@ -68,17 +68,17 @@ struct T2Benchmark: ParsableCommand {
         var stamps: [Double] = []
         let trained = try engine.trainExpert(name: "bench", settings: settings, words: { [] }) { _, _ in stamps.append(monotonicSeconds()) }
         let stepEnds = Array(stamps.dropLast())  // the last step's interval includes its validation
-        print("expert_train_step_ms=\(String(format: "%.1f", (stepEnds.last! - stepEnds.first!) / Double(stepEnds.count - 1) * 1000))")
+        print(line("expert_train_step_ms", (stepEnds.last! - stepEnds.first!) / Double(stepEnds.count - 1) * 1000))
 
         let prompts = TaskGenerators.multiplication(count: batch, seed: 9).map(\.prompt)
         let parameters = SamplingParameters(maxTokens: maxTokens)
         let answer = bestOf(3) { _ = loaded.language.generate(prompts.map { GenerationRequest(prompt: $0, parameters: parameters) }) } / Double(batch)
-        print("answer_ms=\(String(format: "%.2f", answer * 1000))")
+        print(line("answer_ms", answer * 1000, decimals: 2))
         let dispatcher = try Dispatcher(trained: [trained], models: loaded)
         for strategy in [DispatchStrategy.embedding, .prompt] {
             let overhead = bestOf(3) { _ = dispatcher.decide(prompts, strategy: strategy) } / Double(batch)
-            print("dispatch_overhead_ms_\(strategy.rawValue)=\(String(format: "%.2f", overhead * 1000))")
-            print("dispatch_vs_answer_ratio_\(strategy.rawValue)=\(String(format: "%.3f", overhead / answer))")
+            print(line("dispatch_overhead_ms_\(strategy.rawValue)", overhead * 1000, decimals: 2))
+            print(line("dispatch_vs_answer_ratio_\(strategy.rawValue)", overhead / answer, decimals: 3))
         }
 
         let mix = MixSettings(task: "subtraction", items: 60, shots: shots, population: cemPopulation, elites: 1, generations: 1, maxTokens: maxTokens)
@@ -87,7 +87,7 @@ struct T2Benchmark: ParsableCommand {
             do { try engine.adaptExpert(name: "bench-mix", settings: mix, words: { [] }) } catch { failure = error }
         }
         if let failure { throw failure }
-        print("cem_generation_s=\(String(format: "%.2f", generation))")
-        print("cem_candidate_vs_answer_ratio=\(String(format: "%.2f", generation / Double(cemPopulation) / (answer * Double(shots))))")
+        print(line("cem_generation_s", generation, decimals: 2))
+        print(line("cem_candidate_vs_answer_ratio", generation / Double(cemPopulation) / (answer * Double(shots)), decimals: 2))
     }
 }

@@ -33,7 +33,7 @@ struct EvalCommand: ParsableCommand {
         (items it trained or validated on are left out). With --dispatch the store's
         library is measured on a mixed stream of its experts' tasks' test items: the base
         model, each expert alone, the oracle (each item's own task's expert) and each
-        dispatch strategy (embedding, prompt), with how often each chose the right expert
+        dispatch strategy (embedding, prompt, classifier), with how often each chose the right expert
         (docs/transformer2.md).
 
         Examples:
@@ -118,8 +118,7 @@ struct EvalCommand: ParsableCommand {
                                                storage: created?.weightStorage)
             let scoring = ProgressReporter("scoring")
             var evaluator = Evaluator(models: models, state: state, blobs: blobs, maxTokens: maxTokens ?? tasks.answerTokens)
-            if expert == nil, let store { evaluator = try evaluator.dispatching(log: try LogStore(at: store), branch: branch) }
-            var plans = items.indices.map { evaluator.plan(for: items[$0].prompt, index: $0) }
+            let plans: [AnswerPlan]
             if let expert, let state, let log = try store.map({ try LogStore(at: $0) }) {
                 let (blob, seen) = try ExpertRecords.scoring(expert, in: state, log: log, branch: branch)
                 let kept = items.filter { !seen.contains($0.prompt) }
@@ -127,6 +126,9 @@ struct EvalCommand: ParsableCommand {
                 guard !kept.isEmpty else { throw ValidationError("every item is one expert \(expert) trained or validated on: score --split test") }
                 items = kept
                 plans = items.indices.map { AnswerPlan(interaction: $0, prompt: items[$0].prompt, node: 0, adapter: blob, rejected: []) }
+            } else {
+                if let store { evaluator = try evaluator.dispatching(log: try LogStore(at: store), branch: branch) }
+                plans = items.indices.map { evaluator.plan(for: items[$0].prompt, index: $0) }
             }
             let graded = try evaluator.answers(plans, for: items) { scoring.update($0, $1) }
             scoring.finish()

@@ -155,6 +155,14 @@ struct ExpertLibraryTests {
         }
     }
 
+    @Test func aMixWhoseWeightsAreNotItsBestGenerationsIsRefused() {
+        var tampered = ExpertFixture.mixed("minus", of: ["adder"])
+        tampered.alpha = [0.25]
+        #expect(throws: EngineError.self) {
+            try ExpertFixture.state([.storeCreated(ExpertFixture.created), .expertTrained(ExpertFixture.trained("adder")), .expertMixed(tampered)])
+        }
+    }
+
     @Test func aMixWithAWeightOutsideZeroToOneIsRefusedBeforeItIsWritten() {
         var mixed = ExpertFixture.mixed("minus", of: ["adder"])
         mixed.alpha = [1.5]

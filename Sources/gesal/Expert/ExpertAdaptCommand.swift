@@ -90,7 +90,7 @@ struct ExpertAdaptCommand: ParsableCommand {
             let state = try replayedState(store: engine.store, branch: engine.branch)
             try state.checkFreeExpertName(name)
             let names = experts.map { $0.split(separator: ",").map(String.init) }
-            for expert in names ?? [] where state.experts[expert].map({ $0.retired }) ?? true { throw state.unknownExpert(expert, branch: engine.branch) }
+            for expert in names ?? [] { _ = try state.active(expert: expert, branch: engine.branch) }
             let opened = try engine.openEngine(create: false)
             let start = Date()
             var bar = ProgressBar("mixing \(name)", total: generations)
