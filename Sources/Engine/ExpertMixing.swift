@@ -6,9 +6,10 @@ import Models
 import Tasks
 
 /// Transformer²'s few-shot adaptation (docs/transformer2.md): a cross-entropy-method search for
-/// weights α that mix the library's experts, `z' = Σ αₖ zₖ` at every site, scored on a few
-/// shots of a task. Each generation draws `population` α from a normal distribution per
-/// expert (clamped to [0, 1]), scores each mix on the shots (right answers, ties broken by the
+/// weights α that mix the library's experts, `z' = Σ αₖ zₖ` at every site (one αₖ per expert,
+/// or per matrix one αₖ for each site), scored on a few shots of a task. Each generation draws
+/// `population` α from a normal distribution per weight
+/// (clamped to [0, 1]), scores each mix on the shots (right answers, ties broken by the
 /// true answers' mean log-probability per token), and fits the next distribution to the best
 /// `elites`. The best candidate of all generations is the new expert. Deterministic: the same
 /// shots, experts, settings and models give the same event and blob bit for bit.
@@ -41,16 +42,8 @@ public struct ExpertMixing: Sendable {
         let tokens = Learner(language: language, adapters: AdapterSet(), optimizer: OptimizerConfig())
         let episodes = shots.map { (tokens.promptTokens($0.prompt), tokens.responseTokens($0.answer)) }
         let parameters = SamplingParameters(maxTokens: settings.maxTokens)
-
-        func mix(_ alpha: [Float]) -> AdapterSet {
-            var mixed = AdapterSet(composition: sets[0].composition)
-            for site in sets[0].svf.keys {
-                var z = [Float](repeating: 0, count: sets[0].svf[site]!.count)
-                for (k, set) in sets.enumerated() { for i in z.indices { z[i] += alpha[k] * set.svf[site]![i] } }
-                mixed.svf[site] = z
-            }
-            return mixed
-        }
+        let weights = settings.perMatrix ? experts.count * sets[0].svf.count : experts.count
+        func mix(_ alpha: [Float]) -> AdapterSet { Self.mix(sets, alpha: alpha, perMatrix: settings.perMatrix) }
         func fitness(_ alpha: [Float]) -> ExpertMixed.Fitness {
             let adapters = mix(alpha)
             let answers = language.adapted(adapters, bases: bases).generate(shots.map { GenerationRequest(prompt: $0.prompt, parameters: parameters) })
@@ -61,8 +54,8 @@ public struct ExpertMixing: Sendable {
         }
 
         var random = RandomSource(seed: settings.seed)
-        var mean = [Float](repeating: 1 / Float(experts.count), count: experts.count)
-        var spread = [Float](repeating: settings.initialSpread, count: experts.count)
+        var mean = [Float](repeating: 1 / Float(experts.count), count: weights)
+        var spread = [Float](repeating: settings.initialSpread, count: weights)
         var generations: [ExpertMixed.Generation] = []
         for generation in 1...settings.generations {
             let candidates = (0..<settings.population).map { _ in
@@ -76,9 +69,11 @@ public struct ExpertMixing: Sendable {
             let elites = ranked.prefix(settings.elites).map(\.alpha)
             generations.append(ExpertMixed.Generation(mean: mean, spread: spread, best: ranked[0].alpha, bestFitness: ranked[0].fitness,
                                                       meanAccuracy: scored.map(\.fitness.accuracy).reduce(0, +) / Float(scored.count)))
-            mean = experts.indices.map { k in elites.map { $0[k] }.reduce(0, +) / Float(elites.count) }
-            spread = experts.indices.map { k in
-                (elites.map { ($0[k] - mean[k]) * ($0[k] - mean[k]) }.reduce(0, +) / Float(elites.count)).squareRoot()
+            let count = Float(elites.count)
+            mean = (0..<weights).map { (k: Int) -> Float in elites.map { $0[k] }.reduce(0, +) / count }
+            spread = (0..<weights).map { (k: Int) -> Float in
+                let squares: [Float] = elites.map { ($0[k] - mean[k]) * ($0[k] - mean[k]) }
+                return (squares.reduce(0, +) / count).squareRoot()
             }
             progress(generation, settings.generations)
         }
@@ -87,6 +82,23 @@ public struct ExpertMixing: Sendable {
         let event = ExpertMixed(name: name, settings: settings, experts: experts.map(\.name), adapters: experts.map(\.adapter), shots: shots,
                                 generations: generations, alpha: best.best, fitness: best.bestFitness, adapter: Hash256.of(blob).hex)
         return ExpertMixing(event: event, blob: blob)
+    }
+
+    /// The experts' SVF vectors mixed, `z' = Σ αₖ zₖ` at every site. Per matrix, expert k's
+    /// weight at the i-th site (in site order) is α[k · sites + i]; else α[k] everywhere. The
+    /// sets share one composition and their sites.
+    static func mix(_ sets: [AdapterSet], alpha: [Float], perMatrix: Bool) -> AdapterSet {
+        var mixed = AdapterSet(composition: sets[0].composition)
+        let sites = sets[0].svf.keys.sorted()
+        for (index, site) in sites.enumerated() {
+            var z = [Float](repeating: 0, count: sets[0].svf[site]!.count)
+            for (k, set) in sets.enumerated() {
+                let weight = alpha[perMatrix ? k * sites.count + index : k]
+                for i in z.indices { z[i] += weight * set.svf[site]![i] }
+            }
+            mixed.svf[site] = z
+        }
+        return mixed
     }
 
     /// How a search run again differs from the recorded one.

@@ -237,10 +237,10 @@ public enum Audit {
             return "expert \(e.name) retired: \(e.reason)"
         case .expertMixed(let e):
             let s = e.settings
-            let mix = zip(e.experts, e.alpha).map { "\($0) \(format($1))" }.joined(separator: ", ")
+            let mix = zip(e.experts, e.expertWeights(e.alpha)).map { "\($0) \(format($1))" }.joined(separator: ", ")
             let curve = e.generations.enumerated().map { "\($0.offset + 1): best \(format($0.element.bestFitness.accuracy)), mean \(format($0.element.meanAccuracy))" }
-            return "expert \(e.name) mixed for \(s.task) by CEM on \(s.shots) shots (population \(s.population), \(s.elites) elites, \(s.generations) generations, "
-                + "seed \(s.seed)): α \(mix); shot accuracy by generation \(curve.joined(separator: "; ")); kept accuracy \(format(e.fitness.accuracy)), adapter \(e.adapter.prefix(12))"
+            return "expert \(e.name) mixed for \(s.task) by CEM \(s.perMatrix ? "per matrix" : "per expert") on \(s.shots) shots (population \(s.population), \(s.elites) elites, \(s.generations) generations, "
+                + "seed \(s.seed)): \(e.weightsTitle) \(mix); shot accuracy by generation \(curve.joined(separator: "; ")); kept accuracy \(format(e.fitness.accuracy)), adapter \(e.adapter.prefix(12))"
         case .historySigned(let e):
             return "history through \(e.sequence) signed by key \(HistoryPublicKey(hex: e.publicKey)?.fingerprint ?? "?") (record hash \(e.recordHash.prefix(12)))"
         }

@@ -233,9 +233,20 @@ public struct MixSettings: Sendable, Equatable, Codable {
     /// The longest answer, in tokens, when answering the shots.
     public var maxTokens: Int
     public var seed: UInt64
+    /// One α per expert, or one per expert and matrix (nil: per expert, as every search
+    /// recorded before the choice existed; absent from the JSON then, so their bytes stand).
+    public var granularity: Granularity?
+
+    /// What one α weighs: an expert's vectors at every site, or its vector at one site.
+    public enum Granularity: String, Sendable, Codable, CaseIterable {
+        case expert, matrix
+    }
+
+    /// Whether α has one weight per expert and matrix.
+    public var perMatrix: Bool { granularity == .matrix }
 
     public init(task: String, items: Int = 300, itemSeed: UInt64 = 1, shots: Int = 10, population: Int = 16, elites: Int = 4,
-                generations: Int = 8, initialSpread: Float = 0.5, maxTokens: Int = 16, seed: UInt64 = 1) {
+                generations: Int = 8, initialSpread: Float = 0.5, maxTokens: Int = 16, seed: UInt64 = 1, granularity: Granularity? = nil) {
         self.task = task
         self.items = items
         self.itemSeed = itemSeed
@@ -246,6 +257,7 @@ public struct MixSettings: Sendable, Equatable, Codable {
         self.initialSpread = initialSpread
         self.maxTokens = maxTokens
         self.seed = seed
+        self.granularity = granularity == .expert ? nil : granularity
     }
 }
 
@@ -295,6 +307,8 @@ public struct ExpertMixed: Sendable, Equatable, Codable {
     public var shots: [ExpertItem]
     public var generations: [Generation]
     /// The best candidate of every generation: its α and fitness. Its mix is the new expert.
+    /// Per matrix, α is expert-major: expert k's weight at the i-th site (in site order) is
+    /// α[k · sites + i].
     public var alpha: [Float]
     public var fitness: Fitness
     public var adapter: String
@@ -307,6 +321,18 @@ public struct ExpertMixed: Sendable, Equatable, Codable {
             best = index
         }
         return best
+    }
+
+    /// Each expert's weight in `alpha` (or a generation's α): its α, or per matrix the mean of
+    /// its weights over the sites.
+    public func expertWeights(_ alpha: [Float]) -> [Float] {
+        let sites = max(1, alpha.count / max(1, experts.count))
+        return experts.indices.map { k in alpha[(k * sites)..<min(alpha.count, (k + 1) * sites)].reduce(0, +) / Float(sites) }
+    }
+
+    /// What α weighs, in words: "α" per expert, "mean α over N matrices" per matrix.
+    public var weightsTitle: String {
+        settings.perMatrix ? "mean α over \(alpha.count / max(1, experts.count)) matrices" : "α"
     }
 
     public init(name: String, settings: MixSettings, experts: [String], adapters: [String], shots: [ExpertItem], generations: [Generation],

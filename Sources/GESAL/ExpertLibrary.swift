@@ -90,8 +90,12 @@ extension EngineState {
             experts[e.name] = Expert(name: e.name, node: e.node, adapter: e.adapter)
         case .expertMixed(let e):
             try claim(e.name)
-            guard !e.experts.isEmpty, e.experts.count == e.adapters.count, e.alpha.count == e.experts.count, e.experts == e.experts.sorted() else {
-                throw fail("expert '\(e.name)' mixes \(e.experts.count) experts with \(e.adapters.count) adapters and \(e.alpha.count) weights (in name order)")
+            // Per matrix, each expert has one weight per site: a whole multiple of the experts.
+            let weightsFit = e.settings.perMatrix ? e.alpha.count % max(1, e.experts.count) == 0 && e.alpha.count > 0 : e.alpha.count == e.experts.count
+            guard !e.experts.isEmpty, e.experts.count == e.adapters.count, weightsFit, e.experts == e.experts.sorted(),
+                  e.generations.allSatisfy({ [$0.mean.count, $0.spread.count, $0.best.count] == Array(repeating: e.alpha.count, count: 3) }) else {
+                throw fail("expert '\(e.name)' mixes \(e.experts.count) experts with \(e.adapters.count) adapters and \(e.alpha.count) weights "
+                    + "(in name order, one per expert\(e.settings.perMatrix ? " and matrix" : ""), in every generation)")
             }
             for (name, adapter) in zip(e.experts, e.adapters) where !holds(expert: name, adapter: adapter) {
                 throw fail("expert '\(e.name)' mixes '\(name)' (adapter \(adapter.prefix(12))), which the library does not hold")

@@ -1,3 +1,4 @@
+import Adaptation
 import Foundation
 import Testing
 import TestSupport
@@ -151,6 +152,23 @@ import SystemIO
         #expect(mixed.generations[0].mean == [1] && mixed.generations[0].spread == [0.5], "the first draw is around 1/K with the initial spread")
         let report = try Reexecution.verify(engine.writer.store, models: engine.models)
         #expect(report.experts == 2 && report.mismatches.isEmpty, "\(report.mismatches)")
+    }
+
+    @Test func aMixPerMatrixDrawsAWeightPerExpertAndMatrixAndRepeatsItself() throws {
+        let engine = try Self.dispatching.get()
+        let adder = try #require(engine.state.experts["adder"]?.adapter)
+        let settings = MixSettings(task: "subtraction", items: 20, shots: 2, population: 3, elites: 1, generations: 2, maxTokens: 4, granularity: .matrix)
+        let shots = try ExpertMixing.shots(settings, words: { [] })
+        func search() throws -> ExpertMixing {
+            try ExpertMixing.run(name: "minus", settings: settings, experts: [("adder", adder)], shots: shots, models: engine.models,
+                                 blob: { try engine.writer.store.blobs.get(hex: $0) })
+        }
+        let first = try search()
+        let sites = try AdapterCodec.decodeAdapters(try engine.writer.store.blobs.get(hex: adder)).svf.count
+        #expect(sites > 1 && first.event.alpha.count == sites && first.event.generations.allSatisfy { $0.mean.count == sites })
+        #expect(Set(first.event.generations[1].mean).count > 1, "after one generation the matrices' weights part ways")
+        let again = try search()
+        #expect(again.event == first.event && again.blob == first.blob)
     }
 
     @Test func aMixWithoutShotsIsRefusedAndNothingIsWritten() throws {

@@ -163,6 +163,45 @@ struct ExpertLibraryTests {
         }
     }
 
+    @Test func aMixPerMatrixHoldsAWeightPerExpertAndSite() throws {
+        let state = try ExpertFixture.state([.storeCreated(ExpertFixture.created), .expertTrained(ExpertFixture.trained("adder")),
+                                             .expertTrained(ExpertFixture.trained("counter")),
+                                             .expertMixed(ExpertFixture.mixed("minus", of: ["adder", "counter"], sites: 3))])
+        #expect(state.experts["minus"]?.task == "subtraction")
+    }
+
+    @Test func aMixPerExpertWithAWeightPerSiteIsRefused() {
+        var tampered = ExpertFixture.mixed("minus", of: ["adder", "counter"], sites: 3)
+        tampered.settings.granularity = nil
+        #expect(throws: EngineError.self) {
+            try ExpertFixture.state([.storeCreated(ExpertFixture.created), .expertTrained(ExpertFixture.trained("adder")),
+                                     .expertTrained(ExpertFixture.trained("counter")), .expertMixed(tampered)])
+        }
+    }
+
+    @Test func aMixPerMatrixWhoseWeightsDoNotDivideAmongItsExpertsIsRefused() {
+        var tampered = ExpertFixture.mixed("minus", of: ["adder", "counter"], sites: 3)
+        tampered.alpha.removeLast()
+        #expect(throws: EngineError.self) {
+            try ExpertFixture.state([.storeCreated(ExpertFixture.created), .expertTrained(ExpertFixture.trained("adder")),
+                                     .expertTrained(ExpertFixture.trained("counter")), .expertMixed(tampered)])
+        }
+    }
+
+    @Test func aMixPerMatrixShowsEachExpertsMeanWeight() {
+        var mixed = ExpertFixture.mixed("minus", of: ["adder", "counter"], sites: 2)
+        mixed.alpha = [0.2, 0.4, 1, 0]
+        #expect(mixed.expertWeights(mixed.alpha) == [0.3, 0.5] && mixed.weightsTitle == "mean α over 2 matrices")
+    }
+
+    @Test func aMixRecordedBeforeTheChoiceDecodesAsPerExpertAndKeepsItsBytes() throws {
+        let settings = MixSettings(task: "subtraction", granularity: .expert)
+        let json = String(decoding: try JSONEncoder().encode(settings), as: UTF8.self)
+        #expect(!json.contains("granularity") && settings.perMatrix == false)
+        let decoded = try JSONDecoder().decode(MixSettings.self, from: Data(json.utf8))
+        #expect(decoded == settings)
+    }
+
     @Test func aMixWithAWeightOutsideZeroToOneIsRefusedBeforeItIsWritten() {
         var mixed = ExpertFixture.mixed("minus", of: ["adder"])
         mixed.alpha = [1.5]

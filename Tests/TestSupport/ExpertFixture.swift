@@ -41,10 +41,11 @@ public enum ExpertFixture {
     }
 
     /// A CEM mix of `experts` (adapters as `trained` names them) with two generations, whose
-    /// fitness is the best generation's.
-    public static func mixed(_ name: String, of experts: [String], accuracies: [Float] = [0.2, 0.5]) -> ExpertMixed {
-        let settings = MixSettings(task: "subtraction", shots: 2, population: 2, elites: 1, generations: accuracies.count)
-        let alpha = experts.map { _ in Float(0.5) }
+    /// fitness is the best generation's; with `sites`, per matrix, one weight per expert and site.
+    public static func mixed(_ name: String, of experts: [String], accuracies: [Float] = [0.2, 0.5], sites: Int? = nil) -> ExpertMixed {
+        let settings = MixSettings(task: "subtraction", shots: 2, population: 2, elites: 1, generations: accuracies.count,
+                                   granularity: sites == nil ? .expert : .matrix)
+        let alpha = [Float](repeating: 0.5, count: experts.count * (sites ?? 1))
         let generations = accuracies.map { accuracy in
             ExpertMixed.Generation(mean: alpha, spread: alpha, best: alpha, bestFitness: ExpertMixed.Fitness(accuracy: accuracy, logLikelihood: -1),
                                    meanAccuracy: accuracy / 2)

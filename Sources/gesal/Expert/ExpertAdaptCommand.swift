@@ -11,7 +11,8 @@ struct ExpertAdaptCommand: ParsableCommand {
         abstract: "Mix the library's experts for a task from a few examples (Transformer²'s few-shot CEM).",
         discussion: helpText("""
         A cross-entropy-method search for weights α (one per expert, in [0, 1]) that mix the
-        experts' SVF vectors, z' = Σ αₖ zₖ. Each generation draws --population α, scores
+        experts' SVF vectors, z' = Σ αₖ zₖ; with --per-matrix, one per expert and matrix
+        (90 matrices on SmolLM2: a far larger space for the same shots). Each generation draws --population α, scores
         each mix on the --shots examples (the first of the task's training part: right
         answers, ties broken by the true answers' likelihood), and fits the next draw to the
         best --elites. The best mix of all generations joins the library as a new expert,
@@ -22,6 +23,7 @@ struct ExpertAdaptCommand: ParsableCommand {
         Examples:
           gesal expert adapt minus --task subtraction --shots 10
           gesal expert adapt minus2 --task subtraction --experts adder,times --generations 4
+          gesal expert adapt minus3 --task subtraction --per-matrix
           gesal eval --task subtraction --split test --expert minus --store lab
         """))
 
@@ -63,12 +65,15 @@ struct ExpertAdaptCommand: ParsableCommand {
     @Option(help: "Seed of the search's draws.")
     var seed: UInt64 = 1
 
+    @Flag(help: "One α per expert and matrix, instead of one per expert.")
+    var perMatrix = false
+
     @Option(help: ArgumentHelp("The word list for letters and wordlength.", valueName: "PATH"))
     var words = SetupFolder.path(WordList.defaultPath)
 
     var settings: MixSettings {
         MixSettings(task: task, items: items, itemSeed: itemSeed, shots: shots, population: population, elites: elites, generations: generations,
-                    initialSpread: initialSpread, maxTokens: maxTokens, seed: seed)
+                    initialSpread: initialSpread, maxTokens: maxTokens, seed: seed, granularity: perMatrix ? .matrix : .expert)
     }
 
     func validate() throws {
@@ -96,13 +101,7 @@ struct ExpertAdaptCommand: ParsableCommand {
             var bar = ProgressBar("mixing \(name)", total: generations)
             let mixed = try opened.adaptExpert(name: name, settings: settings, experts: names, words: { try WordList.load(words) }) { done, _ in bar.update(done) }
             bar.finish()
-            print("generation\tbest accuracy\tmean accuracy\tbest α (\(mixed.experts.joined(separator: ", ")))")
-            for (index, generation) in mixed.generations.enumerated() {
-                print("\(index + 1)\t\(String(format: "%.3f", generation.bestFitness.accuracy))\t\(String(format: "%.3f", generation.meanAccuracy))\t"
-                    + generation.best.map { String(format: "%.3f", $0) }.joined(separator: " "))
-            }
-            print("kept α " + zip(mixed.experts, mixed.alpha).map { "\($0) \(String(format: "%.3f", $1))" }.joined(separator: ", ")
-                + " (shot accuracy \(String(format: "%.3f", mixed.fitness.accuracy))), adapter \(mixed.adapter.prefix(12))")
+            MixTable(mixed).lines.forEach { print($0) }
             writeStandardError("[expert \(name) · \(mixed.shots.count) shots · \(Int(Date().timeIntervalSince(start))) s]  "
                 + "score it: gesal eval --task \(task) --split test --expert \(name)\n")
         }

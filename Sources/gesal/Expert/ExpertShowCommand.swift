@@ -55,12 +55,8 @@ struct ExpertShowCommand: ParsableCommand {
                 }
             case .expertMixed(let e):
                 let s = e.settings
-                print("expert \(terminalSafe(e.name)): a CEM mix for \(s.task) on \(s.shots) shots (population \(s.population), \(s.elites) elites, seed \(s.seed))")
-                print("generation\tbest accuracy\tmean accuracy\tbest α (\(e.experts.joined(separator: ", ")))")
-                for (index, g) in e.generations.enumerated() {
-                    print("\(index + 1)\t\(String(format: "%.3f", g.bestFitness.accuracy))\t\(String(format: "%.3f", g.meanAccuracy))\t" + g.best.map { String(format: "%.3f", $0) }.joined(separator: " "))
-                }
-                print("kept α " + e.alpha.map { String(format: "%.3f", $0) }.joined(separator: " ") + ", shot accuracy \(String(format: "%.3f", e.fitness.accuracy)), adapter \(e.adapter.prefix(12))")
+                print("expert \(terminalSafe(e.name)): a CEM mix for \(s.task) on \(s.shots) shots (\(s.perMatrix ? "per matrix" : "per expert"), population \(s.population), \(s.elites) elites, seed \(s.seed))")
+                MixTable(e).lines.forEach { print($0) }
             case .expertPromoted(let e):
                 print("expert \(terminalSafe(e.name)): node \(e.node)'s adapter \(e.adapter.prefix(12)), promoted (gesal-log audit node \(e.node) tells how it learned)")
             default: break
