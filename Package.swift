@@ -97,7 +97,7 @@ let package = Package(
         .testTarget(name: "ReadModelTests", dependencies: ["ReadModel", "GESAL", "EventLog", "SystemIO", "TestSupport"]),
         .testTarget(name: "GESALTests", dependencies: ["GESAL", "EventLog", "SystemIO", "TestSupport"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "DemoTests", dependencies: ["Demo", "GESAL", "Tasks", "TestSupport"]),
+        .testTarget(name: "DemoTests", dependencies: ["Demo", "Engine", "GESAL", "Tasks", "TestSupport"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "GESAL", "EventLog", "Models", "Adaptation", "Tensor", "Tasks", "SystemIO", "TestSupport"], exclude: ["Fixtures"]),
         // What test suites share: the real models loaded once (a missing one disables the suites
         // that need it, not the process), scratch stores.

@@ -50,21 +50,29 @@ struct ChartFrame {
     /// A line through the accuracies, with a dot and an interval bar at each; `shift` moves it
     /// sideways so that series at the same x do not hide each other's bars.
     func series(_ points: [(x: Double, accuracy: Accuracy)], colour: String, shift: Double = 0, dashed: Bool = false) -> [String] {
-        let placed = points.map { (x($0.x) + shift, $0.accuracy) }
-        let path = placed.map { "\(f($0.0)),\(f(y($0.1.accuracy)))" }.joined(separator: " ")
-        var parts = ["<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\"\(dashed ? " stroke-dasharray=\"5,4\"" : "")/>"]
-        for (px, a) in placed {
+        var parts = line(points.map { ($0.x, $0.accuracy.accuracy) }, colour: colour, shift: shift, dashed: dashed)
+        for (value, a) in points {
+            let px = x(value) + shift
             parts.append("<line x1=\"\(f(px))\" x2=\"\(f(px))\" y1=\"\(f(y(a.low)))\" y2=\"\(f(y(a.high)))\" stroke=\"\(colour)\" opacity=\"0.5\"/>")
-            parts.append("<circle cx=\"\(f(px))\" cy=\"\(f(y(a.accuracy)))\" r=\"3.5\" fill=\"\(colour)\"/>")
         }
         return parts
     }
 
+    /// A line through fractions in [0, 1], with a dot at each (no intervals).
+    func line(_ points: [(x: Double, y: Double)], colour: String, shift: Double = 0, dashed: Bool = false) -> [String] {
+        let placed = points.map { (x($0.x) + shift, y($0.y)) }
+        let path = placed.map { "\(f($0.0)),\(f($0.1))" }.joined(separator: " ")
+        var parts = ["<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\"\(dashed ? " stroke-dasharray=\"5,4\"" : "")/>"]
+        for (px, py) in placed { parts.append("<circle cx=\"\(f(px))\" cy=\"\(f(py))\" r=\"3.5\" fill=\"\(colour)\"/>") }
+        return parts
+    }
+
     /// The `index`-th legend entry.
-    func legend(_ index: Int, colour: String, text: String) -> [String] {
+    func legend(_ index: Int, colour: String, text: String, dashed: Bool = false) -> [String] {
         let legendY = top + 10 + Double(index) * 20
         return [
-            "<line x1=\"\(f(width - right + 15))\" x2=\"\(f(width - right + 40))\" y1=\"\(f(legendY))\" y2=\"\(f(legendY))\" stroke=\"\(colour)\" stroke-width=\"2\"/>",
+            "<line x1=\"\(f(width - right + 15))\" x2=\"\(f(width - right + 40))\" y1=\"\(f(legendY))\" y2=\"\(f(legendY))\" stroke=\"\(colour)\" stroke-width=\"2\""
+                + (dashed ? " stroke-dasharray=\"5,4\"/>" : "/>"),
             "<text x=\"\(f(width - right + 46))\" y=\"\(f(legendY + 4))\">\(Self.escaped(text))</text>",
         ]
     }

@@ -12,6 +12,8 @@ public enum DemoProgress: Sendable {
     case step(done: Int, total: Int)
     /// The store was scored.
     case scored(DemoReport.Checkpoint)
+    /// A result worth a line of its own.
+    case line(String)
 }
 
 /// The letter-counting demo on a fresh store: score, teach with checker feedback, score,

@@ -49,8 +49,7 @@ public struct DispatchEvaluation: Sendable, Codable {
         let evaluator = Evaluator(models: dispatcher.models, blobs: blobs, maxTokens: maxTokens)
 
         func row(_ name: String, choices: [String?], classified: Bool) throws -> Row {
-            let plans = items.indices.map { AnswerPlan(interaction: $0, prompt: items[$0].prompt, node: 0, adapter: choices[$0].map { byName[$0]!.adapter }, rejected: []) }
-            let correct = try evaluator.answers(plans, for: items).map(\.correct)
+            let correct = try evaluator.correct(items, adapters: choices.map { $0.map { byName[$0]!.adapter } })
             let tasks = Set(items.map(\.task)).sorted()
             let byTask = Dictionary(uniqueKeysWithValues: tasks.map { task in
                 let indices = items.indices.filter { items[$0].task == task }

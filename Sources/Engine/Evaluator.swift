@@ -58,6 +58,13 @@ public struct Evaluator {
         try zip(responses(plans, progress: progress), items).map { ($0, AnswerExtraction.isCorrect($0, for: $1)) }
     }
 
+    /// Whether each item's answer is right when it is answered by `adapters[i]` alone (an
+    /// expert's blob; nil, the base model): no node, no dispatch.
+    public func correct(_ items: [TaskItem], adapters: [String?], progress: (Int, Int) -> Void = { _, _ in }) throws -> [Bool] {
+        let plans = items.indices.map { AnswerPlan(interaction: $0, prompt: items[$0].prompt, node: 0, adapter: adapters[$0], rejected: []) }
+        return try answers(plans, for: items, progress: progress).map(\.correct)
+    }
+
     /// The answer to each plan, in order. Grouped by adapters, so each stack is merged into
     /// the weights once, and only if an answer is not in the cache; each group's first
     /// attempts decode as one batch.

@@ -10,7 +10,7 @@ import Tasks
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Watch GESAL (or SAGE) learn from feedback, get poisoned, and be rolled back.",
+        abstract: "Watch GESAL (or SAGE) learn from feedback, get poisoned, and be rolled back; or Transformer²'s library of experts.",
         discussion: helpText("""
         On a fresh store and the default model (SmolLM2-135M), the demo:
           1. scores taught items, held-out items and a fixed control set (the baseline);
@@ -44,6 +44,16 @@ struct DemoCommand: ParsableCommand {
         and the drift figure measure forgetting; the poison is a burst of wrong corrections
         on fresh items, rolled back.
 
+        --system transformer2 runs Transformer²'s demo instead (docs/transformer2.md): an
+        SVF expert trained by REINFORCE per task (sums, letter counting, products, word
+        lengths; --quick: sums and word lengths), then the classifier; the base model,
+        each expert, the oracle and each dispatch strategy (embedding, prompt, classifier)
+        on a mixed stream of the tasks' test items, never trained or validated on; then
+        few-shot CEM on subtraction, which no expert saw, per expert and per matrix, scored
+        on subtraction's test items against the base model and every single expert. Each
+        accuracy has its Wilson 95% interval, item count and majority baseline; the chart
+        is CEM's shot accuracy by generation.
+
         The store folder is replaced on every run, but only if the demo made it.
         The same seed gives the same results, apart from the fields named `seconds`.
 
@@ -55,6 +65,9 @@ struct DemoCommand: ParsableCommand {
           gesal demo --system sage --quick          SAGE's demo, under five minutes
           gesal demo --system sage                  the full SAGE run, about 33 minutes
           gesal demo --quick --sweep-threshold 0.5,0.7,0.9 --json sweep.json
+          gesal demo --system transformer2 --quick  Transformer²'s, about ten minutes
+          gesal demo --system transformer2          the full run, about an hour
+          gesal expert list --store .gesal-demo     then read the library
           gesal-log log --store .gesal-demo         then read what happened
           gesal-log diff main without-poison --store .gesal-demo
         """))
@@ -62,7 +75,7 @@ struct DemoCommand: ParsableCommand {
     @Flag(help: "The short run (fewer items and passes).")
     var quick = false
 
-    @Option(help: "Which system learns: gesal (node SVF adapters) or sage (the buffer's clusters and the LoRA pool).")
+    @Option(help: "Which system learns: gesal (node SVF adapters), sage (the buffer's clusters and the LoRA pool) or transformer2 (a library of experts).")
     var system = "gesal"
 
     @Flag(help: "The checker says the right answer with every -2; five rounds of one ask per taught item (GESAL's protocol).")
@@ -86,7 +99,7 @@ struct DemoCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The prose the drift figure is measured on.", valueName: "PATH"))
     var prose = SetupFolder.path(Drift.defaultPath)
 
-    @Option(help: "Override the mode's item count (per task family with --system sage), before the taught / held-out split.")
+    @Option(help: "Override the mode's item count (per task family with --system sage or transformer2), before the taught / held-out split.")
     var items: Int?
 
     @Option(help: "Override the mode's number of feedback passes over the taught items.")
@@ -130,13 +143,29 @@ struct DemoCommand: ParsableCommand {
         sweepThreshold.map { $0.split(separator: ",").compactMap { Float($0.trimmingCharacters(in: .whitespaces)) } }
     }
 
+    @Option(help: "transformer2: override the experts' and the classifier's training steps.")
+    var steps: Int?
+
+    @Option(help: "transformer2: override the CEM searches' generations.")
+    var generations: Int?
+
+    @Option(help: "transformer2: override the CEM searches' candidates per generation (the elites shrink to fit).")
+    var population: Int?
+
+    @Option(help: "transformer2: override the CEM searches' shots of the unseen task.")
+    var shots: Int?
+
     @OptionGroup var models: EngineModelOptions
 
     /// A file the demo writes into its store, so that it replaces only stores it made.
     static let marker = "DEMO"
 
     func validate() throws {
-        guard ["gesal", "sage"].contains(system) else { throw ValidationError("--system is gesal or sage, not '\(system)'") }
+        guard ["gesal", "sage", "transformer2"].contains(system) else { throw ValidationError("--system is gesal, sage or transformer2, not '\(system)'") }
+        if system == "transformer2" { return try validateExpertDemo() }
+        if steps != nil || generations != nil || population != nil || shots != nil {
+            throw ValidationError("--steps, --generations, --population and --shots are Transformer²'s demo (--system transformer2)")
+        }
         if system == "sage", corrections || sweepThreshold != nil {
             throw ValidationError("--corrections and --sweep-threshold are GESAL's demo; SAGE's always corrects, at its own settings")
         }
@@ -174,6 +203,7 @@ struct DemoCommand: ParsableCommand {
     }
 
     func run() throws {
+        if system == "transformer2" { return try runExpertDemo() }
         try reportingErrors {
             let settings = settings()
             let words = try WordList.load(words)
@@ -233,22 +263,29 @@ struct DemoCommand: ParsableCommand {
             + "\(demo.control.count) control\(demo.poison.isEmpty ? "" : ", \(demo.poison.count) fresh items for the poison"); "
             + "\(settings.passes) feedback \(settings.corrections ? "rounds with corrections" : "passes"); \(settings.system); store \(path)")
         var bar: ProgressReporter?
-        let report = try demo.run { event in
-            switch event {
-            case .phase(let name):
-                bar?.finish()
-                bar = ProgressReporter(name)
-            case .step(let done, let total):
-                bar?.update(done, total)
-            case .scored(let point):
-                bar?.finish()
-                bar = nil
-                printNow(String(format: "%-16@ feedback %3d  taught %@  held-out %@  control %@  (%.0f s)", point.phase, point.feedback,
-                             percent(point.scores.taught), percent(point.scores.heldOut), percent(point.scores.control), point.seconds))
-            }
-        }
+        let report = try demo.run { draw($0, on: &bar) }
         try writer.close()
         return report
+    }
+
+    /// Draws one event of a running demo: a progress bar per phase, a line per score or result.
+    func draw(_ event: DemoProgress, on bar: inout ProgressReporter?) {
+        switch event {
+        case .phase(let name):
+            bar?.finish()
+            bar = ProgressReporter(name)
+        case .step(let done, let total):
+            bar?.update(done, total)
+        case .scored(let point):
+            bar?.finish()
+            bar = nil
+            printNow(String(format: "%-16@ feedback %3d  taught %@  held-out %@  control %@  (%.0f s)", point.phase, point.feedback,
+                            percent(point.scores.taught), percent(point.scores.heldOut), percent(point.scores.control), point.seconds))
+        case .line(let text):
+            bar?.finish()
+            bar = nil
+            printNow(text)
+        }
     }
 
     func percent(_ a: Accuracy?) -> String {

@@ -39,6 +39,49 @@ import Testing
         #expect((json["rollback"] as? [String: Any])?["matchesBeforePoison"] as? Bool == true)
     }
 
+    /// Transformer²'s demo, shrunk: 20 items a task, one training step, one CEM generation of
+    /// two candidates on two shots, answers of 4 tokens. Whatever so little learns, the report
+    /// must hold every part the issue names, and replay must re-execute its training and CEM.
+    @Test func aTinyTransformer2DemoReportsTheLibraryAndReexecutes() throws {
+        let scratch = ScratchFolder()
+        let folder = scratch.path + "/t2"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let result = try CommandRunner.run("gesal", ["demo", "--system", "transformer2", "--quick", "--items", "20", "--steps", "1", "--generations", "1",
+                                                     "--population", "2", "--shots", "2", "--max-tokens", "4",
+                                                     "--store", folder + "/store", "--json", folder + "/out.json"], cwd: Self.root)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("mixed test stream") && result.stdout.contains("best strategy:"), "\(result.stdout)")
+        let raw = (try? Data(contentsOf: URL(fileURLWithPath: folder + "/out.json"))) ?? Data()
+        let json = (try? JSONSerialization.jsonObject(with: raw)) as? [String: Any] ?? [:]
+        #expect((json["experts"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == ["adder", "lengths"])
+        #expect((json["classifier"] as? [String: Any])?["task"] as? String == "dispatch")
+        let rows = (json["comparison"] as? [String: Any])?["rows"] as? [[String: Any]] ?? []
+        #expect(rows.compactMap { $0["name"] as? String } == ["base", "expert adder", "expert lengths", "oracle", "embedding", "prompt", "classifier"])
+        #expect(rows.filter { $0["classification"] != nil }.count == 3, "each strategy's classification accuracy is reported")
+        #expect((json["mixes"] as? [[String: Any]])?.compactMap { $0["granularity"] as? String } == ["expert", "matrix"])
+        let unseen = json["unseen"] as? [[String: Any]] ?? []
+        #expect(unseen.compactMap { $0["name"] as? String } == ["base", "expert adder", "expert lengths", "mix minus", "mix minus-matrix"])
+        #expect(unseen.allSatisfy { (($0["result"] as? [String: Any])?.keys).map { Set(["low", "high", "count", "majorityBaseline"]).isSubset(of: $0) } ?? false })
+        let svg = (try? String(contentsOfFile: folder + "/out.svg", encoding: .utf8)) ?? ""
+        #expect(svg.hasPrefix("<svg") && svg.contains("per matrix: best"))
+
+        let replay = try CommandRunner.run("gesal-log", ["replay", "--reexecute", "--store", folder + "/store"], cwd: Self.root)
+        #expect(replay.status == 0 && replay.stdout.contains("expert_trainings=5"), "\(replay.stdout)\(replay.stderr)")
+    }
+
+    @Test(arguments: [
+        (["--system", "transformer2", "--passes", "2"], "--passes: GESAL's and SAGE's demo, not Transformer²'s"),
+        (["--system", "transformer2", "--population", "1"], "--population is 1"),
+        (["--generations", "3"], "are Transformer²'s demo (--system transformer2)"),
+        (["--system", "transformers"], "--system is gesal, sage or transformer2, not 'transformers'"),
+    ])
+    func aDemoGivenAnotherSystemsOptionIsRefusedBeforeAnythingIsMade(arguments: [String], message: String) throws {
+        let scratch = ScratchFolder()
+        let result = try CommandRunner.run("gesal", ["demo"] + arguments + ["--store", scratch.path + "/store"], cwd: Self.root)
+        #expect(result.status != 0 && result.stderr.contains(message), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: scratch.path + "/store"))
+    }
+
     @Test func aTinyDemoRestoresThePrePoisonStateAndRepeatsItself() throws {
         let scratch = ScratchFolder()
         let first = try Self.run(in: scratch.path + "/a")
