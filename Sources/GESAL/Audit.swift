@@ -241,6 +241,16 @@ public enum Audit {
             let curve = e.generations.enumerated().map { "\($0.offset + 1): best \(format($0.element.bestFitness.accuracy)), mean \(format($0.element.meanAccuracy))" }
             return "expert \(e.name) mixed for \(s.task) by CEM \(s.perMatrix ? "per matrix" : "per expert") on \(s.shots) shots (population \(s.population), \(s.elites) elites, \(s.generations) generations, "
                 + "seed \(s.seed)): \(e.weightsTitle) \(mix); shot accuracy by generation \(curve.joined(separator: "; ")); kept accuracy \(format(e.fitness.accuracy)), adapter \(e.adapter.prefix(12))"
+        case .passageSubmitted(let e):
+            return "passage \(e.passage) \(quote(e.title)) submitted to learn (\(e.text.utf8.count) bytes, \(e.questions.count) quiz questions by the \(e.questionsBy))"
+        case .selfEditProposed(let e):
+            return "self-edit \(e.candidate) of passage \(e.passage) proposed (\(e.style), temperature \(format(e.temperature)), seed \(e.seed)): \(quote(e.text))"
+        case .selfEditScored(let e):
+            let what = e.candidate == 0 ? "the passage alone" : "self-edit \(e.candidate)"
+            return "\(what) of passage \(e.passage) trained (LoRA rank \(e.training.rank), \(e.training.epochs) epochs on \(e.sequences) sequences, loss \(format(e.trainingLoss)), "
+                + "from \(e.from.map { "adapter \($0.prefix(12))" } ?? "a fresh LoRA")): quiz exact match \(format(e.exactMatch)), F1 \(format(e.f1)), adapter \(e.adapter.prefix(12))"
+        case .selfEditChosen(let e):
+            return "passage \(e.passage) learned with candidate \(e.candidate) (\(e.beatsPassage ? "beats" : "does not beat") the passage alone): knowledge adapter \(e.adapter.prefix(12))"
         case .historySigned(let e):
             return "history through \(e.sequence) signed by key \(HistoryPublicKey(hex: e.publicKey)?.fingerprint ?? "?") (record hash \(e.recordHash.prefix(12)))"
         }

@@ -31,6 +31,10 @@ public enum DomainEvent: Sendable, Equatable {
     case expertPromoted(ExpertPromoted)
     case expertRetired(ExpertRetired)
     case expertMixed(ExpertMixed)
+    case passageSubmitted(PassageSubmitted)
+    case selfEditProposed(SelfEditProposed)
+    case selfEditScored(SelfEditScored)
+    case selfEditChosen(SelfEditChosen)
     /// `gesal-log sign`: a log-level fact the fold passes over (see `HistorySigned`).
     case historySigned(HistorySigned)
 
@@ -62,6 +66,10 @@ public enum DomainEvent: Sendable, Equatable {
         case .expertPromoted: ExpertPromoted.typeName
         case .expertRetired: ExpertRetired.typeName
         case .expertMixed: ExpertMixed.typeName
+        case .passageSubmitted: PassageSubmitted.typeName
+        case .selfEditProposed: SelfEditProposed.typeName
+        case .selfEditScored: SelfEditScored.typeName
+        case .selfEditChosen: SelfEditChosen.typeName
         case .historySigned: HistorySigned.typeName
         }
     }
@@ -100,6 +108,10 @@ public enum DomainEvent: Sendable, Equatable {
         case .expertPromoted(let e): return EventDraft(type: typeName, payload: try json(e), blobs: Hash256(hex: e.adapter).map { [$0] } ?? [])
         case .expertRetired(let e): return EventDraft(type: typeName, payload: try json(e))
         case .expertMixed(let e): return EventDraft(type: typeName, payload: try json(e), blobs: Hash256(hex: e.adapter).map { [$0] } ?? [])
+        case .passageSubmitted(let e): return EventDraft(type: typeName, payload: try json(e))
+        case .selfEditProposed(let e): return EventDraft(type: typeName, payload: try json(e))
+        case .selfEditScored(let e): return EventDraft(type: typeName, payload: try json(e), blobs: Hash256(hex: e.adapter).map { [$0] } ?? [])
+        case .selfEditChosen(let e): return EventDraft(type: typeName, payload: try json(e), blobs: Hash256(hex: e.adapter).map { [$0] } ?? [])
         case .historySigned(let e): return EventDraft(type: typeName, payload: e.payload)
         }
     }
@@ -167,6 +179,10 @@ public enum DomainEvent: Sendable, Equatable {
         case ExpertPromoted.typeName: self = .expertPromoted(try decode(ExpertPromoted.self))
         case ExpertRetired.typeName: self = .expertRetired(try decode(ExpertRetired.self))
         case ExpertMixed.typeName: self = .expertMixed(try decode(ExpertMixed.self))
+        case PassageSubmitted.typeName: self = .passageSubmitted(try decode(PassageSubmitted.self))
+        case SelfEditProposed.typeName: self = .selfEditProposed(try decode(SelfEditProposed.self))
+        case SelfEditScored.typeName: self = .selfEditScored(try decode(SelfEditScored.self))
+        case SelfEditChosen.typeName: self = .selfEditChosen(try decode(SelfEditChosen.self))
         case HistorySigned.typeName: self = .historySigned(try decode(HistorySigned.self))
         default:
             throw EngineError(.unsupportedEvent, "event \(event.sequence) has type '\(event.type)', which this build does not know (written by a newer GESAL?)")

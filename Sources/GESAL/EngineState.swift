@@ -76,6 +76,8 @@ public struct EngineState: Sendable, Equatable {
     public internal(set) var pool = Pool()
     /// Transformer²'s library of experts, by name (retired ones too: a name is taken for good).
     public internal(set) var experts: [String: Expert] = [:]
+    /// SEAL's passages and knowledge adapter.
+    public internal(set) var knowledge = Knowledge()
     /// Events the fold derived from the last one (a buffer round's cluster events, the pool's
     /// retirements) that the history has not recorded yet: the record must hold them, in
     /// this order, right after the event that made them.
@@ -244,6 +246,8 @@ public struct EngineState: Sendable, Equatable {
             rejectedUpdates += 1
         case .expertTrained, .expertPromoted, .expertRetired, .expertMixed:
             try applyExpert(event)
+        case .passageSubmitted, .selfEditProposed, .selfEditScored, .selfEditChosen:
+            try applyKnowledge(event)
         case .branchCreated, .reverted, .snapshotTaken, .bisected, .historySigned:
             break  // facts about the history itself; the state they describe is unchanged
         }

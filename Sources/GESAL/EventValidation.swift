@@ -153,6 +153,23 @@ extension DomainEvent {
             guard numbers.allSatisfy(\.isFinite), e.alpha.allSatisfy({ (0...1).contains($0) }), ([e.adapter] + e.adapters).allSatisfy({ Hash256(hex: $0) != nil }) else {
                 throw EngineError(.invalidRequest, "expert '\(e.name)''s search has a figure that is not a finite number, a weight outside [0, 1], or an adapter that is not a hash")
             }
+        case .passageSubmitted(let e):
+            try e.validate()
+        case .selfEditProposed(let e):
+            guard SelfEditProposed.styles.contains(e.style) else {
+                throw EngineError(.invalidRequest, "self-edit \(e.candidate) of passage \(e.passage) has style '\(e.style)': \(SelfEditProposed.styles.joined(separator: ", "))")
+            }
+            try Limits.selfEditBytes.check(e.text.utf8.count, "the length of self-edit \(e.candidate) in bytes")
+            try Limits.temperature.check(e.temperature, "the self-edit's temperature")
+            try Limits.topP.check(e.topP, "the self-edit's top-p")
+            try Limits.maxTokens.check(e.maxTokens, "the self-edit's length in tokens")
+        case .selfEditScored(let e):
+            try e.training.validate()
+            guard [e.trainingLoss, e.exactMatch, e.f1].allSatisfy(\.isFinite), ([e.adapter] + (e.from.map { [$0] } ?? [])).allSatisfy({ Hash256(hex: $0) != nil }) else {
+                throw EngineError(.invalidRequest, "candidate \(e.candidate) of passage \(e.passage) has a score that is not a finite number or an adapter that is not a hash")
+            }
+        case .selfEditChosen(let e):
+            guard Hash256(hex: e.adapter) != nil else { throw EngineError(.invalidRequest, "the kept adapter of passage \(e.passage) is not named by its hash") }
         case .bufferSampleAdded, .clusterDissolved, .branchCreated, .reverted, .snapshotTaken, .bisected, .historySigned:
             break
         }
@@ -207,4 +224,32 @@ extension MixSettings {
 public func checkCorrection(_ text: String, _ name: String) throws(EngineError) {
     guard !text.allSatisfy(\.isWhitespace) else { throw EngineError(.invalidRequest, "\(name) is empty: say what the right answer was") }
     try Limits.correctionBytes.check(text.utf8.count, "the length of \(name) in bytes")
+}
+
+extension PassageSubmitted {
+    /// Refuses an empty or oversized passage or quiz, before a model loads or anything is written.
+    public func validate() throws(EngineError) {
+        guard !text.allSatisfy(\.isWhitespace) else { throw EngineError(.invalidRequest, "passage \(passage) is empty: give the text to learn") }
+        try Limits.passageBytes.check(text.utf8.count, "the length of passage \(passage) in bytes")
+        try Limits.titleBytes.check(title.utf8.count, "the length of passage \(passage)'s title in bytes")
+        try Limits.quizQuestions.check(questions.count, "passage \(passage)'s questions")
+        for (index, q) in questions.enumerated() {
+            try Limits.quizBytes.check(q.question.utf8.count, "the length of question \(index + 1) in bytes")
+            try Limits.quizBytes.check(q.answer.utf8.count, "the length of question \(index + 1)'s answer in bytes")
+        }
+        guard PassageSubmitted.questionSources.contains(questionsBy) else {
+            throw EngineError(.invalidRequest, "passage \(passage)'s questions are by '\(questionsBy)': \(PassageSubmitted.questionSources.joined(separator: " or "))")
+        }
+    }
+}
+
+extension KnowledgeTraining {
+    /// Refuses settings outside their ranges; `name` turns a field name into what the caller sees.
+    public func validate(naming name: (String) -> String = { $0 }) throws(EngineError) {
+        try Limits.loraRank.check(rank, name("rank"))
+        try Limits.learningRate.check(learningRate, name("learningRate"))
+        try Limits.knowledgeEpochs.check(epochs, name("epochs"))
+        guard alpha.isFinite, alpha > 0 else { throw EngineError(.invalidRequest, "\(name("alpha")) is \(alpha): it must be a positive number") }
+        guard !targets.isEmpty else { throw EngineError(.invalidRequest, "\(name("targets")) is empty: name the matrices the LoRA adapts") }
+    }
 }

@@ -106,4 +106,12 @@ public enum Limits {
     public static let mixElites = Limit(1, 256, why: "the best candidates a generation keeps")
     public static let mixGenerations = Limit(1, 1000, why: "CEM generations")
     public static let mixSpread = Limit(0, 10, includesLower: false, why: "the first generation's spread of α")
+
+    // SEAL's knowledge (docs/seal.md).
+    public static let passageBytes = Limit(1, 65_536, why: "a passage to learn, in UTF-8 bytes; a longer text is split into passages")
+    public static let titleBytes = Limit(1, 256, why: "a passage's title, in UTF-8 bytes")
+    public static let quizQuestions = Limit(1, 100, why: "questions that score a passage's self-edits")
+    public static let quizBytes = Limit(1, 1024, why: "one quiz question or answer, in UTF-8 bytes")
+    public static let selfEditBytes = Limit(0, 65_536, why: "a self-edit's text, in UTF-8 bytes")
+    public static let knowledgeEpochs = Limit(1, 50, why: "passes over a candidate's sequences")
 }

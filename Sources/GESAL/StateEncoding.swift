@@ -24,6 +24,9 @@ extension EngineState {
     /// A section after the rest: Transformer²'s library. Written only by a state that has
     /// experts, so every other state keeps its bytes and hash whatever its version.
     static let expertsTag = "EXPERTS.v1"
+    /// A section after that: SEAL's passages and knowledge adapter. Written only by a state
+    /// that has learned a passage, for the same reason.
+    static let knowledgeTag = "KNOWLEDGE.v1"
 
     var hasCorrections: Bool { interactions.values.contains { $0.correction != nil } }
     var hasSignals: Bool { !trigger.isEmpty || interactions.values.contains { $0.signals != nil } }
@@ -74,6 +77,10 @@ extension EngineState {
         if !experts.isEmpty {
             out.string(Self.expertsTag)
             out.experts(experts)
+        }
+        if !knowledge.isEmpty {
+            out.string(Self.knowledgeTag)
+            out.knowledge(knowledge)
         }
         return out.bytes
     }
@@ -128,8 +135,17 @@ extension EngineState {
         if withPool { pool = try input.pool(clusters: buffer.clusters) }
         guard withBuffer == hasBuffer else { throw input.fail("a \(tag) state of a store made \(hasBuffer ? "with" : "without") a buffer") }
         guard withPool == hasPool else { throw input.fail("a \(tag) state of a store made \(hasPool ? "with" : "without") a LoRA store") }
-        if input.offset < bytes.count, try input.string() == Self.expertsTag { experts = try input.experts() }
-        guard input.offset == bytes.count else { throw input.fail("\(bytes.count - input.offset) bytes follow the state") }
+        // The optional sections, each at most once and in order.
+        var section = input.offset < bytes.count ? try input.string() : nil
+        if section == Self.expertsTag {
+            experts = try input.experts()
+            section = input.offset < bytes.count ? try input.string() : nil
+        }
+        if section == Self.knowledgeTag {
+            knowledge = try input.knowledge()
+            section = nil
+        }
+        guard section == nil, input.offset == bytes.count else { throw input.fail("\(bytes.count - input.offset) bytes follow the state") }
     }
 }
 
@@ -205,6 +221,21 @@ extension CanonicalWriter {
         }
     }
 
+    /// SEAL's passages in number order, each fact as its canonical JSON (what the log holds),
+    /// the kept candidate (-1 while learning), then the knowledge adapter ("" for none).
+    mutating func knowledge(_ knowledge: EngineState.Knowledge) {
+        func json<T: Encodable>(_ value: T) -> String { (try? canonicalJSON(value)) ?? "" }  // folded facts came from JSON
+        int(knowledge.passages.count)
+        for id in knowledge.passages.keys.sorted() {
+            let learned = knowledge.passages[id]!
+            string(json(learned.submitted))
+            strings(learned.proposed.map(json))
+            strings(learned.scored.map(json))
+            int(learned.chosen ?? -1)
+        }
+        string(knowledge.adapter ?? "")
+    }
+
     mutating func trigger(_ trigger: EngineState.Trigger) {
         ints(trigger.judged.map(\.interaction))
         ints(trigger.judged.map { $0.fired ? 1 : 0 })
@@ -277,6 +308,26 @@ extension CanonicalReader {
                                                accuracy: accuracy.isNaN ? nil : accuracy, retired: retired)
         }
         return experts
+    }
+
+    mutating func knowledge() throws(EngineError) -> EngineState.Knowledge {
+        func decode<T: Decodable>(_ type: T.Type, _ text: String) throws(EngineError) -> T {
+            do { return try JSONDecoder().decode(type, from: Data(text.utf8)) } catch { throw fail("a SEAL fact does not decode: \(error)") }
+        }
+        var knowledge = EngineState.Knowledge()
+        for _ in 0..<(try count()) {
+            let submitted = try decode(PassageSubmitted.self, try string())
+            var learned = EngineState.Knowledge.Learned(submitted: submitted)
+            learned.proposed = try strings().map { text throws(EngineError) in try decode(SelfEditProposed.self, text) }
+            learned.scored = try strings().map { text throws(EngineError) in try decode(SelfEditScored.self, text) }
+            let chosen = try int()
+            learned.chosen = chosen < 0 ? nil : chosen
+            guard knowledge.passages[submitted.passage] == nil else { throw fail("passage \(submitted.passage) is held twice") }
+            knowledge.passages[submitted.passage] = learned
+        }
+        let adapter = try string()
+        knowledge.adapter = adapter.isEmpty ? nil : adapter
+        return knowledge
     }
 
     mutating func trigger() throws(EngineError) -> EngineState.Trigger {
