@@ -232,6 +232,7 @@ extension PassageSubmitted {
         guard !text.allSatisfy(\.isWhitespace) else { throw EngineError(.invalidRequest, "passage \(passage) is empty: give the text to learn") }
         try Limits.passageBytes.check(text.utf8.count, "the length of passage \(passage) in bytes")
         try Limits.titleBytes.check(title.utf8.count, "the length of passage \(passage)'s title in bytes")
+        guard !title.contains(where: \.isNewline) else { throw EngineError(.invalidRequest, "passage \(passage)'s title holds a line break: a title is one line") }
         try Limits.quizQuestions.check(questions.count, "passage \(passage)'s questions")
         for (index, q) in questions.enumerated() {
             try Limits.quizBytes.check(q.question.utf8.count, "the length of question \(index + 1) in bytes")

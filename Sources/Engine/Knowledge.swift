@@ -1,0 +1,46 @@
+import GESAL
+
+/// SEAL's inner loop on the engine (docs/seal.md): `gesal learn`.
+extension Engine {
+    /// What learning one passage recorded.
+    public struct Learned: Sendable {
+        public var submitted: PassageSubmitted
+        public var proposed: [SelfEditProposed]
+        public var scored: [SelfEditScored]
+        public var chosen: SelfEditChosen
+    }
+
+    /// Absorbs a passage: samples `settings.candidates` self-edits, trains a LoRA from the store's
+    /// knowledge adapter on the passage alone and on each edit with the passage, quizzes each
+    /// without the passage, and keeps the best edit as the new knowledge adapter. Every blob is
+    /// stored first; then the whole passage is one record, so an interrupted run leaves the
+    /// store as it was. `progress` sees (optimiser steps done, total).
+    @discardableResult
+    public func learn(title: String, text: String, questions: [QuizQuestion], questionsBy: String = "user", settings: LearnSettings,
+                      progress: (Int, Int) -> Void = { _, _ in }) throws -> Learned {
+        let submitted = PassageSubmitted(passage: state.knowledge.nextPassage, title: title, text: text, questions: questions, questionsBy: questionsBy)
+        try submitted.validate()
+        try settings.validate()
+        let language = models.language
+        let proposed = KnowledgeLearning.propose(submitted, settings: settings, language: language)
+        let from = try state.knowledge.adapter.map { ($0, try blob($0)) }
+        let edits: [String?] = [nil] + proposed.map(\.text)
+        let total = edits.map { KnowledgeLearning.sequences(title: title, text: text, edit: $0).count * settings.training.epochs }.reduce(0, +)
+        var done = 0
+        var scored: [SelfEditScored] = []
+        for (candidate, edit) in edits.enumerated() {
+            let trained = try KnowledgeLearning.train(submitted, candidate: candidate, edit: edit, training: settings.training, quizTokens: settings.quizTokens,
+                                                      from: from, language: language) {
+                done += 1
+                progress(done, total)
+            }
+            _ = try storeBlob(trained.blob)
+            scored.append(trained.scored)
+        }
+        let best = SelfEditChosen.choice(scored)!
+        let kept = scored[best]
+        let chosen = SelfEditChosen(passage: submitted.passage, candidate: best, adapter: kept.adapter, beatsPassage: best > 0 && kept.beats(scored[0]))
+        try append([.passageSubmitted(submitted)] + proposed.map { .selfEditProposed($0) } + scored.map { .selfEditScored($0) } + [.selfEditChosen(chosen)])
+        return Learned(submitted: submitted, proposed: proposed, scored: scored, chosen: chosen)
+    }
+}

@@ -1,0 +1,135 @@
+import Adaptation
+import EventLog
+import GESAL
+import Models
+
+/// How `gesal learn` absorbs a passage (SEAL's inner loop, docs/seal.md).
+public struct LearnSettings: Sendable, Equatable {
+    /// Self-edits sampled per passage, their prompt style, and how they are sampled.
+    public var candidates: Int
+    public var style: String
+    public var temperature: Float
+    public var topP: Float
+    public var editTokens: Int
+    /// How every candidate's LoRA trains.
+    public var training: KnowledgeTraining
+    /// The longest quiz answer, in tokens.
+    public var quizTokens: Int
+    /// Seeds the self-edits' sampling.
+    public var seed: UInt64
+
+    /// SEAL's sampling (k = 5 at temperature 1.0, top-p 0.95); a smaller LoRA than SEAL's rank
+    /// 32 and 10 epochs, since every candidate trains on the CPU.
+    public init(candidates: Int = 5, style: String = "implications", temperature: Float = 1, topP: Float = 0.95, editTokens: Int = 128,
+                training: KnowledgeTraining = KnowledgeTraining(), quizTokens: Int = 16, seed: UInt64 = 1) {
+        (self.candidates, self.style, self.temperature, self.topP, self.editTokens) = (candidates, style, temperature, topP, editTokens)
+        (self.training, self.quizTokens, self.seed) = (training, quizTokens, seed)
+    }
+
+    /// Refuses settings out of range; `name` turns a field name into what the caller sees.
+    public func validate(naming name: (String) -> String = { $0 }) throws(EngineError) {
+        guard (1...16).contains(candidates) else { throw EngineError(.invalidRequest, "\(name("candidates")) is \(candidates): 1 to 16 self-edits a passage") }
+        guard SelfEditProposed.styles.contains(style) else {
+            throw EngineError(.invalidRequest, "\(name("style")) is '\(style)': \(SelfEditProposed.styles.joined(separator: ", "))")
+        }
+        try Limits.temperature.check(temperature, name("temperature"))
+        try Limits.topP.check(topP, name("topP"))
+        try Limits.maxTokens.check(editTokens, name("editTokens"))
+        try Limits.maxTokens.check(quizTokens, name("quizTokens"))
+        try training.validate(naming: name)
+    }
+}
+
+/// SEAL's inner loop for one passage, as pure functions of the passage, the settings and the
+/// models: the self-edits sampled, then each candidate (0: the passage alone, then each edit's
+/// lines with the passage) trained as a LoRA from the store's knowledge adapter and quizzed
+/// without the passage. Deterministic, so `replay --reexecute` can run it again bit for bit.
+public enum KnowledgeLearning {
+    /// The prompt that asks for a self-edit of `style`.
+    public static func editPrompt(style: String, title: String, text: String) -> String {
+        switch style {
+        case "rewrite": "Rewrite the following passage in your own words, one fact per line.\n\n\(title)\n\(text)\n\nRewrite:"
+        case "questions": "Write questions about the following passage, each followed by its answer, one per line.\n\n\(title)\n\(text)\n\nQuestions and answers:"
+        default: "Let's read the following passage and produce a list of implications derived directly or indirectly from the content.\n\n"
+            + "\(title)\n\(text)\n\nImplications:"
+        }
+    }
+
+    /// The seed of candidate `candidate`'s sampling for passage `passage`.
+    static func seed(_ settings: LearnSettings, passage: Int, candidate: Int) -> UInt64 {
+        settings.seed &* 1_000_003 &+ UInt64(passage) &* 1009 &+ UInt64(candidate)
+    }
+
+    /// The self-edits for passage `submitted`, sampled in one batch with the base model.
+    public static func propose(_ submitted: PassageSubmitted, settings: LearnSettings, language: LanguageModel) -> [SelfEditProposed] {
+        let prompt = editPrompt(style: settings.style, title: submitted.title, text: submitted.text)
+        let requests = (1...settings.candidates).map { candidate in
+            GenerationRequest(prompt: prompt, parameters: SamplingParameters(temperature: settings.temperature, topP: settings.topP,
+                                                                               seed: seed(settings, passage: submitted.passage, candidate: candidate),
+                                                                               maxTokens: settings.editTokens))
+        }
+        return zip(1..., language.generate(requests)).map { candidate, generation in
+            SelfEditProposed(passage: submitted.passage, candidate: candidate, style: settings.style, text: generation.text,
+                             seed: requests[candidate - 1].parameters.seed, temperature: settings.temperature, topP: settings.topP, maxTokens: settings.editTokens)
+        }
+    }
+
+    /// What a candidate trains on: each non-empty line of its edit as "title\nline", then the
+    /// passage as "title\ntext" (candidate 0 has the passage alone), as plain text.
+    public static func sequences(title: String, text: String, edit: String?) -> [String] {
+        let lines = (edit ?? "").split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        return (lines + [text]).map { "\(title)\n\($0)" }
+    }
+
+    /// One candidate trained and quizzed, and its adapter's bytes.
+    public struct Candidate: Sendable {
+        public var scored: SelfEditScored
+        public var blob: [UInt8]
+    }
+
+    /// Trains candidate `candidate` (its `edit`; nil for the passage alone) from `from` (the
+    /// knowledge adapter's blob, nil for a fresh LoRA) and quizzes it. `step` is told of each
+    /// optimiser step.
+    public static func train(_ submitted: PassageSubmitted, candidate: Int, edit: String?, training: KnowledgeTraining, quizTokens: Int,
+                             from: (hash: String, blob: [UInt8])?, language: LanguageModel, step: () -> Void = {}) throws -> Candidate {
+        var adapters: AdapterSet
+        if let from {
+            adapters = try AdapterCodec.decodeAdapters(from.blob)
+        } else {
+            adapters = AdapterSet()
+            for (offset, site) in try EngineModels.sites(training.targets, layers: language.model.config.layers).enumerated() {
+                let (outputs, inputs) = language.model.shape(site.kind)
+                adapters.lora[site] = LoRA(rank: training.rank, alpha: training.alpha, inputs: inputs, outputs: outputs, seed: training.seed &+ UInt64(offset))
+            }
+        }
+        var learner = Learner(language: language, adapters: adapters, optimizer: OptimizerConfig(kind: .adam, learningRate: training.learningRate))
+        let examples = sequences(title: submitted.title, text: submitted.text, edit: edit).map { sequence -> (prompt: [Int], response: [Int]) in
+            let newline = sequence.firstIndex(of: "\n")!
+            return (language.tokenizer.encode(String(sequence[...newline])), language.tokenizer.encode(String(sequence[sequence.index(after: newline)...])))
+        }
+        var loss: Float = 0
+        for _ in 0..<training.epochs {
+            loss = 0
+            for example in examples {
+                loss += learner.supervisedStep(prompt: example.prompt, response: example.response)
+                step()
+            }
+            loss /= Float(examples.count)
+        }
+        let blob = AdapterCodec.encode(learner.adapters)
+        let quiz = quiz(submitted.questions, model: learner.adapted(), maxTokens: quizTokens)
+        let scored = SelfEditScored(passage: submitted.passage, candidate: candidate, training: training, sequences: examples.count, trainingLoss: loss,
+                                    exactMatch: quiz.exactMatch, f1: quiz.f1, answers: quiz.answers, from: from?.hash, adapter: Hash256.of(blob).hex)
+        return Candidate(scored: scored, blob: blob)
+    }
+
+    /// The quiz without the passage: greedy answers, exact match after SQuAD's normalisation and
+    /// token F1, each a mean over the questions.
+    public static func quiz(_ questions: [QuizQuestion], model: LanguageModel, maxTokens: Int) -> (answers: [String], exactMatch: Float, f1: Float) {
+        let answers = model.generate(questions.map { GenerationRequest(prompt: $0.question, parameters: SamplingParameters(maxTokens: maxTokens)) }).map(\.text)
+        let pairs = zip(answers, questions)
+        let exact = pairs.count { TextAgreement.exactMatch($0, $1.answer) }
+        let f1 = pairs.map { TextAgreement.tokenF1($0, $1.answer) }.reduce(0, +)
+        return (answers, Float(exact) / Float(questions.count), f1 / Float(questions.count))
+    }
+}

@@ -1,0 +1,72 @@
+import Adaptation
+import EventLog
+import Foundation
+import GESAL
+import Models
+@testable import Engine
+import SystemIO
+import Tasks
+import Testing
+import TestSupport
+
+/// SEAL's inner loop on the real models, shrunk: two self-edits of 12 tokens, a rank-2 LoRA on
+/// the down projections for one epoch, answers of 4 tokens. Whatever so little learns, the
+/// record must hold every fact in turn, the kept adapter must be the knowledge adapter, and
+/// the next passage must train from it.
+@Suite(.serialized, .enabled(if: RealModels.available, RealModels.missing)) struct KnowledgeEngineTests {
+    static let settings = LearnSettings(candidates: 2, editTokens: 12, training: KnowledgeTraining(rank: 2, alpha: 4, epochs: 1, targets: ["down"]), quizTokens: 4)
+    static let passages = FictionalPassages.passages(count: 2, seed: 5)
+
+    static func questions(_ passage: Passage) -> [QuizQuestion] {
+        passage.questions.map { QuizQuestion(question: $0.prompt, answer: $0.expected) }
+    }
+
+    /// One store for the suite: passage 1 learned.
+    static let store = LoadedOnce("a store that learned a passage") { () throws -> (Engine, Engine.Learned) in
+        let path = try FileSystem().makeTemporaryDirectory(prefix: "gesal-knowledge") + "/store"
+        let engine = try RealModels.engine(at: path, config: EngineConfig(maxTokens: 4))
+        let passage = passages[0]
+        let learned = try engine.learn(title: passage.title, text: passage.text, questions: questions(passage), settings: settings)
+        return (engine, learned)
+    }
+
+    @Test func aPassageIsOneRecordOfEveryFactInTurn() throws {
+        let (engine, learned) = try Self.store.get()
+        let types = try engine.writer.store.events(branch: "main").map(\.type).filter { !$0.hasPrefix("StoreCreated") }
+        #expect(types == [PassageSubmitted.typeName, SelfEditProposed.typeName, SelfEditProposed.typeName,
+                          SelfEditScored.typeName, SelfEditScored.typeName, SelfEditScored.typeName, SelfEditChosen.typeName])
+        #expect(learned.scored.map(\.candidate) == [0, 1, 2] && learned.scored.allSatisfy { $0.answers.count == learned.submitted.questions.count })
+        #expect(learned.scored[0].sequences == 1, "the passage alone is one sequence")
+    }
+
+    @Test func theKeptAdapterIsTheKnowledgeAdapterAndStored() throws {
+        let (engine, learned) = try Self.store.get()
+        #expect(engine.state.knowledge.adapter == learned.chosen.adapter)
+        #expect(try engine.writer.store.blobs.get(hex: learned.chosen.adapter).isEmpty == false)
+        #expect(try Replay.run(engine.writer.store, branch: "main").state.hash == engine.state.hash)
+    }
+
+    @Test func trainingACandidateAgainGivesTheSameAdapter() throws {
+        let (engine, learned) = try Self.store.get()
+        let again = try KnowledgeLearning.train(learned.submitted, candidate: 1, edit: learned.proposed[0].text, training: Self.settings.training,
+                                                quizTokens: Self.settings.quizTokens, from: nil, language: engine.models.language)
+        #expect(again.scored == learned.scored[1])
+        let proposedAgain = KnowledgeLearning.propose(learned.submitted, settings: Self.settings, language: engine.models.language)
+        #expect(proposedAgain == learned.proposed)
+    }
+
+    @Test func theNextPassageTrainsFromTheKnowledgeAdapter() throws {
+        let (engine, learned) = try Self.store.get()
+        let passage = Self.passages[1]
+        let next = try engine.learn(title: passage.title, text: passage.text, questions: Self.questions(passage), settings: Self.settings)
+        #expect(next.submitted.passage == 2 && next.scored.allSatisfy { $0.from == learned.chosen.adapter })
+    }
+
+    @Test func anEmptyPassageIsRefusedAndNothingIsWritten() throws {
+        let (engine, _) = try Self.store.get()
+        let head = engine.head
+        #expect(throws: EngineError.self) { try engine.learn(title: "Nothing", text: " ", questions: Self.questions(Self.passages[0]), settings: Self.settings) }
+        #expect(throws: EngineError.self) { try engine.learn(title: "No quiz", text: "Plimt is a city.", questions: [], settings: Self.settings) }
+        #expect(engine.head == head)
+    }
+}
