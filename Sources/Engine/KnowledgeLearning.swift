@@ -62,16 +62,26 @@ public enum KnowledgeLearning {
 
     /// The self-edits for passage `submitted`, sampled in one batch with the base model.
     public static func propose(_ submitted: PassageSubmitted, settings: LearnSettings, language: LanguageModel) -> [SelfEditProposed] {
-        let prompt = editPrompt(style: settings.style, title: submitted.title, text: submitted.text)
-        let requests = (1...settings.candidates).map { candidate in
-            GenerationRequest(prompt: prompt, parameters: SamplingParameters(temperature: settings.temperature, topP: settings.topP,
-                                                                               seed: seed(settings, passage: submitted.passage, candidate: candidate),
-                                                                               maxTokens: settings.editTokens))
+        let unwritten = (1...settings.candidates).map { candidate in
+            SelfEditProposed(passage: submitted.passage, candidate: candidate, style: settings.style, text: "",
+                             seed: seed(settings, passage: submitted.passage, candidate: candidate), temperature: settings.temperature,
+                             topP: settings.topP, maxTokens: settings.editTokens)
         }
-        return zip(1..., language.generate(requests)).map { candidate, generation in
-            SelfEditProposed(passage: submitted.passage, candidate: candidate, style: settings.style, text: generation.text,
-                             seed: requests[candidate - 1].parameters.seed, temperature: settings.temperature, topP: settings.topP, maxTokens: settings.editTokens)
+        return zip(unwritten, sample(unwritten, of: submitted, language: language)).map { proposal, text in
+            var written = proposal
+            written.text = text
+            return written
         }
+    }
+
+    /// The texts of `proposals` (one passage's, in one batch, as `propose` samples them), each
+    /// sampled as it records: what `replay --reexecute` compares with the recorded texts.
+    public static func sample(_ proposals: [SelfEditProposed], of submitted: PassageSubmitted, language: LanguageModel) -> [String] {
+        language.generate(proposals.map { proposal in
+            GenerationRequest(prompt: editPrompt(style: proposal.style, title: submitted.title, text: submitted.text),
+                              parameters: SamplingParameters(temperature: proposal.temperature, topP: proposal.topP, seed: proposal.seed,
+                                                             maxTokens: proposal.maxTokens))
+        }).map(\.text)
     }
 
     /// What a candidate trains on: each non-empty line of its edit as "title\nline", then the
@@ -119,7 +129,8 @@ public enum KnowledgeLearning {
         let blob = AdapterCodec.encode(learner.adapters)
         let quiz = quiz(submitted.questions, model: learner.adapted(), maxTokens: quizTokens)
         let scored = SelfEditScored(passage: submitted.passage, candidate: candidate, training: training, sequences: examples.count, trainingLoss: loss,
-                                    exactMatch: quiz.exactMatch, f1: quiz.f1, answers: quiz.answers, from: from?.hash, adapter: Hash256.of(blob).hex)
+                                    quizTokens: quizTokens, exactMatch: quiz.exactMatch, f1: quiz.f1, answers: quiz.answers, from: from?.hash,
+                                    adapter: Hash256.of(blob).hex)
         return Candidate(scored: scored, blob: blob)
     }
 
@@ -131,5 +142,15 @@ public enum KnowledgeLearning {
         let exact = pairs.count { TextAgreement.exactMatch($0, $1.answer) }
         let f1 = pairs.map { TextAgreement.tokenF1($0, $1.answer) }.reduce(0, +)
         return (answers, Float(exact) / Float(questions.count), f1 / Float(questions.count))
+    }
+
+    /// How a candidate trained again differs from the recorded one.
+    public static func differences(_ again: SelfEditScored, _ recorded: SelfEditScored) -> [String] {
+        var found: [String] = []
+        if again.adapter != recorded.adapter { found.append("adapter \(again.adapter.prefix(12)) ≠ recorded \(recorded.adapter.prefix(12))") }
+        if again.trainingLoss.bitPattern != recorded.trainingLoss.bitPattern { found.append("training loss \(again.trainingLoss) ≠ recorded \(recorded.trainingLoss)") }
+        if again.answers != recorded.answers || again.exactMatch != recorded.exactMatch || again.f1 != recorded.f1 { found.append("the quiz's answers or scores differ") }
+        if found.isEmpty, again != recorded { found.append("its figures differ") }
+        return found
     }
 }

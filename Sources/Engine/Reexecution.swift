@@ -18,6 +18,9 @@ public enum Reexecution {
         /// Experts of Transformer²'s library trained again, every checkpoint, and CEM mixes searched
         /// again, every generation (counted in `steps` too).
         public var experts = 0
+        /// SEAL's facts run again: each passage's self-edits sampled again (one check a
+        /// passage), and each candidate trained and quizzed again (counted in `steps` too).
+        public var knowledge = 0
         /// One line per step that came out differently, naming the sequence and what differed.
         public var mismatches: [String] = []
         public var stateHash = ""
@@ -28,7 +31,14 @@ public enum Reexecution {
     public static func verify(_ store: LogStore, branch: String = "main", models: EngineModels,
                               progress: (Int, Int) -> Void = { _, _ in }) throws -> Report {
         let events = try store.events(branch: branch)
-        let total = events.filter { [AdapterUpdated.typeName, UpdateRejected.typeName, AdapterImported.typeName, AdapterTrained.typeName, ExpertTrained.typeName, ExpertMixed.typeName].contains($0.type) }.count
+        let checked = [AdapterUpdated.typeName, UpdateRejected.typeName, AdapterImported.typeName, AdapterTrained.typeName, ExpertTrained.typeName,
+                       ExpertMixed.typeName, PassageSubmitted.typeName, SelfEditScored.typeName]
+        let total = events.filter { checked.contains($0.type) }.count
+        // Each passage's self-edits, sampled again in one batch as they were.
+        var proposals: [Int: [SelfEditProposed]] = [:]
+        for event in events where event.type == SelfEditProposed.typeName {
+            if case .selfEditProposed(let e) = try DomainEvent(event) { proposals[e.passage, default: []].append(e) }
+        }
         var report = Report()
         var state = EngineState()
         let blob = { (hex: String) throws -> [UInt8] in try store.blobs.get(hex: hex) }
@@ -65,6 +75,21 @@ public enum Reexecution {
                                                  models: models, blob: blob)
                 report.experts += 1
                 tally(&report, event.sequence, "expert \(e.name)", ExpertMixing.differences(again.event, e), total: total, progress: progress)
+            }
+            if case .passageSubmitted(let e) = domain {
+                let recorded = proposals[e.passage] ?? []
+                let texts = recorded.isEmpty ? [] : KnowledgeLearning.sample(recorded, of: e, language: models.language)
+                let differences = zip(texts, recorded).filter { $0 != $1.text }.map { "self-edit \($1.candidate)'s text differs" }
+                report.knowledge += 1
+                tally(&report, event.sequence, "passage \(e.passage)", differences, total: total, progress: progress)
+            }
+            if case .selfEditScored(let e) = domain, let learned = state.knowledge.passages[e.passage] {
+                let edit = e.candidate == 0 ? nil : learned.proposed.first { $0.candidate == e.candidate }?.text
+                let again = try KnowledgeLearning.train(learned.submitted, candidate: e.candidate, edit: edit, training: e.training, quizTokens: e.quizTokens,
+                                                        from: try e.from.map { ($0, try blob($0)) }, language: models.language)
+                report.knowledge += 1
+                tally(&report, event.sequence, "passage \(e.passage) candidate \(e.candidate)", KnowledgeLearning.differences(again.scored, e),
+                      total: total, progress: progress)
             }
             if let recorded {
                 let step = try LearningStep.run(node: recorded.node, in: state, models: models, blob: blob)

@@ -80,8 +80,10 @@ public struct SelfEditScored: Sendable, Equatable, Codable {
     /// The sequences trained on, one per line, "title\nline" (the passage itself last).
     public var sequences: Int
     public var trainingLoss: Float
-    /// The quiz without the passage: exact match after SQuAD's normalisation, and token F1,
-    /// each a mean over the questions, and the answers themselves.
+    /// The quiz without the passage, answered greedily in at most `quizTokens` tokens: exact
+    /// match after SQuAD's normalisation, and token F1, each a mean over the questions, and the
+    /// answers themselves.
+    public var quizTokens: Int
     public var exactMatch: Float
     public var f1: Float
     public var answers: [String]
@@ -89,9 +91,10 @@ public struct SelfEditScored: Sendable, Equatable, Codable {
     public var from: String?
     public var adapter: String
 
-    public init(passage: Int, candidate: Int, training: KnowledgeTraining, sequences: Int, trainingLoss: Float, exactMatch: Float, f1: Float,
+    public init(passage: Int, candidate: Int, training: KnowledgeTraining, sequences: Int, trainingLoss: Float, quizTokens: Int, exactMatch: Float, f1: Float,
                 answers: [String], from: String?, adapter: String) {
         (self.passage, self.candidate, self.training, self.sequences, self.trainingLoss) = (passage, candidate, training, sequences, trainingLoss)
+        self.quizTokens = quizTokens
         (self.exactMatch, self.f1, self.answers, self.from, self.adapter) = (exactMatch, f1, answers, from, adapter)
     }
 

@@ -83,10 +83,11 @@ struct ReplayCommand: ParsableCommand {
             let report = try Reexecution.verify(store, branch: engine.branch, models: models) { progress.update($0, $1) }
             progress.finish()
             for warning in report.warnings { writeStandardError("warning: \(warning)\n") }
-            print("learning_steps=\(report.steps - report.imports - report.searches - report.experts)")
+            print("learning_steps=\(report.steps - report.imports - report.searches - report.experts - report.knowledge)")
             if report.imports > 0 { print("imports=\(report.imports)") }
             if report.searches > 0 { print("lora_searches=\(report.searches)") }
             if report.experts > 0 { print("expert_trainings=\(report.experts)") }
+            if report.knowledge > 0 { print("self_edit_checks=\(report.knowledge)") }
             print("reproduced=\(report.reproduced)")  // learning steps, imports, searches and expert trainings
             for mismatch in report.mismatches { print("mismatch: \(mismatch)") }
             if !report.mismatches.isEmpty { throw ExitCode.failure }

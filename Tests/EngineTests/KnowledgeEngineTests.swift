@@ -62,6 +62,29 @@ import TestSupport
         #expect(next.submitted.passage == 2 && next.scored.allSatisfy { $0.from == learned.chosen.adapter })
     }
 
+    @Test func replayReexecutesTheSelfEditsAndEveryCandidate() throws {
+        let (engine, _) = try Self.store.get()
+        let report = try Reexecution.verify(engine.writer.store, models: engine.models)
+        #expect(report.mismatches.isEmpty, "\(report.mismatches)")
+        #expect(report.knowledge >= 4, "passage 1's self-edits and its three candidates at least")
+    }
+
+    /// A store whose record says candidate 1 answered the quiz otherwise than it does: the
+    /// fold cannot tell, re-execution must.
+    @Test func aRewrittenQuizAnswerFailsReexecution() throws {
+        let (engine, learned) = try Self.store.get()
+        let path = try FileSystem().makeTemporaryDirectory(prefix: "gesal-knowledge-forged") + "/store"
+        let forger = try RealModels.engine(at: path, config: EngineConfig(maxTokens: 4))
+        for scored in learned.scored { _ = try forger.storeBlob(try engine.writer.store.blobs.get(hex: scored.adapter)) }
+        var scored = learned.scored
+        scored[1].answers[0] = "forged"
+        try forger.append([.passageSubmitted(learned.submitted)] + learned.proposed.map { .selfEditProposed($0) } + scored.map { .selfEditScored($0) }
+            + [.selfEditChosen(learned.chosen)])
+        let report = try Reexecution.verify(forger.writer.store, models: engine.models)
+        #expect(report.mismatches.count == 1 && report.mismatches[0].contains("passage 1 candidate 1") && report.mismatches[0].contains("answers"),
+                "\(report.mismatches)")
+    }
+
     @Test func anEmptyPassageIsRefusedAndNothingIsWritten() throws {
         let (engine, _) = try Self.store.get()
         let head = engine.head

@@ -18,7 +18,7 @@ struct KnowledgeTests {
     }
 
     static func scored(_ candidate: Int, passage: Int = 1, exactMatch: Float, f1: Float, from: String? = nil) -> SelfEditScored {
-        SelfEditScored(passage: passage, candidate: candidate, training: KnowledgeTraining(), sequences: 3, trainingLoss: 1.5, exactMatch: exactMatch, f1: f1,
+        SelfEditScored(passage: passage, candidate: candidate, training: KnowledgeTraining(), sequences: 3, trainingLoss: 1.5, quizTokens: 8, exactMatch: exactMatch, f1: f1,
                        answers: ["Dra", "1742"], from: from, adapter: ExpertFixture.hash("passage \(passage) candidate \(candidate)"))
     }
 
