@@ -22,6 +22,7 @@ extension Engine {
         try submitted.validate()
         try settings.validate()
         let language = models.language
+        try checkFits(submitted, settings: settings)
         let proposed = KnowledgeLearning.propose(submitted, settings: settings, language: language)
         let from = try state.knowledge.adapter.map { ($0, try blob($0)) }
         let edits: [String?] = [nil] + proposed.map(\.text)
@@ -42,5 +43,23 @@ extension Engine {
         let chosen = SelfEditChosen(passage: submitted.passage, candidate: best, adapter: kept.adapter, beatsPassage: best > 0 && kept.beats(scored[0]))
         try append([.passageSubmitted(submitted)] + proposed.map { .selfEditProposed($0) } + scored.map { .selfEditScored($0) } + [.selfEditChosen(chosen)])
         return Learned(submitted: submitted, proposed: proposed, scored: scored, chosen: chosen)
+    }
+
+    /// Refuses a passage the model cannot read with the self-edit prompt and still write an
+    /// edit, or whose own training sequence is beyond the store's learning budget.
+    func checkFits(_ submitted: PassageSubmitted, settings: LearnSettings) throws(EngineError) {
+        let language = models.language
+        let prompt = language.tokenizer.encode(language.template.render(user: KnowledgeLearning.editPrompt(style: settings.style, title: submitted.title,
+                                                                                                          text: submitted.text))).count
+        let context = language.model.config.contextLength
+        guard prompt + settings.editTokens <= context else {
+            throw EngineError(.invalidRequest, "passage \(submitted.passage) takes \(prompt) tokens with the self-edit prompt, and the edit \(settings.editTokens) more: "
+                + "beyond the model's \(context); split it into shorter passages")
+        }
+        let sequence = language.tokenizer.encode(KnowledgeLearning.sequences(title: submitted.title, text: submitted.text, edit: nil)[0]).count
+        guard sequence <= config.learningTokenBudget else {
+            throw EngineError(.invalidRequest, "passage \(submitted.passage) is \(sequence) tokens, beyond the store's learning budget of \(config.learningTokenBudget) "
+                + "(memory grows with its square); split it into shorter passages")
+        }
     }
 }

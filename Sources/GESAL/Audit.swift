@@ -41,6 +41,9 @@ public enum Audit {
             switch origin.owner {
             case .expert(let name):
                 keep = { about(expert: name, $0) }
+            case .passage(let passage):
+                // A knowledge adapter trains from the one before it: every passage up to its own.
+                keep = { fact in fact.passage.map { $0 <= passage } ?? false }
             case .node(let node):
                 last = origin.sequence
                 keep = { about(node: node, $0, nodeOf) }
@@ -97,6 +100,8 @@ public enum Audit {
             case node(Int)
             case cluster(Int)
             case expert(String)
+            /// SEAL's: a candidate trained for this passage (the kept one is the knowledge adapter).
+            case passage(Int)
         }
         public var sequence: UInt64
         public var owner: Owner
@@ -118,6 +123,7 @@ public enum Audit {
             case .adapterTrained(let e) where e.adapter?.hasPrefix(lowered) == true: AdapterOrigin(sequence: sequence, owner: .cluster(e.cluster), blob: e.adapter!)
             case .expertTrained(let e) where e.adapter.hasPrefix(lowered): AdapterOrigin(sequence: sequence, owner: .expert(e.name), blob: e.adapter)
             case .expertMixed(let e) where e.adapter.hasPrefix(lowered): AdapterOrigin(sequence: sequence, owner: .expert(e.name), blob: e.adapter)
+            case .selfEditScored(let e) where e.adapter.hasPrefix(lowered): AdapterOrigin(sequence: sequence, owner: .passage(e.passage), blob: e.adapter)
             default: nil
             }
         }

@@ -204,6 +204,17 @@ extension DomainEvent {
         }
     }
 
+    /// The SEAL passage an event is about, if it is about one.
+    public var passage: Int? {
+        switch self {
+        case .passageSubmitted(let e): e.passage
+        case .selfEditProposed(let e): e.passage
+        case .selfEditScored(let e): e.passage
+        case .selfEditChosen(let e): e.passage
+        default: nil
+        }
+    }
+
     /// The node an event names directly, if it names one.
     public var node: Int? {
         switch self {
