@@ -17,9 +17,11 @@ public struct AnswerPlan: Sendable, Hashable {
     public var clusterAdapter: ClusterAdapterUse?
     /// The expert dispatch chose, beneath the node's adapter.
     public var expert: ExpertUse?
+    /// SEAL's knowledge adapter, stacked on top.
+    public var knowledge: String?
 
     public init(interaction: Int, prompt: String, node: Int, adapter: String?, rejected: [String], request: AnswerRequest? = nil,
-                clusterAdapter: ClusterAdapterUse? = nil, expert: ExpertUse? = nil) {
+                clusterAdapter: ClusterAdapterUse? = nil, expert: ExpertUse? = nil, knowledge: String? = nil) {
         self.interaction = interaction
         self.prompt = prompt
         self.node = node
@@ -28,6 +30,7 @@ public struct AnswerPlan: Sendable, Hashable {
         self.request = request.flatMap { $0.isEmpty ? nil : $0 }
         self.clusterAdapter = clusterAdapter
         self.expert = expert
+        self.knowledge = knowledge
     }
 }
 

@@ -138,7 +138,8 @@ public final class Engine {
         events.append(.interactionRecorded(InteractionRecorded(
             interaction: interaction, prompt: prompt, response: answer.text, node: plan.node, embedding: Vector(embedding),
             similarity: similarity, adapter: plan.adapter, sampling: answer.sampling, promptTokens: answer.promptTokens,
-            responseTokens: answer.responseTokens, request: plan.request, signals: signals, clusterAdapter: plan.clusterAdapter, expert: plan.expert)))
+            responseTokens: answer.responseTokens, request: plan.request, signals: signals, clusterAdapter: plan.clusterAdapter, expert: plan.expert,
+            knowledge: plan.knowledge)))
         let sequences = try append(events)
         return Answer(interaction: interaction, node: plan.node, createdNode: existing == nil, similarity: similarity, text: answer.text,
                       adapter: plan.adapter, clusterAdapter: plan.clusterAdapter, expert: plan.expert, sequences: sequences, promptTokens: answer.promptTokens, responseTokens: answer.responseTokens,
@@ -167,7 +168,7 @@ public final class Engine {
         let existing = state.nodes[route.node]
         let plan = AnswerPlan(interaction: interaction, prompt: prompt, node: route.node, adapter: existing?.adapterBlob,
                               rejected: existing?.rejectedResponses ?? [], request: request, clusterAdapter: state.clusterAdapter(for: embedding),
-                              expert: expert)
+                              expert: expert, knowledge: state.knowledge.adapter)
         return (plan, routed)
     }
 

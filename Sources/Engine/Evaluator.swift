@@ -43,6 +43,7 @@ public struct Evaluator {
             plan.rejected = state.nodes[node]!.rejectedResponses
         }
         plan.clusterAdapter = state.clusterAdapter(for: embedding)
+        plan.knowledge = state.knowledge.adapter
         if let dispatch { plan.expert = dispatch.dispatcher.use(dispatch.dispatcher.decide(prompt, embedding: embedding, strategy: dispatch.strategy)) }
         return plan
     }

@@ -102,7 +102,7 @@ public enum Rollback {
             if case .interactionRecorded(let e) = fact, !dropped.contains(event.sequence) {
                 let recordedPlan = AnswerPlan(interaction: e.interaction, prompt: e.prompt, node: e.node, adapter: e.adapter,
                                               rejected: original.nodes[e.node]?.rejectedResponses ?? [], request: e.request,
-                                              clusterAdapter: e.clusterAdapter, expert: e.expert)
+                                              clusterAdapter: e.clusterAdapter, expert: e.expert, knowledge: e.knowledge)
                 _ = try engine.record(prompt: e.prompt, embedding: e.embedding.values, interaction: e.interaction, request: e.request) { plan in
                     if plan == recordedPlan {
                         return Engine.RecordedAnswer(text: e.response, sampling: e.sampling, promptTokens: e.promptTokens, responseTokens: e.responseTokens,

@@ -173,6 +173,7 @@ public enum Audit {
         case .interactionRecorded(let e):
             let adapter = e.adapter.map { "adapter \($0.prefix(12))" } ?? "base model"
             let cluster = e.clusterAdapter.map { ", cluster \($0.cluster)'s adapter \($0.adapter.prefix(12)) at similarity \(format($0.similarity))" } ?? ""
+                + (e.knowledge.map { ", knowledge adapter \($0.prefix(12))" } ?? "")
             return "interaction \(e.interaction) on node \(e.node) (similarity \(format(e.similarity)), \(adapter)\(cluster)): \(quote(e.prompt)) -> \(quote(e.response))"
                 + (e.request.map { ", asked with " + describe($0) } ?? "")
         case .feedbackRecorded(let e):

@@ -136,7 +136,7 @@ public enum DomainEvent: Sendable, Equatable {
                 throw EngineError(.corruptEvent, "event \(event.sequence) (\(event.type)) has \(request)\(interaction.clusterAdapter == nil ? "" : " and a cluster adapter")\(expert): "
                     + "\(InteractionRecorded.typeName) carries none, \(InteractionRecorded.requestedTypeName) a non-empty one without turns, "
                     + "\(InteractionRecorded.conversationTypeName) one with earlier turns, \(InteractionRecorded.clusterAdapterTypeName) a cluster adapter, "
-                    + "\(InteractionRecorded.expertTypeName) an expert")
+                    + "\(InteractionRecorded.expertTypeName) an expert, \(InteractionRecorded.knowledgeTypeName) a knowledge adapter")
             }
             self = .interactionRecorded(interaction)
         case FeedbackRecorded.typeName, FeedbackRecorded.correctedTypeName:

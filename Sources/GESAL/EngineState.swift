@@ -181,6 +181,10 @@ public struct EngineState: Sendable, Equatable {
             if let use = e.expert, !holds(expert: use.name, adapter: use.adapter) {
                 throw fail("interaction \(e.interaction) is answered with expert '\(use.name)' (adapter \(use.adapter.prefix(12))), which the library does not hold")
             }
+            if let used = e.knowledge, used != knowledge.adapter {
+                throw fail("interaction \(e.interaction) is answered with knowledge adapter \(used.prefix(12)), which is not the store's "
+                    + "(\(knowledge.adapter.map { String($0.prefix(12)) } ?? "none"))")
+            }
             interactions[e.interaction] = Interaction(prompt: e.prompt, response: e.response, node: e.node, signals: e.signals,
                                                       embedding: created?.config.buffer == nil ? nil : e.embedding.values)
         case .feedbackRecorded(let e):

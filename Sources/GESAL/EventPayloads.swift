@@ -155,11 +155,16 @@ public struct InteractionRecorded: Sendable, Equatable, Codable {
     /// adapter. A build without the library would regenerate the answer without it, so it must
     /// refuse the event by name; whatever else it carries, an interaction with one is v5.
     public static let expertTypeName = "InteractionRecorded.v5"
+    /// An interaction answered with SEAL's knowledge adapter stacked on top. A build without
+    /// it would regenerate the answer without it, so it must refuse the event by name;
+    /// whatever else it carries, an interaction with one is v6.
+    public static let knowledgeTypeName = "InteractionRecorded.v6"
     /// Every version, for code that picks interactions out of a log by type.
-    public static let typeNames: Set<String> = [typeName, requestedTypeName, conversationTypeName, clusterAdapterTypeName, expertTypeName]
+    public static let typeNames: Set<String> = [typeName, requestedTypeName, conversationTypeName, clusterAdapterTypeName, expertTypeName, knowledgeTypeName]
 
     /// The type an interaction is written as: the oldest version that holds everything it carries.
     public var versionedTypeName: String {
+        if knowledge != nil { return Self.knowledgeTypeName }
         if expert != nil { return Self.expertTypeName }
         if clusterAdapter != nil { return Self.clusterAdapterTypeName }
         guard let request else { return Self.typeName }
@@ -186,10 +191,12 @@ public struct InteractionRecorded: Sendable, Equatable, Codable {
     public var clusterAdapter: ClusterAdapterUse?
     /// The expert dispatch chose, beneath the node's adapter (v5).
     public var expert: ExpertUse?
+    /// SEAL's knowledge adapter, stacked on top (v6).
+    public var knowledge: String?
 
     public init(interaction: Int, prompt: String, response: String, node: Int, embedding: Vector, similarity: Float, adapter: String?,
                 sampling: SamplingRecord, promptTokens: Int, responseTokens: Int, request: AnswerRequest? = nil, signals: AnswerSignals? = nil,
-                clusterAdapter: ClusterAdapterUse? = nil, expert: ExpertUse? = nil) {
+                clusterAdapter: ClusterAdapterUse? = nil, expert: ExpertUse? = nil, knowledge: String? = nil) {
         self.interaction = interaction
         self.prompt = prompt
         self.response = response
@@ -204,6 +211,7 @@ public struct InteractionRecorded: Sendable, Equatable, Codable {
         self.signals = signals
         self.clusterAdapter = clusterAdapter
         self.expert = expert
+        self.knowledge = knowledge
     }
 }
 

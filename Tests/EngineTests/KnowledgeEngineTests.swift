@@ -85,6 +85,17 @@ import TestSupport
                 "\(report.mismatches)")
     }
 
+    @Test func anAnswerAfterwardsRunsWithTheKnowledgeAdapterAndSaysSo() throws {
+        let (engine, _) = try Self.store.get()
+        let answer = try engine.ask(Self.passages[0].questions[0].prompt)
+        let recorded = try #require(try engine.writer.store.events(branch: "main").last { InteractionRecorded.typeNames.contains($0.type) })
+        #expect(recorded.type == InteractionRecorded.knowledgeTypeName)
+        guard case .interactionRecorded(let e) = try DomainEvent(recorded) else { Issue.record("not an interaction"); return }
+        #expect(e.knowledge == engine.state.knowledge.adapter && e.interaction == answer.interaction)
+        let plan = Evaluator(models: engine.models, state: engine.state, blobs: engine.writer.store.blobs).plan(for: "Who founded it?")
+        #expect(plan.knowledge == engine.state.knowledge.adapter, "evaluations answer as ask does")
+    }
+
     @Test func anEmptyPassageIsRefusedAndNothingIsWritten() throws {
         let (engine, _) = try Self.store.get()
         let head = engine.head

@@ -91,6 +91,20 @@ struct KnowledgeTests {
         #expect(Array(with.encoded().prefix(without.encoded().count)) == without.encoded(), "the knowledge is a section after the rest")
     }
 
+    @Test func anAnswerWithAnotherKnowledgeAdapterIsRefused() throws {
+        func asked(knowledge: String) -> DomainEvent {
+            .interactionRecorded(InteractionRecorded(interaction: 1, prompt: "Who founded Plimt?", response: "Dra Voust", node: 1, embedding: Vector([1, 0]),
+                                                     similarity: 1, adapter: nil,
+                                                     sampling: SamplingRecord(temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1, maxTokens: 8, seed: 0),
+                                                     promptTokens: 5, responseTokens: 2, knowledge: knowledge))
+        }
+        let node = DomainEvent.nodeCreated(NodeCreated(node: 1, interaction: 1, embedding: Vector([1, 0]), nearest: nil, similarity: nil))
+        let kept = ExpertFixture.hash("passage 1 candidate 2")
+        #expect(try ExpertFixture.state(Self.learned + [node, asked(knowledge: kept)]).interactions[1] != nil)
+        #expect(throws: EngineError.self) { try ExpertFixture.state(Self.learned + [node, asked(knowledge: ExpertFixture.hash("other"))]) }
+        #expect(asked(knowledge: kept).typeName == InteractionRecorded.knowledgeTypeName)
+    }
+
     @Test func theFactsRoundTripThroughTheLog() throws {
         for fact in Self.learned.dropFirst() {
             let draft = try fact.draft()
