@@ -54,6 +54,12 @@ struct DemoCommand: ParsableCommand {
         accuracy has its Wilson 95% interval, item count and majority baseline; the chart
         is CEM's shot accuracy by generation.
 
+        --system seal runs SEAL's demo instead (docs/seal.md, in progress): invented
+        passages (--quick: 8; else 40) learned one after another with `gesal learn`, each
+        quizzed without the passage: by the base model, right after it (trained on the
+        passage alone, and with the kept self-edit), and after every later passage (the
+        forgetting curve, charted). The outer loop (ReST-EM) is not built yet.
+
         The store folder is replaced on every run, but only if the demo made it.
         The same seed gives the same results, apart from the fields named `seconds`.
 
@@ -68,6 +74,7 @@ struct DemoCommand: ParsableCommand {
           gesal demo --system transformer2 --quick  Transformer²'s, about ten minutes
           gesal demo --system transformer2          the full run, about an hour
           gesal expert list --store .gesal-demo     then read the library
+          gesal demo --system seal --quick          SEAL's inner loop on 8 invented passages
           gesal-log log --store .gesal-demo         then read what happened
           gesal-log diff main without-poison --store .gesal-demo
         """))
@@ -75,7 +82,7 @@ struct DemoCommand: ParsableCommand {
     @Flag(help: "The short run (fewer items and passes).")
     var quick = false
 
-    @Option(help: "Which system learns: gesal (node SVF adapters), sage (the buffer's clusters and the LoRA pool) or transformer2 (a library of experts).")
+    @Option(help: "Which system learns: gesal (node SVF adapters), sage (the buffer's clusters and the LoRA pool), transformer2 (a library of experts) or seal (passages absorbed by self-edits).")
     var system = "gesal"
 
     @Flag(help: "The checker says the right answer with every -2; five rounds of one ask per taught item (GESAL's protocol).")
@@ -155,14 +162,24 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "transformer2: override the CEM searches' shots of the unseen task.")
     var shots: Int?
 
+    @Option(help: "seal: override the fictional passages learned in turn.")
+    var passages: Int?
+
+    @Option(help: "seal: override the self-edits sampled per passage.")
+    var candidates: Int?
+
     @OptionGroup var models: EngineModelOptions
 
     /// A file the demo writes into its store, so that it replaces only stores it made.
     static let marker = "DEMO"
 
     func validate() throws {
-        guard ["gesal", "sage", "transformer2"].contains(system) else { throw ValidationError("--system is gesal, sage or transformer2, not '\(system)'") }
+        guard ["gesal", "sage", "transformer2", "seal"].contains(system) else { throw ValidationError("--system is gesal, sage, transformer2 or seal, not '\(system)'") }
         if system == "transformer2" { return try validateExpertDemo() }
+        if system == "seal" { return try validateKnowledgeDemo() }
+        if passages != nil || candidates != nil {
+            throw ValidationError("--passages and --candidates are SEAL's demo (--system seal)")
+        }
         if steps != nil || generations != nil || population != nil || shots != nil {
             throw ValidationError("--steps, --generations, --population and --shots are Transformer²'s demo (--system transformer2)")
         }
@@ -204,6 +221,7 @@ struct DemoCommand: ParsableCommand {
 
     func run() throws {
         if system == "transformer2" { return try runExpertDemo() }
+        if system == "seal" { return try runKnowledgeDemo() }
         try reportingErrors {
             let settings = settings()
             let words = try WordList.load(words)

@@ -16,6 +16,7 @@ extension DemoCommand {
             ("--similarity-threshold", similarityThreshold != nil), ("--optimizer", optimizer != nil), ("--negative-weight", negativeWeight != nil),
             ("--update-steps", updateSteps != nil), ("--kl-weight", klWeight != nil), ("--correction-weight", correctionWeight != nil),
             ("--control-items", controlItems != nil), ("--corrections", corrections), ("--sweep-threshold", sweepThreshold != nil),
+            ("--passages", passages != nil), ("--candidates", candidates != nil),
         ]
         return given.filter(\.1).map(\.0)
     }

@@ -69,11 +69,34 @@ import Testing
         #expect(replay.status == 0 && replay.stdout.contains("expert_trainings=5"), "\(replay.stdout)\(replay.stderr)")
     }
 
+    /// SEAL's demo, shrunk: two passages, one self-edit each, answers of 4 tokens. Whatever so
+    /// little learns, the report must hold the four figures with intervals, the forgetting
+    /// curve and each passage's candidates.
+    @Test func aTinySEALDemoReportsEveryFigureAndTheCurve() throws {
+        let scratch = ScratchFolder()
+        let folder = scratch.path + "/seal"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let result = try CommandRunner.run("gesal", ["demo", "--system", "seal", "--quick", "--passages", "2", "--candidates", "1", "--max-tokens", "4",
+                                                     "--store", folder + "/store", "--json", folder + "/out.json"], cwd: Self.root)
+        #expect(result.status == 0 && result.stdout.contains("passage + kept self-edit, right after it"), "\(result.stdout) \(result.stderr)")
+        let raw = (try? Data(contentsOf: URL(fileURLWithPath: folder + "/out.json"))) ?? Data()
+        let json = (try? JSONSerialization.jsonObject(with: raw)) as? [String: Any] ?? [:]
+        for figure in ["base", "passageOnly", "withEdits", "atEnd"] {
+            let exact = (json[figure] as? [String: Any])?["exactMatch"] as? [String: Any]
+            #expect(exact?["low"] != nil && exact?["high"] != nil && (exact?["count"] as? Int ?? 0) >= 6, "\(figure)")
+        }
+        #expect((json["curve"] as? [Any])?.count == 2 && (json["forgetting"] as? [Any])?.count == 2)
+        #expect((json["learned"] as? [[String: Any]])?.map { ($0["candidates"] as? [Any])?.count ?? 0 } == [2, 2], "the passage alone and one edit each")
+        #expect(((try? String(contentsOfFile: folder + "/out.svg", encoding: .utf8)) ?? "").hasPrefix("<svg"))
+    }
+
     @Test(arguments: [
+        (["--system", "seal", "--steps", "2"], "--steps: another system's demo, not SEAL's"),
+        (["--passages", "2"], "are SEAL's demo (--system seal)"),
         (["--system", "transformer2", "--passes", "2"], "--passes: GESAL's and SAGE's demo, not Transformer²'s"),
         (["--system", "transformer2", "--population", "1"], "--population is 1"),
         (["--generations", "3"], "are Transformer²'s demo (--system transformer2)"),
-        (["--system", "transformers"], "--system is gesal, sage or transformer2, not 'transformers'"),
+        (["--system", "transformers"], "--system is gesal, sage, transformer2 or seal, not 'transformers'"),
     ])
     func aDemoGivenAnotherSystemsOptionIsRefusedBeforeAnythingIsMade(arguments: [String], message: String) throws {
         let scratch = ScratchFolder()
