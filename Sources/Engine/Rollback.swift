@@ -27,6 +27,8 @@ public enum Rollback {
         /// feedback); promotions done again from the node the same interaction created there,
         /// and those left out (with mixes of them) because that node has no adapter there.
         public var experts = 0
+        /// SEAL's facts copied (passages, self-edits, scores, choices).
+        public var knowledge = 0
         public var skippedPromotions: [UInt64] = []
         /// The new branch's state at its head.
         public var state = EngineState()
@@ -138,6 +140,11 @@ public enum Rollback {
             } else if case .expertRetired(let e) = fact, engine.state.experts[e.name] != nil {  // not a promotion left out
                 try engine.append([fact])
                 report.experts += 1
+            } else if fact.passage != nil {
+                // SEAL's facts depend on no feedback or answer: copied as they are (they cannot
+                // be excluded themselves, so no passage's chain is broken).
+                try engine.append([fact])
+                report.knowledge += 1
             }
             try original.apply(fact)
         }

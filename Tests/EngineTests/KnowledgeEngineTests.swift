@@ -96,6 +96,19 @@ import TestSupport
         #expect(plan.knowledge == engine.state.knowledge.adapter, "evaluations answer as ask does")
     }
 
+    /// An answer excluded from before a passage: the passage's facts are copied to the new
+    /// branch as they are, and its knowledge is the source's.
+    @Test func aRollbackKeepsTheKnowledge() throws {
+        let path = try FileSystem().makeTemporaryDirectory(prefix: "gesal-knowledge-rollback") + "/store"
+        let engine = try RealModels.engine(at: path, config: EngineConfig(maxTokens: 4))
+        let asked = try engine.ask("What is the capital of France?")
+        let passage = Self.passages[0]
+        try engine.learn(title: passage.title, text: passage.text, questions: Self.questions(passage), settings: Self.settings)
+        let report = try Rollback.exclude([asked.sequences.upperBound], from: "main", into: "without", writer: engine.writer, models: engine.models,
+                                          reason: "a test")
+        #expect(report.knowledge == 7 && report.state.knowledge == engine.state.knowledge)
+    }
+
     @Test func anEmptyPassageIsRefusedAndNothingIsWritten() throws {
         let (engine, _) = try Self.store.get()
         let head = engine.head
