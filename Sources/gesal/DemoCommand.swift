@@ -74,7 +74,7 @@ struct DemoCommand: ParsableCommand {
           gesal demo --system transformer2 --quick  Transformer²'s, about ten minutes
           gesal demo --system transformer2          the full run, about an hour
           gesal expert list --store .gesal-demo     then read the library
-          gesal demo --system seal --quick          SEAL's inner loop on 8 invented passages
+          gesal demo --system seal --quick          SEAL's, on 8 invented passages
           gesal-log log --store .gesal-demo         then read what happened
           gesal-log diff main without-poison --store .gesal-demo
         """))

@@ -140,7 +140,7 @@ import TestSupport
     @Test func demoOptionsOutOfRangeAreRefusedBeforeAnyModelLoads() throws {
         let scratch = ScratchFolder()
         let cases: [([String], String)] = [
-            (["--system", "lisp"], "--system is gesal or sage, not 'lisp'"),
+            (["--system", "lisp"], "--system is gesal, sage, transformer2 or seal, not 'lisp'"),
             (["--system", "sage", "--corrections"], "--corrections and --sweep-threshold are GESAL's demo"),
             (["--sweep-threshold", "0.5,x"], "--sweep-threshold takes numbers separated by commas"),
             (["--sweep-threshold", "0.5,2"], "--sweep-threshold is 2.0: it must be in [-1, 1]"),
