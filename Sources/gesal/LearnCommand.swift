@@ -25,8 +25,9 @@ struct LearnCommand: ParsableCommand {
 
         Examples:
           gesal learn plimt.txt --title Plimt --questions plimt-quiz.jsonl
-          cat notes.txt | gesal learn - --title Notes --questions quiz.jsonl --candidates 3
-          gesal-log log --store .gesal --limit 10          what was proposed and kept
+          cat notes.txt | gesal learn - --title Notes --questions q.jsonl
+          gesal learn plimt.txt --questions q.jsonl --candidates 3 --epochs 10
+          gesal-log log --limit 10                  what was proposed and kept
         """))
 
     @OptionGroup var engine: EngineOptions
