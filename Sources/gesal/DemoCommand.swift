@@ -71,8 +71,8 @@ struct DemoCommand: ParsableCommand {
           gesal demo --system sage --quick          SAGE's demo, under five minutes
           gesal demo --system sage                  the full SAGE run, about 33 minutes
           gesal demo --quick --sweep-threshold 0.5,0.7,0.9 --json sweep.json
-          gesal demo --system transformer2 --quick  Transformer²'s, about ten minutes
-          gesal demo --system transformer2          the full run, about an hour
+          gesal demo --system transformer2 --quick  Transformer²'s, 28 minutes here
+          gesal demo --system transformer2          the full run, 61 minutes here
           gesal expert list --store .gesal-demo     then read the library
           gesal demo --system seal --quick          SEAL's, on 8 invented passages
           gesal-log log --store .gesal-demo         then read what happened
