@@ -4,14 +4,17 @@ import Tasks
 /// The results of `gesal demo --system seal`: what `--json` writes. Everything except the
 /// `seconds` fields is a function of the settings, the model files and the thread count.
 public struct KnowledgeDemoReport: Sendable, Codable {
-    /// A quiz figure without the passage in context: exact match over the questions (with its
-    /// Wilson interval and majority baseline) and the mean token F1.
+    /// A quiz figure without the passage in context: exact match and replies that contain the
+    /// answer, over the questions (each with its Wilson interval and majority baseline), and the
+    /// mean token F1.
     public struct Figure: Sendable, Codable, Equatable {
         public var exactMatch: Accuracy
+        public var containsAnswer: Accuracy
         public var f1: Double
     }
 
-    /// One passage as learned: each candidate's [exact match, F1] (0: the passage alone) and the kept one.
+    /// One passage as learned: each candidate's [exact match, contains the answer, F1] (0: the
+    /// passage alone) and the kept one.
     public struct Learned: Sendable, Codable, Equatable {
         public var passage: Int
         public var title: String
@@ -46,12 +49,11 @@ public struct KnowledgeDemoReport: Sendable, Codable {
     public var seconds: Double
 
     public var table: String {
+        func cell(_ a: Accuracy) -> String { String(format: "%5.1f%% [%4.1f, %5.1f]", a.accuracy * 100, a.low * 100, a.high * 100) }
         func row(_ name: String, _ figure: Figure) -> String {
-            let a = figure.exactMatch
-            return name.padding(toLength: 44, withPad: " ", startingAt: 0)
-                + String(format: "%5.1f%% [%4.1f, %5.1f]  %.3f", a.accuracy * 100, a.low * 100, a.high * 100, figure.f1)
+            name.padding(toLength: 44, withPad: " ", startingAt: 0) + cell(figure.exactMatch) + "  " + cell(figure.containsAnswer) + String(format: "  %.3f", figure.f1)
         }
-        var lines = ["no-context quiz, \(learned.count) passages, \(base.exactMatch.count) questions   exact match             F1",
+        var lines = ["no-context quiz, \(learned.count) passages, \(base.exactMatch.count) questions   exact match             contains the answer     F1",
                      row("base model", base), row("passage alone, right after it", passageOnly), row("passage + kept self-edit, right after it", withEdits),
                      row("after the last passage", atEnd),
                      String(format: "majority-answer baseline %.1f%%", base.exactMatch.majorityBaseline * 100)]
@@ -87,10 +89,12 @@ public struct KnowledgeChart {
                                 xTicks: ticks.count > 12 ? stride(from: 0, to: ticks.count, by: (ticks.count + 11) / 12).map { ticks[$0] } : ticks,
                                 xLabel: "passages learned")
         parts += chart.series(report.curve.enumerated().map { (Double($0.offset + 1), $0.element.exactMatch) }, colour: "#1f77b4")
+        parts += chart.series(report.curve.enumerated().map { (Double($0.offset + 1), $0.element.containsAnswer) }, colour: "#2ca02c", shift: 4)
         parts += chart.line(report.curve.enumerated().map { (Double($0.offset + 1), $0.element.f1) }, colour: "#d62728", dashed: true)
         parts += chart.legend(0, colour: "#1f77b4", text: "exact match")
-        parts += chart.legend(1, colour: "#d62728", text: "token F1", dashed: true)
-        parts.append("<text x=\"\(chart.f(chart.width - chart.right + 15))\" y=\"\(chart.f(chart.top + 60))\">bars: 95% intervals</text>")
+        parts += chart.legend(1, colour: "#2ca02c", text: "contains the answer")
+        parts += chart.legend(2, colour: "#d62728", text: "token F1", dashed: true)
+        parts.append("<text x=\"\(chart.f(chart.width - chart.right + 15))\" y=\"\(chart.f(chart.top + 80))\">bars: 95% intervals</text>")
         parts.append("</svg>")
         return parts.joined(separator: "\n") + "\n"
     }

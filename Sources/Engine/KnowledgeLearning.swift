@@ -2,6 +2,7 @@ import Adaptation
 import EventLog
 import GESAL
 import Models
+import Tasks
 
 /// How `gesal learn` absorbs a passage (SEAL's inner loop, docs/seal.md).
 public struct LearnSettings: Sendable, Equatable {
@@ -129,19 +130,25 @@ public enum KnowledgeLearning {
         let blob = AdapterCodec.encode(learner.adapters)
         let quiz = quiz(submitted.questions, model: learner.adapted(), maxTokens: quizTokens)
         let scored = SelfEditScored(passage: submitted.passage, candidate: candidate, training: training, sequences: examples.count, trainingLoss: loss,
-                                    quizTokens: quizTokens, exactMatch: quiz.exactMatch, f1: quiz.f1, answers: quiz.answers, from: from?.hash,
-                                    adapter: Hash256.of(blob).hex)
+                                    quizTokens: quizTokens, exactMatch: quiz.exactMatch, containsAnswer: quiz.containsAnswer, f1: quiz.f1,
+                                    answers: quiz.answers, from: from?.hash, adapter: Hash256.of(blob).hex)
         return Candidate(scored: scored, blob: blob)
     }
 
-    /// The quiz without the passage: greedy answers, exact match after SQuAD's normalisation and
-    /// token F1, each a mean over the questions.
-    public static func quiz(_ questions: [QuizQuestion], model: LanguageModel, maxTokens: Int) -> (answers: [String], exactMatch: Float, f1: Float) {
+    /// The quiz without the passage: greedy answers, graded.
+    public static func quiz(_ questions: [QuizQuestion], model: LanguageModel, maxTokens: Int)
+        -> (answers: [String], exactMatch: Float, containsAnswer: Float, f1: Float) {
         let answers = model.generate(questions.map { GenerationRequest(prompt: $0.question, parameters: SamplingParameters(maxTokens: maxTokens)) }).map(\.text)
-        let pairs = zip(answers, questions)
-        let exact = pairs.count { TextAgreement.exactMatch($0, $1.answer) }
-        let f1 = pairs.map { TextAgreement.tokenF1($0, $1.answer) }.reduce(0, +)
-        return (answers, Float(exact) / Float(questions.count), f1 / Float(questions.count))
+        let grades = answers.indices.map { grade(answers[$0], questions[$0]) }
+        let count = Float(questions.count)
+        return (answers, Float(grades.count(where: \.exact)) / count, Float(grades.count(where: \.contains)) / count,
+                grades.map(\.f1).reduce(0, +) / count)
+    }
+
+    /// One reply graded: exact match after SQuAD's normalisation, whether it contains the
+    /// answer as consecutive whole words (the checker of text task items), and token F1.
+    public static func grade(_ reply: String, _ question: QuizQuestion) -> (exact: Bool, contains: Bool, f1: Float) {
+        (TextAgreement.exactMatch(reply, question.answer), AnswerExtraction.contains(reply, phrase: question.answer), TextAgreement.tokenF1(reply, question.answer))
     }
 
     /// How a candidate trained again differs from the recorded one.

@@ -255,7 +255,7 @@ public enum Audit {
         case .selfEditScored(let e):
             let what = e.candidate == 0 ? "the passage alone" : "self-edit \(e.candidate)"
             return "\(what) of passage \(e.passage) trained (LoRA rank \(e.training.rank), \(e.training.epochs) epochs on \(e.sequences) sequences, loss \(format(e.trainingLoss)), "
-                + "from \(e.from.map { "adapter \($0.prefix(12))" } ?? "a fresh LoRA")): quiz exact match \(format(e.exactMatch)), F1 \(format(e.f1)), adapter \(e.adapter.prefix(12))"
+                + "from \(e.from.map { "adapter \($0.prefix(12))" } ?? "a fresh LoRA")): quiz exact match \(format(e.exactMatch)), contains the answer \(format(e.containsAnswer)), F1 \(format(e.f1)), adapter \(e.adapter.prefix(12))"
         case .selfEditChosen(let e):
             return "passage \(e.passage) learned with candidate \(e.candidate) (\(e.beatsPassage ? "beats" : "does not beat") the passage alone): knowledge adapter \(e.adapter.prefix(12))"
         case .historySigned(let e):

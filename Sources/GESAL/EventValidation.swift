@@ -166,7 +166,7 @@ extension DomainEvent {
         case .selfEditScored(let e):
             try e.training.validate()
             try Limits.maxTokens.check(e.quizTokens, "the quiz's answer length in tokens")
-            guard [e.trainingLoss, e.exactMatch, e.f1].allSatisfy(\.isFinite), ([e.adapter] + (e.from.map { [$0] } ?? [])).allSatisfy({ Hash256(hex: $0) != nil }) else {
+            guard [e.trainingLoss, e.exactMatch, e.containsAnswer, e.f1].allSatisfy(\.isFinite), ([e.adapter] + (e.from.map { [$0] } ?? [])).allSatisfy({ Hash256(hex: $0) != nil }) else {
                 throw EngineError(.invalidRequest, "candidate \(e.candidate) of passage \(e.passage) has a score that is not a finite number or an adapter that is not a hash")
             }
         case .selfEditChosen(let e):

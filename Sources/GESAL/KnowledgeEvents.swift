@@ -81,26 +81,31 @@ public struct SelfEditScored: Sendable, Equatable, Codable {
     public var sequences: Int
     public var trainingLoss: Float
     /// The quiz without the passage, answered greedily in at most `quizTokens` tokens: exact
-    /// match after SQuAD's normalisation, and token F1, each a mean over the questions, and the
-    /// answers themselves.
+    /// match after SQuAD's normalisation, whether the reply contains the answer as whole words
+    /// (a small model recites rather than answers in a word), and token F1, each a mean over the
+    /// questions, and the answers themselves.
     public var quizTokens: Int
     public var exactMatch: Float
+    public var containsAnswer: Float
     public var f1: Float
     public var answers: [String]
     /// The knowledge adapter trained from (nil: a fresh LoRA) and the one trained.
     public var from: String?
     public var adapter: String
 
-    public init(passage: Int, candidate: Int, training: KnowledgeTraining, sequences: Int, trainingLoss: Float, quizTokens: Int, exactMatch: Float, f1: Float,
-                answers: [String], from: String?, adapter: String) {
+    public init(passage: Int, candidate: Int, training: KnowledgeTraining, sequences: Int, trainingLoss: Float, quizTokens: Int, exactMatch: Float,
+                containsAnswer: Float, f1: Float, answers: [String], from: String?, adapter: String) {
         (self.passage, self.candidate, self.training, self.sequences, self.trainingLoss) = (passage, candidate, training, sequences, trainingLoss)
-        self.quizTokens = quizTokens
+        (self.quizTokens, self.containsAnswer) = (quizTokens, containsAnswer)
         (self.exactMatch, self.f1, self.answers, self.from, self.adapter) = (exactMatch, f1, answers, from, adapter)
     }
 
-    /// Whether this candidate did better on the quiz: more exact matches, then a higher F1.
+    /// Whether this candidate did better on the quiz: more exact matches, then more replies
+    /// that contain the answer, then a higher F1.
     public func beats(_ other: SelfEditScored) -> Bool {
-        exactMatch != other.exactMatch ? exactMatch > other.exactMatch : f1 > other.f1
+        if exactMatch != other.exactMatch { return exactMatch > other.exactMatch }
+        if containsAnswer != other.containsAnswer { return containsAnswer > other.containsAnswer }
+        return f1 > other.f1
     }
 }
 

@@ -14,8 +14,8 @@ struct LearnCommand: ParsableCommand {
         --temperature. A LoRA is trained on the passage alone, and one on each edit's lines
         with the passage, each starting from the store's knowledge adapter (what earlier
         passages taught). Each is quizzed on --questions with the passage out of context:
-        exact match after normalisation, and token F1. The best edit's adapter becomes the
-        knowledge adapter. The whole passage is one record (PassageSubmitted, SelfEditProposed,
+        exact match after normalisation, whether the reply contains the answer, and token
+        F1. The best edit (by the three in that order) becomes the knowledge adapter. The whole passage is one record (PassageSubmitted, SelfEditProposed,
         SelfEditScored, SelfEditChosen): `gesal-log audit` tells why the adapter knows what
         it knows, and `gesal-log replay --reexecute` trains every candidate again.
 
@@ -93,10 +93,11 @@ struct LearnCommand: ParsableCommand {
                 bar?.update(done)
             }
             bar?.finish()
-            print("candidate\texact match\tF1\tsequences\tloss\tedit")
+            print("candidate\texact match\tcontains\tF1\tsequences\tloss\tedit")
             for scored in learned.scored {
                 let edit = scored.candidate == 0 ? "(the passage alone)" : learned.proposed[scored.candidate - 1].text.replacingOccurrences(of: "\n", with: " / ")
-                print("\(scored.candidate)\t\(String(format: "%.3f", scored.exactMatch))\t\(String(format: "%.3f", scored.f1))\t\(scored.sequences)\t"
+                print("\(scored.candidate)\t\(String(format: "%.3f", scored.exactMatch))\t\(String(format: "%.3f", scored.containsAnswer))\t"
+                    + "\(String(format: "%.3f", scored.f1))\t\(scored.sequences)\t"
                     + "\(String(format: "%.3f", scored.trainingLoss))\t\(terminalSafe(String(edit.prefix(100))))")
             }
             let chosen = learned.chosen

@@ -17,8 +17,8 @@ struct KnowledgeTests {
                          temperature: 1, topP: 0.95, maxTokens: 64)
     }
 
-    static func scored(_ candidate: Int, passage: Int = 1, exactMatch: Float, f1: Float, from: String? = nil) -> SelfEditScored {
-        SelfEditScored(passage: passage, candidate: candidate, training: KnowledgeTraining(), sequences: 3, trainingLoss: 1.5, quizTokens: 8, exactMatch: exactMatch, f1: f1,
+    static func scored(_ candidate: Int, passage: Int = 1, exactMatch: Float, contains: Float = 0, f1: Float, from: String? = nil) -> SelfEditScored {
+        SelfEditScored(passage: passage, candidate: candidate, training: KnowledgeTraining(), sequences: 3, trainingLoss: 1.5, quizTokens: 8, exactMatch: exactMatch, containsAnswer: contains, f1: f1,
                        answers: ["Dra", "1742"], from: from, adapter: ExpertFixture.hash("passage \(passage) candidate \(candidate)"))
     }
 
@@ -39,6 +39,11 @@ struct KnowledgeTests {
                 "the passage alone is the baseline, not a candidate, while an edit was scored")
         #expect(SelfEditChosen.choice([Self.scored(0, exactMatch: 0, f1: 0)]) == 0)
         #expect(SelfEditChosen.choice([]) == nil)
+    }
+
+    @Test func repliesThatContainTheAnswerCountBeforeF1() {
+        #expect(SelfEditChosen.choice([Self.scored(1, exactMatch: 0, contains: 0, f1: 0.9), Self.scored(2, exactMatch: 0, contains: 0.4, f1: 0.1)]) == 2)
+        #expect(SelfEditChosen.choice([Self.scored(1, exactMatch: 0.2, contains: 0, f1: 0), Self.scored(2, exactMatch: 0, contains: 1, f1: 1)]) == 1)
     }
 
     @Test func aLaterPassageTrainsFromTheKnowledgeAdapter() throws {
