@@ -35,7 +35,7 @@ public struct KnowledgeDemoSettings: Sendable, Codable, Equatable {
     }
 
     public func validate(naming name: (String) -> String = { $0 }) throws(EngineError) {
-        guard (1...1000).contains(passages) else { throw EngineError(.invalidRequest, "\(name("passages")) is \(passages): 1 to 1000") }
+        try Limits.demoPassages.check(passages, name("passages"))
         try learn.validate(naming: name)
     }
 }

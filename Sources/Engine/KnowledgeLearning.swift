@@ -29,7 +29,7 @@ public struct LearnSettings: Sendable, Equatable {
 
     /// Refuses settings out of range; `name` turns a field name into what the caller sees.
     public func validate(naming name: (String) -> String = { $0 }) throws(EngineError) {
-        guard (1...16).contains(candidates) else { throw EngineError(.invalidRequest, "\(name("candidates")) is \(candidates): 1 to 16 self-edits a passage") }
+        try Limits.selfEdits.check(candidates, name("candidates"))
         guard SelfEditProposed.styles.contains(style) else {
             throw EngineError(.invalidRequest, "\(name("style")) is '\(style)': \(SelfEditProposed.styles.joined(separator: ", "))")
         }

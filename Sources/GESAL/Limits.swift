@@ -114,4 +114,6 @@ public enum Limits {
     public static let quizBytes = Limit(1, 1024, why: "one quiz question or answer, in UTF-8 bytes")
     public static let selfEditBytes = Limit(0, 65_536, why: "a self-edit's text, in UTF-8 bytes")
     public static let knowledgeEpochs = Limit(1, 50, why: "passes over a candidate's sequences")
+    public static let selfEdits = Limit(1, 16, why: "self-edits sampled for one passage; each trains a LoRA")
+    public static let demoPassages = Limit(1, 1000, why: "invented passages SEAL's demo learns in turn")
 }
