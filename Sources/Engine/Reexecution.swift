@@ -32,13 +32,8 @@ public enum Reexecution {
                               progress: (Int, Int) -> Void = { _, _ in }) throws -> Report {
         let events = try store.events(branch: branch)
         let checked = [AdapterUpdated.typeName, UpdateRejected.typeName, AdapterImported.typeName, AdapterTrained.typeName, ExpertTrained.typeName,
-                       ExpertMixed.typeName, PassageSubmitted.typeName, SelfEditScored.typeName]
+                       ExpertMixed.typeName, SelfEditScored.typeName, SelfEditChosen.typeName]
         let total = events.filter { checked.contains($0.type) }.count
-        // Each passage's self-edits, sampled again in one batch as they were.
-        var proposals: [Int: [SelfEditProposed]] = [:]
-        for event in events where event.type == SelfEditProposed.typeName {
-            if case .selfEditProposed(let e) = try DomainEvent(event) { proposals[e.passage, default: []].append(e) }
-        }
         var report = Report()
         var state = EngineState()
         let blob = { (hex: String) throws -> [UInt8] in try store.blobs.get(hex: hex) }
@@ -76,9 +71,10 @@ public enum Reexecution {
                 report.experts += 1
                 tally(&report, event.sequence, "expert \(e.name)", ExpertMixing.differences(again.event, e), total: total, progress: progress)
             }
-            if case .passageSubmitted(let e) = domain {
-                let recorded = proposals[e.passage] ?? []
-                let texts = recorded.isEmpty ? [] : KnowledgeLearning.sample(recorded, of: e, language: models.language)
+            if case .selfEditChosen(let e) = domain, let learned = state.knowledge.passages[e.passage] {
+                // Every self-edit of the passage is folded by now: sampled again in one batch, as they were.
+                let recorded = learned.proposed
+                let texts = recorded.isEmpty ? [] : KnowledgeLearning.sample(recorded, of: learned.submitted, language: models.language)
                 let differences = zip(texts, recorded).filter { $0 != $1.text }.map { "self-edit \($1.candidate)'s text differs" }
                 report.knowledge += 1
                 tally(&report, event.sequence, "passage \(e.passage)", differences, total: total, progress: progress)
