@@ -5,7 +5,7 @@ import Tasks
 /// The results of one demo run: what `gesal demo --json` writes. Everything except the
 /// `seconds` fields is a function of the settings, the model files and the thread count, so
 /// two runs with the same seed give the same file apart from those fields.
-public struct DemoReport: Sendable, Codable, Equatable {
+public struct DemoReport: Sendable, Codable, Equatable, DemoResults {
     /// Accuracy on the three item sets at one point of the run. Between passes of the
     /// feedback stream only the taught items are scored (the curve); every phase scores all three.
     public struct Scores: Sendable, Codable, Equatable {
@@ -129,12 +129,5 @@ extension DemoReport {
         guard let before = checkpoints.first?.scores.heldOutByFamily,
               let after = checkpoints.first(where: { $0.phase == Self.afterFeedback })?.scores.heldOutByFamily else { return [] }
         return before.keys.sorted().filter { family in after[family].map { $0.low > before[family]!.high } ?? false }
-    }
-
-    /// The report as sorted, indented JSON (stable bytes for a stable report).
-    public func json() throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        return Array(try encoder.encode(self)) + [10]
     }
 }

@@ -5,7 +5,7 @@ import Tasks
 
 /// The results of `gesal demo --system transformer2`: what `--json` writes. Everything except
 /// the `seconds` fields is a function of the settings, the model files and the thread count.
-public struct ExpertDemoReport: Sendable, Codable {
+public struct ExpertDemoReport: Sendable, Codable, DemoResults {
     /// One trained expert: its validation curve and the checkpoint kept.
     public struct Trained: Sendable, Codable, Equatable {
         public var name: String
@@ -137,12 +137,5 @@ extension ExpertDemoReport {
 
     static func cell(_ a: Accuracy) -> String {
         String(format: "%5.1f%% [%4.1f, %5.1f]", a.accuracy * 100, a.low * 100, a.high * 100)
-    }
-
-    /// The report as sorted, indented JSON (stable bytes for a stable report).
-    public func json() throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        return Array(try encoder.encode(self)) + [10]
     }
 }

@@ -3,7 +3,7 @@ import Tasks
 
 /// The results of `gesal demo --system seal`: what `--json` writes. Everything except the
 /// `seconds` fields is a function of the settings, the model files and the thread count.
-public struct KnowledgeDemoReport: Sendable, Codable {
+public struct KnowledgeDemoReport: Sendable, Codable, DemoResults {
     /// A quiz figure without the passage in context: exact match and replies that contain the
     /// answer, over the questions (each with its Wilson interval and majority baseline), and the
     /// mean token F1.
@@ -63,12 +63,6 @@ public struct KnowledgeDemoReport: Sendable, Codable {
             lines.append(String(format: "forgetting: passage 1 right after it %.1f%%, after all %d passages %.1f%%", first.afterOwn * 100, learned.count, first.atEnd * 100))
         }
         return lines.joined(separator: "\n")
-    }
-
-    public func json() throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        return Array(try encoder.encode(self)) + [10]
     }
 }
 

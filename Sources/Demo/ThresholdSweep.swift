@@ -4,7 +4,7 @@ import Tasks
 /// The corrected demo run once per similarity threshold (`gesal demo --corrections
 /// --sweep-threshold 0.5,...`): what sharing nodes across prompts does to taught, held-out
 /// and control accuracy. Each point is a whole demo report on its own store.
-public struct ThresholdSweep: Sendable, Codable, Equatable {
+public struct ThresholdSweep: Sendable, Codable, Equatable, DemoResults {
     public struct Point: Sendable, Codable, Equatable {
         public var threshold: Float
         /// Nodes the run made: fewer than the taught items means prompts shared nodes.
@@ -48,12 +48,6 @@ public struct ThresholdSweep: Sendable, Codable, Equatable {
         lines.append("(accuracy after the corrected feedback stream [95% interval] and its change from the baseline, in points;")
         lines.append(" drift: mean per-token KL to the base model on prose, in nats, over the adapters measured)")
         return lines.joined(separator: "\n")
-    }
-
-    public func json() throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        return Array(try encoder.encode(self)) + [10]
     }
 }
 

@@ -177,10 +177,10 @@ struct DemoCommand: ParsableCommand {
         guard ["gesal", "sage", "transformer2", "seal"].contains(system) else { throw ValidationError("--system is gesal, sage, transformer2 or seal, not '\(system)'") }
         if system == "transformer2" { return try validateExpertDemo() }
         if system == "seal" { return try validateKnowledgeDemo() }
-        if passages != nil || candidates != nil {
+        if !sealOnlyOptions.isEmpty {
             throw ValidationError("--passages and --candidates are SEAL's demo (--system seal)")
         }
-        if steps != nil || generations != nil || population != nil || shots != nil {
+        if !expertOnlyOptions.isEmpty {
             throw ValidationError("--steps, --generations, --population and --shots are Transformer²'s demo (--system transformer2)")
         }
         if system == "sage", corrections || sweepThreshold != nil {
@@ -227,7 +227,6 @@ struct DemoCommand: ParsableCommand {
             let words = try WordList.load(words)
             try replaceStore()
             let models = try models.loadModels(embedder: "minilm", svfTargets: settings.config.svfTargets)
-            let chartPath = chart ?? (json.hasSuffix(".json") ? String(json.dropLast(5)) : json) + ".svg"
             guard let thresholds = sweepThresholds else {
                 let report = try runDemo(settings, store: store, models: models, words: words)
                 try Data(try report.json()).write(to: URL(fileURLWithPath: json))
@@ -274,8 +273,7 @@ struct DemoCommand: ParsableCommand {
     /// Runs the demo on a new store at `path`, printing a progress bar per phase and a line per score.
     func runDemo(_ settings: DemoSettings, store path: String, models: EngineModels, words: [String],
                  cache: GenerationCache = GenerationCache()) throws -> DemoReport {
-        let writer = try LogWriter.create(at: path)
-        try Data().write(to: URL(fileURLWithPath: store).appendingPathComponent(Self.marker))
+        let writer = try createStore(at: path)
         let demo = DemoRun(settings: settings, models: models, words: words, writer: writer, prose: try Drift.prose(at: prose), cache: cache)
         printNow("\((settings.families ?? ["letter counting"]).joined(separator: ", ")): \(demo.taught.count) taught items, \(demo.heldOut.count) held-out, "
             + "\(demo.control.count) control\(demo.poison.isEmpty ? "" : ", \(demo.poison.count) fresh items for the poison"); "
@@ -308,6 +306,28 @@ struct DemoCommand: ParsableCommand {
 
     func percent(_ a: Accuracy?) -> String {
         a.map { String(format: "%5.1f%%", $0.accuracy * 100) } ?? "    - "
+    }
+
+    /// Where the SVG chart goes: --chart, or the JSON's path with .svg.
+    var chartPath: String { chart ?? (json.hasSuffix(".json") ? String(json.dropLast(5)) : json) + ".svg" }
+
+    /// A new store at `path`, the demo's folder marked as made by it (so a later run may replace it).
+    func createStore(at path: String) throws -> LogWriter {
+        let writer = try LogWriter.create(at: path)
+        try Data().write(to: URL(fileURLWithPath: store).appendingPathComponent(Self.marker))
+        return writer
+    }
+
+    /// Writes a finished demo's JSON and chart, then prints its table, where they went and what
+    /// to run next.
+    func publish(_ report: some DemoResults, svg: String, table: String, seconds: Double, explore: String) throws {
+        try Data(try report.json()).write(to: URL(fileURLWithPath: json))
+        try Data(svg.utf8).write(to: URL(fileURLWithPath: chartPath))
+        printNow("")
+        printNow(table)
+        printNow("")
+        printNow(String(format: "results: %@ and %@ (%.0f s)", json, chartPath, seconds))
+        printNow("explore: " + explore)
     }
 
     /// Removes the store folder if a previous demo made it; refuses to touch anything else.

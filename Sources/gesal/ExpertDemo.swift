@@ -9,16 +9,22 @@ import Tasks
 
 /// `gesal demo --system transformer2`: Transformer²'s library on a fresh store (`ExpertDemoRun`).
 extension DemoCommand {
-    /// The GESAL and SAGE options this demo has no use for, by name, when given.
+    /// The options only GESAL's and SAGE's demo use, by name, when given.
     var gesalOnlyOptions: [String] {
-        let given: [(String, Bool)] = [
-            ("--passes", passes != nil), ("--attempts", attempts != nil), ("--learning-rate", learningRate != nil),
-            ("--similarity-threshold", similarityThreshold != nil), ("--optimizer", optimizer != nil), ("--negative-weight", negativeWeight != nil),
-            ("--update-steps", updateSteps != nil), ("--kl-weight", klWeight != nil), ("--correction-weight", correctionWeight != nil),
-            ("--control-items", controlItems != nil), ("--corrections", corrections), ("--sweep-threshold", sweepThreshold != nil),
-            ("--passages", passages != nil), ("--candidates", candidates != nil),
-        ]
-        return given.filter(\.1).map(\.0)
+        [("--passes", passes != nil), ("--attempts", attempts != nil), ("--learning-rate", learningRate != nil),
+         ("--similarity-threshold", similarityThreshold != nil), ("--optimizer", optimizer != nil), ("--negative-weight", negativeWeight != nil),
+         ("--update-steps", updateSteps != nil), ("--kl-weight", klWeight != nil), ("--correction-weight", correctionWeight != nil),
+         ("--control-items", controlItems != nil), ("--corrections", corrections), ("--sweep-threshold", sweepThreshold != nil)].filter(\.1).map(\.0)
+    }
+
+    /// The options only Transformer²'s demo uses, by name, when given.
+    var expertOnlyOptions: [String] {
+        [("--steps", steps != nil), ("--generations", generations != nil), ("--population", population != nil), ("--shots", shots != nil)].filter(\.1).map(\.0)
+    }
+
+    /// The options only SEAL's demo uses, by name, when given.
+    var sealOnlyOptions: [String] {
+        [("--passages", passages != nil), ("--candidates", candidates != nil)].filter(\.1).map(\.0)
     }
 
     func expertDemoSettings() -> ExpertDemoSettings {
@@ -37,6 +43,7 @@ extension DemoCommand {
         if !gesalOnlyOptions.isEmpty {
             throw ValidationError("\(gesalOnlyOptions.joined(separator: ", ")): GESAL's and SAGE's demo, not Transformer²'s (see gesal demo --help)")
         }
+        if !sealOnlyOptions.isEmpty { throw ValidationError("\(sealOnlyOptions.joined(separator: ", ")): SEAL's demo, not Transformer²'s (see gesal demo --help)") }
         do { try expertDemoSettings().validate(naming: optionName) } catch { throw ValidationError(error.message) }
     }
 
@@ -48,8 +55,7 @@ extension DemoCommand {
             _ = try ExpertMixing.shots(settings.mixSettings(.expert), words: { words })
             try replaceStore()
             let models = try models.loadModels(embedder: "minilm", svfTargets: settings.config.svfTargets)
-            let writer = try LogWriter.create(at: store)
-            try Data().write(to: URL(fileURLWithPath: store).appendingPathComponent(Self.marker))
+            let writer = try createStore(at: store)
             printNow("library: \(settings.tasks.map { "\(ExpertDemoSettings.expertName($0)) (\($0))" }.joined(separator: ", ")) and the classifier; "
                 + "each trained \(settings.expert.steps) × \(settings.expert.batch) prompts, \(settings.expert.items) items a task; "
                 + "unseen: \(settings.unseen); store \(store)")
@@ -57,14 +63,8 @@ extension DemoCommand {
             let report = try ExpertDemoRun(settings: settings, models: models, words: words, writer: writer).run { draw($0, on: &bar) }
             bar?.finish()
             try writer.close()
-            let chartPath = chart ?? (json.hasSuffix(".json") ? String(json.dropLast(5)) : json) + ".svg"
-            try Data(try report.json()).write(to: URL(fileURLWithPath: json))
-            try Data(MixChart(report: report).svg.utf8).write(to: URL(fileURLWithPath: chartPath))
-            printNow("")
-            printNow(report.table)
-            printNow("")
-            printNow(String(format: "results: %@ and %@ (%.0f s)", json, chartPath, report.seconds))
-            printNow("explore: gesal expert list --store \(store) | gesal-log audit expert adder --store \(store) | gesal-log replay --reexecute --store \(store)")
+            try publish(report, svg: MixChart(report: report).svg, table: report.table, seconds: report.seconds,
+                        explore: "gesal expert list --store \(store) | gesal-log audit expert adder --store \(store) | gesal-log replay --reexecute --store \(store)")
         }
     }
 }

@@ -18,9 +18,7 @@ extension DemoCommand {
     }
 
     func validateKnowledgeDemo() throws {
-        let others = gesalOnlyOptions.filter { !["--passages", "--candidates"].contains($0) }
-            + [("--items", items != nil), ("--steps", steps != nil), ("--generations", generations != nil), ("--population", population != nil),
-               ("--shots", shots != nil)].filter(\.1).map(\.0)
+        let others = gesalOnlyOptions + (items == nil ? [] : ["--items"]) + expertOnlyOptions
         if !others.isEmpty { throw ValidationError("\(others.joined(separator: ", ")): another system's demo, not SEAL's (see gesal demo --help)") }
         do { try knowledgeDemoSettings().validate(naming: optionName) } catch { throw ValidationError(error.message) }
     }
@@ -31,21 +29,14 @@ extension DemoCommand {
             let words = try WordList.load(words)
             try replaceStore()
             let models = try models.loadModels(embedder: "minilm", svfTargets: EngineConfig().svfTargets)
-            let writer = try LogWriter.create(at: store)
-            try Data().write(to: URL(fileURLWithPath: store).appendingPathComponent(Self.marker))
+            let writer = try createStore(at: store)
             printNow("\(settings.passages) invented passages, \(settings.candidates) self-edits each, a rank-\(settings.training.rank) LoRA per candidate; store \(store)")
             var bar: ProgressReporter?
             let report = try KnowledgeDemoRun(settings: settings, models: models, words: words, writer: writer).run { draw($0, on: &bar) }
             bar?.finish()
             try writer.close()
-            let chartPath = chart ?? (json.hasSuffix(".json") ? String(json.dropLast(5)) : json) + ".svg"
-            try Data(try report.json()).write(to: URL(fileURLWithPath: json))
-            try Data(KnowledgeChart(report: report).svg.utf8).write(to: URL(fileURLWithPath: chartPath))
-            printNow("")
-            printNow(report.table)
-            printNow("")
-            printNow(String(format: "results: %@ and %@ (%.0f s)", json, chartPath, report.seconds))
-            printNow("explore: gesal-log log --store \(store) | gesal-log replay --reexecute --store \(store)")
+            try publish(report, svg: KnowledgeChart(report: report).svg, table: report.table, seconds: report.seconds,
+                        explore: "gesal-log log --store \(store) | gesal-log replay --reexecute --store \(store)")
         }
     }
 }
