@@ -1,4 +1,5 @@
 import GESAL
+import Models
 
 /// SEAL's inner loop on the engine (docs/seal.md): `gesal learn`.
 extension Engine {
@@ -15,23 +16,35 @@ extension Engine {
     /// without the passage, and keeps the best edit as the new knowledge adapter. Every blob is
     /// stored first; then the whole passage is one record, so an interrupted run leaves the
     /// store as it was. `progress` sees (optimiser steps done, total).
+    /// Without `questions`, the model writes the quiz itself (`KnowledgeLearning.writeQuiz`,
+    /// recorded as the model's): a weaker test, since it asks what the model already noticed.
     @discardableResult
-    public func learn(title: String, text: String, questions: [QuizQuestion], questionsBy: String = "user", settings: LearnSettings,
+    public func learn(title: String, text: String, questions: [QuizQuestion]?, questionsBy: String = "user", settings: LearnSettings,
                       progress: (Int, Int) -> Void = { _, _ in }) throws -> Learned {
-        let submitted = PassageSubmitted(passage: state.knowledge.nextPassage, title: title, text: text, questions: questions, questionsBy: questionsBy)
-        try submitted.validate()
+        var submitted = PassageSubmitted(passage: state.knowledge.nextPassage, title: title, text: text, questions: questions ?? [],
+                                         questionsBy: questions == nil ? "model" : questionsBy)
+        try submitted.validate(quizToWrite: questions == nil)
         try settings.validate()
         let language = models.language
         try checkFits(submitted, settings: settings)
-        let proposed = KnowledgeLearning.propose(submitted, settings: settings, language: language)
+        if questions == nil {
+            submitted.questions = KnowledgeLearning.writeQuiz(title: title, text: text, language: language)
+            guard !submitted.questions.isEmpty else {
+                throw EngineError(.invalidRequest, "the model wrote no usable quiz question for passage \(submitted.passage) (each needs a short answer the passage "
+                    + "states and its question does not): give the questions yourself")
+            }
+            try submitted.validate()
+        }
+        let proposed = KnowledgeLearning.propose(submitted, settings: settings, writer: try writerModel(), writerAdapter: state.knowledge.writer)
         let from = try state.knowledge.adapter.map { ($0, try blob($0)) }
+        let rehearsal = KnowledgeLearning.rehearsal(state.knowledge, for: submitted.passage, training: settings.training)
         let edits: [String?] = [nil] + proposed.map(\.text)
-        let total = edits.map { KnowledgeLearning.sequences(title: title, text: text, edit: $0).count * settings.training.epochs }.reduce(0, +)
+        let total = edits.map { (KnowledgeLearning.sequences(title: title, text: text, edit: $0).count + rehearsal.count) * settings.training.epochs }.reduce(0, +)
         var done = 0
         var scored: [SelfEditScored] = []
         for (candidate, edit) in edits.enumerated() {
-            let trained = try KnowledgeLearning.train(submitted, candidate: candidate, edit: edit, training: settings.training, quizTokens: settings.quizTokens,
-                                                      from: from, language: language) {
+            let trained = try KnowledgeLearning.train(submitted, candidate: candidate, edit: edit, rehearsal: rehearsal, training: settings.training,
+                                                      quizTokens: settings.quizTokens, from: from, language: language) {
                 done += 1
                 progress(done, total)
             }

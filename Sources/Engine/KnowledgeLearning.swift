@@ -1,4 +1,5 @@
 import Adaptation
+import Foundation
 import EventLog
 import GESAL
 import Models
@@ -56,19 +57,61 @@ public enum KnowledgeLearning {
         }
     }
 
+    /// The prompt that asks the model for a quiz on a passage it was given no questions for;
+    /// it ends in "Q:", so the reply starts with the first question.
+    public static func quizPrompt(title: String, text: String) -> String {
+        "\(title)\n\(text)\n\nWrite five questions about this passage, each with its one-word answer.\nQ:"
+    }
+
+    /// The longest quiz the model writes, in tokens.
+    public static let quizWritingTokens = 200
+
+    /// A quiz the model writes for a passage (greedy, so the same every time): each "Q: …"
+    /// with the "A: …" after it (on the same line or the next), kept when the answer is at most
+    /// four words, is stated in the passage, and is not in its own question. Empty when none is.
+    public static func writeQuiz(title: String, text: String, language: LanguageModel) -> [QuizQuestion] {
+        let reply = language.generate([GenerationRequest(prompt: quizPrompt(title: title, text: text),
+                                                         parameters: SamplingParameters(maxTokens: quizWritingTokens))])[0].text
+        return quiz(fromReply: "Q:" + reply, passage: text)
+    }
+
+    /// The usable questions of a quiz the model wrote (`writeQuiz`).
+    static func quiz(fromReply reply: String, passage text: String) -> [QuizQuestion] {
+        // The reply cut at every "Q:" and "A:", each part with its marker.
+        var parts: [(marker: Character, text: String)] = []
+        var rest = Substring(reply)
+        while let marker = rest.firstRange(of: /[QA]:/) {
+            if !parts.isEmpty { parts[parts.count - 1].text = String(rest[..<marker.lowerBound]) }
+            parts.append((rest[marker.lowerBound], ""))
+            rest = rest[marker.upperBound...]
+        }
+        if !parts.isEmpty { parts[parts.count - 1].text = String(rest) }
+        var quiz: [QuizQuestion] = []
+        for (q, a) in zip(parts, parts.dropFirst()) where q.marker == "Q" && a.marker == "A" {
+            var question = q.text.trimmingCharacters(in: .whitespacesAndNewlines)
+            if question.hasPrefix("Question:") { question = question.dropFirst(9).trimmingCharacters(in: .whitespaces) }
+            let answer = (a.text.split(whereSeparator: \.isNewline).first.map(String.init) ?? "").trimmingCharacters(in: .whitespaces.union(.punctuationCharacters))
+            guard !question.isEmpty, (1...4).contains(answer.split(separator: " ").count), AnswerExtraction.contains(text, phrase: answer),
+                  !AnswerExtraction.contains(question, phrase: answer), !quiz.contains(where: { $0.question == question }) else { continue }
+            quiz.append(QuizQuestion(question: question, answer: answer))
+        }
+        return Array(quiz.prefix(Int(Limits.quizQuestions.upper)))
+    }
+
     /// The seed of candidate `candidate`'s sampling for passage `passage`.
     static func seed(_ settings: LearnSettings, passage: Int, candidate: Int) -> UInt64 {
         settings.seed &* 1_000_003 &+ UInt64(passage) &* 1009 &+ UInt64(candidate)
     }
 
-    /// The self-edits for passage `submitted`, sampled in one batch with the base model.
-    public static func propose(_ submitted: PassageSubmitted, settings: LearnSettings, language: LanguageModel) -> [SelfEditProposed] {
+    /// The self-edits for passage `submitted`, sampled in one batch by `writer` (the base model,
+    /// or adapted by the writer adapter named `writerAdapter`).
+    public static func propose(_ submitted: PassageSubmitted, settings: LearnSettings, writer: LanguageModel, writerAdapter: String?) -> [SelfEditProposed] {
         let unwritten = (1...settings.candidates).map { candidate in
             SelfEditProposed(passage: submitted.passage, candidate: candidate, style: settings.style, text: "",
                              seed: seed(settings, passage: submitted.passage, candidate: candidate), temperature: settings.temperature,
-                             topP: settings.topP, maxTokens: settings.editTokens)
+                             topP: settings.topP, maxTokens: settings.editTokens, writer: writerAdapter)
         }
-        return zip(unwritten, sample(unwritten, of: submitted, language: language)).map { proposal, text in
+        return zip(unwritten, sample(unwritten, of: submitted, language: writer)).map { proposal, text in
             var written = proposal
             written.text = text
             return written
@@ -98,41 +141,80 @@ public enum KnowledgeLearning {
         public var blob: [UInt8]
     }
 
-    /// Trains candidate `candidate` (its `edit`; nil for the passage alone) from `from` (the
-    /// knowledge adapter's blob, nil for a fresh LoRA) and quizzes it. `step` is told of each
-    /// optimiser step.
-    public static func train(_ submitted: PassageSubmitted, candidate: Int, edit: String?, training: KnowledgeTraining, quizTokens: Int,
-                             from: (hash: String, blob: [UInt8])?, language: LanguageModel, step: () -> Void = {}) throws -> Candidate {
-        var adapters: AdapterSet
-        if let from {
-            adapters = try AdapterCodec.decodeAdapters(from.blob)
-        } else {
-            adapters = AdapterSet()
-            for (offset, site) in try EngineModels.sites(training.targets, layers: language.model.config.layers).enumerated() {
-                let (outputs, inputs) = language.model.shape(site.kind)
-                adapters.lora[site] = LoRA(rank: training.rank, alpha: training.alpha, inputs: inputs, outputs: outputs, seed: training.seed &+ UInt64(offset))
-            }
+    /// The replay buffer against forgetting: the sequences of the kept candidates of
+    /// `training.rehearsed` passages picked at random (seeded by `passage`) among those learned
+    /// before `passage`, in passage order.
+    public static func rehearsal(_ knowledge: EngineState.Knowledge, for passage: Int, training: KnowledgeTraining) -> [String] {
+        var pool = knowledge.passages.keys.sorted().filter { $0 < passage && knowledge.passages[$0]!.chosen != nil }
+        var random = RandomSource(seed: training.seed &* 7919 &+ UInt64(passage))
+        var picked: [Int] = []
+        while picked.count < training.rehearsed, !pool.isEmpty { picked.append(pool.remove(at: Int(random.next() % UInt64(pool.count)))) }
+        return picked.sorted().flatMap { number in
+            let learned = knowledge.passages[number]!
+            let kept = learned.chosen!
+            return sequences(title: learned.submitted.title, text: learned.submitted.text, edit: kept == 0 ? nil : learned.proposed[kept - 1].text)
         }
+    }
+
+    /// Trains candidate `candidate` (its `edit`; nil for the passage alone, and the
+    /// `rehearsal` sequences of earlier passages) from `from` (the knowledge adapter's blob, nil
+    /// for a fresh LoRA) and quizzes it. `step` is told of each optimiser step.
+    public static func train(_ submitted: PassageSubmitted, candidate: Int, edit: String?, rehearsal: [String] = [], training: KnowledgeTraining,
+                             quizTokens: Int, from: (hash: String, blob: [UInt8])?, language: LanguageModel, step: () -> Void = {}) throws -> Candidate {
+        let adapters = try from.map { try AdapterCodec.decodeAdapters($0.blob) } ?? freshLoRA(training, language: language)
         var learner = Learner(language: language, adapters: adapters, optimizer: OptimizerConfig(kind: .adam, learningRate: training.learningRate))
-        let examples = sequences(title: submitted.title, text: submitted.text, edit: edit).map { sequence -> (prompt: [Int], response: [Int]) in
+        let examples = (sequences(title: submitted.title, text: submitted.text, edit: edit) + rehearsal).map { sequence -> (prompt: [Int], response: [Int]) in
             let newline = sequence.firstIndex(of: "\n")!
             return (language.tokenizer.encode(String(sequence[...newline])), language.tokenizer.encode(String(sequence[sequence.index(after: newline)...])))
         }
-        var loss: Float = 0
-        for _ in 0..<training.epochs {
-            loss = 0
-            for example in examples {
-                loss += learner.supervisedStep(prompt: example.prompt, response: example.response)
-                step()
-            }
-            loss /= Float(examples.count)
-        }
+        let loss = fit(&learner, on: examples, epochs: training.epochs, step: step)
         let blob = AdapterCodec.encode(learner.adapters)
         let quiz = quiz(submitted.questions, model: learner.adapted(), maxTokens: quizTokens)
         let scored = SelfEditScored(passage: submitted.passage, candidate: candidate, training: training, sequences: examples.count, trainingLoss: loss,
                                     quizTokens: quizTokens, exactMatch: quiz.exactMatch, containsAnswer: quiz.containsAnswer, f1: quiz.f1,
                                     answers: quiz.answers, from: from?.hash, adapter: Hash256.of(blob).hex)
         return Candidate(scored: scored, blob: blob)
+    }
+
+    /// ReST-EM's M-step: a fresh LoRA on the base model, trained by SFT on each kept self-edit
+    /// of `edits` as the reply (ending its turn) to the prompt that asked for it.
+    public static func trainWriter(round: Int, edits: [SelfEditReference], of knowledge: EngineState.Knowledge, training: KnowledgeTraining,
+                                   language: LanguageModel, step: () -> Void = {}) throws -> (event: WriterTrained, blob: [UInt8]) {
+        var learner = Learner(language: language, adapters: try freshLoRA(training, language: language),
+                              optimizer: OptimizerConfig(kind: .adam, learningRate: training.learningRate))
+        let examples = edits.map { reference -> (prompt: [Int], response: [Int]) in
+            let learned = knowledge.passages[reference.passage]!
+            let edit = learned.proposed[reference.candidate - 1]
+            return (learner.promptTokens(editPrompt(style: edit.style, title: learned.submitted.title, text: learned.submitted.text)),
+                    learner.responseTokens(edit.text))
+        }
+        let loss = fit(&learner, on: examples, epochs: training.epochs, step: step)
+        let blob = AdapterCodec.encode(learner.adapters)
+        return (WriterTrained(round: round, edits: edits, training: training, trainingLoss: loss, adapter: Hash256.of(blob).hex), blob)
+    }
+
+    /// A fresh LoRA of `training`'s rank on its target matrices of every layer.
+    static func freshLoRA(_ training: KnowledgeTraining, language: LanguageModel) throws -> AdapterSet {
+        var adapters = AdapterSet()
+        for (offset, site) in try EngineModels.sites(training.targets, layers: language.model.config.layers).enumerated() {
+            let (outputs, inputs) = language.model.shape(site.kind)
+            adapters.lora[site] = LoRA(rank: training.rank, alpha: training.alpha, inputs: inputs, outputs: outputs, seed: training.seed &+ UInt64(offset))
+        }
+        return adapters
+    }
+
+    /// SFT with Adam, one step per example in order, an epoch at a time; the last epoch's mean loss.
+    static func fit(_ learner: inout Learner, on examples: [(prompt: [Int], response: [Int])], epochs: Int, step: () -> Void) -> Float {
+        var loss: Float = 0
+        for _ in 0..<epochs {
+            loss = 0
+            for example in examples {
+                loss += learner.supervisedStep(prompt: example.prompt, response: example.response)
+                step()
+            }
+            loss /= Float(max(examples.count, 1))
+        }
+        return loss
     }
 
     /// The quiz without the passage: greedy answers, graded.

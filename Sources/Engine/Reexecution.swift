@@ -19,7 +19,8 @@ public enum Reexecution {
         /// again, every generation (counted in `steps` too).
         public var experts = 0
         /// SEAL's facts run again: each passage's self-edits sampled again (one check a
-        /// passage), and each candidate trained and quizzed again (counted in `steps` too).
+        /// passage), each candidate trained and quizzed again, and each writer round trained
+        /// again (counted in `steps` too).
         public var knowledge = 0
         /// One line per step that came out differently, naming the sequence and what differed.
         public var mismatches: [String] = []
@@ -32,7 +33,7 @@ public enum Reexecution {
                               progress: (Int, Int) -> Void = { _, _ in }) throws -> Report {
         let events = try store.events(branch: branch)
         let checked = [AdapterUpdated.typeName, UpdateRejected.typeName, AdapterImported.typeName, AdapterTrained.typeName, ExpertTrained.typeName,
-                       ExpertMixed.typeName, SelfEditScored.typeName, SelfEditChosen.typeName]
+                       ExpertMixed.typeName, SelfEditScored.typeName, SelfEditChosen.typeName, WriterTrained.typeName]
         let total = events.filter { checked.contains($0.type) }.count
         var report = Report()
         var state = EngineState()
@@ -74,18 +75,33 @@ public enum Reexecution {
             if case .selfEditChosen(let e) = domain, let learned = state.knowledge.passages[e.passage] {
                 // Every self-edit of the passage is folded by now: sampled again in one batch, as they were.
                 let recorded = learned.proposed
-                let texts = recorded.isEmpty ? [] : KnowledgeLearning.sample(recorded, of: learned.submitted, language: models.language)
-                let differences = zip(texts, recorded).filter { $0 != $1.text }.map { "self-edit \($1.candidate)'s text differs" }
+                let writer = try state.knowledge.writer.map { try models.adapted(try blob($0)) } ?? models.language
+                let texts = recorded.isEmpty ? [] : KnowledgeLearning.sample(recorded, of: learned.submitted, language: writer)
+                var differences = zip(texts, recorded).filter { $0 != $1.text }.map { "self-edit \($1.candidate)'s text differs" }
+                if learned.submitted.questionsBy == "model",
+                   KnowledgeLearning.writeQuiz(title: learned.submitted.title, text: learned.submitted.text, language: models.language) != learned.submitted.questions {
+                    differences.append("the quiz the model wrote differs")
+                }
                 report.knowledge += 1
                 tally(&report, event.sequence, "passage \(e.passage)", differences, total: total, progress: progress)
             }
             if case .selfEditScored(let e) = domain, let learned = state.knowledge.passages[e.passage] {
                 let edit = e.candidate == 0 ? nil : learned.proposed.first { $0.candidate == e.candidate }?.text
-                let again = try KnowledgeLearning.train(learned.submitted, candidate: e.candidate, edit: edit, training: e.training, quizTokens: e.quizTokens,
-                                                        from: try e.from.map { ($0, try blob($0)) }, language: models.language)
+                let again = try KnowledgeLearning.train(learned.submitted, candidate: e.candidate, edit: edit,
+                                                        rehearsal: KnowledgeLearning.rehearsal(state.knowledge, for: e.passage, training: e.training),
+                                                        training: e.training, quizTokens: e.quizTokens, from: try e.from.map { ($0, try blob($0)) },
+                                                        language: models.language)
                 report.knowledge += 1
                 tally(&report, event.sequence, "passage \(e.passage) candidate \(e.candidate)", KnowledgeLearning.differences(again.scored, e),
                       total: total, progress: progress)
+            }
+            if case .writerTrained(let e) = domain {
+                let again = try KnowledgeLearning.trainWriter(round: e.round, edits: e.edits, of: state.knowledge, training: e.training, language: models.language)
+                var differences: [String] = []
+                if again.event.adapter != e.adapter { differences.append("writer adapter \(again.event.adapter.prefix(12)) ≠ recorded \(e.adapter.prefix(12))") }
+                if again.event.trainingLoss.bitPattern != e.trainingLoss.bitPattern { differences.append("training loss \(again.event.trainingLoss) ≠ recorded \(e.trainingLoss)") }
+                report.knowledge += 1
+                tally(&report, event.sequence, "writer round \(e.round)", differences, total: total, progress: progress)
             }
             if let recorded {
                 let step = try LearningStep.run(node: recorded.node, in: state, models: models, blob: blob)

@@ -100,7 +100,8 @@ public enum Audit {
             case node(Int)
             case cluster(Int)
             case expert(String)
-            /// SEAL's: a candidate trained for this passage (the kept one is the knowledge adapter).
+            /// SEAL's: a candidate trained for this passage (the kept one is the knowledge adapter),
+            /// or the self-edit writer trained on kept edits up to it.
             case passage(Int)
         }
         public var sequence: UInt64
@@ -124,6 +125,7 @@ public enum Audit {
             case .expertTrained(let e) where e.adapter.hasPrefix(lowered): AdapterOrigin(sequence: sequence, owner: .expert(e.name), blob: e.adapter)
             case .expertMixed(let e) where e.adapter.hasPrefix(lowered): AdapterOrigin(sequence: sequence, owner: .expert(e.name), blob: e.adapter)
             case .selfEditScored(let e) where e.adapter.hasPrefix(lowered): AdapterOrigin(sequence: sequence, owner: .passage(e.passage), blob: e.adapter)
+            case .writerTrained(let e) where e.adapter.hasPrefix(lowered): AdapterOrigin(sequence: sequence, owner: .passage(fact.passage ?? 0), blob: e.adapter)
             default: nil
             }
         }
@@ -258,6 +260,9 @@ public enum Audit {
                 + "from \(e.from.map { "adapter \($0.prefix(12))" } ?? "a fresh LoRA")): quiz exact match \(format(e.exactMatch)), contains the answer \(format(e.containsAnswer)), F1 \(format(e.f1)), adapter \(e.adapter.prefix(12))"
         case .selfEditChosen(let e):
             return "passage \(e.passage) learned with candidate \(e.candidate) (\(e.beatsPassage ? "beats" : "does not beat") the passage alone): knowledge adapter \(e.adapter.prefix(12))"
+        case .writerTrained(let e):
+            return "self-edit writer round \(e.round) trained (LoRA rank \(e.training.rank), \(e.training.epochs) epochs, loss \(format(e.trainingLoss))) on the kept edits "
+                + e.edits.map { "\($0.passage).\($0.candidate)" }.joined(separator: ", ") + ": writer adapter \(e.adapter.prefix(12))"
         case .historySigned(let e):
             return "history through \(e.sequence) signed by key \(HistoryPublicKey(hex: e.publicKey)?.fingerprint ?? "?") (record hash \(e.recordHash.prefix(12)))"
         }

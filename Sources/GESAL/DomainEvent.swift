@@ -35,6 +35,7 @@ public enum DomainEvent: Sendable, Equatable {
     case selfEditProposed(SelfEditProposed)
     case selfEditScored(SelfEditScored)
     case selfEditChosen(SelfEditChosen)
+    case writerTrained(WriterTrained)
     /// `gesal-log sign`: a log-level fact the fold passes over (see `HistorySigned`).
     case historySigned(HistorySigned)
 
@@ -70,6 +71,7 @@ public enum DomainEvent: Sendable, Equatable {
         case .selfEditProposed: SelfEditProposed.typeName
         case .selfEditScored: SelfEditScored.typeName
         case .selfEditChosen: SelfEditChosen.typeName
+        case .writerTrained: WriterTrained.typeName
         case .historySigned: HistorySigned.typeName
         }
     }
@@ -112,6 +114,7 @@ public enum DomainEvent: Sendable, Equatable {
         case .selfEditProposed(let e): return EventDraft(type: typeName, payload: try json(e))
         case .selfEditScored(let e): return EventDraft(type: typeName, payload: try json(e), blobs: Hash256(hex: e.adapter).map { [$0] } ?? [])
         case .selfEditChosen(let e): return EventDraft(type: typeName, payload: try json(e), blobs: Hash256(hex: e.adapter).map { [$0] } ?? [])
+        case .writerTrained(let e): return EventDraft(type: typeName, payload: try json(e), blobs: Hash256(hex: e.adapter).map { [$0] } ?? [])
         case .historySigned(let e): return EventDraft(type: typeName, payload: e.payload)
         }
     }
@@ -183,6 +186,7 @@ public enum DomainEvent: Sendable, Equatable {
         case SelfEditProposed.typeName: self = .selfEditProposed(try decode(SelfEditProposed.self))
         case SelfEditScored.typeName: self = .selfEditScored(try decode(SelfEditScored.self))
         case SelfEditChosen.typeName: self = .selfEditChosen(try decode(SelfEditChosen.self))
+        case WriterTrained.typeName: self = .writerTrained(try decode(WriterTrained.self))
         case HistorySigned.typeName: self = .historySigned(try decode(HistorySigned.self))
         default:
             throw EngineError(.unsupportedEvent, "event \(event.sequence) has type '\(event.type)', which this build does not know (written by a newer GESAL?)")
@@ -204,13 +208,15 @@ extension DomainEvent {
         }
     }
 
-    /// The SEAL passage an event is about, if it is about one.
+    /// The SEAL passage an event is about, if it is about one: for a writer round, the latest
+    /// passage whose edit it trained on.
     public var passage: Int? {
         switch self {
         case .passageSubmitted(let e): e.passage
         case .selfEditProposed(let e): e.passage
         case .selfEditScored(let e): e.passage
         case .selfEditChosen(let e): e.passage
+        case .writerTrained(let e): e.edits.map(\.passage).max()
         default: nil
         }
     }

@@ -250,7 +250,7 @@ public struct EngineState: Sendable, Equatable {
             rejectedUpdates += 1
         case .expertTrained, .expertPromoted, .expertRetired, .expertMixed:
             try applyExpert(event)
-        case .passageSubmitted, .selfEditProposed, .selfEditScored, .selfEditChosen:
+        case .passageSubmitted, .selfEditProposed, .selfEditScored, .selfEditChosen, .writerTrained:
             try applyKnowledge(event)
         case .branchCreated, .reverted, .snapshotTaken, .bisected, .historySigned:
             break  // facts about the history itself; the state they describe is unchanged

@@ -171,6 +171,12 @@ extension DomainEvent {
             }
         case .selfEditChosen(let e):
             guard Hash256(hex: e.adapter) != nil else { throw EngineError(.invalidRequest, "the kept adapter of passage \(e.passage) is not named by its hash") }
+        case .writerTrained(let e):
+            try e.training.validate()
+            try Limits.writerRounds.check(e.round, "the writer's round")
+            guard e.trainingLoss.isFinite, Hash256(hex: e.adapter) != nil else {
+                throw EngineError(.invalidRequest, "writer round \(e.round) has a loss that is not a finite number or an adapter that is not a hash")
+            }
         case .bufferSampleAdded, .clusterDissolved, .branchCreated, .reverted, .snapshotTaken, .bisected, .historySigned:
             break
         }
@@ -228,13 +234,14 @@ public func checkCorrection(_ text: String, _ name: String) throws(EngineError) 
 }
 
 extension PassageSubmitted {
-    /// Refuses an empty or oversized passage or quiz, before a model loads or anything is written.
-    public func validate() throws(EngineError) {
+    /// Refuses an empty or oversized passage or quiz, before a model loads or anything is
+    /// written; `quizToWrite`: the quiz is still to be written by the model, so it may be empty.
+    public func validate(quizToWrite: Bool = false) throws(EngineError) {
         guard !text.allSatisfy(\.isWhitespace) else { throw EngineError(.invalidRequest, "passage \(passage) is empty: give the text to learn") }
         try Limits.passageBytes.check(text.utf8.count, "the length of passage \(passage) in bytes")
         try Limits.titleBytes.check(title.utf8.count, "the length of passage \(passage)'s title in bytes")
         guard !title.contains(where: \.isNewline) else { throw EngineError(.invalidRequest, "passage \(passage)'s title holds a line break: a title is one line") }
-        try Limits.quizQuestions.check(questions.count, "passage \(passage)'s questions")
+        if !quizToWrite { try Limits.quizQuestions.check(questions.count, "passage \(passage)'s questions") }
         for (index, q) in questions.enumerated() {
             try Limits.quizBytes.check(q.question.utf8.count, "the length of question \(index + 1) in bytes")
             try Limits.quizBytes.check(q.answer.utf8.count, "the length of question \(index + 1)'s answer in bytes")
@@ -251,6 +258,7 @@ extension KnowledgeTraining {
         try Limits.loraRank.check(rank, name("rank"))
         try Limits.learningRate.check(learningRate, name("learningRate"))
         try Limits.knowledgeEpochs.check(epochs, name("epochs"))
+        try Limits.rehearsedPassages.check(rehearsed, name("rehearse"))
         guard alpha.isFinite, alpha > 0 else { throw EngineError(.invalidRequest, "\(name("alpha")) is \(alpha): it must be a positive number") }
         guard !targets.isEmpty else { throw EngineError(.invalidRequest, "\(name("targets")) is empty: name the matrices the LoRA adapts") }
     }

@@ -45,12 +45,15 @@ public struct SelfEditProposed: Sendable, Equatable, Codable {
     public var temperature: Float
     public var topP: Float
     public var maxTokens: Int
+    /// The writer adapter that sampled it (ReST-EM's, `WriterTrained`); absent: the base model.
+    public var writer: String?
 
     public static let styles = ["implications", "rewrite", "questions"]
 
-    public init(passage: Int, candidate: Int, style: String, text: String, seed: UInt64, temperature: Float, topP: Float, maxTokens: Int) {
+    public init(passage: Int, candidate: Int, style: String, text: String, seed: UInt64, temperature: Float, topP: Float, maxTokens: Int,
+                writer: String? = nil) {
         (self.passage, self.candidate, self.style, self.text, self.seed) = (passage, candidate, style, text, seed)
-        (self.temperature, self.topP, self.maxTokens) = (temperature, topP, maxTokens)
+        (self.temperature, self.topP, self.maxTokens, self.writer) = (temperature, topP, maxTokens, writer)
     }
 }
 
@@ -63,10 +66,19 @@ public struct KnowledgeTraining: Sendable, Equatable, Codable {
     /// The matrices the LoRA adapts ("gate", "up", "down", "q", ...).
     public var targets: [String]
     public var seed: UInt64
+    /// The replay buffer against forgetting: how many earlier passages (picked at random among
+    /// those learned) add their kept candidate's sequences to each candidate's training.
+    /// Absent: none, as before the setting existed.
+    public var rehearse: Int?
 
-    public init(rank: Int = 8, alpha: Float = 16, learningRate: Float = 1e-3, epochs: Int = 5, targets: [String] = ["gate", "up", "down"], seed: UInt64 = 1) {
+    public init(rank: Int = 8, alpha: Float = 16, learningRate: Float = 1e-3, epochs: Int = 5, targets: [String] = ["gate", "up", "down"], seed: UInt64 = 1,
+                rehearse: Int = 0) {
         (self.rank, self.alpha, self.learningRate, self.epochs, self.targets, self.seed) = (rank, alpha, learningRate, epochs, targets, seed)
+        self.rehearse = rehearse == 0 ? nil : rehearse
     }
+
+    /// Earlier passages each candidate rehearses (0 without a replay buffer).
+    public var rehearsed: Int { rehearse ?? 0 }
 }
 
 /// One candidate trained and quizzed: candidate 0 is the passage alone, the others a
@@ -131,5 +143,34 @@ public struct SelfEditChosen: Sendable, Equatable, Codable {
         var best: SelfEditScored?
         for candidate in edits.isEmpty ? scored : edits where best.map({ candidate.beats($0) }) ?? true { best = candidate }
         return best?.candidate
+    }
+}
+
+/// A kept self-edit, by passage and candidate.
+public struct SelfEditReference: Sendable, Equatable, Codable {
+    public var passage: Int
+    public var candidate: Int
+
+    public init(passage: Int, candidate: Int) {
+        (self.passage, self.candidate) = (passage, candidate)
+    }
+}
+
+/// One round of ReST-EM (`gesal seal train`): a LoRA on the self-edit writer, trained by SFT
+/// (the edit prompt in, the edit out) on every kept self-edit that beat the passage alone among
+/// those the current writer wrote. Each round trains a fresh LoRA on its own round's winners,
+/// as ReST-EM does; its adapter then writes every later self-edit.
+public struct WriterTrained: Sendable, Equatable, Codable {
+    public static let typeName = "WriterTrained.v1"
+    /// Numbered from 1.
+    public var round: Int
+    /// The edits trained on, in passage order: the fold recomputes them from the scores.
+    public var edits: [SelfEditReference]
+    public var training: KnowledgeTraining
+    public var trainingLoss: Float
+    public var adapter: String
+
+    public init(round: Int, edits: [SelfEditReference], training: KnowledgeTraining, trainingLoss: Float, adapter: String) {
+        (self.round, self.edits, self.training, self.trainingLoss, self.adapter) = (round, edits, training, trainingLoss, adapter)
     }
 }

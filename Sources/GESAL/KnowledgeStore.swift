@@ -15,8 +15,25 @@ extension EngineState {
         public var passages: [Int: Learned] = [:]
         /// The knowledge adapter: the kept candidate of the latest passage learned.
         public var adapter: String?
+        /// ReST-EM's rounds in order; the last one's adapter writes the self-edits.
+        public var rounds: [WriterTrained] = []
 
         public var isEmpty: Bool { passages.isEmpty && adapter == nil }
+        /// The self-edit writer's adapter (nil: the base model writes).
+        public var writer: String? { rounds.last?.adapter }
+
+        /// What the next ReST-EM round trains on: every kept self-edit, written by the current
+        /// writer, that beat the passage alone on its quiz, in passage order.
+        public var writerData: [SelfEditReference] {
+            passages.keys.sorted().compactMap { number in
+                let learned = passages[number]!
+                guard let chosen = learned.chosen, chosen > 0, learned.proposed.indices.contains(chosen - 1),
+                      learned.proposed[chosen - 1].writer == writer,
+                      let kept = learned.scored.first(where: { $0.candidate == chosen }), let alone = learned.scored.first(where: { $0.candidate == 0 }),
+                      kept.beats(alone) else { return nil }
+                return SelfEditReference(passage: number, candidate: chosen)
+            }
+        }
         /// The number the next passage gets (1 for the first).
         public var nextPassage: Int { (passages.keys.max() ?? 0) + 1 }
     }
@@ -39,6 +56,10 @@ extension EngineState {
             let learned = try open(e.passage)
             guard e.candidate == learned.proposed.count + 1 else {
                 throw fail("self-edit \(e.candidate) of passage \(e.passage) is proposed where candidate \(learned.proposed.count + 1) comes next")
+            }
+            guard e.writer == knowledge.writer else {
+                throw fail("self-edit \(e.candidate) of passage \(e.passage) was written by \(e.writer.map { "writer \($0.prefix(12))" } ?? "the base model"), "
+                    + "not the store's writer (\(knowledge.writer.map { String($0.prefix(12)) } ?? "the base model"))")
             }
             knowledge.passages[e.passage]!.proposed.append(e)
         case .selfEditScored(let e):
@@ -66,6 +87,13 @@ extension EngineState {
             guard e.beatsPassage == beats else { throw fail("passage \(e.passage) says its kept edit \(beats ? "does not beat" : "beats") the passage alone, which its scores contradict") }
             knowledge.passages[e.passage]!.chosen = e.candidate
             knowledge.adapter = e.adapter
+        case .writerTrained(let e):
+            guard e.round == knowledge.rounds.count + 1 else { throw fail("writer round \(e.round) is recorded where round \(knowledge.rounds.count + 1) comes next") }
+            let data = knowledge.writerData
+            guard !data.isEmpty, e.edits == data else {
+                throw fail("writer round \(e.round) trains on \(e.edits.count) self-edits, not the \(data.count) kept ones that beat their passage alone; tampered with?")
+            }
+            knowledge.rounds.append(e)
         default:
             break
         }

@@ -115,5 +115,7 @@ public enum Limits {
     public static let selfEditBytes = Limit(0, 65_536, why: "a self-edit's text, in UTF-8 bytes")
     public static let knowledgeEpochs = Limit(1, 50, why: "passes over a candidate's sequences")
     public static let selfEdits = Limit(1, 16, why: "self-edits sampled for one passage; each trains a LoRA")
+    public static let rehearsedPassages = Limit(0, 64, why: "earlier passages rehearsed in each candidate's training")
+    public static let writerRounds = Limit(1, 20, why: "ReST-EM rounds, each a fine-tuning of the self-edit writer")
     public static let demoPassages = Limit(1, 1000, why: "invented passages SEAL's demo learns in turn")
 }

@@ -27,6 +27,9 @@ extension EngineState {
     /// A section after that: SEAL's passages and knowledge adapter. Written only by a state
     /// that has learned a passage, for the same reason.
     static let knowledgeTag = "KNOWLEDGE.v1"
+    /// A section after that: ReST-EM's rounds of the self-edit writer. Written only by a state
+    /// whose writer was trained, for the same reason.
+    static let writerTag = "WRITER.v1"
 
     var hasCorrections: Bool { interactions.values.contains { $0.correction != nil } }
     var hasSignals: Bool { !trigger.isEmpty || interactions.values.contains { $0.signals != nil } }
@@ -81,6 +84,10 @@ extension EngineState {
         if !knowledge.isEmpty {
             out.string(Self.knowledgeTag)
             out.knowledge(knowledge)
+        }
+        if !knowledge.rounds.isEmpty {
+            out.string(Self.writerTag)
+            out.strings(knowledge.rounds.map { (try? canonicalJSON($0)) ?? "" })  // folded facts came from JSON
         }
         return out.bytes
     }
@@ -143,6 +150,10 @@ extension EngineState {
         }
         if section == Self.knowledgeTag {
             knowledge = try input.knowledge()
+            section = input.offset < bytes.count ? try input.string() : nil
+        }
+        if section == Self.writerTag {
+            knowledge.rounds = try input.strings().map { text throws(EngineError) in try input.decodeFact(WriterTrained.self, text) }
             section = nil
         }
         guard section == nil, input.offset == bytes.count else { throw input.fail("\(bytes.count - input.offset) bytes follow the state") }
@@ -310,16 +321,18 @@ extension CanonicalReader {
         return experts
     }
 
+    /// A SEAL fact held as its canonical JSON.
+    func decodeFact<T: Decodable>(_ type: T.Type, _ text: String) throws(EngineError) -> T {
+        do { return try JSONDecoder().decode(type, from: Data(text.utf8)) } catch { throw fail("a SEAL fact does not decode: \(error)") }
+    }
+
     mutating func knowledge() throws(EngineError) -> EngineState.Knowledge {
-        func decode<T: Decodable>(_ type: T.Type, _ text: String) throws(EngineError) -> T {
-            do { return try JSONDecoder().decode(type, from: Data(text.utf8)) } catch { throw fail("a SEAL fact does not decode: \(error)") }
-        }
         var knowledge = EngineState.Knowledge()
         for _ in 0..<(try count()) {
-            let submitted = try decode(PassageSubmitted.self, try string())
+            let submitted = try decodeFact(PassageSubmitted.self, try string())
             var learned = EngineState.Knowledge.Learned(submitted: submitted)
-            learned.proposed = try strings().map { text throws(EngineError) in try decode(SelfEditProposed.self, text) }
-            learned.scored = try strings().map { text throws(EngineError) in try decode(SelfEditScored.self, text) }
+            learned.proposed = try strings().map { text throws(EngineError) in try decodeFact(SelfEditProposed.self, text) }
+            learned.scored = try strings().map { text throws(EngineError) in try decodeFact(SelfEditScored.self, text) }
             let chosen = try int()
             learned.chosen = chosen < 0 ? nil : chosen
             guard knowledge.passages[submitted.passage] == nil else { throw fail("passage \(submitted.passage) is held twice") }

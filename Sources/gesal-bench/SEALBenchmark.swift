@@ -47,7 +47,7 @@ struct SEALBenchmark: ParsableCommand {
         let questions = passage.questions.map { QuizQuestion(question: $0.prompt, answer: $0.expected) }
         let settings = LearnSettings(candidates: candidates, editTokens: editTokens)
         let submitted = PassageSubmitted(passage: 1, title: passage.title, text: passage.text, questions: questions, questionsBy: "user")
-        print(line("self_edit_generation_s", timed { _ = KnowledgeLearning.propose(submitted, settings: settings, language: loaded.language) }, decimals: 2))
+        print(line("self_edit_generation_s", timed { _ = KnowledgeLearning.propose(submitted, settings: settings, writer: loaded.language, writerAdapter: nil) }, decimals: 2))
 
         var learned: Engine.Learned?
         var failure: Error?

@@ -24,7 +24,7 @@ struct GESAL: AsyncParsableCommand {
           gesal doctor                           check the set-up
         """),
         subcommands: [AskCommand.self, FeedbackCommand.self, ChatCommand.self, InitCommand.self, ImportCommand.self,
-                      EvalCommand.self, ExpertCommand.self, LearnCommand.self, DemoCommand.self, ServeCommand.self, GenerateCommand.self, EmbedCommand.self, DoctorCommand.self])
+                      EvalCommand.self, ExpertCommand.self, LearnCommand.self, SealCommand.self, DemoCommand.self, ServeCommand.self, GenerateCommand.self, EmbedCommand.self, DoctorCommand.self])
 
     /// Makes sure OpenBLAS runs its fast kernels (see `BLASKernels`), then parses the command.
     static func main() async {

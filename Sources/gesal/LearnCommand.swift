@@ -20,13 +20,17 @@ struct LearnCommand: ParsableCommand {
         it knows, and `gesal-log replay --reexecute` trains every candidate again.
 
         The quiz is a JSON-lines file, one {"question": ..., "answer": ...} a line, with short
-        answers the passage states. It is never trained on. Quizzes the model writes itself
-        are not built yet (docs/seal.md).
+        answers the passage states. It is never trained on. Without --questions the model
+        writes its own quiz (recorded as the model's): a weaker test, since it asks about
+        what the model noticed (docs/seal.md). --rehearse N mixes N earlier passages' kept
+        edits into every candidate's training, against forgetting. `gesal seal train`
+        fine-tunes the self-edit writer on the edits that worked (ReST-EM).
 
         Examples:
           gesal learn plimt.txt --title Plimt --questions plimt-quiz.jsonl
           cat notes.txt | gesal learn - --title Notes --questions q.jsonl
           gesal learn plimt.txt --questions q.jsonl --candidates 3 --epochs 10
+          gesal learn plimt.txt --rehearse 4        the model writes the quiz
           gesal-log log --limit 10                  what was proposed and kept
         """))
 
@@ -38,61 +42,34 @@ struct LearnCommand: ParsableCommand {
     @Option(help: "The passage's title (default: the file's name without its extension).")
     var title: String?
 
-    @Option(help: ArgumentHelp("The quiz: JSON lines of {\"question\": ..., \"answer\": ...}.", valueName: "Q.jsonl"))
-    var questions: String
+    @Option(help: ArgumentHelp("The quiz: JSON lines of {\"question\": ..., \"answer\": ...} (default: the model writes one).", valueName: "Q.jsonl"))
+    var questions: String?
 
-    @Option(help: "Self-edits sampled.")
-    var candidates = 5
-
-    @Option(help: "The self-edit prompt: implications (SEAL's), rewrite, or questions.")
-    var style = "implications"
-
-    @Option(help: "Sampling temperature of the self-edits.")
-    var temperature: Float = 1
-
-    @Option(help: "The longest self-edit, in tokens.")
-    var editTokens = 128
-
-    @Option(help: "The LoRA's rank.")
-    var rank = 8
-
-    @Option(help: "Passes over each candidate's sequences.")
-    var epochs = 5
-
-    @Option(help: "Adam's learning rate.")
-    var learningRate: Float = 1e-3
-
-    @Option(help: "The longest quiz answer, in tokens.")
-    var quizTokens = 16
-
-    @Option(help: "Seed of the self-edits' sampling and the LoRA's start.")
-    var seed: UInt64 = 1
-
-    var settings: LearnSettings {
-        LearnSettings(candidates: candidates, style: style, temperature: temperature, editTokens: editTokens,
-                      training: KnowledgeTraining(rank: rank, alpha: 2 * Float(rank), learningRate: learningRate, epochs: epochs, seed: seed),
-                      quizTokens: quizTokens, seed: seed)
-    }
+    @OptionGroup var selfEdits: SelfEditOptions
 
     func validate() throws {
-        do { try settings.validate(naming: optionName) } catch { throw ValidationError(error.message) }
+        do { try selfEdits.settings.validate(naming: optionName) } catch { throw ValidationError(error.message) }
     }
 
     func run() throws {
         try reportingErrors {
             let text = try readPassage()
-            let quiz = try Self.readQuiz(at: questions)
+            let quiz = try questions.map(Self.readQuiz)
             let title = title ?? (passage == "-" ? "Passage" : URL(fileURLWithPath: passage).deletingPathExtension().lastPathComponent)
             // An empty passage or a malformed quiz fails here, before a model loads.
-            try PassageSubmitted(passage: 1, title: title, text: text, questions: quiz, questionsBy: "user").validate()
+            try PassageSubmitted(passage: 1, title: title, text: text, questions: quiz ?? [], questionsBy: "user").validate(quizToWrite: quiz == nil)
             let opened = try engine.openEngine()
             let start = Date()
             var bar: ProgressBar?
-            let learned = try opened.learn(title: title, text: text, questions: quiz, settings: settings) { done, total in
+            let learned = try opened.learn(title: title, text: text, questions: quiz, settings: selfEdits.settings) { done, total in
                 if bar == nil { bar = ProgressBar("learning \(title)", total: total) }
                 bar?.update(done)
             }
             bar?.finish()
+            if quiz == nil {
+                print("the model's quiz (weaker than one you write: docs/seal.md):")
+                for q in learned.submitted.questions { print("  \(terminalSafe(q.question)) -> \(terminalSafe(q.answer))") }
+            }
             print("candidate\texact match\tcontains\tF1\tsequences\tloss\tedit")
             for scored in learned.scored {
                 let edit = scored.candidate == 0 ? "(the passage alone)" : learned.proposed[scored.candidate - 1].text.replacingOccurrences(of: "\n", with: " / ")

@@ -51,7 +51,7 @@ import TestSupport
         let again = try KnowledgeLearning.train(learned.submitted, candidate: 1, edit: learned.proposed[0].text, training: Self.settings.training,
                                                 quizTokens: Self.settings.quizTokens, from: nil, language: engine.models.language)
         #expect(again.scored == learned.scored[1])
-        let proposedAgain = KnowledgeLearning.propose(learned.submitted, settings: Self.settings, language: engine.models.language)
+        let proposedAgain = KnowledgeLearning.propose(learned.submitted, settings: Self.settings, writer: engine.models.language, writerAdapter: nil)
         #expect(proposedAgain == learned.proposed)
     }
 

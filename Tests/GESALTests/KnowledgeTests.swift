@@ -129,4 +129,53 @@ struct KnowledgeTests {
         #expect(throws: EngineError.self) { try DomainEvent.selfEditProposed(styled).checkInput() }
         #expect(throws: EngineError.self) { try DomainEvent.selfEditScored(Self.scored(1, exactMatch: .nan, f1: 0)).checkInput() }
     }
+
+    // ReST-EM's writer rounds.
+
+    static let winners = [SelfEditReference(passage: 1, candidate: 2)]
+
+    static func round(_ round: Int, edits: [SelfEditReference] = winners) -> DomainEvent {
+        .writerTrained(WriterTrained(round: round, edits: edits, training: KnowledgeTraining(), trainingLoss: 0.5, adapter: ExpertFixture.hash("writer \(round)")))
+    }
+
+    @Test func theWriterTrainsOnTheKeptEditsThatBeatTheirPassage() throws {
+        let state = try ExpertFixture.state(Self.learned + [Self.round(1)])
+        #expect(state.knowledge.writer == ExpertFixture.hash("writer 1"))
+        #expect(state.knowledge.writerData.isEmpty, "the new writer has written nothing yet")
+    }
+
+    @Test func aWriterRoundOnOtherEditsIsRefused() {
+        #expect(throws: EngineError.self) { try ExpertFixture.state(Self.learned + [Self.round(1, edits: [SelfEditReference(passage: 1, candidate: 1)])]) }
+        #expect(throws: EngineError.self, "nothing is left for a second round") { try ExpertFixture.state(Self.learned + [Self.round(1), Self.round(2)]) }
+        #expect(throws: EngineError.self, "rounds come in turn") { try ExpertFixture.state(Self.learned + [Self.round(2)]) }
+    }
+
+    @Test func aKeptEditThatDidNotBeatThePassageIsNoWriterData() throws {
+        var events = Self.learned
+        events[4] = .selfEditScored(Self.scored(0, exactMatch: 1, f1: 1))
+        events[7] = .selfEditChosen(SelfEditChosen(passage: 1, candidate: 2, adapter: ExpertFixture.hash("passage 1 candidate 2"), beatsPassage: false))
+        #expect(try ExpertFixture.state(events).knowledge.writerData.isEmpty)
+    }
+
+    @Test func aSelfEditMustBeWrittenByTheStoresWriter() throws {
+        var byWriter = Self.proposed(1, passage: 2)
+        byWriter.writer = ExpertFixture.hash("writer 1")
+        let next: [DomainEvent] = [.passageSubmitted(Self.submitted(2)), .selfEditProposed(byWriter)]
+        #expect(try ExpertFixture.state(Self.learned + [Self.round(1)] + next).knowledge.passages[2]?.proposed.count == 1)
+        #expect(throws: EngineError.self, "the base model's edit after the writer was trained") {
+            try ExpertFixture.state(Self.learned + [Self.round(1), .passageSubmitted(Self.submitted(2)), .selfEditProposed(Self.proposed(1, passage: 2))])
+        }
+    }
+
+    @Test func theWriterRoundsRoundTripThroughTheStateEncoding() throws {
+        let state = try ExpertFixture.state(Self.learned + [Self.round(1)])
+        let decoded = try EngineState(encoded: state.encoded(), where: "test")
+        #expect(decoded.knowledge.rounds == state.knowledge.rounds && decoded.hash == state.hash)
+        #expect(try ExpertFixture.state(Self.learned).encoded() != state.encoded())
+    }
+
+    @Test func aSelfEditWithoutAWriterKeepsItsBytes() throws {
+        #expect(try canonicalJSON(Self.proposed(1)).contains("writer") == false)
+        #expect(try canonicalJSON(KnowledgeTraining()).contains("rehearse") == false)
+    }
 }
