@@ -1,41 +1,60 @@
 import Engine
 import GESAL
 
-/// What `gesal demo --system seal` does: how many fictional passages are learned one after
-/// another, and how each is learned. Written to the results, so a run can be repeated.
+/// What `gesal demo --system seal` does: how many fictional passages, how each is learned, the
+/// countermeasure to forgetting and ReST-EM's rounds. Written to the results, so a run can be
+/// repeated.
 public struct KnowledgeDemoSettings: Sendable, Codable, Equatable {
     public var seed: UInt64
-    /// Fictional passages learned in turn (the test part of `FictionalPassages`' split is not
-    /// set aside yet: no writer is trained on any of them).
+    /// Fictional passages, split 60/20/20 by title: the training part is learned in the store
+    /// (and trains the writer); the validation and test parts are held out, never learned,
+    /// selected on or trained on (nothing is tuned on them either).
     public var passages: Int
     public var candidates: Int
     public var editTokens: Int
     public var training: KnowledgeTraining
     public var quizTokens: Int
+    /// The countermeasure to forgetting: the replay buffer (earlier passages rehearsed by each
+    /// candidate), measured on a second branch that learns the same passages.
+    public var rehearse: Int
+    /// ReST-EM rounds after the training passages are learned, and how the writer trains.
+    public var rounds: Int
+    public var writer: KnowledgeTraining
+    /// Control questions scored (nil: all of `TaskGenerators.control`).
+    public var controlItems: Int?
 
-    public init(seed: UInt64, passages: Int, candidates: Int, editTokens: Int, training: KnowledgeTraining, quizTokens: Int) {
+    public init(seed: UInt64, passages: Int, candidates: Int, editTokens: Int, training: KnowledgeTraining, quizTokens: Int, rehearse: Int,
+                rounds: Int, writer: KnowledgeTraining, controlItems: Int?) {
         (self.seed, self.passages, self.candidates, self.editTokens, self.training, self.quizTokens) = (seed, passages, candidates, editTokens, training, quizTokens)
+        (self.rehearse, self.rounds, self.writer, self.controlItems) = (rehearse, rounds, writer, controlItems)
     }
 
-    /// SEAL's k = 5 self-edits of 128 tokens, `gesal learn`'s LoRA, 40 passages.
+    /// SEAL's k = 5 self-edits of 128 tokens, `gesal learn`'s LoRA, 40 passages, a replay buffer
+    /// of 4, two ReST-EM rounds.
     public static func full(seed: UInt64) -> KnowledgeDemoSettings {
-        KnowledgeDemoSettings(seed: seed, passages: 40, candidates: 5, editTokens: 128, training: KnowledgeTraining(seed: seed), quizTokens: 16)
+        KnowledgeDemoSettings(seed: seed, passages: 40, candidates: 5, editTokens: 128, training: KnowledgeTraining(seed: seed), quizTokens: 16,
+                              rehearse: 4, rounds: 2, writer: KnowledgeTraining(epochs: 3, seed: seed), controlItems: nil)
     }
 
-    /// 8 passages, 3 self-edits each.
+    /// 16 passages, 3 self-edits each, a replay buffer of 2, one round, 40 control questions.
     public static func quick(seed: UInt64) -> KnowledgeDemoSettings {
         var settings = full(seed: seed)
-        settings.passages = 8
-        settings.candidates = 3
+        (settings.passages, settings.candidates, settings.rehearse, settings.rounds, settings.controlItems) = (16, 3, 2, 1, 40)
         return settings
     }
 
-    public var learn: LearnSettings {
-        LearnSettings(candidates: candidates, editTokens: editTokens, training: training, quizTokens: quizTokens, seed: seed)
+    /// How the store learns a training passage (`rehearse`: the replay buffer's size, or 0).
+    public func learn(rehearse: Int = 0) -> LearnSettings {
+        var training = training
+        training.rehearse = rehearse == 0 ? nil : rehearse
+        return LearnSettings(candidates: candidates, editTokens: editTokens, training: training, quizTokens: quizTokens, seed: seed)
     }
 
     public func validate(naming name: (String) -> String = { $0 }) throws(EngineError) {
         try Limits.demoPassages.check(passages, name("passages"))
-        try learn.validate(naming: name)
+        try Limits.demoRounds.check(rounds, name("rounds"))
+        try learn(rehearse: rehearse).validate(naming: name)
+        try writer.validate(naming: name)
+        if let controlItems { try Limits.controlItems.check(controlItems, name("controlItems")) }
     }
 }

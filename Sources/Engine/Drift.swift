@@ -49,19 +49,24 @@ public enum Drift {
     /// pool's (each measured alone).
     public static func measure(models: EngineModels, state: EngineState, blobs: BlobStore, text: String,
                                tokens: Int = defaultTokens, sample: Int = defaultSample) throws -> DriftFigure {
-        let ids = Array(models.language.tokenizer.encode(text).prefix(tokens))
-        guard ids.count >= 2 else { throw EngineError(.invalidRequest, "the drift passage has fewer than 2 tokens") }
         let adapters = state.nodes.keys.sorted().compactMap { state.nodes[$0]!.adapterBlob }
             + state.pool.adapters.keys.sorted().map { state.pool.adapters[$0]!.blob }
         let chosen = sample >= adapters.count ? adapters : (0..<sample).map { adapters[$0 * adapters.count / sample] }
+        return try measure(models: models, adapters: try chosen.map { try models.adapted(try blobs.get(hex: $0)) }, of: adapters.count, text: text, tokens: tokens)
+    }
+
+    /// The figure for the adapted models `adapters` (the measured ones among `total` adapters),
+    /// each against the base model, on the first `tokens` tokens of `text`.
+    public static func measure(models: EngineModels, adapters: [LanguageModel], of total: Int, text: String, tokens: Int = defaultTokens) throws -> DriftFigure {
+        let ids = Array(models.language.tokenizer.encode(text).prefix(tokens))
+        guard ids.count >= 2 else { throw EngineError(.invalidRequest, "the drift passage has fewer than 2 tokens") }
         let positions = Array(0..<(ids.count - 1))
         let base = TrainingPass(model: models.language.model, adapters: AdapterSet()).logProbabilityRows(tokens: ids, positions: positions)
-        let kls = try chosen.map { blob in
-            let adapted = try models.adapted(try blobs.get(hex: blob))
+        let kls = adapters.map { adapted in
             let rows = TrainingPass(model: adapted.model, adapters: AdapterSet()).logProbabilityRows(tokens: ids, positions: positions)
             return zip(rows, base).map { klDivergence($0, $1) }.reduce(0, +) / Double(positions.count)
         }
-        return DriftFigure(tokens: ids.count, adapters: adapters.count, measured: kls.count,
+        return DriftFigure(tokens: ids.count, adapters: total, measured: kls.count,
                            meanKL: kls.isEmpty ? 0 : kls.reduce(0, +) / Double(kls.count), maxKL: kls.max() ?? 0)
     }
 

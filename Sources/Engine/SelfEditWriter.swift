@@ -35,10 +35,12 @@ extension Engine {
     /// One ReST-EM round. The E-step: when the current writer has written none of the store's
     /// self-edits yet (it was trained after them), every distinct passage the store has learned
     /// is learned again (`learn`, with its quiz) and so gets edits from this writer. The M-step:
-    /// `trainWriter` on the winners. `phase` names each part; `progress` sees its steps.
+    /// `trainWriter` on the winners; nil when no kept edit beat its passage alone, so there is
+    /// nothing to train on (the E-step's passages stay learned). `phase` names each part;
+    /// `progress` sees its steps.
     @discardableResult
     public func restRound(learn settings: LearnSettings, writer training: KnowledgeTraining, phase: (String) -> Void = { _ in },
-                          progress: (Int, Int) -> Void = { _, _ in }) throws -> WriterTrained {
+                          progress: (Int, Int) -> Void = { _, _ in }) throws -> WriterTrained? {
         let knowledge = state.knowledge
         let written = knowledge.passages.values.contains { $0.proposed.contains { $0.writer == knowledge.writer } }
         if !written {
@@ -50,6 +52,7 @@ extension Engine {
                 try learn(title: passage.title, text: passage.text, questions: passage.questions, questionsBy: passage.questionsBy, settings: settings, progress: progress)
             }
         }
+        guard !state.knowledge.writerData.isEmpty else { return nil }
         phase("round \(knowledge.rounds.count + 1), M-step: the writer trained on the kept edits that beat their passage alone")
         return try trainWriter(training: training, progress: progress)
     }

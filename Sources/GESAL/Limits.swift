@@ -117,5 +117,7 @@ public enum Limits {
     public static let selfEdits = Limit(1, 16, why: "self-edits sampled for one passage; each trains a LoRA")
     public static let rehearsedPassages = Limit(0, 64, why: "earlier passages rehearsed in each candidate's training")
     public static let writerRounds = Limit(1, 20, why: "ReST-EM rounds, each a fine-tuning of the self-edit writer")
+    public static let demoRounds = Limit(0, 20, why: "ReST-EM rounds in SEAL's demo")
+    public static let controlItems = Limit(1, 100_000, why: "control questions a demo scores")
     public static let demoPassages = Limit(1, 1000, why: "invented passages SEAL's demo learns in turn")
 }

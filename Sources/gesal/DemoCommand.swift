@@ -54,11 +54,14 @@ struct DemoCommand: ParsableCommand {
         accuracy has its Wilson 95% interval, item count and majority baseline; the chart
         is CEM's shot accuracy by generation.
 
-        --system seal runs SEAL's demo instead (docs/seal.md, in progress): invented
-        passages (--quick: 8; else 40) learned one after another with `gesal learn`, each
-        quizzed without the passage: by the base model, right after it (trained on the
-        passage alone, and with the kept self-edit), and after every later passage (the
-        forgetting curve, charted). The outer loop (ReST-EM) is not built yet.
+        --system seal runs SEAL's demo instead (docs/seal.md): invented passages (--quick:
+        16; else 40), split by title. The training part is learned one after another with
+        `gesal learn`, every passage so far quizzed without its text after each (the
+        forgetting curve, charted), then again on the branch `rehearse` with a replay
+        buffer (the countermeasure); then ReST-EM trains the self-edit writer (--rounds).
+        The held-out part is never learned by the store: each passage is learned alone,
+        by the passage, and with one edit of the base model and of each round's writer,
+        nothing chosen, and quizzed. Control set and drift for the knowledge adapters.
 
         The store folder is replaced on every run, but only if the demo made it.
         The same seed gives the same results, apart from the fields named `seconds`.
@@ -74,7 +77,7 @@ struct DemoCommand: ParsableCommand {
           gesal demo --system transformer2 --quick  Transformer²'s, 28 minutes here
           gesal demo --system transformer2          the full run, 61 minutes here
           gesal expert list --store .gesal-demo     then read the library
-          gesal demo --system seal --quick          SEAL's, on 8 invented passages
+          gesal demo --system seal --quick          SEAL's, on 16 invented passages
           gesal-log log --store .gesal-demo         then read what happened
           gesal-log diff main without-poison --store .gesal-demo
         """))
@@ -168,6 +171,15 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "seal: override the self-edits sampled per passage.")
     var candidates: Int?
 
+    @Option(help: "seal: override the passes over each candidate's sequences.")
+    var epochs: Int?
+
+    @Option(help: "seal: override ReST-EM's rounds (0: none).")
+    var rounds: Int?
+
+    @Option(help: "seal: override the replay buffer (earlier passages rehearsed) of the countermeasure's branch.")
+    var rehearse: Int?
+
     @OptionGroup var models: EngineModelOptions
 
     /// A file the demo writes into its store, so that it replaces only stores it made.
@@ -178,7 +190,7 @@ struct DemoCommand: ParsableCommand {
         if system == "transformer2" { return try validateExpertDemo() }
         if system == "seal" { return try validateKnowledgeDemo() }
         if !sealOnlyOptions.isEmpty {
-            throw ValidationError("--passages and --candidates are SEAL's demo (--system seal)")
+            throw ValidationError("--passages, --candidates, --epochs, --rounds and --rehearse are SEAL's demo (--system seal)")
         }
         if !expertOnlyOptions.isEmpty {
             throw ValidationError("--steps, --generations, --population and --shots are Transformer²'s demo (--system transformer2)")

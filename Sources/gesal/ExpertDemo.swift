@@ -24,7 +24,7 @@ extension DemoCommand {
 
     /// The options only SEAL's demo uses, by name, when given.
     var sealOnlyOptions: [String] {
-        [("--passages", passages != nil), ("--candidates", candidates != nil)].filter(\.1).map(\.0)
+        [("--passages", passages != nil), ("--candidates", candidates != nil), ("--epochs", epochs != nil), ("--rounds", rounds != nil), ("--rehearse", rehearse != nil)].filter(\.1).map(\.0)
     }
 
     func expertDemoSettings() -> ExpertDemoSettings {

@@ -14,11 +14,15 @@ extension DemoCommand {
         if let passages { settings.passages = passages }
         if let candidates { settings.candidates = candidates }
         if let maxTokens { settings.quizTokens = maxTokens }
+        if let rounds { settings.rounds = rounds }
+        if let epochs { settings.training.epochs = epochs }
+        if let rehearse { settings.rehearse = rehearse }
+        if let controlItems { settings.controlItems = controlItems }
         return settings
     }
 
     func validateKnowledgeDemo() throws {
-        let others = gesalOnlyOptions + (items == nil ? [] : ["--items"]) + expertOnlyOptions
+        let others = gesalOnlyOptions.filter { $0 != "--control-items" } + (items == nil ? [] : ["--items"]) + expertOnlyOptions
         if !others.isEmpty { throw ValidationError("\(others.joined(separator: ", ")): another system's demo, not SEAL's (see gesal demo --help)") }
         do { try knowledgeDemoSettings().validate(naming: optionName) } catch { throw ValidationError(error.message) }
     }
@@ -30,13 +34,15 @@ extension DemoCommand {
             try replaceStore()
             let models = try models.loadModels(embedder: "minilm", svfTargets: EngineConfig().svfTargets)
             let writer = try createStore(at: store)
-            printNow("\(settings.passages) invented passages, \(settings.candidates) self-edits each, a rank-\(settings.training.rank) LoRA per candidate; store \(store)")
+            let demo = KnowledgeDemoRun(settings: settings, models: models, words: words, writer: writer, prose: try Drift.prose(at: prose))
+            printNow("\(settings.passages) invented passages (\(demo.training.count) learned in turn, \(demo.heldOut.count) held out), \(settings.candidates) self-edits each, "
+                + "a rank-\(settings.training.rank) LoRA per candidate, a replay buffer of \(settings.rehearse), \(settings.rounds) ReST-EM round(s); store \(store)")
             var bar: ProgressReporter?
-            let report = try KnowledgeDemoRun(settings: settings, models: models, words: words, writer: writer).run { draw($0, on: &bar) }
+            let report = try demo.run { draw($0, on: &bar) }
             bar?.finish()
             try writer.close()
             try publish(report, svg: KnowledgeChart(report: report).svg, table: report.table, seconds: report.seconds,
-                        explore: "gesal-log log --store \(store) | gesal-log replay --reexecute --store \(store)")
+                        explore: "gesal-log log --store \(store); gesal-log replay --reexecute --store \(store); gesal-log diff main \(KnowledgeDemoRun.rehearsedBranch) --store \(store)")
         }
     }
 }

@@ -80,6 +80,10 @@ struct SealTrainCommand: ParsableCommand {
                     bar?.update(done)
                 })
                 bar?.finish()
+                guard let trained else {
+                    print("no kept self-edit beat its passage alone: nothing to train the writer on, so it stays as it was")
+                    break
+                }
                 print("writer round \(trained.round): \(trained.edits.count) winning edits (\(trained.edits.map { "\($0.passage).\($0.candidate)" }.joined(separator: ", "))), "
                     + "loss \(String(format: "%.3f", trained.trainingLoss)), writer adapter \(trained.adapter.prefix(12))")
             }

@@ -76,23 +76,34 @@ import Testing
         let scratch = ScratchFolder()
         let folder = scratch.path + "/seal"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let result = try CommandRunner.run("gesal", ["demo", "--system", "seal", "--quick", "--passages", "2", "--candidates", "1", "--max-tokens", "4",
-                                                     "--store", folder + "/store", "--json", folder + "/out.json"], cwd: Self.root)
-        #expect(result.status == 0 && result.stdout.contains("passage + kept self-edit, right after it"), "\(result.stdout) \(result.stderr)")
+        let result = try CommandRunner.run("gesal", ["demo", "--system", "seal", "--quick", "--passages", "3", "--candidates", "1", "--max-tokens", "4",
+                                                     "--epochs", "1",
+                                                     "--rehearse", "1", "--control-items", "4", "--store", folder + "/store", "--json", folder + "/out.json"],
+                                           cwd: Self.root)
+        #expect(result.status == 0 && result.stdout.contains("passage + one edit by the base model"), "\(result.stdout) \(result.stderr)")
         let raw = (try? Data(contentsOf: URL(fileURLWithPath: folder + "/out.json"))) ?? Data()
         let json = (try? JSONSerialization.jsonObject(with: raw)) as? [String: Any] ?? [:]
-        for figure in ["base", "passageOnly", "withEdits", "atEnd"] {
-            let exact = (json[figure] as? [String: Any])?["exactMatch"] as? [String: Any]
-            #expect(exact?["low"] != nil && exact?["high"] != nil && (exact?["count"] as? Int ?? 0) >= 6, "\(figure)")
+        func hasInterval(_ figure: Any?) -> Bool {
+            let exact = (figure as? [String: Any])?["containsAnswer"] as? [String: Any]
+            return exact?["low"] != nil && exact?["high"] != nil && (exact?["count"] as? Int ?? 0) >= 3
         }
-        #expect((json["curve"] as? [Any])?.count == 2 && (json["forgetting"] as? [Any])?.count == 2)
-        #expect((json["learned"] as? [[String: Any]])?.map { ($0["candidates"] as? [Any])?.count ?? 0 } == [2, 2], "the passage alone and one edit each")
+        #expect(hasInterval(json["base"]) && hasInterval(json["baseOnTraining"]))
+        let conditions = (json["heldOut"] as? [[String: Any]]) ?? []
+        #expect(conditions.count >= 2 && conditions.allSatisfy { hasInterval($0["figure"]) }, "the passage alone and with the base model's edit at least")
+        for name in ["continual", "rehearsed"] {
+            let run = json[name] as? [String: Any] ?? [:]
+            #expect(["passageAlone", "kept", "rightAfter", "atEnd"].allSatisfy { hasInterval(run[$0]) }, "\(name)")
+            #expect((run["curve"] as? [Any])?.count == (json["trainingPassages"] as? [Any])?.count && run["control"] != nil && run["drift"] != nil, "\(name)")
+        }
+        #expect((json["rehearsed"] as? [String: Any])?["rehearse"] as? Int == 1)
+        #expect(json["rounds"] != nil && json["baseControl"] != nil)
         #expect(((try? String(contentsOfFile: folder + "/out.svg", encoding: .utf8)) ?? "").hasPrefix("<svg"))
     }
 
     @Test(arguments: [
         (["--system", "seal", "--steps", "2"], "--steps: another system's demo, not SEAL's"),
         (["--passages", "2"], "are SEAL's demo (--system seal)"),
+        (["--rounds", "1"], "are SEAL's demo (--system seal)"),
         (["--system", "transformer2", "--passes", "2"], "--passes: GESAL's and SAGE's demo, not Transformer²'s"),
         (["--system", "transformer2", "--population", "1"], "--population is 1"),
         (["--generations", "3"], "are Transformer²'s demo (--system transformer2)"),

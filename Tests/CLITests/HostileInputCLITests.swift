@@ -167,7 +167,7 @@ import TestSupport
 
     @Test func helpExamplesAreWrappedOnce() throws {
         let verbs: [(String, [String])] = [("gesal", []), ("gesal", ["ask"]), ("gesal", ["feedback"]), ("gesal", ["init"]), ("gesal", ["generate"]),
-                                           ("gesal", ["embed"]), ("gesal", ["demo"]), ("gesal", ["learn"]), ("gesal-log", []), ("gesal-log", ["import"]),
+                                           ("gesal", ["embed"]), ("gesal", ["demo"]), ("gesal", ["learn"]), ("gesal", ["seal", "train"]), ("gesal-log", []), ("gesal-log", ["import"]),
                                            ("gesal-log", ["reindex"]), ("gesal-log", ["verify"]), ("gesal-log", ["rollback"]),
                                            ("gesal", ["eval"]), ("gesal-log", ["bisect"]), ("gesal-log", ["curve"]),
                                            ("gesal-log", ["trigger"]), ("gesal-log", ["sign"]), ("gesal-log", ["keygen"])]

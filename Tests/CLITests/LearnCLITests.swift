@@ -31,6 +31,35 @@ import Testing
         #expect(EngineCLITests.value("self_edit_checks", in: replay.stdout) == "4" && replay.status == 0, "\(replay.stdout) \(replay.stderr)")
     }
 
+    /// Without --questions the model writes the quiz, recorded as its own; the outer loop then
+    /// finds no edit that beat its passage (so tiny a LoRA learns nothing) and says so.
+    @Test func theModelWritesTheQuizAndTheWriterWaitsForAWinner() throws {
+        let scratch = ScratchFolder()
+        let store = ["--store", scratch.path + "/s"]
+        let passage = scratch.path + "/thobend.txt"
+        try ("Thobend is the capital of Nevarbia. The river Baforb runs through it. Thobend was founded in 1818 by Loufurb Quuthund, "
+            + "and its main export is silk.").write(toFile: passage, atomically: true, encoding: .utf8)
+        let learn = try CommandRunner.run("gesal", ["learn", passage] + Self.tiny + store, cwd: Self.root)
+        #expect(learn.status == 0 && learn.stdout.contains("the model's quiz") && learn.stdout.contains("-> Thobend"), "\(learn.stdout) \(learn.stderr)")
+        let log = try CommandRunner.run("gesal-log", ["log", "--json"] + store)
+        #expect(log.stdout.contains(#"\"questionsBy\":\"model\""#), "\(log.stdout.prefix(2000))")
+        let seal = try CommandRunner.run("gesal", ["seal", "train", "--writer-epochs", "1"] + store, cwd: Self.root)
+        #expect(seal.status == 0 && seal.stdout.contains("nothing to train the writer on"), "\(seal.stdout) \(seal.stderr)")
+    }
+
+    @Test func theWriterOfAStoreWithoutPassagesIsRefused() throws {
+        let scratch = ScratchFolder()
+        let result = try CommandRunner.run("gesal", ["seal", "train", "--store", scratch.path + "/s"], cwd: Self.root)
+        #expect(result.status != 0 && result.stderr.contains("the store has learned no passage"), "\(result.stderr)")
+    }
+
+    @Test func aRoundCountOutOfRangeIsRefusedBeforeAModelLoads() throws {
+        let scratch = ScratchFolder()
+        let result = try CommandRunner.run("gesal", ["seal", "train", "--rounds", "0", "--store", scratch.path + "/s"], cwd: Self.root)
+        #expect(result.status != 0 && result.stderr.contains("--rounds is 0"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: scratch.path + "/s"))
+    }
+
     @Test(arguments: [
         ("not json\n", "quiz.jsonl:1 is not a JSON object"),
         (#"{"question": "Who?"}"# + "\n", "quiz.jsonl:1 is not a JSON object"),
