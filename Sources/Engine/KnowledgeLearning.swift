@@ -100,7 +100,23 @@ public enum KnowledgeLearning {
 
     /// The seed of candidate `candidate`'s sampling for passage `passage`.
     static func seed(_ settings: LearnSettings, passage: Int, candidate: Int) -> UInt64 {
-        settings.seed &* 1_000_003 &+ UInt64(passage) &* 1009 &+ UInt64(candidate)
+        settings.seed &* seedMultiplier &+ UInt64(passage) &* 1009 &+ UInt64(candidate)
+    }
+
+    static let seedMultiplier: UInt64 = 1_000_003
+
+    /// The settings a passage was learned with, read back from its record (the settings' seed
+    /// from its first edit's: the multiplier is odd, so invertible modulo 2^64). What a
+    /// rollback learns a later passage again with.
+    public static func settings(of learned: EngineState.Knowledge.Learned) -> LearnSettings {
+        let first = learned.proposed.first, scored = learned.scored.first
+        var inverse = seedMultiplier  // Newton's iteration: each step doubles the correct low bits.
+        for _ in 0..<6 { inverse = inverse &* (2 &- seedMultiplier &* inverse) }
+        let seed = first.map { ($0.seed &- UInt64(learned.submitted.passage) &* 1009 &- UInt64($0.candidate)) &* inverse } ?? 1
+        let defaults = LearnSettings()
+        return LearnSettings(candidates: learned.proposed.count, style: first?.style ?? defaults.style, temperature: first?.temperature ?? defaults.temperature,
+                             topP: first?.topP ?? defaults.topP, editTokens: first?.maxTokens ?? defaults.editTokens,
+                             training: scored?.training ?? defaults.training, quizTokens: scored?.quizTokens ?? defaults.quizTokens, seed: seed)
     }
 
     /// The self-edits for passage `submitted`, sampled in one batch by `writer` (the base model,

@@ -27,8 +27,15 @@ public enum Rollback {
         /// feedback); promotions done again from the node the same interaction created there,
         /// and those left out (with mixes of them) because that node has no adapter there.
         public var experts = 0
-        /// SEAL's facts copied (passages, self-edits, scores, choices).
+        /// SEAL's facts copied (passages, self-edits, scores, choices, writer rounds) while the
+        /// knowledge they were learned on is unchanged.
         public var knowledge = 0
+        /// Passages learned again (with the settings they were learned with) because an earlier
+        /// passage was left out, writer rounds trained again, and rounds left out because
+        /// nothing beat its passage there.
+        public var relearnedPassages = 0
+        public var retrainedRounds = 0
+        public var skippedRounds: [UInt64] = []
         public var skippedPromotions: [UInt64] = []
         /// The new branch's state at its head.
         public var state = EngineState()
@@ -62,19 +69,25 @@ public enum Rollback {
         let domain = try events.map { try DomainEvent($0) }
 
         // What goes: each excluded event, and for an interaction everything about it.
-        var droppedInteractions: Set<Int> = []
+        var droppedInteractions: Set<Int> = [], droppedPassages: Set<Int> = []
         var dropped: Set<UInt64> = []
         for sequence in excluded {
             let index = Int(sequence) - 1
             switch domain[index] {
             case .feedbackRecorded, .adapterImported: dropped.insert(sequence)
             case .interactionRecorded(let e): droppedInteractions.insert(e.interaction)
+            case .passageSubmitted(let e): droppedPassages.insert(e.passage)
             default:
-                throw EngineError(.invalidRequest, "event \(sequence) is \(events[index].type): rollback --exclude takes feedback, interaction "
-                    + "or adapter import events (learning steps are re-run from them, not excluded themselves; see `gesal-log log`)")
+                throw EngineError(.invalidRequest, "event \(sequence) is \(events[index].type): rollback --exclude takes feedback, interaction, "
+                    + "adapter import or passage (PassageSubmitted) events (learning steps are re-run from them, not excluded themselves; see `gesal-log log`)")
             }
         }
         for (index, event) in domain.enumerated() where droppedInteractions.contains(event.interaction ?? -1) {
+            dropped.insert(UInt64(index + 1))
+        }
+        // A passage goes with its self-edits, scores and choice (a writer round is trained again).
+        for (index, event) in domain.enumerated() where event.passage.map(droppedPassages.contains) == true {
+            if case .writerTrained = event { continue }
             dropped.insert(UInt64(index + 1))
         }
         return Plan(excluded: excluded.sorted(), source: source, branch: name, fork: dropped.min()! - 1, dropped: dropped, events: events, facts: domain)
@@ -140,11 +153,24 @@ public enum Rollback {
             } else if case .expertRetired(let e) = fact, engine.state.experts[e.name] != nil {  // not a promotion left out
                 try engine.append([fact])
                 report.experts += 1
-            } else if fact.passage != nil {
-                // SEAL's facts depend on no feedback or answer: copied as they are (they cannot
-                // be excluded themselves, so no passage's chain is broken).
-                try engine.append([fact])
-                report.knowledge += 1
+            } else if fact.passage != nil, !dropped.contains(event.sequence) {
+                // SEAL's facts depend on no feedback or answer, only on the knowledge learned
+                // before them: copied while that is the source's, else learned again.
+                if engine.state.knowledge == original.knowledge {
+                    try engine.append([fact])
+                    report.knowledge += 1
+                } else if case .selfEditChosen(let e) = fact, let learned = original.knowledge.passages[e.passage] {
+                    let s = learned.submitted
+                    try engine.learn(title: s.title, text: s.text, questions: s.questions, questionsBy: s.questionsBy, settings: KnowledgeLearning.settings(of: learned))
+                    report.relearnedPassages += 1
+                } else if case .writerTrained(let e) = fact {
+                    if engine.state.knowledge.writerData.isEmpty {
+                        report.skippedRounds.append(event.sequence)
+                    } else {
+                        try engine.trainWriter(training: e.training)
+                        report.retrainedRounds += 1
+                    }
+                }
             }
             try original.apply(fact)
         }

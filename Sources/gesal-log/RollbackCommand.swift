@@ -16,12 +16,16 @@ struct RollbackCommand: ParsableCommand {
         events never happened: it forks just before the first one, then replays the rest,
         re-running every later learning step with the model and regenerating any answer whose
         node or adapter changed. The source branch is untouched. Compare them with
-        `gesal-log diff`.
+        `gesal-log diff`. A passage learned with `gesal learn` is excluded by its
+        PassageSubmitted event: every later passage is learned again with the settings it
+        was learned with (and the self-edit writer trained again), so the new branch holds
+        the state of a store that never learned it.
 
         Examples:
           gesal-log rollback --to 120
           gesal-log rollback --undo
           gesal-log rollback --exclude 41,45 --into without-poison
+          gesal-log rollback --exclude 7 --into forget-plimt   (a PassageSubmitted)
         """))
 
     @OptionGroup var engine: EngineOptions
@@ -32,7 +36,7 @@ struct RollbackCommand: ParsableCommand {
     @Flag(help: "Undo the branch's last rollback --to (or reset).")
     var undo = false
 
-    @Option(help: ArgumentHelp("Feedback or interaction events to leave out, comma-separated.", valueName: "SEQ,..."))
+    @Option(help: ArgumentHelp("Feedback, interaction, adapter import or passage events to leave out, comma-separated.", valueName: "SEQ,..."))
     var exclude: String?
 
     @Option(help: "The new branch for --exclude (default: <branch>-without-<first SEQ>).")
@@ -87,6 +91,12 @@ struct RollbackCommand: ParsableCommand {
             if report.experts > 0 || !report.skippedPromotions.isEmpty {
                 print("expert_events_kept=\(report.experts)")
                 print("promotions_skipped=\(report.skippedPromotions.map(String.init).joined(separator: ","))")
+            }
+            if report.knowledge > 0 || report.relearnedPassages > 0 || report.retrainedRounds > 0 || !report.skippedRounds.isEmpty {
+                print("seal_events_kept=\(report.knowledge)")
+                print("passages_relearned=\(report.relearnedPassages)")
+                print("writer_rounds_retrained=\(report.retrainedRounds)")
+                print("writer_rounds_skipped=\(report.skippedRounds.map(String.init).joined(separator: ","))")
             }
             print("state_hash=\(report.stateHash)")
         }

@@ -109,6 +109,25 @@ import TestSupport
         #expect(report.knowledge == 7 && report.state.knowledge == engine.state.knowledge)
     }
 
+    /// Passages 1 and 2 learned, then passage 1 excluded: passage 2 is learned again there (as
+    /// passage 1, from no knowledge adapter), so the branch's state is that of a store that
+    /// only ever learned it, with the same settings (seed 7 recovered from the record).
+    @Test func excludingAPassageGivesTheStateOfAStoreThatNeverLearnedIt() throws {
+        let folder = try FileSystem().makeTemporaryDirectory(prefix: "gesal-knowledge-exclude")
+        var settings = Self.settings
+        settings.seed = 7
+        let both = try RealModels.engine(at: folder + "/both", config: EngineConfig(maxTokens: 4))
+        for passage in Self.passages { try both.learn(title: passage.title, text: passage.text, questions: Self.questions(passage), settings: settings) }
+        let first = try #require(try both.writer.store.events(branch: "main").first { $0.type == PassageSubmitted.typeName })
+        let report = try Rollback.exclude([first.sequence], from: "main", into: "without-1", writer: both.writer, models: both.models, reason: "a test")
+        let only = try RealModels.engine(at: folder + "/only", config: EngineConfig(maxTokens: 4))
+        let second = Self.passages[1]
+        try only.learn(title: second.title, text: second.text, questions: Self.questions(second), settings: settings)
+        #expect(report.relearnedPassages == 1 && report.knowledge == 0)
+        #expect(report.state.hash == only.state.hash)
+        #expect(report.state.knowledge.passages[1]?.submitted.title == second.title)
+    }
+
     @Test func anEmptyPassageIsRefusedAndNothingIsWritten() throws {
         let (engine, _) = try Self.store.get()
         let head = engine.head
