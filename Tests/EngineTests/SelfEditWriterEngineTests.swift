@@ -81,6 +81,19 @@ import TestSupport
         #expect(report.mismatches.contains { $0.contains("writer round 1") && $0.contains("loss") }, "\(report.mismatches)")
     }
 
+    /// The second round's E-step: the store's passage is learned again, its edits written by
+    /// the round-1 writer, before the M-step looks for winners among them.
+    @Test func theNextRoundLearnsThePassagesAgainWithTheNewWriter() throws {
+        let path = try FileSystem().makeTemporaryDirectory(prefix: "gesal-writer-rounds") + "/store"
+        let engine = try RealModels.engine(at: path, config: EngineConfig(maxTokens: 4))
+        try engine.append(try Self.winningPassage(engine))
+        let first = try #require(try engine.restRound(learn: Self.settings, writer: Self.writerTraining), "round 1 has passage 1's winner")
+        let second = try engine.restRound(learn: Self.settings, writer: Self.writerTraining)
+        let again = try #require(engine.state.knowledge.passages[2])
+        #expect(again.submitted.title == Self.passages[0].title && again.proposed.allSatisfy { $0.writer == first.adapter })
+        #expect(second == nil || second?.edits == [SelfEditReference(passage: 2, candidate: again.chosen!)])
+    }
+
     /// With a replay buffer of one, every candidate of the next passage also trains on the
     /// kept candidate's sequences of one earlier passage, and re-execution agrees.
     @Test func theReplayBufferAddsAnEarlierPassagesKeptSequences() throws {
