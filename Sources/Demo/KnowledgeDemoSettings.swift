@@ -30,16 +30,18 @@ public struct KnowledgeDemoSettings: Sendable, Codable, Equatable {
     }
 
     /// SEAL's k = 5 self-edits of 128 tokens, `gesal learn`'s LoRA, 40 passages, a replay buffer
-    /// of 4, two ReST-EM rounds.
+    /// of 2 (each rehearsed passage adds its kept candidate's sequences to every candidate's
+    /// training, so 2 already triples it), one ReST-EM round (a second learns every training
+    /// passage again: `--rounds 2`).
     public static func full(seed: UInt64) -> KnowledgeDemoSettings {
         KnowledgeDemoSettings(seed: seed, passages: 40, candidates: 5, editTokens: 128, training: KnowledgeTraining(seed: seed), quizTokens: 16,
-                              rehearse: 4, rounds: 2, writer: KnowledgeTraining(epochs: 3, seed: seed), controlItems: nil)
+                              rehearse: 2, rounds: 1, writer: KnowledgeTraining(epochs: 3, seed: seed), controlItems: nil)
     }
 
-    /// 16 passages, 3 self-edits each, a replay buffer of 2, one round, 40 control questions.
+    /// 16 passages, 3 self-edits each, 40 control questions.
     public static func quick(seed: UInt64) -> KnowledgeDemoSettings {
         var settings = full(seed: seed)
-        (settings.passages, settings.candidates, settings.rehearse, settings.rounds, settings.controlItems) = (16, 3, 2, 1, 40)
+        (settings.passages, settings.candidates, settings.controlItems) = (16, 3, 40)
         return settings
     }
 
