@@ -68,8 +68,9 @@ public struct KnowledgeDemoReport: Sendable, Codable, DemoResults {
     public var threads: Int
     public var trainingPassages: [String]
     public var heldOutPassages: [String]
-    /// The held-out passages: the base model without them, then each condition (the passage
-    /// alone; with one edit by the base model; with one edit by each round's writer).
+    /// The held-out passages: the base model without them, then each condition (the store's
+    /// knowledge adapter without them; the passage alone; with one edit by the base model;
+    /// with one edit by each round's writer), each passage learned alone from that adapter.
     public var base: Figure
     public var heldOut: [Condition]
     /// The base model on the training passages' quizzes, and on the control set.
@@ -89,13 +90,13 @@ public struct KnowledgeDemoReport: Sendable, Codable, DemoResults {
         func row(_ name: String, _ figure: Figure) -> String {
             name.padding(toLength: 52, withPad: " ", startingAt: 0) + cell(figure.exactMatch) + "  " + cell(figure.containsAnswer) + String(format: "  %.3f", figure.f1)
         }
-        let header = "exact match             contains the answer     F1"
-        var lines = ["held out: \(heldOutPassages.count) passages, \(base.exactMatch.count) questions, each passage learned alone (nothing chosen)".padding(toLength: 52, withPad: " ", startingAt: 0) + header,
+        let header = "exact match           contains the answer     F1"
+        var lines = ["held out: \(heldOutPassages.count) passages, \(base.exactMatch.count) questions, each learned alone".padding(toLength: 52, withPad: " ", startingAt: 0) + header,
                      row("base model, without the passage", base)]
         lines += heldOut.map { row($0.name, $0.figure) }
         lines.append(String(format: "majority-answer baseline %.1f%%", base.exactMatch.majorityBaseline * 100))
-        lines.append(verdict(heldOut.count > 1 ? heldOut[1] : nil, against: base, "passage + the base model's edit", "the base model"))
-        if heldOut.count > 2 { lines.append(verdict(heldOut[2], against: heldOut[1].figure, "after round 1", "passage + the base model's edit")) }
+        lines.append(verdict(heldOut.count > 2 ? heldOut[2] : nil, against: base, "passage + the base model's edit", "the base model"))
+        if heldOut.count > 3 { lines.append(verdict(heldOut[3], against: heldOut[2].figure, "after round 1", "passage + the base model's edit")) }
         lines.append("")
         lines.append("training: \(trainingPassages.count) passages, \(baseOnTraining.exactMatch.count) questions, learned in turn".padding(toLength: 52, withPad: " ", startingAt: 0) + header)
         lines.append(row("base model, without the passage", baseOnTraining))

@@ -9,9 +9,9 @@ import Tasks
 /// quizzing every passage learned so far after each one (the forgetting curve); then again on
 /// a branch with the replay buffer (the countermeasure). ReST-EM then trains the self-edit
 /// writer on the main branch's winning edits. The held-out part is never learned by the
-/// store: each of its passages is learned alone from a fresh LoRA, by the passage alone and
-/// with one self-edit of each writer (the base model, then each round's), without choosing
-/// among edits, and quizzed. The control set and the drift on prose show what the knowledge
+/// store: each of its passages is learned alone from the knowledge adapter the training
+/// passages left, by the passage alone and with one self-edit of each writer (the base model,
+/// then each round's), without choosing among edits, and quizzed. The control set and the drift on prose show what the knowledge
 /// adapter costs elsewhere.
 public struct KnowledgeDemoRun {
     public let settings: KnowledgeDemoSettings
@@ -113,9 +113,12 @@ public struct KnowledgeDemoRun {
                                              learned: learned, control: control, drift: drift, stateHash: engine.state.hash.hex)
     }
 
-    /// The held-out passages, each learned alone from a fresh LoRA: the passage alone, then with
-    /// one self-edit by each of `writers` (nil: the base model). Nothing is chosen or recorded.
-    func heldOutFigures(writers: [(name: String, adapter: String?)], progress: (DemoProgress) -> Void) throws -> [KnowledgeDemoReport.Condition] {
+    /// The held-out passages, each learned alone from the knowledge adapter `from` (what the
+    /// store knew after its training passages, as a new passage would be learned): the passage
+    /// alone, then with one self-edit by each of `writers` (nil: the base model). Nothing is
+    /// chosen or recorded. The first condition is that adapter without the passage.
+    func heldOutFigures(from adapter: String, writers: [(name: String, adapter: String?)], progress: (DemoProgress) -> Void) throws -> [KnowledgeDemoReport.Condition] {
+        let from = (hash: adapter, blob: try writer.store.blobs.get(hex: adapter))
         var grades = [[Grades]](repeating: [], count: writers.count + 1)
         let one = { () -> LearnSettings in var learn = settings.learn(); learn.candidates = 1; return learn }()
         let models = try writers.map { try $0.adapter.map { try self.models.adapted(try writer.store.blobs.get(hex: $0)) } ?? self.models.language }
@@ -128,12 +131,13 @@ public struct KnowledgeDemoRun {
             }
             for (condition, edit) in edits.enumerated() {
                 let trained = try KnowledgeLearning.train(submitted, candidate: condition, edit: edit, training: settings.training, quizTokens: settings.quizTokens,
-                                                          from: nil, language: self.models.language)
+                                                          from: from, language: self.models.language)
                 grades[condition].append(Grades(trained.scored.answers, submitted.questions))
             }
         }
         let names = ["passage alone"] + writers.map { "passage + one edit by \($0.name)" }
-        return zip(names, grades).map { KnowledgeDemoReport.Condition(name: $0, figure: Self.figure(heldOut, $1)) }
+        let before = KnowledgeDemoReport.Condition(name: "the store's knowledge, without the passage", figure: Self.figure(heldOut, try answers(heldOut, knowledge: adapter)))
+        return [before] + zip(names, grades).map { KnowledgeDemoReport.Condition(name: $0, figure: Self.figure(heldOut, $1)) }
     }
 
     public func run(progress: (DemoProgress) -> Void = { _ in }) throws -> KnowledgeDemoReport {
@@ -145,6 +149,7 @@ public struct KnowledgeDemoRun {
         let baseControl = try Evaluator(models: models, maxTokens: TaskGenerators.controlAnswerTokens).accuracy(control)
 
         let plain = try continual(engine, rehearse: 0, progress: progress)
+        let knowledge = engine.state.knowledge.adapter!
         try writer.createBranch(Self.rehearsedBranch, from: "main", at: try writer.store.events(branch: "main").first!.sequence)
         let rehearsed = try continual(try Engine(writer: writer, branch: Self.rehearsedBranch, models: models, config: config, seed: settings.seed),
                                       rehearse: settings.rehearse, progress: progress)
@@ -162,7 +167,7 @@ public struct KnowledgeDemoRun {
             }
         }
         let writers = [("the base model", nil as String?)] + rounds.map { ("the round-\($0.round) writer", Optional($0.adapter)) }
-        let heldOut = try heldOutFigures(writers: writers, progress: progress)
+        let heldOut = try heldOutFigures(from: knowledge, writers: writers, progress: progress)
         return KnowledgeDemoReport(settings: settings, model: engine.state.created!.model, modelFingerprint: models.fingerprint, threads: models.threads,
                                    trainingPassages: training.map(\.title), heldOutPassages: self.heldOut.map(\.title),
                                    base: base.heldOut, heldOut: heldOut, baseOnTraining: base.training, baseControl: baseControl,

@@ -89,7 +89,7 @@ import Testing
         }
         #expect(hasInterval(json["base"]) && hasInterval(json["baseOnTraining"]))
         let conditions = (json["heldOut"] as? [[String: Any]]) ?? []
-        #expect(conditions.count >= 2 && conditions.allSatisfy { hasInterval($0["figure"]) }, "the passage alone and with the base model's edit at least")
+        #expect(conditions.count >= 3 && conditions.allSatisfy { hasInterval($0["figure"]) }, "the adapter before, the passage alone and with the base model's edit")
         for name in ["continual", "rehearsed"] {
             let run = json[name] as? [String: Any] ?? [:]
             #expect(["passageAlone", "kept", "rightAfter", "atEnd"].allSatisfy { hasInterval(run[$0]) }, "\(name)")
