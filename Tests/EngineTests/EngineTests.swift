@@ -91,7 +91,7 @@ import TestSupport
             "\($0)".contains("past the head")
         }
         #expect { try Rollback.exclude([1], from: "main", into: "later", writer: live.writer, models: Self.models, reason: "") } throws: {
-            "\($0)".contains("StoreCreated.v1: rollback --exclude takes feedback, interaction or adapter import")
+            "\($0)".contains("StoreCreated.v1: rollback --exclude takes feedback, interaction, adapter import or passage")
         }
         #expect(try live.writer.store.head(of: "main") == head && live.writer.store.branches().keys.sorted() == ["main", "no-first"])
     }
