@@ -46,7 +46,8 @@ public struct KnowledgeDemoReport: Sendable, Codable, DemoResults {
         public var stateHash: String
     }
 
-    /// A held-out figure: the held-out passages, each learned alone from a fresh LoRA.
+    /// A held-out figure: the held-out passages, each learned alone from the knowledge adapter
+    /// the training passages left (or that adapter without them).
     public struct Condition: Sendable, Codable, Equatable {
         public var name: String
         public var figure: Figure

@@ -120,8 +120,9 @@ public struct KnowledgeDemoRun {
     func heldOutFigures(from adapter: String, writers: [(name: String, adapter: String?)], progress: (DemoProgress) -> Void) throws -> [KnowledgeDemoReport.Condition] {
         let from = (hash: adapter, blob: try writer.store.blobs.get(hex: adapter))
         var grades = [[Grades]](repeating: [], count: writers.count + 1)
-        let one = { () -> LearnSettings in var learn = settings.learn(); learn.candidates = 1; return learn }()
-        let models = try writers.map { try $0.adapter.map { try self.models.adapted(try writer.store.blobs.get(hex: $0)) } ?? self.models.language }
+        var one = settings.learn()
+        one.candidates = 1
+        let models = try writers.map { try self.models.writer($0.adapter, blob: writer.store.blobs.get(hex:)) }
         for (index, passage) in heldOut.enumerated() {
             progress(.phase("held-out passage \(index + 1) of \(heldOut.count): \(passage.title), learned alone"))
             progress(.step(done: index, total: heldOut.count))

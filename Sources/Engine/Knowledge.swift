@@ -35,7 +35,7 @@ extension Engine {
             }
             try submitted.validate()
         }
-        let proposed = KnowledgeLearning.propose(submitted, settings: settings, writer: try writerModel(), writerAdapter: state.knowledge.writer)
+        let proposed = KnowledgeLearning.propose(submitted, settings: settings, writer: try models.writer(state.knowledge.writer, blob: blob), writerAdapter: state.knowledge.writer)
         let from = try state.knowledge.adapter.map { ($0, try blob($0)) }
         let rehearsal = KnowledgeLearning.rehearsal(state.knowledge, for: submitted.passage, training: settings.training)
         let edits: [String?] = [nil] + proposed.map(\.text)

@@ -100,8 +100,10 @@ public enum KnowledgeLearning {
 
     /// The seed of candidate `candidate`'s sampling for passage `passage`.
     static func seed(_ settings: LearnSettings, passage: Int, candidate: Int) -> UInt64 {
-        settings.seed &* seedMultiplier &+ UInt64(passage) &* 1009 &+ UInt64(candidate)
+        settings.seed &* seedMultiplier &+ seedOffset(passage: passage, candidate: candidate)
     }
+
+    static func seedOffset(passage: Int, candidate: Int) -> UInt64 { UInt64(passage) &* 1009 &+ UInt64(candidate) }
 
     static let seedMultiplier: UInt64 = 1_000_003
 
@@ -112,7 +114,7 @@ public enum KnowledgeLearning {
         let first = learned.proposed.first, scored = learned.scored.first
         var inverse = seedMultiplier  // Newton's iteration: each step doubles the correct low bits.
         for _ in 0..<6 { inverse = inverse &* (2 &- seedMultiplier &* inverse) }
-        let seed = first.map { ($0.seed &- UInt64(learned.submitted.passage) &* 1009 &- UInt64($0.candidate)) &* inverse } ?? 1
+        let seed = first.map { ($0.seed &- seedOffset(passage: learned.submitted.passage, candidate: $0.candidate)) &* inverse } ?? 1
         let defaults = LearnSettings()
         return LearnSettings(candidates: learned.proposed.count, style: first?.style ?? defaults.style, temperature: first?.temperature ?? defaults.temperature,
                              topP: first?.topP ?? defaults.topP, editTokens: first?.maxTokens ?? defaults.editTokens,

@@ -75,7 +75,7 @@ public enum Reexecution {
             if case .selfEditChosen(let e) = domain, let learned = state.knowledge.passages[e.passage] {
                 // Every self-edit of the passage is folded by now: sampled again in one batch, as they were.
                 let recorded = learned.proposed
-                let writer = try state.knowledge.writer.map { try models.adapted(try blob($0)) } ?? models.language
+                let writer = try models.writer(state.knowledge.writer, blob: blob)
                 let texts = recorded.isEmpty ? [] : KnowledgeLearning.sample(recorded, of: learned.submitted, language: writer)
                 var differences = zip(texts, recorded).filter { $0 != $1.text }.map { "self-edit \($1.candidate)'s text differs" }
                 if learned.submitted.questionsBy == "model",

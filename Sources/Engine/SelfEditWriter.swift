@@ -3,12 +3,15 @@ import Models
 
 /// ReST-EM's outer loop on the engine (docs/seal.md, `gesal seal train`): the model that writes
 /// self-edits is fine-tuned on the edits that worked, so its next edits work better.
-extension Engine {
-    /// The model that writes self-edits: the base model, adapted by ReST-EM's latest writer.
-    func writerModel() throws -> LanguageModel {
-        try state.knowledge.writer.map { try models.adapted(try blob($0)) } ?? models.language
+extension EngineModels {
+    /// The model that writes self-edits: the base model, adapted by the writer adapter named
+    /// `adapter` (ReST-EM's latest round; nil: the base model itself).
+    public func writer(_ adapter: String?, blob: (String) throws -> [UInt8]) throws -> LanguageModel {
+        try adapter.map { try adapted(try blob($0)) } ?? language
     }
+}
 
+extension Engine {
     /// ReST-EM's M-step (`gesal seal train`): the self-edit writer fine-tuned on every kept edit
     /// the current writer wrote that beat its passage alone, recorded as the next round after
     /// its blob is stored. Refused when there is no such edit. `progress` sees (steps done, total).
