@@ -334,20 +334,26 @@ struct WriterState: Sendable {
         try io { try fs.writeAtomically(layout.index(line: line, firstSequence: firstSequence), index.encoded()) }
     }
 
-    /// Creates a segment file holding only its header, durably.
+    /// Creates a segment file holding only its header, durably. The header is written under
+    /// a temporary name and renamed into place, so a reader listing the line never meets a
+    /// segment shorter than its header (a crash leaves only the temporary file, which the
+    /// next writer removes).
     private func createSegment(line: Int, firstSequence: UInt64, previousHash: Hash256) throws(LogError) -> ActiveSegment {
         let path = layout.segment(line: line, firstSequence: firstSequence)
+        guard !fs.exists(path) else { throw LogError(.corrupt, "a segment starting at sequence \(firstSequence) already exists", path: path) }
         let header = SegmentFormat.header(line: line, firstSequence: firstSequence)
-        let file = try io { try fs.open(path, .createNew) }
+        let temporary = FileSystem.temporaryName(for: path)
+        let file = try io { try fs.open(temporary, .createNew) }
+        var renamed = false
         do {
             try file.write(header, at: 0)
-            if durable {
-                try file.syncData()
-                try fs.syncDirectory(layout.line(line))
-            }
+            if durable { try file.syncData() }
+            try fs.rename(temporary, to: path)
+            renamed = true
+            if durable { try fs.syncDirectory(layout.line(line)) }
         } catch {
             try? file.close()
-            try? fs.remove(path)
+            try? fs.remove(renamed ? path : temporary)
             throw LogError(error as! SystemError)
         }
         var index = SparseIndex()

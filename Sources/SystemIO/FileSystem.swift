@@ -109,13 +109,19 @@ public struct FileSystem: Sendable {
         return pid
     }
 
+    /// A name unique to the call for a file that will be renamed to `path`
+    /// (`PATH.tmp-PID-HEX`), which `temporaryFileWriter` recognises.
+    public static func temporaryName(for path: String) -> String {
+        path + ".tmp-\(getpid())-\(String(UInt64.random(in: 0...UInt64.max), radix: 16))"
+    }
+
     /// Replaces `path` with `bytes` so that readers see either the old or the new content:
     /// write a temporary file, `rename` it over the target. With `durable` (the default) the
     /// file is `fsync`-ed before the rename and the directory after, so a crash does too.
     /// The temporary name is unique to the call, so processes writing the same path at once
     /// (two tests filling one SVD cache) each rename a whole file of their own.
     public func writeAtomically(_ path: String, _ bytes: [UInt8], durable: Bool = true) throws {
-        let temporary = path + ".tmp-\(getpid())-\(String(UInt64.random(in: 0...UInt64.max), radix: 16))"
+        let temporary = Self.temporaryName(for: path)
         let file = try open(temporary, .createNew)
         do {
             try file.write(bytes, at: 0)

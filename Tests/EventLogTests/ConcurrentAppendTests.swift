@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Synchronization
+import SystemIO
 import Testing
 @testable import EventLog
 
@@ -89,5 +90,36 @@ import Testing
         }
         #expect(next == [Int](repeating: Self.batches, count: Self.writers))
         #expect(StoreVerifier.verify(try LogStore(at: folder.sub("s"))).ok)
+    }
+
+    /// The race above, made certain: a reader reads the store right after each of the
+    /// writer's `open` and `pwrite` calls, so also between creating a new segment and
+    /// writing its header. It must never meet a segment shorter than its header.
+    @Test func aReaderBetweenAnyTwoOfTheWritersCallsReadsAWholeStore() throws {
+        let folder = TemporaryDirectory()
+        let path = folder.sub("s")
+        let armed = Atomic<Bool>(false)
+        let problems = Mutex<[String]>([])
+        let readAfter: @Sendable (String) -> Void = { call in
+            guard armed.load(ordering: .acquiring) else { return }
+            do { _ = try LogStore(at: path).events() } catch { problems.withLock { $0.append("after \(call): \(error)") } }
+        }
+        var calls = Syscalls.live
+        calls.open = { file, flags, mode in
+            defer { readAfter("open \(file)") }
+            return Syscalls.live.open(file, flags, mode)
+        }
+        calls.pwrite = { fd, buffer, count, offset in
+            defer { readAfter("pwrite") }
+            return Syscalls.live.pwrite(fd, buffer, count, offset)
+        }
+        let writer = try LogWriter.create(at: path, options: StoreOptions(durability: .always, segmentBytes: 4096), syscalls: calls)
+        armed.store(true, ordering: .releasing)
+        for b in 0..<60 { try writer.append(Self.batch(0, b)) }
+        armed.store(false, ordering: .releasing)
+        try writer.close()
+        let segments = try FileManager.default.contentsOfDirectory(atPath: path + "/lines/000001").filter { $0.hasSuffix(".seg") }
+        #expect(segments.count >= 3, "the appends roll over segments")
+        #expect(problems.withLock { $0 }.isEmpty, "\(problems.withLock { $0.prefix(3) })")
     }
 }
