@@ -13,5 +13,10 @@ if ! python3 -c "import openai, gguf, safetensors.numpy" 2>/dev/null; then
   python3 -m pip install --quiet --disable-pip-version-check "openai>=1.40,<3" "gguf>=0.10" "safetensors>=0.4"
 fi
 export GESAL_REQUIRE_PYTHON_ORACLES=1
+# The PostgreSQL store's tests run against a throwaway cluster this script starts (installing
+# the server if needed) and always stops, whatever the tests do.
+eval "$(scripts/postgres.sh start)"
+trap 'scripts/postgres.sh stop "$GESAL_TEST_POSTGRES_DIR"' EXIT
+export GESAL_REQUIRE_POSTGRES=1
 swift build --build-tests
 swift test --skip-build

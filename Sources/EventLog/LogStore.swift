@@ -3,7 +3,7 @@ import SystemIO
 
 /// Read access to a store: branches, events, blobs, the reflog. Any number of processes may
 /// read while one `LogWriter` appends; a reader sees every record that was whole when it read.
-public struct LogStore: Sendable {
+public struct LogStore: EventHistory {
     public let path: String
     public let options: StoreOptions
     public let blobs: BlobStore
@@ -110,12 +110,6 @@ public struct LogStore: Sendable {
         }
     }
 
-    /// The events of `branch` in a range, collected.
-    public func events(branch: String = "main", from: UInt64 = 1, through: UInt64? = nil) throws -> [Event] {
-        var events: [Event] = []
-        try forEachEvent(branch: branch, from: from, through: through) { events.append($0) }
-        return events
-    }
 
     /// The record of `branch` that holds `sequence`: its last sequence and the SHA-256 of its
     /// bytes as they are on disk now. Through the chain, that hash commits to the branch's
@@ -133,6 +127,37 @@ public struct LogStore: Sendable {
             throw LogError(.corrupt, "no whole record holds sequence \(sequence)", path: segment.path)
         }
         return (record.lastSequence, hash)
+    }
+
+    // MARK: History, as every backend gives it
+
+    public var location: String { path }
+
+    public func blob(_ hash: Hash256) throws(LogError) -> [UInt8] {
+        try blobs.get(hash)
+    }
+
+    public func blobHashes() throws(LogError) -> [Hash256] {
+        try blobs.list().map(\.hash)
+    }
+
+    public func lines() throws(LogError) -> [LineInfo] {
+        try lineIDs().sorted().map { id throws(LogError) in try line(id).info }
+    }
+
+    /// Each whole record of the line; a torn tail (an append in flight) ends the walk, and
+    /// damage anywhere is an error naming the segment and offset.
+    public func forEachRecord(line id: Int, _ body: (StoredRecord) throws -> Void) throws {
+        let line = try line(id)
+        for segment in line.segments {
+            let bytes = try line.bytes(of: segment)
+            let scan = try line.scan(bytes, of: segment, hashes: false)
+            for record in scan.records {
+                try body(StoredRecord(validating: Array(bytes[record.offset..<(record.offset + record.length)]),
+                                      source: "\(segment.path) at offset \(record.offset)"))
+            }
+            if case .corrupt(let offset, let reason) = scan.tail { throw LogError(.corrupt, reason, path: segment.path, offset: Int64(offset)) }
+        }
     }
 
     // MARK: Tails

@@ -19,13 +19,20 @@ struct Refs: Codable, Sendable, Equatable {
 
 /// `lines/NNNNNN/line.json`: a line's ancestry. A line holds the records after `fork` of the
 /// branch that created it; the records up to `fork` are read from `parent` (no copying).
-struct LineInfo: Codable, Sendable, Equatable {
+public struct LineInfo: Codable, Sendable, Equatable {
     static let fileName = "line.json"
-    var id: Int
-    var parent: Int?
-    var fork: UInt64
+    public var id: Int
+    public var parent: Int?
+    public var fork: UInt64
     /// The branch that created the line and alone may append to it in place.
-    var owner: String
+    public var owner: String
+
+    public init(id: Int, parent: Int?, fork: UInt64, owner: String) {
+        self.id = id
+        self.parent = parent
+        self.fork = fork
+        self.owner = owner
+    }
 }
 
 /// One line of `reflog.jsonl`: a change of a branch's ref, enough to undo it.

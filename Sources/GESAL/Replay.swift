@@ -16,7 +16,7 @@ public struct Replay: Sendable {
 
     /// Replays `branch` through `target` (default: its head). `useSnapshots: false` replays
     /// every event from the start.
-    public static func run(_ store: LogStore, branch: String = "main", through target: UInt64? = nil,
+    public static func run(_ store: some EventHistory, branch: String = "main", through target: UInt64? = nil,
                            useSnapshots: Bool = true) throws -> Replay {
         let head = try store.head(of: branch)
         let last = target ?? head
@@ -26,7 +26,7 @@ public struct Replay: Sendable {
         // One pass: keep the events after the newest snapshot announcement seen so far.
         var snapshots: [SnapshotTaken] = []
         var pending: [Event] = []
-        try store.forEachEvent(branch: branch, through: last) { event in
+        try store.forEachEvent(branch: branch, from: 1, through: last) { event in
             if useSnapshots, event.type == SnapshotTaken.typeName, case .snapshotTaken(let taken) = try DomainEvent(event) {
                 snapshots.append(taken)
                 pending.removeAll { $0.sequence <= taken.sequence }
@@ -38,7 +38,7 @@ public struct Replay: Sendable {
         while let taken = snapshots.popLast() {
             defer { newest = false }
             do {
-                let snapshot = try Snapshot(decoding: try store.blobs.get(hex: taken.blob), source: "snapshot \(taken.blob.prefix(12))")
+                let snapshot = try Snapshot(decoding: try store.blob(hex: taken.blob), source: "snapshot \(taken.blob.prefix(12))")
                 guard snapshot.sequence == taken.sequence, snapshot.state.hash.hex == taken.stateHash else {
                     throw EngineError(.corruptSnapshot, "snapshot \(taken.blob.prefix(12)) is not the one announced at sequence \(taken.sequence)")
                 }
