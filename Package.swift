@@ -17,6 +17,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
         // C libraries from Debian, one system-library target each.
@@ -60,9 +63,17 @@ let package = Package(
                                                                                               .embedInCode("0003_interaction_requests.sql"),
                                                                                               .embedInCode("0004_trigger.sql"),
                                                                                               .embedInCode("0005_buffer.sql"),
-                                                                                              .embedInCode("0006_lora_pool.sql")]),
+                                                                                              .embedInCode("0006_lora_pool.sql"),
+                                                                                              .embedInCode("postgres/0001_event_store.sql")]),
         // The SQLite read model: a thin wrapper over libsqlite3, the migrator, the index of a branch.
         .target(name: "ReadModel", dependencies: ["CSQLite", "Migrations", "GESAL", "EventLog"]),
+
+        // The event store on PostgreSQL (postgres-nio): the same records, branches and blobs as a
+        // folder, appends with optimistic concurrency, shared by several workers.
+        .target(name: "PostgresLog", dependencies: ["EventLog", "Migrations", .product(name: "PostgresNIO", package: "postgres-nio"),
+                                                    .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                                                    .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                                                    .product(name: "Logging", package: "swift-log")]),
 
         // `gesal serve`: the OpenAI-compatible HTTP API and the feedback route, on Hummingbird.
         .target(name: "Server", dependencies: ["Engine", "GESAL", "EventLog", "Models", "SystemIO",
@@ -101,7 +112,8 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "GESAL", "EventLog", "Models", "Adaptation", "Tensor", "Tasks", "SystemIO", "TestSupport"], exclude: ["Fixtures"]),
         // What test suites share: the real models loaded once (a missing one disables the suites
         // that need it, not the process), scratch stores.
-        .target(name: "TestSupport", dependencies: ["Engine", "GESAL", "EventLog", "Models", "Adaptation"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Engine", "GESAL", "EventLog", "Models", "Adaptation", "PostgresLog"], path: "Tests/TestSupport"),
+        .testTarget(name: "PostgresLogTests", dependencies: ["PostgresLog", "EventLog", "GESAL", "SystemIO", "TestSupport"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "TestSupport", "Engine", "GESAL", "EventLog", "Models", "SystemIO",
                                                         .product(name: "HummingbirdTesting", package: "hummingbird"),
                                                         .product(name: "HTTPTypes", package: "swift-http-types")]),

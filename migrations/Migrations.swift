@@ -11,4 +11,10 @@ public enum Migrations {
         (5, "0005_buffer", PackageResources._005_buffer_sql),
         (6, "0006_lora_pool", PackageResources._006_lora_pool_sql),
     ]
+
+    /// The PostgreSQL event store's schema changes (`postgres/`), recorded in its
+    /// `gesal_schema_migrations` table the same way.
+    public static let postgres: [(version: Int, name: String, sql: [UInt8])] = [
+        (1, "0001_event_store", PackageResources._001_event_store_sql),
+    ]
 }

@@ -21,6 +21,9 @@ public struct LogError: Error, Sendable, CustomStringConvertible {
         case badSequence
         case blobMissing
         case invalidArgument
+        /// Another writer appended to the branch after the head this append was decided on
+        /// (a shared store): catch up, decide again, retry.
+        case conflict
     }
 
     public var code: Code

@@ -188,7 +188,7 @@ public final class LogWriter: Sendable {
 }
 
 /// Nanoseconds since the Unix epoch, from `clock_gettime(CLOCK_REALTIME)`.
-func currentTimeNanos() -> Int64 {
+public func currentTimeNanos() -> Int64 {
     var now = timespec()
     clock_gettime(CLOCK_REALTIME, &now)
     return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)

@@ -56,10 +56,21 @@ public struct ReflogEntry: Codable, Sendable, Equatable {
     public var message: String
 
     static let fileName = "reflog.jsonl"
+
+    public init(time: String, branch: String, action: Action, old: BranchRef?, new: BranchRef, oldHead: UInt64?, newHead: UInt64, message: String) {
+        self.time = time
+        self.branch = branch
+        self.action = action
+        self.old = old
+        self.new = new
+        self.oldHead = oldHead
+        self.newHead = newHead
+        self.message = message
+    }
 }
 
 /// Branch names: letters, digits, `-`, `_`, `.`, 1 to 64 characters, not starting with `.`.
-func validateBranchName(_ name: String) throws(LogError) {
+public func validateBranchName(_ name: String) throws(LogError) {
     let allowed = name.utf8.allSatisfy { byte in
         (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
             || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")

@@ -1,0 +1,126 @@
+import Dispatch
+import EventLog
+import Foundation
+import PostgresLog
+import Synchronization
+import SystemIO
+import Testing
+import TestSupport
+
+/// The PostgreSQL store against a folder store fed the same batches at the same times: the
+/// folder is the reference, so the records (bytes, hash chain) must come out identical.
+@Suite(.enabled(if: PostgresFixture.enabled, "needs the throwaway PostgreSQL cluster of scripts/test.sh"))
+struct PostgresStoreTests {
+    static func batch(_ i: Int) -> [EventDraft] {
+        (0..<(1 + i % 3)).map { j in EventDraft(type: j == 0 ? "first" : "more", payload: Array("batch \(i) event \(j) ".utf8) + [UInt8](repeating: UInt8(i), count: 50 * j)) }
+    }
+
+    static func hashes(_ history: some EventHistory, line: Int) throws -> [String] {
+        var hashes: [String] = []
+        try history.forEachRecord(line: line) { hashes.append($0.hash.hex) }
+        return hashes
+    }
+
+    @Test func recordsAreByteForByteThoseOfAFolderStore() throws {
+        let url = try PostgresFixture.freshDatabase()
+        defer { PostgresFixture.drop(url) }
+        let folder = try FileSystem().makeTemporaryDirectory(prefix: "gesal-pg")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let store = try PostgresStore.create(url)
+        let writer = try LogWriter.create(at: folder + "/s")
+        for i in 0..<6 {
+            let time = Int64(1_700_000_000_000_000_000) + Int64(i)
+            #expect(try store.append(Self.batch(i), timeNanos: time) == writer.append(Self.batch(i), timeNanos: time))
+        }
+        try writer.close()
+        let reference = try LogStore(at: folder + "/s")
+        #expect(try Self.hashes(store, line: 1) == Self.hashes(reference, line: 1))
+        #expect(try store.events() == reference.events())
+        #expect(try store.head(of: "main") == 12)
+    }
+
+    @Test func aBranchForkedAndAppendedMatchesTheFolder() throws {
+        let url = try PostgresFixture.freshDatabase()
+        defer { PostgresFixture.drop(url) }
+        let folder = try FileSystem().makeTemporaryDirectory(prefix: "gesal-pg")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let store = try PostgresStore.create(url)
+        let writer = try LogWriter.create(at: folder + "/s")
+        for i in 0..<4 { try store.append(Self.batch(i), timeNanos: Int64(i)); try writer.append(Self.batch(i), timeNanos: Int64(i)) }
+        try store.createBranch("try", at: 3)
+        try writer.createBranch("try", at: 3)
+        try store.append(Self.batch(9), to: "try", timeNanos: 9)
+        try writer.append(Self.batch(9), to: "try", timeNanos: 9)
+        try writer.close()
+        let reference = try LogStore(at: folder + "/s")
+        #expect(try store.events(branch: "try") == reference.events(branch: "try"))
+        #expect(try store.events(branch: "main") == reference.events(branch: "main"))
+        #expect(try store.lines() == reference.lines())
+        #expect(try Self.hashes(store, line: 2) == Self.hashes(reference, line: 2))
+        #expect(try store.branches() == reference.branches())
+    }
+
+    @Test func aHeadInsideARecordIsRefusedForABranch() throws {
+        let url = try PostgresFixture.freshDatabase()
+        defer { PostgresFixture.drop(url) }
+        let store = try PostgresStore.create(url)
+        try store.append(Self.batch(2))  // sequences 1...3 in one record
+        #expect { try store.createBranch("half", at: 2) } throws: { ($0 as? LogError)?.code == .badSequence }
+    }
+
+    @Test func anAppendDecidedOnAnOldHeadIsAConflictAndWritesNothing() throws {
+        let url = try PostgresFixture.freshDatabase()
+        defer { PostgresFixture.drop(url) }
+        let store = try PostgresStore.create(url)
+        try store.append(Self.batch(0), expectedHead: 0)
+        #expect { try store.append(Self.batch(1), expectedHead: 0) } throws: { error in
+            (error as? LogError)?.code == .conflict && "\(error)".contains("is at 1, not at 0")
+        }
+        #expect(try store.head(of: "main") == 1)
+        #expect(try store.append(Self.batch(1), expectedHead: 1) == 2...3)
+    }
+
+    /// Workers on their own connections all append on the head they read: each round exactly
+    /// one commits, the others get `.conflict`, and the chain stays whole.
+    @Test func concurrentAppendsOnOneHeadCommitExactlyOnce() throws {
+        let url = try PostgresFixture.freshDatabase()
+        defer { PostgresFixture.drop(url) }
+        _ = try PostgresStore.create(url)
+        let workers = try (0..<4).map { _ in try PostgresStore.open(url) }
+        for round in 0..<5 {
+            let head = try workers[0].head(of: "main")
+            let outcomes = Mutex<[String]>([])
+            DispatchQueue.concurrentPerform(iterations: workers.count) { w in
+                do {
+                    try workers[w].append([EventDraft(type: "w\(w)", payload: Array("round \(round)".utf8))], expectedHead: head)
+                    outcomes.withLock { $0.append("ok") }
+                } catch let error as LogError {
+                    outcomes.withLock { $0.append(error.code == .conflict ? "conflict" : "\(error)") }
+                } catch {
+                    outcomes.withLock { $0.append("\(error)") }
+                }
+            }
+            #expect(outcomes.withLock { $0 }.sorted() == ["conflict", "conflict", "conflict", "ok"], "round \(round)")
+            #expect(try workers[1].head(of: "main") == head + 1)
+        }
+        var previous = Hash256.zero
+        try workers[2].forEachRecord(line: 1) { record in
+            #expect(record.previousHash == previous)
+            previous = record.hash
+        }
+    }
+
+    @Test func blobsAreStoredByContentAndChecked() throws {
+        let url = try PostgresFixture.freshDatabase()
+        defer { PostgresFixture.drop(url) }
+        let store = try PostgresStore.create(url)
+        let bytes = [UInt8](repeating: 7, count: 100_000) + Array("end".utf8)
+        let hash = try store.putBlob(bytes)
+        #expect(try store.putBlob(bytes) == hash)
+        #expect(try store.blob(hash) == bytes)
+        #expect(try store.blobHashes() == [hash])
+        #expect { try store.append([EventDraft(type: "t", payload: [], blobs: [Hash256.of([1])])]) } throws: {
+            ($0 as? LogError)?.code == .blobMissing
+        }
+    }
+}
