@@ -56,7 +56,7 @@ let package = Package(
         // The learning demo: teach, poison and roll back on a fresh store, with its table, JSON and chart.
         .target(name: "Demo", dependencies: ["Engine", "GESAL", "EventLog", "Tasks", "Clustering"]),
         // What the command-line tools share: progress bars, time formatting, the JSON-lines event format.
-        .target(name: "CommandLineSupport", dependencies: ["SystemIO", "EventLog", "GESAL", "Engine", "Models", "Tensor", "Adaptation", "Tasks",
+        .target(name: "CommandLineSupport", dependencies: ["SystemIO", "EventLog", "PostgresLog", "GESAL", "Engine", "Models", "Tensor", "Adaptation", "Tasks",
                                                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // The read model's SQL migrations, compiled into the binaries (see migrations/README.md).
         .target(name: "Migrations", path: "migrations", exclude: ["README.md"], resources: [.embedInCode("0001_initial.sql"), .embedInCode("0002_feedback_corrections.sql"),
@@ -87,7 +87,7 @@ let package = Package(
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "gesal-log",
-            dependencies: ["EventLog", "CommandLineSupport", "GESAL", "Engine", "ReadModel", "Adaptation", "Models", "Tensor", "Tasks", "Demo", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["EventLog", "PostgresLog", "CommandLineSupport", "GESAL", "Engine", "ReadModel", "Adaptation", "Models", "Tensor", "Tasks", "Demo", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "gesal-bench",
             dependencies: ["EventLog", "ReadModel", "SystemIO", "CommandLineSupport", "Models", "Tensor", "Adaptation", "GESAL", "Engine", "Server", "Clustering",
@@ -123,7 +123,7 @@ let package = Package(
         .testTarget(name: "ClusteringTests", dependencies: ["Clustering"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "CLITests",
-            dependencies: ["EventLog", "SystemIO", "CommandLineSupport", "GESAL", "TestSupport", "gesal-log", "gesal-bench", "gesal"]),
+            dependencies: ["EventLog", "PostgresLog", "SystemIO", "CommandLineSupport", "GESAL", "TestSupport", "gesal-log", "gesal-bench", "gesal"]),
     ],
     swiftLanguageModes: [.v6]
 )

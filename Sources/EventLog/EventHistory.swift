@@ -19,6 +19,8 @@ public protocol EventHistory: Sendable {
     func reflog() throws(LogError) -> [ReflogEntry]
     /// Every line (a run of records one branch appended in place), by id.
     func lines() throws(LogError) -> [LineInfo]
+    /// The last sequence number stored on `line` (its fork when it holds no record).
+    func tip(of line: Int) throws(LogError) -> UInt64
     /// Calls `body` with each record of `line`, in order, as stored.
     func forEachRecord(line: Int, _ body: (StoredRecord) throws -> Void) throws
 }

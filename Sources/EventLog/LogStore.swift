@@ -145,6 +145,10 @@ public struct LogStore: EventHistory {
         try lineIDs().sorted().map { id throws(LogError) in try line(id).info }
     }
 
+    public func tip(of line: Int) throws(LogError) -> UInt64 {
+        try self.line(line).lastSequence()
+    }
+
     /// Each whole record of the line; a torn tail (an append in flight) ends the walk, and
     /// damage anywhere is an error naming the segment and offset.
     public func forEachRecord(line id: Int, _ body: (StoredRecord) throws -> Void) throws {

@@ -12,7 +12,7 @@ public final class LogWriter: Sendable {
     public let store: LogStore
     /// What recovery repaired when this writer opened the store.
     public let recovered: [RecoveryAction]
-    private let state: Locked<WriterState>
+    let state: Locked<WriterState>
     private let timer: Locked<IntervalTimer?>
 
     // MARK: Opening

@@ -22,9 +22,9 @@ struct WriterState: Sendable {
         self.lockFile = lockFile
     }
 
-    private var fs: FileSystem { store.fs }
-    private var layout: StoreLayout { store.layout }
-    private var durable: Bool { store.options.durability != .none }
+    var fs: FileSystem { store.fs }
+    var layout: StoreLayout { store.layout }
+    var durable: Bool { store.options.durability != .none }
 
     func checkOpen() throws(LogError) {
         guard !closed else { throw LogError(.invalidArgument, "the writer is closed") }
@@ -238,6 +238,12 @@ struct WriterState: Sendable {
         var segment = active.removeValue(forKey: id)!
         defer { active[id] = segment }
         let record = RecordCodec.encode(events, firstSequence: segment.nextSequence, timeNanos: timeNanos, previousHash: segment.lastHash)
+        return try commit(record, events: events.count, to: &segment)
+    }
+
+    /// Writes an encoded record at the end of its line (starting a new segment when this one
+    /// is full) and advances the line's sequence and chain.
+    mutating func commit(_ record: [UInt8], events count: Int, to segment: inout ActiveSegment) throws(LogError) -> ClosedRange<UInt64> {
         if segment.end > SegmentFormat.headerLength && segment.end + record.count > store.options.segmentBytes {
             try roll(&segment)
         }
@@ -245,7 +251,7 @@ struct WriterState: Sendable {
         let first = segment.nextSequence
         segment.index.note(sequence: first, offset: segment.end, end: segment.end + record.count)
         segment.end += record.count
-        segment.nextSequence += UInt64(events.count)
+        segment.nextSequence += UInt64(count)
         segment.lastHash = Hash256.of(record)
         return first...(segment.nextSequence - 1)
     }
@@ -338,7 +344,7 @@ struct WriterState: Sendable {
     /// a temporary name and renamed into place, so a reader listing the line never meets a
     /// segment shorter than its header (a crash leaves only the temporary file, which the
     /// next writer removes).
-    private func createSegment(line: Int, firstSequence: UInt64, previousHash: Hash256) throws(LogError) -> ActiveSegment {
+    func createSegment(line: Int, firstSequence: UInt64, previousHash: Hash256) throws(LogError) -> ActiveSegment {
         let path = layout.segment(line: line, firstSequence: firstSequence)
         guard !fs.exists(path) else { throw LogError(.corrupt, "a segment starting at sequence \(firstSequence) already exists", path: path) }
         let header = SegmentFormat.header(line: line, firstSequence: firstSequence)
@@ -439,7 +445,7 @@ struct WriterState: Sendable {
 
     /// Records a ref change in the reflog (first: a crash in between leaves an entry whose undo
     /// is a no-op, never a change with no way back), then replaces `refs.json`.
-    private mutating func updateRef(_ branch: String, to new: BranchRef, action: ReflogEntry.Action, message: String) throws(LogError) {
+    mutating func updateRef(_ branch: String, to new: BranchRef, action: ReflogEntry.Action, message: String) throws(LogError) {
         let old = refs.branches[branch]
         let entry = ReflogEntry(time: timestamp(), branch: branch, action: action, old: old, new: new,
                                 oldHead: old.map { head(of: $0) }, newHead: head(of: new), message: message)

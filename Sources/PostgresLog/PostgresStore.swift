@@ -119,6 +119,13 @@ public struct PostgresStore: EventHistory {
         try lineRows(session.run).map(\.info)
     }
 
+    public func tip(of line: Int) throws(LogError) -> UInt64 {
+        guard let row = try lineRows(session.run).first(where: { $0.info.id == line }) else {
+            throw LogError(.corrupt, "\(location): no line \(line)")
+        }
+        return row.tip
+    }
+
     public func forEachRecord(line: Int, _ body: (StoredRecord) throws -> Void) throws {
         for record in try records(line: line, overlapping: 0...UInt64(Int64.max)) { try body(record) }
     }

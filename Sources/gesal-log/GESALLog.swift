@@ -26,6 +26,7 @@ struct GESALLog: ParsableCommand {
           gesal-log reindex               the SQLite read model, for sqlite3
           gesal-log verify                check every checksum, link and index
           gesal-log sign --key K.pem      sign the history so far (`keygen` makes K)
+          gesal-log copy --from S --to D  copy a store between a folder and PostgreSQL
 
         See docs/log-format.md for the on-disk format.
         """),
@@ -33,7 +34,7 @@ struct GESALLog: ParsableCommand {
             LogCommand.self, ReplayCommand.self, AuditCommand.self, RollbackCommand.self, DiffCommand.self,
             BisectCommand.self, CurveCommand.self, SnapshotCommand.self, ReindexCommand.self, VerifyCommand.self, StatsCommand.self, BranchCommand.self,
             ResetCommand.self, ReflogCommand.self, ExportCommand.self, ImportCommand.self, RecoverCommand.self, InitCommand.self, TriggerCommand.self,
-            ClustersCommand.self, KeygenCommand.self, SignCommand.self,
+            ClustersCommand.self, KeygenCommand.self, SignCommand.self, CopyCommand.self,
         ])
 
     /// The same OpenBLAS kernels as `gesal` (see `BLASKernels`): `replay --reexecute` and
