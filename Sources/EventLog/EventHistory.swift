@@ -9,8 +9,8 @@ public protocol EventHistory: Sendable {
     /// The last sequence number visible on `branch` (0 when it is empty).
     func head(of branch: String) throws(LogError) -> UInt64
     /// Calls `body` with the events of `branch` from `from` through `through` (default: the
-    /// head), in order.
-    func forEachEvent(branch: String, from: UInt64, through: UInt64?, _ body: (Event) throws -> Void) throws
+    /// head), in order. Callers use `forEachEvent`, which has the defaults.
+    func visitEvents(branch: String, from: UInt64, through: UInt64?, _ body: (Event) throws -> Void) throws
     /// A blob's bytes, checked against its hash.
     func blob(_ hash: Hash256) throws(LogError) -> [UInt8]
     /// Every stored blob's hash.
@@ -26,6 +26,12 @@ public protocol EventHistory: Sendable {
 }
 
 extension EventHistory {
+    /// Calls `body` with the events of `branch` from `from` through `through` (default: the
+    /// head), in order.
+    public func forEachEvent(branch: String = "main", from: UInt64 = 1, through: UInt64? = nil, _ body: (Event) throws -> Void) throws {
+        try visitEvents(branch: branch, from: from, through: through, body)
+    }
+
     /// The events of `branch` in a range, collected.
     public func events(branch: String = "main", from: UInt64 = 1, through: UInt64? = nil) throws -> [Event] {
         var events: [Event] = []

@@ -95,9 +95,7 @@ public struct LogStore: EventHistory {
 
     // MARK: Events
 
-    /// Calls `body` with the events of `branch` from `from` through `through` (default: the
-    /// head), in order.
-    public func forEachEvent(branch: String = "main", from: UInt64 = 1, through: UInt64? = nil, _ body: (Event) throws -> Void) throws {
+    public func visitEvents(branch: String, from: UInt64, through: UInt64?, _ body: (Event) throws -> Void) throws {
         let ref = try ref(of: branch)
         let head = try head(of: ref)
         let last = through ?? head

@@ -8,7 +8,7 @@ import SystemIO
 ///
 /// All file state sits behind one mutex: the writer is safe to share between threads, and
 /// appends from several threads are serialised into whole records.
-public final class LogWriter: Sendable {
+public final class LogWriter: HistoryWriter {
     public let store: LogStore
     /// What recovery repaired when this writer opened the store.
     public let recovered: [RecoveryAction]
@@ -125,7 +125,22 @@ public final class LogWriter: Sendable {
         }
     }
 
+    /// Appends as `append(_:to:timeNanos:)` does, only if `branch`'s head is `expectedHead`
+    /// (checked under the writer's lock, so no append of another thread can come between).
+    @discardableResult
+    public func append(_ events: [EventDraft], to branch: String, expectedHead: UInt64?) throws(LogError) -> ClosedRange<UInt64> {
+        try state.withLock { state throws(LogError) in
+            if let expectedHead, let ref = state.refs.branches[branch], state.head(of: ref) != expectedHead {
+                throw LogError(.conflict, "branch '\(branch)' is at \(state.head(of: ref)), not at \(expectedHead) where this append was decided", path: store.path)
+            }
+            return try state.append(events, to: branch, timeNanos: currentTimeNanos())
+        }
+    }
+
+    public var history: any EventHistory { store }
+
     /// Stores a blob (durably unless the policy is `none`) and returns its hash.
+    @discardableResult
     public func putBlob(_ bytes: [UInt8]) throws(LogError) -> Hash256 {
         try state.withLock { state throws(LogError) in
             try state.checkOpen()

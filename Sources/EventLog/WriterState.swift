@@ -389,7 +389,7 @@ struct WriterState: Sendable {
     // MARK: Branches
 
     /// The branch's head, from the writer's own view of its lines.
-    private func head(of ref: BranchRef) -> UInt64 {
+    func head(of ref: BranchRef) -> UInt64 {
         ref.head ?? (active[ref.line]!.nextSequence - 1)
     }
 

@@ -26,7 +26,7 @@ public struct Replay: Sendable {
         // One pass: keep the events after the newest snapshot announcement seen so far.
         var snapshots: [SnapshotTaken] = []
         var pending: [Event] = []
-        try store.forEachEvent(branch: branch, from: 1, through: last) { event in
+        try store.forEachEvent(branch: branch, through: last) { event in
             if useSnapshots, event.type == SnapshotTaken.typeName, case .snapshotTaken(let taken) = try DomainEvent(event) {
                 snapshots.append(taken)
                 pending.removeAll { $0.sequence <= taken.sequence }

@@ -12,8 +12,14 @@ extension PostgresStore {
     /// `.conflict` too. Durability is PostgreSQL's commit. Followers hear of it on
     /// `LISTEN gesal_appended` (payload: branch and new head).
     @discardableResult
+    public func append(_ events: [EventDraft], to branch: String, expectedHead: UInt64?) throws(LogError) -> ClosedRange<UInt64> {
+        try append(events, to: branch, expectedHead: expectedHead, timeNanos: currentTimeNanos())
+    }
+
+    /// `append` at a given commit time (tests compare records with a folder's).
+    @discardableResult
     public func append(_ events: [EventDraft], to branch: String = "main", expectedHead: UInt64? = nil,
-                       timeNanos: Int64 = currentTimeNanos()) throws(LogError) -> ClosedRange<UInt64> {
+                       timeNanos: Int64) throws(LogError) -> ClosedRange<UInt64> {
         guard !events.isEmpty else { throw LogError(.invalidArgument, "nothing to append") }
         return try session.transaction { queries throws(LogError) in
             let state = try branchState(branch, queries.run)
@@ -55,7 +61,7 @@ extension PostgresStore {
 
     /// Creates `name` pointing at sequence `at` (default: the head) of `source`; no records
     /// are copied. The head must end a record.
-    public func createBranch(_ name: String, from source: String = "main", at sequence: UInt64? = nil) throws(LogError) {
+    public func createBranch(_ name: String, from source: String, at sequence: UInt64?) throws(LogError) {
         try validateBranchName(name)
         try session.transaction { queries throws(LogError) in
             let state = try branchState(source, queries.run)

@@ -6,10 +6,12 @@ import PostgresNIO
 /// A store in a PostgreSQL database: the same lines, records, branches, reflog and blobs as a
 /// store folder, one row each (migrations/postgres/). Any number of processes may read and
 /// append at once; an append commits only on the head it was decided on (see `append`).
-public struct PostgresStore: EventHistory {
+public struct PostgresStore: EventHistory, HistoryWriter {
     let session: PostgresSession
 
     public var location: String { session.location.display }
+
+    public var history: any EventHistory { self }
 
     /// Opens the store at `url`, refusing a database with no store, or a schema written by a
     /// newer GESAL. Missing migrations of this build are applied.
@@ -70,7 +72,7 @@ public struct PostgresStore: EventHistory {
         try branchState(branch, session.run).head
     }
 
-    public func forEachEvent(branch: String, from: UInt64, through: UInt64?, _ body: (Event) throws -> Void) throws {
+    public func visitEvents(branch: String, from: UInt64, through: UInt64?, _ body: (Event) throws -> Void) throws {
         let state = try branchState(branch, session.run)
         let last = through ?? state.head
         guard last <= state.head else { throw LogError(.badSequence, "sequence \(last) is past the head of '\(branch)' (\(state.head))") }

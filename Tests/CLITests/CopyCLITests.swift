@@ -73,7 +73,7 @@ struct CopyCLITests {
         defer { PostgresFixture.drop(url) }
         try Self.makeStore(at: scratch.path + "/s")
         let store = try PostgresStore.create(url)
-        try store.append([EventDraft(type: "kept", payload: [1])])
+        try store.append([EventDraft(type: "kept", payload: [1])], to: "main", expectedHead: nil)
         let refused = try log("copy", "--from", scratch.path + "/s", "--to", url)
         #expect(refused.status == 1 && refused.stderr.contains("a store already exists"))
         #expect(try store.events().map(\.type) == ["kept"])

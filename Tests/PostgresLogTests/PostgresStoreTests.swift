@@ -47,7 +47,7 @@ struct PostgresStoreTests {
         let store = try PostgresStore.create(url)
         let writer = try LogWriter.create(at: folder + "/s")
         for i in 0..<4 { try store.append(Self.batch(i), timeNanos: Int64(i)); try writer.append(Self.batch(i), timeNanos: Int64(i)) }
-        try store.createBranch("try", at: 3)
+        try store.createBranch("try", from: "main", at: 3)
         try writer.createBranch("try", at: 3)
         try store.append(Self.batch(9), to: "try", timeNanos: 9)
         try writer.append(Self.batch(9), to: "try", timeNanos: 9)
@@ -64,20 +64,20 @@ struct PostgresStoreTests {
         let url = try PostgresFixture.freshDatabase()
         defer { PostgresFixture.drop(url) }
         let store = try PostgresStore.create(url)
-        try store.append(Self.batch(2))  // sequences 1...3 in one record
-        #expect { try store.createBranch("half", at: 2) } throws: { ($0 as? LogError)?.code == .badSequence }
+        try store.append(Self.batch(2), to: "main", expectedHead: nil)  // sequences 1...3 in one record
+        #expect { try store.createBranch("half", from: "main", at: 2) } throws: { ($0 as? LogError)?.code == .badSequence }
     }
 
     @Test func anAppendDecidedOnAnOldHeadIsAConflictAndWritesNothing() throws {
         let url = try PostgresFixture.freshDatabase()
         defer { PostgresFixture.drop(url) }
         let store = try PostgresStore.create(url)
-        try store.append(Self.batch(0), expectedHead: 0)
-        #expect { try store.append(Self.batch(1), expectedHead: 0) } throws: { error in
+        try store.append(Self.batch(0), to: "main", expectedHead: 0)
+        #expect { try store.append(Self.batch(1), to: "main", expectedHead: 0) } throws: { error in
             (error as? LogError)?.code == .conflict && "\(error)".contains("is at 1, not at 0")
         }
         #expect(try store.head(of: "main") == 1)
-        #expect(try store.append(Self.batch(1), expectedHead: 1) == 2...3)
+        #expect(try store.append(Self.batch(1), to: "main", expectedHead: 1) == 2...3)
     }
 
     /// Workers on their own connections all append on the head they read: each round exactly
@@ -92,7 +92,7 @@ struct PostgresStoreTests {
             let outcomes = Mutex<[String]>([])
             DispatchQueue.concurrentPerform(iterations: workers.count) { w in
                 do {
-                    try workers[w].append([EventDraft(type: "w\(w)", payload: Array("round \(round)".utf8))], expectedHead: head)
+                    try workers[w].append([EventDraft(type: "w\(w)", payload: Array("round \(round)".utf8))], to: "main", expectedHead: head)
                     outcomes.withLock { $0.append("ok") }
                 } catch let error as LogError {
                     outcomes.withLock { $0.append(error.code == .conflict ? "conflict" : "\(error)") }
@@ -119,7 +119,7 @@ struct PostgresStoreTests {
         #expect(try store.putBlob(bytes) == hash)
         #expect(try store.blob(hash) == bytes)
         #expect(try store.blobHashes() == [hash])
-        #expect { try store.append([EventDraft(type: "t", payload: [], blobs: [Hash256.of([1])])]) } throws: {
+        #expect { try store.append([EventDraft(type: "t", payload: [], blobs: [Hash256.of([1])])], to: "main", expectedHead: nil) } throws: {
             ($0 as? LogError)?.code == .blobMissing
         }
     }

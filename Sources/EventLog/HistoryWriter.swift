@@ -1,0 +1,16 @@
+/// What the engine needs to write a history, whatever holds it: a folder (`LogWriter`, the
+/// one writer of its store) or PostgreSQL (`PostgresStore`, shared by any number of workers).
+public protocol HistoryWriter: Sendable {
+    /// The history this writer appends to, for reading.
+    var history: any EventHistory { get }
+    /// Appends `events` to `branch` as one record. With `expectedHead`, only if the branch's
+    /// head is still that one (the head the caller decided on); otherwise nothing is written
+    /// and the error's code is `.conflict`: catch up, decide again, retry.
+    @discardableResult
+    func append(_ events: [EventDraft], to branch: String, expectedHead: UInt64?) throws(LogError) -> ClosedRange<UInt64>
+    /// Stores a blob once per content and returns its hash.
+    @discardableResult
+    func putBlob(_ bytes: [UInt8]) throws(LogError) -> Hash256
+    /// Creates `name` at sequence `at` (default: the head) of `source`.
+    func createBranch(_ name: String, from source: String, at sequence: UInt64?) throws(LogError)
+}
