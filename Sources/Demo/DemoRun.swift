@@ -23,7 +23,7 @@ public enum DemoProgress: Sendable {
 public struct DemoRun {
     public let settings: DemoSettings
     public let models: EngineModels
-    public let writer: LogWriter
+    public let writer: any HistoryWriter
     public let taught: [TaskItem]
     public let heldOut: [TaskItem]
     public let control: [TaskItem]
@@ -44,7 +44,7 @@ public struct DemoRun {
     }
 
     /// `writer` must be on a new, empty store: the demo creates its `StoreCreated`.
-    public init(settings: DemoSettings, models: EngineModels, words: [String], writer: LogWriter, prose: String? = nil,
+    public init(settings: DemoSettings, models: EngineModels, words: [String], writer: any HistoryWriter, prose: String? = nil,
                 cache: GenerationCache = GenerationCache()) {
         self.settings = settings
         self.prose = prose
@@ -78,9 +78,9 @@ public struct DemoRun {
         /// Scores the taught items, and with `all` the held-out and control items too.
         func score(_ phase: String, branch: String = "main", state: EngineState, all: Bool = true) throws {
             progress(.phase("scoring (\(phase))"))
-            let evaluator = Evaluator(models: models, state: state, blobs: writer.store.blobs, cache: engine.generations)
+            let evaluator = Evaluator(models: models, state: state, blobs: writer.history, cache: engine.generations)
             // The control set is scored at the answer length it was selected with.
-            let controlEvaluator = Evaluator(models: models, state: state, blobs: writer.store.blobs,
+            let controlEvaluator = Evaluator(models: models, state: state, blobs: writer.history,
                                              maxTokens: TaskGenerators.controlAnswerTokens, cache: engine.generations)
             let sets = all ? [(taught, evaluator), (heldOut, evaluator), (control, controlEvaluator)] : [(taught, evaluator)]
             var offset = 0
@@ -133,15 +133,15 @@ public struct DemoRun {
             try score(last ? DemoReport.afterFeedback : "feedback pass \(pass)", state: engine.state, all: last)
         }
         let trigger = settings.config.trigger == nil ? nil
-            : TriggerFigures(try writer.store.events(branch: "main").map { try DomainEvent($0) })
+            : TriggerFigures(try writer.history.events(branch: "main").map { try DomainEvent($0) })
         let families = Dictionary((taught + heldOut).map { ($0.prompt, $0.task) }, uniquingKeysWith: { first, _ in first })
         let clusters = settings.config.buffer == nil ? nil : ClusterFigures(engine.state) { families[$0] ?? "other" }
         let pool = settings.config.loraStore == nil ? nil
-            : PoolFigures(engine.state, events: try writer.store.events(branch: "main").map { try DomainEvent($0) }) { families[$0] ?? "other" }
+            : PoolFigures(engine.state, events: try writer.history.events(branch: "main").map { try DomainEvent($0) }) { families[$0] ?? "other" }
         var drift: DriftFigure?
         if let prose {
             progress(.phase("drift on prose"))
-            drift = try Drift.measure(models: models, state: engine.state, blobs: writer.store.blobs, text: prose)
+            drift = try Drift.measure(models: models, state: engine.state, blobs: writer.history, text: prose)
         }
         let beforePoison = engine.state.hash
         var poisoned: [UInt64] = []

@@ -14,10 +14,10 @@ public struct ExpertDemoRun {
     public let settings: ExpertDemoSettings
     public let models: EngineModels
     public let words: [String]
-    public let writer: LogWriter
+    public let writer: any HistoryWriter
 
     /// `writer` must be on a new, empty store: the demo creates its `StoreCreated`.
-    public init(settings: ExpertDemoSettings, models: EngineModels, words: [String], writer: LogWriter) {
+    public init(settings: ExpertDemoSettings, models: EngineModels, words: [String], writer: any HistoryWriter) {
         (self.settings, self.models, self.words, self.writer) = (settings, models, words, writer)
     }
 
@@ -41,9 +41,9 @@ public struct ExpertDemoRun {
         let classifier = try train(ExpertTraining.classificationTask)
 
         progress(.phase("mixed test stream: base, each expert, oracle, \(settings.strategies.map(\.rawValue).joined(separator: ", "))"))
-        let library = try ExpertRecords.active(in: writer.store, branch: engine.branch, state: engine.state)
-        let dispatcher = try Dispatcher(trained: library, models: models, threshold: settings.threshold, blob: { try self.writer.store.blobs.get(hex: $0) })
-        let comparison = try DispatchEvaluation.run(experts: library, dispatcher: dispatcher, strategies: settings.strategies, blobs: writer.store.blobs,
+        let library = try ExpertRecords.active(in: writer.history, branch: engine.branch, state: engine.state)
+        let dispatcher = try Dispatcher(trained: library, models: models, threshold: settings.threshold, blob: { try self.writer.history.blob(hex: $0) })
+        let comparison = try DispatchEvaluation.run(experts: library, dispatcher: dispatcher, strategies: settings.strategies, blobs: writer.history,
                                                     maxTokens: settings.expert.maxTokens, words: words) { progress(.step(done: $0, total: $1)) }
 
         let names = experts.map(\.name)
@@ -74,7 +74,7 @@ public struct ExpertDemoRun {
         let names = experts + mixes
         let items = try ExpertTraining.splits(ExpertSettings(task: settings.unseen, items: settings.mix.items, itemSeed: settings.mix.itemSeed),
                                               words: { self.words }).test
-        let evaluator = Evaluator(models: models, blobs: writer.store.blobs, maxTokens: settings.expert.maxTokens)
+        let evaluator = Evaluator(models: models, blobs: writer.history, maxTokens: settings.expert.maxTokens)
         let models: [(name: String, adapter: String?)] = [("base", nil)] + names.map { name in
             (mixes.contains(name) ? "mix \(name)" : "expert \(name)", engine.state.experts[name]?.adapter)
         }

@@ -16,7 +16,7 @@ import Tasks
 public struct KnowledgeDemoRun {
     public let settings: KnowledgeDemoSettings
     public let models: EngineModels
-    public let writer: LogWriter
+    public let writer: any HistoryWriter
     public let training: [Passage]
     public let heldOut: [Passage]
     public let control: [TaskItem]
@@ -24,7 +24,7 @@ public struct KnowledgeDemoRun {
     /// The branch that learns the training passages with the replay buffer.
     public static let rehearsedBranch = "rehearse"
 
-    public init(settings: KnowledgeDemoSettings, models: EngineModels, words: [String], writer: LogWriter, prose: String?) {
+    public init(settings: KnowledgeDemoSettings, models: EngineModels, words: [String], writer: any HistoryWriter, prose: String?) {
         (self.settings, self.models, self.writer, self.prose) = (settings, models, writer, prose)
         let parts = FictionalPassages.splits(FictionalPassages.passages(count: settings.passages, seed: settings.seed, avoiding: words), seed: settings.seed)
         var (training, heldOut) = (parts.training, parts.validation + parts.test)
@@ -69,7 +69,7 @@ public struct KnowledgeDemoRun {
     /// the base model), graded per passage.
     func answers(_ passages: [Passage], knowledge: String?) throws -> [Grades] {
         let quizzes = passages.map(Self.quiz)
-        let language = try models.adapted(AdapterStack(knowledge: knowledge), blob: { try self.writer.store.blobs.get(hex: $0) })
+        let language = try models.adapted(AdapterStack(knowledge: knowledge), blob: { try self.writer.history.blob(hex: $0) })
         let replies = KnowledgeLearning.quiz(quizzes.flatMap { $0 }, model: language, maxTokens: settings.quizTokens).answers
         var offset = 0
         return quizzes.map { quiz in
@@ -103,10 +103,10 @@ public struct KnowledgeDemoRun {
                                   index + 1, result.chosen.candidate, result.chosen.beatsPassage ? "beats" : "does not beat", index + 1,
                                   curve.last!.containsAnswer.accuracy * 100, curve.last!.f1)))
         }
-        let control = try Evaluator(models: models, state: engine.state, blobs: writer.store.blobs, maxTokens: TaskGenerators.controlAnswerTokens)
+        let control = try Evaluator(models: models, state: engine.state, blobs: writer.history, maxTokens: TaskGenerators.controlAnswerTokens)
             .accuracy(self.control)
         let drift = try prose.map { text in
-            try Drift.measure(models: models, adapters: [try models.adapted(try writer.store.blobs.get(hex: engine.state.knowledge.adapter!))], of: 1, text: text)
+            try Drift.measure(models: models, adapters: [try models.adapted(try writer.history.blob(hex: engine.state.knowledge.adapter!))], of: 1, text: text)
         }
         return KnowledgeDemoReport.Continual(rehearse: rehearse, passageAlone: Self.figure(training, passageAlone), kept: Self.figure(training, kept),
                                              rightAfter: Self.figure(training, rightAfter), atEnd: Self.figure(training, latest), curve: curve,
@@ -118,11 +118,11 @@ public struct KnowledgeDemoRun {
     /// alone, then with one self-edit by each of `writers` (nil: the base model). Nothing is
     /// chosen or recorded. The first condition is that adapter without the passage.
     func heldOutFigures(from adapter: String, writers: [(name: String, adapter: String?)], progress: (DemoProgress) -> Void) throws -> [KnowledgeDemoReport.Condition] {
-        let from = (hash: adapter, blob: try writer.store.blobs.get(hex: adapter))
+        let from = (hash: adapter, blob: try writer.history.blob(hex: adapter))
         var grades = [[Grades]](repeating: [], count: writers.count + 1)
         var one = settings.learn()
         one.candidates = 1
-        let models = try writers.map { try self.models.writer($0.adapter, blob: writer.store.blobs.get(hex:)) }
+        let models = try writers.map { try self.models.writer($0.adapter, blob: writer.history.blob(hex:)) }
         for (index, passage) in heldOut.enumerated() {
             progress(.phase("held-out passage \(index + 1) of \(heldOut.count): \(passage.title), learned alone"))
             progress(.step(done: index, total: heldOut.count))
@@ -151,7 +151,7 @@ public struct KnowledgeDemoRun {
 
         let plain = try continual(engine, rehearse: 0, progress: progress)
         let knowledge = engine.state.knowledge.adapter!
-        try writer.createBranch(Self.rehearsedBranch, from: "main", at: try writer.store.events(branch: "main").first!.sequence)
+        try writer.createBranch(Self.rehearsedBranch, from: "main", at: try writer.history.events(branch: "main").first!.sequence)
         let rehearsed = try continual(try Engine(writer: writer, branch: Self.rehearsedBranch, models: models, config: config, seed: settings.seed),
                                       rehearse: settings.rehearse, progress: progress)
 

@@ -20,7 +20,7 @@ public struct AccuracyCurve: Sendable, Codable, Equatable {
 
     /// `progress` gets (points scored, points to score); `maxTokens` is the answer length
     /// (nil: the store's).
-    public static func measure(store: LogStore, branch: String, items: [TaskItem], every: Int, models: EngineModels, maxTokens: Int? = nil,
+    public static func measure(store: any EventHistory, branch: String, items: [TaskItem], every: Int, models: EngineModels, maxTokens: Int? = nil,
                                cache: GenerationCache = GenerationCache(), progress: (Int, Int) -> Void = { _, _ in }) throws -> AccuracyCurve {
         guard every >= 1 else { throw EngineError(.invalidRequest, "--every must be at least 1 learning step") }
         let head = try store.head(of: branch)
@@ -33,7 +33,7 @@ public struct AccuracyCurve: Sendable, Codable, Equatable {
         var state = EngineState()
         var steps = 0
         func score(after sequence: UInt64) throws {
-            let evaluator = Evaluator(models: models, state: state, blobs: store.blobs, maxTokens: maxTokens, cache: cache)
+            let evaluator = Evaluator(models: models, state: state, blobs: store, maxTokens: maxTokens, cache: cache)
             let plans = items.indices.map { evaluator.plan(for: items[$0].prompt, embedding: embeddings[$0], index: $0) }
             let right = try evaluator.answers(plans, for: items).filter(\.correct).count
             curve.points.append(Point(sequence: sequence, learningSteps: steps, accuracy: Accuracy(correct: right, items: items)))

@@ -51,13 +51,13 @@ public struct Bisection {
         public var audit: [String]
     }
 
-    public let store: LogStore
+    public let store: any EventHistory
     public let branch: String
     public let test: BisectTest
     /// The models answer `.answers` tests; `.external` tests do not need them.
     public let models: () throws -> EngineModels
 
-    public init(store: LogStore, branch: String, test: BisectTest, models: @escaping () throws -> EngineModels) {
+    public init(store: any EventHistory, branch: String, test: BisectTest, models: @escaping () throws -> EngineModels) {
         self.store = store
         self.branch = branch
         self.test = test
@@ -73,7 +73,7 @@ public struct Bisection {
 
         let walk = try Walk(store: store, branch: branch, good: good, bad: bad, test: test, models: models)
         var steps: [Bisected.Step] = []
-        var judge = Judge(walk: walk, test: test, blobs: store.blobs, models: models)
+        var judge = Judge(walk: walk, test: test, blobs: store, models: models)
         let count = walk.candidates.count
         func evaluate(_ position: Int, remaining: Int) throws -> Bool {
             let (good, detail) = try judge.verdict(at: position)
@@ -120,18 +120,19 @@ public struct Bisection {
     /// Re-runs the branch without the culprit's inputs into the new branch `name`
     /// (`rollback --exclude`), records the search there as `Bisected`, and runs the test on
     /// the new branch's head.
-    public func exclude(_ report: Report, into name: String, writer: LogWriter, models: EngineModels, test description: String,
+    public func exclude(_ report: Report, into name: String, writer: any HistoryWriter, models: EngineModels, test description: String,
                         progress: (Int, Int) -> Void = { _, _ in }) throws -> Exclusion {
         guard !report.inputs.isEmpty else {
             throw EngineError(.invalidRequest, "event \(report.culprit) (\(report.culpritType)) has no feedback or interaction to exclude")
         }
-        let plan = try Rollback.plan(report.inputs, from: branch, into: name, in: writer.store)
+        let plan = try Rollback.plan(report.inputs, from: branch, into: name, in: writer.history)
         let rollback = try Rollback.run(plan, writer: writer, models: models,
                                         reason: "bisect: the first bad event for \(description) is \(report.culprit)", progress: progress)
         let bisected = Bisected(branch: branch, good: report.good, bad: report.bad, test: description, culprit: report.culprit,
                                 excluded: report.inputs, steps: report.steps)
-        try writer.append([try DomainEvent.bisected(bisected).draft()], to: name)
-        let retest = try verdict(on: rollback.state, branch: name, at: try writer.store.head(of: name), baselineFrom: report)
+        // `name` is the branch the rollback just made; nothing else writes to it.
+        try writer.append([try DomainEvent.bisected(bisected).draft()], to: name, expectedHead: nil)
+        let retest = try verdict(on: rollback.state, branch: name, at: try writer.history.head(of: name), baselineFrom: report)
         return Exclusion(rollback: rollback, retest: retest)
     }
 
@@ -143,7 +144,7 @@ public struct Bisection {
             return Bisected.Step(sequence: sequence, good: good, detail: detail)
         case .answers(let items, let verdict):
             let models = try models()
-            let answers = try Evaluator(models: models, state: state, blobs: store.blobs).answers(items)
+            let answers = try Evaluator(models: models, state: state, blobs: store).answers(items)
             let (good, detail) = Judge.judge(answers, verdict: verdict, baseline: report.baseline ?? 0)
             return Bisected.Step(sequence: sequence, good: good, detail: detail)
         }
@@ -170,7 +171,7 @@ extension Bisection {
         var interactions: [Int: InteractionRecorded] = [:]
         var feedback: [UInt64: FeedbackRecorded] = [:]
 
-        init(store: LogStore, branch: String, good: UInt64, bad: UInt64, test: BisectTest, models: () throws -> EngineModels) throws {
+        init(store: any EventHistory, branch: String, good: UInt64, bad: UInt64, test: BisectTest, models: () throws -> EngineModels) throws {
             self.branch = branch
             self.good = good
             self.bad = bad
@@ -262,7 +263,7 @@ extension Bisection {
     struct Judge {
         let walk: Walk
         let test: BisectTest
-        let blobs: BlobStore
+        let blobs: any EventHistory
         let models: () throws -> EngineModels
         private var evaluator: Evaluator?
         private var judged: [[AnswerPlan]: (good: Bool, detail: String)] = [:]
@@ -271,7 +272,7 @@ extension Bisection {
         /// Times the test really ran (a state answering as one already judged is not run).
         private(set) var runs = 0
 
-        init(walk: Walk, test: BisectTest, blobs: BlobStore, models: @escaping () throws -> EngineModels) {
+        init(walk: Walk, test: BisectTest, blobs: any EventHistory, models: @escaping () throws -> EngineModels) {
             self.walk = walk
             self.test = test
             self.blobs = blobs

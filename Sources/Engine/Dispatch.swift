@@ -70,9 +70,9 @@ public struct Dispatcher {
 
     /// The dispatcher of the library `state` holds (read from `log`'s `branch`), with the
     /// threshold its store was made with: what `ask` and an evaluation of the store use.
-    public static func library(of state: EngineState, log: LogStore, branch: String, models: EngineModels) throws -> Dispatcher {
+    public static func library(of state: EngineState, log: any EventHistory, branch: String, models: EngineModels) throws -> Dispatcher {
         try Dispatcher(trained: ExpertRecords.active(in: log, branch: branch, state: state), models: models,
-                       threshold: state.created?.config.dispatch?.threshold ?? DispatchSettings.defaultThreshold, blob: { try log.blobs.get(hex: $0) })
+                       threshold: state.created?.config.dispatch?.threshold ?? DispatchSettings.defaultThreshold, blob: { try log.blob(hex: $0) })
     }
 
     /// The decision for each prompt, in order.

@@ -37,7 +37,7 @@ public struct DispatchEvaluation: Sendable, Codable {
     }
 
     /// Runs the comparison. `progress` sees (rows done, rows).
-    public static func run(experts: [ExpertTrained], dispatcher: Dispatcher, strategies: [DispatchStrategy], blobs: BlobStore, maxTokens: Int,
+    public static func run(experts: [ExpertTrained], dispatcher: Dispatcher, strategies: [DispatchStrategy], blobs: any EventHistory, maxTokens: Int,
                            words: () throws -> [String], progress: (Int, Int) -> Void = { _, _ in }) throws -> DispatchEvaluation {
         let experts = experts.filter { $0.settings.task != ExpertTraining.classificationTask }  // the classifier answers no task
         guard !experts.isEmpty else { throw EngineError(.invalidRequest, "the library holds no trained expert to dispatch to (gesal expert train NAME --task T)") }

@@ -18,7 +18,7 @@ extension Engine {
     func libraryDispatcher() throws -> Dispatcher {
         let library = Dictionary(uniqueKeysWithValues: state.activeExperts.map { ($0.name, $0.adapter) })
         if let dispatching, dispatching.library == library { return dispatching.dispatcher }
-        let dispatcher = try Dispatcher.library(of: state, log: writer.store, branch: branch, models: models)
+        let dispatcher = try Dispatcher.library(of: state, log: writer.history, branch: branch, models: models)
         dispatching = (library, dispatcher)
         return dispatcher
     }

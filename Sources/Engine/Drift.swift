@@ -47,12 +47,12 @@ public enum Drift {
     /// The figure for `state`'s adapters on the first `tokens` tokens of `text`; at most
     /// `sample` adapters are measured, spread evenly over the nodes' in id order and then SAGE's
     /// pool's (each measured alone).
-    public static func measure(models: EngineModels, state: EngineState, blobs: BlobStore, text: String,
+    public static func measure(models: EngineModels, state: EngineState, blobs: any EventHistory, text: String,
                                tokens: Int = defaultTokens, sample: Int = defaultSample) throws -> DriftFigure {
         let adapters = state.nodes.keys.sorted().compactMap { state.nodes[$0]!.adapterBlob }
             + state.pool.adapters.keys.sorted().map { state.pool.adapters[$0]!.blob }
         let chosen = sample >= adapters.count ? adapters : (0..<sample).map { adapters[$0 * adapters.count / sample] }
-        return try measure(models: models, adapters: try chosen.map { try models.adapted(try blobs.get(hex: $0)) }, of: adapters.count, text: text, tokens: tokens)
+        return try measure(models: models, adapters: try chosen.map { try models.adapted(try blobs.blob(hex: $0)) }, of: adapters.count, text: text, tokens: tokens)
     }
 
     /// The figure for the adapted models `adapters` (the measured ones among `total` adapters),

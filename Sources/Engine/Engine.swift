@@ -9,7 +9,7 @@ import Models
 /// branch while it is open (the log writer holds the store's lock), so it is a class with a
 /// single owner; everything it records is a value.
 public final class Engine {
-    public let writer: LogWriter
+    public let writer: any HistoryWriter
     public let models: EngineModels
     public let branch: String
     public private(set) var state: EngineState
@@ -75,13 +75,13 @@ public final class Engine {
     /// Opens `branch` of the log `writer` writes. An empty branch gets its `StoreCreated` now,
     /// with `config` and `seed`; an existing one must have been made with the same model and
     /// embedder. A node whose buffer is full (an update interrupted by a crash) learns now.
-    public init(writer: LogWriter, branch: String = "main", models: EngineModels, config: EngineConfig = EngineConfig(),
+    public init(writer: any HistoryWriter, branch: String = "main", models: EngineModels, config: EngineConfig = EngineConfig(),
                 seed: UInt64 = 0, generations: GenerationCache = GenerationCache()) throws {
         self.writer = writer
         self.generations = generations
         self.models = models
         self.branch = branch
-        opened = try Replay.run(writer.store, branch: branch)
+        opened = try Replay.run(writer.history, branch: branch)
         state = opened.state
         head = opened.sequence
         if let created = state.created {
@@ -282,14 +282,14 @@ public final class Engine {
             index += 1
         }
         let drafts = try events.map { event throws(EngineError) in try event.draft() }
-        let sequences = try writer.append(drafts, to: branch)
+        let sequences = try writer.append(drafts, to: branch, expectedHead: head)
         state = next
         head = sequences.upperBound
         return sequences
     }
 
     func blob(_ hex: String) throws -> [UInt8] {
-        try writer.store.blobs.get(hex: hex)
+        try writer.history.blob(hex: hex)
     }
 
     func storeBlob(_ bytes: [UInt8]) throws -> String {

@@ -11,7 +11,7 @@ import Tasks
 public struct Evaluator {
     public let models: EngineModels
     public let state: EngineState?
-    public let blobs: BlobStore?
+    public let blobs: (any EventHistory)?
     public var maxTokens: Int
     /// Answers known from earlier scoring or asking (an engine's `generations`), reused when
     /// the adapter, prompt and sampling are the same.
@@ -21,7 +21,7 @@ public struct Evaluator {
     public var dispatch: (dispatcher: Dispatcher, strategy: DispatchStrategy)?
 
     /// `maxTokens` is the answer length: when nil, the store's setting, or 48 for the plain model.
-    public init(models: EngineModels, state: EngineState? = nil, blobs: BlobStore? = nil, maxTokens: Int? = nil,
+    public init(models: EngineModels, state: EngineState? = nil, blobs: (any EventHistory)? = nil, maxTokens: Int? = nil,
                 cache: GenerationCache = GenerationCache()) {
         self.models = models
         self.state = state
@@ -119,7 +119,7 @@ public struct Evaluator {
 
     /// This evaluator with the store's dispatch: the library of `state` (read from `log`'s
     /// `branch`) chooses each answer's expert with the store's strategy, as `ask` would.
-    public func dispatching(log: LogStore, branch: String) throws -> Evaluator {
+    public func dispatching(log: any EventHistory, branch: String) throws -> Evaluator {
         guard let state, let name = state.created?.config.dispatch?.strategy, let strategy = DispatchStrategy(rawValue: name), strategy != .none else {
             return self
         }
@@ -136,6 +136,6 @@ public struct Evaluator {
     private func adapted(_ stack: AdapterStack) throws -> LanguageModel {
         guard !stack.isBase else { return models.language }
         guard let blobs else { throw EngineError(.invalidRequest, "adapter \(stack.key!.prefix(12)) needs the store's blobs") }
-        return try models.adapted(stack, blob: { try blobs.get(hex: $0) })
+        return try models.adapted(stack, blob: { try blobs.blob(hex: $0) })
     }
 }

@@ -13,7 +13,7 @@ extension Engine {
         try settings.validate()
         let items: (training: [ExpertItem], validation: [ExpertItem])
         if settings.task == ExpertTraining.classificationTask {
-            items = try ExpertTraining.classificationItems(ExpertRecords.active(in: writer.store, branch: branch, state: state))
+            items = try ExpertTraining.classificationItems(ExpertRecords.active(in: writer.history, branch: branch, state: state))
         } else {
             let splits = try ExpertTraining.splits(settings, words: words)
             items = (ExpertTraining.recorded(splits.training), ExpertTraining.recorded(splits.validation))
@@ -33,7 +33,7 @@ extension Engine {
                             progress: (Int, Int) -> Void = { _, _ in }) throws -> ExpertMixed {
         try state.checkFreeExpertName(name)
         try settings.validate()
-        let chosen = try names ?? ExpertRecords.active(in: writer.store, branch: branch, state: state).map(\.name)
+        let chosen = try names ?? ExpertRecords.active(in: writer.history, branch: branch, state: state).map(\.name)
         let experts = try Set(chosen).sorted().map { name throws -> (name: String, adapter: String) in
             (name, try state.active(expert: name, branch: branch).adapter)
         }

@@ -8,7 +8,7 @@ import Models
 /// GGUF that llama.cpp (or GESAL itself) loads as a plain model; a LoRA in PEFT's format.
 public enum ModelExporting {
     /// The full hash of the adapter blob that `prefix` (6 or more hex digits) names on `branch`.
-    public static func adapter(_ prefix: String, in store: LogStore, branch: String) throws -> String {
+    public static func adapter(_ prefix: String, in store: any EventHistory, branch: String) throws -> String {
         let updates = try store.events(branch: branch).filter { [AdapterUpdated.typeName, AdapterImported.typeName, AdapterTrained.typeName].contains($0.type) }.map { ($0.sequence, try DomainEvent($0)) }
         return try Audit.adapterOrigin(prefix, among: updates, branch: branch).blob
     }

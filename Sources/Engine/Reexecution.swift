@@ -29,7 +29,7 @@ public enum Reexecution {
         public var warnings: [String] = []
     }
 
-    public static func verify(_ store: LogStore, branch: String = "main", models: EngineModels,
+    public static func verify(_ store: any EventHistory, branch: String = "main", models: EngineModels,
                               progress: (Int, Int) -> Void = { _, _ in }) throws -> Report {
         let events = try store.events(branch: branch)
         let checked = [AdapterUpdated.typeName, UpdateRejected.typeName, AdapterImported.typeName, AdapterTrained.typeName, ExpertTrained.typeName,
@@ -37,7 +37,7 @@ public enum Reexecution {
         let total = events.filter { checked.contains($0.type) }.count
         var report = Report()
         var state = EngineState()
-        let blob = { (hex: String) throws -> [UInt8] in try store.blobs.get(hex: hex) }
+        let blob = { (hex: String) throws -> [UInt8] in try store.blob(hex: hex) }
         for event in events {
             let domain = try DomainEvent(event)
             if case .storeCreated(let created) = domain { report.warnings = try models.check(created) }

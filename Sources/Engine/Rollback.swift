@@ -56,7 +56,7 @@ public enum Rollback {
         let facts: [DomainEvent]
     }
 
-    public static func plan(_ excluded: [UInt64], from source: String, into name: String, in store: LogStore) throws -> Plan {
+    public static func plan(_ excluded: [UInt64], from source: String, into name: String, in store: any EventHistory) throws -> Plan {
         if try store.branches()[name] != nil {
             throw EngineError(.invalidRequest, "a branch named '\(name)' already exists (see `gesal-log branch list`); choose another name")
         }
@@ -94,13 +94,13 @@ public enum Rollback {
     }
 
     /// `plan`, then `run`.
-    public static func exclude(_ excluded: [UInt64], from source: String, into name: String, writer: LogWriter, models: EngineModels,
+    public static func exclude(_ excluded: [UInt64], from source: String, into name: String, writer: any HistoryWriter, models: EngineModels,
                                reason: String, progress: (Int, Int) -> Void = { _, _ in }) throws -> Report {
-        try run(plan(excluded, from: source, into: name, in: writer.store), writer: writer, models: models, reason: reason, progress: progress)
+        try run(plan(excluded, from: source, into: name, in: writer.history), writer: writer, models: models, reason: reason, progress: progress)
     }
 
     /// Makes the plan's branch and re-runs the source's history after the fork into it.
-    public static func run(_ plan: Plan, writer: LogWriter, models: EngineModels, reason: String,
+    public static func run(_ plan: Plan, writer: any HistoryWriter, models: EngineModels, reason: String,
                            progress: (Int, Int) -> Void = { _, _ in }) throws -> Report {
         let (name, source, fork, dropped) = (plan.branch, plan.source, plan.fork, plan.dropped)
         try writer.createBranch(name, from: source, at: fork)

@@ -13,4 +13,15 @@ public protocol HistoryWriter: Sendable {
     func putBlob(_ bytes: [UInt8]) throws(LogError) -> Hash256
     /// Creates `name` at sequence `at` (default: the head) of `source`.
     func createBranch(_ name: String, from source: String, at sequence: UInt64?) throws(LogError)
+    /// Makes what was appended durable and releases what the writer holds (a folder's lock, a
+    /// connection).
+    func close() throws(LogError)
+}
+
+extension HistoryWriter {
+    /// Appends whatever the branch's head is now (one writer, or a branch no one else writes).
+    @discardableResult
+    public func append(_ events: [EventDraft], to branch: String = "main") throws(LogError) -> ClosedRange<UInt64> {
+        try append(events, to: branch, expectedHead: nil)
+    }
 }

@@ -21,7 +21,7 @@ public enum Audit {
         public var text: String
     }
 
-    public static func trace(_ subject: Subject, in store: LogStore, branch: String = "main") throws -> [Entry] {
+    public static func trace(_ subject: Subject, in store: any EventHistory, branch: String = "main") throws -> [Entry] {
         let events = try store.events(branch: branch)
         let facts = try events.map { try DomainEvent($0) }
         var interactions: [Int: InteractionRecorded] = [:]

@@ -8,7 +8,7 @@ public struct BranchDiff: Sendable {
     /// Human-readable differences, one per line; empty when the states are equal.
     public var lines: [String]
 
-    public static func between(_ a: String, _ b: String, in store: LogStore) throws -> BranchDiff {
+    public static func between(_ a: String, _ b: String, in store: any EventHistory) throws -> BranchDiff {
         let left = try store.events(branch: a), right = try store.events(branch: b)
         var common = 0
         while common < min(left.count, right.count), left[common].draft == right[common].draft { common += 1 }

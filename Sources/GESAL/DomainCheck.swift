@@ -43,7 +43,7 @@ public enum DomainCheck {
 
     /// Every GESAL branch of `store` folded from its first event (snapshots ignored); one line per
     /// branch the projection refuses, naming the first event it refuses and why.
-    public static func problems(in store: LogStore) throws -> [String] {
+    public static func problems(in store: any EventHistory) throws -> [String] {
         var problems: [String] = []
         for branch in try store.branches().keys.sorted() {
             guard try store.head(of: branch) >= 1, let first = try store.events(branch: branch, through: 1).first,

@@ -53,10 +53,10 @@ extension Snapshot {
     /// Stores the snapshot of `state` at `sequence` as a blob and appends its `SnapshotTaken`
     /// to `branch`. Only valid when `state` is the branch's state at its head.
     @discardableResult
-    public static func write(_ state: EngineState, at sequence: UInt64, to writer: LogWriter, branch: String) throws -> SnapshotTaken {
+    public static func write(_ state: EngineState, at sequence: UInt64, to writer: any HistoryWriter, branch: String) throws -> SnapshotTaken {
         let blob = try writer.putBlob(Snapshot(sequence: sequence, state: state).encoded())
         let taken = SnapshotTaken(sequence: sequence, stateHash: state.hash.hex, blob: blob.hex)
-        try writer.append([try DomainEvent.snapshotTaken(taken).draft()], to: branch)
+        try writer.append([try DomainEvent.snapshotTaken(taken).draft()], to: branch, expectedHead: sequence)
         return taken
     }
 }

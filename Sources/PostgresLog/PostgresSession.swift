@@ -34,6 +34,14 @@ final class PostgresSession: Sendable {
     }
 
     deinit {
+        close()
+    }
+
+    /// Closes the connection; later queries fail with a clear error.
+    func close() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !connection.isClosed else { return }
         try? connection.close().wait()
     }
 

@@ -53,6 +53,11 @@ public struct PostgresStore: EventHistory, HistoryWriter {
         try session.run(PostgresQuery(unsafeSQL: sql))
     }
 
+    /// Closes this store's connection (appends are durable once they return).
+    public func close() throws(LogError) {
+        session.close()
+    }
+
     func exists() throws(LogError) -> Bool {
         !(try session.run("SELECT 1 FROM gesal_manifest").rows.isEmpty)
     }

@@ -60,7 +60,7 @@ extension ServerRoutes {
         case "adapter": subject = .adapter(id)
         default: throw APIError.notFound("there is no audit of '\(kind)': audit a node, an adapter or an interaction")
         }
-        let entries = try await host.run { engine in try Audit.trace(subject, in: engine.writer.store, branch: engine.branch) }
+        let entries = try await host.run { engine in try Audit.trace(subject, in: engine.writer.history, branch: engine.branch) }
         return try JSONBody.response(AuditReply(subject: "\(kind) \(id)", entries: entries.map {
             .init(event: $0.sequence, time: isoTime(nanos: $0.timeNanos), type: $0.type, text: $0.text)
         }))

@@ -42,19 +42,19 @@ struct CrashEngineWorker: ParsableCommand {
                 try acknowledge("main", engine)
             }
             if random.next() % 4 == 0 {
-                let last = try engine.writer.store.events().last { FeedbackRecorded.typeNames.contains($0.type) }!.sequence
+                let last = try engine.writer.history.events().last { FeedbackRecorded.typeNames.contains($0.type) }!.sequence
                 let name = "rollback-\(getpid())-\(step)"
                 _ = try Rollback.exclude([last], from: "main", into: name, writer: engine.writer, models: loaded, reason: "crash test")
                 try acknowledge(name, engine)
             }
             if random.next() % 3 == 0 {
-                _ = try ReadModelIndex.rebuild(try SQLiteDatabase(path: store + "/readmodel.sqlite"), from: engine.writer.store)
+                _ = try ReadModelIndex.rebuild(try SQLiteDatabase(path: store + "/readmodel.sqlite"), from: writer.store)
             }
         }
     }
 
     private func acknowledge(_ branch: String, _ engine: Engine) throws {
-        let line = Array("\(branch) \(try engine.writer.store.head(of: branch))\n".utf8)
+        let line = Array("\(branch) \(try engine.writer.history.head(of: branch))\n".utf8)
         _ = line.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
     }
 }

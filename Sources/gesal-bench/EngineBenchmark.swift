@@ -121,14 +121,15 @@ struct EngineBenchmark: ParsableCommand {
 
     private func modelFigures(_ path: String) throws {
         let models = try options.loadModels(embedder: "minilm", svfTargets: EngineConfig().svfTargets)
-        let engine = try Engine(writer: try LogWriter.create(at: path), models: models, config: EngineConfig(maxTokens: 12))
+        let writer = try LogWriter.create(at: path)
+        let engine = try Engine(writer: writer, models: models, config: EngineConfig(maxTokens: 12))
         var asks: [Double] = [], updates: [Double] = []
         for k in 0..<feedbacks {
             var answer: Engine.Answer?
             asks.append(try timed { answer = try engine.ask("What is \(12 + k) + 7? Answer with a number.") })
             updates.append(try timed { _ = try engine.feedback(interaction: answer!.interaction, reward: k % 2 == 0 ? -2 : 1) })
         }
-        try engine.writer.close()
+        try writer.close()
         print("blas_core=\(BLASKernels.coreName)")
         print(line("ask_ms", median(asks) * 1000))
         print(line("feedback_to_update_ms", median(updates) * 1000))

@@ -68,7 +68,7 @@ struct AskCommand: ParsableCommand {
         let replay = try HistoryPoint.replay(store, branch: engine.branch, at: at)
         let models = try engine.models.loadModels(embedder: created.embedder, svfTargets: created.config.svfTargets,
                                                   storage: created.weightStorage)
-        let evaluator = try Evaluator(models: models, state: replay.state, blobs: store.blobs).dispatching(log: store, branch: engine.branch)
+        let evaluator = try Evaluator(models: models, state: replay.state, blobs: store).dispatching(log: store, branch: engine.branch)
         let plan = evaluator.plan(for: prompt)
         print(terminalSafe(try evaluator.responses([plan])[0]))
         let route = (plan.adapter.map { "node \(plan.node) · adapter \($0.prefix(12))" } ?? (plan.node == 0 ? "no node near enough · base model" : "node \(plan.node) · base model"))

@@ -18,7 +18,7 @@ enum DispatchReport {
         let dispatcher = try Dispatcher(trained: experts, models: models, threshold: threshold, blob: { try log.blobs.get(hex: $0) })
         let progress = ProgressReporter("scoring")
         let report = try DispatchEvaluation.run(experts: experts, dispatcher: dispatcher, strategies: strategies.split(separator: ",").compactMap { DispatchStrategy(rawValue: String($0)) },
-                                                blobs: log.blobs, maxTokens: maxTokens, words: { try WordList.load(words) }) { progress.update($0, $1) }
+                                                blobs: log, maxTokens: maxTokens, words: { try WordList.load(words) }) { progress.update($0, $1) }
         progress.finish()
         if json {
             let encoder = JSONEncoder()

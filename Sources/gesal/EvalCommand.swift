@@ -108,11 +108,11 @@ struct EvalCommand: ParsableCommand {
             let created = try store.flatMap { try Engine.storeCreated(at: $0, branch: branch) }
             if let store, created == nil { throw ValidationError("\(store) has no GESAL store on branch '\(branch)'") }
             // The history first: a point past the head fails before the models load.
-            var state: EngineState?, blobs: BlobStore?, sequence: UInt64?
+            var state: EngineState?, blobs: (any EventHistory)?, sequence: UInt64?
             if let store {
                 let log = try LogStore(at: store)
                 let replay = try HistoryPoint.replay(log, branch: branch, at: at)
-                (state, blobs, sequence) = (replay.state, log.blobs, replay.sequence)
+                (state, blobs, sequence) = (replay.state, log, replay.sequence)
             }
             let models = try models.loadModels(embedder: created?.embedder ?? "minilm", svfTargets: created?.config.svfTargets ?? EngineConfig().svfTargets,
                                                storage: created?.weightStorage)

@@ -71,12 +71,12 @@ import TestSupport
         #expect(imported.files.keys.sorted() == ["adapter_config.json", "adapter_model.safetensors"])
         let next = try engine.ask(Self.sum)
         #expect(next.adapter == imported.adapterBlob, "the node answers with the imported adapter")
-        let stored = try AdapterCodec.decodeAdapters(try engine.writer.store.blobs.get(hex: imported.adapterBlob))
+        let stored = try AdapterCodec.decodeAdapters(try engine.writer.history.blob(hex: imported.adapterBlob))
         #expect(stored.lora == read.lora, "the LoRA is kept as read")
         #expect(stored.svf.count == EngineConfig().svfTargets.count * Self.models.language.model.config.layers, "identity SVF vectors to learn on")
-        let trail = try Audit.trace(.node(first.node), in: engine.writer.store)
+        let trail = try Audit.trace(.node(first.node), in: engine.writer.history)
         #expect(trail.contains { $0.type == AdapterImported.typeName && $0.text.contains("importing a peft LoRA (rank 2, 3 matrices") })
-        #expect(try Replay.run(engine.writer.store, useSnapshots: false).state.hash == engine.state.hash)
+        #expect(try Replay.run(engine.writer.history, useSnapshots: false).state.hash == engine.state.hash)
     }
 
     @Test func learningAfterAnImportMovesTheSVFVectorsAndKeepsTheLoRA() throws {
@@ -85,12 +85,12 @@ import TestSupport
         let outcome = try engine.feedback(interaction: first.interaction, reward: -2, correction: "19")
         let step = try #require(outcome.step)
         #expect(step.rejection == nil)
-        let before = try AdapterCodec.decodeAdapters(try engine.writer.store.blobs.get(hex: imported.adapterBlob))
+        let before = try AdapterCodec.decodeAdapters(try engine.writer.history.blob(hex: imported.adapterBlob))
         let after = try AdapterCodec.decodeAdapters(step.adapterBlob)
         #expect(after.lora == read.lora, "the imported LoRA is held as imported")
         #expect(after.svf != before.svf, "the SVF vectors learned")
 
-        let report = try Reexecution.verify(engine.writer.store, models: Self.models)
+        let report = try Reexecution.verify(engine.writer.history, models: Self.models)
         #expect(report.imports == 1 && report.steps == 2 && report.reproduced == 2 && report.mismatches.isEmpty, "\(report.mismatches)")
     }
 
@@ -99,7 +99,7 @@ import TestSupport
     @Test func anImportedLoRALeavesInThePEFTExportExactly() throws {
         let store = try Imported()
         let (engine, read, imported) = (store.engine, store.read, store.event)
-        let result = try ModelExporting.peft(models: Self.models, blob: try engine.writer.store.blobs.get(hex: imported.adapterBlob), rank: 1).result
+        let result = try ModelExporting.peft(models: Self.models, blob: try engine.writer.history.blob(hex: imported.adapterBlob), rank: 1).result
         for (site, lora) in read.lora {
             let pair = try #require(result.pairs.first { $0.site == site })
             var exported = [Float](repeating: 0, count: lora.outputs * lora.inputs), imported = exported
@@ -118,7 +118,7 @@ import TestSupport
         var tampered = honest
         tampered.adapterBlob = honest.loraBlob  // a real blob, but not the composed adapter
         try engine.append([.adapterImported(tampered)])
-        let report = try Reexecution.verify(engine.writer.store, models: Self.models)
+        let report = try Reexecution.verify(engine.writer.history, models: Self.models)
         #expect(report.imports == 2 && report.reproduced == 1)
         #expect(report.mismatches.count == 1 && report.mismatches[0].contains("imported adapter"), "\(report.mismatches)")
     }
@@ -130,7 +130,7 @@ import TestSupport
             try engine.feedback(interaction: other!.interaction, reward: 1)  // bufferSize 1: node 2 learns
         }
         let (engine, first, capital) = (store.engine, store.first, other!)
-        let events = try engine.writer.store.events()
+        let events = try engine.writer.history.events()
         let importEvent = events.first { $0.type == AdapterImported.typeName }!.sequence
         let feedbackEvent = events.first { FeedbackRecorded.typeNames.contains($0.type) }!.sequence
 

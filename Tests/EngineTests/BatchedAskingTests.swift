@@ -29,12 +29,12 @@ import TestSupport
 
     /// Every event's type and payload, in order (times differ between stores).
     static func history(_ engine: Engine) throws -> [String] {
-        try engine.writer.store.events().map { $0.type + " " + String(decoding: $0.payload, as: UTF8.self) }
+        try engine.writer.history.events().map { $0.type + " " + String(decoding: $0.payload, as: UTF8.self) }
     }
 
     /// The interactions `engine` recorded, in the log's order.
     static func interactions(_ engine: Engine) throws -> [InteractionRecorded] {
-        try engine.writer.store.events().compactMap { event in
+        try engine.writer.history.events().compactMap { event in
             if case .interactionRecorded(let e) = try DomainEvent(event) { e } else { nil }
         }
     }

@@ -31,7 +31,7 @@ import SystemIO
         for (index, item) in taught.enumerated() {
             if index == poisonAfter {
                 try engine.feedback(interaction: asked.interaction, reward: -2)
-                poison = try engine.writer.store.events(from: engine.head - 10).last { $0.type == FeedbackRecorded.typeName }!.sequence
+                poison = try engine.writer.history.events(from: engine.head - 10).last { $0.type == FeedbackRecorded.typeName }!.sequence
             }
             let answer = try engine.ask(item.prompt)
             try engine.feedback(interaction: answer.interaction, reward: 1)
@@ -45,7 +45,7 @@ import SystemIO
         let poisonAfter = Int.random(in: 1..<Self.taught.count)
         let live = try Self.engine(path + "/main")
         let poison = try #require(try Self.history(live, poisonAfter: poisonAfter))
-        let store = live.writer.store
+        let store = live.writer.history
         let good = try store.events().first { $0.type == InteractionRecorded.typeName }!.sequence
 
         let bisection = Bisection(store: store, branch: "main", test: .answers([Self.control], .minAccuracy(1))) { EngineTests.models }

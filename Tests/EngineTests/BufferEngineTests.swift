@@ -39,9 +39,9 @@ import TestSupport
             #expect(engine.state.buffer.samples == Array(1...6))
             let clusters = engine.state.buffer.clusters.values.map { Set($0.members) }
             #expect(Set(clusters) == [[1, 3, 5], [2, 4, 6]], "odd interactions are sums, even ones letter counts")
-            let types = try engine.writer.store.events(branch: "main").map(\.type)
+            let types = try engine.writer.history.events(branch: "main").map(\.type)
             #expect(types.count(where: { $0 == BufferSampleAdded.typeName }) == 6 && types.count(where: { $0 == ClusterFormed.typeName }) == 2)
-            #expect(try Replay.run(engine.writer.store, useSnapshots: false).state.hash == engine.state.hash)
+            #expect(try Replay.run(engine.writer.history, useSnapshots: false).state.hash == engine.state.hash)
         }
     }
 
@@ -64,7 +64,7 @@ import TestSupport
         try Self.withStore { path in
             let live = try RealModels.engine(at: path, config: Self.config)
             try Self.askAndReject(live, Self.prompts)
-            let excluded = try live.writer.store.events(branch: "main").first { $0.type == FeedbackRecorded.typeName }!.sequence
+            let excluded = try live.writer.history.events(branch: "main").first { $0.type == FeedbackRecorded.typeName }!.sequence
             let report = try Rollback.exclude([excluded], from: "main", into: "without", writer: live.writer, models: live.models, reason: "test")
             #expect(report.state.buffer.samples == Array(2...6))
 

@@ -52,34 +52,34 @@ import TestSupport
         try live.snapshot()
         _ = try live.ask(Self.capital)
         let liveHash = live.state.hash
-        #expect(try Replay.run(live.writer.store, useSnapshots: false).state.hash == liveHash)
-        let fromSnapshot = try Replay.run(live.writer.store)
+        #expect(try Replay.run(live.writer.history, useSnapshots: false).state.hash == liveHash)
+        let fromSnapshot = try Replay.run(live.writer.history)
         #expect(fromSnapshot.state.hash == liveHash && fromSnapshot.snapshot != nil && fromSnapshot.eventsApplied == 3)
 
         // Every learning step reproduces bit for bit.
-        let report = try Reexecution.verify(live.writer.store, models: Self.models)
+        let report = try Reexecution.verify(live.writer.history, models: Self.models)
         #expect(report.steps == 3 && report.reproduced == 3 && report.mismatches.isEmpty, "\(report.mismatches)")
 
         // Audit: the node's creator, its feedback and its updates.
-        let trail = try Audit.trace(.node(sumNode.id), in: live.writer.store)
+        let trail = try Audit.trace(.node(sumNode.id), in: live.writer.history)
         #expect(trail.first?.text.contains("created by interaction 1") == true)
         #expect(trail.filter { $0.type == FeedbackRecorded.typeName }.map(\.text).map { $0.contains("interaction 1 ") || $0.contains("interaction 3 ") } == [true, true])
         #expect(trail.filter { $0.type == AdapterUpdated.typeName }.count == 2)
 
         // Rollback --exclude of the first feedback equals a fresh store that never got it.
-        let events = try live.writer.store.events()
+        let events = try live.writer.history.events()
         let firstFeedback = events.first { $0.type == FeedbackRecorded.typeName }!.sequence
-        let mainBefore = try live.writer.store.head(of: "main")
+        let mainBefore = try live.writer.history.head(of: "main")
         let rollback = try Rollback.exclude([firstFeedback], from: "main", into: "no-first", writer: live.writer, models: Self.models, reason: "test")
         #expect(rollback.learningSteps == 2 && rollback.regeneratedAnswers >= 1)
-        #expect(try live.writer.store.head(of: "main") == mainBefore && live.state.hash == liveHash, "the source branch is untouched")
+        #expect(try live.writer.history.head(of: "main") == mainBefore && live.state.hash == liveHash, "the source branch is untouched")
 
         let fresh = try Self.engine(path + "/fresh")
         try Self.script(fresh, skipFirstFeedback: true)
         _ = try fresh.ask(Self.capital)
         #expect(rollback.stateHash == fresh.state.hash.hex)
-        #expect(try Replay.run(live.writer.store, branch: "no-first").state.hash == fresh.state.hash)
-        #expect(try BranchDiff.between("main", "no-first", in: live.writer.store).lines.contains { $0.contains("interaction 1 rewards") })
+        #expect(try Replay.run(live.writer.history, branch: "no-first").state.hash == fresh.state.hash)
+        #expect(try BranchDiff.between("main", "no-first", in: live.writer.history).lines.contains { $0.contains("interaction 1 rewards") })
 
         // Bad input is refused by name and changes nothing.
         let head = live.head
@@ -93,7 +93,7 @@ import TestSupport
         #expect { try Rollback.exclude([1], from: "main", into: "later", writer: live.writer, models: Self.models, reason: "") } throws: {
             "\($0)".contains("StoreCreated.v1: rollback --exclude takes feedback, interaction, adapter import or passage")
         }
-        #expect(try live.writer.store.head(of: "main") == head && live.writer.store.branches().keys.sorted() == ["main", "no-first"])
+        #expect(try live.writer.history.head(of: "main") == head && live.writer.history.branches().keys.sorted() == ["main", "no-first"])
     }
 
     /// The corrected demo's settings: memory-only -2, 3 Adam steps at 1e-2, KL 0.1.
@@ -112,10 +112,10 @@ import TestSupport
         let second = try engine.ask(Self.strawberry)
         #expect(AnswerExtraction.firstNumber(second.text) == 3, "after one correction: \(second.text)")
 
-        let report = try Reexecution.verify(engine.writer.store, models: Self.models)
+        let report = try Reexecution.verify(engine.writer.history, models: Self.models)
         #expect(report.steps == 1 && report.reproduced == 1 && report.mismatches.isEmpty, "\(report.mismatches)")
 
-        let correction = try engine.writer.store.events().first { $0.type == FeedbackRecorded.correctedTypeName }!.sequence
+        let correction = try engine.writer.history.events().first { $0.type == FeedbackRecorded.correctedTypeName }!.sequence
         let rollback = try Rollback.exclude([correction], from: "main", into: "uncorrected", writer: engine.writer, models: Self.models,
                                             reason: "test")
         let fresh = try Engine(writer: try LogWriter.create(at: path + "/f"), models: Self.models, config: Self.correctedConfig, seed: 1)
@@ -141,10 +141,10 @@ import TestSupport
         let adapted = try engine.ask(Self.strawberry, request: request)
         #expect(adapted.adapter != nil, "the conversation is answered with the node's adapter")
 
-        let correction = try engine.writer.store.events().first { $0.type == FeedbackRecorded.correctedTypeName }!.sequence
+        let correction = try engine.writer.history.events().first { $0.type == FeedbackRecorded.correctedTypeName }!.sequence
         let rollback = try Rollback.exclude([correction], from: "main", into: "uncorrected", writer: engine.writer, models: Self.models, reason: "test")
         #expect(rollback.regeneratedAnswers == 1)
-        let branch = try Replay.run(engine.writer.store, branch: "uncorrected").state
+        let branch = try Replay.run(engine.writer.history, branch: "uncorrected").state
         #expect(branch.interactions[adapted.interaction]?.response == inConversation)
         let fresh = try Engine(writer: try LogWriter.create(at: path + "/f"), models: Self.models, config: Self.correctedConfig, seed: 1)
         _ = try fresh.ask(Self.strawberry)
@@ -157,7 +157,7 @@ import TestSupport
         defer { try? FileManager.default.removeItem(atPath: path) }
         let engine = try Self.engine(path + "/s")
         try engine.writer.append([EventDraft(type: "FeedbackRecorded.v9", payload: Array("{}".utf8))])
-        let head = try engine.writer.store.head(of: "main")
+        let head = try engine.writer.history.head(of: "main")
         try engine.writer.close()
         #expect { try Self.engine(path + "/s") } throws: { "\($0)".contains("FeedbackRecorded.v9") && "\($0)".contains("newer GESAL") }
         #expect(try LogStore(at: path + "/s").head(of: "main") == head)
@@ -182,7 +182,7 @@ import TestSupport
         // avoided), records nothing, and scores with the strict checker.
         let head = engine.head
         let items = [TaskItem(task: "arithmetic", prompt: Self.sum, answer: 19), TaskItem(task: "control", prompt: Self.capital, answer: 0)]
-        let evaluator = Evaluator(models: Self.models, state: engine.state, blobs: writer.store.blobs)
+        let evaluator = Evaluator(models: Self.models, state: engine.state, blobs: writer.store)
         let answers = try evaluator.answers(items)
         #expect(answers[0].response != answer.text, "the node's rejected answer is avoided")
         #expect(answers[0].correct == (AnswerExtraction.firstNumber(answers[0].response) == 19) && !answers[1].correct)
@@ -254,8 +254,8 @@ import TestSupport
         let first = try engine.ask(Self.sum)
         try engine.feedback(interaction: first.interaction, reward: -2)
         let items = [TaskItem(task: "arithmetic", prompt: Self.sum, answer: 19), TaskItem(task: "control", prompt: Self.capital, answer: 0)]
-        let shared = Evaluator(models: Self.models, state: engine.state, blobs: writer.store.blobs, cache: engine.generations)
-        let fresh = Evaluator(models: Self.models, state: engine.state, blobs: writer.store.blobs)
+        let shared = Evaluator(models: Self.models, state: engine.state, blobs: writer.store, cache: engine.generations)
+        let fresh = Evaluator(models: Self.models, state: engine.state, blobs: writer.store)
         #expect(try shared.answers(items).map(\.response) == fresh.answers(items).map(\.response))
 
         let cache = GenerationCache(capacity: 2)

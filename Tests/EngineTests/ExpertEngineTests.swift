@@ -25,7 +25,7 @@ import SystemIO
     }
 
     static func trained(_ engine: Engine) throws -> ExpertTrained {
-        try #require(try engine.writer.store.events(branch: "main").compactMap { event in
+        try #require(try engine.writer.history.events(branch: "main").compactMap { event in
             if case .expertTrained(let e) = try DomainEvent(event) { e } else { nil }
         }.first)
     }
@@ -36,13 +36,13 @@ import SystemIO
         #expect(trained.curve.map(\.step) == [0, 1, 2] && trained.training.count >= 5 && !trained.validation.isEmpty)
         #expect(Set(trained.training.map(\.prompt)).isDisjoint(with: trained.validation.map(\.prompt)))
         #expect(engine.state.experts["adder"]?.adapter == trained.adapter)
-        #expect(try engine.writer.store.blobs.get(hex: trained.adapter).isEmpty == false, "the kept adapter is stored")
+        #expect(try engine.writer.history.blob(hex: trained.adapter).isEmpty == false, "the kept adapter is stored")
         #expect(Set(trained.curve.map(\.adapter)).count == 3, "every step moved the adapters")
     }
 
     @Test func reexecutionTrainsTheExpertAgainBitForBit() throws {
         let engine = try Self.store.get()
-        let report = try Reexecution.verify(engine.writer.store, models: engine.models)
+        let report = try Reexecution.verify(engine.writer.history, models: engine.models)
         #expect(report.experts == 1 && report.mismatches.isEmpty, "\(report.mismatches)")
         #expect(report.stateHash == engine.state.hash.hex)
     }
@@ -69,13 +69,13 @@ import SystemIO
     @Test func theScoringLeavesOutWhatTheExpertTrainedAndValidatedOn() throws {
         let engine = try Self.store.get()
         let trained = try Self.trained(engine)
-        let (blob, seen) = try ExpertRecords.scoring("adder", in: engine.state, log: engine.writer.store, branch: "main")
+        let (blob, seen) = try ExpertRecords.scoring("adder", in: engine.state, log: engine.writer.history, branch: "main")
         #expect(blob == trained.adapter && seen == Set((trained.training + trained.validation).map(\.prompt)))
     }
 
     @Test func aRollbackKeepsTheLibrary() throws {
         let engine = try Self.store.get()
-        let asked = try #require(try engine.writer.store.events(branch: "main").first { InteractionRecorded.typeNames.contains($0.type) })
+        let asked = try #require(try engine.writer.history.events(branch: "main").first { InteractionRecorded.typeNames.contains($0.type) })
         let report = try Rollback.exclude([asked.sequence], from: "main", into: "without-first", writer: engine.writer, models: engine.models, reason: "test")
         #expect(report.experts == 1 && report.state.experts == engine.state.experts && report.state.interactions.isEmpty)
     }
@@ -111,15 +111,15 @@ import SystemIO
         #expect(sum.expert?.name == "adder" && sum.expert?.strategy == "embedding" && sum.expert?.adapter == engine.state.experts["adder"]?.adapter)
         let far = try engine.ask("Who wrote Romeo and Juliet?")
         #expect(far.expert == nil)
-        let types = try engine.writer.store.events(branch: "main").filter { InteractionRecorded.typeNames.contains($0.type) }.map(\.type)
+        let types = try engine.writer.history.events(branch: "main").filter { InteractionRecorded.typeNames.contains($0.type) }.map(\.type)
         #expect(types.suffix(2) == [InteractionRecorded.expertTypeName, InteractionRecorded.typeName])
-        #expect(try Replay.run(engine.writer.store, useSnapshots: false).state.hash == engine.state.hash)
+        #expect(try Replay.run(engine.writer.history, useSnapshots: false).state.hash == engine.state.hash)
     }
 
     @Test func anEvaluationOfTheStoreDispatchesAsAskDoes() throws {
         let engine = try Self.dispatching.get()
-        let evaluator = try Evaluator(models: engine.models, state: engine.state, blobs: engine.writer.store.blobs)
-            .dispatching(log: engine.writer.store, branch: "main")
+        let evaluator = try Evaluator(models: engine.models, state: engine.state, blobs: engine.writer.history)
+            .dispatching(log: engine.writer.history, branch: "main")
         #expect(evaluator.plan(for: "What is 3 + 44?").expert?.name == "adder")
         #expect(Evaluator(models: engine.models, state: engine.state).plan(for: "What is 3 + 44?").expert == nil, "without dispatching, no expert")
     }
@@ -128,18 +128,18 @@ import SystemIO
         let engine = try Self.dispatching.get()
         let answer = try engine.ask("What is 5 + 41?", request: AnswerRequest(dispatch: "none"))
         #expect(answer.expert == nil)
-        let last = try #require(try engine.writer.store.events(branch: "main").last { InteractionRecorded.typeNames.contains($0.type) })
+        let last = try #require(try engine.writer.history.events(branch: "main").last { InteractionRecorded.typeNames.contains($0.type) })
         #expect(last.type == InteractionRecorded.requestedTypeName)
     }
 
     @Test func anExpertAloneMergesAsItsOwnAdapter() throws {
         let engine = try Self.dispatching.get()
         let blob = try #require(engine.state.experts["adder"]?.adapter)
-        let bytes = try engine.writer.store.blobs.get(hex: blob)
+        let bytes = try engine.writer.history.blob(hex: blob)
         let prompts = ["What is 3 + 44?", "What is 12 + 7?", "How many letters are in the word garden?"]
         let parameters = SamplingParameters(maxTokens: 8)
         func answers(_ model: LanguageModel) -> [String] { model.generate(prompts.map { GenerationRequest(prompt: $0, parameters: parameters) }).map(\.text) }
-        let stacked = try engine.models.adapted(AdapterStack(expert: blob), blob: { try engine.writer.store.blobs.get(hex: $0) })
+        let stacked = try engine.models.adapted(AdapterStack(expert: blob), blob: { try engine.writer.history.blob(hex: $0) })
         #expect(answers(stacked) == answers(try engine.models.adapted(bytes)))
     }
 
@@ -150,7 +150,7 @@ import SystemIO
         #expect(mixed.experts == ["adder"] && mixed.generations.count == 2 && mixed.shots.count == 2)
         #expect(mixed.alpha.allSatisfy { (0...1).contains($0) } && engine.state.experts["minus"]?.adapter == mixed.adapter)
         #expect(mixed.generations[0].mean == [1] && mixed.generations[0].spread == [0.5], "the first draw is around 1/K with the initial spread")
-        let report = try Reexecution.verify(engine.writer.store, models: engine.models)
+        let report = try Reexecution.verify(engine.writer.history, models: engine.models)
         #expect(report.experts == 2 && report.mismatches.isEmpty, "\(report.mismatches)")
     }
 
@@ -161,10 +161,10 @@ import SystemIO
         let shots = try ExpertMixing.shots(settings, words: { [] })
         func search() throws -> ExpertMixing {
             try ExpertMixing.run(name: "minus", settings: settings, experts: [("adder", adder)], shots: shots, models: engine.models,
-                                 blob: { try engine.writer.store.blobs.get(hex: $0) })
+                                 blob: { try engine.writer.history.blob(hex: $0) })
         }
         let first = try search()
-        let sites = try AdapterCodec.decodeAdapters(try engine.writer.store.blobs.get(hex: adder)).svf.count
+        let sites = try AdapterCodec.decodeAdapters(try engine.writer.history.blob(hex: adder)).svf.count
         #expect(sites > 1 && first.event.alpha.count == sites && first.event.generations.allSatisfy { $0.mean.count == sites })
         #expect(Set(first.event.generations[1].mean).count > 1, "after one generation the matrices' weights part ways")
         let again = try search()
@@ -205,7 +205,7 @@ import SystemIO
 
     @Test func theClassifierLearnsOnlyFromTheExpertsTrainingAndValidationPrompts() throws {
         let engine = try Self.classified.get()
-        let events = try ExpertRecords.trained(in: engine.writer.store, branch: "main")
+        let events = try ExpertRecords.trained(in: engine.writer.history, branch: "main")
         let router = try #require(events.first { $0.name == "router" })
         let experts = events.filter { $0.name != "router" }
         let dispatcher = try Dispatcher(trained: experts, models: engine.models)
@@ -222,7 +222,7 @@ import SystemIO
         #expect(dispatcher.classifier == engine.state.experts["router"]?.adapter && dispatcher.candidates.map(\.name) == ["adder", "times"])
         let decisions = dispatcher.decide(["What is 3 + 44?"], strategy: .classifier)
         #expect(decisions[0].strategy == .classifier && decisions[0].reply != nil)
-        let report = try Reexecution.verify(engine.writer.store, models: engine.models)
+        let report = try Reexecution.verify(engine.writer.history, models: engine.models)
         #expect(report.experts == 3 && report.mismatches.isEmpty, "\(report.mismatches)")
     }
 }

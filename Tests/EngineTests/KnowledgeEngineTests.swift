@@ -32,7 +32,7 @@ import TestSupport
 
     @Test func aPassageIsOneRecordOfEveryFactInTurn() throws {
         let (engine, learned) = try Self.store.get()
-        let types = try engine.writer.store.events(branch: "main").map(\.type).filter { !$0.hasPrefix("StoreCreated") }
+        let types = try engine.writer.history.events(branch: "main").map(\.type).filter { !$0.hasPrefix("StoreCreated") }
         #expect(types == [PassageSubmitted.typeName, SelfEditProposed.typeName, SelfEditProposed.typeName,
                           SelfEditScored.typeName, SelfEditScored.typeName, SelfEditScored.typeName, SelfEditChosen.typeName])
         #expect(learned.scored.map(\.candidate) == [0, 1, 2] && learned.scored.allSatisfy { $0.answers.count == learned.submitted.questions.count })
@@ -42,8 +42,8 @@ import TestSupport
     @Test func theKeptAdapterIsTheKnowledgeAdapterAndStored() throws {
         let (engine, learned) = try Self.store.get()
         #expect(engine.state.knowledge.adapter == learned.chosen.adapter)
-        #expect(try engine.writer.store.blobs.get(hex: learned.chosen.adapter).isEmpty == false)
-        #expect(try Replay.run(engine.writer.store, branch: "main").state.hash == engine.state.hash)
+        #expect(try engine.writer.history.blob(hex: learned.chosen.adapter).isEmpty == false)
+        #expect(try Replay.run(engine.writer.history, branch: "main").state.hash == engine.state.hash)
     }
 
     @Test func trainingACandidateAgainGivesTheSameAdapter() throws {
@@ -64,7 +64,7 @@ import TestSupport
 
     @Test func replayReexecutesTheSelfEditsAndEveryCandidate() throws {
         let (engine, _) = try Self.store.get()
-        let report = try Reexecution.verify(engine.writer.store, models: engine.models)
+        let report = try Reexecution.verify(engine.writer.history, models: engine.models)
         #expect(report.mismatches.isEmpty, "\(report.mismatches)")
         #expect(report.knowledge >= 4, "passage 1's self-edits and its three candidates at least")
     }
@@ -75,12 +75,12 @@ import TestSupport
         let (engine, learned) = try Self.store.get()
         let path = try FileSystem().makeTemporaryDirectory(prefix: "gesal-knowledge-forged") + "/store"
         let forger = try RealModels.engine(at: path, config: EngineConfig(maxTokens: 4))
-        for scored in learned.scored { _ = try forger.storeBlob(try engine.writer.store.blobs.get(hex: scored.adapter)) }
+        for scored in learned.scored { _ = try forger.storeBlob(try engine.writer.history.blob(hex: scored.adapter)) }
         var scored = learned.scored
         scored[1].answers[0] = "forged"
         try forger.append([.passageSubmitted(learned.submitted)] + learned.proposed.map { .selfEditProposed($0) } + scored.map { .selfEditScored($0) }
             + [.selfEditChosen(learned.chosen)])
-        let report = try Reexecution.verify(forger.writer.store, models: engine.models)
+        let report = try Reexecution.verify(forger.writer.history, models: engine.models)
         #expect(report.mismatches.count == 1 && report.mismatches[0].contains("passage 1 candidate 1") && report.mismatches[0].contains("answers"),
                 "\(report.mismatches)")
     }
@@ -88,11 +88,11 @@ import TestSupport
     @Test func anAnswerAfterwardsRunsWithTheKnowledgeAdapterAndSaysSo() throws {
         let (engine, _) = try Self.store.get()
         let answer = try engine.ask(Self.passages[0].questions[0].prompt)
-        let recorded = try #require(try engine.writer.store.events(branch: "main").last { InteractionRecorded.typeNames.contains($0.type) })
+        let recorded = try #require(try engine.writer.history.events(branch: "main").last { InteractionRecorded.typeNames.contains($0.type) })
         #expect(recorded.type == InteractionRecorded.knowledgeTypeName)
         guard case .interactionRecorded(let e) = try DomainEvent(recorded) else { Issue.record("not an interaction"); return }
         #expect(e.knowledge == engine.state.knowledge.adapter && e.interaction == answer.interaction)
-        let plan = Evaluator(models: engine.models, state: engine.state, blobs: engine.writer.store.blobs).plan(for: "Who founded it?")
+        let plan = Evaluator(models: engine.models, state: engine.state, blobs: engine.writer.history).plan(for: "Who founded it?")
         #expect(plan.knowledge == engine.state.knowledge.adapter, "evaluations answer as ask does")
     }
 
@@ -118,7 +118,7 @@ import TestSupport
         settings.seed = 7
         let both = try RealModels.engine(at: folder + "/both", config: EngineConfig(maxTokens: 4))
         for passage in Self.passages { try both.learn(title: passage.title, text: passage.text, questions: Self.questions(passage), settings: settings) }
-        let first = try #require(try both.writer.store.events(branch: "main").first { $0.type == PassageSubmitted.typeName })
+        let first = try #require(try both.writer.history.events(branch: "main").first { $0.type == PassageSubmitted.typeName })
         let report = try Rollback.exclude([first.sequence], from: "main", into: "without-1", writer: both.writer, models: both.models, reason: "a test")
         let only = try RealModels.engine(at: folder + "/only", config: EngineConfig(maxTokens: 4))
         let second = Self.passages[1]

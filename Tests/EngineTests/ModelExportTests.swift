@@ -33,7 +33,7 @@ import TestSupport
     func export(_ type: GGMLType) throws -> (path: String, file: GGUFFile) {
         if let done = Self.exported[type] { return done }
         let (folder, engine, adapter, _) = Self.taught
-        let bytes = try ModelExporting.mergedGGUF(models: engine.models, blob: try engine.writer.store.blobs.get(hex: adapter), adapter: adapter,
+        let bytes = try ModelExporting.mergedGGUF(models: engine.models, blob: try engine.writer.history.blob(hex: adapter), adapter: adapter,
                                                   node: 1, branch: "main", type: type)
         let path = folder + "/merged-\(type.name).gguf"
         try FileSystem().writeAtomically(path, bytes, durable: false)
@@ -89,7 +89,7 @@ import TestSupport
 
     @Test func aFullRankPEFTLoRAAddsUpToTheMergedWeights() throws {
         let (_, engine, adapter, merged) = Self.taught
-        let (bytes, config, result) = try ModelExporting.peft(models: engine.models, blob: try engine.writer.store.blobs.get(hex: adapter), rank: nil)
+        let (bytes, config, result) = try ModelExporting.peft(models: engine.models, blob: try engine.writer.history.blob(hex: adapter), rank: nil)
         #expect(result.relativeError == 0)
         #expect(result.tensors.count == 2 * 90, "gate, up and down of 30 layers")
         let path = Self.taught.folder + "/adapter_model.safetensors"
@@ -110,7 +110,7 @@ import TestSupport
 
     @Test func aTruncatedLoRASaysHowMuchItDropped() throws {
         let (_, engine, adapter, _) = Self.taught
-        let blob = try engine.writer.store.blobs.get(hex: adapter)
+        let blob = try engine.writer.history.blob(hex: adapter)
         let r8 = try ModelExporting.peft(models: engine.models, blob: blob, rank: 8).result
         let r64 = try ModelExporting.peft(models: engine.models, blob: blob, rank: 64).result
         #expect(r8.rank == 8 && r8.tensors.first?.shape == [8, 576])
@@ -119,7 +119,7 @@ import TestSupport
 
     @Test func aGGUFLoRAHoldsThePEFTPairsUnderLlamaCppsNames() throws {
         let (folder, engine, adapter, _) = Self.taught
-        let (bytes, result) = try ModelExporting.ggufLoRA(models: engine.models, blob: try engine.writer.store.blobs.get(hex: adapter), rank: 32)
+        let (bytes, result) = try ModelExporting.ggufLoRA(models: engine.models, blob: try engine.writer.history.blob(hex: adapter), rank: 32)
         try FileSystem().writeAtomically(folder + "/lora.gguf", bytes, durable: false)
         let file = try GGUFFile(path: folder + "/lora.gguf")
         #expect(file.metadata["general.type"]?.string == "adapter" && file.metadata["adapter.type"]?.string == "lora")
@@ -134,9 +134,9 @@ import TestSupport
 
     @Test func anAdapterPrefixNamesOneAdapter() throws {
         let (_, engine, adapter, _) = Self.taught
-        #expect(try ModelExporting.adapter(String(adapter.prefix(8)), in: engine.writer.store, branch: "main") == adapter)
-        #expect { try ModelExporting.adapter("abc", in: engine.writer.store, branch: "main") } throws: { "\($0)".contains("at least 6 hex digits") }
-        #expect { try ModelExporting.adapter("000000", in: engine.writer.store, branch: "main") } throws: { "\($0)".contains("no adapter 000000") }
+        #expect(try ModelExporting.adapter(String(adapter.prefix(8)), in: engine.writer.history, branch: "main") == adapter)
+        #expect { try ModelExporting.adapter("abc", in: engine.writer.history, branch: "main") } throws: { "\($0)".contains("at least 6 hex digits") }
+        #expect { try ModelExporting.adapter("000000", in: engine.writer.history, branch: "main") } throws: { "\($0)".contains("no adapter 000000") }
     }
 
     @Test func withoutANodeTheOnlyAdaptedOneIsChosenAndAnUnadaptedOneIsRefused() throws {

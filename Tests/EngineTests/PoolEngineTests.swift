@@ -34,7 +34,7 @@ import TestSupport
     }
 
     static func searches(_ engine: Engine) throws -> [AdapterTrained] {
-        try engine.writer.store.events(branch: "main").compactMap { event in
+        try engine.writer.history.events(branch: "main").compactMap { event in
             if case .adapterTrained(let e) = try DomainEvent(event) { e } else { nil }
         }
     }
@@ -44,12 +44,12 @@ import TestSupport
         let searches = try Self.searches(engine)
         #expect(searches.map(\.cluster) == [1, 2])
         #expect(searches.allSatisfy { $0.training.count == 2 && $0.validation.count == 1 && $0.candidates.count == 2 })
-        #expect(try Replay.run(engine.writer.store, useSnapshots: false).state.hash == engine.state.hash)
+        #expect(try Replay.run(engine.writer.history, useSnapshots: false).state.hash == engine.state.hash)
     }
 
     @Test func reexecutionTrainsEveryCandidateAgainBitForBit() throws {
         let engine = try Self.store.get()
-        let report = try Reexecution.verify(engine.writer.store, models: engine.models)
+        let report = try Reexecution.verify(engine.writer.history, models: engine.models)
         #expect(report.searches == 2 && report.mismatches.isEmpty, "\(report.mismatches)")
     }
 
@@ -68,7 +68,7 @@ import TestSupport
         let kept = try #require(engine.state.pool.adapters[sums.id], "the sums' search kept an adapter: \(searches)")
         let answer = try engine.ask("What is 50 + 21? Answer with a number.")
         #expect(answer.clusterAdapter?.cluster == sums.id && answer.clusterAdapter?.adapter == kept.blob)
-        let last = try #require(try engine.writer.store.events(branch: "main").last { InteractionRecorded.typeNames.contains($0.type) })
+        let last = try #require(try engine.writer.history.events(branch: "main").last { InteractionRecorded.typeNames.contains($0.type) })
         #expect(last.type == InteractionRecorded.clusterAdapterTypeName && engine.state.pool.adapters[sums.id]?.routed == 1)
     }
 

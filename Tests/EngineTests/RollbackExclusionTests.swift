@@ -20,7 +20,7 @@ import SystemIO
         let third = try engine.ask(EngineTests.other)
         #expect(engine.state.nodes.values.contains { $0.adapterVersion > 0 }, "the feedback taught a node, so leaving it out must show")
 
-        let events = try engine.writer.store.events()
+        let events = try engine.writer.history.events()
         let facts = try events.map { try DomainEvent($0) }
         func sequence(_ test: (DomainEvent) -> Bool) -> UInt64 { events[facts.firstIndex(where: test)!].sequence }
         let secondAsked = sequence { if case .interactionRecorded(let e) = $0 { e.interaction == second.interaction } else { false } }
@@ -31,7 +31,7 @@ import SystemIO
                                           models: EngineTests.models, reason: "test")
         #expect(Set(report.dropped) == aboutSecond.union([firstFeedback]), "the interaction's routing and feedback go with it")
         #expect(report.learningSteps == 0)
-        let state = try Replay.run(engine.writer.store, branch: "without").state
+        let state = try Replay.run(engine.writer.history, branch: "without").state
         #expect(state.interactions.keys.sorted() == [first.interaction, third.interaction])
         #expect(state.interactions.values.allSatisfy { $0.rewards.isEmpty })
         #expect(state.nodes.values.allSatisfy { $0.adapterVersion == 0 && $0.adapterBlob == nil })

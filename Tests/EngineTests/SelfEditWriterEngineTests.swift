@@ -63,7 +63,7 @@ import TestSupport
     /// candidates are its only mismatches).
     @Test func replayReexecutesTheWriterRound() throws {
         let (engine, _) = try Self.store.get()
-        let report = try Reexecution.verify(engine.writer.store, models: engine.models)
+        let report = try Reexecution.verify(engine.writer.history, models: engine.models)
         #expect(!report.mismatches.contains { $0.contains("writer round") }, "\(report.mismatches)")
         #expect(report.mismatches.allSatisfy { $0.contains("passage 1 candidate") })
     }
@@ -73,11 +73,11 @@ import TestSupport
         let (engine, trained) = try Self.store.get()
         let path = try FileSystem().makeTemporaryDirectory(prefix: "gesal-writer-forged") + "/store"
         let forger = try RealModels.engine(at: path, config: EngineConfig(maxTokens: 4))
-        _ = try forger.storeBlob(try engine.writer.store.blobs.get(hex: trained.adapter))
+        _ = try forger.storeBlob(try engine.writer.history.blob(hex: trained.adapter))
         var forged = trained
         forged.trainingLoss += 0.25
         try forger.append(try Self.winningPassage(forger) + [.writerTrained(forged)])
-        let report = try Reexecution.verify(forger.writer.store, models: engine.models)
+        let report = try Reexecution.verify(forger.writer.history, models: engine.models)
         #expect(report.mismatches.contains { $0.contains("writer round 1") && $0.contains("loss") }, "\(report.mismatches)")
     }
 
@@ -107,7 +107,7 @@ import TestSupport
         let second = try engine.learn(title: passages[1].title, text: passages[1].text, questions: KnowledgeEngineTests.questions(passages[1]),
                                       settings: rehearsing)
         #expect(second.scored[0].sequences == 1 + first.scored[first.chosen.candidate].sequences)
-        let report = try Reexecution.verify(engine.writer.store, models: engine.models)
+        let report = try Reexecution.verify(engine.writer.history, models: engine.models)
         #expect(report.mismatches.isEmpty, "\(report.mismatches)")
     }
 }

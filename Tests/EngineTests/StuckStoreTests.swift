@@ -84,7 +84,7 @@ import Synchronization
         #expect { try engine.ask("  \n ") } throws: { "\($0)".contains("the prompt is empty") }
         let long = String(repeating: "word ", count: 9000)
         #expect { try engine.ask(long) } throws: { "\($0)".contains("context window holds \(Self.models.language.model.config.contextLength)") }
-        let stored = try engine.writer.store.head(of: "main")
+        let stored = try engine.writer.history.head(of: "main")
         #expect(engine.head == head && stored == head)
     }
 }

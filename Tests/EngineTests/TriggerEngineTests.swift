@@ -19,7 +19,7 @@ import TestSupport
         return try body(path + "/store")
     }
 
-    static func types(_ engine: Engine) throws -> [String] { try engine.writer.store.events(branch: "main").map(\.type) }
+    static func types(_ engine: Engine) throws -> [String] { try engine.writer.history.events(branch: "main").map(\.type) }
 
     /// The margin is the first answer token's top-1 minus top-2 logit, as the model's own
     /// forward pass over the prompt gives them; a greedy answer's token is the argmax.
@@ -83,7 +83,7 @@ import TestSupport
             #expect(try Self.types(engine).filter { $0 == "TriggerFired.v2" || $0 == "TriggerCalibrated.v1" }
                 == ["TriggerFired.v2", "TriggerFired.v2", "TriggerCalibrated.v1", "TriggerFired.v2"])
             #expect(engine.state.trigger.judged.map(\.fired) == [true, false, third.judgement!.fired])
-            #expect(try Replay.run(engine.writer.store, useSnapshots: false).state.hash == engine.state.hash)
+            #expect(try Replay.run(engine.writer.history, useSnapshots: false).state.hash == engine.state.hash)
         }
     }
 
@@ -109,7 +109,7 @@ import TestSupport
             let live = try RealModels.engine(at: path, config: config)
             let answers = try prompts.map { try live.ask($0) }
             let excluded = try live.feedback(interaction: answers[0].interaction, reward: -2).sequence
-            #expect(try DomainEvent(live.writer.store.events(branch: "main")[Int(excluded) - 1]).interaction == answers[0].interaction)
+            #expect(try DomainEvent(live.writer.history.events(branch: "main")[Int(excluded) - 1]).interaction == answers[0].interaction)
             for answer in answers.dropFirst() { try live.feedback(interaction: answer.interaction, reward: 1) }
             #expect(live.state.trigger.calibration?.interactions == [1, 2])
             let report = try Rollback.exclude([excluded], from: "main", into: "without", writer: live.writer, models: live.models, reason: "test")
