@@ -29,7 +29,7 @@ public enum HistoryPoint: Sendable, Equatable {
 
     /// The sequence this point names on `branch`: at least 1 (the store's first event) and at
     /// most the head.
-    public func resolve(in store: LogStore, branch: String, option: String) throws -> UInt64 {
+    public func resolve(in store: any EventHistory, branch: String, option: String) throws -> UInt64 {
         let head = try store.head(of: branch)
         switch self {
         case .sequence(let sequence):
@@ -45,7 +45,7 @@ public enum HistoryPoint: Sendable, Equatable {
     }
 
     /// The last sequence of `branch` committed at or before `nanos` (0: none).
-    public static func lastSequence(in store: LogStore, branch: String, atOrBefore nanos: Int64) throws -> UInt64 {
+    public static func lastSequence(in store: any EventHistory, branch: String, atOrBefore nanos: Int64) throws -> UInt64 {
         var last: UInt64 = 0
         try store.forEachEvent(branch: branch) { if $0.timeNanos <= nanos { last = $0.sequence } }
         return last
@@ -53,7 +53,7 @@ public enum HistoryPoint: Sendable, Equatable {
 
     /// The branch's state at `--at` (its head when `at` is nil), replayed from the nearest
     /// snapshot; snapshots that could not be used are reported on standard error.
-    public static func replay(_ store: LogStore, branch: String, at: String?, option: String = "--at") throws -> Replay {
+    public static func replay(_ store: any EventHistory, branch: String, at: String?, option: String = "--at") throws -> Replay {
         let target = try at.map { try HistoryPoint(parsing: $0, option: option).resolve(in: store, branch: branch, option: option) }
         let replay = try Replay.run(store, branch: branch, through: target)
         for skipped in replay.skippedSnapshots { writeStandardError("warning: skipped \(skipped)\n") }

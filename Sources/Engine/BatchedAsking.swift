@@ -59,9 +59,9 @@ extension Engine {
     public func ask(_ questions: [Question], admitting admission: Admission = .none,
                     onAnswer: (_ position: Int, Answer) -> Void = { _, _ in }) throws -> [Answer] {
         for question in questions { try Self.checkAskable(question.prompt, request: question.request, language: models.language) }
-        let run = AskingRun(first: state.nextInteraction, scratch: state)
+        let run = AskingRun(scratch: state)
         for question in questions { try plan(question, in: run) }
-        for (position, question) in questions.enumerated() { question.onStart(run.first + position) }
+        for (position, question) in questions.enumerated() { question.onStart(run.numbers[position]) }
         let batchable = run.plans.indices.filter { run.plans[$0].rejected.isEmpty }
         // The last question's adapter decodes last, so that later questions can join it.
         let joinable: AdapterStack? = batchable.last == questions.count - 1 ? run.plans[questions.count - 1].stack : nil
@@ -82,11 +82,12 @@ extension Engine {
     /// Plans `question` on the run's scratch state, after the questions planned before it.
     private func plan(_ question: Question, in run: AskingRun) throws {
         let embedding = models.embedder.embed(question.prompt)
-        let (plan, routed) = Self.plan(prompt: question.prompt, embedding: embedding, interaction: run.first + run.plans.count,
+        let number = try interactionNumber(after: run)
+        let (plan, routed) = Self.plan(prompt: question.prompt, embedding: embedding, interaction: number,
                                        request: question.request, in: run.scratch, threshold: config.similarityThreshold,
                                        expert: try dispatch(question.prompt, embedding: embedding, request: question.request))
         try run.scratch.apply(routed.event)
-        run.add(question, embedding: embedding, plan: plan)
+        run.add(question, embedding: embedding, plan: plan, number: number)
     }
 
     /// Generates the first attempts of `positions` (plans on the stack `adapter` without rejected
@@ -143,14 +144,23 @@ extension Engine {
         // A question dispatch cannot place does not join (it is answered on its own, where the error is its answer).
         let expert: ExpertUse?
         do { expert = try dispatch(question.prompt, embedding: embedding, request: question.request) } catch { return nil }
-        let (plan, routed) = Self.plan(prompt: question.prompt, embedding: embedding, interaction: run.first + position,
+        guard let number = try? interactionNumber(after: run) else { return nil }
+        let (plan, routed) = Self.plan(prompt: question.prompt, embedding: embedding, interaction: number,
                                        request: question.request, in: run.scratch, threshold: config.similarityThreshold, expert: expert)
         var scratch = run.scratch
         guard plan.rejected.isEmpty, plan.stack == adapter, (try? scratch.apply(routed.event)) != nil, admission.take(offer.key) else { return nil }
         run.scratch = scratch
-        run.add(question, embedding: embedding, plan: plan)
-        question.onStart(run.first + position)
+        run.add(question, embedding: embedding, plan: plan, number: number)
+        question.onStart(number)
         return position
+    }
+
+    /// The interaction number of the next question of `run`: the next one of this state for a
+    /// writer alone; for a shared store, one it reserves for this worker (so the number a
+    /// stream announces at its start stays the one recorded, whoever appends first).
+    private func interactionNumber(after run: AskingRun) throws -> Int {
+        let last = max(state.nextInteraction - 1, run.numbers.max() ?? 0)
+        return try writer.reserveNumbers("interaction", count: 1, above: last)?.lowerBound ?? last + 1
     }
 
     /// Records the run's answers that are ready, in the order of their places (every one not
@@ -159,7 +169,7 @@ extension Engine {
         let positions = all ? run.plans.indices.filter { run.answers[$0] == nil } : run.ready.keys.sorted()
         for position in positions {
             let question = run.questions[position]
-            let answer = try record(prompt: question.prompt, embedding: run.embeddings[position], interaction: run.first + position,
+            let answer = try record(prompt: question.prompt, embedding: run.embeddings[position], interaction: run.numbers[position],
                                     request: question.request) { plan in
                 if plan.answersLike(run.plans[position]), let ready = run.ready[position] { return ready }
                 return try self.answer(plan, onText: question.onText)
@@ -174,24 +184,25 @@ extension Engine {
 /// One `ask` of several questions: their plans on a scratch state (the state once the ones
 /// planned before them are recorded), the answers ready for them, and those recorded so far.
 private final class AskingRun {
-    let first: Int
     var scratch: EngineState
     private(set) var questions: [Engine.Question] = []
     private(set) var embeddings: [[Float]] = []
     private(set) var plans: [AnswerPlan] = []
+    /// The interaction number each question records as, by place.
+    private(set) var numbers: [Int] = []
     /// Answers generated for a question's plan, not yet recorded, by place.
     var ready: [Int: Engine.RecordedAnswer] = [:]
     /// Recorded answers, by place.
     var answers: [Int: Engine.Answer] = [:]
 
-    init(first: Int, scratch: EngineState) {
-        self.first = first
+    init(scratch: EngineState) {
         self.scratch = scratch
     }
 
-    func add(_ question: Engine.Question, embedding: [Float], plan: AnswerPlan) {
+    func add(_ question: Engine.Question, embedding: [Float], plan: AnswerPlan, number: Int) {
         questions.append(question)
         embeddings.append(embedding)
         plans.append(plan)
+        numbers.append(number)
     }
 }

@@ -93,10 +93,17 @@ public final class Engine {
         } else {
             guard head == 0 else { throw EngineError(.inconsistent, "branch '\(branch)' has events but no StoreCreated") }
             if let targets = config.loraStore?.targets { _ = try EngineModels.sites(targets, layers: 1) }  // names the model knows
-            try append([.storeCreated(StoreCreated(
-                modelFingerprint: models.fingerprint, model: URL(fileURLWithPath: models.language.path).lastPathComponent,
-                embedder: models.embedder.name, threads: models.threads, blasCore: models.blasCore, seed: seed, config: config,
-                weights: models.language.model.storage))])
+            do {
+                try append([.storeCreated(StoreCreated(
+                    modelFingerprint: models.fingerprint, model: URL(fileURLWithPath: models.language.path).lastPathComponent,
+                    embedder: models.embedder.name, threads: models.threads, blasCore: models.blasCore, seed: seed, config: config,
+                    weights: models.language.model.storage))])
+            } catch let error as LogError where error.code == .conflict {
+                // Another worker of a shared store created it first: take its set-up, if it fits.
+                try catchUp()
+                guard let created = state.created else { throw EngineError(.inconsistent, "branch '\(branch)' has events but no StoreCreated") }
+                warnings = try models.check(created)
+            }
         }
     }
 
@@ -126,6 +133,13 @@ public final class Engine {
     /// the one it was recorded under.
     public func record(prompt: String, embedding: [Float], interaction: Int, request: AnswerRequest? = nil,
                        provide: (AnswerPlan) throws -> RecordedAnswer) throws -> Answer {
+        // Routed again on the state another worker's appends made: an answer generated for
+        // another plan (another node's adapter) is generated again by `provide`.
+        try retryingOnConflict { try recordOnce(prompt: prompt, embedding: embedding, interaction: interaction, request: request, provide: provide) }
+    }
+
+    private func recordOnce(prompt: String, embedding: [Float], interaction: Int, request: AnswerRequest?,
+                            provide: (AnswerPlan) throws -> RecordedAnswer) throws -> Answer {
         guard state.interactions[interaction] == nil else { throw EngineError(.invalidRequest, "interaction \(interaction) already exists") }
         let (plan, routed) = Self.plan(prompt: prompt, embedding: embedding, interaction: interaction, request: request, in: state,
                                        threshold: config.similarityThreshold, expert: try dispatch(prompt, embedding: embedding, request: request))
@@ -199,22 +213,26 @@ public final class Engine {
     @discardableResult
     public func feedback(interaction: Int, reward: Float, source: String = "user", correction: String? = nil,
                          searchProgress: (Int, Int, Int) -> Void = { _, _, _ in }) throws -> FeedbackOutcome {
-        guard let recorded = state.interactions[interaction] else {
-            let known = state.interactions.isEmpty ? "the store has no interactions yet" : "the store has interactions 1 to \(state.nextInteraction - 1)"
-            throw EngineError(.invalidRequest, "no interaction \(interaction) on branch '\(branch)' (\(known))")
-        }
         try Limits.reward.check(reward, "the reward")
         if let correction { try checkCorrection(correction, "the correction") }
+        if state.interactions[interaction] == nil { try catchUp() }  // answered by another worker of a shared store
         let feedback = FeedbackRecorded(interaction: interaction, reward: reward, source: source, correction: correction)
-        let judged = trigger(on: feedback)
-        // The feedback is the record's first event: its sequence is what rollback --exclude takes.
-        let sequence = try append([.feedbackRecorded(feedback)] + judged).lowerBound
+        let (recorded, judged, sequence) = try retryingOnConflict { () throws -> (EngineState.Interaction, [DomainEvent], UInt64) in
+            guard let recorded = state.interactions[interaction] else {
+                let known = state.interactions.isEmpty ? "the store has no interactions yet" : "the store has interactions 1 to \(state.nextInteraction - 1)"
+                throw EngineError(.invalidRequest, "no interaction \(interaction) on branch '\(branch)' (\(known))")
+            }
+            let judged = trigger(on: feedback)
+            // The feedback is the record's first event: its sequence is what rollback --exclude takes.
+            return (recorded, judged, try append([.feedbackRecorded(feedback)] + judged).lowerBound)
+        }
         let buffered = state.nodes[recorded.node]!.buffer.count
         let memoryOnly = !config.learnsFrom(reward: reward, corrected: correction != nil)
         var outcome = FeedbackOutcome(sequence: sequence, step: nil, buffered: buffered, bufferSize: config.bufferSize, memoryOnly: memoryOnly)
         if case .triggerFired(let fired)? = judged.first { outcome.trigger = fired }
         if !memoryOnly, buffered >= config.bufferSize {
-            outcome.step = try learn(node: recorded.node)
+            // On a shared store another worker may learn from the same full buffer first.
+            outcome.step = try retryingOnConflict { state.nodes[recorded.node]!.buffer.count >= config.bufferSize ? try learn(node: recorded.node) : nil }
             outcome.buffered = 0
         }
         outcome.searches = try searchDue(progress: searchProgress)
@@ -228,10 +246,14 @@ public final class Engine {
     public func searchDue(progress: (Int, Int, Int) -> Void = { _, _, _ in }) throws -> [AdapterTrained] {
         var searches: [AdapterTrained] = []
         while let cluster = state.searchesDue.first {
-            let search = try LoRASearch.run(cluster: cluster, in: state, language: models.language, cache: generations) { progress(cluster, $0, $1) }
-            if let blob = search.keptBlob { _ = try storeBlob(blob) }
-            try append([.adapterTrained(search.event)])
-            searches.append(search.event)
+            let done = try retryingOnConflict { () throws -> AdapterTrained? in
+                guard state.searchesDue.first == cluster else { return nil }  // another worker searched it first
+                let search = try LoRASearch.run(cluster: cluster, in: state, language: models.language, cache: generations) { progress(cluster, $0, $1) }
+                if let blob = search.keptBlob { _ = try storeBlob(blob) }
+                try append([.adapterTrained(search.event)])
+                return search.event
+            }
+            if let done { searches.append(done) }
         }
         return searches
     }
@@ -288,6 +310,48 @@ public final class Engine {
         return sequences
     }
 
+    // MARK: Sharing a store
+
+    /// How many times a decision is made again after another worker appended first.
+    public static let conflictRetries = 8
+    /// Appends this engine lost to another worker's and decided again, since it opened.
+    public private(set) var conflicts = 0
+
+    /// Folds what other workers appended to the branch since this engine's head (a shared
+    /// store); returns how many events that was. A writer alone has nothing to catch up.
+    @discardableResult
+    public func catchUp() throws -> Int {
+        let now = try writer.history.head(of: branch)
+        guard now > head else { return 0 }
+        var next = state, count = 0
+        try writer.history.forEachEvent(branch: branch, from: head + 1, through: now) { event in
+            try next.fold(event)
+            count += 1
+        }
+        state = next
+        head = now
+        return count
+    }
+
+    /// Runs `attempt`, which decides from `state` and appends; when a shared store's branch
+    /// moved first (`.conflict`), catches up and runs it again, so the decision is made anew
+    /// on the new state. Gives up with a clear error after `conflictRetries` tries.
+    func retryingOnConflict<T>(_ attempt: () throws -> T) throws -> T {
+        var conflicts = 0
+        while true {
+            do {
+                return try attempt()
+            } catch let error as LogError where error.code == .conflict {
+                conflicts += 1
+                self.conflicts += 1
+                guard conflicts <= Self.conflictRetries else {
+                    throw EngineError(.storage, "gave up after \(conflicts) conflicts: other workers kept appending to '\(branch)' first (\(error.message))")
+                }
+                try catchUp()
+            }
+        }
+    }
+
     func blob(_ hex: String) throws -> [UInt8] {
         try writer.history.blob(hex: hex)
     }
@@ -306,11 +370,9 @@ extension Engine.RecordedAnswer {
 }
 
 extension Engine {
-    /// The `StoreCreated` of `branch` in the store at `path`, or nil for a missing or empty store:
-    /// what to load the models with before opening an engine.
-    public static func storeCreated(at path: String, branch: String = "main") throws -> StoreCreated? {
-        guard LogStore.exists(at: path) else { return nil }
-        let store = try LogStore(at: path)
+    /// The `StoreCreated` of `branch` in `store`, or nil for an empty branch: what to load the
+    /// models with before opening an engine.
+    public static func storeCreated(in store: any EventHistory, branch: String = "main") throws -> StoreCreated? {
         guard try store.head(of: branch) >= 1, let first = try store.events(branch: branch, through: 1).first else { return nil }
         guard case .storeCreated(let created) = try DomainEvent(first) else {
             throw EngineError(.inconsistent, "the first event of '\(branch)' is \(first.type), not StoreCreated: not a GESAL store")

@@ -16,6 +16,13 @@ public protocol HistoryWriter: Sendable {
     /// Makes what was appended durable and releases what the writer holds (a folder's lock, a
     /// connection).
     func close() throws(LogError)
+    /// Whether other processes may append to the same history at the same time (PostgreSQL).
+    /// A shared writer's appends can fail with `.conflict`; a folder's writer is alone.
+    var isShared: Bool { get }
+    /// Reserves `count` numbers of the counter `name`, all above `floor`, that no other
+    /// worker of a shared history gets (interaction ids). Nil for a writer that is alone: it
+    /// numbers from its own state.
+    func reserveNumbers(_ name: String, count: Int, above floor: Int) throws(LogError) -> ClosedRange<Int>?
 }
 
 extension HistoryWriter {

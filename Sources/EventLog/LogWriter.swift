@@ -139,6 +139,11 @@ public final class LogWriter: HistoryWriter {
 
     public var history: any EventHistory { store }
 
+    /// The writer holds the store's lock: no one else appends.
+    public var isShared: Bool { false }
+
+    public func reserveNumbers(_ name: String, count: Int, above floor: Int) throws(LogError) -> ClosedRange<Int>? { nil }
+
     /// Stores a blob (durably unless the policy is `none`) and returns its hash.
     @discardableResult
     public func putBlob(_ bytes: [UInt8]) throws(LogError) -> Hash256 {

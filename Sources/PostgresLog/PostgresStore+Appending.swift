@@ -51,6 +51,21 @@ extension PostgresStore {
         }
     }
 
+    public var isShared: Bool { true }
+
+    public func reserveNumbers(_ name: String, count: Int, above floor: Int) throws(LogError) -> ClosedRange<Int>? {
+        guard count >= 1 else { throw LogError(.invalidArgument, "reserve at least one number") }
+        let rows = try session.run("""
+            INSERT INTO gesal_counters AS c (name, value) VALUES (\(name), \(Int64(floor + count)))
+            ON CONFLICT (name) DO UPDATE SET value = GREATEST(c.value, \(Int64(floor))) + \(Int64(count))
+            RETURNING value
+            """).rows
+        guard let row = rows.first, let last = try? row.decode(Int64.self) else {
+            throw LogError(.corrupt, "\(location): counter '\(name)' did not answer")
+        }
+        return (Int(last) - count + 1)...Int(last)
+    }
+
     /// Stores a blob (once per content) and returns its hash.
     @discardableResult
     public func putBlob(_ bytes: [UInt8]) throws(LogError) -> Hash256 {

@@ -67,13 +67,24 @@ public final class EngineHost: @unchecked Sendable {
             lock.withLock {
                 runs += 1  // questions from now on wait for this call
                 queue.async {
-                    let head = self.engine.head
-                    let result = Result { try body(self.engine) }
-                    self.metrics.appended(Int(self.engine.head - head))
+                    let result = Result { () throws -> T in
+                        try self.follow()
+                        let head = self.engine.head
+                        defer { self.metrics.appended(Int(self.engine.head - head)) }
+                        return try body(self.engine)
+                    }
                     continuation.resume(with: result)
                 }
             }
         }
+    }
+
+    /// On a store other workers append to (PostgreSQL), folds what they committed before this
+    /// call runs: an answer here uses the adapter a feedback given to another worker taught,
+    /// once that feedback is committed. Runs on the queue.
+    private func follow() throws {
+        guard engine.writer.isShared else { return }
+        metrics.followed(try engine.catchUp(), conflicts: engine.conflicts)
     }
 
     /// Answers `question` as `Engine.ask` does, together with the questions around it. A
@@ -139,10 +150,12 @@ public final class EngineHost: @unchecked Sendable {
                 }
             })
         metrics.answered(batchOf: items.count)
+        let caughtUp = Result { try follow() }
         let head = engine.head, start = Date()
         var resumed = Set<Int>()
         let result = Result {
-            try engine.ask(items.map(\.question), admitting: admission) { position, answer in
+            try caughtUp.get()
+            return try engine.ask(items.map(\.question), admitting: admission) { position, answer in
                 callers[position].resume(returning: answer)
                 resumed.insert(position)
             }

@@ -12,6 +12,8 @@ public final class ServerMetrics: Sendable {
         var queued = 0
         var learningSteps = 0
         var appends = 0
+        var followed = 0
+        var conflicts = 0
         var batches = 0
         var batchedQuestions = 0
     }
@@ -40,6 +42,13 @@ public final class ServerMetrics: Sendable {
     func answered(joining questions: Int) { counts.withLock { $0.batchedQuestions += questions } }
     func learned() { counts.withLock { $0.learningSteps += 1 } }
     func appended(_ events: Int) { counts.withLock { $0.appends += events } }
+    /// Events other workers of a shared store appended, folded in before a call.
+    func followed(_ events: Int, conflicts: Int) {
+        counts.withLock {
+            $0.followed += events
+            $0.conflicts = conflicts
+        }
+    }
 
     /// Requests waiting for the engine or running on it.
     public var queueDepth: Int { counts.withLock { $0.queued } }
@@ -66,6 +75,8 @@ public final class ServerMetrics: Sendable {
         metric("gesal_batched_questions_total", "counter", "Questions answered in those batches (those that joined one while it decoded included).", [("", "\(c.batchedQuestions)")])
         metric("gesal_learning_steps_total", "counter", "Learning steps run (accepted or rejected).", [("", "\(c.learningSteps)")])
         metric("gesal_log_events_appended_total", "counter", "Events appended to the event log by this server.", [("", "\(c.appends)")])
+        metric("gesal_log_events_followed_total", "counter", "Events other workers of a shared store appended, folded in by this server.", [("", "\(c.followed)")])
+        metric("gesal_append_conflicts_total", "counter", "Appends another worker of a shared store won first, decided again (as of the last call).", [("", "\(c.conflicts)")])
         return lines.joined(separator: "\n") + "\n"
     }
 }

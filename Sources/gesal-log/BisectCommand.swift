@@ -119,7 +119,7 @@ struct BisectCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             guard let created = try Engine.storeCreated(at: engine.store, branch: engine.branch) else {
-                throw ValidationError("branch '\(engine.branch)' of \(engine.store) is not a GESAL store (no StoreCreated)")
+                throw ValidationError("branch '\(engine.branch)' of \(engine.storeShown) is not a GESAL store (no StoreCreated)")
             }
             // --exclude writes: take the writer's lock before the search, so a busy store fails at once.
             let writer = exclude ? try openLogWriter(at: engine.store) : nil

@@ -55,7 +55,7 @@ struct CurveCommand: ParsableCommand {
             var created: StoreCreated?
             for branch in branches {
                 guard let made = try Engine.storeCreated(at: engine.store, branch: branch) else {
-                    throw ValidationError("branch '\(branch)' of \(engine.store) is not a GESAL store (no StoreCreated)")
+                    throw ValidationError("branch '\(branch)' of \(engine.storeShown) is not a GESAL store (no StoreCreated)")
                 }
                 if let created, created.modelFingerprint != made.modelFingerprint {
                     throw ValidationError("branch '\(branch)' runs another model than '\(engine.branch)'; draw them separately")

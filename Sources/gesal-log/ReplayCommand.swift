@@ -53,7 +53,7 @@ struct ReplayCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let store = try LogStore(at: engine.store)
+            let store = try openHistory(engine.store)
             var target = to
             if let asOf {
                 target = try HistoryPoint.lastSequence(in: store, branch: engine.branch, atOrBefore: try Self.nanos(asOf))

@@ -71,7 +71,7 @@ struct RollbackCommand: ParsableCommand {
             }
             let name = into ?? "\(engine.branch)-without-\(sequences.min()!)"
             guard let created = try Engine.storeCreated(at: engine.store, branch: engine.branch) else {
-                throw ValidationError("branch '\(engine.branch)' of \(engine.store) is not a GESAL store (no StoreCreated)")
+                throw ValidationError("branch '\(engine.branch)' of \(engine.storeShown) is not a GESAL store (no StoreCreated)")
             }
             let writer = try openLogWriter(at: engine.store)
             // Every bad request fails here, before the models load.

@@ -61,10 +61,10 @@ struct AskCommand: ParsableCommand {
 
     /// `--at`: the state replayed to that point answers; the store is only read.
     func answerInThePast(_ at: String) throws {
-        guard LogStore.exists(at: engine.store), let created = try Engine.storeCreated(at: engine.store, branch: engine.branch) else {
-            throw ValidationError("--at needs a GESAL history, and branch '\(engine.branch)' of \(engine.store) has none")
+        guard let created = try Engine.storeCreated(at: engine.store, branch: engine.branch) else {
+            throw ValidationError("--at needs a GESAL history, and branch '\(engine.branch)' of \(engine.storeShown) has none")
         }
-        let store = try LogStore(at: engine.store)
+        let store = try openHistory(engine.store)
         let replay = try HistoryPoint.replay(store, branch: engine.branch, at: at)
         let models = try engine.models.loadModels(embedder: created.embedder, svfTargets: created.config.svfTargets,
                                                   storage: created.weightStorage)

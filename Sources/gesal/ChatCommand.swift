@@ -59,7 +59,7 @@ struct ChatCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let opened = try engine.openEngine()
-            writeStandardError("chat on \(engine.store) (\(engine.branch)); + / - rates the last answer, /help lists commands, /quit leaves\n")
+            writeStandardError("chat on \(engine.storeShown) (\(engine.branch)); + / - rates the last answer, /help lists commands, /quit leaves\n")
             var last: Int?
             loop: while true {
                 writeStandardError("> ")

@@ -10,12 +10,12 @@ enum DispatchReport {
     static func run(store: String, branch: String, strategies: String, threshold: Float, maxTokens: Int, models options: EngineModelOptions,
                     words: String, json: Bool) throws {
         guard let created = try Engine.storeCreated(at: store, branch: branch) else { throw EngineError(.invalidRequest, "\(store) has no GESAL store on branch '\(branch)'") }
-        let log = try LogStore(at: store)
+        let log = try openHistory(store)
         let state = try Replay.run(log, branch: branch).state
         let experts = try ExpertRecords.active(in: log, branch: branch, state: state)
         guard !experts.isEmpty else { throw EngineError(.invalidRequest, "branch '\(branch)' of \(store) has no active trained expert (gesal expert train NAME --task T)") }
         let models = try options.loadModels(embedder: created.embedder, svfTargets: created.config.svfTargets, storage: created.weightStorage)
-        let dispatcher = try Dispatcher(trained: experts, models: models, threshold: threshold, blob: { try log.blobs.get(hex: $0) })
+        let dispatcher = try Dispatcher(trained: experts, models: models, threshold: threshold, blob: { try log.blob(hex: $0) })
         let progress = ProgressReporter("scoring")
         let report = try DispatchEvaluation.run(experts: experts, dispatcher: dispatcher, strategies: strategies.split(separator: ",").compactMap { DispatchStrategy(rawValue: String($0)) },
                                                 blobs: log, maxTokens: maxTokens, words: { try WordList.load(words) }) { progress.update($0, $1) }

@@ -110,7 +110,7 @@ struct EvalCommand: ParsableCommand {
             // The history first: a point past the head fails before the models load.
             var state: EngineState?, blobs: (any EventHistory)?, sequence: UInt64?
             if let store {
-                let log = try LogStore(at: store)
+                let log = try openHistory(store)
                 let replay = try HistoryPoint.replay(log, branch: branch, at: at)
                 (state, blobs, sequence) = (replay.state, log, replay.sequence)
             }

@@ -167,10 +167,10 @@ struct InitCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             if try Engine.storeCreated(at: engine.store, branch: engine.branch) != nil {
-                throw ValidationError("\(engine.store) already holds a GESAL store; its settings are fixed (see `gesal-log log --store \(engine.store)`)")
+                throw ValidationError("\(engine.storeShown) already holds a GESAL store; its settings are fixed (see `gesal-log log --store \(engine.storeShown)`)")
             }
             let opened = try engine.openEngine(config: try config(), embedder: embedder, seed: seed)
-            print("store \(engine.store): model \(opened.state.created!.model), embedder \(embedder), state \(opened.state.hash.hex.prefix(16))")
+            print("store \(engine.storeShown): model \(opened.state.created!.model), embedder \(embedder), state \(opened.state.hash.hex.prefix(16))")
         }
     }
 }

@@ -85,7 +85,7 @@ struct ServeCommand: AsyncParsableCommand {
             let settings = ServerSettings(host: host, port: port, apiKey: key, maxBodyBytes: maxBodyBytes,
                                           modelID: URL(fileURLWithPath: opened.models.language.path).deletingPathExtension().lastPathComponent,
                                           embedderID: opened.models.embedder.name)
-            let maxTokens = opened.config.maxTokens, branch = engine.branch, store = engine.store
+            let maxTokens = opened.config.maxTokens, branch = engine.branch, store = engine.storeShown
             let routes = ServerRoutes(host: EngineHost(engine: opened, maxBatch: maxBatch, batchWindow: .milliseconds(batchWindowMs)), settings: settings, storeMaxTokens: maxTokens)
             let app = GESALServer.application(routes: routes) { port in
                 // One line on standard output, for scripts that start the server and wait for it.

@@ -48,3 +48,10 @@ CREATE TABLE gesal_blobs (
     hash bytea PRIMARY KEY,
     bytes bytea NOT NULL
 );
+
+-- Numbers workers hand out without racing (interaction ids): each reservation moves `value`
+-- in one UPDATE, so no two workers get the same number.
+CREATE TABLE gesal_counters (
+    name text PRIMARY KEY,
+    value bigint NOT NULL
+);

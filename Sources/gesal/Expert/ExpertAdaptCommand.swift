@@ -90,7 +90,7 @@ struct ExpertAdaptCommand: ParsableCommand {
         try reportingErrors {
             // A taken name or an unknown expert fails on the replayed log, before any model loads.
             guard try Engine.storeCreated(at: engine.store, branch: engine.branch) != nil else {
-                throw ValidationError("no GESAL history on branch '\(engine.branch)' of \(engine.store): train experts first (gesal expert train)")
+                throw ValidationError("no GESAL history on branch '\(engine.branch)' of \(engine.storeShown): train experts first (gesal expert train)")
             }
             let state = try replayedState(store: engine.store, branch: engine.branch)
             try state.checkFreeExpertName(name)
