@@ -122,8 +122,8 @@ struct BisectCommand: ParsableCommand {
                 throw ValidationError("branch '\(engine.branch)' of \(engine.storeShown) is not a GESAL store (no StoreCreated)")
             }
             // --exclude writes: take the writer's lock before the search, so a busy store fails at once.
-            let writer = exclude ? try openLogWriter(at: engine.store) : nil
-            let store = try writer?.store ?? LogStore(at: engine.store)
+            let writer = exclude ? try openHistoryWriter(engine.store) : nil
+            let store = try writer?.history ?? openHistory(engine.store)
             if let into, try store.branches()[into] != nil {
                 throw ValidationError("a branch named '\(into)' already exists (see `gesal-log branch list`); choose another --into")
             }

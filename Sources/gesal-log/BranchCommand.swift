@@ -35,7 +35,7 @@ struct BranchCommand: ParsableCommand {
             try reportingErrors {
                 let writer = try location.openWriter()
                 try writer.createBranch(name, from: of, at: from)
-                let head = try writer.store.head(of: name)
+                let head = try writer.history.head(of: name)
                 try writer.close()
                 print("created branch \(name) at \(of)@\(head)")
             }

@@ -50,7 +50,7 @@ struct CurveCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let store = try LogStore(at: engine.store)
+            let store = try openHistory(engine.store)
             let branches = [engine.branch] + also
             var created: StoreCreated?
             for branch in branches {

@@ -65,7 +65,7 @@ struct ExportAdapterCommand: ParsableCommand {
             let loaded = try models.loadModels(embedder: created.embedder, svfTargets: created.config.svfTargets,
                                                storage: created.weightStorage)
             for warning in try loaded.check(created) { writeStandardError("warning: \(warning)\n") }
-            let blob = try store.blobs.get(hex: hash), fs = FileSystem()
+            let blob = try store.blob(hex: hash), fs = FileSystem()
             let result: PEFTExport.Result, size: Int
             if format == "gguf-lora" {
                 let (bytes, made) = try ModelExporting.ggufLoRA(models: loaded, blob: blob, rank: rank)

@@ -58,7 +58,7 @@ struct ExportEventsCommand: ParsableCommand {
             var count = 0
             try store.forEachEvent(branch: branch) { event in
                 for blob in event.blobs where written.insert(blob).inserted {
-                    text += EventLine(blob: blob, bytes: try store.blobs.get(blob)).encoded() + "\n"
+                    text += EventLine(blob: blob, bytes: try store.blob(blob)).encoded() + "\n"
                 }
                 text += EventLine(event).encoded() + "\n"
                 count += 1

@@ -61,7 +61,7 @@ struct ExportModelCommand: ParsableCommand {
             let warnings = try loaded.check(created)
             for warning in warnings { writeStandardError("warning: \(warning)\n") }
             writeStandardError("merging node \(chosen)'s adapter \(adapter.prefix(12)) into \(URL(fileURLWithPath: loaded.language.path).lastPathComponent)\n")
-            let bytes = try ModelExporting.mergedGGUF(models: loaded, blob: try store.blobs.get(hex: adapter), adapter: adapter, node: chosen,
+            let bytes = try ModelExporting.mergedGGUF(models: loaded, blob: try store.blob(hex: adapter), adapter: adapter, node: chosen,
                                                       branch: branch, type: Self.types[type]!)
             try FileSystem().writeAtomically(output, bytes)
             print("wrote \(output): node \(chosen), adapter \(adapter.prefix(12)), \(type), \(bytes.count / 1_000_000) MB")

@@ -79,8 +79,8 @@ struct ImportCommand: ParsableCommand {
             }
             let store = location.store
             try checkDomain(batches.flatMap(\.events), lines: lines, blobs: blobs)
-            let writer = LogStore.exists(at: store)
-                ? try location.openWriter() : try LogWriter.create(at: store)
+            let writer = try LogStore.exists(at: location.folder(verb: "import"))
+                ? try openLogWriter(at: store) : try LogWriter.create(at: store)
             for bytes in blobs.values { _ = try writer.putBlob(bytes) }
             var bar = ProgressBar("importing", total: batches.count)
             var imported = 0

@@ -51,7 +51,7 @@ struct LogCommand: ParsableCommand {
                 }
             } catch is Done {}
             // A reader cannot tell a torn tail from an append in flight, unless no writer is active.
-            if !store.writerActive(), let torn = try store.tornTails().first { throw torn }
+            if let folder = store as? LogStore, !folder.writerActive(), let torn = try folder.tornTails().first { throw torn }
         }
     }
 

@@ -29,7 +29,7 @@ struct RecoverCommand: ParsableCommand {
                 let options = try LogWriter.rebuildManifest(at: location.store)
                 print("rebuilt manifest.json (durability \(options.durability), segment size \(options.segmentBytes) bytes: the originals are recorded nowhere else)")
             }
-            let writer = try location.openWriter()
+            let writer = try openLogWriter(at: location.folder(verb: "recover"))
             try writer.close()
             print(writer.recovered.isEmpty ? "nothing to recover" : "recovered \(writer.recovered.count) item(s)")
         }

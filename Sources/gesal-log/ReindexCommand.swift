@@ -28,7 +28,7 @@ struct ReindexCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let store = try location.open()
+            let store = try location.openFolder(verb: "reindex")
             let path = database ?? location.store + "/readmodel.sqlite"
             let db = try SQLiteDatabase(path: path)
             let progress = ProgressReporter("indexing")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CommandLineSupport
 import EventLog
+import PostgresLog
 import GESAL
 
 struct ResetCommand: ParsableCommand {
@@ -43,6 +44,9 @@ struct ResetCommand: ParsableCommand {
 /// Moves `branch`'s head to `to`, or undoes its last move when `to` is nil; returns the head
 /// before and after. Shared by `reset` and `rollback --to`.
 func moveHead(store: String, branch: String, to: UInt64?) throws -> (before: UInt64, after: UInt64) {
+    guard !PostgresLocation.isURL(store) else {
+        throw ValidationError("moving a branch's head is not supported on PostgreSQL yet; `rollback --exclude` (a new branch) is")
+    }
     // Head 0 would empty a GESAL branch, and its next ask would silently start a new history
     // with default settings.
     if to == 0, case let log = try LogStore(at: store), try log.head(of: branch) >= 1,

@@ -65,7 +65,7 @@ struct RollbackCommand: ParsableCommand {
         try reportingErrors {
             guard let sequences = try excluded() else {
                 let (before, after) = try moveHead(store: engine.store, branch: engine.branch, to: to)
-                let state = try Replay.run(LogStore(at: engine.store), branch: engine.branch).state
+                let state = try Replay.run(openHistory(engine.store), branch: engine.branch).state
                 print("\(engine.branch): head \(before) -> \(after), state \(state.hash.hex)")
                 return
             }
@@ -73,9 +73,9 @@ struct RollbackCommand: ParsableCommand {
             guard let created = try Engine.storeCreated(at: engine.store, branch: engine.branch) else {
                 throw ValidationError("branch '\(engine.branch)' of \(engine.storeShown) is not a GESAL store (no StoreCreated)")
             }
-            let writer = try openLogWriter(at: engine.store)
+            let writer = try openHistoryWriter(engine.store)
             // Every bad request fails here, before the models load.
-            let plan = try Rollback.plan(sequences, from: engine.branch, into: name, in: writer.store)
+            let plan = try Rollback.plan(sequences, from: engine.branch, into: name, in: writer.history)
             let models = try engine.models.loadModels(embedder: created.embedder, svfTargets: created.config.svfTargets,
                                                       storage: created.weightStorage)
             let progress = ProgressReporter("re-running")

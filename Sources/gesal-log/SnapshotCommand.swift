@@ -24,7 +24,7 @@ struct SnapshotCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let writer = try location.openWriter()
-            let replay = try Replay.run(writer.store, branch: branch)
+            let replay = try Replay.run(writer.history, branch: branch)
             let taken = try Snapshot.write(replay.state, at: replay.sequence, to: writer, branch: branch)
             try writer.close()
             print("snapshot of \(branch) at sequence \(taken.sequence): state \(taken.stateHash), blob \(taken.blob)")

@@ -18,7 +18,7 @@ struct StatsCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let stats = try StoreStats.of(location.open())
+            let stats = try StoreStats.of(location.openFolder(verb: "stats"))
             print("""
             records=\(stats.records)
             events=\(stats.events)

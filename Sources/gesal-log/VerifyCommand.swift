@@ -1,6 +1,7 @@
 import ArgumentParser
 import CommandLineSupport
 import EventLog
+import PostgresLog
 import GESAL
 
 struct VerifyCommand: ParsableCommand {
@@ -31,7 +32,8 @@ struct VerifyCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let store = try location.open()
+            if PostgresLocation.isURL(location.store) { return try verifyShared() }
+            let store = try location.openFolder(verb: "verify")
             var bar = ProgressBar("verifying", total: 1)
             var started = false
             let report = StoreVerifier.verify(store) { done, total in
@@ -61,5 +63,23 @@ struct VerifyCommand: ParsableCommand {
                 throw ExitCode.failure
             }
         }
+    }
+
+    /// A PostgreSQL store: the chain, records, blobs and branches (`ChainVerifier`); the rest
+    /// (segments, indexes) is a folder's.
+    private func verifyShared() throws {
+        guard key == nil else { throw ValidationError("--key on PostgreSQL is not supported yet; copy the store to a folder (`gesal-log copy`) and verify there") }
+        let store = try location.open()
+        let report = ChainVerifier.verify(store)
+        print("lines=\(report.lines) records=\(report.records) events=\(report.events) blobs=\(try store.blobHashes().count) branches=\(try store.branches().count)")
+        for problem in report.problems { print("problem: \(problem)") }
+        let domainProblems = domain ? try DomainCheck.problems(in: store) : []
+        for problem in domainProblems { print("problem: \(problem)") }
+        let count = report.problems.count + domainProblems.count
+        guard count > 0 else {
+            return print("ok: every checksum, hash link and blob holds" + (domain ? ", and every GESAL branch replays" : ""))
+        }
+        print("FAILED: \(count) problem(s)")
+        throw ExitCode.failure
     }
 }
