@@ -90,7 +90,7 @@ let package = Package(
             dependencies: ["EventLog", "PostgresLog", "CommandLineSupport", "GESAL", "Engine", "ReadModel", "Adaptation", "Models", "Tensor", "Tasks", "Demo", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "gesal-bench",
-            dependencies: ["EventLog", "ReadModel", "SystemIO", "CommandLineSupport", "Models", "Tensor", "Adaptation", "GESAL", "Engine", "Server", "Clustering",
+            dependencies: ["EventLog", "PostgresLog", "ReadModel", "SystemIO", "CommandLineSupport", "Models", "Tensor", "Adaptation", "GESAL", "Engine", "Server", "Clustering",
                            "Tasks", "Demo", "CHeapStatistics", .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 

@@ -5,6 +5,7 @@
 #   GESAL_TEST_POSTGRES=postgres://gesal:PASSWORD@127.0.0.1:PORT/gesal   (a superuser role)
 #   GESAL_TEST_POSTGRES_DIR=FOLDER                                      (`stop` removes it)
 # `stop FOLDER` stops that cluster and deletes it. Nothing outside FOLDER is touched.
+# fsync is off (tests need no durability) unless GESAL_PG_FSYNC=on (for benchmarks).
 #
 #   eval "$(scripts/postgres.sh start)"; ...; scripts/postgres.sh stop "$GESAL_TEST_POSTGRES_DIR"
 set -euo pipefail
@@ -48,7 +49,7 @@ start() {
   # A free loopback port: ask the kernel for one, then hand it to the server.
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   as_owner "$user" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c max_connections=100" start >/dev/null
+    -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=${GESAL_PG_FSYNC:-off} -c max_connections=100" start >/dev/null
   as_owner "$user" env PGPASSWORD="$password" "$bin/psql" -q -h 127.0.0.1 -p "$port" -U gesal -d postgres -c "CREATE DATABASE gesal" >/dev/null
   say "a throwaway cluster on 127.0.0.1:$port in $dir ($("$bin/postgres" --version))"
   echo "export GESAL_TEST_POSTGRES=postgres://gesal:$password@127.0.0.1:$port/gesal"

@@ -45,6 +45,11 @@ final class PostgresSession: Sendable {
         try? connection.close().wait()
     }
 
+    /// Calls `handler` with the payload of each notification on `channel` (after `LISTEN`).
+    func listen(channel: String, handler: @escaping @Sendable (String) -> Void) -> PostgresListenContext {
+        connection.addListener(channel: channel) { _, notification in handler(notification.payload) }
+    }
+
     /// Runs one statement outside a transaction.
     @discardableResult
     func run(_ query: PostgresQuery) throws(LogError) -> PostgresQueryResult {
