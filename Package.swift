@@ -83,7 +83,7 @@ let package = Package(
 
         .executableTarget(
             name: "gesal",
-            dependencies: ["EventLog", "GESAL", "Engine", "Models", "Tensor", "Adaptation", "CommandLineSupport", "Tasks", "Demo", "Server",
+            dependencies: ["EventLog", "PostgresLog", "GESAL", "Engine", "Models", "Tensor", "Adaptation", "CommandLineSupport", "Tasks", "Demo", "Server",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "gesal-log",

@@ -48,6 +48,8 @@ public final class EngineHost: @unchecked Sendable {
     private var runs = 0
     /// The epoch whose questions a drain, queued or running, will still answer.
     private var draining: Int?
+    /// A `nudge` waits on the queue (guarded by `lock`).
+    private var nudging = false
     private let lock = NSLock()
 
     public init(engine: Engine, metrics: ServerMetrics = ServerMetrics(), maxBatch: Int = 16, batchWindow: Duration = .milliseconds(5)) {
@@ -76,6 +78,22 @@ public final class EngineHost: @unchecked Sendable {
                     continuation.resume(with: result)
                 }
             }
+        }
+    }
+
+    /// Folds what other workers of a shared store committed, now, between requests: what a
+    /// notification of an append (or the poll that backs it up) calls. Requests catch up
+    /// themselves anyway; this keeps that work off their path. At most one waits on the queue.
+    public func nudge() {
+        let schedule = lock.withLock { () -> Bool in
+            guard !nudging else { return false }
+            nudging = true
+            return true
+        }
+        guard schedule else { return }
+        queue.async {
+            self.lock.withLock { self.nudging = false }
+            try? self.follow()  // a store that cannot be read now fails the next request, which says why
         }
     }
 

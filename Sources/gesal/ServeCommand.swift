@@ -1,9 +1,11 @@
 import ArgumentParser
 import CommandLineSupport
+import Dispatch
 import Engine
 import Foundation
 import GESAL
 import Hummingbird
+import PostgresLog
 import Server
 
 struct ServeCommand: AsyncParsableCommand {
@@ -68,6 +70,29 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
+    /// On a shared store (PostgreSQL), the worker folds what others commit as it hears of it
+    /// (LISTEN), and once a second in case a notification was lost; requests catch up anyway.
+    static func follow(_ store: String, host: EngineHost) throws -> Following? {
+        guard PostgresLocation.isURL(store) else { return nil }
+        let listener = try PostgresFollower(store) { _, _ in host.nudge() }
+        let poll = DispatchSource.makeTimerSource(queue: .global(qos: .utility))
+        poll.schedule(deadline: .now() + 1, repeating: 1)
+        poll.setEventHandler { host.nudge() }
+        poll.resume()
+        return Following(listener: listener, poll: poll)
+    }
+
+    /// What `follow` keeps running, until `stop`.
+    struct Following {
+        let listener: PostgresFollower
+        let poll: any DispatchSourceTimer
+
+        func stop() {
+            poll.cancel()
+            listener.stop()
+        }
+    }
+
     /// The key in `path`: its first line, at least 16 characters, so a guess is not cheap.
     static func readKey(_ path: String) throws -> String {
         guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("--api-key-file: cannot read \(path)") }
@@ -86,7 +111,10 @@ struct ServeCommand: AsyncParsableCommand {
                                           modelID: URL(fileURLWithPath: opened.models.language.path).deletingPathExtension().lastPathComponent,
                                           embedderID: opened.models.embedder.name)
             let maxTokens = opened.config.maxTokens, branch = engine.branch, store = engine.storeShown
-            let routes = ServerRoutes(host: EngineHost(engine: opened, maxBatch: maxBatch, batchWindow: .milliseconds(batchWindowMs)), settings: settings, storeMaxTokens: maxTokens)
+            let host = EngineHost(engine: opened, maxBatch: maxBatch, batchWindow: .milliseconds(batchWindowMs))
+            let following = try Self.follow(engine.store, host: host)
+            defer { following?.stop() }
+            let routes = ServerRoutes(host: host, settings: settings, storeMaxTokens: maxTokens)
             let app = GESALServer.application(routes: routes) { port in
                 // One line on standard output, for scripts that start the server and wait for it.
                 FileHandle.standardOutput.write(Data(

@@ -42,6 +42,22 @@ struct WorkersCLITests {
         workers[2].0.waitUntilExit()
         workers[2] = try ServeCLITests.startServer(store)
 
+        // The restarted worker hears of an answer another worker records (LISTEN), with no
+        // request of its own: its followed-events counter moves within a few seconds.
+        let heard = try CommandRunner.run("/usr/bin/env", ["python3", "-c", """
+            import json, sys, time, urllib.request
+            def followed():
+                text = urllib.request.urlopen(sys.argv[2] + "/metrics", timeout=60).read().decode()
+                return int(next(l.split()[1] for l in text.splitlines() if l.startswith("gesal_log_events_followed_total")))
+            before = followed()
+            body = json.dumps({"model": "gesal", "max_tokens": 4, "messages": [{"role": "user", "content": "one more"}]}).encode()
+            urllib.request.urlopen(urllib.request.Request(sys.argv[1] + "/v1/chat/completions", data=body, headers={"content-type": "application/json"}), timeout=300).read()
+            deadline = time.time() + 10
+            while followed() == before and time.time() < deadline: time.sleep(0.05)
+            print(followed() - before)
+            """, workers[0].1, workers[2].1])
+        #expect(Int(heard.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0 >= 2, "\(heard.stdout)\(heard.stderr)")
+
         // Every acknowledged answer and feedback is there, as acknowledged.
         let recorded = try Self.get(workers[0].1, answers.map { "/v1/interactions/\($0["interaction"] as! Int)" })
         for (answer, found) in zip(answers, recorded) {
