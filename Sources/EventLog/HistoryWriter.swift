@@ -13,6 +13,10 @@ public protocol HistoryWriter: Sendable {
     func putBlob(_ bytes: [UInt8]) throws(LogError) -> Hash256
     /// Creates `name` at sequence `at` (default: the head) of `source`.
     func createBranch(_ name: String, from source: String, at sequence: UInt64?) throws(LogError)
+    /// Moves `branch`'s head to `sequence`, the end of a record in its line (records stay).
+    func reset(_ branch: String, to sequence: UInt64) throws(LogError)
+    /// Moves `branch` back to where it was before its last reset (or undo).
+    func undoReset(_ branch: String) throws(LogError)
     /// Makes what was appended durable and releases what the writer holds (a folder's lock, a
     /// connection).
     func close() throws(LogError)

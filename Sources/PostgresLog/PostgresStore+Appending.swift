@@ -74,25 +74,6 @@ extension PostgresStore {
         return hash
     }
 
-    /// Creates `name` pointing at sequence `at` (default: the head) of `source`; no records
-    /// are copied. The head must end a record.
-    public func createBranch(_ name: String, from source: String, at sequence: UInt64?) throws(LogError) {
-        try validateBranchName(name)
-        try session.transaction { queries throws(LogError) in
-            let state = try branchState(source, queries.run)
-            let fork = sequence ?? state.head
-            guard fork <= state.head else { throw LogError(.badSequence, "sequence \(fork) is past the head of '\(source)' (\(state.head))") }
-            _ = try hashOfRecord(ending: fork, line: state.ref.line, head: state.head, queries)
-            guard try queries.run("SELECT 1 FROM gesal_branches WHERE name = \(name)").rows.isEmpty else {
-                throw LogError(.branchExists, "\(location): a branch named '\(name)' already exists")
-            }
-            let ref = BranchRef(line: state.ref.line, head: fork)
-            try queries.run("INSERT INTO gesal_branches (name, line, head) VALUES (\(name), \(ref.line), \(Int64(fork)))")
-            try addReflog(ReflogEntry(time: Self.now(), branch: name, action: .create, old: nil, new: ref, oldHead: nil, newHead: fork,
-                                      message: "from '\(source)' at \(fork)"), queries)
-        }
-    }
-
     /// A branch whose head is not its own line's tip appends to a new line forked at its
     /// head, as in a folder. Two workers forking at once both claim the next line id; one
     /// commits.

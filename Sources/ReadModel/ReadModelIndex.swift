@@ -13,7 +13,7 @@ public enum ReadModelIndex {
     /// Cosine similarity at or above which two nodes get a 'similar' edge.
     public static let edgeThreshold: Float = 0.5
 
-    public static func rebuild(_ database: SQLiteDatabase, from store: LogStore, branch: String = "main",
+    public static func rebuild(_ database: SQLiteDatabase, from store: any EventHistory, branch: String = "main",
                                progress: (Int, Int) -> Void = { _, _ in }) throws -> Counts {
         try Migrator.standard.migrate(database)
         let events = try store.events(branch: branch)

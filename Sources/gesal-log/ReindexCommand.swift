@@ -1,5 +1,6 @@
 import ArgumentParser
 import CommandLineSupport
+import PostgresLog
 import ReadModel
 
 struct ReindexCommand: ParsableCommand {
@@ -23,12 +24,14 @@ struct ReindexCommand: ParsableCommand {
     @Option(help: "The branch to index.")
     var branch: String = "main"
 
-    @Option(help: ArgumentHelp("The SQLite file (default: STORE/readmodel.sqlite).", valueName: "PATH"))
+    @Option(help: ArgumentHelp("The SQLite file (default: STORE/readmodel.sqlite; required for a postgres:// store).", valueName: "PATH"))
     var database: String?
 
     func run() throws {
         try reportingErrors {
-            let store = try location.openFolder(verb: "reindex")
+            let shared = PostgresLocation.isURL(location.store)
+            guard database != nil || !shared else { throw ValidationError("a PostgreSQL store has no folder for the read model: give --database FILE") }
+            let store = try location.open()
             let path = database ?? location.store + "/readmodel.sqlite"
             let db = try SQLiteDatabase(path: path)
             let progress = ProgressReporter("indexing")

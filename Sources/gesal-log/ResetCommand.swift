@@ -44,20 +44,17 @@ struct ResetCommand: ParsableCommand {
 /// Moves `branch`'s head to `to`, or undoes its last move when `to` is nil; returns the head
 /// before and after. Shared by `reset` and `rollback --to`.
 func moveHead(store: String, branch: String, to: UInt64?) throws -> (before: UInt64, after: UInt64) {
-    guard !PostgresLocation.isURL(store) else {
-        throw ValidationError("moving a branch's head is not supported on PostgreSQL yet; `rollback --exclude` (a new branch) is")
-    }
     // Head 0 would empty a GESAL branch, and its next ask would silently start a new history
     // with default settings.
-    if to == 0, case let log = try LogStore(at: store), try log.head(of: branch) >= 1,
+    if to == 0, case let log = try openHistory(store), try log.head(of: branch) >= 1,
        let first = try log.events(branch: branch, through: 1).first, DomainCheck.isDomainType(first.type) {
         throw ValidationError("branch '\(branch)' holds a GESAL history: its head cannot go before its StoreCreated (sequence 1); "
             + "start a new store or branch instead")
     }
-    let writer = try openLogWriter(at: store)
-    let before = try writer.store.head(of: branch)
+    let writer: any HistoryWriter = try PostgresLocation.isURL(store) ? PostgresStore.open(store) : openLogWriter(at: store)
+    let before = try writer.history.head(of: branch)
     if let to { try writer.reset(branch, to: to) } else { try writer.undoReset(branch) }
-    let after = try writer.store.head(of: branch)
+    let after = try writer.history.head(of: branch)
     try writer.close()
     return (before, after)
 }

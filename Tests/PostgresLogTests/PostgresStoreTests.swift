@@ -60,6 +60,31 @@ struct PostgresStoreTests {
         #expect(try store.branches() == reference.branches())
     }
 
+    /// Resets, an append after a reset (a new line), and undo, on both backends: the same
+    /// branches, lines, events and reflog (but for its times).
+    @Test func resetsAndUndoMatchTheFolder() throws {
+        let url = try PostgresFixture.freshDatabase()
+        defer { PostgresFixture.drop(url) }
+        let folder = try FileSystem().makeTemporaryDirectory(prefix: "gesal-pg")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let store = try PostgresStore.create(url)
+        let writer = try LogWriter.create(at: folder + "/s")
+        let both: [any HistoryWriter] = [store, writer]
+        for i in 0..<4 { for w in both { try w.append(Self.batch(i), to: "main", expectedHead: nil) } }
+        for w in both { try w.reset("main", to: 3) }
+        for w in both { try w.append(Self.batch(7), to: "main", expectedHead: 3) }
+        for w in both { try w.undoReset("main") }
+        for w in both { #expect { try w.reset("main", to: 2) } throws: { ($0 as? LogError)?.code == .badSequence } }
+        try writer.close()
+        let reference = try LogStore(at: folder + "/s")
+        #expect(try store.branches() == reference.branches())
+        #expect(try store.lines() == reference.lines())
+        let untimed = { (events: [Event]) in events.map { "\($0.sequence) \($0.draft)" } }
+        #expect(try untimed(store.events(branch: "main")) == untimed(reference.events(branch: "main")))
+        let strip = { (entries: [ReflogEntry]) in entries.map { "\($0.branch) \($0.action) \(String(describing: $0.old)) \($0.new) \(String(describing: $0.oldHead)) \($0.newHead) \($0.message)" } }
+        #expect(try strip(store.reflog()) == strip(reference.reflog()))
+    }
+
     @Test func aHeadInsideARecordIsRefusedForABranch() throws {
         let url = try PostgresFixture.freshDatabase()
         defer { PostgresFixture.drop(url) }
