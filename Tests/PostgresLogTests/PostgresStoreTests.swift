@@ -22,37 +22,27 @@ struct PostgresStoreTests {
     }
 
     @Test func recordsAreByteForByteThoseOfAFolderStore() throws {
-        let url = try PostgresFixture.freshDatabase()
-        defer { PostgresFixture.drop(url) }
-        let folder = try FileSystem().makeTemporaryDirectory(prefix: "gesal-pg")
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let store = try PostgresStore.create(url)
-        let writer = try LogWriter.create(at: folder + "/s")
+        let both = try BothBackends()
+        let (store, writer) = (both.store, both.writer)
         for i in 0..<6 {
             let time = Int64(1_700_000_000_000_000_000) + Int64(i)
             #expect(try store.append(Self.batch(i), timeNanos: time) == writer.append(Self.batch(i), timeNanos: time))
         }
-        try writer.close()
-        let reference = try LogStore(at: folder + "/s")
+        let reference = try both.reference()
         #expect(try Self.hashes(store, line: 1) == Self.hashes(reference, line: 1))
         #expect(try store.events() == reference.events())
         #expect(try store.head(of: "main") == 12)
     }
 
     @Test func aBranchForkedAndAppendedMatchesTheFolder() throws {
-        let url = try PostgresFixture.freshDatabase()
-        defer { PostgresFixture.drop(url) }
-        let folder = try FileSystem().makeTemporaryDirectory(prefix: "gesal-pg")
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let store = try PostgresStore.create(url)
-        let writer = try LogWriter.create(at: folder + "/s")
+        let both = try BothBackends()
+        let (store, writer) = (both.store, both.writer)
         for i in 0..<4 { try store.append(Self.batch(i), timeNanos: Int64(i)); try writer.append(Self.batch(i), timeNanos: Int64(i)) }
         try store.createBranch("try", from: "main", at: 3)
         try writer.createBranch("try", at: 3)
         try store.append(Self.batch(9), to: "try", timeNanos: 9)
         try writer.append(Self.batch(9), to: "try", timeNanos: 9)
-        try writer.close()
-        let reference = try LogStore(at: folder + "/s")
+        let reference = try both.reference()
         #expect(try store.events(branch: "try") == reference.events(branch: "try"))
         #expect(try store.events(branch: "main") == reference.events(branch: "main"))
         #expect(try store.lines() == reference.lines())
@@ -63,20 +53,15 @@ struct PostgresStoreTests {
     /// Resets, an append after a reset (a new line), and undo, on both backends: the same
     /// branches, lines, events and reflog (but for its times).
     @Test func resetsAndUndoMatchTheFolder() throws {
-        let url = try PostgresFixture.freshDatabase()
-        defer { PostgresFixture.drop(url) }
-        let folder = try FileSystem().makeTemporaryDirectory(prefix: "gesal-pg")
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let store = try PostgresStore.create(url)
-        let writer = try LogWriter.create(at: folder + "/s")
-        let both: [any HistoryWriter] = [store, writer]
-        for i in 0..<4 { for w in both { try w.append(Self.batch(i), to: "main", expectedHead: nil) } }
-        for w in both { try w.reset("main", to: 3) }
-        for w in both { try w.append(Self.batch(7), to: "main", expectedHead: 3) }
-        for w in both { try w.undoReset("main") }
-        for w in both { #expect { try w.reset("main", to: 2) } throws: { ($0 as? LogError)?.code == .badSequence } }
-        try writer.close()
-        let reference = try LogStore(at: folder + "/s")
+        let both = try BothBackends()
+        let (store, writer) = (both.store, both.writer)
+        let writers: [any HistoryWriter] = [store, writer]
+        for i in 0..<4 { for w in writers { try w.append(Self.batch(i), to: "main", expectedHead: nil) } }
+        for w in writers { try w.reset("main", to: 3) }
+        for w in writers { try w.append(Self.batch(7), to: "main", expectedHead: 3) }
+        for w in writers { try w.undoReset("main") }
+        for w in writers { #expect { try w.reset("main", to: 2) } throws: { ($0 as? LogError)?.code == .badSequence } }
+        let reference = try both.reference()
         #expect(try store.branches() == reference.branches())
         #expect(try store.lines() == reference.lines())
         let untimed = { (events: [Event]) in events.map { "\($0.sequence) \($0.draft)" } }
@@ -147,5 +132,33 @@ struct PostgresStoreTests {
         #expect { try store.append([EventDraft(type: "t", payload: [], blobs: [Hash256.of([1])])], to: "main", expectedHead: nil) } throws: {
             ($0 as? LogError)?.code == .blobMissing
         }
+    }
+}
+
+/// A PostgreSQL store and a folder store made together, for feeding both the same
+/// operations; the database and the folder go when the value does.
+final class BothBackends {
+    let url: String
+    let folder: String
+    let store: PostgresStore
+    let writer: LogWriter
+
+    init() throws {
+        url = try PostgresFixture.freshDatabase()
+        folder = try FileSystem().makeTemporaryDirectory(prefix: "gesal-pg")
+        store = try PostgresStore.create(url)
+        writer = try LogWriter.create(at: folder + "/s")
+    }
+
+    /// Closes the folder's writer and reads it back: the reference to compare with.
+    func reference() throws -> LogStore {
+        try writer.close()
+        return try LogStore(at: folder + "/s")
+    }
+
+    deinit {
+        try? store.close()
+        PostgresFixture.drop(url)
+        try? FileManager.default.removeItem(atPath: folder)
     }
 }
