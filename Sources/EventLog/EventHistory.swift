@@ -19,6 +19,9 @@ public protocol EventHistory: Sendable {
     func reflog() throws(LogError) -> [ReflogEntry]
     /// Every line (a run of records one branch appended in place), by id.
     func lines() throws(LogError) -> [LineInfo]
+    /// The record of `branch` that holds `sequence`: its last sequence and its SHA-256, which
+    /// through the chain commits to the whole history up to its end (what `sign` signs).
+    func record(holding sequence: UInt64, on branch: String) throws(LogError) -> (end: UInt64, hash: Hash256)
     /// The last sequence number stored on `line` (its fork when it holds no record).
     func tip(of line: Int) throws(LogError) -> UInt64
     /// Calls `body` with each record of `line`, in order, as stored.

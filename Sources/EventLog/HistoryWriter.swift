@@ -17,6 +17,8 @@ public protocol HistoryWriter: Sendable {
     func reset(_ branch: String, to sequence: UInt64) throws(LogError)
     /// Moves `branch` back to where it was before its last reset (or undo).
     func undoReset(_ branch: String) throws(LogError)
+    /// Makes everything appended so far durable now, whatever the store's policy.
+    func sync() throws(LogError)
     /// Makes what was appended durable and releases what the writer holds (a folder's lock, a
     /// connection).
     func close() throws(LogError)

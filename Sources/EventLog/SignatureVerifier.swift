@@ -23,7 +23,7 @@ public enum SignatureVerifier {
     /// Checks every `HistorySigned` event by `key` on every branch against the record hashes
     /// recomputed from the bytes on disk. A store with no signature by the key fails: a rewrite
     /// could otherwise hide by dropping the signatures.
-    public static func verify(_ store: LogStore, key: HistoryPublicKey) -> SignatureReport {
+    public static func verify(_ store: some EventHistory, key: HistoryPublicKey) -> SignatureReport {
         var report = SignatureReport()
         let branches: [String: BranchRef]
         do { branches = try store.branches() } catch {
@@ -34,18 +34,18 @@ public enum SignatureVerifier {
             do {
                 report.branches.append(try check(name, in: store, key: key, problems: &report.problems))
             } catch {
-                report.problems.append(LogError(.corrupt, "branch '\(name)': its signatures could not be read: \(error)", path: store.path))
+                report.problems.append(LogError(.corrupt, "branch '\(name)': its signatures could not be read: \(error)", path: store.location))
             }
         }
         if report.branches.allSatisfy({ $0.holding == 0 }) && report.problems.isEmpty {
             let others = report.branches.reduce(0) { $0 + $1.otherKeys }
             report.problems.append(LogError(.corrupt, "no event on any branch is signed by key \(key.fingerprint)"
-                + (others > 0 ? " (\(others) signature(s) by other keys)" : "") + "; sign a branch with `gesal-log sign --key PRIVATE.pem`", path: store.path))
+                + (others > 0 ? " (\(others) signature(s) by other keys)" : "") + "; sign a branch with `gesal-log sign --key PRIVATE.pem`", path: store.location))
         }
         return report
     }
 
-    private static func check(_ name: String, in store: LogStore, key: HistoryPublicKey, problems: inout [LogError]) throws -> SignatureReport.Branch {
+    private static func check(_ name: String, in store: some EventHistory, key: HistoryPublicKey, problems: inout [LogError]) throws -> SignatureReport.Branch {
         var branch = SignatureReport.Branch(name: name, head: try store.head(of: name))
         var signatures: [(event: UInt64, signed: HistorySigned)] = []
         try store.forEachEvent(branch: name) { event in
@@ -53,7 +53,7 @@ public enum SignatureVerifier {
             do {
                 signatures.append((event.sequence, try JSONDecoder().decode(HistorySigned.self, from: Data(event.payload))))
             } catch {
-                problems.append(LogError(.corrupt, "branch '\(name)': event \(event.sequence) (\(event.type)) is not a signature: \(error)", path: store.path))
+                problems.append(LogError(.corrupt, "branch '\(name)': event \(event.sequence) (\(event.type)) is not a signature: \(error)", path: store.location))
             }
         }
         var lastHolding: UInt64 = 0
@@ -64,7 +64,7 @@ public enum SignatureVerifier {
             }
             guard signed.sequence < event, let signature = signed.signatureBytes else {
                 problems.append(LogError(.corrupt, "branch '\(name)': event \(event) is a malformed signature (it signs sequence \(signed.sequence); "
-                    + "a signature must follow what it signs and be 64 bytes of hex)", path: store.path))
+                    + "a signature must follow what it signs and be 64 bytes of hex)", path: store.location))
                 continue
             }
             let record = try store.record(holding: signed.sequence, on: name)
@@ -77,7 +77,7 @@ public enum SignatureVerifier {
                 problems.append(LogError(.corrupt, "branch '\(name)': the signed chain breaks at or before sequence \(signed.sequence): "
                     + "the signature in event \(event) by key \(key.fingerprint) no longer holds; the record holding \(signed.sequence) "
                     + "now hashes to \(record.hash.hex.prefix(16))…, it was signed as \(signed.recordHash.prefix(16))…; "
-                    + "an event in \(window) was rewritten after it was signed", path: store.path))
+                    + "an event in \(window) was rewritten after it was signed", path: store.location))
             }
         }
         return branch

@@ -53,6 +53,23 @@ public struct PostgresStore: EventHistory, HistoryWriter {
         try session.run(PostgresQuery(unsafeSQL: sql))
     }
 
+    /// What `gesal-log stats` counts: records, events, their stored bytes, lines, branches, blobs.
+    public func counts() throws(LogError) -> [(name: String, value: Int64)] {
+        let row = try session.run("""
+            SELECT (SELECT count(*) FROM gesal_records), (SELECT coalesce(sum(last_sequence - first_sequence + 1), 0)::bigint FROM gesal_records),
+                   (SELECT coalesce(sum(length(bytes)), 0)::bigint FROM gesal_records), (SELECT count(*) FROM gesal_lines),
+                   (SELECT count(*) FROM gesal_branches), (SELECT count(*) FROM gesal_blobs),
+                   (SELECT coalesce(sum(length(bytes)), 0)::bigint FROM gesal_blobs)
+            """).rows.first
+        guard let row else { throw LogError(.corrupt, "\(location): the counts did not answer") }
+        let values = try read("the counts") { try row.decode((Int64, Int64, Int64, Int64, Int64, Int64, Int64).self) }
+        return [("records", values.0), ("events", values.1), ("record_bytes", values.2), ("lines", values.3), ("branches", values.4),
+                ("blobs", values.5), ("blob_bytes", values.6)]
+    }
+
+    /// Nothing to do: an append is durable once its transaction commits, before it returns.
+    public func sync() throws(LogError) {}
+
     /// Closes this store's connection (appends are durable once they return).
     public func close() throws(LogError) {
         session.close()
@@ -124,6 +141,15 @@ public struct PostgresStore: EventHistory, HistoryWriter {
 
     public func lines() throws(LogError) -> [LineInfo] {
         try lineRows(session.run).map(\.info)
+    }
+
+    public func record(holding sequence: UInt64, on branch: String) throws(LogError) -> (end: UInt64, hash: Hash256) {
+        let state = try branchState(branch, session.run)
+        guard let part = try history(line: state.ref.line, head: state.head).first(where: { $0.range.contains(sequence) }),
+              let record = try records(line: part.line, overlapping: sequence...sequence).first else {
+            throw LogError(.badSequence, "\(location): sequence \(sequence) is not in the history of '\(branch)' (head \(state.head))")
+        }
+        return (record.lastSequence, record.hash)
     }
 
     public func tip(of line: Int) throws(LogError) -> UInt64 {

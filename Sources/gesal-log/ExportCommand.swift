@@ -51,8 +51,8 @@ struct ExportEventsCommand: ParsableCommand {
                 }
                 out = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
             }
-            func flush() {
-                out.write(Data(text.utf8))
+            func flush() throws {
+                try write(Data(text.utf8), to: out)
                 text = ""
             }
             var count = 0
@@ -62,9 +62,9 @@ struct ExportEventsCommand: ParsableCommand {
                 }
                 text += EventLine(event).encoded() + "\n"
                 count += 1
-                if text.utf8.count > 1 << 20 { flush() }
+                if text.utf8.count > 1 << 20 { try flush() }
             }
-            flush()
+            try flush()
             if output != nil {
                 try out.close()
                 print("exported \(count) events and \(written.count) blobs of \(branch) to \(output!)")

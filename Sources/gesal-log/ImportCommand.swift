@@ -2,6 +2,7 @@ import ArgumentParser
 import CommandLineSupport
 import EventLog
 import Foundation
+import PostgresLog
 import GESAL
 
 struct ImportCommand: ParsableCommand {
@@ -79,27 +80,37 @@ struct ImportCommand: ParsableCommand {
             }
             let store = location.store
             try checkDomain(batches.flatMap(\.events), lines: lines, blobs: blobs)
-            let writer = try LogStore.exists(at: location.folder(verb: "import"))
-                ? try openLogWriter(at: store) : try LogWriter.create(at: store)
+            let writer = try Self.openWriter(store)
             for bytes in blobs.values { _ = try writer.putBlob(bytes) }
             var bar = ProgressBar("importing", total: batches.count)
             var imported = 0
             for (i, batch) in batches.enumerated() {
-                try writer.append(batch.events, to: branch, timeNanos: batch.time)
+                // Each batch keeps the commit time the file gives it.
+                if let folder = writer as? LogWriter {
+                    try folder.append(batch.events, to: branch, timeNanos: batch.time)
+                } else if let shared = writer as? PostgresStore {
+                    try shared.append(batch.events, to: branch, timeNanos: batch.time ?? currentTimeNanos())
+                }
                 imported += batch.events.count
                 bar.update(i + 1)
             }
             bar.finish()
-            let head = try writer.store.head(of: branch)
+            let head = try writer.history.head(of: branch)
             try writer.close()
             print("imported \(imported) events and \(blobs.count) blobs into \(branch) (head \(head))")
         }
     }
 
+    /// The store to import into, created when missing: a folder or PostgreSQL.
+    static func openWriter(_ store: String) throws -> any HistoryWriter {
+        if PostgresLocation.isURL(store) { return try historyExists(store) ? try PostgresStore.open(store) : try PostgresStore.create(store) }
+        return LogStore.exists(at: store) ? try openLogWriter(at: store) : try LogWriter.create(at: store)
+    }
+
     /// Folds the file's events into the branch's GESAL state, refusing the import at the first
     /// event the engine could not have written. Plain (non-GESAL) branches and files pass.
     func checkDomain(_ drafts: [EventDraft], lines: [Int], blobs: [Hash256: [UInt8]]) throws {
-        let existing = LogStore.exists(at: location.store) ? try LogStore(at: location.store) : nil
+        let existing = try historyExists(location.store) ? try openHistory(location.store) : nil
         let head = try existing.flatMap { store in try store.branches()[branch] != nil ? try store.head(of: branch) : nil } ?? 0
         let firstType = head >= 1 ? try existing!.events(branch: branch, through: 1).first?.type : nil
         let fileHasDomain = drafts.contains { DomainCheck.isDomainType($0.type) }
@@ -112,7 +123,7 @@ struct ImportCommand: ParsableCommand {
         guard firstType != nil || fileHasDomain else { return }
         var state = head >= 1 ? try Replay.run(existing!, branch: branch).state : EngineState()
         for (index, draft) in drafts.enumerated() {
-            let hasBlob = { (hash: Hash256) in blobs[hash] != nil || existing?.blobs.contains(hash) == true }
+            let hasBlob = { (hash: Hash256) in blobs[hash] != nil || (try? existing?.blob(hash)) != nil }
             if let reason = DomainCheck.refusal(of: draft, sequence: head + UInt64(index) + 1, into: &state, hasBlob: hasBlob) {
                 throw ImportError(line: lines[index], reason: "\(reason); nothing was imported")
             }

@@ -2,6 +2,7 @@ import ArgumentParser
 import CommandLineSupport
 import EventLog
 import Foundation
+import PostgresLog
 
 struct RecoverCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -25,6 +26,12 @@ struct RecoverCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            if PostgresLocation.isURL(location.store) {
+                // A transaction commits whole or not at all: there is no torn tail to cut.
+                let report = ChainVerifier.verify(try PostgresStore.open(location.store))
+                guard report.ok else { throw ValidationError("the store has damage no recovery repairs: \(report.problems.first!) (see `gesal-log verify`)") }
+                return print("nothing to recover: PostgreSQL commits whole records or none (\(report.records) records check out)")
+            }
             if !LogStore.exists(at: location.store), FileManager.default.fileExists(atPath: location.store + "/refs.json") {
                 let options = try LogWriter.rebuildManifest(at: location.store)
                 print("rebuilt manifest.json (durability \(options.durability), segment size \(options.segmentBytes) bytes: the originals are recorded nowhere else)")

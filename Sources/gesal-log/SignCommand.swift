@@ -32,7 +32,7 @@ struct SignCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let signer = try HistorySigningKey.read(key)
-            let writer = try openLogWriter(at: location.folder(verb: "sign"))
+            let writer = try location.openWriter()
             defer { try? writer.close() }
             let (at, signed) = try writer.sign(branch, with: signer)
             print("signed \(branch) through \(signed.sequence) (record hash \(signed.recordHash.prefix(16))…) with key \(signer.publicKey.fingerprint) as event \(at)")

@@ -2,6 +2,7 @@ import ArgumentParser
 import CommandLineSupport
 import EventLog
 import Foundation
+import PostgresLog
 
 struct StatsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,6 +19,11 @@ struct StatsCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            if PostgresLocation.isURL(location.store) {
+                // Segments and LZ4 framing are a folder's; PostgreSQL stores each record as one value.
+                for (name, value) in try PostgresStore.open(location.store).counts() { print("\(name)=\(value)") }
+                return
+            }
             let stats = try StoreStats.of(location.openFolder(verb: "stats"))
             print("""
             records=\(stats.records)

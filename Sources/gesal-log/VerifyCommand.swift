@@ -46,14 +46,7 @@ struct VerifyCommand: ParsableCommand {
             let domainProblems = domain ? try DomainCheck.problems(in: store) : []
             for problem in domainProblems { print("problem: \(problem)") }
             let signatures = try key.map { SignatureVerifier.verify(store, key: try HistoryPublicKey.read($0)) }
-            for branch in signatures?.branches ?? [] {
-                if let through = branch.signedThrough {
-                    print("signed: \(branch.name) through \(through) of \(branch.head) (\(branch.holding) signature(s) hold)")
-                } else {
-                    print("unsigned: \(branch.name) (head \(branch.head))" + (branch.otherKeys > 0 ? ", \(branch.otherKeys) signature(s) by other keys" : ""))
-                }
-            }
-            for problem in signatures?.problems ?? [] { print("problem: \(problem)") }
+            printSignatures(signatures)
             let count = report.problems.count + domainProblems.count + (signatures?.problems.count ?? 0)
             if count == 0 {
                 print("ok: every checksum, hash link, index and blob holds" + (domain ? ", and every GESAL branch replays" : "")
@@ -68,18 +61,32 @@ struct VerifyCommand: ParsableCommand {
     /// A PostgreSQL store: the chain, records, blobs and branches (`ChainVerifier`); the rest
     /// (segments, indexes) is a folder's.
     private func verifyShared() throws {
-        guard key == nil else { throw ValidationError("--key on PostgreSQL is not supported yet; copy the store to a folder (`gesal-log copy`) and verify there") }
         let store = try location.open()
         let report = ChainVerifier.verify(store)
         print("lines=\(report.lines) records=\(report.records) events=\(report.events) blobs=\(try store.blobHashes().count) branches=\(try store.branches().count)")
         for problem in report.problems { print("problem: \(problem)") }
         let domainProblems = domain ? try DomainCheck.problems(in: store) : []
         for problem in domainProblems { print("problem: \(problem)") }
-        let count = report.problems.count + domainProblems.count
+        let signatures = try key.map { SignatureVerifier.verify(store, key: try HistoryPublicKey.read($0)) }
+        printSignatures(signatures)
+        let count = report.problems.count + domainProblems.count + (signatures?.problems.count ?? 0)
         guard count > 0 else {
-            return print("ok: every checksum, hash link and blob holds" + (domain ? ", and every GESAL branch replays" : ""))
+            return print("ok: every checksum, hash link and blob holds" + (domain ? ", and every GESAL branch replays" : "")
+                + (key == nil ? "" : ", and every signature by the key holds"))
         }
         print("FAILED: \(count) problem(s)")
         throw ExitCode.failure
+    }
+
+    /// Each branch's signatures by the key, and what does not hold.
+    private func printSignatures(_ signatures: SignatureReport?) {
+        for branch in signatures?.branches ?? [] {
+            if let through = branch.signedThrough {
+                print("signed: \(branch.name) through \(through) of \(branch.head) (\(branch.holding) signature(s) hold)")
+            } else {
+                print("unsigned: \(branch.name) (head \(branch.head))" + (branch.otherKeys > 0 ? ", \(branch.otherKeys) signature(s) by other keys" : ""))
+            }
+        }
+        for problem in signatures?.problems ?? [] { print("problem: \(problem)") }
     }
 }

@@ -69,9 +69,9 @@ struct GenerateCommand: ParsableCommand {
         try reportingErrors { _ = try model.promptTokens(for: prompt, context: ChatContext(system: system), raw: raw) }
         let start = Date()
         let generation = model.generate(prompt: prompt, context: ChatContext(system: system), raw: raw, parameters: parameters) { piece in
-            FileHandle.standardOutput.write(Data(terminalSafe(piece).utf8))
+            try? FileHandle.standardOutput.write(contentsOf: Data(terminalSafe(piece).utf8))  // a reader gone away: the line below says so
         }
-        FileHandle.standardOutput.write(Data("\n".utf8))
+        try reportingErrors { try writeStandardOutput("\n") }
         if verbose {
             let seconds = Date().timeIntervalSince(start)
             FileHandle.standardError.write(Data(("[\(generation.promptTokens.count) prompt tokens, \(generation.tokens.count) generated, "

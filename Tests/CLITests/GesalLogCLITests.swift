@@ -33,6 +33,23 @@ import Testing
         #expect(stats.stdout.contains("events=25") && stats.stdout.contains("compression_ratio="))
     }
 
+    /// `gesal-log export | head` where SIGPIPE is ignored: the reader leaves early, the write
+    /// fails with EPIPE, and the export stops quietly (exit 0) instead of trapping.
+    @Test func anExportWhoseReaderLeavesStopsQuietly() throws {
+        let scratch = ScratchFolder()
+        let store = scratch.path + "/s"
+        _ = try log("import", "-", "--store", store, input: events(3000))
+        let piped = try CommandRunner.run("/usr/bin/env", ["python3", "-c", """
+            import subprocess, sys
+            # restore_signals=False: the child inherits Python's ignored SIGPIPE, so its write gets EPIPE
+            p = subprocess.Popen([sys.argv[1], "export", "events", "--store", sys.argv[2]], stdout=subprocess.PIPE, stderr=subprocess.PIPE, restore_signals=False)
+            p.stdout.read(100); p.stdout.close()
+            err = p.stderr.read().decode(); p.wait()
+            print(p.returncode, "crashed" in err or "Fatal error" in err)
+            """, CommandRunner.binaries + "/gesal-log", store])
+        #expect(piped.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0 False", "\(piped.stdout)\(piped.stderr)")
+    }
+
     @Test func branchesResetsAndTheReflog() throws {
         let scratch = ScratchFolder()
         let store = scratch.path + "/s"
