@@ -57,4 +57,22 @@ struct ChainVerifierTests {
         let report = ChainVerifier.verify(store)
         #expect(report.problems.contains { $0.contains("record at 2") && $0.contains("not stored") }, "\(report.problems)")
     }
+
+    /// Signing on PostgreSQL: the signature holds on the untouched store, and the signed
+    /// record rewritten with a valid checksum makes it fail (earlier records are the chain's
+    /// part: `ChainVerifier` finds those).
+    @Test func aSignatureHoldsUntilARecordUnderItIsRewritten() throws {
+        let (store, url) = try Self.store()
+        defer { PostgresFixture.drop(url) }
+        let key = HistorySigningKey.generate()
+        try store.sign("main", with: key)
+        #expect(SignatureVerifier.verify(store, key: key.publicKey).problems.isEmpty)
+        var original: StoredRecord?
+        try store.forEachRecord(line: 1) { if $0.firstSequence == 4 { original = $0 } }
+        let forged = StoredRecord(encoding: [EventDraft(type: "e", payload: Array("rewritten".utf8))], firstSequence: 4,
+                                  timeNanos: try #require(original).timeNanos, previousHash: original!.previousHash)
+        try store.execute("UPDATE gesal_records SET bytes = '\\x\(forged.bytes.map { String(format: "%02x", $0) }.joined())' WHERE line = 1 AND first_sequence = 4")
+        let report = SignatureVerifier.verify(store, key: key.publicKey)
+        #expect(report.problems.contains { "\($0)".contains("no longer holds") }, "\(report.problems)")
+    }
 }
