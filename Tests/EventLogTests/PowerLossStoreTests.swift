@@ -1,6 +1,7 @@
 import Foundation
 import SystemIO
 import Testing
+import TestSupport
 @testable import EventLog
 
 /// What the power-loss model found: directories made without syncing their parent could take
