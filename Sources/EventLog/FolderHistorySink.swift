@@ -32,15 +32,17 @@ public final class FolderHistorySink: HistorySink {
         }
     }
 
-    public func addRecord(_ record: StoredRecord, line: Int) throws(LogError) {
+    public func addRecords(_ records: [StoredRecord], line: Int) throws(LogError) {
         try writer.state.withLock { state throws(LogError) in
             guard var segment = state.active.removeValue(forKey: line) else { throw LogError(.invalidArgument, "line \(line) was not started") }
             defer { state.active[line] = segment }
-            guard record.firstSequence == segment.nextSequence, record.previousHash == segment.lastHash else {
-                throw LogError(.corrupt, "record at sequence \(record.firstSequence) does not continue line \(line) "
-                    + "(next sequence \(segment.nextSequence), chain \(segment.lastHash.hex.prefix(12)))")
+            for record in records {
+                guard record.firstSequence == segment.nextSequence, record.previousHash == segment.lastHash else {
+                    throw LogError(.corrupt, "record at sequence \(record.firstSequence) does not continue line \(line) "
+                        + "(next sequence \(segment.nextSequence), chain \(segment.lastHash.hex.prefix(12)))")
+                }
+                _ = try state.commit(record.bytes, events: Int(record.lastSequence - record.firstSequence + 1), to: &segment)
             }
-            _ = try state.commit(record.bytes, events: Int(record.lastSequence - record.firstSequence + 1), to: &segment)
         }
     }
 

@@ -4,24 +4,33 @@
 public protocol HistorySink {
     /// Starts a line. Lines arrive in id order, a parent before its children.
     func addLine(_ info: LineInfo) throws(LogError)
-    /// Appends a stored record to the end of `line`; refused unless it starts right after
-    /// the line's last sequence and chains to its last record's hash.
-    func addRecord(_ record: StoredRecord, line: Int) throws(LogError)
+    /// Appends stored records, in order, to the end of `line`; each is refused unless it
+    /// starts right after the line's last sequence and chains to its last record's hash.
+    func addRecords(_ records: [StoredRecord], line: Int) throws(LogError)
     func addBlob(_ bytes: [UInt8]) throws(LogError)
     /// Sets every branch and the whole reflog, last.
     func setBranches(_ branches: [String: BranchRef], reflog: [ReflogEntry]) throws(LogError)
 }
 
 /// Copies everything `source` holds into `sink`: blobs first (records refer to them), then
-/// each line's records in order, then branches and the reflog. `progress` hears each record.
-public func copyHistory(from source: some EventHistory, to sink: some HistorySink, progress: (StoredRecord) -> Void = { _ in }) throws {
+/// each line's records in order, `chunk` at a time, then branches and the reflog. `progress`
+/// hears each record once it is written.
+public func copyHistory(from source: some EventHistory, to sink: some HistorySink, chunk: Int = 500,
+                        progress: (StoredRecord) -> Void = { _ in }) throws {
     for hash in try source.blobHashes() { try sink.addBlob(try source.blob(hash)) }
     for line in try source.lines().sorted(by: { $0.id < $1.id }) {
         try sink.addLine(line)
-        try source.forEachRecord(line: line.id) { record in
-            try sink.addRecord(record, line: line.id)
-            progress(record)
+        var pending: [StoredRecord] = []
+        func flush() throws {
+            try sink.addRecords(pending, line: line.id)
+            pending.forEach(progress)
+            pending = []
         }
+        try source.forEachRecord(line: line.id) { record in
+            pending.append(record)
+            if pending.count >= chunk { try flush() }
+        }
+        try flush()
     }
     try sink.setBranches(try source.branches(), reflog: try source.reflog())
 }

@@ -23,20 +23,27 @@ public struct PostgresHistorySink: HistorySink {
         }
     }
 
-    public func addRecord(_ record: StoredRecord, line: Int) throws(LogError) {
+    /// One transaction for the lot: the chain is checked record by record against the line's
+    /// tip as it moves.
+    public func addRecords(_ records: [StoredRecord], line: Int) throws(LogError) {
+        guard !records.isEmpty else { return }
         try store.session.transaction { queries throws(LogError) in
-            let moved = try queries.run("""
-                UPDATE gesal_lines SET tip = \(Int64(record.lastSequence)), tip_hash = \(PostgresStore.bytes(record.hash))
-                WHERE id = \(line) AND tip = \(Int64(record.firstSequence) - 1) AND tip_hash = \(PostgresStore.bytes(record.previousHash))
-                """)
-            guard moved.metadata.rows == 1 else {
-                throw LogError(.corrupt, "\(store.location): record at sequence \(record.firstSequence) does not continue line \(line)")
-            }
-            try queries.run("""
-                INSERT INTO gesal_records (line, first_sequence, last_sequence, hash, bytes)
-                VALUES (\(line), \(Int64(record.firstSequence)), \(Int64(record.lastSequence)), \(PostgresStore.bytes(record.hash)), \(ByteBuffer(bytes: record.bytes)))
-                """)
+            for record in records { try add(record, line: line, queries) }
         }
+    }
+
+    private func add(_ record: StoredRecord, line: Int, _ queries: PostgresSession.Queries) throws(LogError) {
+        let moved = try queries.run("""
+            UPDATE gesal_lines SET tip = \(Int64(record.lastSequence)), tip_hash = \(PostgresStore.bytes(record.hash))
+            WHERE id = \(line) AND tip = \(Int64(record.firstSequence) - 1) AND tip_hash = \(PostgresStore.bytes(record.previousHash))
+            """)
+        guard moved.metadata.rows == 1 else {
+            throw LogError(.corrupt, "\(store.location): record at sequence \(record.firstSequence) does not continue line \(line)")
+        }
+        try queries.run("""
+            INSERT INTO gesal_records (line, first_sequence, last_sequence, hash, bytes)
+            VALUES (\(line), \(Int64(record.firstSequence)), \(Int64(record.lastSequence)), \(PostgresStore.bytes(record.hash)), \(ByteBuffer(bytes: record.bytes)))
+            """)
     }
 
     public func addBlob(_ bytes: [UInt8]) throws(LogError) {
