@@ -103,7 +103,7 @@ public struct PostgresStore: EventHistory, HistoryWriter {
             let lower = max(range.lowerBound, from), upper = min(range.upperBound, last)
             guard lower <= upper else { continue }
             var expected: UInt64? = nil
-            for record in try records(line: line, overlapping: lower...upper) {
+            try forEachRecord(line: line, overlapping: lower...upper) { record in
                 if let expected, record.firstSequence != expected {
                     throw LogError(.corrupt, "\(location): line \(line): record starts at sequence \(record.firstSequence), expected \(expected)")
                 }
@@ -160,7 +160,7 @@ public struct PostgresStore: EventHistory, HistoryWriter {
     }
 
     public func forEachRecord(line: Int, _ body: (StoredRecord) throws -> Void) throws {
-        for record in try records(line: line, overlapping: 0...UInt64(Int64.max)) { try body(record) }
+        try forEachRecord(line: line, overlapping: 0...UInt64(Int64.max), body)
     }
 
     // MARK: Rows
@@ -217,11 +217,23 @@ public struct PostgresStore: EventHistory, HistoryWriter {
         return parts.reversed()
     }
 
-    func records(line: Int, overlapping range: ClosedRange<UInt64>, _ run: Run? = nil) throws(LogError) -> [StoredRecord] {
+    /// Calls `body` with the records of `line` that overlap `range`, in order, fetched `page`
+    /// at a time, so a long history never sits in memory whole.
+    func forEachRecord(line: Int, overlapping range: ClosedRange<UInt64>, page: Int = 1_000, _ body: (StoredRecord) throws -> Void) throws {
+        var lower = range.lowerBound
+        while true {
+            let batch = try records(line: line, overlapping: lower...range.upperBound, limit: page)
+            for record in batch { try body(record) }
+            guard batch.count == page, let last = batch.last, last.lastSequence < range.upperBound else { return }
+            lower = last.lastSequence + 1
+        }
+    }
+
+    func records(line: Int, overlapping range: ClosedRange<UInt64>, limit: Int = Int(Int32.max), _ run: Run? = nil) throws(LogError) -> [StoredRecord] {
         let rows = try (run ?? session.run)("""
             SELECT first_sequence, bytes FROM gesal_records
             WHERE line = \(line) AND last_sequence >= \(Int64(range.lowerBound)) AND first_sequence <= \(Int64(clamping: range.upperBound))
-            ORDER BY first_sequence
+            ORDER BY first_sequence LIMIT \(limit)
             """).rows
         return try rows.map { row throws(LogError) in
             let (first, bytes) = try read("a record of line \(line)") { try row.decode((Int64, ByteBuffer).self) }

@@ -21,7 +21,9 @@ struct ServeCommand: AsyncParsableCommand {
         them at the next step, and each answer is recorded and returned as soon as it ends,
         the one it would have been alone. A question asked after a feedback waits for that
         feedback's learning step. A question that finds the engine idle waits
-        --batch-window-ms (5) for others sent at the same moment.
+        --batch-window-ms (5) for others sent at the same moment. On a postgres:// store,
+        several workers share one history: each folds what the others commit before every
+        request (docs/scale-out.md).
 
         Routes: POST /v1/chat/completions (stream too), POST /v1/completions,
         POST /v1/embeddings, GET /v1/models, POST /v1/feedback, GET /v1/interactions/ID,

@@ -1,7 +1,7 @@
 import Dispatch
 import EventLog
 import Foundation
-import PostgresLog
+@testable import PostgresLog
 import Synchronization
 import SystemIO
 import Testing
@@ -68,6 +68,22 @@ struct PostgresStoreTests {
         #expect(try untimed(store.events(branch: "main")) == untimed(reference.events(branch: "main")))
         let strip = { (entries: [ReflogEntry]) in entries.map { "\($0.branch) \($0.action) \(String(describing: $0.old)) \($0.new) \(String(describing: $0.oldHead)) \($0.newHead) \($0.message)" } }
         #expect(try strip(store.reflog()) == strip(reference.reflog()))
+    }
+
+    /// Reading a page at a time gives every overlapping record once, in order, whatever
+    /// the page size (here smaller than the range).
+    @Test(arguments: [1, 3, 4, 100])
+    func pagedReadsGiveEachRecordOnce(page: Int) throws {
+        let url = try PostgresFixture.freshDatabase()
+        defer { PostgresFixture.drop(url) }
+        let store = try PostgresStore.create(url)
+        for i in 0..<12 { try store.append(Self.batch(i), to: "main", expectedHead: nil) }  // 1 to 3 events a record
+        var all: [ClosedRange<UInt64>] = []
+        try store.forEachRecord(line: 1) { all.append($0.firstSequence...$0.lastSequence) }
+        var paged: [ClosedRange<UInt64>] = []
+        try store.forEachRecord(line: 1, overlapping: 5...20, page: page) { paged.append($0.firstSequence...$0.lastSequence) }
+        #expect(paged == all.filter { $0.overlaps(5...20) })
+        #expect(try store.events(from: 5, through: 20).map(\.sequence) == Array(5...20))
     }
 
     @Test func aHeadInsideARecordIsRefusedForABranch() throws {
