@@ -32,7 +32,13 @@ struct VerifyCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            if PostgresLocation.isURL(location.store) { return try verifyShared() }
+            if PostgresLocation.isURL(location.store) {
+                // The chain, records, blobs and branches (`ChainVerifier`); segments and indexes are a folder's.
+                let store = try location.open()
+                let report = ChainVerifier.verify(store)
+                print("lines=\(report.lines) records=\(report.records) events=\(report.events) blobs=\(try store.blobHashes().count) branches=\(try store.branches().count)")
+                return try conclude(store, problems: report.problems, checked: "checksum, hash link and blob")
+            }
             let store = try location.openFolder(verb: "verify")
             var bar = ProgressBar("verifying", total: 1)
             var started = false
@@ -42,36 +48,21 @@ struct VerifyCommand: ParsableCommand {
             }
             bar.finish()
             print("lines=\(report.lines) segments=\(report.segments) records=\(report.records) events=\(report.events) blobs=\(report.blobs) branches=\(report.branches)")
-            for problem in report.problems { print("problem: \(problem)") }
-            let domainProblems = domain ? try DomainCheck.problems(in: store) : []
-            for problem in domainProblems { print("problem: \(problem)") }
-            let signatures = try key.map { SignatureVerifier.verify(store, key: try HistoryPublicKey.read($0)) }
-            printSignatures(signatures)
-            let count = report.problems.count + domainProblems.count + (signatures?.problems.count ?? 0)
-            if count == 0 {
-                print("ok: every checksum, hash link, index and blob holds" + (domain ? ", and every GESAL branch replays" : "")
-                    + (key == nil ? "" : ", and every signature by the key holds"))
-            } else {
-                print("FAILED: \(count) problem(s)")
-                throw ExitCode.failure
-            }
+            try conclude(store, problems: report.problems.map { "\($0)" }, checked: "checksum, hash link, index and blob")
         }
     }
 
-    /// A PostgreSQL store: the chain, records, blobs and branches (`ChainVerifier`); the rest
-    /// (segments, indexes) is a folder's.
-    private func verifyShared() throws {
-        let store = try location.open()
-        let report = ChainVerifier.verify(store)
-        print("lines=\(report.lines) records=\(report.records) events=\(report.events) blobs=\(try store.blobHashes().count) branches=\(try store.branches().count)")
-        for problem in report.problems { print("problem: \(problem)") }
+    /// Prints the store's problems, then checks the domain and the signatures if asked, and
+    /// ends with one line: ok, or FAILED and exit status 1.
+    private func conclude(_ store: some EventHistory, problems: [String], checked: String) throws {
+        for problem in problems { print("problem: \(problem)") }
         let domainProblems = domain ? try DomainCheck.problems(in: store) : []
         for problem in domainProblems { print("problem: \(problem)") }
         let signatures = try key.map { SignatureVerifier.verify(store, key: try HistoryPublicKey.read($0)) }
         printSignatures(signatures)
-        let count = report.problems.count + domainProblems.count + (signatures?.problems.count ?? 0)
+        let count = problems.count + domainProblems.count + (signatures?.problems.count ?? 0)
         guard count > 0 else {
-            return print("ok: every checksum, hash link and blob holds" + (domain ? ", and every GESAL branch replays" : "")
+            return print("ok: every \(checked) holds" + (domain ? ", and every GESAL branch replays" : "")
                 + (key == nil ? "" : ", and every signature by the key holds"))
         }
         print("FAILED: \(count) problem(s)")
