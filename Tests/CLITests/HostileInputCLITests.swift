@@ -170,7 +170,7 @@ import TestSupport
                                            ("gesal", ["embed"]), ("gesal", ["demo"]), ("gesal", ["learn"]), ("gesal", ["seal", "train"]), ("gesal-log", []), ("gesal-log", ["import"]),
                                            ("gesal-log", ["reindex"]), ("gesal-log", ["verify"]), ("gesal-log", ["rollback"]),
                                            ("gesal", ["eval"]), ("gesal-log", ["bisect"]), ("gesal-log", ["curve"]),
-                                           ("gesal-log", ["trigger"]), ("gesal-log", ["sign"]), ("gesal-log", ["keygen"])]
+                                           ("gesal-log", ["trigger"]), ("gesal-log", ["sign"]), ("gesal-log", ["keygen"]), ("gesal-log", ["copy"])]
         for (tool, verb) in verbs {
             let help = try CommandRunner.run(tool, verb + ["--help"]).stdout
             let discussion = help.components(separatedBy: "USAGE:")[0].split(separator: "\n", omittingEmptySubsequences: false)
