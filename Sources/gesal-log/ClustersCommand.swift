@@ -34,7 +34,7 @@ struct ClustersCommand: ParsableCommand {
         try reportingErrors {
             let state = try Replay.run(try location.open(), branch: branch).state
             guard state.created?.config.buffer != nil else {
-                print("branch '\(branch)' of \(location.store) has no buffer (make a store with `gesal init --trigger --buffer`)")
+                print("branch '\(branch)' of \(location.storeShown) has no buffer (make a store with `gesal init --trigger --buffer`)")
                 return
             }
             let buffer = state.buffer

@@ -61,7 +61,7 @@ struct CopyCommand: ParsableCommand {
                 print("state_hash.\(branch)=\(copied)")
             }
             print("hashes_equal=\(equal)")
-            guard equal else { throw ValidationError("the copy's state hashes differ from the source's (see above); the copy at \(to) is not to be trusted") }
+            guard equal else { throw ValidationError("the copy's state hashes differ from the source's (see above); the copy at \(PostgresLocation.redacted(to)) is not to be trusted") }
         }
     }
 

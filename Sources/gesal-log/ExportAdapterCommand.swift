@@ -60,7 +60,7 @@ struct ExportAdapterCommand: ParsableCommand {
             let store = try location.open()
             let hash = try ModelExporting.adapter(adapter, in: store, branch: branch)
             guard let created = try Engine.storeCreated(at: location.store, branch: branch) else {
-                throw ValidationError("branch '\(branch)' of \(location.store) has no GESAL history")
+                throw ValidationError("branch '\(branch)' of \(location.storeShown) has no GESAL history")
             }
             let loaded = try models.loadModels(embedder: created.embedder, svfTargets: created.config.svfTargets,
                                                storage: created.weightStorage)

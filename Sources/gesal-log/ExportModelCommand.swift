@@ -54,7 +54,7 @@ struct ExportModelCommand: ParsableCommand {
         try reportingErrors {
             let store = try location.open()
             let replay = try Replay.run(store, branch: branch)
-            guard let created = replay.state.created else { throw ValidationError("branch '\(branch)' of \(location.store) has no GESAL history") }
+            guard let created = replay.state.created else { throw ValidationError("branch '\(branch)' of \(location.storeShown) has no GESAL history") }
             let (chosen, adapter) = try ModelExporting.node(node, in: replay.state, branch: branch)
             let loaded = try models.loadModels(embedder: created.embedder, svfTargets: created.config.svfTargets,
                                                storage: created.weightStorage)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CommandLineSupport
 import EventLog
+import PostgresLog
 
 struct InitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,6 +29,11 @@ struct InitCommand: ParsableCommand {
         try reportingErrors {
             guard let policy = DurabilityPolicy(parsing: durability) else {
                 throw ValidationError("unknown durability policy '\(durability)': use always, interval:MS or none")
+            }
+            if PostgresLocation.isURL(location.store) {
+                // Durability is PostgreSQL's commit, and there are no segments: the options are a folder's.
+                try PostgresStore.create(location.store).close()
+                return print("created store \(location.storeShown) (PostgreSQL: durable at each commit)")
             }
             let writer = try LogWriter.create(at: location.store, options: StoreOptions(durability: policy, segmentBytes: segmentMib << 20))
             try writer.close()

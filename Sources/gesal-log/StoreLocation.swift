@@ -8,6 +8,9 @@ struct StoreLocation: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The store: a folder, from the working directory, or a postgres:// URL ($GESAL_STORE sets the default).", valueName: "STORE"))
     var store: String = SetupFolder.defaultStore
 
+    /// `--store` fit to print: a URL's password replaced by `***`.
+    var storeShown: String { PostgresLocation.redacted(store) }
+
     /// Opens the store for reading, whichever backend holds it.
     func open() throws -> any EventHistory {
         try openHistory(store)

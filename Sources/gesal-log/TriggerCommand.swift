@@ -42,7 +42,7 @@ struct TriggerCommand: ParsableCommand {
             let store = try location.open()
             let events = try store.events(branch: branch).map { try DomainEvent($0) }
             guard case .storeCreated(let created)? = events.first else {
-                throw ValidationError("branch '\(branch)' of \(location.store) is not a GESAL history (no StoreCreated)")
+                throw ValidationError("branch '\(branch)' of \(location.storeShown) is not a GESAL history (no StoreCreated)")
             }
             if let recorded = created.config.trigger {
                 print("recorded settings: " + Self.describe(recorded))

@@ -3,17 +3,18 @@ import Engine
 import EventLog
 import Foundation
 import GESAL
+import PostgresLog
 import Tasks
 
 /// `gesal eval --dispatch`: the library's comparison (`DispatchEvaluation`) as a table or JSON.
 enum DispatchReport {
     static func run(store: String, branch: String, strategies: String, threshold: Float, maxTokens: Int, models options: EngineModelOptions,
                     words: String, json: Bool) throws {
-        guard let created = try Engine.storeCreated(at: store, branch: branch) else { throw EngineError(.invalidRequest, "\(store) has no GESAL store on branch '\(branch)'") }
+        guard let created = try Engine.storeCreated(at: store, branch: branch) else { throw EngineError(.invalidRequest, "\(PostgresLocation.redacted(store)) has no GESAL store on branch '\(branch)'") }
         let log = try openHistory(store)
         let state = try Replay.run(log, branch: branch).state
         let experts = try ExpertRecords.active(in: log, branch: branch, state: state)
-        guard !experts.isEmpty else { throw EngineError(.invalidRequest, "branch '\(branch)' of \(store) has no active trained expert (gesal expert train NAME --task T)") }
+        guard !experts.isEmpty else { throw EngineError(.invalidRequest, "branch '\(branch)' of \(PostgresLocation.redacted(store)) has no active trained expert (gesal expert train NAME --task T)") }
         let models = try options.loadModels(embedder: created.embedder, svfTargets: created.config.svfTargets, storage: created.weightStorage)
         let dispatcher = try Dispatcher(trained: experts, models: models, threshold: threshold, blob: { try log.blob(hex: $0) })
         let progress = ProgressReporter("scoring")

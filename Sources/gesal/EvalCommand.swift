@@ -4,6 +4,7 @@ import Engine
 import EventLog
 import Foundation
 import GESAL
+import PostgresLog
 import Tasks
 
 struct EvalCommand: ParsableCommand {
@@ -106,7 +107,7 @@ struct EvalCommand: ParsableCommand {
                                                                         maxTokens: maxTokens ?? 16, models: models, words: tasks.words, json: json) }
             var items = try tasks.load()
             let created = try store.flatMap { try Engine.storeCreated(at: $0, branch: branch) }
-            if let store, created == nil { throw ValidationError("\(store) has no GESAL store on branch '\(branch)'") }
+            if let store, created == nil { throw ValidationError("\(PostgresLocation.redacted(store)) has no GESAL store on branch '\(branch)'") }
             // The history first: a point past the head fails before the models load.
             var state: EngineState?, blobs: (any EventHistory)?, sequence: UInt64?
             if let store {
