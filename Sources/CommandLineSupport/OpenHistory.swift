@@ -24,7 +24,7 @@ public func historyExists(_ location: String) throws -> Bool {
 /// writer (recovery reported on standard error), for PostgreSQL a shared one.
 public func openHistoryWriter(_ location: String) throws -> any HistoryWriter {
     if PostgresLocation.isURL(location) {
-        return try historyExists(location) ? try PostgresStore.open(location) : try PostgresStore.create(location)
+        return try PostgresStore.openOrCreate(location)
     }
     return LogStore.exists(at: location) ? try openLogWriter(at: location) : try LogWriter.create(at: location)
 }

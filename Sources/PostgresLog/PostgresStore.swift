@@ -48,6 +48,22 @@ public struct PostgresStore: EventHistory, HistoryWriter {
         return store
     }
 
+    /// Opens the store at `url`, creating it when the database has none. Workers started
+    /// together on an empty database may race to create it: the loser finds the manifest row
+    /// the winner committed (or conflicts on inserting it), and opens what the winner made.
+    public static func openOrCreate(_ url: String) throws(LogError) -> PostgresStore {
+        do {
+            return try open(url)
+        } catch where error.code == .notAStore {
+            do {
+                return try create(url)
+            } catch {
+                if let made = try? open(url) { return made }
+                throw error
+            }
+        }
+    }
+
     /// Runs one SQL statement as it is (for tests and maintenance, never with user input).
     public func execute(_ sql: String) throws(LogError) {
         try session.run(PostgresQuery(unsafeSQL: sql))

@@ -103,7 +103,7 @@ struct ImportCommand: ParsableCommand {
 
     /// The store to import into, created when missing: a folder or PostgreSQL.
     static func openWriter(_ store: String) throws -> any HistoryWriter {
-        if PostgresLocation.isURL(store) { return try historyExists(store) ? try PostgresStore.open(store) : try PostgresStore.create(store) }
+        if PostgresLocation.isURL(store) { return try PostgresStore.openOrCreate(store) }
         return LogStore.exists(at: store) ? try openLogWriter(at: store) : try LogWriter.create(at: store)
     }
 

@@ -1,6 +1,8 @@
+import Dispatch
 import EventLog
 import Foundation
 import PostgresLog
+import Synchronization
 import Testing
 import TestSupport
 
@@ -46,5 +48,20 @@ struct PostgresRefusalTests {
         defer { PostgresFixture.drop(url) }
         _ = try PostgresStore.create(url)
         #expect { try PostgresStore.create(url) } throws: { "\($0)".contains("a store already exists") }
+    }
+
+    /// Workers started together on an empty database: each opens or creates, one creates,
+    /// none fails, and there is one store with one `main`.
+    @Test func workersStartingTogetherMakeOneStore() throws {
+        let url = try PostgresFixture.freshDatabase()
+        defer { PostgresFixture.drop(url) }
+        let failures = Mutex<[String]>([])
+        DispatchQueue.concurrentPerform(iterations: 4) { _ in
+            do { try PostgresStore.openOrCreate(url).close() } catch { failures.withLock { $0.append("\(error)") } }
+        }
+        #expect(failures.withLock { $0 }.isEmpty, "\(failures.withLock { $0 })")
+        let store = try PostgresStore.open(url)
+        #expect(try store.branches().keys.sorted() == ["main"])
+        #expect(try store.reflog().count == 1)
     }
 }
