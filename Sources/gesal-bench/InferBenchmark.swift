@@ -17,15 +17,18 @@ struct InferBenchmark: ParsableCommand {
           weight_bytes_per_token    bytes of weights one decode step reads
           decode_roofline_fraction  decode_tok_s · weight_bytes_per_token / mem_bandwidth
           prefill_vs_decode_ratio   prefill tokens per second over decode tokens per second
-          decode_batchB_tok_s       B sequences decoding together (LlamaModel.decode), tokens of all per second
-          batchB_vs_single_ratio    decode_batchB_tok_s / decode_tok_s
+          batched_decode_tok_s_bB   B sequences decoding together (LlamaModel.decode), tokens of all per second
+                                    (issue 14's names; before 2026-12-04 printed as decode_batchB_tok_s)
+          batched_bB_vs_single_ratio  batched_decode_tok_s_bB / decode_tok_s
+          kernel                    the SIMD path of the products that ran: block_kernel with blocks, row_kernel
+                                    with float32
           weights                   how the matrices are held: blocks (the file's quantised blocks) or float32
           block_kernel              the kernel of the quantised products (--weights blocks): avx2 or portable,
                                     the same bits either way
           row_kernel                the kernel of Float32 products in prompts and decode steps: avx512f, avx2-fma or
                                     portable (each row-independent; avx512f gives avx2-fma's bits, portable differs
                                     in the last bits)
-          K_batchB_tok_s            decode_batchB_tok_s with another kernel K this CPU runs for these weights
+          K_batchB_tok_s            batched_decode_tok_s_bB with another kernel K this CPU runs for these weights
                                     (block kernels with blocks, row kernels with float32), for B = 1 and the largest B
           row_kernel_vs_K_batchB    the chosen kernel's rate over K's, timed right after it (block_kernel_vs_K_batchB
                                     with blocks)
@@ -42,7 +45,7 @@ struct InferBenchmark: ParsableCommand {
     var tokens = 128
 
     @Option(help: "Batch sizes to decode together, comma-separated.")
-    var batches = "4,16"
+    var batches = "8,16"
 
     @Option(help: "How the weight matrices are held: blocks (quantised, as in the file) or float32 (dequantised at load).")
     var weights: WeightStorage = .blocks
@@ -120,12 +123,13 @@ struct InferBenchmark: ParsableCommand {
         print(line("decode_tok_s", decode))
         print(line("prefill_vs_decode_ratio", prefill / decode, decimals: 2))
         for (size, rate) in batched {
-            print(line("decode_batch\(size)_tok_s", rate))
-            print(line("batch\(size)_vs_single_ratio", rate / decode, decimals: 2))
+            print(line("batched_decode_tok_s_b\(size)", rate))
+            print(line("batched_b\(size)_vs_single_ratio", rate / decode, decimals: 2))
         }
         print("weights=\(weights.rawValue)")
         if let format = blockFormat { print("block_kernel=\(QuantizedMatrix.kernel(for: format).rawValue)") }
         print("row_kernel=\(RowProducts.kernel.rawValue)")
+        print("kernel=\(blockFormat.map { QuantizedMatrix.kernel(for: $0).rawValue } ?? RowProducts.kernel.rawValue)")
         for (other, size, rate, fast) in kernelSpeedups {
             let name = other.replacingOccurrences(of: "-", with: "_")
             print(line("\(name)_batch\(size)_tok_s", rate))
