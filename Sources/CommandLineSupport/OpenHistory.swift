@@ -8,16 +8,26 @@ public func openHistory(_ location: String) throws -> any EventHistory {
     PostgresLocation.isURL(location) ? try PostgresStore.open(location) : try LogStore(at: location)
 }
 
-/// Whether `location` holds a store (a PostgreSQL database that cannot be reached is an error,
-/// not a missing store).
-public func historyExists(_ location: String) throws -> Bool {
-    guard PostgresLocation.isURL(location) else { return LogStore.exists(at: location) }
+/// The history at `location`, or nil when there is no store there (a PostgreSQL database that
+/// cannot be reached is an error, not a missing store).
+public func existingHistory(_ location: String) throws -> (any EventHistory)? {
+    guard PostgresLocation.isURL(location) else { return LogStore.exists(at: location) ? try LogStore(at: location) : nil }
     do {
-        _ = try PostgresStore.open(location)
-        return true
+        return try PostgresStore.open(location)
     } catch let error as LogError where error.code == .notAStore {
-        return false
+        return nil
     }
+}
+
+/// Whether `location` holds a store.
+public func historyExists(_ location: String) throws -> Bool {
+    try existingHistory(location) != nil
+}
+
+/// A writer for the existing store at `location`: the one writer of a folder (recovery
+/// reported on standard error), or a shared one for PostgreSQL.
+public func openExistingHistoryWriter(_ location: String) throws -> any HistoryWriter {
+    PostgresLocation.isURL(location) ? try PostgresStore.open(location) : try openLogWriter(at: location)
 }
 
 /// A writer for the store at `location`, created when it is missing: for a folder the one
@@ -33,7 +43,7 @@ extension Engine {
     /// The `StoreCreated` of `branch` in the store at `location` (a folder or a URL), or nil
     /// for a missing store or an empty branch.
     public static func storeCreated(at location: String, branch: String = "main") throws -> StoreCreated? {
-        guard try historyExists(location) else { return nil }
-        return try storeCreated(in: openHistory(location), branch: branch)
+        guard let history = try existingHistory(location) else { return nil }
+        return try storeCreated(in: history, branch: branch)
     }
 }

@@ -6,8 +6,9 @@ import Models
 
 /// GESAL on one branch of an event log: answers prompts through the graph memory, learns
 /// from feedback, and writes every step as events before it counts. The engine owns the
-/// branch while it is open (the log writer holds the store's lock), so it is a class with a
-/// single owner; everything it records is a value.
+/// branch while it is open (a folder's writer holds the store's lock; on a shared store every
+/// append carries the head it was decided on, see `retryingOnConflict`), so it is a class with
+/// a single owner; everything it records is a value.
 public final class Engine {
     public let writer: any HistoryWriter
     public let models: EngineModels

@@ -108,7 +108,6 @@ public struct LogStore: EventHistory {
         }
     }
 
-
     /// The record of `branch` that holds `sequence`: its last sequence and the SHA-256 of its
     /// bytes as they are on disk now. Through the chain, that hash commits to the branch's
     /// whole history up to the record's end; `gesal-log sign` signs it.

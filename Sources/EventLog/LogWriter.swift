@@ -120,20 +120,22 @@ public final class LogWriter: HistoryWriter {
     /// once the record is as durable as the store's policy says.
     @discardableResult
     public func append(_ events: [EventDraft], to branch: String = "main", timeNanos: Int64? = nil) throws(LogError) -> ClosedRange<UInt64> {
-        try state.withLock { state throws(LogError) in
-            try state.append(events, to: branch, timeNanos: timeNanos ?? currentTimeNanos())
-        }
+        try append(events, to: branch, expectedHead: nil, timeNanos: timeNanos)
     }
 
     /// Appends as `append(_:to:timeNanos:)` does, only if `branch`'s head is `expectedHead`
     /// (checked under the writer's lock, so no append of another thread can come between).
     @discardableResult
     public func append(_ events: [EventDraft], to branch: String, expectedHead: UInt64?) throws(LogError) -> ClosedRange<UInt64> {
+        try append(events, to: branch, expectedHead: expectedHead, timeNanos: nil)
+    }
+
+    private func append(_ events: [EventDraft], to branch: String, expectedHead: UInt64?, timeNanos: Int64?) throws(LogError) -> ClosedRange<UInt64> {
         try state.withLock { state throws(LogError) in
             if let expectedHead, let ref = state.refs.branches[branch], state.head(of: ref) != expectedHead {
                 throw LogError(.conflict, "branch '\(branch)' is at \(state.head(of: ref)), not at \(expectedHead) where this append was decided", path: store.path)
             }
-            return try state.append(events, to: branch, timeNanos: currentTimeNanos())
+            return try state.append(events, to: branch, timeNanos: timeNanos ?? currentTimeNanos())
         }
     }
 

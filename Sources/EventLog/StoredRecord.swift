@@ -11,12 +11,16 @@ public struct StoredRecord: Sendable, Equatable {
     public let previousHash: Hash256
     /// The SHA-256 of `bytes`: what the next record chains to.
     public let hash: Hash256
+    /// The header as parsed once, for reading the events without parsing again.
+    private let header: RecordHeader
 
     /// Encodes a batch of events as one record.
     public init(encoding events: [EventDraft], firstSequence: UInt64, timeNanos: Int64, previousHash: Hash256) {
-        self.init(trusted: RecordCodec.encode(events, firstSequence: firstSequence, timeNanos: timeNanos, previousHash: previousHash),
-                  firstSequence: firstSequence, lastSequence: firstSequence + UInt64(events.count) - 1,
-                  timeNanos: timeNanos, previousHash: previousHash)
+        let bytes = RecordCodec.encode(events, firstSequence: firstSequence, timeNanos: timeNanos, previousHash: previousHash)
+        guard case .success(let header) = bytes.withUnsafeBytes({ RecordCodec.parse($0, at: 0) }) else {
+            preconditionFailure("a record just encoded does not parse")
+        }
+        self.init(trusted: bytes, header: header)
     }
 
     /// Checks that `bytes` are exactly one whole record (framing, CRC, structure) and reads
@@ -32,24 +36,24 @@ public struct StoredRecord: Sendable, Equatable {
             guard header.totalLength == bytes.count else {
                 throw LogError(.corrupt, "\(bytes.count - header.totalLength) bytes follow the record", path: source)
             }
-            self.init(trusted: bytes, firstSequence: header.firstSequence, lastSequence: header.lastSequence,
-                      timeNanos: header.timeNanos, previousHash: header.previousHash)
+            self.init(trusted: bytes, header: header)
         }
     }
 
-    private init(trusted bytes: [UInt8], firstSequence: UInt64, lastSequence: UInt64, timeNanos: Int64, previousHash: Hash256) {
+    private init(trusted bytes: [UInt8], header: RecordHeader) {
         self.bytes = bytes
-        self.firstSequence = firstSequence
-        self.lastSequence = lastSequence
-        self.timeNanos = timeNanos
-        self.previousHash = previousHash
-        self.hash = Hash256.of(bytes)
+        self.header = header
+        firstSequence = header.firstSequence
+        lastSequence = header.lastSequence
+        timeNanos = header.timeNanos
+        previousHash = header.previousHash
+        hash = Hash256.of(bytes)
     }
+
+    public static func == (a: StoredRecord, b: StoredRecord) -> Bool { a.bytes == b.bytes }
 
     /// The record's events, decompressed; `source` names the record in an error.
     public func events(source: String) throws(LogError) -> [Event] {
-        let parsed = bytes.withUnsafeBytes { RecordCodec.parse($0, at: 0) }
-        guard case .success(let header) = parsed else { throw LogError(.corrupt, "record no longer parses", path: source) }
         do {
             return try bytes.withUnsafeBytes { bytes throws(LZ4FrameError) in try RecordCodec.events(of: header, in: bytes) }
         } catch {

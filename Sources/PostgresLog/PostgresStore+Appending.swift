@@ -102,8 +102,7 @@ extension PostgresStore {
     /// 0); a sequence inside a record is refused, as a head there would split a commit.
     func hashOfRecord(ending sequence: UInt64, line: Int, head: UInt64, _ queries: PostgresSession.Queries) throws(LogError) -> Hash256 {
         guard sequence > 0 else { return .zero }
-        guard let part = try history(line: line, head: head, queries.run).first(where: { $0.range.contains(sequence) }),
-              let record = try records(line: part.line, overlapping: sequence...sequence, queries.run).first else {
+        guard let record = try record(holding: sequence, line: line, head: head, queries.run) else {
             throw LogError(.badSequence, "\(location): sequence \(sequence) is not in the history of line \(line)")
         }
         guard record.lastSequence == sequence else {

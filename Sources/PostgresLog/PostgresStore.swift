@@ -161,8 +161,7 @@ public struct PostgresStore: EventHistory, HistoryWriter {
 
     public func record(holding sequence: UInt64, on branch: String) throws(LogError) -> (end: UInt64, hash: Hash256) {
         let state = try branchState(branch, session.run)
-        guard let part = try history(line: state.ref.line, head: state.head).first(where: { $0.range.contains(sequence) }),
-              let record = try records(line: part.line, overlapping: sequence...sequence).first else {
+        guard let record = try record(holding: sequence, line: state.ref.line, head: state.head) else {
             throw LogError(.badSequence, "\(location): sequence \(sequence) is not in the history of '\(branch)' (head \(state.head))")
         }
         return (record.lastSequence, record.hash)
@@ -185,6 +184,13 @@ public struct PostgresStore: EventHistory, HistoryWriter {
         var info: LineInfo
         var tip: UInt64
         var tipHash: Hash256
+
+        /// A `gesal_lines` row's columns, as read.
+        init(id: Int, parent: Int?, fork: Int64, owner: String, tip: Int64, tipHash: ByteBuffer) throws(LogError) {
+            info = LineInfo(id: id, parent: parent, fork: UInt64(fork), owner: owner)
+            self.tip = UInt64(tip)
+            self.tipHash = try PostgresStore.hash(tipHash, what: "line \(id)'s tip hash")
+        }
     }
 
     struct BranchState {
@@ -200,8 +206,7 @@ public struct PostgresStore: EventHistory, HistoryWriter {
     func lineRows(_ run: Run) throws(LogError) -> [LineRow] {
         try run("SELECT id, parent, fork, owner, tip, tip_hash FROM gesal_lines ORDER BY id").rows.map { row throws(LogError) in
             let (id, parent, fork, owner, tip, hash) = try read("a line") { try row.decode((Int, Int?, Int64, String, Int64, ByteBuffer).self) }
-            return LineRow(info: LineInfo(id: id, parent: parent, fork: UInt64(fork), owner: owner), tip: UInt64(tip),
-                           tipHash: try Self.hash(hash, what: "line \(id)'s tip hash"))
+            return try LineRow(id: id, parent: parent, fork: fork, owner: owner, tip: tip, tipHash: hash)
         }
     }
 
@@ -214,8 +219,7 @@ public struct PostgresStore: EventHistory, HistoryWriter {
             throw LogError(.unknownBranch, "\(location): no branch named '\(branch)' (see `gesal-log branch list`)")
         }
         let (line, head, parent, fork, owner, tip, hash) = try read("branch '\(branch)'") { try row.decode((Int, Int64?, Int?, Int64, String, Int64, ByteBuffer).self) }
-        let lineRow = LineRow(info: LineInfo(id: line, parent: parent, fork: UInt64(fork), owner: owner), tip: UInt64(tip),
-                              tipHash: try Self.hash(hash, what: "line \(line)'s tip hash"))
+        let lineRow = try LineRow(id: line, parent: parent, fork: fork, owner: owner, tip: tip, tipHash: hash)
         return BranchState(ref: BranchRef(line: line, head: head.map(UInt64.init)), line: lineRow, head: head.map(UInt64.init) ?? UInt64(tip))
     }
 
@@ -231,6 +235,12 @@ public struct PostgresStore: EventHistory, HistoryWriter {
         }
         guard upper == 0 else { throw LogError(.corrupt, "\(location): the history of line \(line) does not reach sequence 1") }
         return parts.reversed()
+    }
+
+    /// The record holding `sequence` in the history that ends at `head` of `line`, if any.
+    func record(holding sequence: UInt64, line: Int, head: UInt64, _ run: Run? = nil) throws(LogError) -> StoredRecord? {
+        guard let part = try history(line: line, head: head, run).first(where: { $0.range.contains(sequence) }) else { return nil }
+        return try records(line: part.line, overlapping: sequence...sequence, run).first
     }
 
     /// Calls `body` with the records of `line` that overlap `range`, in order, fetched `page`

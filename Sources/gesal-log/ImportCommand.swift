@@ -80,7 +80,7 @@ struct ImportCommand: ParsableCommand {
             }
             let store = location.store
             try checkDomain(batches.flatMap(\.events), lines: lines, blobs: blobs)
-            let writer = try Self.openWriter(store)
+            let writer = try openHistoryWriter(store)
             for bytes in blobs.values { _ = try writer.putBlob(bytes) }
             var bar = ProgressBar("importing", total: batches.count)
             var imported = 0
@@ -101,16 +101,10 @@ struct ImportCommand: ParsableCommand {
         }
     }
 
-    /// The store to import into, created when missing: a folder or PostgreSQL.
-    static func openWriter(_ store: String) throws -> any HistoryWriter {
-        if PostgresLocation.isURL(store) { return try PostgresStore.openOrCreate(store) }
-        return LogStore.exists(at: store) ? try openLogWriter(at: store) : try LogWriter.create(at: store)
-    }
-
     /// Folds the file's events into the branch's GESAL state, refusing the import at the first
     /// event the engine could not have written. Plain (non-GESAL) branches and files pass.
     func checkDomain(_ drafts: [EventDraft], lines: [Int], blobs: [Hash256: [UInt8]]) throws {
-        let existing = try historyExists(location.store) ? try openHistory(location.store) : nil
+        let existing = try existingHistory(location.store)
         let head = try existing.flatMap { store in try store.branches()[branch] != nil ? try store.head(of: branch) : nil } ?? 0
         let firstType = head >= 1 ? try existing!.events(branch: branch, through: 1).first?.type : nil
         let fileHasDomain = drafts.contains { DomainCheck.isDomainType($0.type) }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import CommandLineSupport
 import EventLog
-import PostgresLog
 import GESAL
 
 struct ResetCommand: ParsableCommand {
@@ -51,7 +50,7 @@ func moveHead(store: String, branch: String, to: UInt64?) throws -> (before: UIn
         throw ValidationError("branch '\(branch)' holds a GESAL history: its head cannot go before its StoreCreated (sequence 1); "
             + "start a new store or branch instead")
     }
-    let writer: any HistoryWriter = try PostgresLocation.isURL(store) ? PostgresStore.open(store) : openLogWriter(at: store)
+    let writer = try openExistingHistoryWriter(store)
     let before = try writer.history.head(of: branch)
     if let to { try writer.reset(branch, to: to) } else { try writer.undoReset(branch) }
     let after = try writer.history.head(of: branch)

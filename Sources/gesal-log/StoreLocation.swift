@@ -18,7 +18,7 @@ struct StoreLocation: ParsableArguments {
 
     /// Opens the store for writing, reporting on standard error what recovery repaired.
     func openWriter() throws -> any HistoryWriter {
-        PostgresLocation.isURL(store) ? try PostgresStore.open(store) : try openLogWriter(at: store)
+        try openExistingHistoryWriter(store)
     }
 
     /// The store's folder, for verbs that work on the files themselves; a URL is refused by
