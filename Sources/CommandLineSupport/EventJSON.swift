@@ -1,9 +1,12 @@
 import EventLog
+import GESAL
 import Foundation
 
 /// One line of `gesal-log export` / `log --json` / `import`: an event, or a blob the events
 /// after it refer to. Payloads that are UTF-8 text travel as `payload`, others as
-/// `payload_base64`, so a round trip is byte-exact either way.
+/// `payload_base64`, so a round trip is byte-exact either way. A binary payload
+/// (`BinaryPayload`) also carries the JSON it stands for as `payload_json`, for people and
+/// `jq`; import reads only the bytes.
 public struct EventLine: Codable, Sendable, Equatable {
     public enum Kind: String, Codable, Sendable { case event, blob }
 
@@ -14,6 +17,7 @@ public struct EventLine: Codable, Sendable, Equatable {
     public var type: String?
     public var payload: String?
     public var payloadBase64: String?
+    public var payloadJSON: String?
     public var blobs: [String]?
     /// For `kind: blob`: its hash and bytes.
     public var id: String?
@@ -23,6 +27,7 @@ public struct EventLine: Codable, Sendable, Equatable {
         case kind, seq, type, payload, blobs, id, time
         case timeNanos = "time_ns"
         case payloadBase64 = "payload_base64"
+        case payloadJSON = "payload_json"
         case dataBase64 = "data_base64"
     }
 
@@ -32,10 +37,11 @@ public struct EventLine: Codable, Sendable, Equatable {
         timeNanos = event.timeNanos
         time = isoTime(nanos: event.timeNanos)
         type = event.type
-        if let text = String(validating: event.payload, as: UTF8.self) {
+        if !BinaryPayload.isBinary(event.payload), let text = String(validating: event.payload, as: UTF8.self) {
             payload = text
         } else {
             payloadBase64 = Data(event.payload).base64EncodedString()
+            payloadJSON = BinaryPayload.json(of: event)
         }
         blobs = event.blobs.isEmpty ? nil : event.blobs.map(\.hex)
     }

@@ -77,8 +77,10 @@ public struct LogStore: EventHistory {
 
     /// The lines a ref's history runs through, oldest first, with the sequence range each
     /// contributes: `(line.fork, upper]`, where `upper` is the head or the child's fork.
-    func history(of ref: BranchRef) throws(LogError) -> [(line: LineFiles, range: ClosedRange<UInt64>)] {
-        var upper = try head(of: ref)
+    /// `head`, when the caller has just read it: finding a line's head reads its last segment.
+    func history(of ref: BranchRef, head: UInt64? = nil) throws(LogError) -> [(line: LineFiles, range: ClosedRange<UInt64>)] {
+        var upper: UInt64
+        if let head { upper = head } else { upper = try self.head(of: ref) }
         var parts: [(LineFiles, ClosedRange<UInt64>)] = []
         var next: Int? = ref.line
         var seen: Set<Int> = []
@@ -101,7 +103,7 @@ public struct LogStore: EventHistory {
         let last = through ?? head
         guard last <= head else { throw LogError(.badSequence, "sequence \(last) is past the head of '\(branch)' (\(head))") }
         guard from >= 1, from <= last else { return }
-        for (line, range) in try history(of: ref) {
+        for (line, range) in try history(of: ref, head: head) {
             let lower = max(range.lowerBound, from)
             let upper = min(range.upperBound, last)
             if lower <= upper { try line.forEachEvent(in: lower...upper, body) }

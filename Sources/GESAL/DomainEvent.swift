@@ -76,15 +76,16 @@ public enum DomainEvent: Sendable, Equatable {
         }
     }
 
-    /// The event as a log record: type, canonical JSON, and the blobs it refers to. A value
-    /// JSON cannot hold (a NaN or infinite float) is refused, never written.
+    /// The event as a log record: type, payload, and the blobs it refers to. The payload is
+    /// canonical JSON, or `BinaryPayload` for the events that carry vectors. A value JSON
+    /// cannot hold (a NaN or infinite float) is refused in either, never written.
     public func draft() throws(EngineError) -> EventDraft {
         func json<T: Encodable>(_ value: T) throws(EngineError) -> [UInt8] { Array(try canonicalJSON(value).utf8) }
         switch self {
         case .storeCreated(let e): return EventDraft(type: typeName, payload: try json(e))
-        case .interactionRecorded(let e): return EventDraft(type: typeName, payload: try json(e))
-        case .feedbackRecorded(let e): return EventDraft(type: typeName, payload: try json(e))
-        case .triggerFired(let e): return EventDraft(type: typeName, payload: try json(e))
+        case .interactionRecorded(let e): return EventDraft(type: typeName, payload: try BinaryPayload.encode(e))
+        case .feedbackRecorded(let e): return EventDraft(type: typeName, payload: try BinaryPayload.encode(e))
+        case .triggerFired(let e): return EventDraft(type: typeName, payload: try BinaryPayload.encode(e))
         case .triggerCalibrated(let e): return EventDraft(type: typeName, payload: try json(e))
         case .bufferSampleAdded(let e): return EventDraft(type: typeName, payload: try json(e))
         case .clusterFormed(let e): return EventDraft(type: typeName, payload: try json(e))
@@ -93,10 +94,10 @@ public enum DomainEvent: Sendable, Equatable {
         case .clusterDissolved(let e): return EventDraft(type: typeName, payload: try json(e))
         case .adapterTrained(let e): return EventDraft(type: typeName, payload: try json(e), blobs: e.adapter.flatMap { Hash256(hex: $0) }.map { [$0] } ?? [])
         case .adapterRetired(let e): return EventDraft(type: typeName, payload: try json(e))
-        case .nodeCreated(let e): return EventDraft(type: typeName, payload: try json(e))
-        case .nodeUpdated(let e): return EventDraft(type: typeName, payload: try json(e))
+        case .nodeCreated(let e): return EventDraft(type: typeName, payload: try BinaryPayload.encode(e))
+        case .nodeUpdated(let e): return EventDraft(type: typeName, payload: try BinaryPayload.encode(e))
         case .adapterUpdated(let e):
-            return EventDraft(type: typeName, payload: try json(e), blobs: [e.adapterBlob, e.optimizerBlob].compactMap { Hash256(hex: $0) })
+            return EventDraft(type: typeName, payload: try BinaryPayload.encode(e), blobs: [e.adapterBlob, e.optimizerBlob].compactMap { Hash256(hex: $0) })
         case .adapterImported(let e):
             return EventDraft(type: typeName, payload: try json(e), blobs: [e.loraBlob, e.adapterBlob].compactMap { Hash256(hex: $0) })
         case .updateRejected(let e): return EventDraft(type: typeName, payload: try json(e))
@@ -124,6 +125,9 @@ public enum DomainEvent: Sendable, Equatable {
     public init(_ event: Event) throws(EngineError) {
         let decoder = JSONDecoder()
         func decode<T: Decodable>(_ type: T.Type) throws(EngineError) -> T {
+            if let binary = type as? any BinaryEncodedEvent.Type, BinaryPayload.isBinary(event.payload) {
+                return try BinaryPayload.decode(binary, from: event) as! T
+            }
             do { return try decoder.decode(type, from: Data(event.payload)) } catch {
                 throw EngineError(.corruptEvent, "event \(event.sequence) (\(event.type)) does not decode: \(error)")
             }

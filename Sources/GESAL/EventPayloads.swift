@@ -141,7 +141,8 @@ public struct InteractionRecorded: Sendable, Equatable, Codable {
     public static let typeName = "InteractionRecorded.v1"
     /// An interaction asked with a request (a system message or sampling fields, from the HTTP
     /// API). A build from before requests refuses it by name instead of folding it as if it
-    /// had been asked plainly; an interaction without one stays v1, bytes and all.
+    /// had been asked plainly; an interaction without one stays v1 (whose JSON payloads kept
+    /// their bytes; `BinaryPayload` now writes all versions).
     public static let requestedTypeName = "InteractionRecorded.v2"
     /// An interaction whose request holds a conversation's earlier turns. A build that knows
     /// requests but not turns would regenerate the answer without them, so it must refuse
@@ -220,8 +221,7 @@ public struct InteractionRecorded: Sendable, Equatable, Codable {
 public struct FeedbackRecorded: Sendable, Equatable, Codable {
     public static let typeName = "FeedbackRecorded.v1"
     /// Feedback with a correction. A build from before corrections refuses it by name instead
-    /// of folding the feedback without its correction; feedback without one stays v1, bytes
-    /// and all.
+    /// of folding the feedback without its correction; feedback without one stays v1.
     public static let correctedTypeName = "FeedbackRecorded.v2"
     /// Both versions, for code that picks feedback out of a log by type.
     public static let typeNames: Set<String> = [typeName, correctedTypeName]

@@ -18,21 +18,24 @@ public struct Replay: Sendable {
     /// every event from the start.
     public static func run(_ store: some EventHistory, branch: String = "main", through target: UInt64? = nil,
                            useSnapshots: Bool = true) throws -> Replay {
-        let head = try store.head(of: branch)
-        let last = target ?? head
-        guard last <= head else {
-            throw EngineError(.invalidRequest, "sequence \(last) is past the head of '\(branch)' (\(head))")
+        // Through the head, the walk itself finds it (reading a head costs a scan of the last segment).
+        let head = try target.map { _ in try store.head(of: branch) }
+        if let target, let head, target > head {
+            throw EngineError(.invalidRequest, "sequence \(target) is past the head of '\(branch)' (\(head))")
         }
         // One pass: keep the events after the newest snapshot announcement seen so far.
         var snapshots: [SnapshotTaken] = []
         var pending: [Event] = []
-        try store.forEachEvent(branch: branch, through: last) { event in
+        var last = target ?? 0
+        try store.forEachEvent(branch: branch, through: target) { event in
             if useSnapshots, event.type == SnapshotTaken.typeName, case .snapshotTaken(let taken) = try DomainEvent(event) {
                 snapshots.append(taken)
                 pending.removeAll { $0.sequence <= taken.sequence }
             }
             pending.append(event)
+            if target == nil { last = event.sequence }
         }
+        let complete = head.map { last == $0 } ?? true
         var skipped: [String] = []
         var newest = true
         while let taken = snapshots.popLast() {
@@ -44,13 +47,13 @@ public struct Replay: Sendable {
                 }
                 // `pending` holds what follows the newest snapshot; an older one reads its tail again.
                 let rest = newest ? pending : try store.events(branch: branch, from: taken.sequence + 1, through: last)
-                return try fold(rest, into: snapshot.state, from: taken, head: last, complete: last == head, skipped: skipped)
+                return try fold(rest, into: snapshot.state, from: taken, head: last, complete: complete, skipped: skipped)
             } catch {
                 skipped.append("snapshot at sequence \(taken.sequence): \(error)")
             }
         }
         let all = skipped.isEmpty ? pending : try store.events(branch: branch, through: last)
-        return try fold(all, into: EngineState(), from: nil, head: last, complete: last == head, skipped: skipped)
+        return try fold(all, into: EngineState(), from: nil, head: last, complete: complete, skipped: skipped)
     }
 
     /// `complete`: the events end at the branch's head, so the last record is whole and a

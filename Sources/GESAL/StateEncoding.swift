@@ -321,9 +321,9 @@ extension CanonicalReader {
         return experts
     }
 
-    /// A SEAL fact held as its canonical JSON.
+    /// A fact held as its canonical JSON (SEAL's facts; an interaction's request).
     func decodeFact<T: Decodable>(_ type: T.Type, _ text: String) throws(EngineError) -> T {
-        do { return try JSONDecoder().decode(type, from: Data(text.utf8)) } catch { throw fail("a SEAL fact does not decode: \(error)") }
+        do { return try JSONDecoder().decode(type, from: Data(text.utf8)) } catch { throw fail("a \(T.self) does not decode: \(error)") }
     }
 
     mutating func knowledge() throws(EngineError) -> EngineState.Knowledge {
@@ -392,10 +392,12 @@ struct CanonicalWriter {
 struct CanonicalReader {
     let bytes: [UInt8]
     let source: String
+    /// What a failure is: a corrupt snapshot (state encodings) or a corrupt event (payloads).
+    var code = EngineError.Code.corruptSnapshot
     var offset = 0
 
     func fail(_ reason: String) -> EngineError {
-        EngineError(.corruptSnapshot, "\(source) at byte \(offset): \(reason)")
+        EngineError(code, "\(source) at byte \(offset): \(reason)")
     }
 
     mutating func take(_ count: Int) throws(EngineError) -> ArraySlice<UInt8> {
@@ -427,10 +429,17 @@ struct CanonicalReader {
         return text
     }
 
+    /// Copied in one go: a replay reads an embedding per interaction.
     mutating func floats() throws(EngineError) -> [Float] {
-        var values: [Float] = []
-        for _ in 0..<(try count()) { values.append(try float()) }
-        return values
+        let count = try int()
+        guard count >= 0, count <= (bytes.count - offset) / 4 else { throw fail("count \(count) is impossible") }
+        let raw = try take(4 * count)
+        return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            raw.withUnsafeBytes { source in
+                for i in 0..<count { buffer[i] = Float(bitPattern: UInt32(littleEndian: source.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
+            }
+            initialized = count
+        }
     }
 
     mutating func ints() throws(EngineError) -> [Int] {

@@ -55,11 +55,13 @@ struct ExtractCommand: ParsableCommand {
         }
     }
 
-    /// The first events, as many as fit, one `TYPE PAYLOAD` line each.
+    /// The first events, as many as fit, one `TYPE PAYLOAD` line each; a binary payload as the
+    /// JSON it stands for, which holds no line break (the binary decoder has its own tests).
     private func eventLines(_ events: [Event]) -> [UInt8] {
         var out: [UInt8] = []
         for event in events {
-            let line = Array(event.type.utf8) + [UInt8(ascii: " ")] + event.payload + [UInt8(ascii: "\n")]
+            let payload = BinaryPayload.json(of: event).map { Array($0.utf8) } ?? event.payload
+            let line = Array(event.type.utf8) + [UInt8(ascii: " ")] + payload + [UInt8(ascii: "\n")]
             guard out.count + line.count <= maxBytes else { break }
             out += line
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CommandLineSupport
 import EventLog
+import GESAL
 
 struct LogCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -57,7 +58,9 @@ struct LogCommand: ParsableCommand {
 
     private func preview(_ event: Event) -> String {
         let blobs = event.blobs.isEmpty ? "" : " [blobs: " + event.blobs.map { String($0.hex.prefix(12)) }.joined(separator: ", ") + "]"
-        guard let text = String(validating: event.payload, as: UTF8.self) else {
+        // A binary payload shows the JSON it stands for.
+        let text = BinaryPayload.isBinary(event.payload) ? BinaryPayload.json(of: event) : String(validating: event.payload, as: UTF8.self)
+        guard let text else {
             return "(\(event.payload.count) binary bytes)" + blobs
         }
         let flat = text.replacingOccurrences(of: "\n", with: "\\n")

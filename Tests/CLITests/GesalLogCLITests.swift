@@ -1,5 +1,6 @@
 import EventLog
 import Foundation
+import GESAL
 import Testing
 
 @Suite struct GesalLogCLITests {
@@ -131,6 +132,29 @@ import Testing
         #expect(try a.events() == b.events())
         #expect(try b.blobs.get(blob) == a.blobs.get(blob))
         #expect(try log("verify", "--store", scratch.path + "/b").status == 0)
+    }
+
+    /// A binary payload (`BinaryPayload`) is listed as the JSON it stands for: the JSON an
+    /// older build wrote for the same fact (the hand-written history's [1, 0] vector).
+    @Test func logShowsABinaryPayloadAsTheJSONItStandsFor() throws {
+        let scratch = ScratchFolder()
+        let store = scratch.path + "/s"
+        let writer = try LogWriter.create(at: store)
+        try writer.append([try DomainEvent.nodeUpdated(NodeUpdated(node: 2, interaction: 7, centroid: Vector([1, 0]), count: 3)).draft()])
+        try writer.close()
+        let json = #"{"centroid":"AACAPwAAAAA=","count":3,"interaction":7,"node":2}"#
+        let listed = try log("log", "--store", store)
+        #expect(listed.status == 0 && listed.stdout.contains("NodeUpdated.v1") && listed.stdout.contains(json), "\(listed.stdout)")
+        let line = try log("log", "--json", "--store", store).stdout
+        let decoded = try JSONDecoder().decode(EventLineFields.self, from: Data(line.utf8))
+        #expect(decoded.payload == nil && decoded.payload_base64 != nil && decoded.payload_json == json, "\(line)")
+    }
+
+    /// The export line's fields, read with Foundation's decoder.
+    private struct EventLineFields: Decodable {
+        var payload: String?
+        var payload_base64: String?
+        var payload_json: String?
     }
 
     @Test func stockLZ4DecodesASegmentsPayloads() throws {

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 @testable import GESAL
 
-/// Requests in `InteractionRecorded`: an interaction without one keeps v1's bytes, one with
+/// Requests in `InteractionRecorded`: an interaction without one stays v1, one with
 /// a request is v2, one with a conversation's earlier turns v3, and a version that disagrees
 /// with its payload is refused by name.
 struct AnswerRequestTests {
@@ -15,10 +15,10 @@ struct AnswerRequestTests {
 
     static let v1Payload = #"{"adapter":null,"embedding":"AACAPwAAAAA=","interaction":3,"node":1,"prompt":"q","promptTokens":2,"response":"a","responseTokens":1,"sampling":{"maxTokens":8,"repetitionPenalty":1,"seed":0,"temperature":0,"topK":0,"topP":1},"similarity":1}"#
 
-    @Test func anInteractionWithoutARequestKeepsV1sBytes() throws {
+    @Test func anInteractionWithoutARequestStaysV1() throws {
         let draft = try DomainEvent.interactionRecorded(Self.interaction(nil)).draft()
         #expect(draft.type == "InteractionRecorded.v1")
-        let payload = String(decoding: draft.payload, as: UTF8.self)
+        let payload = try #require(BinaryPayload.json(of: Event(sequence: 1, timeNanos: 0, type: draft.type, payload: draft.payload, blobs: [])))
         #expect(!payload.contains("request"), "\(payload)")
     }
 

@@ -28,11 +28,16 @@ struct CorrectionTests {
         return state
     }
 
-    @Test func feedbackWithoutACorrectionKeepsItsBytes() throws {
+    /// The payloads are binary now (`BinaryPayload`); what they stand for is the JSON an
+    /// older build wrote, and a correction still changes the version.
+    @Test func feedbackWithoutACorrectionStaysV1() throws {
+        func json(_ draft: EventDraft) -> String? {
+            BinaryPayload.json(of: Event(sequence: 1, timeNanos: 0, type: draft.type, payload: draft.payload, blobs: []))
+        }
         let plain = try DomainEvent.feedbackRecorded(FeedbackRecorded(interaction: 3, reward: -2, source: "user")).draft()
-        #expect(String(decoding: plain.payload, as: UTF8.self) == #"{"interaction":3,"reward":-2,"source":"user"}"#)
+        #expect(json(plain) == #"{"interaction":3,"reward":-2,"source":"user"}"#)
         let corrected = try DomainEvent.feedbackRecorded(FeedbackRecorded(interaction: 3, reward: -2, source: "user", correction: "3")).draft()
-        #expect(String(decoding: corrected.payload, as: UTF8.self) == #"{"correction":"3","interaction":3,"reward":-2,"source":"user"}"#)
+        #expect(json(corrected) == #"{"correction":"3","interaction":3,"reward":-2,"source":"user"}"#)
         #expect(plain.type == "FeedbackRecorded.v1" && corrected.type == "FeedbackRecorded.v2", "an older build refuses v2 by name")
     }
 

@@ -119,21 +119,26 @@ struct TriggerTests {
 
     // MARK: The log
 
-    @Test func aBufferTriggerKeepsItsV1BytesAndAJudgementIsV2() throws {
+    /// What the (binary) payload stands for.
+    static func json(_ draft: EventDraft) -> String {
+        BinaryPayload.json(of: Event(sequence: 1, timeNanos: 0, type: draft.type, payload: draft.payload, blobs: [])) ?? "(none)"
+    }
+
+    @Test func aBufferTriggerStaysV1AndAJudgementIsV2() throws {
         let buffered = try DomainEvent.triggerFired(TriggerFired(interaction: 3, scores: ["buffered": 1], threshold: 1)).draft()
         #expect(buffered.type == "TriggerFired.v1")
-        #expect(String(decoding: buffered.payload, as: UTF8.self) == #"{"interaction":3,"scores":{"buffered":1},"threshold":1}"#)
+        #expect(Self.json(buffered) == #"{"interaction":3,"scores":{"buffered":1},"threshold":1}"#)
         #expect(try DomainEvent.triggerFired(Self.settings.judge(interaction: 3, reward: -2, signals: [:], calibration: nil)).draft().type == "TriggerFired.v2")
         let v2Without = Event(sequence: 9, timeNanos: 0, type: "TriggerFired.v2", payload: Array(#"{"interaction":3,"scores":{},"threshold":1}"#.utf8), blobs: [])
         #expect { try DomainEvent(v2Without) } throws: { "\($0)".contains("event 9") && "\($0)".contains("has no judgement") }
     }
 
-    @Test func anInteractionWithoutSignalsKeepsItsBytes() throws {
+    @Test func signalsDoNotChangeAnInteractionsVersion() throws {
         let plain = try #require(Self.asked(1, signals: nil).last).draft()
-        #expect(!String(decoding: plain.payload, as: UTF8.self).contains("signals"))
+        #expect(!Self.json(plain).contains("signals"))
         let measured = try #require(Self.asked(1, signals: Self.signals(margin: 2)).last).draft()
-        #expect(measured.type == "InteractionRecorded.v1", "an older build folds it the same, without the signals")
-        #expect(String(decoding: measured.payload, as: UTF8.self).contains(#""signals":{"firstTokenMargin":2"#))
+        #expect(measured.type == "InteractionRecorded.v1", "a build that knows binary payloads folds it the same, without the signals")
+        #expect(Self.json(measured).contains(#""signals":{"firstTokenMargin":2"#))
     }
 
     @Test func judgementsFoldInOrderAndBufferTriggersStillCount() throws {

@@ -1,0 +1,261 @@
+import EventLog
+import Foundation
+
+/// The compact binary encoding of the events a replay meets most: those that carry float
+/// vectors (`InteractionRecorded`'s embedding, `NodeCreated`'s and `NodeUpdated`'s centroid)
+/// and the ones written beside every answer (`FeedbackRecorded`, `TriggerFired`,
+/// `AdapterUpdated`). JSON spends a base64 string on each vector, and Foundation's decoder
+/// most of a replay's time; here a vector is its Float32 bit patterns, copied in one go, and
+/// the other fields are `CanonicalWriter`'s little-endian integers, floats and
+/// length-prefixed strings, in a fixed order per event.
+///
+/// A binary payload starts with `marker` (a zero byte, which no JSON text starts with) and
+/// the format version, so a reader tells the two encodings apart by the first byte and the
+/// event's type name keeps saying only what the event carries. Payloads written before this
+/// encoding (JSON) are still read. A build from before it refuses a binary payload (it does
+/// not parse as JSON); a build that meets a newer format version refuses it by number.
+public enum BinaryPayload {
+    public static let marker: UInt8 = 0
+    public static let version: UInt8 = 1
+
+    /// Whether `payload` is in this encoding (else it is JSON).
+    public static func isBinary(_ payload: [UInt8]) -> Bool { payload.first == marker }
+
+    /// The payload of `value`: marker, version, fields. A float JSON could not hold (NaN or
+    /// infinite) is refused here too, so both encodings record the same facts.
+    static func encode(_ value: some BinaryEncodedEvent) throws(EngineError) -> [UInt8] {
+        var out = CanonicalWriter()
+        out.bytes = [marker, version]
+        try value.encode(into: &out)
+        return out.bytes
+    }
+
+    /// Reads a payload `encode` wrote; every error names the event.
+    static func decode<T: BinaryEncodedEvent>(_ type: T.Type, from event: Event) throws(EngineError) -> T {
+        let source = "event \(event.sequence) (\(event.type))"
+        guard event.payload.count >= 2 else { throw EngineError(.corruptEvent, "\(source) has a binary payload of \(event.payload.count) byte") }
+        guard event.payload[1] == version else {
+            throw EngineError(.unsupportedEvent, "\(source) is in binary payload format \(event.payload[1]), which this build does not read "
+                + "(it reads \(version); written by a newer GESAL?)")
+        }
+        var input = CanonicalReader(bytes: event.payload, source: source, code: .corruptEvent)
+        input.offset = 2
+        let value = try T(from: &input)
+        guard input.offset == event.payload.count else { throw input.fail("\(event.payload.count - input.offset) bytes follow the payload") }
+        return value
+    }
+}
+
+/// An event with a binary payload: the fields in a fixed order, written and read by hand.
+protocol BinaryEncodedEvent {
+    func encode(into out: inout CanonicalWriter) throws(EngineError)
+    init(from input: inout CanonicalReader) throws(EngineError)
+}
+
+extension NodeCreated: BinaryEncodedEvent {
+    func encode(into out: inout CanonicalWriter) throws(EngineError) {
+        out.int(node)
+        out.int(interaction)
+        try out.finiteFloats(embedding.values, "NodeCreated's embedding")
+        out.optionalInt(nearest)
+        try out.optionalFloat(similarity, "NodeCreated's similarity")
+    }
+
+    init(from input: inout CanonicalReader) throws(EngineError) {
+        self.init(node: try input.int(), interaction: try input.int(), embedding: Vector(try input.floats()), nearest: try input.optionalInt(),
+                  similarity: try input.optionalFloat())
+    }
+}
+
+extension NodeUpdated: BinaryEncodedEvent {
+    func encode(into out: inout CanonicalWriter) throws(EngineError) {
+        out.int(node)
+        out.int(interaction)
+        try out.finiteFloats(centroid.values, "NodeUpdated's centroid")
+        out.int(count)
+    }
+
+    init(from input: inout CanonicalReader) throws(EngineError) {
+        self.init(node: try input.int(), interaction: try input.int(), centroid: Vector(try input.floats()), count: try input.int())
+    }
+}
+
+extension InteractionRecorded: BinaryEncodedEvent {
+    /// The fields every interaction has, in binary; the rare structured ones (a request, a
+    /// cluster adapter, an expert) as their canonical JSON, which replay seldom meets.
+    func encode(into out: inout CanonicalWriter) throws(EngineError) {
+        out.int(interaction)
+        out.string(prompt)
+        out.string(response)
+        out.int(node)
+        try out.finiteFloats(embedding.values, "InteractionRecorded's embedding")
+        try out.finiteFloats([similarity, sampling.temperature, sampling.topP, sampling.repetitionPenalty], "InteractionRecorded's similarity or sampling")
+        out.int(sampling.topK)
+        out.int(sampling.maxTokens)
+        out.int(Int(truncatingIfNeeded: sampling.seed))
+        out.int(promptTokens)
+        out.int(responseTokens)
+        out.optionalString(adapter)
+        if let signals {
+            try CanonicalWriter.requireFinite([signals.firstTokenMargin, signals.meanEntropy, signals.meanLogProbability]
+                + [signals.nearestNode, signals.nearestCluster].compactMap { $0 }, "InteractionRecorded's signals")
+        }
+        out.signals(signals, withCluster: true)
+        out.optionalString(try request.map { value throws(EngineError) in try canonicalJSON(value) })
+        out.optionalString(try clusterAdapter.map { value throws(EngineError) in try canonicalJSON(value) })
+        out.optionalString(try expert.map { value throws(EngineError) in try canonicalJSON(value) })
+        out.optionalString(knowledge)
+    }
+
+    init(from input: inout CanonicalReader) throws(EngineError) {
+        let interaction = try input.int(), prompt = try input.string(), response = try input.string(), node = try input.int()
+        let embedding = try input.floats(), floats = try input.floats()
+        guard floats.count == 4 else { throw input.fail("the interaction holds \(floats.count) similarity and sampling floats, not 4") }
+        let sampling = SamplingRecord(temperature: floats[1], topK: try input.int(), topP: floats[2], repetitionPenalty: floats[3],
+                                      maxTokens: try input.int(), seed: UInt64(truncatingIfNeeded: try input.int()))
+        let promptTokens = try input.int(), responseTokens = try input.int(), adapter = try input.optionalString()
+        let signals = try input.signals(withCluster: true)
+        let request = try input.optionalFact(AnswerRequest.self), clusterAdapter = try input.optionalFact(ClusterAdapterUse.self)
+        let expert = try input.optionalFact(ExpertUse.self), knowledge = try input.optionalString()
+        self.init(interaction: interaction, prompt: prompt, response: response, node: node, embedding: Vector(embedding), similarity: floats[0],
+                  adapter: adapter, sampling: sampling, promptTokens: promptTokens, responseTokens: responseTokens, request: request,
+                  signals: signals, clusterAdapter: clusterAdapter, expert: expert, knowledge: knowledge)
+    }
+}
+
+extension FeedbackRecorded: BinaryEncodedEvent {
+    func encode(into out: inout CanonicalWriter) throws(EngineError) {
+        out.int(interaction)
+        try out.finiteFloats([reward], "FeedbackRecorded's reward")
+        out.string(source)
+        out.optionalString(correction)
+    }
+
+    init(from input: inout CanonicalReader) throws(EngineError) {
+        let interaction = try input.int(), reward = try input.floats()
+        guard reward.count == 1 else { throw input.fail("the feedback holds \(reward.count) rewards, not 1") }
+        self.init(interaction: interaction, reward: reward[0], source: try input.string(), correction: try input.optionalString())
+    }
+}
+
+extension TriggerFired: BinaryEncodedEvent {
+    func encode(into out: inout CanonicalWriter) throws(EngineError) {
+        out.int(interaction)
+        try out.floatMap(scores, "TriggerFired's scores")
+        try out.finiteFloats([threshold], "TriggerFired's threshold")
+        out.int(judgement == nil ? 0 : 1)
+        if let judgement {
+            out.int(judgement.fired ? 1 : 0)
+            out.string(judgement.cause.rawValue)
+            try out.optionalFloat(judgement.score, "TriggerFired's score")
+            try out.floatMap(judgement.badness, "TriggerFired's badness")
+        }
+    }
+
+    init(from input: inout CanonicalReader) throws(EngineError) {
+        let interaction = try input.int(), scores = try input.floatMap(), threshold = try input.floats()
+        guard threshold.count == 1 else { throw input.fail("the trigger holds \(threshold.count) thresholds, not 1") }
+        var judgement: Judgement?
+        if try input.flag("a judgement's") {
+            let fired = try input.flag("fired"), causeName = try input.string()
+            guard let cause = Cause(rawValue: causeName) else { throw input.fail("'\(causeName)' is not a trigger's cause") }
+            judgement = Judgement(fired: fired, cause: cause, score: try input.optionalFloat(), badness: try input.floatMap())
+        }
+        self.init(interaction: interaction, scores: scores, threshold: threshold[0], judgement: judgement)
+    }
+}
+
+extension AdapterUpdated: BinaryEncodedEvent {
+    func encode(into out: inout CanonicalWriter) throws(EngineError) {
+        out.int(node)
+        out.strings([method, adapterBlob, optimizerBlob])
+        try out.finiteFloats([loss], "AdapterUpdated's loss")
+        out.ints(interactions)
+    }
+
+    init(from input: inout CanonicalReader) throws(EngineError) {
+        let node = try input.int(), texts = try input.strings(), loss = try input.floats()
+        guard texts.count == 3, loss.count == 1 else { throw input.fail("the update holds \(texts.count) texts and \(loss.count) losses, not 3 and 1") }
+        self.init(node: node, method: texts[0], adapterBlob: texts[1], optimizerBlob: texts[2], loss: loss[0], interactions: try input.ints())
+    }
+}
+
+extension CanonicalWriter {
+    /// A map from names to floats, in key order (as canonical JSON has it).
+    mutating func floatMap(_ map: [String: Float], _ what: String) throws(EngineError) {
+        let keys = map.keys.sorted()
+        strings(keys)
+        try finiteFloats(keys.map { map[$0]! }, what)
+    }
+
+    /// Floats that JSON could hold too: refuses a NaN or an infinity, naming `what`.
+    mutating func finiteFloats(_ values: [Float], _ what: String) throws(EngineError) {
+        try Self.requireFinite(values, what)
+        floats(values)
+    }
+
+    static func requireFinite(_ values: [Float], _ what: String) throws(EngineError) {
+        guard values.allSatisfy(\.isFinite) else { throw EngineError(.invalidRequest, "\(what) cannot be recorded: it holds a NaN or infinite value") }
+    }
+
+    mutating func optionalInt(_ value: Int?) {
+        int(value == nil ? 0 : 1)
+        if let value { int(value) }
+    }
+
+    mutating func optionalFloat(_ value: Float?, _ what: String) throws(EngineError) {
+        try finiteFloats(value.map { [$0] } ?? [], what)
+    }
+
+    mutating func optionalString(_ value: String?) {
+        int(value == nil ? 0 : 1)
+        if let value { string(value) }
+    }
+}
+
+extension CanonicalReader {
+    mutating func floatMap() throws(EngineError) -> [String: Float] {
+        let keys = try strings(), values = try floats()
+        guard keys.count == values.count, Set(keys).count == keys.count else {
+            throw fail("a map holds \(keys.count) names (some twice?) and \(values.count) values")
+        }
+        return Dictionary(uniqueKeysWithValues: zip(keys, values))
+    }
+
+    mutating func optionalInt() throws(EngineError) -> Int? {
+        try flag("an optional number's") ? try int() : nil
+    }
+
+    mutating func optionalFloat() throws(EngineError) -> Float? {
+        let values = try floats()
+        guard values.count <= 1 else { throw fail("an optional float holds \(values.count) values") }
+        return values.first
+    }
+
+    mutating func optionalString() throws(EngineError) -> String? {
+        try flag("an optional text's") ? try string() : nil
+    }
+
+    /// A structured field held as its canonical JSON, when present.
+    mutating func optionalFact<T: Decodable>(_ type: T.Type) throws(EngineError) -> T? {
+        guard let text = try optionalString() else { return nil }
+        return try decodeFact(type, text)
+    }
+}
+
+extension BinaryPayload {
+    /// The canonical JSON a binary payload stands for, for people (`gesal-log log`, `export`);
+    /// nil for a JSON payload, or one that does not decode.
+    public static func json(of event: Event) -> String? {
+        guard isBinary(event.payload), let fact = try? DomainEvent(event) else { return nil }
+        switch fact {
+        case .interactionRecorded(let e): return try? canonicalJSON(e)
+        case .nodeCreated(let e): return try? canonicalJSON(e)
+        case .nodeUpdated(let e): return try? canonicalJSON(e)
+        case .feedbackRecorded(let e): return try? canonicalJSON(e)
+        case .triggerFired(let e): return try? canonicalJSON(e)
+        case .adapterUpdated(let e): return try? canonicalJSON(e)
+        default: return nil
+        }
+    }
+}
