@@ -32,7 +32,9 @@ let package = Package(
         // The append-only, LZ4-framed, hash-chained event log with branches and blobs.
         .target(
             name: "EventLog",
-            dependencies: ["SystemIO", "CLZ4", .product(name: "Crypto", package: "swift-crypto")]),
+            dependencies: ["SystemIO", "CLZ4", "CChecksum", .product(name: "Crypto", package: "swift-crypto")]),
+        // CRC-32C with SSE 4.2's instruction, chosen at run time (the portable tables stay in Swift).
+        .target(name: "CChecksum", cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))]),
         // Float32 buffers, the OpenBLAS calls, the few ops the models need.
         // The decode step's own kernels (RowProducts) are optimised in debug builds too: unoptimised
         // SIMD code is two orders of magnitude slower, and every test that generates runs them.

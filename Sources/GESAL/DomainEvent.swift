@@ -123,19 +123,20 @@ public enum DomainEvent: Sendable, Equatable {
     /// Reads a log event back. An unknown type or a newer version is refused by name, so an
     /// old build never misreads a store a newer one wrote.
     public init(_ event: Event) throws(EngineError) {
-        let decoder = JSONDecoder()
+        // The events that may be binary read through `binaryOrJSON`; no JSON decoder is made for them.
+        func binaryOrJSON<T: Decodable & BinaryEncodedEvent>(_ type: T.Type) throws(EngineError) -> T {
+            if BinaryPayload.isBinary(event.payload) { return try BinaryPayload.decode(type, from: event) }
+            return try decode(type)
+        }
         func decode<T: Decodable>(_ type: T.Type) throws(EngineError) -> T {
-            if let binary = type as? any BinaryEncodedEvent.Type, BinaryPayload.isBinary(event.payload) {
-                return try BinaryPayload.decode(binary, from: event) as! T
-            }
-            do { return try decoder.decode(type, from: Data(event.payload)) } catch {
+            do { return try JSONDecoder().decode(type, from: Data(event.payload)) } catch {
                 throw EngineError(.corruptEvent, "event \(event.sequence) (\(event.type)) does not decode: \(error)")
             }
         }
         switch event.type {
         case StoreCreated.typeName: self = .storeCreated(try decode(StoreCreated.self))
         case _ where InteractionRecorded.typeNames.contains(event.type):
-            let interaction = try decode(InteractionRecorded.self)
+            let interaction = try binaryOrJSON(InteractionRecorded.self)
             guard interaction.request?.isEmpty != true, interaction.request?.turns?.isEmpty != true,
                   interaction.versionedTypeName == event.type else {
                 let expert = interaction.expert == nil ? "" : " and an expert"
@@ -147,14 +148,14 @@ public enum DomainEvent: Sendable, Equatable {
             }
             self = .interactionRecorded(interaction)
         case FeedbackRecorded.typeName, FeedbackRecorded.correctedTypeName:
-            let feedback = try decode(FeedbackRecorded.self)
+            let feedback = try binaryOrJSON(FeedbackRecorded.self)
             guard (feedback.correction != nil) == (event.type == FeedbackRecorded.correctedTypeName) else {
                 throw EngineError(.corruptEvent, "event \(event.sequence) (\(event.type)) \(feedback.correction == nil ? "has no" : "has a") correction: "
                     + "\(FeedbackRecorded.correctedTypeName) carries one, \(FeedbackRecorded.typeName) does not")
             }
             self = .feedbackRecorded(feedback)
         case TriggerFired.typeName, TriggerFired.judgedTypeName:
-            let trigger = try decode(TriggerFired.self)
+            let trigger = try binaryOrJSON(TriggerFired.self)
             guard trigger.versionedTypeName == event.type else {
                 throw EngineError(.corruptEvent, "event \(event.sequence) (\(event.type)) \(trigger.judgement == nil ? "has no" : "has a") judgement: "
                     + "\(TriggerFired.judgedTypeName) carries one, \(TriggerFired.typeName) does not")
@@ -168,9 +169,9 @@ public enum DomainEvent: Sendable, Equatable {
         case ClusterDissolved.typeName: self = .clusterDissolved(try decode(ClusterDissolved.self))
         case AdapterTrained.typeName: self = .adapterTrained(try decode(AdapterTrained.self))
         case AdapterRetired.typeName: self = .adapterRetired(try decode(AdapterRetired.self))
-        case NodeCreated.typeName: self = .nodeCreated(try decode(NodeCreated.self))
-        case NodeUpdated.typeName: self = .nodeUpdated(try decode(NodeUpdated.self))
-        case AdapterUpdated.typeName: self = .adapterUpdated(try decode(AdapterUpdated.self))
+        case NodeCreated.typeName: self = .nodeCreated(try binaryOrJSON(NodeCreated.self))
+        case NodeUpdated.typeName: self = .nodeUpdated(try binaryOrJSON(NodeUpdated.self))
+        case AdapterUpdated.typeName: self = .adapterUpdated(try binaryOrJSON(AdapterUpdated.self))
         case AdapterImported.typeName: self = .adapterImported(try decode(AdapterImported.self))
         case UpdateRejected.typeName: self = .updateRejected(try decode(UpdateRejected.self))
         case BranchCreated.typeName: self = .branchCreated(try decode(BranchCreated.self))

@@ -15,6 +15,10 @@ struct EngineBenchmark: ParsableCommand {
         discussion: helpText("""
           replay_events_per_s            replaying a synthetic history of --interactions interactions from the start
                                          (384-float MiniLM-sized embeddings; one update per two interactions)
+          replay_json_events_per_s       the same history written with JSON payloads (as before binary payloads),
+                                         replayed the same way: the baseline
+          replay_vs_json_ratio           replay_events_per_s / replay_json_events_per_s
+          crc_kernel                     how record checksums ran: sse4.2 or portable
           replay_from_zero_s             that replay's time
           replay_from_snapshot_s         replaying the same history from a snapshot taken halfway
           replay_from_snapshot_speedup   replay_from_zero_s / replay_from_snapshot_s
@@ -73,9 +77,18 @@ struct EngineBenchmark: ParsableCommand {
         var entries = 0
         let auditTime = try timed { entries = try Audit.trace(.node(busiest), in: store).count }
         try writer.close()
+        let jsonWriter = try LogWriter.create(at: path + "-json", options: StoreOptions(durability: .none))
+        _ = try SyntheticHistory.write(interactions: interactions, to: jsonWriter, json: true)
+        var json: Replay?
+        let jsonTime = try timed { json = try Replay.run(jsonWriter.store, useSnapshots: false) }
+        precondition(json!.state.hash == state.hash)
+        try jsonWriter.close()
         print("events=\(events)")
         print("interactions=\(interactions)")
         print(line("replay_events_per_s", Double(events) / zeroTime, decimals: 0))
+        print(line("replay_json_events_per_s", Double(events) / jsonTime, decimals: 0))
+        print(line("replay_vs_json_ratio", jsonTime / zeroTime, decimals: 2))
+        print("crc_kernel=\(CRC32C.kernel)")
         print(line("replay_from_zero_s", zeroTime, decimals: 3))
         print(line("replay_from_snapshot_s", snapshotTime, decimals: 3))
         print(line("replay_from_snapshot_speedup", zeroTime / snapshotTime, decimals: 2))

@@ -10,7 +10,8 @@ import Tensor
 enum SyntheticHistory {
     /// Writes `interactions` interactions (one record each, and one per update) to `main`;
     /// returns the state they fold to and the snapshot taken.
-    static func write(interactions: Int, to writer: any HistoryWriter) throws -> (state: EngineState, snapshot: SnapshotTaken?) {
+    /// `json`: every payload as the JSON builds before binary payloads wrote (the baseline).
+    static func write(interactions: Int, to writer: any HistoryWriter, json: Bool = false) throws -> (state: EngineState, snapshot: SnapshotTaken?) {
         var random = RandomSource(seed: 1)
         let width = 384, nodeCount = 50
         var state = EngineState()
@@ -19,7 +20,7 @@ enum SyntheticHistory {
         var snapshot: SnapshotTaken?
         func flush() throws {
             for event in batch { try state.apply(event) }
-            try writer.append(batch.map { try $0.draft() }, to: "main")
+            try writer.append(batch.map { json ? jsonDraft(try $0.draft()) : try $0.draft() }, to: "main")
             batch = []
         }
         for i in 1...interactions {
@@ -46,5 +47,12 @@ enum SyntheticHistory {
             if i == interactions / 2 { snapshot = try Snapshot.write(state, at: try writer.history.head(of: "main"), to: writer, branch: "main") }
         }
         return (state, snapshot)
+    }
+
+    /// A draft with the JSON its binary payload stands for.
+    private static func jsonDraft(_ draft: EventDraft) -> EventDraft {
+        let event = Event(sequence: 0, timeNanos: 0, type: draft.type, payload: draft.payload, blobs: draft.blobs)
+        guard let json = BinaryPayload.json(of: event) else { return draft }
+        return EventDraft(type: draft.type, payload: Array(json.utf8), blobs: draft.blobs)
     }
 }

@@ -13,6 +13,32 @@ import Testing
         #expect(split == CRC32C.checksum(bytes))
     }
 
+    /// RFC 3720's CRC-32C vectors (B.4) and the check value, for the tables and for SSE 4.2's
+    /// instruction: replay depends on both agreeing on every store.
+    @Test(arguments: [false, true]) func bothKernelsGiveTheStandardsValues(hardware: Bool) throws {
+        if hardware && CRC32C.kernel != "sse4.2" { return }  // this CPU has only the tables
+        func crc(_ bytes: [UInt8]) -> UInt32 {
+            bytes.withUnsafeBytes { hardware ? CRC32C.update(0, $0) : CRC32C.portableUpdate(0, $0) }
+        }
+        #expect(crc(Array("123456789".utf8)) == 0xE306_9283)
+        #expect(crc([UInt8](repeating: 0, count: 32)) == 0x8A91_36AA)
+        #expect(crc([UInt8](repeating: 0xFF, count: 32)) == 0x62A8_AB43)
+        #expect(crc((0..<32).map(UInt8.init)) == 0x46DD_794E)
+        #expect(crc((0..<32).map { UInt8(31 - $0) }) == 0x113F_DB5C)
+    }
+
+    @Test func theInstructionAgreesWithTheTablesOnEveryLengthAndAlignment() {
+        let bytes = (0..<300).map { UInt8(truncatingIfNeeded: $0 &* 167 &+ 13) }
+        bytes.withUnsafeBytes { raw in
+            for start in 0..<9 {
+                for end in stride(from: start, through: raw.count, by: 7) {
+                    let part = UnsafeRawBufferPointer(rebasing: raw[start..<end])
+                    #expect(CRC32C.update(0x1234_5678, part) == CRC32C.portableUpdate(0x1234_5678, part), "bytes \(start)..<\(end)")
+                }
+            }
+        }
+    }
+
     @Test func hashHexRoundTrips() {
         let hash = Hash256.of(Array("abc".utf8))
         #expect(hash.hex == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
