@@ -5,7 +5,7 @@
 #   scripts/fuzz.sh all [SECONDS]          every target in turn, SECONDS each
 #   scripts/fuzz.sh gguf,segment [SECONDS]  the targets listed, in turn (one build for all)
 #
-# Targets: gguf safetensors tokenizer-json wordpiece segment domain-events snapshot adapter-blob
+# Targets: gguf safetensors tokenizer-json wordpiece segment domain-events binary-payload snapshot adapter-blob
 # server-request
 # (Sources/FuzzTargets). Builds gesal-fuzz with -sanitize=fuzzer,address in .build-fuzz/ (the
 # first build takes a few minutes), then runs it from the committed seeds in
@@ -23,7 +23,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 . scripts/env.sh
 
-targets="gguf safetensors tokenizer-json wordpiece segment domain-events snapshot adapter-blob server-request"
+targets="gguf safetensors tokenizer-json wordpiece segment domain-events binary-payload snapshot adapter-blob server-request"
 target="${1:-}"
 seconds="${2:-600}"
 chosen=$( [ "$target" = all ] && echo $targets || tr , ' ' <<<"$target" )

@@ -30,6 +30,26 @@ enum DomainFuzzing {
         return outcome
     }
 
+    /// One event as `TYPE`, a line break, then its payload's bytes as the log holds them
+    /// (a binary payload holds line breaks of its own, so one event per input). A binary
+    /// payload that decodes must encode back to the very same type and bytes: each fact has
+    /// one encoding, so a record hash names one fact.
+    static func payload(_ bytes: [UInt8]) -> FuzzOutcome {
+        let newline = bytes.firstIndex(of: UInt8(ascii: "\n")) ?? bytes.endIndex
+        let event = Event(sequence: 1, timeNanos: 0, type: String(decoding: bytes[..<newline], as: UTF8.self),
+                          payload: Array(bytes[newline...].dropFirst()), blobs: [])
+        var fact: DomainEvent?
+        let outcome = FuzzOutcome.of { fact = try DomainEvent(event) }
+        guard let fact, BinaryPayload.isBinary(event.payload) else { return outcome }
+        do {
+            let draft = try fact.draft()
+            precondition(draft.type == event.type && draft.payload == event.payload, "a binary payload that decodes encodes back to other bytes")
+        } catch {
+            preconditionFailure("a binary payload that decodes does not encode: \(error)")
+        }
+        return outcome
+    }
+
     /// A snapshot blob as `Replay` reads it, then its state encoding on its own (a fuzzed blob
     /// almost never matches its stamped hash; the state decoder behind that check is fuzzed
     /// directly). A state that decodes must encode to bytes that decode to the same bytes again.

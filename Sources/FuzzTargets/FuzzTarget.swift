@@ -24,6 +24,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     /// Domain events, one per line as `TYPE PAYLOAD`, decoded and folded into a fresh state;
     /// a state that folds must survive the snapshot round trip.
     case domainEvents = "domain-events"
+    /// One event's payload as the log holds it, after its type and a line break: binary
+    /// payloads (`BinaryPayload`) must re-encode to the same bytes.
+    case binaryPayload = "binary-payload"
     /// A snapshot blob, and the state encoding inside it; what decodes must re-encode the same.
     case snapshot
     /// An adapter blob or an optimiser-state blob; what decodes must re-encode the same.
@@ -43,6 +46,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .wordPiece: TokenizerFuzzing.wordPiece(bytes)
         case .segment: SegmentFuzzing.shared.run(bytes)
         case .domainEvents: DomainFuzzing.events(bytes)
+        case .binaryPayload: DomainFuzzing.payload(bytes)
         case .snapshot: DomainFuzzing.snapshot(bytes)
         case .adapterBlob: AdapterFuzzing.blob(bytes)
         case .serverRequest: ServerFuzzing.request(bytes)

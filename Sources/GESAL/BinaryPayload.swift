@@ -62,7 +62,7 @@ extension NodeCreated: BinaryEncodedEvent {
     }
 
     init(from input: inout CanonicalReader) throws(EngineError) {
-        self.init(node: try input.int(), interaction: try input.int(), embedding: Vector(try input.floats()), nearest: try input.optionalInt(),
+        self.init(node: try input.int(), interaction: try input.int(), embedding: Vector(try input.finiteFloats()), nearest: try input.optionalInt(),
                   similarity: try input.optionalFloat())
     }
 }
@@ -76,7 +76,7 @@ extension NodeUpdated: BinaryEncodedEvent {
     }
 
     init(from input: inout CanonicalReader) throws(EngineError) {
-        self.init(node: try input.int(), interaction: try input.int(), centroid: Vector(try input.floats()), count: try input.int())
+        self.init(node: try input.int(), interaction: try input.int(), centroid: Vector(try input.finiteFloats()), count: try input.int())
     }
 }
 
@@ -109,14 +109,19 @@ extension InteractionRecorded: BinaryEncodedEvent {
 
     init(from input: inout CanonicalReader) throws(EngineError) {
         let interaction = try input.int(), prompt = try input.string(), response = try input.string(), node = try input.int()
-        let embedding = try input.floats(), floats = try input.floats()
+        let embedding = try input.finiteFloats(), floats = try input.finiteFloats()
         guard floats.count == 4 else { throw input.fail("the interaction holds \(floats.count) similarity and sampling floats, not 4") }
         let sampling = SamplingRecord(temperature: floats[1], topK: try input.int(), topP: floats[2], repetitionPenalty: floats[3],
                                       maxTokens: try input.int(), seed: UInt64(truncatingIfNeeded: try input.int()))
         let promptTokens = try input.int(), responseTokens = try input.int(), adapter = try input.optionalString()
         let signals = try input.signals(withCluster: true)
+        if let signals {
+            let values = [signals.firstTokenMargin, signals.meanEntropy, signals.meanLogProbability] + [signals.nearestNode, signals.nearestCluster].compactMap { $0 }
+            guard values.allSatisfy(\.isFinite) else { throw input.fail("the signals hold a NaN or infinite value") }
+        }
         let request = try input.optionalFact(AnswerRequest.self), clusterAdapter = try input.optionalFact(ClusterAdapterUse.self)
         let expert = try input.optionalFact(ExpertUse.self), knowledge = try input.optionalString()
+        guard request?.isEmpty != true else { throw input.fail("the interaction holds an empty request (one is never recorded)") }
         self.init(interaction: interaction, prompt: prompt, response: response, node: node, embedding: Vector(embedding), similarity: floats[0],
                   adapter: adapter, sampling: sampling, promptTokens: promptTokens, responseTokens: responseTokens, request: request,
                   signals: signals, clusterAdapter: clusterAdapter, expert: expert, knowledge: knowledge)
@@ -132,7 +137,7 @@ extension FeedbackRecorded: BinaryEncodedEvent {
     }
 
     init(from input: inout CanonicalReader) throws(EngineError) {
-        let interaction = try input.int(), reward = try input.floats()
+        let interaction = try input.int(), reward = try input.finiteFloats()
         guard reward.count == 1 else { throw input.fail("the feedback holds \(reward.count) rewards, not 1") }
         self.init(interaction: interaction, reward: reward[0], source: try input.string(), correction: try input.optionalString())
     }
@@ -153,7 +158,7 @@ extension TriggerFired: BinaryEncodedEvent {
     }
 
     init(from input: inout CanonicalReader) throws(EngineError) {
-        let interaction = try input.int(), scores = try input.floatMap(), threshold = try input.floats()
+        let interaction = try input.int(), scores = try input.floatMap(), threshold = try input.finiteFloats()
         guard threshold.count == 1 else { throw input.fail("the trigger holds \(threshold.count) thresholds, not 1") }
         var judgement: Judgement?
         if try input.flag("a judgement's") {
@@ -174,7 +179,7 @@ extension AdapterUpdated: BinaryEncodedEvent {
     }
 
     init(from input: inout CanonicalReader) throws(EngineError) {
-        let node = try input.int(), texts = try input.strings(), loss = try input.floats()
+        let node = try input.int(), texts = try input.strings(), loss = try input.finiteFloats()
         guard texts.count == 3, loss.count == 1 else { throw input.fail("the update holds \(texts.count) texts and \(loss.count) losses, not 3 and 1") }
         self.init(node: node, method: texts[0], adapterBlob: texts[1], optimizerBlob: texts[2], loss: loss[0], interactions: try input.ints())
     }
@@ -214,10 +219,18 @@ extension CanonicalWriter {
 }
 
 extension CanonicalReader {
+    /// Floats an event may hold: JSON could not hold a NaN or an infinity, so neither may this.
+    mutating func finiteFloats() throws(EngineError) -> [Float] {
+        let values = try floats()
+        guard values.allSatisfy(\.isFinite) else { throw fail("a float is NaN or infinite") }
+        return values
+    }
+
+    /// Names in increasing order (one encoding per map), then their values.
     mutating func floatMap() throws(EngineError) -> [String: Float] {
-        let keys = try strings(), values = try floats()
-        guard keys.count == values.count, Set(keys).count == keys.count else {
-            throw fail("a map holds \(keys.count) names (some twice?) and \(values.count) values")
+        let keys = try strings(), values = try finiteFloats()
+        guard keys.count == values.count, zip(keys, keys.dropFirst()).allSatisfy({ $0 < $1 }) else {
+            throw fail("a map holds \(keys.count) names, not in increasing order or not one per value (\(values.count))")
         }
         return Dictionary(uniqueKeysWithValues: zip(keys, values))
     }
@@ -227,7 +240,7 @@ extension CanonicalReader {
     }
 
     mutating func optionalFloat() throws(EngineError) -> Float? {
-        let values = try floats()
+        let values = try finiteFloats()
         guard values.count <= 1 else { throw fail("an optional float holds \(values.count) values") }
         return values.first
     }
@@ -236,10 +249,13 @@ extension CanonicalReader {
         try flag("an optional text's") ? try string() : nil
     }
 
-    /// A structured field held as its canonical JSON, when present.
-    mutating func optionalFact<T: Decodable>(_ type: T.Type) throws(EngineError) -> T? {
+    /// A structured field held as its canonical JSON, when present; JSON in any other form is
+    /// refused, so a fact has one encoding.
+    mutating func optionalFact<T: Codable>(_ type: T.Type) throws(EngineError) -> T? {
         guard let text = try optionalString() else { return nil }
-        return try decodeFact(type, text)
+        let fact = try decodeFact(type, text)
+        guard (try? canonicalJSON(fact)) == text else { throw fail("its \(T.self) is not in canonical JSON") }
+        return fact
     }
 }
 

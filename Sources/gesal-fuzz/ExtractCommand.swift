@@ -12,7 +12,8 @@ struct ExtractCommand: ParsableCommand {
         abstract: "Write seed inputs for the log and domain targets, taken from a real store.",
         discussion: helpText("""
         Writes OUT/TARGET/seed-* for the targets whose inputs a store holds: domain-events (the
-        first events of main, as `TYPE PAYLOAD` lines), snapshot (its snapshot blobs), segment
+        first events of main, as `TYPE PAYLOAD` lines), binary-payload (the first event of each
+        type written in binary, as this build writes it), snapshot (its snapshot blobs), segment
         (a fresh segment holding the first events of main) and adapter-blob (its smallest adapter
         and optimiser blobs, plus two tiny ones). Each seed is at most --max-bytes, so libFuzzer's
         mutations stay fast. The model-file targets' seeds come from
@@ -36,6 +37,7 @@ struct ExtractCommand: ParsableCommand {
             let source = try LogStore(at: store)
             let events = try source.events(branch: "main")
             try write("domain-events", "seed-store-events", eventLines(events))
+            for (type, input) in try binaryPayloads(events) { try write("binary-payload", "seed-" + type, input) }
             try write("segment", "seed-store-segment", segment(events))
             for (index, blob) in try blobs(events, of: { if case .snapshotTaken(let e) = $0 { [e.blob] } else { [] } }, in: source).prefix(2).enumerated() {
                 try write("snapshot", "seed-store-snapshot-\(index + 1)", blob)
@@ -66,6 +68,17 @@ struct ExtractCommand: ParsableCommand {
             out += line
         }
         return out
+    }
+
+    /// The first event of each type written in binary, drafted as this build writes it (a store
+    /// from before binary payloads gives them too), as `TYPE`, a line break, the payload.
+    private func binaryPayloads(_ events: [Event]) throws -> [(type: String, input: [UInt8])] {
+        var seen: Set<String> = []
+        return try events.compactMap { event in
+            let draft = try DomainEvent(event).draft()
+            guard BinaryPayload.isBinary(draft.payload), seen.insert(draft.type).inserted else { return nil }
+            return (draft.type, Array(draft.type.utf8) + [UInt8(ascii: "\n")] + draft.payload)
+        }
     }
 
     /// A segment of a fresh store holding the first events, in records of one to three events.

@@ -93,6 +93,22 @@ struct BinaryPayloadTests {
         }
     }
 
+    /// Every byte of every payload flipped three ways: each result is refused, or reads as a
+    /// fact whose own payload is exactly those bytes (one encoding per fact; the invariant the
+    /// `binary-payload` fuzz target checks).
+    @Test(arguments: facts.indices) func aFlippedByteIsRefusedOrReadsAsTheFactItEncodes(index: Int) throws {
+        let draft = try Self.facts[index].draft()
+        for position in draft.payload.indices {
+            for mask: UInt8 in [0x01, 0x80, 0xFF] {
+                var bytes = draft.payload
+                bytes[position] ^= mask
+                guard let fact = try? DomainEvent(Event(sequence: 3, timeNanos: 0, type: draft.type, payload: bytes, blobs: [])) else { continue }
+                let again = try fact.draft()
+                #expect(again.payload == bytes && again.type == draft.type, "byte \(position) ^ \(mask)")
+            }
+        }
+    }
+
     @Test func bytesAfterThePayloadAreRefused() throws {
         var draft = try Self.facts[6].draft()
         draft.payload.append(0)
