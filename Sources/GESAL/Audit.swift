@@ -22,6 +22,7 @@ public enum Audit {
     }
 
     public static func trace(_ subject: Subject, in store: any EventHistory, branch: String = "main") throws -> [Entry] {
+        if case .node(let node) = subject { return try trace(node: node, in: store, branch: branch) }
         let events = try store.events(branch: branch)
         let facts = try events.map { try DomainEvent($0) }
         var interactions: [Int: InteractionRecorded] = [:]
@@ -31,11 +32,8 @@ public enum Audit {
         let keep: (DomainEvent) -> Bool
         var last = UInt64.max
         switch subject {
-        case .node(let node):
-            guard facts.contains(where: { if case .nodeCreated(let e) = $0 { e.node == node } else { false } }) else {
-                throw EngineError(.invalidRequest, "no node \(node) on branch '\(branch)'")
-            }
-            keep = { about(node: node, $0, nodeOf) }
+        case .node:
+            preconditionFailure("a node's audit streams (trace(node:in:branch:))")
         case .adapter(let prefix):
             let origin = try adapterOrigin(prefix, among: zip(events, facts).map { ($0.sequence, $1) }, branch: branch)
             switch origin.owner {
@@ -91,6 +89,31 @@ public enum Audit {
             guard event.sequence <= last, keep(fact) else { return nil }
             return Entry(sequence: event.sequence, timeNanos: event.timeNanos, type: event.type, text: describe(fact, interactions))
         }
+    }
+
+    /// A node's chain in one pass that decodes only what may be about it: a binary payload
+    /// names its node or interaction first (`BinaryPayload.subject`), so the other nodes'
+    /// interactions, feedback and updates are passed over unread. The texts are written at the
+    /// end, when every prompt of the node is known (a node is created before its interaction).
+    static func trace(node: Int, in store: any EventHistory, branch: String) throws -> [Entry] {
+        var interactions: [Int: InteractionRecorded] = [:]
+        var kept: [(event: Event, fact: DomainEvent)] = []
+        var created = false
+        try store.forEachEvent(branch: branch) { event in
+            if let subject = BinaryPayload.subject(of: event) {
+                if let named = subject.node, named != node { return }
+                if subject.node == nil, let interaction = subject.interaction, interactions[interaction] == nil { return }
+            }
+            let fact = try DomainEvent(event)
+            switch fact {
+            case .interactionRecorded(let e) where e.node == node: interactions[e.interaction] = e
+            case .nodeCreated(let e) where e.node == node: created = true
+            default: break
+            }
+            if about(node: node, fact, { interactions[$0]?.node }) { kept.append((event, fact)) }
+        }
+        guard created else { throw EngineError(.invalidRequest, "no node \(node) on branch '\(branch)'") }
+        return kept.map { Entry(sequence: $0.event.sequence, timeNanos: $0.event.timeNanos, type: $0.event.type, text: describe($0.fact, interactions)) }
     }
 
     /// Where an adapter came from: the event that wrote it, and its node and blob.

@@ -260,6 +260,30 @@ extension CanonicalReader {
 }
 
 extension BinaryPayload {
+    /// The node and the interaction a binary payload names, read from its first fields without
+    /// decoding the rest: what lets an audit pass over the events of other nodes unread. Nil
+    /// for a JSON payload, a type that names neither first, or bytes too short to say.
+    public static func subject(of event: Event) -> (node: Int?, interaction: Int?)? {
+        guard isBinary(event.payload), event.payload.count >= 2, event.payload[1] == version else { return nil }
+        var input = CanonicalReader(bytes: event.payload, source: "", code: .corruptEvent)
+        input.offset = 2
+        do {
+            switch event.type.prefix(while: { $0 != "." }) {
+            case "NodeCreated", "NodeUpdated": return (try input.int(), try input.int())
+            case "InteractionRecorded":
+                let interaction = try input.int()
+                _ = try input.take(try input.count())  // prompt
+                _ = try input.take(try input.count())  // response
+                return (try input.int(), interaction)
+            case "FeedbackRecorded", "TriggerFired": return (nil, try input.int())
+            case "AdapterUpdated": return (try input.int(), nil)
+            default: return nil
+            }
+        } catch {
+            return nil  // the full decode says what is wrong
+        }
+    }
+
     /// The canonical JSON a binary payload stands for, for people (`gesal-log log`, `export`);
     /// nil for a JSON payload, or one that does not decode.
     public static func json(of event: Event) -> String? {

@@ -52,4 +52,33 @@ import Testing
         #expect(binary == 14, "all but StoreCreated")
         #expect(state.hash.hex == Self.hashByTheBuildThatWroteIt)
     }
+
+    /// A node's audit passes other nodes' binary events over unread; read in full from JSON
+    /// payloads (every event decoded, the way it was before), it must say the same, node by node.
+    @Test func everyNodesAuditReadsTheSameFromEitherEncoding() throws {
+        let folder = try FileSystem().makeTemporaryDirectory(prefix: "gesal-audit-encodings")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let binary = try LogWriter.create(at: folder + "/binary", options: StoreOptions(durability: .none))
+        let json = try LogWriter.create(at: folder + "/json", options: StoreOptions(durability: .none))
+        var session = RandomSession(state: 5)
+        var state = EngineState()
+        for event in try session.events(asks: 120, blob: { text in
+            _ = try json.putBlob(Array(text.utf8))
+            return try binary.putBlob(Array(text.utf8)).hex
+        }) {
+            let draft = try event.draft()
+            try binary.append([draft])
+            let asJSON = BinaryPayload.json(of: Event(sequence: 0, timeNanos: 0, type: draft.type, payload: draft.payload, blobs: draft.blobs))
+            try json.append([EventDraft(type: draft.type, payload: asJSON.map { Array($0.utf8) } ?? draft.payload, blobs: draft.blobs)])
+            try state.apply(event)
+        }
+        #expect(state.nodes.count > 3)
+        func texts(_ trail: [Audit.Entry]) -> [String] { trail.map { "\($0.sequence) \($0.type) \($0.text)" } }
+        for node in state.nodes.keys.sorted() {
+            let fromBinary = try Audit.trace(.node(node), in: binary.store), fromJSON = try Audit.trace(.node(node), in: json.store)
+            #expect(!fromBinary.isEmpty && texts(fromBinary) == texts(fromJSON), "node \(node)")
+        }
+        try binary.close()
+        try json.close()
+    }
 }
