@@ -11,8 +11,10 @@ import Foundation
 /// one appended. (Events may name blobs the template store does not hold; a missing blob is
 /// never counted.)
 final class SegmentFuzzing: @unchecked Sendable {
-    // Used from one thread: libFuzzer and the corpus tests call targets one input at a time.
     static let shared = SegmentFuzzing()
+    /// One input at a time: every input works in the same scratch store, and the corpus tests
+    /// run targets in parallel (two of them met there once: one deleted the other's manifest).
+    private let lock = NSLock()
 
     /// A store with one line holding a few events, made once; each input gets a fresh copy.
     private let template: String
@@ -37,6 +39,10 @@ final class SegmentFuzzing: @unchecked Sendable {
     }
 
     func run(_ bytes: [UInt8]) -> FuzzOutcome {
+        lock.withLock { runAlone(bytes) }
+    }
+
+    private func runAlone(_ bytes: [UInt8]) -> FuzzOutcome {
         let files = FileManager.default
         freshCopyOfTemplate()
         let line = store + "/lines/000001/"

@@ -54,8 +54,8 @@ struct DemoCommand: ParsableCommand {
         accuracy has its Wilson 95% interval, item count and majority baseline; the chart
         is CEM's shot accuracy by generation.
 
-        --system seal runs SEAL's demo instead (docs/seal.md): invented passages (--quick:
-        16; else 40), split by title. The training part is learned one after another with
+        --system seal runs SEAL's demo instead (docs/seal.md): invented passages (40, or 16
+        with --quick), split by title. The training part is learned one after another with
         `gesal learn`, every passage so far quizzed without its text after each (the
         forgetting curve, charted), then again on the branch `rehearse` with a replay
         buffer (the countermeasure); then ReST-EM trains the self-edit writer (--rounds).
