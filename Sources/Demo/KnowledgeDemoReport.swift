@@ -91,15 +91,16 @@ public struct KnowledgeDemoReport: Sendable, Codable, DemoResults {
         func row(_ name: String, _ figure: Figure) -> String {
             name.padding(toLength: 52, withPad: " ", startingAt: 0) + cell(figure.exactMatch) + "  " + cell(figure.containsAnswer) + String(format: "  %.3f", figure.f1)
         }
-        let header = "exact match           contains the answer     F1"
-        var lines = ["held out: \(heldOutPassages.count) passages, \(base.exactMatch.count) questions, each learned alone".padding(toLength: 52, withPad: " ", startingAt: 0) + header,
-                     row("base model, without the passage", base)]
+        // The title on its own line: a long one ran into the column names.
+        func title(_ text: String) -> [String] { [text, String(repeating: " ", count: 52) + "exact match           contains the answer     F1"] }
+        var lines = title("held out: \(heldOutPassages.count) passages, \(base.exactMatch.count) questions, each learned alone")
+        lines.append(row("base model, without the passage", base))
         lines += heldOut.map { row($0.name, $0.figure) }
         lines.append(String(format: "majority-answer baseline %.1f%%", base.exactMatch.majorityBaseline * 100))
         lines.append(verdict(heldOut.count > 2 ? heldOut[2] : nil, against: base, "passage + the base model's edit", "the base model"))
         if heldOut.count > 3 { lines.append(verdict(heldOut[3], against: heldOut[2].figure, "after round 1", "passage + the base model's edit")) }
         lines.append("")
-        lines.append("training: \(trainingPassages.count) passages, \(baseOnTraining.exactMatch.count) questions, learned in turn".padding(toLength: 52, withPad: " ", startingAt: 0) + header)
+        lines += title("training: \(trainingPassages.count) passages, \(baseOnTraining.exactMatch.count) questions, learned in turn")
         lines.append(row("base model, without the passage", baseOnTraining))
         for run in [continual, rehearsed] {
             let name = run.rehearse == 0 ? "no replay buffer" : "replay buffer of \(run.rehearse)"
