@@ -97,8 +97,7 @@ extension InteractionRecorded: BinaryEncodedEvent {
         out.int(responseTokens)
         out.optionalString(adapter)
         if let signals {
-            try CanonicalWriter.requireFinite([signals.firstTokenMargin, signals.meanEntropy, signals.meanLogProbability]
-                + [signals.nearestNode, signals.nearestCluster].compactMap { $0 }, "InteractionRecorded's signals")
+            try CanonicalWriter.requireFinite(signals.floats, "InteractionRecorded's signals")
         }
         out.signals(signals, withCluster: true)
         out.optionalString(try request.map { value throws(EngineError) in try canonicalJSON(value) })
@@ -115,10 +114,7 @@ extension InteractionRecorded: BinaryEncodedEvent {
                                       maxTokens: try input.int(), seed: UInt64(truncatingIfNeeded: try input.int()))
         let promptTokens = try input.int(), responseTokens = try input.int(), adapter = try input.optionalString()
         let signals = try input.signals(withCluster: true)
-        if let signals {
-            let values = [signals.firstTokenMargin, signals.meanEntropy, signals.meanLogProbability] + [signals.nearestNode, signals.nearestCluster].compactMap { $0 }
-            guard values.allSatisfy(\.isFinite) else { throw input.fail("the signals hold a NaN or infinite value") }
-        }
+        guard signals?.floats.allSatisfy(\.isFinite) != false else { throw input.fail("the signals hold a NaN or infinite value") }
         let request = try input.optionalFact(AnswerRequest.self), clusterAdapter = try input.optionalFact(ClusterAdapterUse.self)
         let expert = try input.optionalFact(ExpertUse.self), knowledge = try input.optionalString()
         guard request?.isEmpty != true else { throw input.fail("the interaction holds an empty request (one is never recorded)") }
@@ -126,6 +122,11 @@ extension InteractionRecorded: BinaryEncodedEvent {
                   adapter: adapter, sampling: sampling, promptTokens: promptTokens, responseTokens: responseTokens, request: request,
                   signals: signals, clusterAdapter: clusterAdapter, expert: expert, knowledge: knowledge)
     }
+}
+
+extension AnswerSignals {
+    /// Every float the signals hold: what must be finite, written or read.
+    var floats: [Float] { [firstTokenMargin, meanEntropy, meanLogProbability] + [nearestNode, nearestCluster].compactMap { $0 } }
 }
 
 extension FeedbackRecorded: BinaryEncodedEvent {
