@@ -39,6 +39,21 @@ import Testing
         }
     }
 
+    /// From three 512-byte lanes up, the instruction runs three lanes at once and joins them
+    /// with shift tables: lengths around one and two blocks, and long ones, at odd starts.
+    @Test func theThreeLaneInstructionPathAgreesWithTheTablesOnLongBuffers() {
+        var random = SystemRandomNumberGenerator()
+        let bytes = (0..<12_000).map { _ in UInt8.random(in: 0...255, using: &random) }
+        bytes.withUnsafeBytes { raw in
+            for start in [0, 1, 5] {
+                for length in [1535, 1536, 1537, 3071, 3072, 3073, 4608 + 13, 11_000] {
+                    let part = UnsafeRawBufferPointer(rebasing: raw[start..<(start + length)])
+                    #expect(CRC32C.update(0x9ABC_DEF0, part) == CRC32C.portableUpdate(0x9ABC_DEF0, part), "bytes \(start)..<\(start + length)")
+                }
+            }
+        }
+    }
+
     @Test func hashHexRoundTrips() {
         let hash = Hash256.of(Array("abc".utf8))
         #expect(hash.hex == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
