@@ -72,10 +72,17 @@ struct LineFiles: Sendable {
 
     /// Calls `body` with each event of this line with a sequence number in `range`, in order.
     /// A record that cannot be read before the end of the range is an error naming its file
-    /// and offset; nothing is skipped.
-    func forEachEvent(in range: ClosedRange<UInt64>, _ body: (Event) throws -> Void) throws {
+    /// and offset; nothing is skipped. `toEnd`: the range runs to the line's end, which the
+    /// walk finds itself (as `lastSequence` would: a torn tail of the last segment ends it,
+    /// damage followed by a valid record does not), so callers need not read the head first.
+    /// Bytes read at a time: small enough to stay in a core's cache while a record is checked
+    /// and decoded.
+    static let readChunk = 256 << 10
+
+    func forEachEvent(in range: ClosedRange<UInt64>, toEnd: Bool = false, _ body: (Event) throws -> Void) throws {
         for (i, segment) in segments.enumerated() {
-            let next = i + 1 < segments.count ? segments[i + 1].firstSequence : UInt64.max
+            let isLast = i + 1 == segments.count
+            let next = isLast ? UInt64.max : segments[i + 1].firstSequence
             guard next > range.lowerBound else { continue }
             guard segment.firstSequence <= range.upperBound else { break }
             var start = SegmentFormat.headerLength
@@ -85,39 +92,46 @@ struct LineFiles: Sendable {
             let file = try io { try fs.open(segment.path, .readOnly) }
             defer { try? file.close() }
             let header = try io { try file.read(at: 0, count: SegmentFormat.headerLength) }
-            let bytes = try io { try file.read(at: Int64(start), count: Int(try file.size()) - start) }
             _ = try scan(header, of: segment, hashes: false)  // header and name agree
-            var offset = 0
+            var window = try io { try SegmentWindow(file: file, from: start, chunk: Self.readChunk) }
             var expected: UInt64? = nil
-            try bytes.withUnsafeBytes { raw in
-                while offset < raw.count {
-                    if let expected, expected > range.upperBound { return }
-                    let position = Int64(start + offset)
-                    switch RecordCodec.parse(raw, at: offset) {
-                    case .failure where SegmentFormat.isUnusedTail(raw, from: offset):
-                        return
-                    case .failure(.incomplete(let needed)):
-                        throw LogError(.tornTail, "record needs \(needed) bytes, \(raw.count - offset) remain", path: segment.path, offset: position)
-                    case .failure(.invalid(let reason)):
-                        throw LogError(.corrupt, reason, path: segment.path, offset: position)
-                    case .success(let header):
-                        if let expected, header.firstSequence != expected {
-                            throw LogError(.corrupt, "record starts at sequence \(header.firstSequence), expected \(expected)", path: segment.path, offset: position)
-                        }
-                        expected = header.lastSequence + 1
-                        if header.firstSequence > range.upperBound { return }
-                        if header.lastSequence >= range.lowerBound {
-                            let record = UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + header.totalLength)])
-                            let events: [Event]
-                            do {
-                                events = try RecordCodec.events(of: header, in: record)
-                            } catch {
-                                throw LogError(.corrupt, "\(error)", path: segment.path, offset: position)
-                            }
-                            for event in events where range.contains(event.sequence) { try body(event) }
-                        }
-                        offset += header.totalLength
+            records: while window.hasUnread {
+                if let expected, expected > range.upperBound { return }
+                let position = Int64(window.filePosition)
+                switch window.withUnread({ RecordCodec.parse($0, at: 0) }) {
+                case .failure(.incomplete(let needed)) where window.hasMoreInFile:
+                    try io { try window.load(atLeast: needed) }
+                case .failure(let problem):
+                    // Rare: whether this ends the segment depends on all that follows it.
+                    try io { try window.loadRest() }
+                    // Padding ends a segment; a torn tail ends the line, as `lastSequence` reads it.
+                    let ends = window.withUnread { rest in
+                        SegmentFormat.isUnusedTail(rest, from: 0) || (toEnd && isLast && !SegmentScan.hasValidRecord(in: rest, after: 0))
                     }
+                    if ends { break records }
+                    switch problem {
+                    case .incomplete(let needed):
+                        let remain = window.withUnread(\.count)
+                        throw LogError(.tornTail, "record needs \(needed) bytes, \(remain) remain", path: segment.path, offset: position)
+                    case .invalid(let reason):
+                        throw LogError(.corrupt, reason, path: segment.path, offset: position)
+                    }
+                case .success(let header):
+                    if let expected, header.firstSequence != expected {
+                        throw LogError(.corrupt, "record starts at sequence \(header.firstSequence), expected \(expected)", path: segment.path, offset: position)
+                    }
+                    expected = header.lastSequence + 1
+                    if header.firstSequence > range.upperBound { return }
+                    if header.lastSequence >= range.lowerBound {
+                        let events: [Event]
+                        do {
+                            events = try window.withUnread { try RecordCodec.events(of: header, in: UnsafeRawBufferPointer(rebasing: $0[0..<header.totalLength])) }
+                        } catch {
+                            throw LogError(.corrupt, "\(error)", path: segment.path, offset: position)
+                        }
+                        for event in events where range.contains(event.sequence) { try body(event) }
+                    }
+                    window.skip(header.totalLength)
                 }
             }
         }

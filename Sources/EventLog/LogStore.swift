@@ -99,14 +99,18 @@ public struct LogStore: EventHistory {
 
     public func visitEvents(branch: String, from: UInt64, through: UInt64?, _ body: (Event) throws -> Void) throws {
         let ref = try ref(of: branch)
-        let head = try head(of: ref)
+        // A walk to the end of a line that runs to its files' end finds the head itself:
+        // reading the head first would scan the last segment once more.
+        let toEnd = through == nil && ref.head == nil
+        let head = toEnd ? UInt64.max : try head(of: ref)
         let last = through ?? head
         guard last <= head else { throw LogError(.badSequence, "sequence \(last) is past the head of '\(branch)' (\(head))") }
         guard from >= 1, from <= last else { return }
         for (line, range) in try history(of: ref, head: head) {
             let lower = max(range.lowerBound, from)
             let upper = min(range.upperBound, last)
-            if lower <= upper { try line.forEachEvent(in: lower...upper, body) }
+            let open = toEnd && line.info.id == ref.line
+            if lower <= upper { try line.forEachEvent(in: lower...upper, toEnd: open, body) }
         }
     }
 

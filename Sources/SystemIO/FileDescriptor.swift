@@ -43,19 +43,24 @@ public struct FileDescriptor: Sendable {
     /// `pread(2)` until `count` bytes are read or the file ends; returns what was read.
     public func read(at offset: Int64, count: Int) throws -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)
-        var done = 0
-        try bytes.withUnsafeMutableBytes { buffer in
-            while done < count {
-                let n = retryingInterrupts {
-                    syscalls.pread(raw, buffer.baseAddress! + done, count - done, off_t(offset) + off_t(done))
-                }
-                if n < 0 { throw SystemError(code: errno, operation: "pread", path: path, offset: offset + Int64(done)) }
-                if n == 0 { break }
-                done += n
-            }
-        }
+        let done = try bytes.withUnsafeMutableBytes { try read(at: offset, into: $0) }
         bytes.removeLast(count - done)
         return bytes
+    }
+
+    /// `pread(2)` into `buffer` until it is full or the file ends; returns the bytes read.
+    /// For readers that reuse one buffer (a segment read in windows).
+    public func read(at offset: Int64, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        var done = 0
+        while done < buffer.count {
+            let n = retryingInterrupts {
+                syscalls.pread(raw, buffer.baseAddress! + done, buffer.count - done, off_t(offset) + off_t(done))
+            }
+            if n < 0 { throw SystemError(code: errno, operation: "pread", path: path, offset: offset + Int64(done)) }
+            if n == 0 { break }
+            done += n
+        }
+        return done
     }
 
     /// The whole file. A file that reports size 0 is read to its end: procfs files

@@ -65,6 +65,26 @@ import TestSupport
         }
     }
 
+    /// A walk to the head finds the head itself (it does not read it first): it must stop at
+    /// the same place, the last whole record, whatever the cut, and write nothing.
+    @Test func aWalkToTheHeadOfATornSegmentEndsAtItsLastWholeRecord() throws {
+        let folder = TemporaryDirectory()
+        let store = folder.sub("s")
+        let batches = try makeStore(store, batches: 8, seed: 14)
+        let segmentPath = firstSegment(store)
+        let original = fileBytes(segmentPath)
+        let boundaries = recordOffsets(original)
+        for cut in boundaries[6]..<original.count {
+            writeFile(segmentPath, Array(original[0..<cut]))
+            let whole = boundaries.lastIndex(where: { $0 <= cut })!
+            let reader = try LogStore(at: store)
+            let expected = batches[0..<whole].flatMap { $0 }
+            #expect(try reader.events().map(\.draft) == expected, "cut at \(cut)")
+            #expect(try reader.events(through: reader.head(of: "main")).map(\.draft) == expected, "cut at \(cut)")
+            #expect(fileBytes(segmentPath) == Array(original[0..<cut]))
+        }
+    }
+
     @Test func everySingleBitFlipInASegmentIsDetectedAndNothingChanges() throws {
         let folder = TemporaryDirectory()
         let store = folder.sub("s")
