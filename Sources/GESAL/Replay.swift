@@ -23,6 +23,17 @@ public struct Replay: Sendable {
         if let target, let head, target > head {
             throw EngineError(.invalidRequest, "sequence \(target) is past the head of '\(branch)' (\(head))")
         }
+        guard useSnapshots else {
+            // Folded as they are read, while each payload is still in cache.
+            var state = EngineState()
+            var last = target ?? 0, count = 0
+            try store.forEachEvent(branch: branch, through: target) { event in
+                try state.fold(event)
+                count += 1
+                if target == nil { last = event.sequence }
+            }
+            return try finish(state, eventsApplied: count, from: nil, head: last, complete: head.map { last == $0 } ?? true, skipped: [])
+        }
         // One pass: keep the events after the newest snapshot announcement seen so far.
         var snapshots: [SnapshotTaken] = []
         var pending: [Event] = []
@@ -62,10 +73,15 @@ public struct Replay: Sendable {
                              skipped: [String]) throws -> Replay {
         var state = start
         for event in events { try state.fold(event) }
+        return try finish(state, eventsApplied: events.count, from: snapshot, head: head, complete: complete, skipped: skipped)
+    }
+
+    private static func finish(_ state: EngineState, eventsApplied: Int, from snapshot: SnapshotTaken?, head: UInt64, complete: Bool,
+                               skipped: [String]) throws -> Replay {
         if complete, let missing = state.pending.first {
             throw EngineError(.inconsistent, "the history ends before its last record holds the derived \(missing.typeName) (\(missing.interactionList))")
         }
-        return Replay(state: state, sequence: head, snapshot: snapshot, eventsApplied: events.count, skippedSnapshots: skipped)
+        return Replay(state: state, sequence: head, snapshot: snapshot, eventsApplied: eventsApplied, skippedSnapshots: skipped)
     }
 }
 

@@ -436,7 +436,11 @@ struct CanonicalReader {
         let raw = try take(4 * count)
         return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
             raw.withUnsafeBytes { source in
+                #if _endian(little)
+                UnsafeMutableRawBufferPointer(buffer).copyMemory(from: source)
+                #else
                 for i in 0..<count { buffer[i] = Float(bitPattern: UInt32(littleEndian: source.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
+                #endif
             }
             initialized = count
         }

@@ -140,6 +140,22 @@ struct BinaryPayloadTests {
         #expect { try DomainEvent(Self.event(draft)) } throws: { "\($0)".contains("'bogus' is not a trigger's cause") }
     }
 
+    /// The read side's check runs without a branch per value: every non-finite bit pattern
+    /// is refused, and the extreme finite ones are kept.
+    @Test(arguments: [(Float.nan, false), (.infinity, false), (-.infinity, false), (.signalingNaN, false),
+                      (.greatestFiniteMagnitude, true), (-.greatestFiniteMagnitude, true), (.leastNonzeroMagnitude, true), (-0.0, true)])
+    func aStoredCentroidValueReadsOnlyWhenFinite(value: Float, reads: Bool) throws {
+        var draft = try DomainEvent.nodeUpdated(NodeUpdated(node: 1, interaction: 2, centroid: Vector([1, 2, 3]), count: 2)).draft()
+        // NodeUpdated: marker, version, node (8), interaction (8), count (8), then the floats.
+        draft.payload.replaceSubrange(30..<34, with: withUnsafeBytes(of: value.bitPattern.littleEndian) { Array($0) })
+        if reads {
+            guard case .nodeUpdated(let e) = try DomainEvent(Self.event(draft)) else { Issue.record("not a NodeUpdated"); return }
+            #expect(e.centroid.values[1].bitPattern == value.bitPattern)
+        } else {
+            #expect { try DomainEvent(Self.event(draft)) } throws: { "\($0)".contains("NaN or infinite") }
+        }
+    }
+
     @Test func aValueJSONCouldNotHoldIsStillRefused() throws {
         let nan = DomainEvent.nodeUpdated(NodeUpdated(node: 1, interaction: 2, centroid: Vector([1, .nan]), count: 2))
         #expect { try nan.draft() } throws: { ($0 as? EngineError)?.code == .invalidRequest && "\($0)".contains("centroid") }
