@@ -23,19 +23,39 @@ import TestSupport
         return scan.records.map(\.offset) + [scan.validEnd]
     }
 
-    @Test func truncationAtEveryOffsetOfTheLastRecordsRecoversTheWholeOnes() throws {
-        let folder = TemporaryDirectory()
+    /// A store of 8 batches on one segment, to be cut short at every offset from a record on.
+    private struct CutStore {
+        let store: String
+        let segmentPath: String
+        let original: [UInt8]
+        let boundaries: [Int]  // record offsets, then the end of the last record
+        let batches: [[EventDraft]]
+
+        /// Cuts the segment at `cut`; returns how many records stay whole and their events.
+        func cut(at cut: Int) -> (whole: Int, expected: [EventDraft]) {
+            writeFile(segmentPath, Array(original[0..<cut]))
+            let whole = boundaries.lastIndex(where: { $0 <= cut })!
+            return (whole, batches[0..<whole].flatMap { $0 })
+        }
+    }
+
+    private func cutStore(in folder: TemporaryDirectory, seed: UInt64) throws -> CutStore {
         let store = folder.sub("s")
-        let batches = try makeStore(store, batches: 8, seed: 11)
+        let batches = try makeStore(store, batches: 8, seed: seed)
         let segmentPath = firstSegment(store)
         let original = fileBytes(segmentPath)
-        let boundaries = recordOffsets(original)
+        return CutStore(store: store, segmentPath: segmentPath, original: original, boundaries: recordOffsets(original), batches: batches)
+    }
+
+    @Test func truncationAtEveryOffsetOfTheLastRecordsRecoversTheWholeOnes() throws {
+        let folder = TemporaryDirectory()
+        let cuts = try cutStore(in: folder, seed: 11)
+        let (store, segmentPath, original, boundaries) = (cuts.store, cuts.segmentPath, cuts.original, cuts.boundaries)
         #expect(boundaries.count == 9 && boundaries.last == original.count)
 
         for cut in boundaries[5]..<original.count {
             try? FileManager.default.removeItem(atPath: store + "/lines/000001/quarantine")
-            writeFile(segmentPath, Array(original[0..<cut]))
-            let whole = boundaries.lastIndex(where: { $0 <= cut })!  // records entirely before the cut
+            let (whole, expected) = cuts.cut(at: cut)  // records entirely before the cut
 
             // Reading verbs report the torn tail and change nothing.
             let report = StoreVerifier.verify(try LogStore(at: store))
@@ -48,7 +68,6 @@ import TestSupport
 
             // A writer cuts the tail back, keeps the bytes, and appends after the last whole record.
             let writer = try LogWriter(at: store)
-            let expected = batches[0..<whole].flatMap { $0 }
             #expect(try writer.store.events().map(\.draft) == expected, "cut at \(cut)")
             if cut != boundaries[whole] {
                 #expect(writer.recovered.count == 1)
@@ -69,19 +88,13 @@ import TestSupport
     /// the same place, the last whole record, whatever the cut, and write nothing.
     @Test func aWalkToTheHeadOfATornSegmentEndsAtItsLastWholeRecord() throws {
         let folder = TemporaryDirectory()
-        let store = folder.sub("s")
-        let batches = try makeStore(store, batches: 8, seed: 14)
-        let segmentPath = firstSegment(store)
-        let original = fileBytes(segmentPath)
-        let boundaries = recordOffsets(original)
-        for cut in boundaries[6]..<original.count {
-            writeFile(segmentPath, Array(original[0..<cut]))
-            let whole = boundaries.lastIndex(where: { $0 <= cut })!
-            let reader = try LogStore(at: store)
-            let expected = batches[0..<whole].flatMap { $0 }
+        let cuts = try cutStore(in: folder, seed: 14)
+        for cut in cuts.boundaries[6]..<cuts.original.count {
+            let (_, expected) = cuts.cut(at: cut)
+            let reader = try LogStore(at: cuts.store)
             #expect(try reader.events().map(\.draft) == expected, "cut at \(cut)")
             #expect(try reader.events(through: reader.head(of: "main")).map(\.draft) == expected, "cut at \(cut)")
-            #expect(fileBytes(segmentPath) == Array(original[0..<cut]))
+            #expect(fileBytes(cuts.segmentPath) == Array(cuts.original[0..<cut]))
         }
     }
 
