@@ -47,12 +47,14 @@ public enum LZ4Frame {
         guard LZ4F_isError(created) == 0, let context else { throw LZ4FrameError(reason: errorName(created)) }
         defer { LZ4F_freeDecompressionContext(context) }
 
-        var output = [UInt8](repeating: 0, count: expectedSize)
         var produced = 0
         var consumed = 0
         var status = 1
         var failure: LZ4FrameError?
-        output.withUnsafeMutableBytes { out in
+        // Not zeroed first: liblz4 writes every byte the array keeps (the count is what it produced).
+        let output = [UInt8](unsafeUninitializedCapacity: expectedSize) { buffer, count in
+            defer { count = produced }
+            let out = UnsafeMutableRawBufferPointer(buffer)
             while status != 0 {
                 var outSize = expectedSize - produced
                 var inSize = frame.count - consumed

@@ -227,12 +227,28 @@ extension CanonicalReader {
         return values
     }
 
-    /// Whether no value is NaN or infinite (all exponent bits set), without a branch per
-    /// value, so that the loop vectorises: a replay checks an embedding per interaction.
+    /// Whether no value is NaN or infinite (all exponent bits set), eight lanes at a time
+    /// with no branch per value (a scalar loop compiled to one, perf: a replay checks an
+    /// embedding per interaction). Adding one below the exponent carries into the sign bit
+    /// only when every exponent bit is set; and, add and or are plain SSE2, so the portable
+    /// build vectorises it too (a mask compare did not: it went lane by lane through memory).
     static func allFinite(_ values: [Float]) -> Bool {
-        var special: UInt32 = 0
-        for value in values { special |= (value.bitPattern & 0x7F80_0000) == 0x7F80_0000 ? 1 : 0 }
-        return special == 0
+        let exponent: UInt32 = 0x7F80_0000, carry: UInt32 = 0x0080_0000
+        return values.withUnsafeBytes { raw in
+            var lanes = SIMD8<UInt32>(repeating: 0)
+            var offset = 0
+            while offset + 32 <= raw.count {
+                let bits = raw.loadUnaligned(fromByteOffset: offset, as: SIMD8<UInt32>.self)
+                lanes |= (bits & exponent) &+ carry
+                offset += 32
+            }
+            var special = lanes.indices.reduce(0) { $0 | lanes[$1] }
+            while offset < raw.count {
+                special |= (raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self) & exponent) &+ carry
+                offset += 4
+            }
+            return special & 0x8000_0000 == 0
+        }
     }
 
     /// Names in increasing order (one encoding per map), then their values.
@@ -276,18 +292,21 @@ extension BinaryPayload {
         guard isBinary(event.payload), event.payload.count >= 2, event.payload[1] == version else { return nil }
         var input = CanonicalReader(bytes: event.payload, source: "", code: .corruptEvent)
         input.offset = 2
+        // The type's name before its version, compared as bytes: a `Character` walk over the
+        // name (`prefix(while:)` on the String) took 40% of a node's audit (perf).
+        let base = event.type.utf8.prefix { $0 != UInt8(ascii: ".") }
+        func named(_ name: String) -> Bool { base.elementsEqual(name.utf8) }
         do {
-            switch event.type.prefix(while: { $0 != "." }) {
-            case "NodeCreated", "NodeUpdated": return (try input.int(), try input.int())
-            case "InteractionRecorded":
+            if named("NodeCreated") || named("NodeUpdated") { return (try input.int(), try input.int()) }
+            if named("InteractionRecorded") {
                 let interaction = try input.int()
                 _ = try input.take(try input.count())  // prompt
                 _ = try input.take(try input.count())  // response
                 return (try input.int(), interaction)
-            case "FeedbackRecorded", "TriggerFired": return (nil, try input.int())
-            case "AdapterUpdated": return (try input.int(), nil)
-            default: return nil
             }
+            if named("FeedbackRecorded") || named("TriggerFired") { return (nil, try input.int()) }
+            if named("AdapterUpdated") { return (try input.int(), nil) }
+            return nil
         } catch {
             return nil  // the full decode says what is wrong
         }

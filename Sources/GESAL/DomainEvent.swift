@@ -133,7 +133,12 @@ public enum DomainEvent: Sendable, Equatable {
                 throw EngineError(.corruptEvent, "event \(event.sequence) (\(event.type)) does not decode: \(error)")
             }
         }
+        // The events of every answer come first: each case is a string comparison, and a replay
+        // meets these tens of thousands of times.
         switch event.type {
+        case NodeCreated.typeName: self = .nodeCreated(try binaryOrJSON(NodeCreated.self))
+        case NodeUpdated.typeName: self = .nodeUpdated(try binaryOrJSON(NodeUpdated.self))
+        case AdapterUpdated.typeName: self = .adapterUpdated(try binaryOrJSON(AdapterUpdated.self))
         case StoreCreated.typeName: self = .storeCreated(try decode(StoreCreated.self))
         case _ where InteractionRecorded.typeNames.contains(event.type):
             let interaction = try binaryOrJSON(InteractionRecorded.self)
@@ -169,9 +174,6 @@ public enum DomainEvent: Sendable, Equatable {
         case ClusterDissolved.typeName: self = .clusterDissolved(try decode(ClusterDissolved.self))
         case AdapterTrained.typeName: self = .adapterTrained(try decode(AdapterTrained.self))
         case AdapterRetired.typeName: self = .adapterRetired(try decode(AdapterRetired.self))
-        case NodeCreated.typeName: self = .nodeCreated(try binaryOrJSON(NodeCreated.self))
-        case NodeUpdated.typeName: self = .nodeUpdated(try binaryOrJSON(NodeUpdated.self))
-        case AdapterUpdated.typeName: self = .adapterUpdated(try binaryOrJSON(AdapterUpdated.self))
         case AdapterImported.typeName: self = .adapterImported(try decode(AdapterImported.self))
         case UpdateRejected.typeName: self = .updateRejected(try decode(UpdateRejected.self))
         case BranchCreated.typeName: self = .branchCreated(try decode(BranchCreated.self))

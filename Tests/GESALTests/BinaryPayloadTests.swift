@@ -140,17 +140,22 @@ struct BinaryPayloadTests {
         #expect { try DomainEvent(Self.event(draft)) } throws: { "\($0)".contains("'bogus' is not a trigger's cause") }
     }
 
-    /// The read side's check runs without a branch per value: every non-finite bit pattern
-    /// is refused, and the extreme finite ones are kept.
+    /// The read side's check runs eight lanes at a time, then one by one: every non-finite
+    /// bit pattern is refused and the extreme finite ones are kept, in a lane of the first
+    /// block, of the second, and in the tail of a 20-value centroid.
     @Test(arguments: [(Float.nan, false), (.infinity, false), (-.infinity, false), (.signalingNaN, false),
-                      (.greatestFiniteMagnitude, true), (-.greatestFiniteMagnitude, true), (.leastNonzeroMagnitude, true), (-0.0, true)])
-    func aStoredCentroidValueReadsOnlyWhenFinite(value: Float, reads: Bool) throws {
-        var draft = try DomainEvent.nodeUpdated(NodeUpdated(node: 1, interaction: 2, centroid: Vector([1, 2, 3]), count: 2)).draft()
-        // NodeUpdated: marker, version, node (8), interaction (8), count (8), then the floats.
-        draft.payload.replaceSubrange(30..<34, with: withUnsafeBytes(of: value.bitPattern.littleEndian) { Array($0) })
+                      (.greatestFiniteMagnitude, true), (-.greatestFiniteMagnitude, true), (.leastNonzeroMagnitude, true), (-0.0, true)],
+          [1, 13, 19])
+    func aStoredCentroidValueReadsOnlyWhenFinite(_ stored: (value: Float, reads: Bool), position: Int) throws {
+        let (value, reads) = stored
+        let centroid = Vector((0..<20).map { Float($0) - 7.5 })
+        var draft = try DomainEvent.nodeUpdated(NodeUpdated(node: 1, interaction: 2, centroid: centroid, count: 2)).draft()
+        // NodeUpdated: marker, version, node (8), interaction (8), the floats' count (8), the floats.
+        let offset = 26 + 4 * position
+        draft.payload.replaceSubrange(offset..<(offset + 4), with: withUnsafeBytes(of: value.bitPattern.littleEndian) { Array($0) })
         if reads {
             guard case .nodeUpdated(let e) = try DomainEvent(Self.event(draft)) else { Issue.record("not a NodeUpdated"); return }
-            #expect(e.centroid.values[1].bitPattern == value.bitPattern)
+            #expect(e.centroid.values[position].bitPattern == value.bitPattern)
         } else {
             #expect { try DomainEvent(Self.event(draft)) } throws: { "\($0)".contains("NaN or infinite") }
         }
