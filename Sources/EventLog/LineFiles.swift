@@ -70,15 +70,15 @@ struct LineFiles: Sendable {
         return SparseIndex.decode(bytes)
     }
 
+    /// Bytes read at a time: small enough to stay in a core's cache while a record is checked
+    /// and decoded.
+    static let readChunk = 256 << 10
+
     /// Calls `body` with each event of this line with a sequence number in `range`, in order.
     /// A record that cannot be read before the end of the range is an error naming its file
     /// and offset; nothing is skipped. `toEnd`: the range runs to the line's end, which the
     /// walk finds itself (as `lastSequence` would: a torn tail of the last segment ends it,
     /// damage followed by a valid record does not), so callers need not read the head first.
-    /// Bytes read at a time: small enough to stay in a core's cache while a record is checked
-    /// and decoded.
-    static let readChunk = 256 << 10
-
     func forEachEvent(in range: ClosedRange<UInt64>, toEnd: Bool = false, _ body: (Event) throws -> Void) throws {
         for (i, segment) in segments.enumerated() {
             let isLast = i + 1 == segments.count

@@ -201,7 +201,7 @@ extension CanonicalWriter {
     }
 
     static func requireFinite(_ values: [Float], _ what: String) throws(EngineError) {
-        guard values.allSatisfy(\.isFinite) else { throw EngineError(.invalidRequest, "\(what) cannot be recorded: it holds a NaN or infinite value") }
+        guard BinaryPayload.allFinite(values) else { throw EngineError(.invalidRequest, "\(what) cannot be recorded: it holds a NaN or infinite value") }
     }
 
     mutating func optionalInt(_ value: Int?) {
@@ -223,32 +223,8 @@ extension CanonicalReader {
     /// Floats an event may hold: JSON could not hold a NaN or an infinity, so neither may this.
     mutating func finiteFloats() throws(EngineError) -> [Float] {
         let values = try floats()
-        guard Self.allFinite(values) else { throw fail("a float is NaN or infinite") }
+        guard BinaryPayload.allFinite(values) else { throw fail("a float is NaN or infinite") }
         return values
-    }
-
-    /// Whether no value is NaN or infinite (all exponent bits set), eight lanes at a time
-    /// with no branch per value (a scalar loop compiled to one, perf: a replay checks an
-    /// embedding per interaction). Adding one below the exponent carries into the sign bit
-    /// only when every exponent bit is set; and, add and or are plain SSE2, so the portable
-    /// build vectorises it too (a mask compare did not: it went lane by lane through memory).
-    static func allFinite(_ values: [Float]) -> Bool {
-        let exponent: UInt32 = 0x7F80_0000, carry: UInt32 = 0x0080_0000
-        return values.withUnsafeBytes { raw in
-            var lanes = SIMD8<UInt32>(repeating: 0)
-            var offset = 0
-            while offset + 32 <= raw.count {
-                let bits = raw.loadUnaligned(fromByteOffset: offset, as: SIMD8<UInt32>.self)
-                lanes |= (bits & exponent) &+ carry
-                offset += 32
-            }
-            var special = lanes.indices.reduce(0) { $0 | lanes[$1] }
-            while offset < raw.count {
-                special |= (raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self) & exponent) &+ carry
-                offset += 4
-            }
-            return special & 0x8000_0000 == 0
-        }
     }
 
     /// Names in increasing order (one encoding per map), then their values.
@@ -324,6 +300,33 @@ extension BinaryPayload {
         case .triggerFired(let e): return try? canonicalJSON(e)
         case .adapterUpdated(let e): return try? canonicalJSON(e)
         default: return nil
+        }
+    }
+}
+
+extension BinaryPayload {
+    /// Whether no value is NaN or infinite (all exponent bits set), for writing and reading
+    /// alike: eight lanes at a time with no branch per value (a scalar loop compiled to one,
+    /// perf: a replay checks an embedding per interaction). Adding one below the exponent
+    /// carries into the sign bit only when every exponent bit is set; and, add and or are
+    /// plain SSE2, so the portable build vectorises it too (a mask compare did not: it went
+    /// lane by lane through memory).
+    static func allFinite(_ values: [Float]) -> Bool {
+        let exponent: UInt32 = 0x7F80_0000, carry: UInt32 = 0x0080_0000
+        return values.withUnsafeBytes { raw in
+            var lanes = SIMD8<UInt32>(repeating: 0)
+            var offset = 0
+            while offset + 32 <= raw.count {
+                let bits = raw.loadUnaligned(fromByteOffset: offset, as: SIMD8<UInt32>.self)
+                lanes |= (bits & exponent) &+ carry
+                offset += 32
+            }
+            var special = lanes.indices.reduce(0) { $0 | lanes[$1] }
+            while offset < raw.count {
+                special |= (raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self) & exponent) &+ carry
+                offset += 4
+            }
+            return special & 0x8000_0000 == 0
         }
     }
 }

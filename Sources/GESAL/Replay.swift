@@ -39,7 +39,7 @@ public struct Replay: Sendable {
         var pending: [Event] = []
         var last = target ?? 0
         try store.forEachEvent(branch: branch, through: target) { event in
-            if useSnapshots, event.type == SnapshotTaken.typeName, case .snapshotTaken(let taken) = try DomainEvent(event) {
+            if event.type == SnapshotTaken.typeName, case .snapshotTaken(let taken) = try DomainEvent(event) {
                 snapshots.append(taken)
                 pending.removeAll { $0.sequence <= taken.sequence }
             }
