@@ -84,6 +84,17 @@ import Testing
         #expect(a.scaledSums == [4])
     }
 
+    @Test func quantisedActivationsAreGGUFPysQ8_0Values() {
+        // ggml's Q8_0 rounds x · (1/d) as the activations do; only its scale is stored in f16.
+        let golden = QuantizeTests.fixture
+        let bytes = stride(from: 0, to: golden.q8_0.count, by: 2).map { UInt8(golden.q8_0.dropFirst($0).prefix(2), radix: 16)! }
+        let blocks = golden.values.count / 32
+        let expected = (0..<blocks).flatMap { b in bytes[(b * 34 + 2)..<(b * 34 + 34)].map { Int8(bitPattern: $0) } }
+        let a = golden.values.withUnsafeBufferPointer { QuantizedActivations($0.baseAddress!, rows: 1, inputs: golden.values.count) }
+        #expect(a.values == expected)
+        #expect(a.sums == (0..<blocks).map { b in expected[(b * 32)..<(b * 32 + 32)].reduce(Int32(0)) { $0 + Int32($1) } })
+    }
+
     @Test func aBlockOfZerosQuantisesToZerosWithScaleZero() {
         let x = [Float](repeating: 0, count: 64)
         let a = x.withUnsafeBufferPointer { QuantizedActivations($0.baseAddress!, rows: 2, inputs: 32) }

@@ -1,7 +1,10 @@
+import CKernels
+
 /// Rows of activations quantised to signed bytes in blocks of 32, the way ggml's Q8_1 does, so
 /// a weight block's product with them is a sum of integer products: per block a scale
-/// d = max|x| / 127, values q = round(x / d) (halves away from zero), and the sum of q with
-/// d · Σq beside it (what a format with a minimum, Q4_1 say, multiplies). One quantisation
+/// d = max|x| / 127, values q = round(x · (1/d)) (halves away from zero), and the sum of q with
+/// d · Σq beside it (what a format with a minimum, Q4_1 say, multiplies); CKernels'
+/// `gesal_quantize_q8_blocks` computes them. One quantisation
 /// serves every weight format, the K-quants included (their sub-blocks are 32 or 16 wide),
 /// and every kernel reads the same bytes, so kernels differ only in how they add integers.
 public struct QuantizedActivations: Sendable {
@@ -31,21 +34,12 @@ public struct QuantizedActivations: Sendable {
         sums = [Int32](repeating: 0, count: blocks)
         scaledSums = [Float](repeating: 0, count: blocks)
         values.withUnsafeMutableBufferPointer { q in
-            for block in 0..<blocks {
-                let source = x + block * Self.blockSize
-                var amax: Float = 0
-                for i in 0..<Self.blockSize { amax = max(amax, abs(source[i])) }
-                let d = amax / 127
-                let inverse: Float = d == 0 ? 0 : 1 / d
-                var sum: Int32 = 0
-                for i in 0..<Self.blockSize {
-                    let value = Int8((source[i] * inverse).rounded(.toNearestOrAwayFromZero))
-                    q[block * Self.blockSize + i] = value
-                    sum += Int32(value)
+            scales.withUnsafeMutableBufferPointer { d in
+                sums.withUnsafeMutableBufferPointer { s in
+                    scaledSums.withUnsafeMutableBufferPointer { ds in
+                        gesal_quantize_q8_blocks(x, Int64(blocks), q.baseAddress!, d.baseAddress!, s.baseAddress!, ds.baseAddress!)
+                    }
                 }
-                scales[block] = d
-                sums[block] = sum
-                scaledSums[block] = d * Float(sum)
             }
         }
     }
