@@ -187,8 +187,10 @@ public final class LlamaModel: Sendable {
             for (segment, (cosines, sines)) in zip(segments, tables) {
                 q.withUnsafeMutableBufferPointer { rope.rotate($0.baseAddress! + segment.firstRow * e, rows: segment.rows, heads: c.heads, cosines: cosines, sines: sines) }
                 k.withUnsafeMutableBufferPointer { rope.rotate($0.baseAddress! + segment.firstRow * kv, rows: segment.rows, heads: c.kvHeads, cosines: cosines, sines: sines) }
-                attend(layer: l, segment: segment, q: q, k: k, v: v, cache: &caches[segment.cache], into: &attended)
+                remember(layer: l, segment: segment, k: k, v: v, cache: &caches[segment.cache])
+                if segment.rows > 1 { attend(layer: l, segment: segment, q: q, cache: caches[segment.cache], into: &attended) }
             }
+            attendSingleRows(layer: l, segments: segments.filter { $0.rows == 1 }, q: q, caches: caches, into: &attended)
             linear(attended, layer.o, n: e, k: e, into: &x, accumulate: true)  // x += attended · Woᵀ
 
             // MLP: x += down(silu(gate(h)) · up(h)).
@@ -202,22 +204,66 @@ public final class LlamaModel: Sendable {
         return x
     }
 
-    /// Causal attention of one segment's rows in layer `l`: their keys and values join the
-    /// cache after its `count` positions, and every head of each row attends to the positions
-    /// up to its own.
-    private func attend(layer l: Int, segment: Segment, q: [Float], k: [Float], v: [Float], cache: inout KVCache, into attended: inout [Float]) {
-        let c = config
-        let (e, kv, hd) = (c.width, c.kvWidth, c.headDim)
-        let (t, start, first) = (segment.rows, cache.count, segment.firstRow)
-        let positions = start + t
-        let scale = 1 / Float(hd).squareRoot()
-        let group = c.heads / c.kvHeads
+    /// Appends one segment's keys and values of layer `l` to its cache, after its `count`
+    /// positions (`count` grows once every layer has run).
+    private func remember(layer l: Int, segment: Segment, k: [Float], v: [Float], cache: inout KVCache) {
+        let (kv, t, start, first) = (config.kvWidth, segment.rows, cache.count, segment.firstRow)
         k.withUnsafeBufferPointer { ks in
             cache.keys[l].withUnsafeMutableBufferPointer { $0.baseAddress!.advanced(by: start * kv).update(from: ks.baseAddress! + first * kv, count: t * kv) }
         }
         v.withUnsafeBufferPointer { vs in
             cache.values[l].withUnsafeMutableBufferPointer { $0.baseAddress!.advanced(by: start * kv).update(from: vs.baseAddress! + first * kv, count: t * kv) }
         }
+    }
+
+    /// Attention in layer `l` of the segments of one row each (decoding sequences), all
+    /// heads of all of them as one job (`RowAttention`): a row's numbers do not depend on the
+    /// others, and OpenBLAS's calls per head cost more than the work at one row.
+    private func attendSingleRows(layer l: Int, segments: [Segment], q: [Float], caches: [KVCache], into attended: inout [Float]) {
+        guard !segments.isEmpty else { return }
+        let c = config
+        let shape = RowAttention.Shape(heads: c.heads, kvHeads: c.kvHeads, headDim: c.headDim, stride: c.kvWidth)
+        let stores = segments.map { caches[$0.cache] }
+        q.withUnsafeBufferPointer { qs in
+            attended.withUnsafeMutableBufferPointer { out in
+                Self.withLayer(l, of: stores) { keys, values in
+                    let rows = segments.indices.map { i in
+                        RowAttention.Row(query: qs.baseAddress! + segments[i].firstRow * c.width, keys: keys[i], values: values[i],
+                                         positions: stores[i].count + 1, out: out.baseAddress! + segments[i].firstRow * c.width)
+                    }
+                    RowAttention.attend(rows, shape: shape)
+                }
+            }
+        }
+    }
+
+    /// Runs `body` with the keys and values of layer `l` of every cache, each pointer valid
+    /// for the whole call.
+    private static func withLayer(_ l: Int, of caches: [KVCache], _ body: ([UnsafePointer<Float>], [UnsafePointer<Float>]) -> Void) {
+        var (keys, values): ([UnsafePointer<Float>], [UnsafePointer<Float>]) = ([], [])
+        func next(_ i: Int) {
+            guard i < caches.count else { return body(keys, values) }
+            caches[i].keys[l].withUnsafeBufferPointer { k in
+                caches[i].values[l].withUnsafeBufferPointer { v in
+                    keys.append(k.baseAddress!)
+                    values.append(v.baseAddress!)
+                    next(i + 1)
+                }
+            }
+        }
+        next(0)
+    }
+
+    /// Causal attention of one segment's rows in layer `l`, whose keys and values are in the
+    /// cache after its `count` positions: every head of each row attends to the positions up to
+    /// its own, through OpenBLAS.
+    private func attend(layer l: Int, segment: Segment, q: [Float], cache: KVCache, into attended: inout [Float]) {
+        let c = config
+        let (e, kv, hd) = (c.width, c.kvWidth, c.headDim)
+        let (t, start, first) = (segment.rows, cache.count, segment.firstRow)
+        let positions = start + t
+        let scale = 1 / Float(hd).squareRoot()
+        let group = c.heads / c.kvHeads
         var scores = [Float](repeating: 0, count: t * positions)
         cache.keys[l].withUnsafeBufferPointer { keys in
             cache.values[l].withUnsafeBufferPointer { values in
