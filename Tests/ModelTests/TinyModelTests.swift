@@ -33,6 +33,31 @@ import Testing
         #expect(zip(prefill, rest).map { abs($0 - $1) }.max()! < 1e-4)
     }
 
+    /// A cache cut back to a prefix continues exactly as one that only ever held the prefix,
+    /// and a copy grows on its own without changing what it was copied from.
+    @Test func aTruncatedCacheAndACopyContinueAsFreshOnes() throws {
+        let model = try LlamaModel(gguf: GGUFFile(path: temporaryFile(TinyGGUF.llama(types: [.f32]).bytes())))
+        var fresh = model.makeCache(capacity: 16)
+        _ = model.forward([5, 77, 140], cache: &fresh)
+        let expected = model.forward([9], cache: &fresh)
+
+        var reused = model.makeCache(capacity: 16)
+        _ = model.forward([5, 77, 140, 200, 31, 64], cache: &reused)
+        let original = reused
+        reused.truncate(to: 3)
+        #expect(reused.count == 3)
+        #expect(model.forward([9], cache: &reused).map(\.bitPattern) == expected.map(\.bitPattern))
+
+        var copy = original
+        copy.truncate(to: 3)
+        _ = model.forward([9, 10], cache: &copy)
+        var again = original
+        let continued = model.forward([11], cache: &again)
+        var check = model.makeCache(capacity: 16)
+        _ = model.forward([5, 77, 140, 200, 31, 64], cache: &check)
+        #expect(continued.map(\.bitPattern) == model.forward([11], cache: &check).map(\.bitPattern), "the copy's steps must not reach the original")
+    }
+
     @Test func everyQuantTypeLoadsInATinyModel() throws {
         for type in [GGMLType.f16, .bf16, .q4_0, .q4_1, .q5_0, .q5_1, .q8_0] {
             let file = try GGUFFile(path: temporaryFile(TinyGGUF.llama(types: [type]).bytes()))

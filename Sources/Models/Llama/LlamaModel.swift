@@ -207,13 +207,10 @@ public final class LlamaModel: Sendable {
     /// Appends one segment's keys and values of layer `l` to its cache, after its `count`
     /// positions (`count` grows once every layer has run).
     private func remember(layer l: Int, segment: Segment, k: [Float], v: [Float], cache: inout KVCache) {
-        let (kv, t, start, first) = (config.kvWidth, segment.rows, cache.count, segment.firstRow)
-        k.withUnsafeBufferPointer { ks in
-            cache.keys[l].withUnsafeMutableBufferPointer { $0.baseAddress!.advanced(by: start * kv).update(from: ks.baseAddress! + first * kv, count: t * kv) }
-        }
-        v.withUnsafeBufferPointer { vs in
-            cache.values[l].withUnsafeMutableBufferPointer { $0.baseAddress!.advanced(by: start * kv).update(from: vs.baseAddress! + first * kv, count: t * kv) }
-        }
+        let (kv, t, first) = (config.kvWidth, segment.rows, segment.firstRow)
+        precondition(cache.keys[l].count == cache.count * kv, "layer \(l)'s keys are out of step with the cache")
+        k.withUnsafeBufferPointer { cache.keys[l].append(contentsOf: UnsafeBufferPointer(rebasing: $0[(first * kv)..<((first + t) * kv)])) }
+        v.withUnsafeBufferPointer { cache.values[l].append(contentsOf: UnsafeBufferPointer(rebasing: $0[(first * kv)..<((first + t) * kv)])) }
     }
 
     /// Attention in layer `l` of the segments of one row each (decoding sequences), all
