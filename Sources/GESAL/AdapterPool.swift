@@ -64,7 +64,7 @@ extension EngineState {
     /// the searches of a growing cluster to a logarithm of its size, and their cost to a
     /// small multiple of the last one's (a search trains on every labelled member).
     public var searchesDue: [Int] {
-        guard let settings = created?.config.loraStore else { return [] }
+        guard let settings = creation?.event.config.loraStore else { return [] }
         return buffer.clusters.keys.sorted().filter { id in
             labelled(buffer.clusters[id]!.members).count >= max(settings.minLabelled, 2 * (pool.searched[id] ?? 0))
         }
@@ -108,7 +108,7 @@ extension EngineState {
     /// The retirements it causes become the pending events the record must hold next.
     mutating func applySearch(_ e: AdapterTrained) throws(EngineError) {
         func fail(_ what: String) -> EngineError { EngineError(.inconsistent, "the LoRA search of cluster \(e.cluster) \(what)") }
-        guard let settings = created?.config.loraStore, let storeSeed = created?.seed else { throw fail("is in a store made without a LoRA store") }
+        guard let settings = creation?.event.config.loraStore, let storeSeed = creation?.event.seed else { throw fail("is in a store made without a LoRA store") }
         guard let cluster = buffer.clusters[e.cluster] else { throw fail("names a cluster that is not formed") }
         let labelled = labelled(cluster.members).map(\.interaction)
         guard searchesDue.contains(e.cluster) else {

@@ -33,8 +33,8 @@ extension EngineState {
 
     var hasCorrections: Bool { interactions.values.contains { $0.correction != nil } }
     var hasSignals: Bool { !trigger.isEmpty || interactions.values.contains { $0.signals != nil } }
-    var hasBuffer: Bool { created?.config.buffer != nil }
-    var hasPool: Bool { created?.config.loraStore != nil }
+    var hasBuffer: Bool { creation?.event.config.buffer != nil }
+    var hasPool: Bool { creation?.event.config.loraStore != nil }
 
     public var hash: Hash256 { Hash256.of(encoded()) }
 
