@@ -82,13 +82,12 @@ public enum RowAttention {
     /// sum is still added in the order the head's definition above gives.
     static func attendHead(query: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>, positions: Int,
                            shape: Shape, scores: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>) {
-        let (d, lanes, stride) = (shape.headDim, shape.headDim / 8 * 8, shape.stride)
+        let (d, lanes, stride, scale) = (shape.headDim, shape.headDim / 8 * 8, shape.stride, shape.scale)
         func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self) }
         func score(_ sum: SIMD8<Float>, _ key: UnsafePointer<Float>) -> Float {
-            let four = sum.lowHalf + sum.highHalf, two = four.lowHalf + four.highHalf
-            var total = two[0] + two[1]
+            var total = sum.pairwiseSum
             for i in lanes..<d { total += query[i] * key[i] }
-            return total * shape.scale
+            return total * scale
         }
         var p = 0
         while p + 4 <= positions {

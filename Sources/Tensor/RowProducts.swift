@@ -86,8 +86,7 @@ public enum RowProducts {
         /// The lanes added pairwise, then the tail: the same for every row, in blocks or alone.
         func store(_ sum: SIMD8<Float>, _ b: Int, _ j: Int, _ row: UnsafePointer<Float>) {
             let input = x + b * inputs
-            let four = sum.lowHalf + sum.highHalf, two = four.lowHalf + four.highHalf
-            var total = two[0] + two[1]
+            var total = sum.pairwiseSum
             for i in lanes..<inputs { total += input[i] * row[i] }
             y[b * stride + j] = accumulate ? y[b * stride + j] + total : total
         }
@@ -125,6 +124,15 @@ public enum RowProducts {
                 b += 1
             }
         }
+    }
+}
+
+extension SIMD8<Float> {
+    /// The lanes added pairwise (halves, then quarters, then the last two): the one order the
+    /// row-independent kernels (`RowProducts`' portable one, `RowAttention`) end a dot product in.
+    var pairwiseSum: Float {
+        let four = lowHalf + highHalf, two = four.lowHalf + four.highHalf
+        return two[0] + two[1]
     }
 }
 

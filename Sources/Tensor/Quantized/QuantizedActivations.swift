@@ -4,9 +4,9 @@ import CKernels
 /// a weight block's product with them is a sum of integer products: per block a scale
 /// d = max|x| / 127, values q = round(x · (1/d)) (halves away from zero), and the sum of q with
 /// d · Σq beside it (what a format with a minimum, Q4_1 say, multiplies); CKernels'
-/// `gesal_quantize_q8_blocks` computes them. One quantisation
-/// serves every weight format, the K-quants included (their sub-blocks are 32 or 16 wide),
-/// and every kernel reads the same bytes, so kernels differ only in how they add integers.
+/// `gesal_quantize_q8_blocks` computes them. One quantisation serves every weight format, the
+/// K-quants included (their sub-blocks are 32 or 16 wide), and every kernel reads the same
+/// bytes, so kernels differ only in how they add integers.
 public struct QuantizedActivations: Sendable {
     public static let blockSize = 32
 
