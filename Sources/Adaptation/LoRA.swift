@@ -35,3 +35,8 @@ public struct LoRA: Sendable, Equatable {
         b = [Float](repeating: 0, count: outputs * rank)
     }
 }
+
+extension LoRA {
+    /// The update as a term beside a matrix: scale · B · A.
+    public var term: LowRankTerm { LowRankTerm(rank: rank, scale: scale, a: a, b: b) }
+}

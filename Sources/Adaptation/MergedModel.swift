@@ -2,45 +2,60 @@ import Models
 import Tensor
 
 extension LlamaModel {
-    /// A model for decoding with `adapters`: each adapted matrix is computed once in Float32,
-    /// W' = U diag(σ') Vᵀ for SVF and W' += (α/r) B A for LoRA, and decodes as Float32 when
-    /// its base matrix was, or re-quantised to Q8_0 blocks when the base decodes from blocks
-    /// (docs/architecture.md, departure 31). Training reads the Float32 W'. Every other weight
-    /// array or block matrix is shared with this model (copy-on-write), so switching adapter
-    /// sets never copies or reloads the base.
+    /// A model for decoding with `adapters`. Each SVF-adapted matrix is computed once in
+    /// Float32, W' = U diag(σ') Vᵀ, plus (α/r) B A when a LoRA is on it too; it decodes as
+    /// Float32 when its base matrix was, or re-quantised to Q8_0 blocks when the base decodes
+    /// from blocks (docs/architecture.md, departure 31). A LoRA alone on a block matrix is
+    /// merged the same way when the storage is `.blocks`, and runs beside the blocks when it is
+    /// `.loraBeside` (departure 38). Training reads the Float32 W' either way, the same bits.
+    /// Every other weight array or block matrix is shared with this model (copy-on-write), so
+    /// switching adapter sets never copies or reloads the base.
     public func merging(_ adapters: AdapterSet, bases: [LinearSite: SVFBasis]) -> LlamaModel {
         guard !adapters.isEmpty else { return self }
-        var merged: [LinearSite: [Float]] = [:]
-        let sites = Set(adapters.lora.keys).union(adapters.svf.keys).sorted()
-        for site in sites {
-            var w = weights.layers[site.layer][site.kind].floats
+        /// What training's dense twin does at a site: take W' as merged, or add a term to W.
+        enum DenseEdit: Sendable { case replace([Float]), add(LowRankTerm) }
+        var edits: [LinearSite: DenseEdit] = [:]
+        var decoding = weights
+        for site in Set(adapters.lora.keys).union(adapters.svf.keys).sorted() {
+            let base = weights.layers[site.layer][site.kind]
             let (outputs, inputs) = shape(site.kind)
-            if let z = adapters.svf[site], let basis = bases[site] {
+            let svf = adapters.svf[site].flatMap { z in bases[site].map { (z, $0) } }
+            if svf == nil, storage == .loraBeside, let lora = adapters.lora[site], let blocks = base.blocks {
+                var terms: [LowRankTerm] = []
+                if case .blocksBeside(_, let earlier) = base { terms = earlier }
+                decoding.layers[site.layer][site.kind] = .blocksBeside(blocks, terms + [lora.term])
+                edits[site] = .add(lora.term)
+                continue
+            }
+            var w = base.floats
+            if let (z, basis) = svf {
                 let scaled = adapters.composition.scaled(basis.sigma, z)
                 var us = basis.u
                 for r in 0..<outputs { for i in 0..<basis.rank { us[r * basis.rank + i] *= scaled[i] } }
                 BLAS.matmul(m: outputs, n: inputs, k: basis.rank, a: us, b: basis.vt, c: &w)
             }
-            if let lora = adapters.lora[site] {
-                BLAS.matmul(m: outputs, n: inputs, k: lora.rank, alpha: lora.scale, a: lora.b, b: lora.a, beta: 1, c: &w)
-            }
-            merged[site] = w
-        }
-        let adapted = merged
-        var decoding = weights
-        for (site, w) in adapted {
-            let (outputs, inputs) = shape(site.kind)
-            let quantised = weights.layers[site.layer][site.kind].format != nil && inputs % BlockFormat.q8_0.blockSize == 0
+            adapters.lora[site]?.term.add(to: &w)
+            let quantised = base.format != nil && inputs % BlockFormat.q8_0.blockSize == 0
             decoding.layers[site.layer][site.kind] = quantised
                 ? .blocks(QuantizedMatrix(format: .q8_0, outputs: outputs, inputs: inputs, bytes: Quantize.bytes(w, as: .q8_0))) : .dense(w)
+            edits[site] = .replace(w)
         }
+        let adapted = edits
         @Sendable func replacing(_ base: LlamaWeights) -> LlamaWeights {
             var weights = base
-            for (site, w) in adapted { weights.layers[site.layer][site.kind] = .dense(w) }
+            for (site, edit) in adapted {
+                switch edit {
+                case .replace(let w): weights.layers[site.layer][site.kind] = .dense(w)
+                case .add(let term):
+                    var w = base.layers[site.layer][site.kind].floats
+                    term.add(to: &w)
+                    weights.layers[site.layer][site.kind] = .dense(w)
+                }
+            }
             return weights
         }
         // Training on the merged model reads the base's dense weights with these matrices in.
-        return LlamaModel(config: config, weights: decoding) { replacing(self.denseWeights) }
+        return LlamaModel(config: config, weights: decoding, storage: storage) { replacing(self.denseWeights) }
     }
 
     /// (outputs, inputs) of a block's linear layer.

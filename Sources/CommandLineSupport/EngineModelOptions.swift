@@ -21,11 +21,12 @@ public struct EngineModelOptions: ParsableArguments {
     public var svdCache: String = SetupFolder.path(SVFBasisCache.defaultFolder)
 
     @Option(help: ArgumentHelp("""
-        How a new store's model holds its matrices: blocks (the file's quantised blocks: a fifth of the memory, \
-        faster answers, the same bits on every CPU) or float32 (dequantised at load, as stores made before \
-        quantised decoding). An existing store always uses the one it was made with.
-        """, valueName: "blocks|float32"))
-    public var weights: WeightStorage = .blocks
+        How a new store's model holds its matrices: blocks-lora-beside (the file's quantised blocks: a fifth of the \
+        memory, faster answers, the same bits on every CPU; a LoRA runs beside the blocks), blocks (the same, but a \
+        LoRA is merged and re-quantised to Q8_0, as stores made before blocks-lora-beside) or float32 (dequantised \
+        at load, as stores made before quantised decoding). An existing store always uses the one it was made with.
+        """, valueName: "blocks-lora-beside|blocks|float32"))
+    public var weights: WeightStorage = .loraBeside
 
     /// Loads the chat model (its matrices held as `storage`, else as `--weights` says) and the
     /// `embedder` ("minilm" or "hidden-mean"); the SVD bases of `svfTargets` load when an

@@ -79,6 +79,13 @@ public enum RowProducts {
         }
     }
 
+    /// `multiply` with the portable kernel on the calling thread: the same bits on every CPU,
+    /// for products too small to hand to the pool (a LoRA's factors beside a quantised matrix).
+    public static func multiplyHere(_ x: UnsafePointer<Float>, rows: Int, _ w: UnsafePointer<Float>, outputs: Int, inputs: Int,
+                                    into y: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
+        products(x, rows: rows, w, inputs: inputs, outputs: 0..<outputs, stride: outputs, into: y, accumulate: accumulate)
+    }
+
     private static func products(_ x: UnsafePointer<Float>, rows: Int, _ w: UnsafePointer<Float>, inputs: Int, outputs: Range<Int>,
                                  stride: Int, into y: UnsafeMutablePointer<Float>, accumulate: Bool) {
         let lanes = inputs / 8 * 8

@@ -21,6 +21,9 @@ struct TrainBenchmark: ParsableCommand {
           step_vs_forward_ratio  reinforce_svf_step_ms / forward_ms
           merge_ms               merging the learned SVF vectors into the 90 matrices (once per adapter set)
           adapted_vs_base_decode_ratio   decode speed with the merged adapters over the base's
+          lora_merge_ms          merging a rank-8 LoRA on every MLP matrix, SAGE's and SEAL's targets (beside the blocks, or re-quantised with --weights blocks)
+          lora_adapted_decode_tok_s   decode speed with that LoRA
+          lora_adapted_vs_base_decode_ratio   decode speed with that LoRA over the base's
           parameter_sha256       SHA-256 of the SVF values after --steps steps (the same on every run)
 
         Example:
@@ -31,8 +34,8 @@ struct TrainBenchmark: ParsableCommand {
     var model: String { options.model }
     var threads: Int { options.threads }
 
-    @Option(help: "How the weight matrices are held for decoding: blocks (quantised, as in the file) or float32. Training reads Float32 either way.")
-    var weights: WeightStorage = .blocks
+    @Option(help: "How the weight matrices are held for decoding: blocks-lora-beside (a LoRA beside the blocks), blocks (merged and re-quantised) or float32. Training reads Float32 either way.")
+    var weights: WeightStorage = .loraBeside
 
     @Option(help: "Sequence length (prompt and response together).")
     var tokens = 64
@@ -93,8 +96,18 @@ struct TrainBenchmark: ParsableCommand {
         // Decoding with the learned adapters: merged once, then as fast as the base.
         var merged = llama
         let merge = timed { merged = llama.merging(trained, bases: bases) }
+        var mlpLoRA = AdapterSet()
+        for site in llama.mlpSites {
+            let (outputs, inputs) = llama.shape(site.kind)
+            var adapter = LoRA(rank: 8, alpha: 16, inputs: inputs, outputs: outputs, seed: UInt64(site.layer))
+            adapter.b = adapter.b.indices.map { Float($0 % 13) / 1000 - 0.006 }  // as if trained: B is zero at start
+            mlpLoRA.lora[site] = adapter
+        }
+        var loraMerged = llama
+        let loraMerge = timed { loraMerged = llama.merging(mlpLoRA, bases: [:]) }
         let baseDecode = decodeSpeed(llama, prompt: Array(sequence.prefix(promptLength)))
         let adaptedDecode = decodeSpeed(merged, prompt: Array(sequence.prefix(promptLength)))
+        let loraDecode = decodeSpeed(loraMerged, prompt: Array(sequence.prefix(promptLength)))
 
         print("blas_core=\(BLASKernels.coreName)")
         print(line("svd_precompute_s", precompute, decimals: 2))
@@ -108,6 +121,9 @@ struct TrainBenchmark: ParsableCommand {
         print(line("base_decode_tok_s", baseDecode))
         print(line("adapted_decode_tok_s", adaptedDecode))
         print(line("adapted_vs_base_decode_ratio", adaptedDecode / baseDecode, decimals: 3))
+        print(line("lora_merge_ms", loraMerge * 1000))
+        print(line("lora_adapted_decode_tok_s", loraDecode))
+        print(line("lora_adapted_vs_base_decode_ratio", loraDecode / baseDecode, decimals: 3))
         print("parameter_sha256=\(digest)")
     }
 

@@ -165,3 +165,82 @@ import Models
         #expect(model.merging(AdapterSet(), bases: [:]) === model, "no adapters: the base itself")
     }
 }
+
+/// A LoRA on a quantised matrix: beside the blocks for `.loraBeside` stores, merged and
+/// re-quantised to Q8_0 for `.blocks` ones (whose recorded answers were computed that way).
+@Suite struct LoRABesideBlocksTests {
+    static let site = LinearSite(layer: 1, kind: .q)
+
+    static func lora(_ model: LlamaModel, kind: LinearKind = .q) -> LoRA {
+        let (outputs, inputs) = model.shape(kind)
+        var lora = LoRA(rank: 2, alpha: 4, inputs: inputs, outputs: outputs, seed: 1)
+        lora.b = lora.b.indices.map { Float($0 % 7) / 20 - 0.15 }
+        return lora
+    }
+
+    @Test func aLoRABesideTheBlocksKeepsTheirBytesAndItsFactors() {
+        let model = TinyLlama.quantised(storage: .loraBeside)
+        let lora = Self.lora(model)
+        let merged = model.merging(AdapterSet(lora: [Self.site: lora]), bases: [:])
+        guard case .blocksBeside(let blocks, let terms) = merged.weights.layers[1].q, case .blocks(let base) = model.weights.layers[1].q else {
+            Issue.record("the adapted matrix is \(merged.weights.layers[1].q), not blocks with a term beside them")
+            return
+        }
+        #expect(blocks.bytes.withUnsafeBytes { $0.baseAddress } == base.bytes.withUnsafeBytes { $0.baseAddress }, "the base's blocks, not a copy")
+        #expect(terms == [lora.term])
+        #expect(merged.storage == .loraBeside)
+    }
+
+    @Test func theOlderBlocksStorageStillMergesAndReQuantisesToQ8_0() {
+        let model = TinyLlama.quantised(storage: .blocks)
+        let merged = model.merging(AdapterSet(lora: [Self.site: Self.lora(model)]), bases: [:])
+        guard case .blocks(let blocks) = merged.weights.layers[1].q else {
+            Issue.record("the adapted matrix is \(merged.weights.layers[1].q), not merged blocks")
+            return
+        }
+        #expect(blocks.format == .q8_0 && blocks.bytes != model.weights.layers[1].q.blocks!.bytes)
+    }
+
+    /// Training's gradients stay those of the Float32 merge whichever way the blocks decode.
+    @Test func trainingReadsTheSameFloat32WeightsEitherWay() {
+        let adapters = AdapterSet(lora: [Self.site: Self.lora(TinyLlama.quantised(storage: .blocks)),
+                                         LinearSite(layer: 0, kind: .v): Self.lora(TinyLlama.quantised(storage: .blocks), kind: .v)])
+        let beside = TinyLlama.quantised(storage: .loraBeside).merging(adapters, bases: [:]).denseWeights
+        let merged = TinyLlama.quantised(storage: .blocks).merging(adapters, bases: [:]).denseWeights
+        for l in 0..<2 {
+            for kind in LinearKind.allCases {
+                #expect(beside.layers[l][kind].floats == merged.layers[l][kind].floats, "blk.\(l).\(kind)")
+            }
+        }
+    }
+
+    /// A LoRA merged onto a model that already has one beside the same matrix adds a second term.
+    @Test func aSecondLoRAOnTheSameMatrixAddsASecondTerm() {
+        let model = TinyLlama.quantised(storage: .loraBeside)
+        let first = Self.lora(model)
+        var second = Self.lora(model)
+        second.alpha = -3
+        let twice = model.merging(AdapterSet(lora: [Self.site: first]), bases: [:]).merging(AdapterSet(lora: [Self.site: second]), bases: [:])
+        guard case .blocksBeside(_, let terms) = twice.weights.layers[1].q else {
+            Issue.record("the adapted matrix is \(twice.weights.layers[1].q)")
+            return
+        }
+        #expect(terms == [first.term, second.term])
+    }
+
+    /// With a LoRA beside the blocks, sequences decode to the same bits alone and together.
+    @Test func aSequenceDecodesTheSameAloneAndInABatch() {
+        let model = TinyLlama.quantised(storage: .loraBeside)
+        let merged = model.merging(AdapterSet(lora: [Self.site: Self.lora(model)]), bases: [:])
+        let prompts = [[1, 5, 9], [2, 7]]
+        var together = prompts.map { _ in merged.makeCache(capacity: 8) }
+        let batch = merged.step(prompts, caches: &together)
+        for (i, prompt) in prompts.enumerated() {
+            var alone = merged.makeCache(capacity: 8)
+            #expect(merged.forward(prompt, cache: &alone) == batch[i], "sequence \(i)")
+        }
+        var base = model.makeCache(capacity: 8)
+        #expect(model.forward(prompts[0], cache: &base) != batch[0], "the LoRA changes the logits")
+    }
+}
+

@@ -1,5 +1,6 @@
 @testable import Adaptation
 import Models
+import Tensor
 
 /// A tiny random Llama built in memory (2 blocks, grouped-query attention), for gradient checks.
 enum TinyLlama {
@@ -16,7 +17,22 @@ enum TinyLlama {
                                gate: .dense(values(hidden * width)), up: .dense(values(hidden * width)), down: .dense(values(width * hidden)))
         }
         return LlamaModel(config: config, weights: LlamaWeights(tokenEmbedding: .dense(values(vocabulary * width, scale: 1)), layers: blocks,
-                                                                outputNorm: norm(width), output: nil))
+                                                                outputNorm: norm(width), output: nil), storage: .float32)
+    }
+
+    /// The same kind of model with every block matrix in Q8_0 blocks (inputs a multiple of 32),
+    /// held as `storage` says.
+    static func quantised(storage: WeightStorage, seed: UInt64 = 1) -> LlamaModel {
+        let dense = make(seed: seed, width: 32, hidden: 64)
+        func blocks(_ w: LinearWeight, _ kind: LinearKind) -> LinearWeight {
+            let (outputs, inputs) = dense.shape(kind)
+            return .blocks(QuantizedMatrix(format: .q8_0, outputs: outputs, inputs: inputs, bytes: Quantize.bytes(w.floats, as: .q8_0)))
+        }
+        var weights = dense.weights
+        for l in weights.layers.indices {
+            for kind in LinearKind.allCases { weights.layers[l][kind] = blocks(weights.layers[l][kind], kind) }
+        }
+        return LlamaModel(config: dense.config, weights: weights, storage: storage)
     }
 
     static func shape(_ model: LlamaModel, _ kind: LinearKind) -> (outputs: Int, inputs: Int) { model.shape(kind) }

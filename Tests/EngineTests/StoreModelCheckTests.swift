@@ -51,6 +51,18 @@ import Tensor
         #expect(try JSONDecoder().decode(StoreCreated.self, from: blocks).weightStorage == .blocks)
     }
 
+    /// Stores from before `blocks-lora-beside` say `blocks` and keep merging their LoRAs; the
+    /// two are told apart by name, and a store of one refuses a model loaded as the other.
+    @Test func loRABesideTheBlocksIsItsOwnStorage() throws {
+        let models = try RealModels.models()
+        let beside = try JSONEncoder().encode(created(models, weights: .loraBeside))
+        #expect(String(decoding: beside, as: UTF8.self).contains(#""weights":"blocks-lora-beside""#))
+        #expect(try JSONDecoder().decode(StoreCreated.self, from: beside).weightStorage == .loraBeside)
+        #expect { try models.check(created(models, weights: .loraBeside)) } throws: { error in
+            (error as? EngineError).map { $0.code == .mismatch && $0.message.contains("--weights blocks-lora-beside") } ?? false
+        }
+    }
+
     @Test func anotherThreadCountOrKernelSetOnlyWarns() throws {
         let models = try RealModels.models()
         #expect(try models.check(created(models)).isEmpty)

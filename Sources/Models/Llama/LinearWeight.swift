@@ -2,18 +2,26 @@ import Tensor
 
 /// A weight matrix of outputs × inputs, one row per output: dense Float32 (what training,
 /// merged adapters and exports use), or the GGUF file's quantised blocks kept as they are
-/// (a quarter to a sixth of the bytes a decode step reads). Both multiply row by row, so a
-/// sequence's numbers do not depend on the rows beside it.
+/// (a quarter to a sixth of the bytes a decode step reads), alone or with low-rank terms
+/// beside them (LoRA on the blocks). All multiply row by row, so a sequence's numbers do not
+/// depend on the rows beside it.
 public enum LinearWeight: Sendable {
     case dense([Float])
     case blocks(QuantizedMatrix)
+    /// W·x + Σ scale·B·(A·x): the blocks as they are, the terms in Float32.
+    case blocksBeside(QuantizedMatrix, [LowRankTerm])
 
     /// The values as Float32: the array itself when dense, the blocks dequantised otherwise
-    /// (a new array each time: callers that need it often keep it).
+    /// and any terms beside them added (a new array each time: callers that need it often
+    /// keep it).
     public var floats: [Float] {
         switch self {
-        case .dense(let values): values
-        case .blocks(let m): m.bytes.withUnsafeBytes { Dequantize.floats($0, type: GGMLType(m.format), count: m.outputs * m.inputs) }
+        case .dense(let values): return values
+        case .blocks(let m): return m.dequantized
+        case .blocksBeside(let m, let terms):
+            var w = m.dequantized
+            for term in terms { term.add(to: &w) }
+            return w
         }
     }
 
@@ -22,13 +30,20 @@ public enum LinearWeight: Sendable {
         switch self {
         case .dense(let values): values.count * MemoryLayout<Float>.size
         case .blocks(let m): m.bytes.count
+        case .blocksBeside(let m, let terms): m.bytes.count + terms.reduce(0) { $0 + ($1.a.count + $1.b.count) * MemoryLayout<Float>.size }
+        }
+    }
+
+    /// The blocks, or nil when dense.
+    public var blocks: QuantizedMatrix? {
+        switch self {
+        case .dense: nil
+        case .blocks(let m), .blocksBeside(let m, _): m
         }
     }
 
     /// The block format, or nil when dense.
-    public var format: BlockFormat? {
-        if case .blocks(let m) = self { m.format } else { nil }
-    }
+    public var format: BlockFormat? { blocks?.format }
 
     /// y[rows × outputs] = x[rows × inputs] · wᵀ, or y += it: `RowProducts` when dense,
     /// `QuantizedMatrix`'s block products otherwise.
@@ -40,6 +55,12 @@ public enum LinearWeight: Sendable {
         case .blocks(let m):
             precondition(m.outputs == outputs && m.inputs == inputs, "a \(outputs) × \(inputs) product with a \(m.outputs) × \(m.inputs) matrix")
             m.multiply(x, rows: rows, into: y, accumulate: accumulate)
+        case .blocksBeside(let m, let terms):
+            Self.blocks(m).multiply(x, rows: rows, outputs: outputs, inputs: inputs, into: y, accumulate: accumulate)
+            for term in terms {
+                precondition(term.outputs == outputs && term.inputs == inputs, "a \(outputs) × \(inputs) product with a \(term.outputs) × \(term.inputs) term")
+                term.addProduct(x, rows: rows, into: y)
+            }
         }
     }
 
@@ -53,7 +74,23 @@ public enum LinearWeight: Sendable {
                 let row = UnsafeRawBufferPointer(rebasing: raw[(r * m.rowBytes)..<((r + 1) * m.rowBytes)])
                 Dequantize.into(out, row, type: GGMLType(m.format), count: width)
             }
+        case .blocksBeside(let m, let terms):
+            Self.blocks(m).copyRow(r, width: width, into: out)
+            for term in terms {
+                for i in 0..<width {
+                    var sum: Float = 0
+                    for k in 0..<term.rank { sum += term.b[r * term.rank + k] * term.a[k * width + i] }
+                    out[i] += term.scale * sum
+                }
+            }
         }
+    }
+}
+
+extension QuantizedMatrix {
+    /// The blocks dequantised to Float32, outputs × inputs.
+    var dequantized: [Float] {
+        bytes.withUnsafeBytes { Dequantize.floats($0, type: GGMLType(format), count: outputs * inputs) }
     }
 }
 

@@ -3,7 +3,7 @@ import Tensor
 /// Builds a `LlamaModel` from a GGUF file: reads the shape from metadata, checks every tensor's
 /// shape against it, and dequantises the weights to Float32 or keeps their blocks.
 extension LlamaModel {
-    /// `storage` says how matrices are held: `.float32` dequantises them all; `.blocks` keeps
+    /// `storage` says how matrices are held: `.float32` dequantises them all; the others keep
     /// the quantised ones in their file format (F16, BF16 and F32 matrices become Float32).
     public convenience init(gguf: GGUFFile, storage: WeightStorage = .float32) throws(ModelError) {
         let arch = try gguf.string("general.architecture")
@@ -63,7 +63,7 @@ extension LlamaModel {
             layers: layers,
             outputNorm: try gguf.floats("output_norm.weight", shape: [e]),
             output: gguf.tensors["output.weight"] == nil ? nil : try gguf.linear("output.weight", shape: [e, config.vocabularySize], storage))
-        self.init(config: config, weights: weights)
+        self.init(config: config, weights: weights, storage: storage)
     }
 }
 
@@ -71,7 +71,7 @@ extension GGUFFile {
     /// A matrix tensor as `storage` asks, checking its shape (GGUF order) first.
     func linear(_ name: String, shape: [Int], _ storage: WeightStorage) throws(ModelError) -> LinearWeight {
         let info = try tensor(name)
-        guard storage == .blocks, let format = info.type.blockFormat, shape.count == 2, info.dims == shape else {
+        guard storage.keepsBlocks, let format = info.type.blockFormat, shape.count == 2, info.dims == shape else {
             return .dense(try floats(name, shape: shape))
         }
         return .blocks(QuantizedMatrix(format: format, outputs: shape[1], inputs: shape[0], bytes: Array(data(of: info))))

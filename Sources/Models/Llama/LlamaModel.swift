@@ -12,18 +12,23 @@ public final class LlamaModel: Sendable {
     /// The weights as dense Float32, made at the first `denseWeights` when some are blocks.
     private let dense: Locked<LlamaWeights?>
     private let makeDense: @Sendable () -> LlamaWeights
+    /// How the matrices are held: `.float32` when every one is dense, else the storage asked
+    /// for at load (which also says how adapters merge: `LlamaModel.merging`).
+    public let storage: WeightStorage
 
-    public convenience init(config: LlamaConfig, weights: LlamaWeights) {
-        self.init(config: config, weights: weights) { weights.dequantized() }
+    /// `storage` is what was asked for; dense weights are `.float32` whatever it says.
+    public convenience init(config: LlamaConfig, weights: LlamaWeights, storage: WeightStorage) {
+        self.init(config: config, weights: weights, storage: storage) { weights.dequantized() }
     }
 
     /// A model whose dense weights, when first needed, come from `makeDense` (a merged model
     /// takes its base's and replaces the matrices it adapted, instead of dequantising again).
-    public init(config: LlamaConfig, weights: LlamaWeights, makeDense: @escaping @Sendable () -> LlamaWeights) {
+    public init(config: LlamaConfig, weights: LlamaWeights, storage: WeightStorage, makeDense: @escaping @Sendable () -> LlamaWeights) {
         self.config = config
         self.weights = weights
         self.dense = Locked(weights.isDense ? weights : nil)
         self.makeDense = makeDense
+        self.storage = weights.isDense ? .float32 : storage
     }
 
     /// The weights as dense Float32, what training reads (its gradients are exact Float32):
@@ -37,9 +42,6 @@ public final class LlamaModel: Sendable {
             return made
         }
     }
-
-    /// How the matrices are held: blocks when any is.
-    public var storage: WeightStorage { weights.isDense ? .float32 : .blocks }
 
     public func makeCache(capacity: Int? = nil) -> KVCache {
         KVCache(config: config, capacity: capacity ?? config.contextLength)

@@ -60,7 +60,7 @@ extension LlamaModel {
         self.init(config: config, weights: LlamaWeights(
             tokenEmbedding: .dense(try tensor("model.embed_tokens.weight", [v, e])), layers: layers,
             outputNorm: try tensor("model.norm.weight", [e]),
-            output: tied ? nil : try optional("lm_head.weight", [v, e]).map(LinearWeight.dense)))
+            output: tied ? nil : try optional("lm_head.weight", [v, e]).map(LinearWeight.dense)), storage: .float32)
     }
 
     /// The checkpoint's safetensors files: one, or the shards its index names.
