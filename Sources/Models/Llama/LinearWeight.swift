@@ -46,7 +46,7 @@ public enum LinearWeight: Sendable {
     public var format: BlockFormat? { blocks?.format }
 
     /// y[rows × outputs] = x[rows × inputs] · wᵀ, or y += it: `RowProducts` when dense,
-    /// `QuantizedMatrix`'s block products otherwise.
+    /// `QuantizedMatrix`'s block products otherwise, then each term's beside them.
     public func multiply(_ x: UnsafePointer<Float>, rows: Int, outputs: Int, inputs: Int, into y: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
         switch self {
         case .dense(let w):
