@@ -21,10 +21,11 @@ extension LlamaModel {
             let (outputs, inputs) = shape(site.kind)
             let svf = adapters.svf[site].flatMap { z in bases[site].map { (z, $0) } }
             if svf == nil, storage == .loraBeside, let lora = adapters.lora[site], let blocks = base.blocks {
+                let term = lora.term
                 var terms: [LowRankTerm] = []
                 if case .blocksBeside(_, let earlier) = base { terms = earlier }
-                decoding.layers[site.layer][site.kind] = .blocksBeside(blocks, terms + [lora.term])
-                edits[site] = .add(lora.term)
+                decoding.layers[site.layer][site.kind] = .blocksBeside(blocks, terms + [term])
+                edits[site] = .add(term)
                 continue
             }
             var w = base.floats

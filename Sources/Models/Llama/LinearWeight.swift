@@ -76,13 +76,7 @@ public enum LinearWeight: Sendable {
             }
         case .blocksBeside(let m, let terms):
             Self.blocks(m).copyRow(r, width: width, into: out)
-            for term in terms {
-                for i in 0..<width {
-                    var sum: Float = 0
-                    for k in 0..<term.rank { sum += term.b[r * term.rank + k] * term.a[k * width + i] }
-                    out[i] += term.scale * sum
-                }
-            }
+            for term in terms { term.addRow(r, into: out) }
         }
     }
 }

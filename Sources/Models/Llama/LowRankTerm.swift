@@ -2,8 +2,8 @@ import Tensor
 
 /// A low-rank term multiplied beside a quantised matrix: y += scale · B · (A · x), A rank × inputs
 /// and B outputs × rank, Float32. It is how a LoRA decodes on the file's blocks
-/// (`WeightStorage.loraBeside`): the blocks are read as they are, and the factors add about 2%
-/// of a rank-8 matrix's bytes.
+/// (`WeightStorage.loraBeside`): the blocks are read as they are, and a rank-8 term on a
+/// 1536 × 576 matrix adds 68 KB, 12% of its Q4_1 blocks (re-quantising it to Q8_0 added 70%).
 public struct LowRankTerm: Sendable, Equatable {
     public let rank: Int
     public let scale: Float
@@ -63,6 +63,15 @@ public struct LowRankTerm: Sendable, Equatable {
                     }
                 }
             }
+        }
+    }
+
+    /// out[inputs] += row `r` of scale · B · A: an embedding's look-up.
+    public func addRow(_ r: Int, into out: UnsafeMutablePointer<Float>) {
+        for i in 0..<inputs {
+            var sum: Float = 0
+            for k in 0..<rank { sum += b[r * rank + k] * a[k * inputs + i] }
+            out[i] += scale * sum
         }
     }
 
