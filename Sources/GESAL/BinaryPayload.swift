@@ -32,10 +32,10 @@ public enum BinaryPayload {
 
     /// Reads a payload `encode` wrote; every error names the event.
     static func decode<T: BinaryEncodedEvent>(_ type: T.Type, from event: Event) throws(EngineError) -> T {
-        let source = "event \(event.sequence) (\(event.type))"
-        guard event.payload.count >= 2 else { throw EngineError(.corruptEvent, "\(source) has a binary payload of \(event.payload.count) byte") }
+        let source = CanonicalReader.Source.event(sequence: event.sequence, type: event.type)
+        guard event.payload.count >= 2 else { throw EngineError(.corruptEvent, "\(source.description) has a binary payload of \(event.payload.count) byte") }
         guard event.payload[1] == version else {
-            throw EngineError(.unsupportedEvent, "\(source) is in binary payload format \(event.payload[1]), which this build does not read "
+            throw EngineError(.unsupportedEvent, "\(source.description) is in binary payload format \(event.payload[1]), which this build does not read "
                 + "(it reads \(version); written by a newer GESAL?)")
         }
         var input = CanonicalReader(bytes: event.payload, source: source, code: .corruptEvent)
@@ -276,8 +276,8 @@ extension BinaryPayload {
             if named("NodeCreated") || named("NodeUpdated") { return (try input.int(), try input.int()) }
             if named("InteractionRecorded") {
                 let interaction = try input.int()
-                _ = try input.take(try input.count())  // prompt
-                _ = try input.take(try input.count())  // response
+                try input.skip(try input.count())  // prompt
+                try input.skip(try input.count())  // response
                 return (try input.int(), interaction)
             }
             if named("FeedbackRecorded") || named("TriggerFired") { return (nil, try input.int()) }

@@ -14,7 +14,8 @@ struct EngineBenchmark: ParsableCommand {
         abstract: "Replay, snapshots, audit and feedback-to-update latency of the GESAL engine.",
         discussion: helpText("""
           replay_events_per_s            replaying a synthetic history of --interactions interactions from the start
-                                         (384-float MiniLM-sized embeddings; one update per two interactions)
+                                         (384-float MiniLM-sized embeddings; one update per two interactions),
+                                         the median of --replays runs
           replay_json_events_per_s       the same history written with JSON payloads (as before binary payloads),
                                          replayed the same way: the baseline
           replay_vs_json_ratio           replay_events_per_s / replay_json_events_per_s
@@ -50,22 +51,29 @@ struct EngineBenchmark: ParsableCommand {
     @Option(help: "Learning steps in the store bisect searches (0 skips it).")
     var bisectSteps = 1_000
 
+    @Option(help: "Replays from the start to time; the median is printed.")
+    var replays = 5
+
+    @Option(help: ArgumentHelp("Keep the synthetic history's store in this new folder (to profile `gesal-log replay` on it).",
+                               valueName: "folder"))
+    var keep: String?
+
     func run() throws {
         let folder = try FileSystem().makeTemporaryDirectory(prefix: "gesal-engine")
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        try replayFigures(folder + "/synthetic")
+        try replayFigures(keep ?? folder + "/synthetic", json: folder + "/synthetic-json")
         if feedbacks > 0 { try modelFigures(folder + "/real") }
         if bisectSteps > 0 { try bisectFigures(folder + "/bisect") }
     }
 
     /// Replay, snapshot and audit figures on a synthetic history (see `SyntheticHistory`).
-    private func replayFigures(_ path: String) throws {
+    private func replayFigures(_ path: String, json jsonPath: String) throws {
         let writer = try LogWriter.create(at: path, options: StoreOptions(durability: .none))
         let (state, snapshot) = try SyntheticHistory.write(interactions: interactions, to: writer)
         let store = writer.store
         let events = Int(try store.head(of: "main"))
         var zero: Replay?, fromSnapshot: Replay?
-        let zeroTime = try timed { zero = try Replay.run(store, useSnapshots: false) }
+        let zeroTime = median(try (0..<max(replays, 1)).map { _ in try timed { zero = try Replay.run(store, useSnapshots: false) } })
         let snapshotTime = try timed { fromSnapshot = try Replay.run(store) }
         precondition(zero!.state.hash == state.hash && fromSnapshot!.state.hash == state.hash && fromSnapshot!.snapshot == snapshot)
         let at = UInt64(events * 3 / 4)
@@ -77,7 +85,7 @@ struct EngineBenchmark: ParsableCommand {
         var entries = 0
         let auditTime = try timed { entries = try Audit.trace(.node(busiest), in: store).count }
         try writer.close()
-        let jsonWriter = try LogWriter.create(at: path + "-json", options: StoreOptions(durability: .none))
+        let jsonWriter = try LogWriter.create(at: jsonPath, options: StoreOptions(durability: .none))
         _ = try SyntheticHistory.write(interactions: interactions, to: jsonWriter, json: true)
         var json: Replay?
         let jsonTime = try timed { json = try Replay.run(jsonWriter.store, useSnapshots: false) }

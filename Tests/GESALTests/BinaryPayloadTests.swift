@@ -161,6 +161,32 @@ struct BinaryPayloadTests {
         }
     }
 
+    /// A text field reads only when its bytes are UTF-8. The table is the Unicode standard's
+    /// (table 3-7, well-formed byte sequences): overlong forms, surrogates, code points past
+    /// U+10FFFF, cut sequences and stray continuation bytes are refused; U+FFFD's own bytes
+    /// (what a repairing decoder would put in) and four-byte characters are kept as they are.
+    @Test(arguments: [([0x66, 0x6F], true), ([0xC3, 0xA9], true), ([0xEF, 0xBF, 0xBD], true), ([0xF0, 0x9F, 0x98, 0x80], true), ([], true),
+                      ([0xFF], false), ([0x80], false), ([0xC0, 0x80], false), ([0xE0, 0x80, 0x80], false), ([0xED, 0xA0, 0x80], false),
+                      ([0xF4, 0x90, 0x80, 0x80], false), ([0xE2, 0x82], false), ([0x61, 0xC3], false)] as [([UInt8], Bool)])
+    func aTextFieldReadsOnlyWhenItIsUTF8(_ bytes: [UInt8], valid: Bool) throws {
+        var out = CanonicalWriter()
+        out.bytes = [BinaryPayload.marker, BinaryPayload.version]
+        out.int(3)
+        out.floats([1])
+        out.int(bytes.count)
+        out.bytes += bytes
+        out.optionalString(nil)
+        let event = Event(sequence: 12, timeNanos: 0, type: FeedbackRecorded.typeName, payload: out.bytes, blobs: [])
+        if valid {
+            guard case .feedbackRecorded(let e) = try DomainEvent(event) else { Issue.record("not a FeedbackRecorded"); return }
+            #expect(Array(e.source.utf8) == bytes)
+        } else {
+            #expect { try DomainEvent(event) } throws: { error in
+                (error as? EngineError)?.code == .corruptEvent && "\(error)".contains("event 12 (\(FeedbackRecorded.typeName)) at byte \(30 + bytes.count): a string is not UTF-8")
+            }
+        }
+    }
+
     @Test func aValueJSONCouldNotHoldIsStillRefused() throws {
         let nan = DomainEvent.nodeUpdated(NodeUpdated(node: 1, interaction: 2, centroid: Vector([1, .nan]), count: 2))
         #expect { try nan.draft() } throws: { ($0 as? EngineError)?.code == .invalidRequest && "\($0)".contains("centroid") }
