@@ -79,7 +79,9 @@ struct LineFiles: Sendable {
     /// and offset; nothing is skipped. `toEnd`: the range runs to the line's end, which the
     /// walk finds itself (as `lastSequence` would: a torn tail of the last segment ends it,
     /// damage followed by a valid record does not), so callers need not read the head first.
+    /// Each record's CRC-32C is checked; its LZ4 frame's content checksum is left to `verify`.
     func forEachEvent(in range: ClosedRange<UInt64>, toEnd: Bool = false, _ body: (Event) throws -> Void) throws {
+        let decompressor = try LZ4Frame.Decompressor(checksums: false)
         for (i, segment) in segments.enumerated() {
             let isLast = i + 1 == segments.count
             let next = isLast ? UInt64.max : segments[i + 1].firstSequence
@@ -125,7 +127,7 @@ struct LineFiles: Sendable {
                     if header.lastSequence >= range.lowerBound {
                         let events: [Event]
                         do {
-                            events = try window.withUnread { try RecordCodec.events(of: header, in: UnsafeRawBufferPointer(rebasing: $0[0..<header.totalLength])) }
+                            events = try window.withUnread { try RecordCodec.events(of: header, in: UnsafeRawBufferPointer(rebasing: $0[0..<header.totalLength]), using: decompressor) }
                         } catch {
                             throw LogError(.corrupt, "\(error)", path: segment.path, offset: position)
                         }

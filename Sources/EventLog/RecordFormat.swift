@@ -214,19 +214,24 @@ enum RecordCodec {
     }
 
     /// Decompresses a parsed record's payloads into events.
-    static func events(of header: RecordHeader, in record: UnsafeRawBufferPointer) throws(LZ4FrameError) -> [Event] {
+    /// `decompressor`: a walk over many records passes its own, kept from one to the next.
+    static func events(of header: RecordHeader, in record: UnsafeRawBufferPointer,
+                       using decompressor: LZ4Frame.Decompressor? = nil) throws(LZ4FrameError) -> [Event] {
         let frame = UnsafeRawBufferPointer(rebasing: record[header.frameOffset..<header.totalLength])
-        let payload = try LZ4Frame.decompress(frame, expectedSize: header.payloadLength)
-        var events: [Event] = []
-        events.reserveCapacity(header.count)
-        var start = 0
-        for (i, entry) in header.entries.enumerated() {
-            events.append(Event(
-                sequence: header.firstSequence + UInt64(i), timeNanos: header.timeNanos,
-                type: header.types[entry.typeIndex], payload: Array(payload[start..<(start + entry.length)]),
-                blobs: entry.blobs))
-            start += entry.length
+        let context: LZ4Frame.Decompressor
+        if let decompressor { context = decompressor } else { context = try LZ4Frame.Decompressor() }
+        return try context.withDecompressed(frame, expectedSize: header.payloadLength) { payload in
+            var events: [Event] = []
+            events.reserveCapacity(header.count)
+            var start = 0
+            for (i, entry) in header.entries.enumerated() {
+                events.append(Event(
+                    sequence: header.firstSequence + UInt64(i), timeNanos: header.timeNanos,
+                    type: header.types[entry.typeIndex], payload: Array(UnsafeRawBufferPointer(rebasing: payload[start..<(start + entry.length)])),
+                    blobs: entry.blobs))
+                start += entry.length
+            }
+            return events
         }
-        return events
     }
 }

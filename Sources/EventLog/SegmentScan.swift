@@ -48,6 +48,7 @@ struct SegmentScan: Sendable {
         var scan = SegmentScan(line: header.line, firstSequence: header.firstSequence, validEnd: SegmentFormat.headerLength)
         var offset = SegmentFormat.headerLength
         var expected = header.firstSequence
+        let decompressor = decoding ? try? LZ4Frame.Decompressor() : nil
         while offset < bytes.count {
             switch RecordCodec.parse(bytes, at: offset) {
             case .success(let record):
@@ -61,7 +62,7 @@ struct SegmentScan: Sendable {
                     lastSequence: record.lastSequence, previousHash: record.previousHash,
                     hash: hashes ? Hash256.of(range) : nil, payloadLength: record.payloadLength,
                     frameLength: record.frameLength, blobs: record.entries.flatMap(\.blobs),
-                    undecodable: decoding ? undecodable(record, in: range) : nil))
+                    undecodable: decoding ? undecodable(record, in: range, using: decompressor) : nil))
                 scan.index.note(sequence: record.firstSequence, offset: offset, end: offset + record.totalLength)
                 offset += record.totalLength
                 expected = record.lastSequence + 1
@@ -83,9 +84,9 @@ struct SegmentScan: Sendable {
         return .success(scan)
     }
 
-    private static func undecodable(_ record: RecordHeader, in bytes: UnsafeRawBufferPointer) -> String? {
+    private static func undecodable(_ record: RecordHeader, in bytes: UnsafeRawBufferPointer, using decompressor: LZ4Frame.Decompressor?) -> String? {
         do {
-            _ = try RecordCodec.events(of: record, in: bytes)
+            _ = try RecordCodec.events(of: record, in: bytes, using: decompressor)
             return nil
         } catch {
             return "\(error)"

@@ -1,0 +1,52 @@
+import Testing
+@testable import EventLog
+
+/// One `LZ4Frame.Decompressor` reused across frames, as a walk over a segment's records does:
+/// each frame reads back as the bytes that went in (the oracle), whatever came before it.
+struct LZ4DecompressorTests {
+    /// Bytes that compress a little and not entirely: a counter mixed with a multiplier.
+    static func bytes(_ count: Int, seed: UInt32) -> [UInt8] {
+        (0..<count).map { UInt8(truncatingIfNeeded: (UInt32($0) &* 2_654_435_761 &+ seed) >> (UInt32($0) % 3 == 0 ? 24 : 5)) }
+    }
+
+    @Test func framesOfEverySizeReadBackThroughOneDecompressor() throws {
+        let decompressor = try LZ4Frame.Decompressor(checksums: false)
+        for (n, size) in [10, 200_000, 0, 5, 70_000, 1].enumerated() {
+            let input = Self.bytes(size, seed: UInt32(n))
+            let frame = LZ4Frame.compress(input)
+            let lent = try frame.withUnsafeBytes { raw in try decompressor.withDecompressed(raw, expectedSize: size) { Array($0) } }
+            #expect(lent == input, "frame \(n) of \(size) bytes, lent")
+            let owned = try frame.withUnsafeBytes { raw in try decompressor.decompress(raw, expectedSize: size) }
+            #expect(owned == input, "frame \(n) of \(size) bytes, owned")
+        }
+    }
+
+    @Test func aFrameThatFailsPartWayLeavesNothingForTheNext() throws {
+        let decompressor = try LZ4Frame.Decompressor()
+        let first = Self.bytes(100_000, seed: 1), second = Self.bytes(3_000, seed: 2)
+        let cut = Array(LZ4Frame.compress(first).prefix(40_000))
+        #expect(throws: LZ4FrameError.self) { try cut.withUnsafeBytes { try decompressor.decompress($0, expectedSize: first.count) } }
+        let read = try LZ4Frame.compress(second).withUnsafeBytes { try decompressor.decompress($0, expectedSize: second.count) }
+        #expect(read == second)
+    }
+
+    /// The frame's content checksum is the last four bytes: a reader that skips it reads the
+    /// (intact) payload, one that checks it refuses the frame.
+    @Test func onlyACheckingDecompressorRefusesAWrongContentChecksum() throws {
+        let input = Self.bytes(5_000, seed: 3)
+        var frame = LZ4Frame.compress(input)
+        frame[frame.count - 1] ^= 0x5A
+        let skipping = try LZ4Frame.Decompressor(checksums: false), checking = try LZ4Frame.Decompressor()
+        #expect(try frame.withUnsafeBytes { try skipping.decompress($0, expectedSize: input.count) } == input)
+        #expect(throws: LZ4FrameError.self) { try frame.withUnsafeBytes { try checking.decompress($0, expectedSize: input.count) } }
+    }
+
+    @Test func aFrameOfAnotherSizeIsRefusedByBothPaths() throws {
+        let decompressor = try LZ4Frame.Decompressor()
+        let input = Self.bytes(1_000, seed: 4)
+        let frame = LZ4Frame.compress(input)
+        // Too little room: liblz4 stops with the frame unfinished.
+        #expect(throws: LZ4FrameError.self) { try frame.withUnsafeBytes { try decompressor.withDecompressed($0, expectedSize: 999) { _ in () } } }
+        #expect { try frame.withUnsafeBytes { try decompressor.decompress($0, expectedSize: 1_001) } } throws: { "\($0)".contains("expected 1001") }
+    }
+}
