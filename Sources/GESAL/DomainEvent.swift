@@ -123,82 +123,115 @@ public enum DomainEvent: Sendable, Equatable {
     /// Reads a log event back. An unknown type or a newer version is refused by name, so an
     /// old build never misreads a store a newer one wrote.
     public init(_ event: Event) throws(EngineError) {
-        // The events that may be binary read through `binaryOrJSON`; no JSON decoder is made for them.
-        func binaryOrJSON<T: Decodable & BinaryEncodedEvent>(_ type: T.Type) throws(EngineError) -> T {
-            if BinaryPayload.isBinary(event.payload) { return try BinaryPayload.decode(type, from: event) }
-            return try decode(type)
-        }
-        func decode<T: Decodable>(_ type: T.Type) throws(EngineError) -> T {
-            do { return try JSONDecoder().decode(type, from: Data(event.payload)) } catch {
-                throw EngineError(.corruptEvent, "event \(event.sequence) (\(event.type)) does not decode: \(error)")
-            }
-        }
-        // The events of every answer come first: each case is a string comparison, and a replay
-        // meets these tens of thousands of times.
-        switch event.type {
-        case NodeCreated.typeName: self = .nodeCreated(try binaryOrJSON(NodeCreated.self))
-        case NodeUpdated.typeName: self = .nodeUpdated(try binaryOrJSON(NodeUpdated.self))
-        case AdapterUpdated.typeName: self = .adapterUpdated(try binaryOrJSON(AdapterUpdated.self))
-        case StoreCreated.typeName: self = .storeCreated(try decode(StoreCreated.self))
-        case _ where InteractionRecorded.typeNames.contains(event.type):
-            let interaction = try binaryOrJSON(InteractionRecorded.self)
-            guard interaction.request?.isEmpty != true, interaction.request?.turns?.isEmpty != true,
-                  interaction.versionedTypeName == event.type else {
-                let expert = interaction.expert == nil ? "" : " and an expert"
-                let request = interaction.request.map { $0.isEmpty ? "an empty request" : $0.turns.map { $0.isEmpty ? "empty turns" : "earlier turns" } ?? "a request without turns" } ?? "no request"
-                throw EngineError(.corruptEvent, "event \(event.sequence) (\(event.type)) has \(request)\(interaction.clusterAdapter == nil ? "" : " and a cluster adapter")\(expert): "
-                    + "\(InteractionRecorded.typeName) carries none, \(InteractionRecorded.requestedTypeName) a non-empty one without turns, "
-                    + "\(InteractionRecorded.conversationTypeName) one with earlier turns, \(InteractionRecorded.clusterAdapterTypeName) a cluster adapter, "
-                    + "\(InteractionRecorded.expertTypeName) an expert, \(InteractionRecorded.knowledgeTypeName) a knowledge adapter")
-            }
-            self = .interactionRecorded(interaction)
-        case FeedbackRecorded.typeName, FeedbackRecorded.correctedTypeName:
-            let feedback = try binaryOrJSON(FeedbackRecorded.self)
-            guard (feedback.correction != nil) == (event.type == FeedbackRecorded.correctedTypeName) else {
-                throw EngineError(.corruptEvent, "event \(event.sequence) (\(event.type)) \(feedback.correction == nil ? "has no" : "has a") correction: "
-                    + "\(FeedbackRecorded.correctedTypeName) carries one, \(FeedbackRecorded.typeName) does not")
-            }
-            self = .feedbackRecorded(feedback)
-        case TriggerFired.typeName, TriggerFired.judgedTypeName:
-            let trigger = try binaryOrJSON(TriggerFired.self)
-            guard trigger.versionedTypeName == event.type else {
-                throw EngineError(.corruptEvent, "event \(event.sequence) (\(event.type)) \(trigger.judgement == nil ? "has no" : "has a") judgement: "
-                    + "\(TriggerFired.judgedTypeName) carries one, \(TriggerFired.typeName) does not")
-            }
-            self = .triggerFired(trigger)
-        case TriggerCalibrated.typeName: self = .triggerCalibrated(try decode(TriggerCalibrated.self))
-        case BufferSampleAdded.typeName: self = .bufferSampleAdded(try decode(BufferSampleAdded.self))
-        case ClusterFormed.typeName: self = .clusterFormed(try decode(ClusterFormed.self))
-        case ClusterUpdated.typeName: self = .clusterUpdated(try decode(ClusterUpdated.self))
-        case ClustersMerged.typeName: self = .clustersMerged(try decode(ClustersMerged.self))
-        case ClusterDissolved.typeName: self = .clusterDissolved(try decode(ClusterDissolved.self))
-        case AdapterTrained.typeName: self = .adapterTrained(try decode(AdapterTrained.self))
-        case AdapterRetired.typeName: self = .adapterRetired(try decode(AdapterRetired.self))
-        case AdapterImported.typeName: self = .adapterImported(try decode(AdapterImported.self))
-        case UpdateRejected.typeName: self = .updateRejected(try decode(UpdateRejected.self))
-        case BranchCreated.typeName: self = .branchCreated(try decode(BranchCreated.self))
-        case Reverted.typeName: self = .reverted(try decode(Reverted.self))
-        case SnapshotTaken.typeName: self = .snapshotTaken(try decode(SnapshotTaken.self))
-        case Bisected.typeName: self = .bisected(try decode(Bisected.self))
-        case ExpertTrained.typeName:
-            let trained = try decode(ExpertTrained.self)
-            guard trained.curve.indices.contains(trained.kept) else {
-                throw EngineError(.corruptEvent, "event \(event.sequence) (\(event.type)) keeps checkpoint \(trained.kept) of \(trained.curve.count)")
-            }
-            self = .expertTrained(trained)
-        case ExpertPromoted.typeName: self = .expertPromoted(try decode(ExpertPromoted.self))
-        case ExpertRetired.typeName: self = .expertRetired(try decode(ExpertRetired.self))
-        case ExpertMixed.typeName: self = .expertMixed(try decode(ExpertMixed.self))
-        case PassageSubmitted.typeName: self = .passageSubmitted(try decode(PassageSubmitted.self))
-        case SelfEditProposed.typeName: self = .selfEditProposed(try decode(SelfEditProposed.self))
-        case SelfEditScored.typeName: self = .selfEditScored(try decode(SelfEditScored.self))
-        case SelfEditChosen.typeName: self = .selfEditChosen(try decode(SelfEditChosen.self))
-        case WriterTrained.typeName: self = .writerTrained(try decode(WriterTrained.self))
-        case HistorySigned.typeName: self = .historySigned(try decode(HistorySigned.self))
-        default:
+        guard let read = Self.readers[event.type] else {
             throw EngineError(.unsupportedEvent, "event \(event.sequence) has type '\(event.type)', which this build does not know (written by a newer GESAL?)")
         }
+        self = try read(event)
     }
+
+    private typealias Reader = @Sendable (Event) throws(EngineError) -> DomainEvent
+
+    private static func json<T: Decodable>(_ type: T.Type, _ event: Event) throws(EngineError) -> T {
+        do { return try JSONDecoder().decode(type, from: Data(event.payload)) } catch {
+            throw EngineError(.corruptEvent, "event \(event.sequence) (\(event.type)) does not decode: \(error)")
+        }
+    }
+
+    /// The events that may be binary; no JSON decoder is made for them.
+    private static func binaryOrJSON<T: Decodable & BinaryEncodedEvent>(_ type: T.Type, _ event: Event) throws(EngineError) -> T {
+        if BinaryPayload.isBinary(event.payload) { return try BinaryPayload.decode(type, from: event) }
+        return try json(type, event)
+    }
+
+    private static func readInteraction(_ event: Event) throws(EngineError) -> DomainEvent {
+        let interaction = try binaryOrJSON(InteractionRecorded.self, event)
+        guard interaction.request?.isEmpty != true, interaction.request?.turns?.isEmpty != true,
+              interaction.versionedTypeName == event.type else {
+            let expert = interaction.expert == nil ? "" : " and an expert"
+            let request = interaction.request.map { $0.isEmpty ? "an empty request" : $0.turns.map { $0.isEmpty ? "empty turns" : "earlier turns" } ?? "a request without turns" } ?? "no request"
+            throw EngineError(.corruptEvent, "event \(event.sequence) (\(event.type)) has \(request)\(interaction.clusterAdapter == nil ? "" : " and a cluster adapter")\(expert): "
+                + "\(InteractionRecorded.typeName) carries none, \(InteractionRecorded.requestedTypeName) a non-empty one without turns, "
+                + "\(InteractionRecorded.conversationTypeName) one with earlier turns, \(InteractionRecorded.clusterAdapterTypeName) a cluster adapter, "
+                + "\(InteractionRecorded.expertTypeName) an expert, \(InteractionRecorded.knowledgeTypeName) a knowledge adapter")
+        }
+        return .interactionRecorded(interaction)
+    }
+
+    private static func readFeedback(_ event: Event) throws(EngineError) -> DomainEvent {
+        let feedback = try binaryOrJSON(FeedbackRecorded.self, event)
+        guard (feedback.correction != nil) == (event.type == FeedbackRecorded.correctedTypeName) else {
+            throw EngineError(.corruptEvent, "event \(event.sequence) (\(event.type)) \(feedback.correction == nil ? "has no" : "has a") correction: "
+                + "\(FeedbackRecorded.correctedTypeName) carries one, \(FeedbackRecorded.typeName) does not")
+        }
+        return .feedbackRecorded(feedback)
+    }
+
+    private static func readTrigger(_ event: Event) throws(EngineError) -> DomainEvent {
+        let trigger = try binaryOrJSON(TriggerFired.self, event)
+        guard trigger.versionedTypeName == event.type else {
+            throw EngineError(.corruptEvent, "event \(event.sequence) (\(event.type)) \(trigger.judgement == nil ? "has no" : "has a") judgement: "
+                + "\(TriggerFired.judgedTypeName) carries one, \(TriggerFired.typeName) does not")
+        }
+        return .triggerFired(trigger)
+    }
+
+    private static func readExpertTrained(_ event: Event) throws(EngineError) -> DomainEvent {
+        let trained = try json(ExpertTrained.self, event)
+        guard trained.curve.indices.contains(trained.kept) else {
+            throw EngineError(.corruptEvent, "event \(event.sequence) (\(event.type)) keeps checkpoint \(trained.kept) of \(trained.curve.count)")
+        }
+        return .expertTrained(trained)
+    }
+
+    /// The reader of each log type this build knows: one hash per event, where a chain of
+    /// `case` comparisons cost a replay up to seven string comparisons per event (callgrind).
+    private static let readers: [String: Reader] = {
+        func plain<T: Decodable>(_ type: T.Type, _ make: @escaping @Sendable (T) -> DomainEvent) -> Reader {
+            { event throws(EngineError) in make(try DomainEvent.json(type, event)) }
+        }
+        func binary<T: Decodable & BinaryEncodedEvent>(_ type: T.Type, _ make: @escaping @Sendable (T) -> DomainEvent) -> Reader {
+            { event throws(EngineError) in make(try DomainEvent.binaryOrJSON(type, event)) }
+        }
+        var readers: [String: Reader] = [
+            NodeCreated.typeName: binary(NodeCreated.self, DomainEvent.nodeCreated),
+            NodeUpdated.typeName: binary(NodeUpdated.self, DomainEvent.nodeUpdated),
+            AdapterUpdated.typeName: binary(AdapterUpdated.self, DomainEvent.adapterUpdated),
+            StoreCreated.typeName: plain(StoreCreated.self, DomainEvent.storeCreated),
+            TriggerCalibrated.typeName: plain(TriggerCalibrated.self, DomainEvent.triggerCalibrated),
+            BufferSampleAdded.typeName: plain(BufferSampleAdded.self, DomainEvent.bufferSampleAdded),
+            ClusterFormed.typeName: plain(ClusterFormed.self, DomainEvent.clusterFormed),
+            ClusterUpdated.typeName: plain(ClusterUpdated.self, DomainEvent.clusterUpdated),
+            ClustersMerged.typeName: plain(ClustersMerged.self, DomainEvent.clustersMerged),
+            ClusterDissolved.typeName: plain(ClusterDissolved.self, DomainEvent.clusterDissolved),
+            AdapterTrained.typeName: plain(AdapterTrained.self, DomainEvent.adapterTrained),
+            AdapterRetired.typeName: plain(AdapterRetired.self, DomainEvent.adapterRetired),
+            AdapterImported.typeName: plain(AdapterImported.self, DomainEvent.adapterImported),
+            UpdateRejected.typeName: plain(UpdateRejected.self, DomainEvent.updateRejected),
+            BranchCreated.typeName: plain(BranchCreated.self, DomainEvent.branchCreated),
+            Reverted.typeName: plain(Reverted.self, DomainEvent.reverted),
+            SnapshotTaken.typeName: plain(SnapshotTaken.self, DomainEvent.snapshotTaken),
+            Bisected.typeName: plain(Bisected.self, DomainEvent.bisected),
+            ExpertTrained.typeName: { event throws(EngineError) in try readExpertTrained(event) },
+            ExpertPromoted.typeName: plain(ExpertPromoted.self, DomainEvent.expertPromoted),
+            ExpertRetired.typeName: plain(ExpertRetired.self, DomainEvent.expertRetired),
+            ExpertMixed.typeName: plain(ExpertMixed.self, DomainEvent.expertMixed),
+            PassageSubmitted.typeName: plain(PassageSubmitted.self, DomainEvent.passageSubmitted),
+            SelfEditProposed.typeName: plain(SelfEditProposed.self, DomainEvent.selfEditProposed),
+            SelfEditScored.typeName: plain(SelfEditScored.self, DomainEvent.selfEditScored),
+            SelfEditChosen.typeName: plain(SelfEditChosen.self, DomainEvent.selfEditChosen),
+            WriterTrained.typeName: plain(WriterTrained.self, DomainEvent.writerTrained),
+            HistorySigned.typeName: plain(HistorySigned.self, DomainEvent.historySigned),
+        ]
+        let versioned: [(names: Set<String>, read: Reader)] = [
+            (InteractionRecorded.typeNames, { @Sendable event throws(EngineError) in try readInteraction(event) }),
+            (FeedbackRecorded.typeNames, { @Sendable event throws(EngineError) in try readFeedback(event) }),
+            (TriggerFired.typeNames, { @Sendable event throws(EngineError) in try readTrigger(event) }),
+        ]
+        for (names, read) in versioned {
+            for name in names { readers[name] = read }
+        }
+        return readers
+    }()
 }
 
 extension DomainEvent {

@@ -163,6 +163,8 @@ public struct EngineState: Sendable, Equatable {
 
     /// Folds one event in. A history that breaks the rules (feedback for an interaction that
     /// does not exist, an update for a missing node) is refused with the reason.
+    /// Existence is checked with `keys.contains`: `nodes[id] != nil` copied the whole node
+    /// (every array it holds retained and released), 4% of a replay by callgrind.
     public mutating func apply(_ event: DomainEvent) throws(EngineError) {
         func fail(_ message: String) -> EngineError { EngineError(.inconsistent, message) }
         if case .storeCreated = event {} else if creation == nil {
@@ -178,15 +180,15 @@ public struct EngineState: Sendable, Equatable {
             createdJSON = try canonicalJSON(e)
             created = e
         case .nodeCreated(let e):
-            guard nodes[e.node] == nil else { throw fail("node \(e.node) is created twice") }
+            guard !nodes.keys.contains(e.node) else { throw fail("node \(e.node) is created twice") }
             nodes[e.node] = Node(id: e.node, centroid: e.embedding.values, count: 1, origin: e.interaction, parent: e.nearest)
         case .nodeUpdated(let e):
-            guard nodes[e.node] != nil else { throw fail("NodeUpdated for node \(e.node), which does not exist") }
+            guard nodes.keys.contains(e.node) else { throw fail("NodeUpdated for node \(e.node), which does not exist") }
             nodes[e.node]!.centroid = e.centroid.values
             nodes[e.node]!.count = e.count
         case .interactionRecorded(let e):
-            guard nodes[e.node] != nil else { throw fail("interaction \(e.interaction) routed to node \(e.node), which does not exist") }
-            guard interactions[e.interaction] == nil else { throw fail("interaction \(e.interaction) is recorded twice") }
+            guard nodes.keys.contains(e.node) else { throw fail("interaction \(e.interaction) routed to node \(e.node), which does not exist") }
+            guard !interactions.keys.contains(e.interaction) else { throw fail("interaction \(e.interaction) is recorded twice") }
             if let use = e.clusterAdapter {
                 guard pool.adapters[use.cluster]?.blob == use.adapter else {
                     throw fail("interaction \(e.interaction) is answered with adapter \(use.adapter.prefix(12)) of cluster \(use.cluster), which the pool does not hold")
@@ -217,7 +219,7 @@ public struct EngineState: Sendable, Equatable {
                 nodes[interaction.node]!.rejectedResponses.append(interaction.response)
             }
         case .triggerFired(let e):
-            guard interactions[e.interaction] != nil else { throw fail("trigger for interaction \(e.interaction), which does not exist") }
+            guard interactions.keys.contains(e.interaction) else { throw fail("trigger for interaction \(e.interaction), which does not exist") }
             if let judgement = e.judgement {
                 try checkJudgement(e, judgement)
                 trigger.judged.append(Trigger.Judged(interaction: e.interaction, fired: judgement.fired))
@@ -248,7 +250,7 @@ public struct EngineState: Sendable, Equatable {
         case .adapterTrained(let e):
             try applySearch(e)
         case .adapterUpdated(let e):
-            guard nodes[e.node] != nil else { throw fail("AdapterUpdated for node \(e.node), which does not exist") }
+            guard nodes.keys.contains(e.node) else { throw fail("AdapterUpdated for node \(e.node), which does not exist") }
             nodes[e.node]!.adapterBlob = e.adapterBlob
             nodes[e.node]!.optimizerBlob = e.optimizerBlob
             nodes[e.node]!.adapterVersion += 1
@@ -260,7 +262,7 @@ public struct EngineState: Sendable, Equatable {
             nodes[e.node]!.adapterBlob = e.adapterBlob
             nodes[e.node]!.adapterVersion += 1
         case .updateRejected(let e):
-            guard nodes[e.node] != nil else { throw fail("UpdateRejected for node \(e.node), which does not exist") }
+            guard nodes.keys.contains(e.node) else { throw fail("UpdateRejected for node \(e.node), which does not exist") }
             nodes[e.node]!.buffer.removeAll { e.interactions.contains($0.interaction) }
             rejectedUpdates += 1
         case .expertTrained, .expertPromoted, .expertRetired, .expertMixed:

@@ -469,17 +469,7 @@ struct CanonicalReader {
     mutating func floats() throws(EngineError) -> [Float] {
         let count = try int()
         guard count >= 0, count <= (bytes.count - offset) / 4 else { throw fail("count \(count) is impossible") }
-        return try take(4 * count) { raw in
-            let source = UnsafeRawBufferPointer(raw)
-            return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-                #if _endian(little)
-                UnsafeMutableRawBufferPointer(buffer).copyMemory(from: source)
-                #else
-                for i in 0..<count { buffer[i] = Float(bitPattern: UInt32(littleEndian: source.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
-                #endif
-                initialized = count
-            }
-        }
+        return try take(4 * count) { raw in Array(LittleEndianFloats(UnsafeRawBufferPointer(raw))) }
     }
 
     mutating func ints() throws(EngineError) -> [Int] {
