@@ -11,6 +11,10 @@ public protocol EventHistory: Sendable {
     /// Calls `body` with the events of `branch` from `from` through `through` (default: the
     /// head), in order. Callers use `forEachEvent`, which has the defaults.
     func visitEvents(branch: String, from: UInt64, through: UInt64?, _ body: (Event) throws -> Void) throws
+    /// As `visitEvents`, for the events whose type is one of `types` only. A folder store
+    /// decompresses only the records whose headers list one of them (replay looks for its
+    /// snapshots this way); the default reads every event and filters.
+    func visitEvents(ofTypes types: Set<String>, branch: String, through: UInt64?, _ body: (Event) throws -> Void) throws
     /// A blob's bytes, checked against its hash.
     func blob(_ hash: Hash256) throws(LogError) -> [UInt8]
     /// Every stored blob's hash.
@@ -33,6 +37,12 @@ extension EventHistory {
     /// head), in order.
     public func forEachEvent(branch: String = "main", from: UInt64 = 1, through: UInt64? = nil, _ body: (Event) throws -> Void) throws {
         try visitEvents(branch: branch, from: from, through: through, body)
+    }
+
+    public func visitEvents(ofTypes types: Set<String>, branch: String, through: UInt64?, _ body: (Event) throws -> Void) throws {
+        try visitEvents(branch: branch, from: 1, through: through) { event in
+            if types.contains(event.type) { try body(event) }
+        }
     }
 
     /// The events of `branch` in a range, collected.

@@ -80,8 +80,10 @@ struct LineFiles: Sendable {
     /// walk finds itself (as `lastSequence` would: a torn tail of the last segment ends it,
     /// damage followed by a valid record does not), so callers need not read the head first.
     /// Each record's CRC-32C is checked; its LZ4 frame's content checksum is left to `verify`.
-    func forEachEvent(in range: ClosedRange<UInt64>, toEnd: Bool = false, _ body: (Event) throws -> Void) throws {
-        let decompressor = try LZ4Frame.Decompressor(checksums: false)
+    /// With `types`, a record whose header names none of them is not decompressed, and only
+    /// the events of those types reach `body`.
+    func forEachEvent(in range: ClosedRange<UInt64>, toEnd: Bool = false, types: Set<String>? = nil, _ body: (Event) throws -> Void) throws {
+        let decompressor = try LZ4Frame.Decompressor(checksums: false), names = TypeNames()
         for (i, segment) in segments.enumerated() {
             let isLast = i + 1 == segments.count
             let next = isLast ? UInt64.max : segments[i + 1].firstSequence
@@ -100,7 +102,7 @@ struct LineFiles: Sendable {
             records: while window.hasUnread {
                 if let expected, expected > range.upperBound { return }
                 let position = Int64(window.filePosition)
-                switch window.withUnread({ RecordCodec.parse($0, at: 0) }) {
+                switch window.withUnread({ RecordCodec.parse($0, at: 0, names: names) }) {
                 case .failure(.incomplete(let needed)) where window.hasMoreInFile:
                     try io { try window.load(atLeast: needed) }
                 case .failure(let problem):
@@ -124,14 +126,15 @@ struct LineFiles: Sendable {
                     }
                     expected = header.lastSequence + 1
                     if header.firstSequence > range.upperBound { return }
-                    if header.lastSequence >= range.lowerBound {
+                    let wanted = types.map { types in header.types.contains(where: types.contains) } ?? true
+                    if header.lastSequence >= range.lowerBound && wanted {
                         let events: [Event]
                         do {
                             events = try window.withUnread { try RecordCodec.events(of: header, in: UnsafeRawBufferPointer(rebasing: $0[0..<header.totalLength]), using: decompressor) }
                         } catch {
                             throw LogError(.corrupt, "\(error)", path: segment.path, offset: position)
                         }
-                        for event in events where range.contains(event.sequence) { try body(event) }
+                        for event in events where range.contains(event.sequence) && types?.contains(event.type) != false { try body(event) }
                     }
                     window.skip(header.totalLength)
                 }

@@ -98,6 +98,16 @@ public struct LogStore: EventHistory {
     // MARK: Events
 
     public func visitEvents(branch: String, from: UInt64, through: UInt64?, _ body: (Event) throws -> Void) throws {
+        try walk(branch: branch, from: from, through: through, types: nil, body)
+    }
+
+    public func visitEvents(ofTypes types: Set<String>, branch: String, through: UInt64?, _ body: (Event) throws -> Void) throws {
+        try walk(branch: branch, from: 1, through: through, types: types, body)
+    }
+
+    /// `types`: only the records whose headers name one of them are decompressed, and only
+    /// their events of those types passed on.
+    private func walk(branch: String, from: UInt64, through: UInt64?, types: Set<String>?, _ body: (Event) throws -> Void) throws {
         let ref = try ref(of: branch)
         // A walk to the end of a line that runs to its files' end finds the head itself:
         // reading the head first would scan the last segment once more.
@@ -110,7 +120,7 @@ public struct LogStore: EventHistory {
             let lower = max(range.lowerBound, from)
             let upper = min(range.upperBound, last)
             let open = toEnd && line.info.id == ref.line
-            if lower <= upper { try line.forEachEvent(in: lower...upper, toEnd: open, body) }
+            if lower <= upper { try line.forEachEvent(in: lower...upper, toEnd: open, types: types, body) }
         }
     }
 

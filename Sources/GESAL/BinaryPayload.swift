@@ -314,16 +314,27 @@ extension BinaryPayload {
     static func allFinite(_ values: [Float]) -> Bool {
         let exponent: UInt32 = 0x7F80_0000, carry: UInt32 = 0x0080_0000
         return values.withUnsafeBytes { raw in
-            var lanes = SIMD8<UInt32>(repeating: 0)
+            guard let base = raw.baseAddress else { return true }
+            @inline(__always) func lane(_ offset: Int) -> SIMD8<UInt32> { (base.loadUnaligned(fromByteOffset: offset, as: SIMD8<UInt32>.self) & exponent) &+ carry }
+            // Four blocks of eight per turn, each into its own accumulator: one test and branch
+            // per 32 values (callgrind: 2.1 instructions a value with one block per turn).
+            var a = SIMD8<UInt32>(repeating: 0), b = a, c = a, d = a
             var offset = 0
+            while offset + 128 <= raw.count {
+                a |= lane(offset)
+                b |= lane(offset + 32)
+                c |= lane(offset + 64)
+                d |= lane(offset + 96)
+                offset += 128
+            }
             while offset + 32 <= raw.count {
-                let bits = raw.loadUnaligned(fromByteOffset: offset, as: SIMD8<UInt32>.self)
-                lanes |= (bits & exponent) &+ carry
+                a |= lane(offset)
                 offset += 32
             }
+            let lanes = a | b | c | d
             var special = lanes.indices.reduce(0) { $0 | lanes[$1] }
             while offset < raw.count {
-                special |= (raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self) & exponent) &+ carry
+                special |= (base.loadUnaligned(fromByteOffset: offset, as: UInt32.self) & exponent) &+ carry
                 offset += 4
             }
             return special & 0x8000_0000 == 0

@@ -23,59 +23,46 @@ public struct Replay: Sendable {
         if let target, let head, target > head {
             throw EngineError(.invalidRequest, "sequence \(target) is past the head of '\(branch)' (\(head))")
         }
-        guard useSnapshots else {
-            // Folded as they are read, while each payload is still in cache.
-            var state = EngineState()
-            var last = target ?? 0, count = 0
-            try store.forEachEvent(branch: branch, through: target) { event in
-                try state.fold(event)
-                count += 1
-                if target == nil { last = event.sequence }
-            }
-            return try finish(state, eventsApplied: count, from: nil, head: last, complete: head.map { last == $0 } ?? true, skipped: [])
-        }
-        // One pass: keep the events after the newest snapshot announcement seen so far.
+        // The snapshot announcements first (a folder store decompresses only the records
+        // holding one), then the events after the newest usable one, folded as they are read.
         var snapshots: [SnapshotTaken] = []
-        var pending: [Event] = []
-        var last = target ?? 0
-        try store.forEachEvent(branch: branch, through: target) { event in
-            if event.type == SnapshotTaken.typeName, case .snapshotTaken(let taken) = try DomainEvent(event) {
-                snapshots.append(taken)
-                pending.removeAll { $0.sequence <= taken.sequence }
+        if useSnapshots {
+            try store.visitEvents(ofTypes: [SnapshotTaken.typeName], branch: branch, through: target) { event in
+                if case .snapshotTaken(let taken) = try DomainEvent(event) { snapshots.append(taken) }
             }
-            pending.append(event)
-            if target == nil { last = event.sequence }
         }
-        let complete = head.map { last == $0 } ?? true
         var skipped: [String] = []
-        var newest = true
         while let taken = snapshots.popLast() {
-            defer { newest = false }
             do {
-                let snapshot = try Snapshot(decoding: try store.blob(hex: taken.blob), source: "snapshot \(taken.blob.prefix(12))")
-                guard snapshot.sequence == taken.sequence, snapshot.state.hash.hex == taken.stateHash else {
+                let snapshot = try Snapshot(decoding: try store.blob(hex: taken.blob), source: "snapshot \(taken.blob.prefix(12))",
+                                            announced: taken.stateHash)
+                guard snapshot.sequence == taken.sequence else {
                     throw EngineError(.corruptSnapshot, "snapshot \(taken.blob.prefix(12)) is not the one announced at sequence \(taken.sequence)")
                 }
-                // `pending` holds what follows the newest snapshot; an older one reads its tail again.
-                let rest = newest ? pending : try store.events(branch: branch, from: taken.sequence + 1, through: last)
-                return try fold(rest, into: snapshot.state, from: taken, head: last, complete: complete, skipped: skipped)
+                return try fold(store, branch: branch, after: taken.sequence, through: target, into: snapshot.state, from: taken, head: head, skipped: skipped)
             } catch {
                 skipped.append("snapshot at sequence \(taken.sequence): \(error)")
             }
         }
-        let all = skipped.isEmpty ? pending : try store.events(branch: branch, through: last)
-        return try fold(all, into: EngineState(), from: nil, head: last, complete: complete, skipped: skipped)
+        return try fold(store, branch: branch, after: 0, through: target, into: EngineState(), from: nil, head: head, skipped: skipped)
+    }
+
+    /// Folds the events after `start` through `target` (default: the head) into `state`, as
+    /// they are read, while each payload is still in cache.
+    private static func fold(_ store: some EventHistory, branch: String, after start: UInt64, through target: UInt64?, into state: EngineState,
+                             from snapshot: SnapshotTaken?, head: UInt64?, skipped: [String]) throws -> Replay {
+        var state = state
+        var last = target ?? start, count = 0
+        try store.forEachEvent(branch: branch, from: start + 1, through: target) { event in
+            try state.fold(event)
+            count += 1
+            if target == nil { last = event.sequence }
+        }
+        return try finish(state, eventsApplied: count, from: snapshot, head: last, complete: head.map { last == $0 } ?? true, skipped: skipped)
     }
 
     /// `complete`: the events end at the branch's head, so the last record is whole and a
     /// buffer round it started must have recorded all its cluster events.
-    private static func fold(_ events: [Event], into start: EngineState, from snapshot: SnapshotTaken?, head: UInt64, complete: Bool,
-                             skipped: [String]) throws -> Replay {
-        var state = start
-        for event in events { try state.fold(event) }
-        return try finish(state, eventsApplied: events.count, from: snapshot, head: head, complete: complete, skipped: skipped)
-    }
-
     private static func finish(_ state: EngineState, eventsApplied: Int, from snapshot: SnapshotTaken?, head: UInt64, complete: Bool,
                                skipped: [String]) throws -> Replay {
         if complete, let missing = state.pending.first {

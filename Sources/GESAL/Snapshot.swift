@@ -30,9 +30,11 @@ public struct Snapshot: Sendable, Equatable {
         return out
     }
 
-    /// Reads a snapshot and checks its state against the stamped hash; `source` names it in
+    /// Reads a snapshot and checks its state against the stamped hash, and the stamp against
+    /// `announced` (the hash its `SnapshotTaken` recorded) when given: the state is hashed once
+    /// (replay hashed it a second time to compare with the announcement). `source` names it in
     /// errors.
-    public init(decoding bytes: [UInt8], source: String) throws(EngineError) {
+    public init(decoding bytes: [UInt8], source: String, announced: String? = nil) throws(EngineError) {
         let header = Self.headerLength
         func fail(_ reason: String) -> EngineError { EngineError(.corruptSnapshot, "\(source): \(reason)") }
         guard bytes.count >= header, Array(bytes.prefix(Self.magic.count)) == Self.magic else {
@@ -44,6 +46,7 @@ public struct Snapshot: Sendable, Equatable {
         }
         sequence = bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: 10, as: UInt64.self)) }
         let stamped = bytes.withUnsafeBytes { Hash256(bytes: $0, at: 18) }
+        if let announced, announced != stamped.hex { throw fail("it is stamped \(stamped.hex), not the state hash \(announced) announced") }
         state = try EngineState(encoded: Array(bytes[header...]), where: source)
         guard state.hash == stamped else { throw fail("the state does not match its stamped hash \(stamped.hex)") }
     }

@@ -140,15 +140,16 @@ struct BinaryPayloadTests {
         #expect { try DomainEvent(Self.event(draft)) } throws: { "\($0)".contains("'bogus' is not a trigger's cause") }
     }
 
-    /// The read side's check runs eight lanes at a time, then one by one: every non-finite
-    /// bit pattern is refused and the extreme finite ones are kept, in a lane of the first
-    /// block, of the second, and in the tail of a 20-value centroid.
+    /// The read side's check runs four blocks of eight lanes at a time, then single blocks,
+    /// then one by one: every non-finite bit pattern is refused and the extreme finite ones are
+    /// kept, in each of the four blocks of a turn (values 0-63 of a 77-value centroid), in a
+    /// single block (64-71) and in the tail (72-76).
     @Test(arguments: [(Float.nan, false), (.infinity, false), (-.infinity, false), (.signalingNaN, false),
                       (.greatestFiniteMagnitude, true), (-.greatestFiniteMagnitude, true), (.leastNonzeroMagnitude, true), (-0.0, true)],
-          [1, 13, 19])
+          [1, 13, 20, 63, 66, 76])
     func aStoredCentroidValueReadsOnlyWhenFinite(_ stored: (value: Float, reads: Bool), position: Int) throws {
         let (value, reads) = stored
-        let centroid = Vector((0..<20).map { Float($0) - 7.5 })
+        let centroid = Vector((0..<77).map { Float($0) - 7.5 })
         var draft = try DomainEvent.nodeUpdated(NodeUpdated(node: 1, interaction: 2, centroid: centroid, count: 2)).draft()
         // NodeUpdated: marker, version, node (8), interaction (8), the floats' count (8), the floats.
         let offset = 26 + 4 * position

@@ -73,6 +73,30 @@ import SystemIO
         try writer.close()
     }
 
+    /// An announcement whose state hash is not its blob's stamp (a blob of another state, the
+    /// announcement edited): replay skips the snapshot by name and folds the events instead.
+    @Test func aSnapshotAnnouncedWithAnotherStateHashIsSkipped() throws {
+        let path = try FileSystem().makeTemporaryDirectory(prefix: "gesal-snapshot-announced")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let writer = try LogWriter.create(at: path + "/store", options: StoreOptions(durability: .none))
+        var session = RandomSession(state: 14)
+        var live = EngineState()
+        for event in try session.events(asks: 30, blob: { try writer.putBlob(Array($0.utf8)).hex }) {
+            if case .snapshotTaken = event { continue }
+            try writer.append([try event.draft()])
+            try live.apply(event)
+        }
+        let head = try writer.store.head(of: "main")
+        let blob = try writer.putBlob(Snapshot(sequence: head, state: live).encoded())
+        let other = try Self.sessionState(seed: 15, asks: 5).hash.hex
+        try writer.append([try DomainEvent.snapshotTaken(SnapshotTaken(sequence: head, stateHash: other, blob: blob.hex)).draft()])
+
+        let replay = try Replay.run(writer.store)
+        #expect(replay.snapshot == nil && replay.state.hash == live.hash)
+        #expect(replay.skippedSnapshots.count == 1 && replay.skippedSnapshots[0].contains("not the state hash \(other) announced"), "\(replay.skippedSnapshots)")
+        try writer.close()
+    }
+
     @Test func replayFromASnapshotEqualsReplayFromZeroAndSurvivesALostSnapshot() throws {
         let path = try FileSystem().makeTemporaryDirectory(prefix: "gesal-snapshot")
         defer { try? FileManager.default.removeItem(atPath: path) }
