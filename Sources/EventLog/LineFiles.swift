@@ -83,7 +83,7 @@ struct LineFiles: Sendable {
     /// With `types`, a record whose header names none of them is not decompressed, and only
     /// the events of those types reach `body`.
     func forEachEvent(in range: ClosedRange<UInt64>, toEnd: Bool = false, types: Set<String>? = nil, _ body: (Event) throws -> Void) throws {
-        let decompressor = try LZ4Frame.Decompressor(checksums: false), names = TypeNames()
+        let decompressor = try LZ4Frame.Decompressor(checksums: false)
         for (i, segment) in segments.enumerated() {
             let isLast = i + 1 == segments.count
             let next = isLast ? UInt64.max : segments[i + 1].firstSequence
@@ -102,7 +102,7 @@ struct LineFiles: Sendable {
             records: while window.hasUnread {
                 if let expected, expected > range.upperBound { return }
                 let position = Int64(window.filePosition)
-                switch window.withUnread({ RecordCodec.parse($0, at: 0, names: names) }) {
+                switch window.withUnread({ RecordCodec.parse($0, at: 0) }) {
                 case .failure(.incomplete(let needed)) where window.hasMoreInFile:
                     try io { try window.load(atLeast: needed) }
                 case .failure(let problem):

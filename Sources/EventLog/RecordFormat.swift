@@ -134,8 +134,7 @@ enum RecordCodec {
     }
 
     /// Parses the record starting at `offset` in `bytes`, checking bounds, CRC and structure.
-    /// `names`: a walk's type names, so its records share them.
-    static func parse(_ bytes: UnsafeRawBufferPointer, at offset: Int, names: TypeNames? = nil) -> Result<RecordHeader, RecordProblem> {
+    static func parse(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> Result<RecordHeader, RecordProblem> {
         let available = bytes.count - offset
         guard available >= 8 else { return .failure(.incomplete(needed: 8)) }
         let magic: UInt32 = bytes.loadLE(offset)
@@ -183,8 +182,7 @@ enum RecordCodec {
             let length = Int(record[cursor])
             cursor += 1
             guard need(length) else { return .failure(.invalid("type table runs past the header")) }
-            let spelled = UnsafeRawBufferPointer(rebasing: record[cursor..<(cursor + length)])
-            types.append(names?.name(spelled) ?? String(decoding: spelled, as: UTF8.self))
+            types.append(String(decoding: UnsafeRawBufferPointer(rebasing: record[cursor..<(cursor + length)]), as: UTF8.self))
             cursor += length
         }
         var entries: [RecordHeader.Entry] = []
