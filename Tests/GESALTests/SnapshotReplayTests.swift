@@ -16,6 +16,18 @@ import SystemIO
         return state
     }
 
+    /// Appends a seeded random session to `writer` (its blobs stored) and returns its state.
+    static func writeSession(seed: UInt64, asks: Int, to writer: LogWriter) throws -> EngineState {
+        var session = RandomSession(state: seed)
+        var live = EngineState()
+        for event in try session.events(asks: asks, blob: { try writer.putBlob(Array($0.utf8)).hex }) {
+            if case .snapshotTaken = event { continue }  // the session announces snapshots that were never written
+            try writer.append([try event.draft()])
+            try live.apply(event)
+        }
+        return live
+    }
+
     @Test func aSnapshotRoundTripsAndRefusesTamperingAndNewerFormats() throws {
         let state = try Self.sessionState(seed: 11, asks: 120)
         let bytes = Snapshot(sequence: 77, state: state).encoded()
@@ -52,13 +64,7 @@ import SystemIO
         let path = try FileSystem().makeTemporaryDirectory(prefix: "gesal-snapshot-damaged")
         defer { try? FileManager.default.removeItem(atPath: path) }
         let writer = try LogWriter.create(at: path + "/store", options: StoreOptions(durability: .none))
-        var session = RandomSession(state: 13)
-        var live = EngineState()
-        for event in try session.events(asks: 40, blob: { try writer.putBlob(Array($0.utf8)).hex }) {
-            if case .snapshotTaken = event { continue }  // the session announces snapshots that were never written
-            try writer.append([try event.draft()])
-            try live.apply(event)
-        }
+        let live = try Self.writeSession(seed: 13, asks: 40, to: writer)
         let taken = try Snapshot.write(live, at: try writer.store.head(of: "main"), to: writer, branch: "main")
         let file = path + "/store/blobs/" + taken.blob.prefix(2) + "/" + taken.blob + ".lz4"
         var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: file)))
@@ -79,13 +85,7 @@ import SystemIO
         let path = try FileSystem().makeTemporaryDirectory(prefix: "gesal-snapshot-announced")
         defer { try? FileManager.default.removeItem(atPath: path) }
         let writer = try LogWriter.create(at: path + "/store", options: StoreOptions(durability: .none))
-        var session = RandomSession(state: 14)
-        var live = EngineState()
-        for event in try session.events(asks: 30, blob: { try writer.putBlob(Array($0.utf8)).hex }) {
-            if case .snapshotTaken = event { continue }
-            try writer.append([try event.draft()])
-            try live.apply(event)
-        }
+        let live = try Self.writeSession(seed: 14, asks: 30, to: writer)
         let head = try writer.store.head(of: "main")
         let blob = try writer.putBlob(Snapshot(sequence: head, state: live).encoded())
         let other = try Self.sessionState(seed: 15, asks: 5).hash.hex
