@@ -82,6 +82,11 @@ public enum LZ4Frame {
         /// to `body`: a walk copies each event's payload out of it, with no array per record.
         public func withDecompressed<R>(_ frame: UnsafeRawBufferPointer, expectedSize: Int,
                                         _ body: (UnsafeRawBufferPointer) -> R) throws(LZ4FrameError) -> R {
+            // An LZ4 sequence writes at most 255 bytes per byte it reads: a larger claim (a forged
+            // header) is refused before the buffer grows to it.
+            guard expectedSize <= 255 * frame.count else {
+                throw LZ4FrameError(reason: "a frame of \(frame.count) bytes cannot expand to \(expectedSize)")
+            }
             if scratch.count < expectedSize { scratch = [UInt8](repeating: 0, count: Swift.max(expectedSize, 2 * scratch.count)) }
             let failure = scratch.withUnsafeMutableBytes { all in expand(frame, into: UnsafeMutableRawBufferPointer(rebasing: all[0..<expectedSize])) }
             if let failure { throw failure }

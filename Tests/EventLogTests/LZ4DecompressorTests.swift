@@ -21,6 +21,16 @@ struct LZ4DecompressorTests {
         }
     }
 
+    /// Zeros compress as far as LZ4 goes (close to 255 to 1): still within the bound the lent
+    /// buffer checks.
+    @Test func theMostCompressibleFrameStillReads() throws {
+        let zeros = [UInt8](repeating: 0, count: 300_000)
+        let frame = LZ4Frame.compress(zeros)
+        #expect(frame.count * 200 < zeros.count, "\(frame.count) bytes: not near LZ4's limit")
+        let read = try frame.withUnsafeBytes { raw in try LZ4Frame.Decompressor().withDecompressed(raw, expectedSize: zeros.count) { Array($0) } }
+        #expect(read == zeros)
+    }
+
     @Test func aFrameThatFailsPartWayLeavesNothingForTheNext() throws {
         let decompressor = try LZ4Frame.Decompressor()
         let first = Self.bytes(100_000, seed: 1), second = Self.bytes(3_000, seed: 2)
@@ -48,5 +58,15 @@ struct LZ4DecompressorTests {
         // Too little room: liblz4 stops with the frame unfinished.
         #expect(throws: LZ4FrameError.self) { try frame.withUnsafeBytes { try decompressor.withDecompressed($0, expectedSize: 999) { _ in () } } }
         #expect { try frame.withUnsafeBytes { try decompressor.decompress($0, expectedSize: 1_001) } } throws: { "\($0)".contains("expected 1001") }
+    }
+
+    /// A forged header may claim any size up to the record format's bound (1 GiB): the lent
+    /// buffer is not grown past what the frame could expand to.
+    @Test func aSizeNoFrameCouldExpandToIsRefusedBeforeTheBufferGrows() throws {
+        let decompressor = try LZ4Frame.Decompressor()
+        let frame = LZ4Frame.compress(Self.bytes(100, seed: 5))
+        #expect {
+            try frame.withUnsafeBytes { try decompressor.withDecompressed($0, expectedSize: 1 << 30) { _ in () } }
+        } throws: { "\($0)".contains("a frame of \(frame.count) bytes cannot expand to 1073741824") }
     }
 }
