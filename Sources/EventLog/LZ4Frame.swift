@@ -81,7 +81,7 @@ public enum LZ4Frame {
         /// Decompresses into a buffer this decompressor keeps from frame to frame, and lends it
         /// to `body`: a walk copies each event's payload out of it, with no array per record.
         public func withDecompressed<R>(_ frame: UnsafeRawBufferPointer, expectedSize: Int,
-                                        _ body: (UnsafeRawBufferPointer) -> R) throws(LZ4FrameError) -> R {
+                                        _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
             // An LZ4 sequence writes at most 255 bytes per byte it reads: a larger claim (a forged
             // header) is refused before the buffer grows to it.
             guard expectedSize <= 255 * frame.count else {
@@ -90,7 +90,7 @@ public enum LZ4Frame {
             if scratch.count < expectedSize { scratch = [UInt8](repeating: 0, count: Swift.max(expectedSize, 2 * scratch.count)) }
             let failure = scratch.withUnsafeMutableBytes { all in expand(frame, into: UnsafeMutableRawBufferPointer(rebasing: all[0..<expectedSize])) }
             if let failure { throw failure }
-            return scratch.withUnsafeBytes { all in body(UnsafeRawBufferPointer(rebasing: all[0..<expectedSize])) }
+            return try scratch.withUnsafeBytes { all in try body(UnsafeRawBufferPointer(rebasing: all[0..<expectedSize])) }
         }
 
         /// Expands one whole frame into exactly `out.count` bytes; the reason it could not, or nil.

@@ -128,13 +128,16 @@ struct LineFiles: Sendable {
                     if header.firstSequence > range.upperBound { return }
                     let wanted = types.map { types in header.types.contains(where: types.contains) } ?? true
                     if header.lastSequence >= range.lowerBound && wanted {
-                        let events: [Event]
                         do {
-                            events = try window.withUnread { try RecordCodec.events(of: header, in: UnsafeRawBufferPointer(rebasing: $0[0..<header.totalLength]), using: decompressor) }
-                        } catch {
+                            try window.withUnread { unread in
+                                try RecordCodec.forEachEvent(of: header, in: UnsafeRawBufferPointer(rebasing: unread[0..<header.totalLength]),
+                                                             using: decompressor) { event in
+                                    if range.contains(event.sequence) && types?.contains(event.type) != false { try body(event) }
+                                }
+                            }
+                        } catch let error as LZ4FrameError {
                             throw LogError(.corrupt, "\(error)", path: segment.path, offset: position)
                         }
-                        for event in events where range.contains(event.sequence) && types?.contains(event.type) != false { try body(event) }
                     }
                     window.skip(header.totalLength)
                 }

@@ -217,21 +217,32 @@ enum RecordCodec {
     /// `decompressor`: a walk over many records passes its own, kept from one to the next.
     static func events(of header: RecordHeader, in record: UnsafeRawBufferPointer,
                        using decompressor: LZ4Frame.Decompressor? = nil) throws(LZ4FrameError) -> [Event] {
+        var events: [Event] = []
+        events.reserveCapacity(header.count)
+        do {
+            try forEachEvent(of: header, in: record, using: decompressor ?? LZ4Frame.Decompressor()) { events.append($0) }
+        } catch let error as LZ4FrameError {
+            throw error
+        } catch {
+            preconditionFailure("appending an event threw \(error)")
+        }
+        return events
+    }
+
+    /// Calls `body` with each event of a parsed record as it is made, with no array of them. An
+    /// error of the frame is an `LZ4FrameError`; `body`'s own errors pass through as they are.
+    static func forEachEvent(of header: RecordHeader, in record: UnsafeRawBufferPointer, using decompressor: LZ4Frame.Decompressor,
+                             _ body: (Event) throws -> Void) throws {
         let frame = UnsafeRawBufferPointer(rebasing: record[header.frameOffset..<header.totalLength])
-        let context: LZ4Frame.Decompressor
-        if let decompressor { context = decompressor } else { context = try LZ4Frame.Decompressor() }
-        return try context.withDecompressed(frame, expectedSize: header.payloadLength) { payload in
-            var events: [Event] = []
-            events.reserveCapacity(header.count)
+        try decompressor.withDecompressed(frame, expectedSize: header.payloadLength) { payload in
             var start = 0
             for (i, entry) in header.entries.enumerated() {
-                events.append(Event(
+                try body(Event(
                     sequence: header.firstSequence + UInt64(i), timeNanos: header.timeNanos,
                     type: header.types[entry.typeIndex], payload: Array(UnsafeRawBufferPointer(rebasing: payload[start..<(start + entry.length)])),
                     blobs: entry.blobs))
                 start += entry.length
             }
-            return events
         }
     }
 }

@@ -108,8 +108,12 @@ extension InteractionRecorded: BinaryEncodedEvent {
 
     init(from input: inout CanonicalReader) throws(EngineError) {
         let interaction = try input.int(), prompt = try input.string(), response = try input.string(), node = try input.int()
-        let embedding = try input.finiteFloats(), floats = try input.finiteFloats()
-        guard floats.count == 4 else { throw input.fail("the interaction holds \(floats.count) similarity and sampling floats, not 4") }
+        let embedding = try input.finiteFloats()
+        var floats = SIMD4<Float>()
+        try input.finiteFloats(exactly: 4, "the interaction's similarity and sampling") { raw in
+            let read = LittleEndianFloats(raw)
+            floats = SIMD4(read[0], read[1], read[2], read[3])
+        }
         let sampling = SamplingRecord(temperature: floats[1], topK: try input.int(), topP: floats[2], repetitionPenalty: floats[3],
                                       maxTokens: try input.int(), seed: UInt64(truncatingIfNeeded: try input.int()))
         let promptTokens = try input.int(), responseTokens = try input.int(), adapter = try input.optionalString()
@@ -138,9 +142,8 @@ extension FeedbackRecorded: BinaryEncodedEvent {
     }
 
     init(from input: inout CanonicalReader) throws(EngineError) {
-        let interaction = try input.int(), reward = try input.finiteFloats()
-        guard reward.count == 1 else { throw input.fail("the feedback holds \(reward.count) rewards, not 1") }
-        self.init(interaction: interaction, reward: reward[0], source: try input.string(), correction: try input.optionalString())
+        let interaction = try input.int(), reward = try input.finiteFloat("the feedback's reward")
+        self.init(interaction: interaction, reward: reward, source: try input.string(), correction: try input.optionalString())
     }
 }
 
@@ -159,15 +162,14 @@ extension TriggerFired: BinaryEncodedEvent {
     }
 
     init(from input: inout CanonicalReader) throws(EngineError) {
-        let interaction = try input.int(), scores = try input.floatMap(), threshold = try input.finiteFloats()
-        guard threshold.count == 1 else { throw input.fail("the trigger holds \(threshold.count) thresholds, not 1") }
+        let interaction = try input.int(), scores = try input.floatMap(), threshold = try input.finiteFloat("the trigger's threshold")
         var judgement: Judgement?
         if try input.flag("a judgement's") {
             let fired = try input.flag("fired"), causeName = try input.string()
             guard let cause = Cause(rawValue: causeName) else { throw input.fail("'\(causeName)' is not a trigger's cause") }
             judgement = Judgement(fired: fired, cause: cause, score: try input.optionalFloat(), badness: try input.floatMap())
         }
-        self.init(interaction: interaction, scores: scores, threshold: threshold[0], judgement: judgement)
+        self.init(interaction: interaction, scores: scores, threshold: threshold, judgement: judgement)
     }
 }
 
@@ -180,9 +182,10 @@ extension AdapterUpdated: BinaryEncodedEvent {
     }
 
     init(from input: inout CanonicalReader) throws(EngineError) {
-        let node = try input.int(), texts = try input.strings(), loss = try input.finiteFloats()
-        guard texts.count == 3, loss.count == 1 else { throw input.fail("the update holds \(texts.count) texts and \(loss.count) losses, not 3 and 1") }
-        self.init(node: node, method: texts[0], adapterBlob: texts[1], optimizerBlob: texts[2], loss: loss[0], interactions: try input.ints())
+        let node = try input.int(), texts = try input.strings()
+        guard texts.count == 3 else { throw input.fail("the update holds \(texts.count) texts, not 3") }
+        let loss = try input.finiteFloat("the update's loss")
+        self.init(node: node, method: texts[0], adapterBlob: texts[1], optimizerBlob: texts[2], loss: loss, interactions: try input.ints())
     }
 }
 
@@ -225,6 +228,28 @@ extension CanonicalReader {
         let values = try floats()
         guard BinaryPayload.allFinite(values) else { throw fail("a float is NaN or infinite") }
         return values
+    }
+
+    /// `count` floats written by `finiteFloats`, read without an array (the events hold one to
+    /// four: a reward, a threshold, a loss, an interaction's similarity and sampling); `what`
+    /// names them in the error when the count differs.
+    mutating func finiteFloats(exactly count: Int, _ what: String, _ body: (UnsafeRawBufferPointer) -> Void) throws(EngineError) {
+        let stored = try int()
+        guard stored == count else { throw fail("\(what) holds \(stored) values, not \(count)") }
+        let finite = try take(4 * count) { raw in
+            let bytes = UnsafeRawBufferPointer(raw)
+            var special: UInt32 = 0
+            for i in 0..<count { special |= (bytes.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self) & 0x7F80_0000) &+ 0x0080_0000 }
+            body(bytes)
+            return special & 0x8000_0000 == 0
+        }
+        guard finite else { throw fail("a float is NaN or infinite") }
+    }
+
+    mutating func finiteFloat(_ what: String) throws(EngineError) -> Float {
+        var value: Float = 0
+        try finiteFloats(exactly: 1, what) { value = LittleEndianFloats($0)[0] }
+        return value
     }
 
     /// Names in increasing order (one encoding per map), then their values.

@@ -188,6 +188,19 @@ struct BinaryPayloadTests {
         }
     }
 
+    /// A reward is one float: a payload that stores two is refused by name (read without an
+    /// array, the count is checked before the floats are).
+    @Test func aFeedbackWithTwoRewardsIsRefused() throws {
+        var out = CanonicalWriter()
+        out.bytes = [BinaryPayload.marker, BinaryPayload.version]
+        out.int(3)
+        out.floats([1, 2])
+        out.string("user")
+        out.optionalString(nil)
+        let event = Event(sequence: 5, timeNanos: 0, type: FeedbackRecorded.typeName, payload: out.bytes, blobs: [])
+        #expect { try DomainEvent(event) } throws: { "\($0)".contains("the feedback's reward holds 2 values, not 1") }
+    }
+
     @Test func aValueJSONCouldNotHoldIsStillRefused() throws {
         let nan = DomainEvent.nodeUpdated(NodeUpdated(node: 1, interaction: 2, centroid: Vector([1, .nan]), count: 2))
         #expect { try nan.draft() } throws: { ($0 as? EngineError)?.code == .invalidRequest && "\($0)".contains("centroid") }
