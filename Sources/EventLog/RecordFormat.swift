@@ -215,17 +215,12 @@ enum RecordCodec {
 
     /// Decompresses a parsed record's payloads into events.
     /// `decompressor`: a walk over many records passes its own, kept from one to the next.
+    /// Only the frame can fail (an `LZ4FrameError`).
     static func events(of header: RecordHeader, in record: UnsafeRawBufferPointer,
-                       using decompressor: LZ4Frame.Decompressor? = nil) throws(LZ4FrameError) -> [Event] {
+                       using decompressor: LZ4Frame.Decompressor? = nil) throws -> [Event] {
         var events: [Event] = []
         events.reserveCapacity(header.count)
-        do {
-            try forEachEvent(of: header, in: record, using: decompressor ?? LZ4Frame.Decompressor()) { events.append($0) }
-        } catch let error as LZ4FrameError {
-            throw error
-        } catch {
-            preconditionFailure("appending an event threw \(error)")
-        }
+        try forEachEvent(of: header, in: record, using: decompressor ?? LZ4Frame.Decompressor()) { events.append($0) }
         return events
     }
 

@@ -55,7 +55,7 @@ public struct StoredRecord: Sendable, Equatable {
     /// The record's events, decompressed; `source` names the record in an error.
     public func events(source: String) throws(LogError) -> [Event] {
         do {
-            return try bytes.withUnsafeBytes { bytes throws(LZ4FrameError) in try RecordCodec.events(of: header, in: bytes) }
+            return try bytes.withUnsafeBytes { bytes in try RecordCodec.events(of: header, in: bytes) }
         } catch {
             throw LogError(.corrupt, "record's events do not decompress: \(error)", path: source)
         }
