@@ -84,6 +84,7 @@ struct LineFiles: Sendable {
     /// the events of those types reach `body`.
     func forEachEvent(in range: ClosedRange<UInt64>, toEnd: Bool = false, types: Set<String>? = nil, _ body: (Event) throws -> Void) throws {
         let decompressor = try LZ4Frame.Decompressor(checksums: false)
+        var names = TypeNames()
         for (i, segment) in segments.enumerated() {
             let isLast = i + 1 == segments.count
             let next = isLast ? UInt64.max : segments[i + 1].firstSequence
@@ -126,12 +127,12 @@ struct LineFiles: Sendable {
                     }
                     expected = header.lastSequence + 1
                     if header.firstSequence > range.upperBound { return }
-                    let wanted = types.map { types in header.types.contains(where: types.contains) } ?? true
+                    let wanted = types.map { types in window.withUnread { header.types(in: $0).contains(where: types.contains) } } ?? true
                     if header.lastSequence >= range.lowerBound && wanted {
                         do {
                             try window.withUnread { unread in
                                 try RecordCodec.forEachEvent(of: header, in: UnsafeRawBufferPointer(rebasing: unread[0..<header.totalLength]),
-                                                             using: decompressor) { event in
+                                                             using: decompressor, names: &names) { event in
                                     if range.contains(event.sequence) && types?.contains(event.type) != false { try body(event) }
                                 }
                             }

@@ -34,7 +34,10 @@ enum RecordFormat {
     static let maxBlobsPerEvent = 255
 }
 
-/// The decoded header of one record.
+/// The decoded header of one record. The type names and the event table stay in the record's
+/// bytes, which `parse` checked; the methods that read them take those bytes. A walk builds no
+/// array per record this way: freeing a header's arrays and strings was 4% of a replay
+/// (callgrind, docs/benchmarks.md).
 struct RecordHeader: Sendable {
     struct Entry: Sendable {
         var length: Int
@@ -43,18 +46,72 @@ struct RecordHeader: Sendable {
     }
 
     var firstSequence: UInt64
+    var count: Int
     var timeNanos: Int64
     var previousHash: Hash256
     var payloadLength: Int
-    var types: [String]
-    var entries: [Entry]
+    var typeCount: Int
+    /// Where the event table starts, relative to the record's start (the type names start at
+    /// `RecordFormat.fixedHeaderEnd`).
+    var eventTable: Int
     /// Where the LZ4 frame starts and how long it is, relative to the record's start.
     var frameOffset: Int
     var frameLength: Int
 
-    var count: Int { entries.count }
-    var lastSequence: UInt64 { firstSequence + UInt64(entries.count) - 1 }
+    var lastSequence: UInt64 { firstSequence + UInt64(count) - 1 }
     var totalLength: Int { frameOffset + frameLength }
+
+    /// Calls `body` with each type name's UTF-8 bytes, in table order. `record`: the record's
+    /// bytes from its start.
+    func forEachTypeName(in record: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+        var cursor = RecordFormat.fixedHeaderEnd
+        for _ in 0..<typeCount {
+            let length = Int(record[cursor])
+            try body(UnsafeRawBufferPointer(rebasing: record[(cursor + 1)..<(cursor + 1 + length)]))
+            cursor += 1 + length
+        }
+    }
+
+    /// The type names, in table order.
+    func types(in record: UnsafeRawBufferPointer) -> [String] {
+        var types: [String] = []
+        forEachTypeName(in: record) { types.append(String(decoding: $0, as: UTF8.self)) }
+        return types
+    }
+
+    /// Calls `body` with each event's entry, in order.
+    func forEachEntry(in record: UnsafeRawBufferPointer, _ body: (Entry) throws -> Void) rethrows {
+        var cursor = eventTable
+        for _ in 0..<count {
+            let blobCount = Int(record[cursor + 6])
+            let blobs = (0..<blobCount).map { Hash256(bytes: record, at: cursor + 7 + 32 * $0) }
+            try body(Entry(length: Int(record.loadLE(cursor, as: UInt32.self)), typeIndex: Int(record.loadLE(cursor + 4, as: UInt16.self)), blobs: blobs))
+            cursor += 7 + 32 * blobCount
+        }
+    }
+
+    /// Every blob the record's events refer to, in order.
+    func blobs(in record: UnsafeRawBufferPointer) -> [Hash256] {
+        var blobs: [Hash256] = []
+        forEachEntry(in: record) { blobs += $0.blobs }
+        return blobs
+    }
+}
+
+/// The `String` of each type name a walk meets, made once: a walk meets a handful of types,
+/// and a name over 15 bytes ("InteractionRecorded.v1") is a heap allocation each time it is
+/// made. Looked up by length and bytes, newest first.
+struct TypeNames {
+    private var known: [(utf8: [UInt8], name: String)] = []
+
+    mutating func name(_ utf8: UnsafeRawBufferPointer) -> String {
+        for (bytes, name) in known.reversed() where bytes.count == utf8.count {
+            if bytes.withUnsafeBytes({ $0.elementsEqual(utf8) }) { return name }
+        }
+        let name = String(decoding: utf8, as: UTF8.self)
+        if known.count < 64 { known.append((Array(utf8), name)) }
+        return name
+    }
 }
 
 /// Why a byte range is not a record.
@@ -175,18 +232,14 @@ enum RecordCodec {
         var cursor = RecordFormat.fixedHeaderEnd
         func need(_ n: Int) -> Bool { cursor + n <= frameOffset }
         let typeCount = Int(record.loadLE(76, as: UInt16.self))
-        var types: [String] = []
-        types.reserveCapacity(typeCount)
         for _ in 0..<typeCount {
             guard need(1) else { return .failure(.invalid("type table runs past the header")) }
             let length = Int(record[cursor])
             cursor += 1
             guard need(length) else { return .failure(.invalid("type table runs past the header")) }
-            types.append(String(decoding: UnsafeRawBufferPointer(rebasing: record[cursor..<(cursor + length)]), as: UTF8.self))
             cursor += length
         }
-        var entries: [RecordHeader.Entry] = []
-        entries.reserveCapacity(count)
+        let eventTable = cursor
         var sum = 0
         for _ in 0..<count {
             guard need(7) else { return .failure(.invalid("event table runs past the header")) }
@@ -194,23 +247,18 @@ enum RecordCodec {
             let typeIndex = Int(record.loadLE(cursor + 4, as: UInt16.self))
             let blobCount = Int(record[cursor + 6])
             cursor += 7
-            guard typeIndex < types.count else { return .failure(.invalid("event type index \(typeIndex) of \(types.count)")) }
+            guard typeIndex < typeCount else { return .failure(.invalid("event type index \(typeIndex) of \(typeCount)")) }
             guard need(32 * blobCount) else { return .failure(.invalid("blob list runs past the header")) }
-            var blobs: [Hash256] = []
-            for _ in 0..<blobCount {
-                blobs.append(Hash256(bytes: record, at: cursor))
-                cursor += 32
-            }
+            cursor += 32 * blobCount
             sum += length
-            entries.append(.init(length: length, typeIndex: typeIndex, blobs: blobs))
         }
         guard cursor == frameOffset else { return .failure(.invalid("\(frameOffset - cursor) unexplained header bytes")) }
         guard sum == payloadLength else { return .failure(.invalid("event lengths sum to \(sum), header says \(payloadLength)")) }
 
         return .success(RecordHeader(
-            firstSequence: record.loadLE(20), timeNanos: record.loadLE(32),
+            firstSequence: record.loadLE(20), count: count, timeNanos: record.loadLE(32),
             previousHash: Hash256(bytes: record, at: 40), payloadLength: payloadLength,
-            types: types, entries: entries, frameOffset: frameOffset, frameLength: frameLength))
+            typeCount: typeCount, eventTable: eventTable, frameOffset: frameOffset, frameLength: frameLength))
     }
 
     /// Decompresses a parsed record's payloads into events.
@@ -220,23 +268,33 @@ enum RecordCodec {
                        using decompressor: LZ4Frame.Decompressor? = nil) throws -> [Event] {
         var events: [Event] = []
         events.reserveCapacity(header.count)
-        try forEachEvent(of: header, in: record, using: decompressor ?? LZ4Frame.Decompressor()) { events.append($0) }
+        var names = TypeNames()
+        try forEachEvent(of: header, in: record, using: decompressor ?? LZ4Frame.Decompressor(), names: &names) { events.append($0) }
         return events
     }
 
     /// Calls `body` with each event of a parsed record as it is made, with no array of them. An
     /// error of the frame is an `LZ4FrameError`; `body`'s own errors pass through as they are.
+    /// `names`: the walk's, kept from one record to the next.
     static func forEachEvent(of header: RecordHeader, in record: UnsafeRawBufferPointer, using decompressor: LZ4Frame.Decompressor,
-                             _ body: (Event) throws -> Void) throws {
+                             names: inout TypeNames, _ body: (Event) throws -> Void) throws {
+        // Most records hold one type, whose name needs no array.
+        var single: String?
+        var several: [String] = []
+        if header.typeCount == 1 {
+            header.forEachTypeName(in: record) { single = names.name($0) }
+        } else {
+            header.forEachTypeName(in: record) { several.append(names.name($0)) }
+        }
         let frame = UnsafeRawBufferPointer(rebasing: record[header.frameOffset..<header.totalLength])
         try decompressor.withDecompressed(frame, expectedSize: header.payloadLength) { payload in
-            var start = 0
-            for (i, entry) in header.entries.enumerated() {
+            var start = 0, sequence = header.firstSequence
+            try header.forEachEntry(in: record) { entry in
                 try body(Event(
-                    sequence: header.firstSequence + UInt64(i), timeNanos: header.timeNanos,
-                    type: header.types[entry.typeIndex], payload: Array(UnsafeRawBufferPointer(rebasing: payload[start..<(start + entry.length)])),
-                    blobs: entry.blobs))
+                    sequence: sequence, timeNanos: header.timeNanos, type: single ?? several[entry.typeIndex],
+                    payload: Array(UnsafeRawBufferPointer(rebasing: payload[start..<(start + entry.length)])), blobs: entry.blobs))
                 start += entry.length
+                sequence += 1
             }
         }
     }

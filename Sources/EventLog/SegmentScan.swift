@@ -61,7 +61,7 @@ struct SegmentScan: Sendable {
                     offset: offset, length: record.totalLength, firstSequence: record.firstSequence,
                     lastSequence: record.lastSequence, previousHash: record.previousHash,
                     hash: hashes ? Hash256.of(range) : nil, payloadLength: record.payloadLength,
-                    frameLength: record.frameLength, blobs: record.entries.flatMap(\.blobs),
+                    frameLength: record.frameLength, blobs: record.blobs(in: range),
                     undecodable: decoding ? undecodable(record, in: range, using: decompressor) : nil))
                 scan.index.note(sequence: record.firstSequence, offset: offset, end: offset + record.totalLength)
                 offset += record.totalLength

@@ -41,12 +41,13 @@ struct TypedWalkTests {
         try Self.makeStore(path)
         let segment = firstSegment(path)
         var bytes = fileBytes(segment)
-        let (offset, second) = try bytes.withUnsafeBytes { all in
+        let (offset, second, types) = try bytes.withUnsafeBytes { all in
             let first = try RecordCodec.parse(all, at: SegmentFormat.headerLength).get()
             let offset = SegmentFormat.headerLength + first.totalLength
-            return (offset, try RecordCodec.parse(all, at: offset).get())
+            let second = try RecordCodec.parse(all, at: offset).get()
+            return (offset, second, second.types(in: UnsafeRawBufferPointer(rebasing: all[offset...])))
         }
-        #expect(second.types == ["Other.v1"])
+        #expect(types == ["Other.v1"])
         for i in 0..<4 { bytes[offset + second.frameOffset + i] = 0xAB }
         let crc = bytes.withUnsafeBytes { RecordCodec.checksum(UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + second.totalLength)])) }
         withUnsafeBytes(of: crc.littleEndian) { bytes.replaceSubrange((offset + 8)..<(offset + 12), with: $0) }
