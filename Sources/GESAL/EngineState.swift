@@ -183,9 +183,9 @@ public struct EngineState: Sendable, Equatable {
             guard !nodes.keys.contains(e.node) else { throw fail("node \(e.node) is created twice") }
             nodes[e.node] = Node(id: e.node, centroid: e.embedding.values, count: 1, origin: e.interaction, parent: e.nearest)
         case .nodeUpdated(let e):
-            guard nodes.keys.contains(e.node) else { throw fail("NodeUpdated for node \(e.node), which does not exist") }
-            nodes[e.node]!.centroid = e.centroid.values
-            nodes[e.node]!.count = e.count
+            guard let node = nodes.index(forKey: e.node) else { throw fail("NodeUpdated for node \(e.node), which does not exist") }
+            nodes.values[node].centroid = e.centroid.values
+            nodes.values[node].count = e.count
         case .interactionRecorded(let e):
             guard nodes.keys.contains(e.node) else { throw fail("interaction \(e.interaction) routed to node \(e.node), which does not exist") }
             guard !interactions.keys.contains(e.interaction) else { throw fail("interaction \(e.interaction) is recorded twice") }
@@ -205,18 +205,22 @@ public struct EngineState: Sendable, Equatable {
             interactions[e.interaction] = Interaction(prompt: e.prompt, response: e.response, node: e.node, signals: e.signals,
                                                       embedding: creation?.event.config.buffer == nil ? nil : e.embedding.values)
         case .feedbackRecorded(let e):
-            guard let interaction = interactions[e.interaction] else { throw fail("feedback for interaction \(e.interaction), which does not exist") }
-            interactions[e.interaction]!.rewards.append(e.reward)
-            if let correction = e.correction {
-                interactions[e.interaction]!.correction = correction
-                nodes[interaction.node]!.knownAnswers.removeAll { interactions[$0]?.prompt == interaction.prompt }
-                nodes[interaction.node]!.knownAnswers.append(e.interaction)
+            // One look-up per dictionary, changes in place through the index: each `nodes[id]!`
+            // hashed again, and a read of one copied the whole node (callgrind).
+            guard let index = interactions.index(forKey: e.interaction) else { throw fail("feedback for interaction \(e.interaction), which does not exist") }
+            interactions.values[index].rewards.append(e.reward)
+            if let correction = e.correction { interactions.values[index].correction = correction }
+            let interaction = interactions.values[index]
+            let node = nodes.index(forKey: interaction.node)!
+            if e.correction != nil {
+                let answers = nodes.values[node].knownAnswers.filter { interactions[$0]?.prompt != interaction.prompt }
+                nodes.values[node].knownAnswers = answers + [e.interaction]
             }
             if creation?.event.config.learnsFrom(reward: e.reward, corrected: e.correction != nil) ?? true {
-                nodes[interaction.node]!.buffer.append(BufferedFeedback(interaction: e.interaction, reward: e.reward))
+                nodes.values[node].buffer.append(BufferedFeedback(interaction: e.interaction, reward: e.reward))
             }
-            if e.reward < 0 && !nodes[interaction.node]!.rejectedResponses.contains(interaction.response) {
-                nodes[interaction.node]!.rejectedResponses.append(interaction.response)
+            if e.reward < 0 && !nodes.values[node].rejectedResponses.contains(interaction.response) {
+                nodes.values[node].rejectedResponses.append(interaction.response)
             }
         case .triggerFired(let e):
             guard interactions.keys.contains(e.interaction) else { throw fail("trigger for interaction \(e.interaction), which does not exist") }
@@ -250,11 +254,12 @@ public struct EngineState: Sendable, Equatable {
         case .adapterTrained(let e):
             try applySearch(e)
         case .adapterUpdated(let e):
-            guard nodes.keys.contains(e.node) else { throw fail("AdapterUpdated for node \(e.node), which does not exist") }
-            nodes[e.node]!.adapterBlob = e.adapterBlob
-            nodes[e.node]!.optimizerBlob = e.optimizerBlob
-            nodes[e.node]!.adapterVersion += 1
-            nodes[e.node]!.buffer.removeAll { e.interactions.contains($0.interaction) }
+            guard let node = nodes.index(forKey: e.node) else { throw fail("AdapterUpdated for node \(e.node), which does not exist") }
+            nodes.values[node].adapterBlob = e.adapterBlob
+            nodes.values[node].optimizerBlob = e.optimizerBlob
+            nodes.values[node].adapterVersion += 1
+            let trained = e.interactions
+            nodes.values[node].buffer.removeAll { trained.contains($0.interaction) }
             updates += 1
         case .adapterImported(let e):
             guard let node = nodes[e.node] else { throw fail("AdapterImported for node \(e.node), which does not exist") }

@@ -54,7 +54,8 @@ public struct Replay: Sendable {
         var state = state
         var last = target ?? start, count = 0
         try store.forEachEvent(branch: branch, from: start + 1, through: target) { event in
-            try state.fold(event)
+            // As `EngineState.fold`, without returning the fact (a copy of it).
+            do throws(EngineError) { try state.apply(try DomainEvent(event)) } catch { throw error.naming(event.sequence, event.type) }
             count += 1
             if target == nil { last = event.sequence }
         }
@@ -82,7 +83,14 @@ extension EngineState {
             try apply(fact)
             return fact
         } catch {
-            throw EngineError(error.code, "event \(event.sequence) (\(event.type)): \(error.message)")
+            throw error.naming(event.sequence, event.type)
         }
+    }
+}
+
+extension EngineError {
+    /// The same error, its message prefixed with the event it is about.
+    func naming(_ sequence: UInt64, _ type: String) -> EngineError {
+        EngineError(code, "event \(sequence) (\(type)): \(message)")
     }
 }
