@@ -123,13 +123,43 @@ public enum DomainEvent: Sendable, Equatable {
     /// Reads a log event back. An unknown type or a newer version is refused by name, so an
     /// old build never misreads a store a newer one wrote.
     public init(_ event: Event) throws(EngineError) {
-        guard let read = Self.readers[event.type] else {
+        guard let kind = Self.kinds[event.type] else {
             throw EngineError(.unsupportedEvent, "event \(event.sequence) has type '\(event.type)', which this build does not know (written by a newer GESAL?)")
         }
-        self = try read(event)
+        switch kind {
+        case .storeCreated: self = .storeCreated(try Self.json(StoreCreated.self, event))
+        case .interactionRecorded: self = try Self.readInteraction(event)
+        case .feedbackRecorded: self = try Self.readFeedback(event)
+        case .triggerFired: self = try Self.readTrigger(event)
+        case .triggerCalibrated: self = .triggerCalibrated(try Self.json(TriggerCalibrated.self, event))
+        case .bufferSampleAdded: self = .bufferSampleAdded(try Self.json(BufferSampleAdded.self, event))
+        case .clusterFormed: self = .clusterFormed(try Self.json(ClusterFormed.self, event))
+        case .clusterUpdated: self = .clusterUpdated(try Self.json(ClusterUpdated.self, event))
+        case .clustersMerged: self = .clustersMerged(try Self.json(ClustersMerged.self, event))
+        case .clusterDissolved: self = .clusterDissolved(try Self.json(ClusterDissolved.self, event))
+        case .adapterTrained: self = .adapterTrained(try Self.json(AdapterTrained.self, event))
+        case .adapterRetired: self = .adapterRetired(try Self.json(AdapterRetired.self, event))
+        case .nodeCreated: self = .nodeCreated(try Self.binaryOrJSON(NodeCreated.self, event))
+        case .nodeUpdated: self = .nodeUpdated(try Self.binaryOrJSON(NodeUpdated.self, event))
+        case .adapterUpdated: self = .adapterUpdated(try Self.binaryOrJSON(AdapterUpdated.self, event))
+        case .adapterImported: self = .adapterImported(try Self.json(AdapterImported.self, event))
+        case .updateRejected: self = .updateRejected(try Self.json(UpdateRejected.self, event))
+        case .branchCreated: self = .branchCreated(try Self.json(BranchCreated.self, event))
+        case .reverted: self = .reverted(try Self.json(Reverted.self, event))
+        case .snapshotTaken: self = .snapshotTaken(try Self.json(SnapshotTaken.self, event))
+        case .bisected: self = .bisected(try Self.json(Bisected.self, event))
+        case .expertTrained: self = try Self.readExpertTrained(event)
+        case .expertPromoted: self = .expertPromoted(try Self.json(ExpertPromoted.self, event))
+        case .expertRetired: self = .expertRetired(try Self.json(ExpertRetired.self, event))
+        case .expertMixed: self = .expertMixed(try Self.json(ExpertMixed.self, event))
+        case .passageSubmitted: self = .passageSubmitted(try Self.json(PassageSubmitted.self, event))
+        case .selfEditProposed: self = .selfEditProposed(try Self.json(SelfEditProposed.self, event))
+        case .selfEditScored: self = .selfEditScored(try Self.json(SelfEditScored.self, event))
+        case .selfEditChosen: self = .selfEditChosen(try Self.json(SelfEditChosen.self, event))
+        case .writerTrained: self = .writerTrained(try Self.json(WriterTrained.self, event))
+        case .historySigned: self = .historySigned(try Self.json(HistorySigned.self, event))
+        }
     }
-
-    private typealias Reader = @Sendable (Event) throws(EngineError) -> DomainEvent
 
     private static func json<T: Decodable>(_ type: T.Type, _ event: Event) throws(EngineError) -> T {
         do { return try JSONDecoder().decode(type, from: Data(event.payload)) } catch {
@@ -183,54 +213,34 @@ public enum DomainEvent: Sendable, Equatable {
         return .expertTrained(trained)
     }
 
-    /// The reader of each log type this build knows: one hash per event, where a chain of
-    /// `case` comparisons cost a replay up to seven string comparisons per event (callgrind).
-    private static let readers: [String: Reader] = {
-        func plain<T: Decodable>(_ type: T.Type, _ make: @escaping @Sendable (T) -> DomainEvent) -> Reader {
-            { event throws(EngineError) in make(try DomainEvent.json(type, event)) }
-        }
-        func binary<T: Decodable & BinaryEncodedEvent>(_ type: T.Type, _ make: @escaping @Sendable (T) -> DomainEvent) -> Reader {
-            { event throws(EngineError) in make(try DomainEvent.binaryOrJSON(type, event)) }
-        }
-        var readers: [String: Reader] = [
-            NodeCreated.typeName: binary(NodeCreated.self, DomainEvent.nodeCreated),
-            NodeUpdated.typeName: binary(NodeUpdated.self, DomainEvent.nodeUpdated),
-            AdapterUpdated.typeName: binary(AdapterUpdated.self, DomainEvent.adapterUpdated),
-            StoreCreated.typeName: plain(StoreCreated.self, DomainEvent.storeCreated),
-            TriggerCalibrated.typeName: plain(TriggerCalibrated.self, DomainEvent.triggerCalibrated),
-            BufferSampleAdded.typeName: plain(BufferSampleAdded.self, DomainEvent.bufferSampleAdded),
-            ClusterFormed.typeName: plain(ClusterFormed.self, DomainEvent.clusterFormed),
-            ClusterUpdated.typeName: plain(ClusterUpdated.self, DomainEvent.clusterUpdated),
-            ClustersMerged.typeName: plain(ClustersMerged.self, DomainEvent.clustersMerged),
-            ClusterDissolved.typeName: plain(ClusterDissolved.self, DomainEvent.clusterDissolved),
-            AdapterTrained.typeName: plain(AdapterTrained.self, DomainEvent.adapterTrained),
-            AdapterRetired.typeName: plain(AdapterRetired.self, DomainEvent.adapterRetired),
-            AdapterImported.typeName: plain(AdapterImported.self, DomainEvent.adapterImported),
-            UpdateRejected.typeName: plain(UpdateRejected.self, DomainEvent.updateRejected),
-            BranchCreated.typeName: plain(BranchCreated.self, DomainEvent.branchCreated),
-            Reverted.typeName: plain(Reverted.self, DomainEvent.reverted),
-            SnapshotTaken.typeName: plain(SnapshotTaken.self, DomainEvent.snapshotTaken),
-            Bisected.typeName: plain(Bisected.self, DomainEvent.bisected),
-            ExpertTrained.typeName: { event throws(EngineError) in try readExpertTrained(event) },
-            ExpertPromoted.typeName: plain(ExpertPromoted.self, DomainEvent.expertPromoted),
-            ExpertRetired.typeName: plain(ExpertRetired.self, DomainEvent.expertRetired),
-            ExpertMixed.typeName: plain(ExpertMixed.self, DomainEvent.expertMixed),
-            PassageSubmitted.typeName: plain(PassageSubmitted.self, DomainEvent.passageSubmitted),
-            SelfEditProposed.typeName: plain(SelfEditProposed.self, DomainEvent.selfEditProposed),
-            SelfEditScored.typeName: plain(SelfEditScored.self, DomainEvent.selfEditScored),
-            SelfEditChosen.typeName: plain(SelfEditChosen.self, DomainEvent.selfEditChosen),
-            WriterTrained.typeName: plain(WriterTrained.self, DomainEvent.writerTrained),
-            HistorySigned.typeName: plain(HistorySigned.self, DomainEvent.historySigned),
+    /// Which case each log type this build knows reads into: one hash per event, then a direct
+    /// call. A chain of `case` comparisons cost a replay up to seven string comparisons per
+    /// event, and a table of reading closures a reabstraction thunk and two copies of the
+    /// result per event (callgrind).
+    private enum Kind: Sendable {
+        case storeCreated, interactionRecorded, feedbackRecorded, triggerFired, triggerCalibrated, bufferSampleAdded, clusterFormed,
+             clusterUpdated, clustersMerged, clusterDissolved, adapterTrained, adapterRetired, nodeCreated, nodeUpdated, adapterUpdated,
+             adapterImported, updateRejected, branchCreated, reverted, snapshotTaken, bisected, expertTrained, expertPromoted,
+             expertRetired, expertMixed, passageSubmitted, selfEditProposed, selfEditScored, selfEditChosen, writerTrained, historySigned
+    }
+
+    private static let kinds: [String: Kind] = {
+        var kinds: [String: Kind] = [
+            StoreCreated.typeName: .storeCreated, TriggerCalibrated.typeName: .triggerCalibrated,
+            BufferSampleAdded.typeName: .bufferSampleAdded, ClusterFormed.typeName: .clusterFormed, ClusterUpdated.typeName: .clusterUpdated,
+            ClustersMerged.typeName: .clustersMerged, ClusterDissolved.typeName: .clusterDissolved, AdapterTrained.typeName: .adapterTrained,
+            AdapterRetired.typeName: .adapterRetired, NodeCreated.typeName: .nodeCreated, NodeUpdated.typeName: .nodeUpdated,
+            AdapterUpdated.typeName: .adapterUpdated, AdapterImported.typeName: .adapterImported, UpdateRejected.typeName: .updateRejected,
+            BranchCreated.typeName: .branchCreated, Reverted.typeName: .reverted, SnapshotTaken.typeName: .snapshotTaken,
+            Bisected.typeName: .bisected, ExpertTrained.typeName: .expertTrained, ExpertPromoted.typeName: .expertPromoted,
+            ExpertRetired.typeName: .expertRetired, ExpertMixed.typeName: .expertMixed, PassageSubmitted.typeName: .passageSubmitted,
+            SelfEditProposed.typeName: .selfEditProposed, SelfEditScored.typeName: .selfEditScored, SelfEditChosen.typeName: .selfEditChosen,
+            WriterTrained.typeName: .writerTrained, HistorySigned.typeName: .historySigned,
         ]
-        let versioned: [(names: Set<String>, read: Reader)] = [
-            (InteractionRecorded.typeNames, { @Sendable event throws(EngineError) in try readInteraction(event) }),
-            (FeedbackRecorded.typeNames, { @Sendable event throws(EngineError) in try readFeedback(event) }),
-            (TriggerFired.typeNames, { @Sendable event throws(EngineError) in try readTrigger(event) }),
-        ]
-        for (names, read) in versioned {
-            for name in names { readers[name] = read }
-        }
-        return readers
+        for name in InteractionRecorded.typeNames { kinds[name] = .interactionRecorded }
+        for name in FeedbackRecorded.typeNames { kinds[name] = .feedbackRecorded }
+        for name in TriggerFired.typeNames { kinds[name] = .triggerFired }
+        return kinds
     }()
 }
 
