@@ -201,6 +201,27 @@ struct BinaryPayloadTests {
         #expect { try DomainEvent(event) } throws: { "\($0)".contains("the feedback's reward holds 2 values, not 1") }
     }
 
+    /// A trigger's scores as written by hand: `names` then `values`. Only names in increasing
+    /// order, one value each, read; the map that reads is the one written.
+    @Test(arguments: [(["a", "b"], [1, 2], nil), (["b", "a"], [1, 2], "not in increasing order"), (["a", "a"], [1, 2], "not in increasing order"),
+                      (["a", "b"], [1], "holds 1 values, not 2"), (["a"], [1, 2], "holds 2 values, not 1"), ([], [], nil)] as [([String], [Float], String?)])
+    func aScoreMapReadsOnlyWithSortedNamesAndOneValueEach(_ names: [String], _ values: [Float], refusal: String?) throws {
+        var out = CanonicalWriter()
+        out.bytes = [BinaryPayload.marker, BinaryPayload.version]
+        out.int(4)
+        out.strings(names)
+        out.floats(values)
+        out.floats([0.5])  // threshold
+        out.int(0)  // no judgement
+        let event = Event(sequence: 8, timeNanos: 0, type: TriggerFired.typeName, payload: out.bytes, blobs: [])
+        if let refusal {
+            #expect { try DomainEvent(event) } throws: { ($0 as? EngineError)?.code == .corruptEvent && "\($0)".contains(refusal) }
+        } else {
+            guard case .triggerFired(let e) = try DomainEvent(event) else { Issue.record("not a TriggerFired"); return }
+            #expect(e.scores == Dictionary(uniqueKeysWithValues: zip(names, values)))
+        }
+    }
+
     @Test func aValueJSONCouldNotHoldIsStillRefused() throws {
         let nan = DomainEvent.nodeUpdated(NodeUpdated(node: 1, interaction: 2, centroid: Vector([1, .nan]), count: 2))
         #expect { try nan.draft() } throws: { ($0 as? EngineError)?.code == .invalidRequest && "\($0)".contains("centroid") }
