@@ -123,7 +123,16 @@ public enum DomainEvent: Sendable, Equatable {
     /// Reads a log event back. An unknown type or a newer version is refused by name, so an
     /// old build never misreads a store a newer one wrote.
     public init(_ event: Event) throws(EngineError) {
-        guard let kind = Self.kinds[event.type] else {
+        try self.init(event, kind: Self.kinds[event.type])
+    }
+
+    /// As `init(_:)`, for a walk that keeps `kinds` from one event to the next.
+    init(_ event: Event, kinds: inout TypeKinds) throws(EngineError) {
+        try self.init(event, kind: kinds.kind(of: event.type))
+    }
+
+    private init(_ event: Event, kind: Kind?) throws(EngineError) {
+        guard let kind else {
             throw EngineError(.unsupportedEvent, "event \(event.sequence) has type '\(event.type)', which this build does not know (written by a newer GESAL?)")
         }
         switch kind {
@@ -217,14 +226,14 @@ public enum DomainEvent: Sendable, Equatable {
     /// call. A chain of `case` comparisons cost a replay up to seven string comparisons per
     /// event, and a table of reading closures a reabstraction thunk and two copies of the
     /// result per event (callgrind).
-    private enum Kind: Sendable {
+    enum Kind: Sendable {
         case storeCreated, interactionRecorded, feedbackRecorded, triggerFired, triggerCalibrated, bufferSampleAdded, clusterFormed,
              clusterUpdated, clustersMerged, clusterDissolved, adapterTrained, adapterRetired, nodeCreated, nodeUpdated, adapterUpdated,
              adapterImported, updateRejected, branchCreated, reverted, snapshotTaken, bisected, expertTrained, expertPromoted,
              expertRetired, expertMixed, passageSubmitted, selfEditProposed, selfEditScored, selfEditChosen, writerTrained, historySigned
     }
 
-    private static let kinds: [String: Kind] = {
+    static let kinds: [String: Kind] = {
         var kinds: [String: Kind] = [
             StoreCreated.typeName: .storeCreated, TriggerCalibrated.typeName: .triggerCalibrated,
             BufferSampleAdded.typeName: .bufferSampleAdded, ClusterFormed.typeName: .clusterFormed, ClusterUpdated.typeName: .clusterUpdated,
@@ -335,5 +344,24 @@ extension DomainEvent {
         case .clusterFormed, .clusterUpdated, .clustersMerged, .clusterDissolved, .adapterRetired: true
         default: false
         }
+    }
+}
+
+/// The kinds of the type names a walk has met, found by the names themselves. A folder's walk
+/// hands every event of one type the same `String` (EventLog's `TypeNames`), so the name
+/// matches its entry at the first comparison, which for one string and itself is a comparison
+/// of two words; hashing the name into `DomainEvent.kinds` cost about 490 instructions an
+/// event (callgrind). Names of another length are passed over without comparing them. Any
+/// other name (a walk over PostgreSQL, whose names are made per event) still compares equal
+/// by its bytes.
+struct TypeKinds {
+    private var known: [(length: Int, name: String, kind: DomainEvent.Kind)] = []
+
+    mutating func kind(of name: String) -> DomainEvent.Kind? {
+        let length = name.utf8.count
+        for entry in known where entry.length == length && entry.name == name { return entry.kind }
+        guard let kind = DomainEvent.kinds[name] else { return nil }
+        if known.count < 16 { known.append((length, name, kind)) }
+        return kind
     }
 }

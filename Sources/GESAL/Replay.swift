@@ -53,9 +53,10 @@ public struct Replay: Sendable {
                              from snapshot: SnapshotTaken?, head: UInt64?, skipped: [String]) throws -> Replay {
         var state = state
         var last = target ?? start, count = 0
+        var kinds = TypeKinds()
         try store.forEachEvent(branch: branch, from: start + 1, through: target) { event in
             // As `EngineState.fold`, without returning the fact (a copy of it).
-            do throws(EngineError) { try state.apply(try DomainEvent(event)) } catch { throw error.naming(event.sequence, event.type) }
+            do throws(EngineError) { try state.apply(try DomainEvent(event, kinds: &kinds)) } catch { throw error.naming(event.sequence, event.type) }
             count += 1
             if target == nil { last = event.sequence }
         }
