@@ -238,10 +238,8 @@ extension CanonicalReader {
         guard stored == count else { throw fail("\(what) holds \(stored) values, not \(count)") }
         let finite = try take(4 * count) { raw in
             let bytes = UnsafeRawBufferPointer(raw)
-            var special: UInt32 = 0
-            for i in 0..<count { special |= (bytes.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self) & 0x7F80_0000) &+ 0x0080_0000 }
             body(bytes)
-            return special & 0x8000_0000 == 0
+            return BinaryPayload.allFinite(bytes)
         }
         guard finite else { throw fail("a float is NaN or infinite") }
     }
@@ -342,32 +340,36 @@ extension BinaryPayload {
     /// plain SSE2, so the portable build vectorises it too (a mask compare did not: it went
     /// lane by lane through memory).
     static func allFinite(_ values: [Float]) -> Bool {
+        values.withUnsafeBytes { allFinite($0) }
+    }
+
+    /// As `allFinite(_:)`, for Float32 bit patterns in place (little-endian, as events and
+    /// this machine hold them).
+    static func allFinite(_ raw: UnsafeRawBufferPointer) -> Bool {
         let exponent: UInt32 = 0x7F80_0000, carry: UInt32 = 0x0080_0000
-        return values.withUnsafeBytes { raw in
-            guard let base = raw.baseAddress else { return true }
-            @inline(__always) func lane(_ offset: Int) -> SIMD8<UInt32> { (base.loadUnaligned(fromByteOffset: offset, as: SIMD8<UInt32>.self) & exponent) &+ carry }
-            // Four blocks of eight per turn, each into its own accumulator: one test and branch
-            // per 32 values (callgrind: 2.1 instructions a value with one block per turn).
-            var a = SIMD8<UInt32>(repeating: 0), b = a, c = a, d = a
-            var offset = 0
-            while offset + 128 <= raw.count {
-                a |= lane(offset)
-                b |= lane(offset + 32)
-                c |= lane(offset + 64)
-                d |= lane(offset + 96)
-                offset += 128
-            }
-            while offset + 32 <= raw.count {
-                a |= lane(offset)
-                offset += 32
-            }
-            let lanes = a | b | c | d
-            var special = lanes.indices.reduce(0) { $0 | lanes[$1] }
-            while offset < raw.count {
-                special |= (base.loadUnaligned(fromByteOffset: offset, as: UInt32.self) & exponent) &+ carry
-                offset += 4
-            }
-            return special & 0x8000_0000 == 0
+        guard let base = raw.baseAddress else { return true }
+        @inline(__always) func lane(_ offset: Int) -> SIMD8<UInt32> { (base.loadUnaligned(fromByteOffset: offset, as: SIMD8<UInt32>.self) & exponent) &+ carry }
+        // Four blocks of eight per turn, each into its own accumulator: one test and branch
+        // per 32 values (callgrind: 2.1 instructions a value with one block per turn).
+        var a = SIMD8<UInt32>(repeating: 0), b = a, c = a, d = a
+        var offset = 0
+        while offset + 128 <= raw.count {
+            a |= lane(offset)
+            b |= lane(offset + 32)
+            c |= lane(offset + 64)
+            d |= lane(offset + 96)
+            offset += 128
         }
+        while offset + 32 <= raw.count {
+            a |= lane(offset)
+            offset += 32
+        }
+        let lanes = a | b | c | d
+        var special = lanes.indices.reduce(0) { $0 | lanes[$1] }
+        while offset < raw.count {
+            special |= (base.loadUnaligned(fromByteOffset: offset, as: UInt32.self) & exponent) &+ carry
+            offset += 4
+        }
+        return special & 0x8000_0000 == 0
     }
 }
