@@ -141,20 +141,21 @@ public enum LZ4Frame {
                 let word: UInt32 = frame.loadLE(consumed)
                 consumed += 4
                 if word == 0 { break }  // the end mark
-                let size = Int(word & 0x7FFF_FFFF)
+                let stored = word & 0x8000_0000 != 0, size = Int(word & 0x7FFF_FFFF)
                 guard consumed + size + (blockChecksums ? 4 : 0) <= frame.count else { return fail("frame ends early") }
                 let block = frame.baseAddress! + consumed, room = out.count - produced
-                // An empty output may have no address; only an empty stored block fits it.
-                if let base = out.baseAddress {
-                    let written = word & 0x8000_0000 != 0  // stored as is
-                        ? (size <= room ? size : -1)
-                        : Int(LZ4_decompress_safe(block.assumingMemoryBound(to: CChar.self), (base + produced).assumingMemoryBound(to: CChar.self),
-                                                  Int32(size), Int32(clamping: room)))
-                    guard written >= 0 else { return fail("a block does not decode into the \(room) bytes left") }
-                    if word & 0x8000_0000 != 0 { (base + produced).copyMemory(from: block, byteCount: size) }
-                    produced += written
-                } else if size > 0 || word & 0x8000_0000 == 0 {
-                    return fail("a block does not decode into the 0 bytes left")
+                func refused() -> Result { fail("a block does not decode into the \(room) bytes left") }
+                if stored {
+                    guard size <= room else { return refused() }
+                    // A block of at least one byte fits only an output that has an address.
+                    if size > 0 { (out.baseAddress! + produced).copyMemory(from: block, byteCount: size) }
+                    produced += size
+                } else {
+                    guard let base = out.baseAddress else { return refused() }  // an empty output
+                    let written = LZ4_decompress_safe(block.assumingMemoryBound(to: CChar.self), (base + produced).assumingMemoryBound(to: CChar.self),
+                                                      Int32(size), Int32(clamping: room))
+                    guard written >= 0 else { return refused() }
+                    produced += Int(written)
                 }
                 consumed += size + (blockChecksums ? 4 : 0)
             }
