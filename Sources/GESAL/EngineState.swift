@@ -213,8 +213,8 @@ public struct EngineState: Sendable, Equatable {
             let interaction = interactions.values[index]
             let node = nodes.index(forKey: interaction.node)!
             if e.correction != nil {
-                let answers = nodes.values[node].knownAnswers.filter { interactions[$0]?.prompt != interaction.prompt }
-                nodes.values[node].knownAnswers = answers + [e.interaction]
+                nodes.values[node].knownAnswers.removeAll { interactions[$0]?.prompt == interaction.prompt }
+                nodes.values[node].knownAnswers.append(e.interaction)
             }
             if creation?.event.config.learnsFrom(reward: e.reward, corrected: e.correction != nil) ?? true {
                 nodes.values[node].buffer.append(BufferedFeedback(interaction: e.interaction, reward: e.reward))
