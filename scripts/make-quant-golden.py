@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes Tests/ModelTests/Fixtures/quantize.json: what llama.cpp's own Python package (`gguf`,
 from PyPI: gguf-py, whose quants.py follows ggml's reference quantisers) makes of a fixed set of
-floats as F16 and Q8_0. GESAL's quantisers (Sources/Models/GGUF/Quantize.swift) must give the
+floats as F16, Q5_0, Q5_1 and Q8_0. GESAL's quantisers (Sources/Models/GGUF/Quantize.swift) must give the
 same bytes. Run once; the fixture is committed. Needs `pip install gguf` (and numpy).
 
     python3 scripts/make-quant-golden.py
@@ -22,6 +22,8 @@ values[96:128] = np.array([127, 0.5, -0.5, 1.5, -1.5, 2.5, 63.5, -63.5] * 4, dty
 fixture = {
     "values": [float(v) for v in values],
     "f16": quants.quantize(values.reshape(1, -1), GGMLQuantizationType.F16).tobytes().hex(),
+    "q5_0": quants.quantize(values.reshape(1, -1), GGMLQuantizationType.Q5_0).tobytes().hex(),
+    "q5_1": quants.quantize(values.reshape(1, -1), GGMLQuantizationType.Q5_1).tobytes().hex(),
     "q8_0": quants.quantize(values.reshape(1, -1), GGMLQuantizationType.Q8_0).tobytes().hex(),
 }
 with open(os.path.join(root, "Tests/ModelTests/Fixtures/quantize.json"), "w") as out:

@@ -5,7 +5,7 @@ import Testing
 /// GESAL's quantisers against llama.cpp's Python package (gguf-py), byte for byte
 /// (`scripts/make-quant-golden.py` wrote the fixture), and back through `Dequantize`.
 struct QuantizeTests {
-    struct Golden: Decodable { var values: [Float]; var f16: String; var q8_0: String }
+    struct Golden: Decodable { var values: [Float]; var f16: String; var q5_0: String; var q5_1: String; var q8_0: String }
     static let fixture = try! JSONDecoder().decode(Golden.self, from: Data(contentsOf: Bundle.module.url(forResource: "Fixtures/quantize", withExtension: "json")!))
     static let values = fixture.values
 
@@ -17,6 +17,28 @@ struct QuantizeTests {
 
     @Test func q8_0MatchesGGUFPyIncludingTiesAndAZeroBlock() {
         #expect(Self.hex(Quantize.bytes(Self.values, as: .q8_0)) == Self.fixture.q8_0)
+    }
+
+    @Test func q5_0MatchesGGUFPy() {
+        #expect(Self.hex(Quantize.bytes(Self.values, as: .q5_0)) == Self.fixture.q5_0)
+    }
+
+    @Test func q5_1MatchesGGUFPy() {
+        #expect(Self.hex(Quantize.bytes(Self.values, as: .q5_1)) == Self.fixture.q5_1)
+    }
+
+    /// Q5_1 rounds to the nearest of 32 levels from the block's minimum: back within half a
+    /// step (max - min) / 31, plus the f16 rounding of d and m.
+    @Test func q5_1ComesBackWithinHalfAStep() {
+        let bytes = Quantize.bytes(Self.values, as: .q5_1)
+        let back = bytes.withUnsafeBytes { Dequantize.floats($0, type: .q5_1, count: Self.values.count) }
+        for block in 0..<(Self.values.count / 32) {
+            let slice = Self.values[(block * 32)..<(block * 32 + 32)]
+            let (low, high) = (slice.min()!, slice.max()!), step = (high - low) / 31
+            guard step >= Float(Float16.leastNormalMagnitude) else { continue }
+            let amax = max(abs(low), abs(high))
+            for i in slice.indices { #expect(abs(back[i] - Self.values[i]) <= step * 0.5 + amax * 2e-3) }
+        }
     }
 
     @Test func q8_0ComesBackWithinHalfAStep() {

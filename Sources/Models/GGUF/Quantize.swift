@@ -1,16 +1,22 @@
-/// Float32 to GGUF's block formats, for exported models: a function per format, the inverse
-/// of `Dequantize`'s, rounding as ggml's reference quantisers do (checked byte for byte
-/// against llama.cpp's own Python package in `QuantizeTests`).
+/// Float32 to GGUF's block formats, for exported models and re-quantised merged matrices: a
+/// function per format, the inverse of `Dequantize`'s, rounding as ggml's reference
+/// quantisers do (checked byte for byte against llama.cpp's own Python package in
+/// `QuantizeTests`).
 public enum Quantize {
     /// The formats a model can be exported in.
     public static let exportTypes: [GGMLType] = [.f32, .f16, .q8_0]
+
+    /// The formats `bytes` writes.
+    public static let types: [GGMLType] = [.f32, .f16, .q5_0, .q5_1, .q8_0]
 
     public static func bytes(_ values: [Float], as type: GGMLType) -> [UInt8] {
         switch type {
         case .f32: values.withUnsafeBytes { Array($0) }
         case .f16: f16(values)
+        case .q5_0: q5(values, withMinimum: false)
+        case .q5_1: q5(values, withMinimum: true)
         case .q8_0: q8_0(values)
-        default: preconditionFailure("\(type.name) is not an export type")
+        default: preconditionFailure("\(type.name) has no quantiser")
         }
     }
 
@@ -45,6 +51,50 @@ public enum Quantize {
                 }
             }
             initialized = blocks * 34
+        }
+    }
+
+    /// Blocks of 32 in five bits. Q5_0: d = (the value of largest magnitude) / -16, values
+    /// trunc(x / d + 16.5) capped at 31 (v - 16 comes back). Q5_1: d = (max - min) / 31 and
+    /// m = min, values trunc((x - m) / d + 0.5). Both: d (and m) as f16, then the 32 fifth bits
+    /// (bit i is value i's), then 16 bytes of low nibbles, value j in byte j's low half and
+    /// value j + 16 in its high half. Divisions use the unrounded d, as ggml's do.
+    static func q5(_ values: [Float], withMinimum: Bool) -> [UInt8] {
+        precondition(values.count % 32 == 0, "Q5 rows are whole blocks of 32")
+        let blocks = values.count / 32, blockBytes = withMinimum ? 24 : 22
+        return [UInt8](unsafeUninitializedCapacity: blocks * blockBytes) { out, initialized in
+            values.withUnsafeBufferPointer { x in
+                for b in 0..<blocks {
+                    let block = x.baseAddress! + b * 32
+                    var y = out.baseAddress! + b * blockBytes
+                    var d: Float, offset: Float, origin: Float = 0
+                    if withMinimum {
+                        var (low, high) = (block[0], block[0])
+                        for i in 1..<32 { low = min(low, block[i]); high = max(high, block[i]) }
+                        (d, offset, origin) = ((high - low) / 31, 0.5, low)
+                    } else {
+                        var largest: Float = 0
+                        for i in 0..<32 where abs(block[i]) > abs(largest) { largest = block[i] }
+                        (d, offset) = (largest / -16, 16.5)
+                    }
+                    let inverse: Float = d == 0 ? 0 : 1 / d
+                    for scale in withMinimum ? [d, origin] : [d] {
+                        let bits = Float16(scale).bitPattern
+                        y[0] = UInt8(bits & 0xFF)
+                        y[1] = UInt8(bits >> 8)
+                        y += 2
+                    }
+                    var fifth: UInt32 = 0
+                    var q = SIMD32<UInt8>()
+                    for i in 0..<32 {
+                        q[i] = UInt8(min(31, Int((block[i] - origin) * inverse + offset)))
+                        fifth |= UInt32(q[i] >> 4) << UInt32(i)
+                    }
+                    for i in 0..<4 { y[i] = UInt8(truncatingIfNeeded: fifth >> UInt32(8 * i)) }
+                    for j in 0..<16 { y[4 + j] = (q[j] & 0x0F) | (q[j + 16] << 4) }
+                }
+            }
+            initialized = blocks * blockBytes
         }
     }
 }
