@@ -26,32 +26,69 @@ typedef struct {
 
 static inline uint16_t half_bits(const uint8_t *p) { uint16_t h; memcpy(&h, p, 2); return h; }
 
-// Q4_1: d, m (f16), 16 bytes of nibbles, low nibbles first (values 0-15), then high ones.
-AVX2 static inline void unpack_q4_1(const uint8_t *const rows[OUTPUTS], int64_t k, Blocks *b) {
-    uint16_t d[OUTPUTS], m[OUTPUTS];
-    for (int o = 0; o < OUTPUTS; o++) {
-        const uint8_t *block = rows[o] + k * 20;
-        d[o] = half_bits(block);
-        m[o] = half_bits(block + 2);
-        __m128i raw = _mm_loadu_si128((const __m128i *)(block + 4));
-        __m128i low = _mm_and_si128(raw, _mm_set1_epi8(0x0F));
-        __m128i high = _mm_and_si128(_mm_srli_epi16(raw, 4), _mm_set1_epi8(0x0F));
-        b->values[o] = _mm256_set_m128i(high, low);
+static inline int64_t block_bytes(int format) {
+    switch (format) {
+    case GESAL_Q4_1: return 20;
+    case GESAL_Q5_0: return 22;
+    case GESAL_Q5_1: return 24;
+    default: return 34;
     }
-    b->d = _mm_cvtph_ps(_mm_setr_epi16((short)d[0], (short)d[1], (short)d[2], (short)d[3], 0, 0, 0, 0));
-    b->m = _mm_cvtph_ps(_mm_setr_epi16((short)m[0], (short)m[1], (short)m[2], (short)m[3], 0, 0, 0, 0));
 }
 
-// Q8_0: d (f16), 32 signed bytes.
-AVX2 static inline void unpack_q8_0(const uint8_t *const rows[OUTPUTS], int64_t k, Blocks *b) {
-    uint16_t d[OUTPUTS];
+// Formats whose values are signed (their sign moves onto the activations), and those with a
+// minimum m (a block adds m · xs).
+static inline int is_signed(int format) { return format == GESAL_Q8_0 || format == GESAL_Q5_0; }
+static inline int has_minimum(int format) { return format == GESAL_Q4_1 || format == GESAL_Q5_1; }
+
+// 16 bytes of nibbles as 32 values: the low nibbles are values 0-15, the high ones 16-31.
+AVX2 static inline __m256i nibbles(const uint8_t *p) {
+    __m128i raw = _mm_loadu_si128((const __m128i *)p);
+    __m128i low = _mm_and_si128(raw, _mm_set1_epi8(0x0F));
+    __m128i high = _mm_and_si128(_mm_srli_epi16(raw, 4), _mm_set1_epi8(0x0F));
+    return _mm256_set_m128i(high, low);
+}
+
+// Q5's 32 fifth bits (bit i is value i's) as bytes of 16 or 0: byte i takes byte i/8 of the
+// bits (vpshufb), keeps its bit i%8, and compares to set the byte where that bit was.
+AVX2 static inline __m256i fifth_bits(const uint8_t *p) {
+    uint32_t bits;
+    memcpy(&bits, p, 4);
+    __m256i spread = _mm256_shuffle_epi8(_mm256_set1_epi32((int)bits),
+                                         _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202, 0x0101010101010101, 0));
+    __m256i bit = _mm256_set1_epi64x((int64_t)0x8040201008040201);
+    return _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(spread, bit), bit), _mm256_set1_epi8(0x10));
+}
+
+AVX2 static inline __m128 halves(const uint16_t h[OUTPUTS]) {
+    return _mm_cvtph_ps(_mm_setr_epi16((short)h[0], (short)h[1], (short)h[2], (short)h[3], 0, 0, 0, 0));
+}
+
+// Four outputs' blocks k in `format` (GESAL_Q*, ggml-common.h's layouts; d and m are f16):
+//   Q4_1: d, m, 16 bytes of nibbles                Q8_0: d, 32 signed bytes
+//   Q5_0: d, 4 bytes of fifth bits, nibbles (v - 16) Q5_1: d, m, fifth bits, nibbles
+AVX2 static inline void unpack(const uint8_t *const rows[OUTPUTS], int64_t k, int format, Blocks *b) {
+    uint16_t d[OUTPUTS], m[OUTPUTS] = {0};
     for (int o = 0; o < OUTPUTS; o++) {
-        const uint8_t *block = rows[o] + k * 34;
+        const uint8_t *block = rows[o] + k * block_bytes(format);
         d[o] = half_bits(block);
-        b->values[o] = _mm256_loadu_si256((const __m256i *)(block + 2));
+        switch (format) {
+        case GESAL_Q4_1:
+            m[o] = half_bits(block + 2);
+            b->values[o] = nibbles(block + 4);
+            break;
+        case GESAL_Q5_0:
+            b->values[o] = _mm256_sub_epi8(_mm256_or_si256(nibbles(block + 6), fifth_bits(block + 2)), _mm256_set1_epi8(16));
+            break;
+        case GESAL_Q5_1:
+            m[o] = half_bits(block + 2);
+            b->values[o] = _mm256_or_si256(nibbles(block + 8), fifth_bits(block + 4));
+            break;
+        default:
+            b->values[o] = _mm256_loadu_si256((const __m256i *)(block + 2));
+        }
     }
-    b->d = _mm_cvtph_ps(_mm_setr_epi16((short)d[0], (short)d[1], (short)d[2], (short)d[3], 0, 0, 0, 0));
-    b->m = _mm_setzero_ps();
+    b->d = halves(d);
+    b->m = halves(m);
 }
 
 // The four outputs' integer dot products with one activation block, as four lanes: each
@@ -80,8 +117,8 @@ DOTS(dots_vnni, VNNI, _mm256_dpbusd_epi32(_mm256_setzero_si256(), w, x))
 AVX2 __attribute__((always_inline)) static inline void products(const void *w, int64_t row_bytes, const int8_t *q, const float *dx,
                                                                  const float *xs, int64_t rows, int64_t inputs, int64_t first_output,
                                                                  int64_t end_output, int64_t stride, float *y, int accumulate,
-                                                                 int is_q4_1, int vnni) {
-    const int64_t blocks = inputs / 32, block_bytes = is_q4_1 ? 20 : 34;
+                                                                 int format, int vnni) {
+    const int64_t blocks = inputs / 32, bytes = block_bytes(format);
     __m128 sums[ROWS];
     for (int64_t j = first_output; j < end_output; j += OUTPUTS) {
         // A last group of fewer than four outputs repeats its last one and stores only its own.
@@ -95,15 +132,15 @@ AVX2 __attribute__((always_inline)) static inline void products(const void *w, i
                 // The next four outputs' weights, fetched while these are summed: a row's
                 // product alone does too little work per byte to hide memory's latency.
                 if (first == 0 && j + OUTPUTS < end_output)
-                    for (int o = 0; o < OUTPUTS; o++) _mm_prefetch((const char *)weight_rows[o] + OUTPUTS * row_bytes + k * block_bytes, _MM_HINT_T0);
+                    for (int o = 0; o < OUTPUTS; o++) _mm_prefetch((const char *)weight_rows[o] + OUTPUTS * row_bytes + k * bytes, _MM_HINT_T0);
                 Blocks b;
-                if (is_q4_1) unpack_q4_1(weight_rows, k, &b); else unpack_q8_0(weight_rows, k, &b);
+                unpack(weight_rows, k, format, &b);
                 for (int64_t r = 0; r < n; r++) {
                     int64_t index = (first + r) * blocks + k;
                     __m256i x = _mm256_loadu_si256((const __m256i *)(q + index * 32));
-                    __m128i dot = vnni ? dots_vnni(&b, x, !is_q4_1) : dots(&b, x, !is_q4_1);
+                    __m128i dot = vnni ? dots_vnni(&b, x, is_signed(format)) : dots(&b, x, is_signed(format));
                     __m128 contribution = _mm_mul_ps(_mm_mul_ps(b.d, _mm_set1_ps(dx[index])), _mm_cvtepi32_ps(dot));
-                    if (is_q4_1) contribution = _mm_add_ps(contribution, _mm_mul_ps(b.m, _mm_set1_ps(xs[index])));
+                    if (has_minimum(format)) contribution = _mm_add_ps(contribution, _mm_mul_ps(b.m, _mm_set1_ps(xs[index])));
                     sums[r] = _mm_add_ps(sums[r], contribution);
                 }
             }
@@ -117,14 +154,24 @@ AVX2 __attribute__((always_inline)) static inline void products(const void *w, i
     }
 }
 
-// The four entry points: one per format and instruction set, each `products` specialised.
-#define ENTRY(name, attributes, is_q4_1, vnni)                                                               \
-    attributes void name(const void *w, int64_t row_bytes, const int8_t *q, const float *dx, const float *xs,     \
-                         int64_t rows, int64_t inputs, int64_t first_output, int64_t end_output, int64_t stride,  \
-                         float *y, int accumulate) {                                                               \
-        products(w, row_bytes, q, dx, xs, rows, inputs, first_output, end_output, stride, y, accumulate, is_q4_1, vnni); \
+// The two entry points, one per instruction set, each with `products` specialised per format.
+#define ENTRY(name, attributes, vnni)                                                                                  \
+    attributes void name(int format, const void *w, int64_t row_bytes, const int8_t *q, const float *dx, const float *xs, \
+                         int64_t rows, int64_t inputs, int64_t first_output, int64_t end_output, int64_t stride,       \
+                         float *y, int accumulate) {                                                                    \
+        switch (format) {                                                                                               \
+        case GESAL_Q4_1:                                                                                                \
+            products(w, row_bytes, q, dx, xs, rows, inputs, first_output, end_output, stride, y, accumulate, GESAL_Q4_1, vnni); \
+            break;                                                                                                      \
+        case GESAL_Q5_0:                                                                                                \
+            products(w, row_bytes, q, dx, xs, rows, inputs, first_output, end_output, stride, y, accumulate, GESAL_Q5_0, vnni); \
+            break;                                                                                                      \
+        case GESAL_Q5_1:                                                                                                \
+            products(w, row_bytes, q, dx, xs, rows, inputs, first_output, end_output, stride, y, accumulate, GESAL_Q5_1, vnni); \
+            break;                                                                                                      \
+        default:                                                                                                        \
+            products(w, row_bytes, q, dx, xs, rows, inputs, first_output, end_output, stride, y, accumulate, GESAL_Q8_0, vnni); \
+        }                                                                                                               \
     }
-ENTRY(gesal_block_products_q4_1_avx2, AVX2, 1, 0)
-ENTRY(gesal_block_products_q8_0_avx2, AVX2, 0, 0)
-ENTRY(gesal_block_products_q4_1_vnni, VNNI, 1, 1)
-ENTRY(gesal_block_products_q8_0_vnni, VNNI, 0, 1)
+ENTRY(gesal_block_products_avx2, AVX2, 0)
+ENTRY(gesal_block_products_vnni, VNNI, 1)

@@ -40,15 +40,9 @@ enum BlockProducts {
 
     static func products(_ kernel: QuantizedMatrix.Kernel, _ format: BlockFormat, _ w: UnsafeRawPointer, rowBytes: Int, _ x: Rows,
                          outputs: Range<Int>, stride: Int, into y: UnsafeMutablePointer<Float>, accumulate: Bool) {
-        if kernel != .portable {
-            let inputs = Int64(x.blocksPerRow * 32)
-            let call = switch (kernel, format) {
-            case (.avx512VNNI, .q4_1): gesal_block_products_q4_1_vnni
-            case (.avx512VNNI, _): gesal_block_products_q8_0_vnni
-            case (_, .q4_1): gesal_block_products_q4_1_avx2
-            default: gesal_block_products_q8_0_avx2
-            }
-            call(w, Int64(rowBytes), x.values, x.scales, x.scaledSums, Int64(x.count), inputs,
+        if kernel != .portable, let code = cFormat(format) {
+            let call = kernel == .avx512VNNI ? gesal_block_products_vnni : gesal_block_products_avx2
+            call(code, w, Int64(rowBytes), x.values, x.scales, x.scaledSums, Int64(x.count), Int64(x.blocksPerRow * 32),
                  Int64(outputs.lowerBound), Int64(outputs.upperBound), Int64(stride), y, accumulate ? 1 : 0)
             return
         }
@@ -78,6 +72,17 @@ enum BlockProducts {
                     }
                 }
             }
+        }
+    }
+
+    /// The C kernels' name for `format`, or nil when only the portable kernel computes it.
+    static func cFormat(_ format: BlockFormat) -> Int32? {
+        switch format {
+        case .q4_1: Int32(GESAL_Q4_1)
+        case .q8_0: Int32(GESAL_Q8_0)
+        case .q5_0: Int32(GESAL_Q5_0)
+        case .q5_1: Int32(GESAL_Q5_1)
+        default: nil
         }
     }
 

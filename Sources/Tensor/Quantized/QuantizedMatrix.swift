@@ -26,8 +26,8 @@ public struct QuantizedMatrix: Sendable {
     }
 
     /// The kernels that compute `multiply`, each giving the same bits: portable Swift for every
-    /// format, and for Q4_1 and Q8_0 C with AVX2 (and F16C), or with AVX-512 VNNI where the CPU
-    /// has it.
+    /// format, and for Q4_1, Q5_0, Q5_1 and Q8_0 C with AVX2 (and F16C), or with AVX-512 VNNI
+    /// where the CPU has it.
     public enum Kernel: String, Sendable, CaseIterable {
         case portable
         case avx2
@@ -35,7 +35,7 @@ public struct QuantizedMatrix: Sendable {
 
         /// Whether this kernel computes `format` on this CPU.
         public func runs(_ format: BlockFormat) -> Bool {
-            let inC = format == .q4_1 || format == .q8_0
+            let inC = BlockProducts.cFormat(format) != nil
             return switch self {
             case .portable: true
             case .avx2: inC && gesal_cpu_has_avx2_f16c() == 1
