@@ -4,10 +4,11 @@ import Tensor
 extension LlamaModel {
     /// A model for decoding with `adapters`. Each SVF-adapted matrix is computed once in
     /// Float32, W' = U diag(σ') Vᵀ, plus (α/r) B A when a LoRA is on it too; it decodes as
-    /// Float32 when its base matrix was, or re-quantised to Q8_0 blocks when the base decodes
-    /// from blocks (docs/architecture.md, departure 31). A LoRA alone on a block matrix is
-    /// merged the same way when the storage is `.blocks`, and runs beside the blocks when it is
-    /// `.loraBeside` (departure 38). Training reads the Float32 W' either way, the same bits.
+    /// Float32 when its base matrix was, or re-quantised to the storage's `mergedFormat` (Q8_0,
+    /// or Q5_0 for `.svfQ5`) when the base decodes from blocks (docs/architecture.md,
+    /// departures 31 and 39). A LoRA alone on a block matrix is merged the same way when the
+    /// storage is `.blocks`, and runs beside the blocks otherwise (departure 38). Training
+    /// reads the Float32 W' either way, the same bits.
     /// Every other weight array or block matrix is shared with this model (copy-on-write), so
     /// switching adapter sets never copies or reloads the base.
     public func merging(_ adapters: AdapterSet, bases: [LinearSite: SVFBasis]) -> LlamaModel {
@@ -20,7 +21,7 @@ extension LlamaModel {
             let base = weights.layers[site.layer][site.kind]
             let (outputs, inputs) = shape(site.kind)
             let svf = adapters.svf[site].flatMap { z in bases[site].map { (z, $0) } }
-            if svf == nil, storage == .loraBeside, let lora = adapters.lora[site], let blocks = base.blocks {
+            if svf == nil, storage.keepsLoRABeside, let lora = adapters.lora[site], let blocks = base.blocks {
                 let term = lora.term
                 var terms: [LowRankTerm] = []
                 if case .blocksBeside(_, let earlier) = base { terms = earlier }
@@ -36,9 +37,10 @@ extension LlamaModel {
                 BLAS.matmul(m: outputs, n: inputs, k: basis.rank, a: us, b: basis.vt, c: &w)
             }
             adapters.lora[site]?.term.add(to: &w)
-            let quantised = base.format != nil && inputs % BlockFormat.q8_0.blockSize == 0
+            let format = storage.mergedFormat
+            let quantised = base.format != nil && inputs % format.blockSize == 0
             decoding.layers[site.layer][site.kind] = quantised
-                ? .blocks(QuantizedMatrix(format: .q8_0, outputs: outputs, inputs: inputs, bytes: Quantize.bytes(w, as: .q8_0))) : .dense(w)
+                ? .blocks(QuantizedMatrix(format: format, outputs: outputs, inputs: inputs, bytes: Quantize.bytes(w, as: GGMLType(format)))) : .dense(w)
             edits[site] = .replace(w)
         }
         let adapted = edits

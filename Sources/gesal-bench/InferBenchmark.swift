@@ -47,7 +47,7 @@ struct InferBenchmark: ParsableCommand {
     @Option(help: "Batch sizes to decode together, comma-separated.")
     var batches = "8,16"
 
-    @Option(help: "How the weight matrices are held: blocks-lora-beside or blocks (quantised, as in the file) or float32 (dequantised at load).")
+    @Option(help: "How the weight matrices are held: blocks-svf-q5, blocks-lora-beside or blocks (quantised, as in the file; they differ only in how adapters are held) or float32 (dequantised at load).")
     var weights: WeightStorage = .loraBeside
 
     func validate() throws {

@@ -34,7 +34,7 @@ struct TrainBenchmark: ParsableCommand {
     var model: String { options.model }
     var threads: Int { options.threads }
 
-    @Option(help: "How the weight matrices are held for decoding: blocks-lora-beside (a LoRA beside the blocks), blocks (merged and re-quantised) or float32. Training reads Float32 either way.")
+    @Option(help: "How the weight matrices are held for decoding: blocks-svf-q5 (a LoRA beside the blocks, SVF merged into Q5_0), blocks-lora-beside (SVF merged into Q8_0), blocks (both merged into Q8_0) or float32. Training reads Float32 either way.")
     var weights: WeightStorage = .loraBeside
 
     @Option(help: "Sequence length (prompt and response together).")

@@ -63,6 +63,18 @@ import Tensor
         }
     }
 
+    /// Stores from before `blocks-svf-q5` re-quantise SVF merges to Q8_0; theirs are refused
+    /// by a model loaded to merge into Q5_0, by name.
+    @Test func svfMergedToQ5IsItsOwnStorage() throws {
+        let models = try RealModels.models()
+        let q5 = try JSONEncoder().encode(created(models, weights: .svfQ5))
+        #expect(String(decoding: q5, as: UTF8.self).contains(#""weights":"blocks-svf-q5""#))
+        #expect(try JSONDecoder().decode(StoreCreated.self, from: q5).weightStorage == .svfQ5)
+        #expect { try models.check(created(models, weights: .svfQ5)) } throws: { error in
+            (error as? EngineError).map { $0.code == .mismatch && $0.message.contains("--weights blocks-svf-q5") } ?? false
+        }
+    }
+
     @Test func anotherThreadCountOrKernelSetOnlyWarns() throws {
         let models = try RealModels.models()
         #expect(try models.check(created(models)).isEmpty)
