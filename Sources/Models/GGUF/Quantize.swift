@@ -44,9 +44,7 @@ public enum Quantize {
                     for i in 0..<32 { amax = max(amax, abs(block[i])) }
                     let d = amax / 127
                     let inverse: Float = d == 0 ? 0 : 1 / d
-                    let bits = Float16(d).bitPattern
-                    y[0] = UInt8(bits & 0xFF)
-                    y[1] = UInt8(bits >> 8)
+                    putHalf(d, y)
                     for i in 0..<32 { y[2 + i] = UInt8(bitPattern: Int8((block[i] * inverse).rounded(.toNearestOrAwayFromZero))) }
                 }
             }
@@ -78,23 +76,27 @@ public enum Quantize {
                         (d, offset) = (largest / -16, 16.5)
                     }
                     let inverse: Float = d == 0 ? 0 : 1 / d
-                    for scale in withMinimum ? [d, origin] : [d] {
-                        let bits = Float16(scale).bitPattern
-                        y[0] = UInt8(bits & 0xFF)
-                        y[1] = UInt8(bits >> 8)
-                        y += 2
-                    }
+                    putHalf(d, y)
+                    if withMinimum { putHalf(origin, y + 2) }
+                    y += withMinimum ? 4 : 2
+                    @inline(__always) func level(_ i: Int) -> UInt32 { UInt32(min(31, Int32((block[i] - origin) * inverse + offset))) }
                     var fifth: UInt32 = 0
-                    var q = SIMD32<UInt8>()
-                    for i in 0..<32 {
-                        q[i] = UInt8(min(31, Int((block[i] - origin) * inverse + offset)))
-                        fifth |= UInt32(q[i] >> 4) << UInt32(i)
+                    for j in 0..<16 {
+                        let (low, high) = (level(j), level(j + 16))
+                        y[4 + j] = UInt8(truncatingIfNeeded: (low & 0x0F) | (high << 4))
+                        fifth |= (low >> 4) << UInt32(j) | (high >> 4) << UInt32(j + 16)
                     }
                     for i in 0..<4 { y[i] = UInt8(truncatingIfNeeded: fifth >> UInt32(8 * i)) }
-                    for j in 0..<16 { y[4 + j] = (q[j] & 0x0F) | (q[j + 16] << 4) }
                 }
             }
             initialized = blocks * blockBytes
         }
+    }
+
+    /// `value` as an IEEE half float, little-endian, at `p`.
+    @inline(__always) static func putHalf(_ value: Float, _ p: UnsafeMutablePointer<UInt8>) {
+        let bits = Float16(value).bitPattern
+        p[0] = UInt8(bits & 0xFF)
+        p[1] = UInt8(bits >> 8)
     }
 }
