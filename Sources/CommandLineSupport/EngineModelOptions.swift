@@ -27,7 +27,7 @@ public struct EngineModelOptions: ParsableArguments {
         blocks (LoRAs merge and re-quantise to Q8_0 too) or float32 (dequantised at load). Each is what stores made \
         before the next one use. An existing store always uses the one it was made with.
         """, valueName: "blocks-svf-q5|blocks-lora-beside|blocks|float32"))
-    public var weights: WeightStorage = .loraBeside
+    public var weights: WeightStorage = .svfQ5
 
     /// Loads the chat model (its matrices held as `storage`, else as `--weights` says) and the
     /// `embedder` ("minilm" or "hidden-mean"); the SVD bases of `svfTargets` load when an

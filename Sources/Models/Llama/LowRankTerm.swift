@@ -2,7 +2,7 @@ import Tensor
 
 /// A low-rank term multiplied beside a quantised matrix: y += scale · B · (A · x), A rank × inputs
 /// and B outputs × rank, Float32. It is how a LoRA decodes on the file's blocks
-/// (`WeightStorage.loraBeside`): the blocks are read as they are, and a rank-8 term on a
+/// (`WeightStorage.keepsLoRABeside`): the blocks are read as they are, and a rank-8 term on a
 /// 1536 × 576 matrix adds 68 KB, 12% of its Q4_1 blocks (re-quantising it to Q8_0 added 70%).
 public struct LowRankTerm: Sendable, Equatable {
     public let rank: Int

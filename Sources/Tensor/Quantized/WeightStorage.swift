@@ -11,11 +11,12 @@ public enum WeightStorage: String, Sendable, Codable, CaseIterable {
     /// As `blocks`, but a LoRA on a block matrix runs beside it, W·x + s·B·(A·x), instead of
     /// being merged and re-quantised: a LoRA-adapted step reads the base's bytes plus the
     /// small factors, and the blocks keep their values. SVF still merges and re-quantises
-    /// to Q8_0 (docs/architecture.md, departure 38). The default for new stores.
+    /// to Q8_0 (docs/architecture.md, departure 38).
     case loraBeside = "blocks-lora-beside"
     /// As `loraBeside`, but an SVF-merged matrix is re-quantised to Q5_0, not Q8_0: 0.69
     /// bytes a weight instead of 1.06, against the file's Q4_1 at 0.63, and an SVF-adapted
-    /// answer keeps what was learned (docs/architecture.md, departure 39).
+    /// answer keeps what was learned (docs/architecture.md, departure 39). The default for
+    /// new stores.
     case svfQ5 = "blocks-svf-q5"
 
     /// Whether quantised matrices stay in their blocks.
