@@ -1,4 +1,4 @@
-import Models
+@testable import Models
 import TestSupport
 import Testing
 
@@ -22,5 +22,17 @@ struct SamplerRankingTests {
         var random = SeededRandom(seed: 9)
         let logits = (0..<400).map { _ in values[Int(random.next() % UInt64(values.count))] }
         #expect(Sampler.ranking(logits) == Self.definition(logits))
+    }
+
+    /// The radix sort against the standard library's, on keys that differ in every byte and on
+    /// keys that share some bytes (the passes it skips).
+    @Test func theRadixSortSortsAsTheStandardLibraryDoes() {
+        var random = SeededRandom(seed: 4)
+        for mask: UInt64 in [.max, 0xFF00_FF00_0000_00FF, 0] {
+            var keys = (0..<3000).map { _ in random.next() & mask }
+            let expected = keys.sorted()
+            Sampler.radixSort(&keys)
+            #expect(keys == expected, "mask \(String(mask, radix: 16))")
+        }
     }
 }
