@@ -51,27 +51,17 @@ import Tensor
         #expect(try JSONDecoder().decode(StoreCreated.self, from: blocks).weightStorage == .blocks)
     }
 
-    /// Stores from before `blocks-lora-beside` say `blocks` and keep merging their LoRAs; the
-    /// two are told apart by name, and a store of one refuses a model loaded as the other.
-    @Test func loRABesideTheBlocksIsItsOwnStorage() throws {
+    /// Each storage after `blocks` is its own name: stores from before `blocks-lora-beside` say
+    /// `blocks` and keep merging their LoRAs, stores from before `blocks-svf-q5` re-quantise SVF
+    /// merges to Q8_0. A store of one refuses a model loaded as another, by name.
+    @Test(arguments: [WeightStorage.loraBeside, .svfQ5])
+    func aLaterStorageIsItsOwnName(storage: WeightStorage) throws {
         let models = try RealModels.models()
-        let beside = try JSONEncoder().encode(created(models, weights: .loraBeside))
-        #expect(String(decoding: beside, as: UTF8.self).contains(#""weights":"blocks-lora-beside""#))
-        #expect(try JSONDecoder().decode(StoreCreated.self, from: beside).weightStorage == .loraBeside)
-        #expect { try models.check(created(models, weights: .loraBeside)) } throws: { error in
-            (error as? EngineError).map { $0.code == .mismatch && $0.message.contains("--weights blocks-lora-beside") } ?? false
-        }
-    }
-
-    /// Stores from before `blocks-svf-q5` re-quantise SVF merges to Q8_0; theirs are refused
-    /// by a model loaded to merge into Q5_0, by name.
-    @Test func svfMergedToQ5IsItsOwnStorage() throws {
-        let models = try RealModels.models()
-        let q5 = try JSONEncoder().encode(created(models, weights: .svfQ5))
-        #expect(String(decoding: q5, as: UTF8.self).contains(#""weights":"blocks-svf-q5""#))
-        #expect(try JSONDecoder().decode(StoreCreated.self, from: q5).weightStorage == .svfQ5)
-        #expect { try models.check(created(models, weights: .svfQ5)) } throws: { error in
-            (error as? EngineError).map { $0.code == .mismatch && $0.message.contains("--weights blocks-svf-q5") } ?? false
+        let encoded = try JSONEncoder().encode(created(models, weights: storage))
+        #expect(String(decoding: encoded, as: UTF8.self).contains("\"weights\":\"\(storage.rawValue)\""))
+        #expect(try JSONDecoder().decode(StoreCreated.self, from: encoded).weightStorage == storage)
+        #expect { try models.check(created(models, weights: storage)) } throws: { error in
+            (error as? EngineError).map { $0.code == .mismatch && $0.message.contains("--weights \(storage.rawValue)") } ?? false
         }
     }
 
