@@ -25,11 +25,12 @@ public struct ModelOptions: ParsableArguments {
         }
     }
 
-    public func load() throws -> LanguageModel {
+    /// Loads the chat model with its matrices held as `storage` says.
+    public func load(storage: WeightStorage) throws -> LanguageModel {
         try checkPresent()
         BLAS.setThreads(threads)
         do {
-            return try LanguageModel.load(model)
+            return try LanguageModel.load(model, storage: storage)
         } catch {
             throw ValidationError("cannot load the model: \(error)")
         }

@@ -124,7 +124,7 @@ struct SAGEBenchmark: ParsableCommand {
     /// A search of the largest cluster that real, corrected arithmetic and letter-counting
     /// prompts form in the buffer, with the store's default grid; and one candidate's training.
     func loraSearch() throws {
-        let language = try options.load()
+        let language = try options.load(storage: .float32)
         let miniLM = try BertModel(folder: SetupFolder.path(BertModel.defaultFolder))
         let words = try WordList.load(SetupFolder.path(WordList.defaultPath))
         let items = zip(TaskGenerators.arithmetic(count: searchItems, seed: 3), TaskGenerators.letterCounting(words: words, count: searchItems, seed: 3))
@@ -251,7 +251,7 @@ struct SAGEBenchmark: ParsableCommand {
 
     /// The trigger's cost against the answers it judges, all in this run.
     func triggerCosts() throws {
-        let language = try options.load()
+        let language = try options.load(storage: .float32)
         let miniLM = try BertModel(folder: SetupFolder.path(BertModel.defaultFolder))
         let questions = (0..<prompts).map { "What is \(12 + $0) + \(7 * $0)? Answer with a number." }
         let parameters = SamplingParameters(maxTokens: answerTokens)

@@ -3,6 +3,7 @@ import CommandLineSupport
 import Foundation
 import GESAL
 import Models
+import Tensor
 
 struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -47,6 +48,13 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Stop when the answer ends with this text (repeatable).")
     var stop: [String] = []
 
+    @Option(help: ArgumentHelp("""
+        How the model's matrices are held: the file's quantised blocks (blocks-svf-q5, the default; blocks and \
+        blocks-lora-beside are the same without adapters), or float32 (dequantised at load: five times the memory, \
+        slower, what generate used before 2026-12-06; answers differ from the blocks' in the last bits of the logits).
+        """, valueName: "blocks-svf-q5|float32"))
+    var weights: WeightStorage = .svfQ5
+
     @Flag(help: "Send the prompt as it is, without the chat template.")
     var raw = false
 
@@ -63,7 +71,7 @@ struct GenerateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let model = try modelOptions.load()
+        let model = try modelOptions.load(storage: weights)
         let parameters = SamplingParameters(temperature: temperature, topK: topK, topP: topP, repetitionPenalty: repetitionPenalty,
                                             seed: seed, maxTokens: maxTokens, stop: stop)
         try reportingErrors { _ = try model.promptTokens(for: prompt, context: ChatContext(system: system), raw: raw) }

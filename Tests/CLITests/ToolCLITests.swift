@@ -84,6 +84,14 @@ import Testing
         #expect(result.stdout.contains("Paris"), "\(result.stdout)")
     }
 
+    /// The default answers from the file's blocks; --weights float32 dequantises as before.
+    @Test func generateAnswersFromBlocksOrFloat32() throws {
+        let float32 = try CommandRunner.run("gesal", ["generate", "--weights", "float32", "What is the capital of France?"], cwd: Self.root)
+        #expect(float32.status == 0 && float32.stdout.contains("Paris"), "\(float32.stderr)")
+        let unknown = try CommandRunner.run("gesal", ["generate", "--weights", "q3", "hi"], cwd: Self.root)
+        #expect(unknown.status == 64 && unknown.stderr.contains("q3") && unknown.stderr.contains("blocks-svf-q5"), "\(unknown.stderr)")
+    }
+
     @Test func embedPrintsTheCosineOfTwoSentences() throws {
         let result = try CommandRunner.run("gesal", ["embed", "A man is eating food.", "--cosine", "A man is eating a piece of bread."], cwd: Self.root)
         #expect(result.status == 0, "\(result.stderr)")
