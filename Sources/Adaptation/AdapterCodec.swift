@@ -56,16 +56,28 @@ public enum AdapterCodec {
             let inputs = Int(try input.int(UInt32.self)), outputs = Int(try input.int(UInt32.self))
             var lora = LoRA(rank: 0, alpha: alpha, inputs: inputs, outputs: outputs, seed: 0)
             lora.rank = rank
+            let start = input.offset
             lora.a = try input.floats(rank, by: inputs)
             lora.b = try input.floats(outputs, by: rank)
+            try finite(lora.a + lora.b + [alpha], site, at: start)
             adapters.lora[site] = lora
         }
         for _ in 0..<svfCount {
             let site = try input.site()
+            let start = input.offset
             adapters.svf[site] = try input.floats(Int(try input.int(UInt32.self)))
+            try finite(adapters.svf[site]!, site, at: start)
         }
         try input.end()
         return adapters
+    }
+
+    /// A NaN or an infinity in an adapter would merge into weights no product can use (and
+    /// learning never keeps one: `AdapterSet.firstNonFiniteSite`), so a blob holding one is
+    /// refused, naming the site.
+    private static func finite(_ values: [Float], _ site: LinearSite, at offset: Int) throws(DecodeError) {
+        guard let bad = values.first(where: { !$0.isFinite }) else { return }
+        throw DecodeError(offset: offset, reason: "blk.\(site.layer).\(site.kind) holds \(bad), not a finite number")
     }
 
     public static func encode(_ state: OptimizerState) -> [UInt8] {

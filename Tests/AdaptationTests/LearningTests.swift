@@ -76,6 +76,23 @@ import Models
         #expect(throws: AdapterCodec.DecodeError.self) { _ = try AdapterCodec.decodeAdapters(bytes + [0]) }
         #expect(throws: AdapterCodec.DecodeError.self) { _ = try AdapterCodec.decodeOptimizer(bytes) }
     }
+
+    /// A NaN or an infinity would merge into weights no kernel can quantise; the blob is
+    /// refused, naming the site.
+    @Test(arguments: [Float.nan, .infinity, -.infinity])
+    func aNonFiniteValueIsRefusedNamingTheSite(value: Float) {
+        var svf = AdapterSet()
+        svf.svf[LinearSite(layer: 2, kind: .gate)] = [1, value, 3]
+        var lora = AdapterSet()
+        var adapter = LoRA(rank: 1, alpha: 2, inputs: 2, outputs: 2, seed: 1)
+        adapter.b = [0, value]
+        lora.lora[LinearSite(layer: 4, kind: .q)] = adapter
+        for (adapters, site) in [(svf, "blk.2.gate"), (lora, "blk.4.q")] {
+            #expect { _ = try AdapterCodec.decodeAdapters(AdapterCodec.encode(adapters)) } throws: { error in
+                (error as? AdapterCodec.DecodeError).map { $0.reason.contains(site) && $0.reason.contains("not a finite number") } ?? false
+            }
+        }
+    }
 }
 
 @Suite struct TinyLearningTests {

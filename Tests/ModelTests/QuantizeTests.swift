@@ -41,6 +41,19 @@ struct QuantizeTests {
         }
     }
 
+    /// A merge of a wild adapter can hold NaNs, infinities or values past Float's range once
+    /// scaled: every quantiser still writes its bytes (the conversion to integers used to stop
+    /// the process there).
+    @Test(arguments: [GGMLType.q5_0, .q5_1, .q8_0]) func nonFiniteValuesStillQuantise(type: GGMLType) {
+        var values = Self.values
+        values[3] = .nan
+        values[40] = .infinity
+        values[70] = -.infinity
+        values[100] = .greatestFiniteMagnitude
+        values[101] = -.greatestFiniteMagnitude
+        #expect(Quantize.bytes(values, as: type).count == values.count / 32 * type.blockBytes)
+    }
+
     @Test func q8_0ComesBackWithinHalfAStep() {
         let bytes = Quantize.bytes(Self.values, as: .q8_0)
         let back = bytes.withUnsafeBytes { Dequantize.floats($0, type: .q8_0, count: Self.values.count) }

@@ -45,7 +45,9 @@ public enum Quantize {
                     let d = amax / 127
                     let inverse: Float = d == 0 ? 0 : 1 / d
                     putHalf(d, y)
-                    for i in 0..<32 { y[2 + i] = UInt8(bitPattern: Int8((block[i] * inverse).rounded(.toNearestOrAwayFromZero))) }
+                    // Clamped before the conversion, which would stop the process on a NaN or an
+                    // overflow; a finite block's levels are in range already.
+                    for i in 0..<32 { y[2 + i] = UInt8(bitPattern: Int8(max(-127, min(127, (block[i] * inverse).rounded(.toNearestOrAwayFromZero))))) }
                 }
             }
             initialized = blocks * 34
@@ -79,7 +81,8 @@ public enum Quantize {
                     putHalf(d, y)
                     if withMinimum { putHalf(origin, y + 2) }
                     y += withMinimum ? 4 : 2
-                    @inline(__always) func level(_ i: Int) -> UInt32 { UInt32(min(31, Int32((block[i] - origin) * inverse + offset))) }
+                    // Clamped before the conversion, as in Q8_0.
+                    @inline(__always) func level(_ i: Int) -> UInt32 { UInt32(max(0, min(31, (block[i] - origin) * inverse + offset))) }
                     var fifth: UInt32 = 0
                     for j in 0..<16 {
                         let (low, high) = (level(j), level(j + 16))
