@@ -6,9 +6,6 @@ public enum Quantize {
     /// The formats a model can be exported in.
     public static let exportTypes: [GGMLType] = [.f32, .f16, .q8_0]
 
-    /// The formats `bytes` writes.
-    public static let types: [GGMLType] = [.f32, .f16, .q5_0, .q5_1, .q8_0]
-
     public static func bytes(_ values: [Float], as type: GGMLType) -> [UInt8] {
         switch type {
         case .f32: values.withUnsafeBytes { Array($0) }
