@@ -29,12 +29,17 @@ extension LlamaModel {
                 edits[site] = .add(term)
                 continue
             }
-            var w = base.floats
+            var w: [Float]
             if let (z, basis) = svf {
-                let scaled = adapters.composition.scaled(basis.sigma, z)
-                var us = basis.u
-                for r in 0..<outputs { for i in 0..<basis.rank { us[r * basis.rank + i] *= scaled[i] } }
-                BLAS.matmul(m: outputs, n: inputs, k: basis.rank, a: us, b: basis.vt, c: &w)
+                let us = basis.u(scaledBy: adapters.composition.scaled(basis.sigma, z))
+                // With beta 0 BLAS sets every element and reads none, so the base's values are
+                // not dequantised and the array starts uninitialised.
+                w = [Float](unsafeUninitializedCapacity: outputs * inputs) { c, initialized in
+                    BLAS.matmul(m: outputs, n: inputs, k: basis.rank, a: us, b: basis.vt, c: c.baseAddress!)
+                    initialized = outputs * inputs
+                }
+            } else {
+                w = base.floats
             }
             adapters.lora[site]?.term.add(to: &w)
             let format = storage.mergedFormat

@@ -13,6 +13,24 @@ public struct SVFBasis: Sendable, Equatable {
     public var sigma: [Float]
     /// rank × inputs, row-major.
     public var vt: [Float]
+
+    /// U diag(s): column i of U times s[i] (the left factor of a merge, U diag(σ') Vᵀ). Rows
+    /// are shared out over the products' threads; each value is one product, on any of them.
+    public func u(scaledBy s: [Float]) -> [Float] {
+        precondition(s.count == rank, "one scale per singular value")
+        let rank = rank
+        return [Float](unsafeUninitializedCapacity: outputs * rank) { out, initialized in
+            u.withUnsafeBufferPointer { u in
+                s.withUnsafeBufferPointer { s in
+                    let (u, s, out) = (UnsafeSendable(u.baseAddress!), UnsafeSendable(s.baseAddress!), UnsafeSendable(out.baseAddress!))
+                    ParallelRuns.forEach(outputs) { rows in
+                        for r in rows { for i in 0..<rank { out.value[r * rank + i] = u.value[r * rank + i] * s.value[i] } }
+                    }
+                }
+            }
+            initialized = outputs * rank
+        }
+    }
 }
 
 /// How a vector z scales the singular values.

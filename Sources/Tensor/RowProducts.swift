@@ -144,7 +144,7 @@ extension SIMD8<Float> {
 }
 
 /// A pointer handed to worker threads that write disjoint parts of what it points to.
-struct UnsafeSendable<Pointer>: @unchecked Sendable {
-    let value: Pointer
-    init(_ value: Pointer) { self.value = value }
+public struct UnsafeSendable<Pointer>: @unchecked Sendable {
+    public let value: Pointer
+    public init(_ value: Pointer) { self.value = value }
 }

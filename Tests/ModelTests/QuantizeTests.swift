@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Models
+@testable import Tensor
 
 /// GESAL's quantisers against llama.cpp's Python package (gguf-py), byte for byte
 /// (`scripts/make-quant-golden.py` wrote the fixture), and back through `Dequantize`.
@@ -25,6 +26,17 @@ struct QuantizeTests {
 
     @Test func q5_1MatchesGGUFPy() {
         #expect(Self.hex(Quantize.bytes(Self.values, as: .q5_1)) == Self.fixture.q5_1)
+    }
+
+    /// A merged matrix is quantised in runs of blocks on several threads: the fixture's blocks
+    /// repeated 100 times (400 blocks, runs of 134 or 200) give gguf-py's bytes repeated, on
+    /// every thread count.
+    @Test(arguments: [(GGMLType.q5_0, 2), (.q5_1, 3), (.q8_0, 2), (.q8_0, 3)]) func runsOnThreadsGiveGGUFPysBytes(type: GGMLType, threads: Int) {
+        let before = RowProducts.threadCount.exchange(threads, ordering: .relaxed)
+        defer { RowProducts.threadCount.store(before, ordering: .relaxed) }
+        let golden = [GGMLType.q5_0: Self.fixture.q5_0, .q5_1: Self.fixture.q5_1, .q8_0: Self.fixture.q8_0][type]!
+        let tiled = [[Float]](repeating: Self.values, count: 100).flatMap { $0 }
+        #expect(Self.hex(Quantize.bytes(tiled, as: type)) == String(repeating: golden, count: 100))
     }
 
     /// Q5_1 rounds to the nearest of 32 levels from the block's minimum: back within half a
