@@ -13,3 +13,12 @@ void openblas_set_num_threads(int num_threads);
 
 // The name of the kernel set OpenBLAS chose ("SkylakeX", "Haswell", ...).
 char *openblas_get_corename(void);
+
+// How long OpenBLAS's helper threads spin after a call before they sleep: 2^N clock ticks,
+// N read from OPENBLAS_THREAD_TIMEOUT by openblas_read_env (at load, or when called again),
+// and taken by blas_thread_init when it starts the threads. blas_thread_shutdown_ stops them.
+// Exported by every OpenBLAS build, not declared in cblas.h.
+void openblas_read_env(void);
+unsigned int openblas_thread_timeout(void);
+int blas_thread_init(void);
+int blas_thread_shutdown_(void);

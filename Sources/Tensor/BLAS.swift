@@ -1,4 +1,9 @@
 import COpenBLAS
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// The OpenBLAS calls the models make. Row-major throughout.
 public enum BLAS {
@@ -6,8 +11,36 @@ public enum BLAS {
     /// so callers that need determinism set it and record it.
     /// Sets `RowProducts`' thread count too (which does not change its results).
     public static func setThreads(_ count: Int) {
+        _ = quietHelpers
         openblas_set_num_threads(Int32(count))
         RowProducts.threadCount.store(max(1, count), ordering: .relaxed)
+    }
+
+    /// How long OpenBLAS's helper threads spin after a call, as 2^N clock ticks: the N set
+    /// here unless OPENBLAS_THREAD_TIMEOUT chose one.
+    ///
+    /// OpenBLAS 0.3's default, 2^28 ticks (about 0.1 s), keeps a helper calling `sched_yield`
+    /// long after each product. On two cores it then competes with the products' own pool,
+    /// which works between OpenBLAS calls (a merge's quantisation, training's row ops): a
+    /// merge's quantisation on two threads ran no faster than on one. 2^18 ticks (tens of
+    /// microseconds) still spans the gaps between a training step's back-to-back products.
+    /// Scheduling only: no number changes (docs/benchmarks.md, "OpenBLAS's idle helpers").
+    public static let helperSpinExponent: UInt32 = 18
+
+    /// OpenBLAS reads the setting when it loads and takes it when it starts its threads, so
+    /// the threads are restarted once with it, before any of our calls.
+    private static let quietHelpers: Void = {
+        guard getenv("OPENBLAS_THREAD_TIMEOUT") == nil else { return }
+        setenv("OPENBLAS_THREAD_TIMEOUT", String(helperSpinExponent), 0)
+        openblas_read_env()
+        _ = blas_thread_shutdown_()
+        _ = blas_thread_init()
+    }()
+
+    /// The exponent OpenBLAS's helper threads run with (0: OpenBLAS's default, 28).
+    public static var helperSpin: UInt32 {
+        _ = quietHelpers
+        return openblas_thread_timeout()
     }
 
     /// `cblas_sgemm`: C[m×n] = alpha · A[m×k] · Bᵀ + beta · C, where B is stored n×k (the
