@@ -28,8 +28,11 @@ public enum BLAS {
     public static let helperSpinExponent: UInt32 = 18
 
     /// OpenBLAS reads the setting when it loads and takes it when it starts its threads, so
-    /// the threads are restarted once with it, before any of our calls.
-    private static let quietHelpers: Void = {
+    /// the threads are restarted once with it. Every call into OpenBLAS (here and in `LAPACK`)
+    /// touches this first: a restart while another thread is inside a product could leave
+    /// that product waiting forever, and a static's initialiser runs once, with every other
+    /// caller waiting for it.
+    static let quietHelpers: Void = {
         guard getenv("OPENBLAS_THREAD_TIMEOUT") == nil else { return }
         setenv("OPENBLAS_THREAD_TIMEOUT", String(helperSpinExponent), 0)
         openblas_read_env()
@@ -51,6 +54,7 @@ public enum BLAS {
                                 a: UnsafePointer<Float>, lda: Int? = nil,
                                 b: UnsafePointer<Float>, ldb: Int? = nil,
                                 beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int? = nil) {
+        _ = quietHelpers
         if m == 1 {
             // One row (a decode step): a matrix-vector product. OpenBLAS 0.3.21's sgemm does
             // not forward this case to sgemv itself, and sgemv streams the weights faster.
@@ -67,6 +71,7 @@ public enum BLAS {
                               a: UnsafePointer<Float>, lda: Int? = nil,
                               b: UnsafePointer<Float>, ldb: Int? = nil,
                               beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int? = nil) {
+        _ = quietHelpers
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), alpha,
                     a, Int32(lda ?? k), b, Int32(ldb ?? n), beta, c, Int32(ldc ?? n))
     }
@@ -78,6 +83,7 @@ public enum BLAS {
                                 a: UnsafePointer<Float>, lda: Int? = nil,
                                 b: UnsafePointer<Float>, ldb: Int? = nil,
                                 beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int? = nil) {
+        _ = quietHelpers
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), alpha,
                     a, Int32(lda ?? m), b, Int32(ldb ?? n), beta, c, Int32(ldc ?? n))
     }
@@ -85,6 +91,7 @@ public enum BLAS {
     /// `cblas_sasum`: Σ |x_i|, a pure streaming read (what the bandwidth probe uses, so that it
     /// reads memory the way sgemv does, with the same kernels and threads).
     public static func absoluteSum(_ x: UnsafePointer<Float>, count: Int) -> Float {
-        cblas_sasum(Int32(count), x, 1)
+        _ = quietHelpers
+        return cblas_sasum(Int32(count), x, 1)
     }
 }

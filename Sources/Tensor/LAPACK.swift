@@ -15,6 +15,7 @@ public enum LAPACK {
     /// buffers LAPACK writes as U′ and V′ᵀ, read row-major, are exactly our Vᵀ and U.
     public static func svd(_ matrix: [Float], rows: Int, columns: Int) throws(SVDError) -> (u: [Float], s: [Float], vt: [Float]) {
         precondition(matrix.count == rows * columns)
+        _ = BLAS.quietHelpers
         var a = matrix
         var m = Int32(columns), n = Int32(rows)
         let r = min(rows, columns)
