@@ -65,7 +65,7 @@ public struct DemoSettings: Sendable, Codable, Equatable {
         DemoSettings(seed: seed, items: 24, passes: 3, attempts: 4, poisonPasses: 1, config: demoConfig)
     }
 
-    /// About eleven minutes on two cores (638 to 670 s measured, 2026-12-06).
+    /// About nine minutes on two cores (508 to 514 s measured, 2026-12-06).
     public static func full(seed: UInt64 = 1) -> DemoSettings {
         DemoSettings(seed: seed, items: 120, passes: 5, attempts: 4, poisonPasses: 1, config: demoConfig)
     }
