@@ -13,15 +13,14 @@ extension LlamaModel {
     /// switching adapter sets never copies or reloads the base.
     public func merging(_ adapters: AdapterSet, bases: [LinearSite: SVFBasis]) -> LlamaModel {
         guard !adapters.isEmpty else { return self }
-        /// What training's dense twin does at a site: take W' as merged, or add a term to W.
-        enum DenseEdit: Sendable { case replace([Float]), add(LowRankTerm) }
+        /// What training's dense twin does at a site: take W' as merged, make it again, or add
+        /// a term to W.
+        enum DenseEdit: Sendable { case replace([Float]), remake, add(LowRankTerm) }
         var edits: [LinearSite: DenseEdit] = [:]
         var decoding = weights
         for site in Set(adapters.lora.keys).union(adapters.svf.keys).sorted() {
             let base = weights.layers[site.layer][site.kind]
-            let (outputs, inputs) = shape(site.kind)
-            let svf = adapters.svf[site].flatMap { z in bases[site].map { (z, $0) } }
-            if svf == nil, storage.keepsLoRABeside, let lora = adapters.lora[site], let blocks = base.blocks {
+            if adapters.svf[site] == nil || bases[site] == nil, storage.keepsLoRABeside, let lora = adapters.lora[site], let blocks = base.blocks {
                 let term = lora.term
                 var terms: [LowRankTerm] = []
                 if case .blocksBeside(_, let earlier) = base { terms = earlier }
@@ -29,24 +28,19 @@ extension LlamaModel {
                 edits[site] = .add(term)
                 continue
             }
-            var w: [Float]
-            if let (z, basis) = svf {
-                let us = basis.u(scaledBy: adapters.composition.scaled(basis.sigma, z))
-                // With beta 0 BLAS sets every element and reads none, so the base's values are
-                // not dequantised and the array starts uninitialised.
-                w = [Float](unsafeUninitializedCapacity: outputs * inputs) { c, initialized in
-                    BLAS.matmul(m: outputs, n: inputs, k: basis.rank, a: us, b: basis.vt, c: c.baseAddress!)
-                    initialized = outputs * inputs
-                }
-            } else {
-                w = base.floats
-            }
-            adapters.lora[site]?.term.add(to: &w)
+            let (outputs, inputs) = shape(site.kind)
+            let w = Self.merged(site, base: base, outputs: outputs, inputs: inputs, adapters: adapters, bases: bases)
             let format = storage.mergedFormat
-            let quantised = base.format != nil && inputs % format.blockSize == 0
-            decoding.layers[site.layer][site.kind] = quantised
-                ? .blocks(QuantizedMatrix(format: format, outputs: outputs, inputs: inputs, bytes: Quantize.bytes(w, as: GGMLType(format)))) : .dense(w)
-            edits[site] = .replace(w)
+            if base.format != nil && inputs % format.blockSize == 0 {
+                decoding.layers[site.layer][site.kind] = .blocks(QuantizedMatrix(format: format, outputs: outputs, inputs: inputs,
+                                                                                 bytes: Quantize.bytes(w, as: GGMLType(format))))
+                // Kept, the Float32 W' would hold 3.5 MB a matrix (318 MB an adapted SmolLM2)
+                // that decoding never reads; training and drift make it again, the same bits.
+                edits[site] = .remake
+            } else {
+                decoding.layers[site.layer][site.kind] = .dense(w)
+                edits[site] = .replace(w)
+            }
         }
         let adapted = edits
         @Sendable func replacing(_ base: LlamaWeights) -> LlamaWeights {
@@ -54,6 +48,10 @@ extension LlamaModel {
             for (site, edit) in adapted {
                 switch edit {
                 case .replace(let w): weights.layers[site.layer][site.kind] = .dense(w)
+                case .remake:
+                    let (outputs, inputs) = shape(site.kind)
+                    weights.layers[site.layer][site.kind] = .dense(Self.merged(site, base: base.layers[site.layer][site.kind], outputs: outputs,
+                                                                               inputs: inputs, adapters: adapters, bases: bases))
                 case .add(let term):
                     var w = base.layers[site.layer][site.kind].floats
                     term.add(to: &w)
@@ -64,6 +62,25 @@ extension LlamaModel {
         }
         // Training on the merged model reads the base's dense weights with these matrices in.
         return LlamaModel(config: config, weights: decoding, storage: storage) { replacing(self.denseWeights) }
+    }
+
+    /// W' at `site` in Float32: U diag(σ') Vᵀ when SVF adapts it (then `base` is not read),
+    /// else `base`'s W; plus (α/r) B A when a LoRA is on it too.
+    private static func merged(_ site: LinearSite, base: LinearWeight, outputs: Int, inputs: Int, adapters: AdapterSet,
+                               bases: [LinearSite: SVFBasis]) -> [Float] {
+        var w: [Float]
+        if let z = adapters.svf[site], let basis = bases[site] {
+            let us = basis.u(scaledBy: adapters.composition.scaled(basis.sigma, z))
+            // With beta 0 BLAS sets every element and reads none: the array starts uninitialised.
+            w = [Float](unsafeUninitializedCapacity: outputs * inputs) { c, initialized in
+                BLAS.matmul(m: outputs, n: inputs, k: basis.rank, a: us, b: basis.vt, c: c.baseAddress!)
+                initialized = outputs * inputs
+            }
+        } else {
+            w = base.floats
+        }
+        adapters.lora[site]?.term.add(to: &w)
+        return w
     }
 
     /// (outputs, inputs) of a block's linear layer.

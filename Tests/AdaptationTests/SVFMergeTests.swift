@@ -25,6 +25,19 @@ import Testing
         #expect(largest < 1e-5, "largest difference from U diag(σz) Vᵀ: \(largest)")
     }
 
+    /// A block model keeps only the quantised merge and makes the Float32 W' again when
+    /// training asks: the same bits as the W' a Float32 model keeps from its merge (SVF does
+    /// not read the base, so the two bases may differ).
+    @Test func theRemadeFloat32MergeIsTheOneAFloat32ModelKeeps() throws {
+        let blocks = TinyLlama.quantised(storage: .svfQ5)
+        let dense = LlamaModel(config: blocks.config, weights: blocks.denseWeights, storage: .float32)
+        let (adapters, bases) = try SVFMergedToQ5Tests.svf(blocks, scale: 0.2)
+        let site = SVFMergedToQ5Tests.site
+        let remade = blocks.merging(adapters, bases: bases).denseWeights.layers[site.layer][site.kind].floats
+        let kept = dense.merging(adapters, bases: bases).weights.layers[site.layer][site.kind].floats
+        #expect(remade == kept)
+    }
+
     /// U diag(s) on several threads (rows in runs) is each value's own product, bit for bit.
     @Test(arguments: [1, 2, 3]) func scaledColumnsAreOneProductEach(threads: Int) {
         let before = RowProducts.threadCount.exchange(threads, ordering: .relaxed)
