@@ -106,7 +106,7 @@ public struct KnowledgeDemoRun {
         let control = try Evaluator(models: models, state: engine.state, blobs: writer.history, maxTokens: TaskGenerators.controlAnswerTokens)
             .accuracy(self.control)
         let drift = try prose.map { text in
-            try Drift.measure(models: models, adapters: [try models.adapted(try writer.history.blob(hex: engine.state.knowledge.adapter!))], of: 1, text: text)
+            try Drift.measure(models: models, adapters: [{ try models.adapted(try writer.history.blob(hex: engine.state.knowledge.adapter!)) }], of: 1, text: text)
         }
         return KnowledgeDemoReport.Continual(rehearse: rehearse, passageAlone: Self.figure(training, passageAlone), kept: Self.figure(training, kept),
                                              rightAfter: Self.figure(training, rightAfter), atEnd: Self.figure(training, latest), curve: curve,
