@@ -8,7 +8,7 @@ extension LlamaModel {
     /// or Q5_0 for `.svfQ5`) when the base decodes from blocks (docs/architecture.md,
     /// departures 31 and 39). A LoRA alone on a block matrix is merged the same way when the
     /// storage is `.blocks`, and runs beside the blocks otherwise (departure 38). Training
-    /// reads the Float32 W' either way, the same bits.
+    /// reads the Float32 W' either way, the same bits (a block model makes it again then).
     /// Every other weight array or block matrix is shared with this model (copy-on-write), so
     /// switching adapter sets never copies or reloads the base.
     public func merging(_ adapters: AdapterSet, bases: [LinearSite: SVFBasis]) -> LlamaModel {
