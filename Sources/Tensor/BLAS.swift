@@ -22,8 +22,8 @@ public enum BLAS {
     /// OpenBLAS 0.3's default, 2^28 ticks (about 0.1 s), keeps a helper calling `sched_yield`
     /// long after each product. On two cores it then competes with the products' own pool,
     /// which works between OpenBLAS calls (a merge's quantisation, training's row ops): a
-    /// merge's quantisation on two threads ran no faster than on one. 2^18 ticks (tens of
-    /// microseconds) still spans the gaps between a training step's back-to-back products.
+    /// merge's quantisation on two threads ran no faster than on one. 2^18 ticks (about a tenth
+    /// of a millisecond) still spans the gaps between a training step's back-to-back products.
     /// Scheduling only: no number changes (docs/benchmarks.md, "OpenBLAS's idle helpers").
     public static let helperSpinExponent: UInt32 = 18
 
