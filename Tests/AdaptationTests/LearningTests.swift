@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import Adaptation
 import Models
+import TestSupport
 
 @Suite struct OptimizerTests {
     @Test func sgdAndAdamFollowTheirFormulas() {
@@ -188,16 +189,9 @@ import Models
 @Suite struct LoRABesideBlocksTests {
     static let site = LinearSite(layer: 1, kind: .q)
 
-    static func lora(_ model: LlamaModel, kind: LinearKind = .q) -> LoRA {
-        let (outputs, inputs) = model.shape(kind)
-        var lora = LoRA(rank: 2, alpha: 4, inputs: inputs, outputs: outputs, seed: 1)
-        lora.b = lora.b.indices.map { Float($0 % 7) / 20 - 0.15 }
-        return lora
-    }
-
     @Test func aLoRABesideTheBlocksKeepsTheirBytesAndItsFactors() {
         let model = TinyLlama.quantised(storage: .loraBeside)
-        let lora = Self.lora(model)
+        let lora = LoRAFixture.lora(model)
         let merged = model.merging(AdapterSet(lora: [Self.site: lora]), bases: [:])
         guard case .blocksBeside(let blocks, let terms) = merged.weights.layers[1].q, case .blocks(let base) = model.weights.layers[1].q else {
             Issue.record("the adapted matrix is \(merged.weights.layers[1].q), not blocks with a term beside them")
@@ -210,7 +204,7 @@ import Models
 
     @Test func theOlderBlocksStorageStillMergesAndReQuantisesToQ8_0() {
         let model = TinyLlama.quantised(storage: .blocks)
-        let merged = model.merging(AdapterSet(lora: [Self.site: Self.lora(model)]), bases: [:])
+        let merged = model.merging(AdapterSet(lora: [Self.site: LoRAFixture.lora(model)]), bases: [:])
         guard case .blocks(let blocks) = merged.weights.layers[1].q else {
             Issue.record("the adapted matrix is \(merged.weights.layers[1].q), not merged blocks")
             return
@@ -220,8 +214,8 @@ import Models
 
     /// Training's gradients stay those of the Float32 merge whichever way the blocks decode.
     @Test func trainingReadsTheSameFloat32WeightsEitherWay() {
-        let adapters = AdapterSet(lora: [Self.site: Self.lora(TinyLlama.quantised(storage: .blocks)),
-                                         LinearSite(layer: 0, kind: .v): Self.lora(TinyLlama.quantised(storage: .blocks), kind: .v)])
+        let adapters = AdapterSet(lora: [Self.site: LoRAFixture.lora(TinyLlama.quantised(storage: .blocks)),
+                                         LinearSite(layer: 0, kind: .v): LoRAFixture.lora(TinyLlama.quantised(storage: .blocks), kind: .v)])
         let beside = TinyLlama.quantised(storage: .loraBeside).merging(adapters, bases: [:]).denseWeights
         let merged = TinyLlama.quantised(storage: .blocks).merging(adapters, bases: [:]).denseWeights
         for l in 0..<2 {
@@ -234,8 +228,8 @@ import Models
     /// A LoRA merged onto a model that already has one beside the same matrix adds a second term.
     @Test func aSecondLoRAOnTheSameMatrixAddsASecondTerm() {
         let model = TinyLlama.quantised(storage: .loraBeside)
-        let first = Self.lora(model)
-        var second = Self.lora(model)
+        let first = LoRAFixture.lora(model)
+        var second = LoRAFixture.lora(model)
         second.alpha = -3
         let twice = model.merging(AdapterSet(lora: [Self.site: first]), bases: [:]).merging(AdapterSet(lora: [Self.site: second]), bases: [:])
         guard case .blocksBeside(_, let terms) = twice.weights.layers[1].q else {
@@ -248,7 +242,7 @@ import Models
     /// With a LoRA beside the blocks, sequences decode to the same bits alone and together.
     @Test func aSequenceDecodesTheSameAloneAndInABatch() {
         let model = TinyLlama.quantised(storage: .loraBeside)
-        let merged = model.merging(AdapterSet(lora: [Self.site: Self.lora(model)]), bases: [:])
+        let merged = model.merging(AdapterSet(lora: [Self.site: LoRAFixture.lora(model)]), bases: [:])
         let prompts = [[1, 5, 9], [2, 7]]
         var together = prompts.map { _ in merged.makeCache(capacity: 8) }
         let batch = merged.step(prompts, caches: &together)

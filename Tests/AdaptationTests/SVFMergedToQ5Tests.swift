@@ -40,7 +40,7 @@ import Testing
 
     @Test func aLoRAAloneStillRunsBesideTheBlocks() {
         let model = TinyLlama.quantised(storage: .svfQ5)
-        let merged = model.merging(AdapterSet(lora: [LoRABesideBlocksTests.site: LoRABesideBlocksTests.lora(model)]), bases: [:])
+        let merged = model.merging(AdapterSet(lora: [LoRABesideBlocksTests.site: LoRAFixture.lora(model)]), bases: [:])
         guard case .blocksBeside = merged.weights.layers[1].q else {
             Issue.record("the adapted matrix is \(merged.weights.layers[1].q), not blocks with a term beside them")
             return

@@ -20,10 +20,7 @@ import Testing
     @Test(.enabled(if: RealModels.available, RealModels.missing)) func eachAdaptedModelIsLetGoBeforeTheNextIsMade() throws {
         let models = try RealModels.models()
         let language = models.language
-        let site = LinearSite(layer: 3, kind: .q)
-        let (outputs, inputs) = language.model.shape(.q)
-        var lora = LoRA(rank: 2, alpha: 4, inputs: inputs, outputs: outputs, seed: 1)
-        lora.b = lora.b.indices.map { Float($0 % 7) / 20 - 0.15 }
+        let site = LinearSite(layer: 3, kind: .q), lora = LoRAFixture.lora(language.model)
         weak var first: LlamaModel?
         var firstGoneAtSecond: Bool?
         let figure = try Drift.measure(models: models, adapters: [
