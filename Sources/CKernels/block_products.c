@@ -1,7 +1,4 @@
-#include "block_products.h"
-
-#include <immintrin.h>
-#include <string.h>
+#include "block_layouts.h"
 
 int gesal_cpu_has_avx512_vnni(void) {
     __builtin_cpu_init();
@@ -13,9 +10,6 @@ int gesal_cpu_has_avx2_f16c(void) {
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c") ? 1 : 0;
 }
 
-#define AVX2 __attribute__((target("avx2,fma,f16c")))
-#define VNNI __attribute__((target("avx2,fma,f16c,avx512f,avx512vl,avx512vnni")))
-
 enum { OUTPUTS = 4, ROWS = 64 };
 
 // Four outputs' weight blocks k, unpacked to 32 values each, with their scales (and minimums).
@@ -24,68 +18,20 @@ typedef struct {
     __m128 d, m;
 } Blocks;
 
-static inline uint16_t half_bits(const uint8_t *p) { uint16_t h; memcpy(&h, p, 2); return h; }
-
-static inline int64_t block_bytes(int format) {
-    switch (format) {
-    case GESAL_Q4_1: return 20;
-    case GESAL_Q5_0: return 22;
-    case GESAL_Q5_1: return 24;
-    default: return 34;
-    }
-}
-
-// Formats whose values are signed (their sign moves onto the activations), and those with a
-// minimum m (a block adds m · xs).
-static inline int is_signed(int format) { return format == GESAL_Q8_0 || format == GESAL_Q5_0; }
-static inline int has_minimum(int format) { return format == GESAL_Q4_1 || format == GESAL_Q5_1; }
-
-// 16 bytes of nibbles as 32 values: the low nibbles are values 0-15, the high ones 16-31.
-AVX2 static inline __m256i nibbles(const uint8_t *p) {
-    __m128i raw = _mm_loadu_si128((const __m128i *)p);
-    __m128i low = _mm_and_si128(raw, _mm_set1_epi8(0x0F));
-    __m128i high = _mm_and_si128(_mm_srli_epi16(raw, 4), _mm_set1_epi8(0x0F));
-    return _mm256_set_m128i(high, low);
-}
-
-// Q5's 32 fifth bits (bit i is value i's) as bytes of 16 or 0: byte i takes byte i/8 of the
-// bits (vpshufb), keeps its bit i%8, and compares to set the byte where that bit was.
-AVX2 static inline __m256i fifth_bits(const uint8_t *p) {
-    uint32_t bits;
-    memcpy(&bits, p, 4);
-    __m256i spread = _mm256_shuffle_epi8(_mm256_set1_epi32((int)bits),
-                                         _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202, 0x0101010101010101, 0));
-    __m256i bit = _mm256_set1_epi64x((int64_t)0x8040201008040201);
-    return _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(spread, bit), bit), _mm256_set1_epi8(0x10));
-}
-
 AVX2 static inline __m128 halves(const uint16_t h[OUTPUTS]) {
     return _mm_cvtph_ps(_mm_setr_epi16((short)h[0], (short)h[1], (short)h[2], (short)h[3], 0, 0, 0, 0));
 }
 
-// Four outputs' blocks k in `format` (GESAL_Q*, ggml-common.h's layouts; d and m are f16):
-//   Q4_1: d, m, 16 bytes of nibbles                Q8_0: d, 32 signed bytes
-//   Q5_0: d, 4 bytes of fifth bits, nibbles (v - 16) Q5_1: d, m, fifth bits, nibbles
+// Four outputs' blocks k in `format` (block_layouts.h; d and m are f16), Q5_0's values
+// made signed again.
 AVX2 static inline void unpack(const uint8_t *const rows[OUTPUTS], int64_t k, int format, Blocks *b) {
     uint16_t d[OUTPUTS], m[OUTPUTS] = {0};
     for (int o = 0; o < OUTPUTS; o++) {
         const uint8_t *block = rows[o] + k * block_bytes(format);
         d[o] = half_bits(block);
-        switch (format) {
-        case GESAL_Q4_1:
-            m[o] = half_bits(block + 2);
-            b->values[o] = nibbles(block + 4);
-            break;
-        case GESAL_Q5_0:
-            b->values[o] = _mm256_sub_epi8(_mm256_or_si256(nibbles(block + 6), fifth_bits(block + 2)), _mm256_set1_epi8(16));
-            break;
-        case GESAL_Q5_1:
-            m[o] = half_bits(block + 2);
-            b->values[o] = _mm256_or_si256(nibbles(block + 8), fifth_bits(block + 4));
-            break;
-        default:
-            b->values[o] = _mm256_loadu_si256((const __m256i *)(block + 2));
-        }
+        if (has_minimum(format)) m[o] = half_bits(block + 2);
+        b->values[o] = block_values(block, format);
+        if (format == GESAL_Q5_0) b->values[o] = _mm256_sub_epi8(b->values[o], _mm256_set1_epi8(16));
     }
     b->d = halves(d);
     b->m = halves(m);
@@ -154,11 +100,17 @@ AVX2 __attribute__((always_inline)) static inline void products(const void *w, i
     }
 }
 
-// The two entry points, one per instruction set, each with `products` specialised per format.
-#define ENTRY(name, attributes, vnni)                                                                                  \
-    attributes void name(int format, const void *w, int64_t row_bytes, const int8_t *q, const float *dx, const float *xs, \
-                         int64_t rows, int64_t inputs, int64_t first_output, int64_t end_output, int64_t stride,       \
-                         float *y, int accumulate) {                                                                    \
+// The two entry points, one per instruction set, each with `products` specialised per format;
+// from GROUP_ROWS rows on, the kernel that unpacks a block once for all rows takes over.
+enum { GROUP_ROWS = 2 };
+#define ENTRY(name, attributes, vnni, grouped)                                                                         \
+    attributes void name(int format, const void *w, int64_t row_bytes, const int8_t *q, const float *dx,              \
+                         const int32_t *q_sums, const float *xs, int64_t rows, int64_t inputs, int64_t first_output,   \
+                         int64_t end_output, int64_t stride, float *y, int accumulate) {                               \
+        if (rows >= GROUP_ROWS) {                                                                                       \
+            grouped(format, w, row_bytes, q, dx, q_sums, xs, rows, inputs, first_output, end_output, stride, y, accumulate); \
+            return;                                                                                                     \
+        }                                                                                                               \
         switch (format) {                                                                                               \
         case GESAL_Q4_1:                                                                                                \
             products(w, row_bytes, q, dx, xs, rows, inputs, first_output, end_output, stride, y, accumulate, GESAL_Q4_1, vnni); \
@@ -173,5 +125,5 @@ AVX2 __attribute__((always_inline)) static inline void products(const void *w, i
             products(w, row_bytes, q, dx, xs, rows, inputs, first_output, end_output, stride, y, accumulate, GESAL_Q8_0, vnni); \
         }                                                                                                               \
     }
-ENTRY(gesal_block_products_avx2, AVX2, 0)
-ENTRY(gesal_block_products_vnni, VNNI, 1)
+ENTRY(gesal_block_products_avx2, AVX2, 0, gesal_block_group_products_avx2)
+ENTRY(gesal_block_products_vnni, VNNI, 1, gesal_block_group_products_vnni)

@@ -113,6 +113,51 @@ import Testing
         #expect(vector.map(\.bitPattern) == portable.map(\.bitPattern))
     }
 
+    /// The C kernels hand two rows or more to a kernel that unpacks eight outputs' blocks once
+    /// for all rows, 32 blocks at a time, and takes the rows four at a time: these shapes give
+    /// it a second chunk of blocks (33 blocks), a group of eight outputs with a tail (17), and
+    /// every tail of rows.
+    static let groupedCases: [(QuantizedMatrix.Kernel, BlockFormat, Int)] = vectorCases.flatMap { kernel, format in
+        [2, 3, 5, 7].map { (kernel, format, $0) }
+    }
+
+    @Test(arguments: groupedCases) func manyRowsGiveThePortableBits(kernel: QuantizedMatrix.Kernel, format: BlockFormat, rows: Int) {
+        let inputs = 33 * 32
+        let m = Self.matrix(format, outputs: 17, inputs: inputs)
+        let x = Self.floats(rows * inputs, seed: 23)
+        let portable = Self.product(m, x, rows: rows, kernel: .portable)
+        let vector = Self.product(m, x, rows: rows, kernel: kernel)
+        #expect(vector.map(\.bitPattern) == portable.map(\.bitPattern))
+    }
+
+    /// Every weight at its format's largest magnitude (Q4_1's 15, Q5's 31 before Q5_0's bias,
+    /// Q8_0's -128) against activations of ±127: the many-row kernel adds byte products as 16-bit
+    /// words before widening them, and these are the sums nearest overflow.
+    @Test(arguments: vectorCases) func theLargestIntegerSumsDoNotOverflow(kernel: QuantizedMatrix.Kernel, format: BlockFormat) {
+        let inputs = 64, rows = 4, outputs = 9
+        var raw = Self.blocks(format, outputs: outputs, inputs: inputs, seed: 29)
+        let valuesStart = switch format {
+        case .q5_0: 2  // 4 bytes of fifth bits, then nibbles: all ones is 31
+        case .q4_1: 4
+        case .q5_1: 4
+        default: 2
+        }
+        for block in 0..<(raw.count / format.blockBytes) {
+            for i in (block * format.blockBytes + valuesStart)..<((block + 1) * format.blockBytes) {
+                raw[i] = format == .q8_0 ? 0x80 : 0xFF
+            }
+        }
+        let m = QuantizedMatrix(format: format, outputs: outputs, inputs: inputs, bytes: raw)
+        // Rows of +1 and -1 quantise to +127 and -127 in every block.
+        let x = (0..<(rows * inputs)).map { $0 / inputs % 2 == 0 ? Float(1) : -1 }
+        let portable = Self.product(m, x, rows: rows, kernel: .portable)
+        let vector = Self.product(m, x, rows: rows, kernel: kernel)
+        #expect(vector.map(\.bitPattern) == portable.map(\.bitPattern))
+        // The activations are at their extreme too.
+        let a = x.withUnsafeBufferPointer { QuantizedActivations($0.baseAddress!, rows: rows, inputs: inputs) }
+        #expect(a.values.allSatisfy { abs($0) == 127 })
+    }
+
     static let allKernelCases: [(QuantizedMatrix.Kernel, BlockFormat)] = QuantizedMatrix.Kernel.allCases
         .flatMap { kernel in BlockFormat.allCases.filter { kernel.runs($0) }.map { (kernel, $0) } }
 

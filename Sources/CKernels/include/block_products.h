@@ -20,14 +20,16 @@ enum { GESAL_Q4_1 = 0, GESAL_Q8_0 = 1, GESAL_Q5_0 = 2, GESAL_Q5_1 = 3 };
 // QuantizedMatrix's BlockProducts spells out, added in input order from 0:
 //   Q4_1, Q5_1: (d * dx) * Σ v·q + m * xs        Q8_0, Q5_0: (d * dx) * Σ v·q
 // w holds one row of `format` blocks per output (row_bytes each, GGUF's layout); q, dx and xs
-// are the activations' bytes, scales and d·Σq, `inputs / 32` blocks per row. Bit for bit the
-// portable Swift kernel's results. Call only when gesal_cpu_has_avx2_f16c() is 1.
-void gesal_block_products_avx2(int format, const void *w, int64_t row_bytes, const int8_t *q, const float *dx, const float *xs,
+// are the activations' bytes, scales, Σq and d·Σq, `inputs / 32` blocks per row. Bit for bit
+// the portable Swift kernel's results. Call only when gesal_cpu_has_avx2_f16c() is 1.
+void gesal_block_products_avx2(int format, const void *w, int64_t row_bytes, const int8_t *q, const float *dx,
+                               const int32_t *q_sums, const float *xs,
                                int64_t rows, int64_t inputs, int64_t first_output, int64_t end_output,
                                int64_t stride, float *y, int accumulate);
 
 // The same products, bits and all, with AVX-512 VNNI's `vpdpbusd` in place of vpmaddubsw and
 // vpmaddwd. Call only when gesal_cpu_has_avx512_vnni() is 1.
-void gesal_block_products_vnni(int format, const void *w, int64_t row_bytes, const int8_t *q, const float *dx, const float *xs,
+void gesal_block_products_vnni(int format, const void *w, int64_t row_bytes, const int8_t *q, const float *dx,
+                               const int32_t *q_sums, const float *xs,
                                int64_t rows, int64_t inputs, int64_t first_output, int64_t end_output,
                                int64_t stride, float *y, int accumulate);

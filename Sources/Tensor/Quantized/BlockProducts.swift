@@ -42,7 +42,7 @@ enum BlockProducts {
                          outputs: Range<Int>, stride: Int, into y: UnsafeMutablePointer<Float>, accumulate: Bool) {
         if kernel != .portable, let code = cFormat(format) {
             let call = kernel == .avx512VNNI ? gesal_block_products_vnni : gesal_block_products_avx2
-            call(code, w, Int64(rowBytes), x.values, x.scales, x.scaledSums, Int64(x.count), Int64(x.blocksPerRow * 32),
+            call(code, w, Int64(rowBytes), x.values, x.scales, x.sums, x.scaledSums, Int64(x.count), Int64(x.blocksPerRow * 32),
                  Int64(outputs.lowerBound), Int64(outputs.upperBound), Int64(stride), y, accumulate ? 1 : 0)
             return
         }

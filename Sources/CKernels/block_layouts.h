@@ -1,0 +1,68 @@
+// GGML's block layouts (ggml-common.h) as the AVX2 kernels unpack them: shared by the kernel
+// for a few rows (block_products.c) and the one for many (block_group_products.c).
+#pragma once
+
+#include "block_products.h"
+
+#include <immintrin.h>
+#include <string.h>
+
+#define AVX2 __attribute__((target("avx2,fma,f16c")))
+#define VNNI __attribute__((target("avx2,fma,f16c,avx512f,avx512vl,avx512vnni")))
+
+static inline uint16_t half_bits(const uint8_t *p) { uint16_t h; memcpy(&h, p, 2); return h; }
+
+static inline int64_t block_bytes(int format) {
+    switch (format) {
+    case GESAL_Q4_1: return 20;
+    case GESAL_Q5_0: return 22;
+    case GESAL_Q5_1: return 24;
+    default: return 34;
+    }
+}
+
+// Formats whose values are signed (their sign moves onto the activations), and those with a
+// minimum m (a block adds m · xs).
+static inline int is_signed(int format) { return format == GESAL_Q8_0 || format == GESAL_Q5_0; }
+static inline int has_minimum(int format) { return format == GESAL_Q4_1 || format == GESAL_Q5_1; }
+
+// 16 bytes of nibbles as 32 values: the low nibbles are values 0-15, the high ones 16-31.
+AVX2 static inline __m256i nibbles(const uint8_t *p) {
+    __m128i raw = _mm_loadu_si128((const __m128i *)p);
+    __m128i low = _mm_and_si128(raw, _mm_set1_epi8(0x0F));
+    __m128i high = _mm_and_si128(_mm_srli_epi16(raw, 4), _mm_set1_epi8(0x0F));
+    return _mm256_set_m128i(high, low);
+}
+
+// Q5's 32 fifth bits (bit i is value i's) as bytes of 16 or 0: byte i takes byte i/8 of the
+// bits (vpshufb), keeps its bit i%8, and compares to set the byte where that bit was.
+AVX2 static inline __m256i fifth_bits(const uint8_t *p) {
+    uint32_t bits;
+    memcpy(&bits, p, 4);
+    __m256i spread = _mm256_shuffle_epi8(_mm256_set1_epi32((int)bits),
+                                         _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202, 0x0101010101010101, 0));
+    __m256i bit = _mm256_set1_epi64x((int64_t)0x8040201008040201);
+    return _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(spread, bit), bit), _mm256_set1_epi8(0x10));
+}
+
+// One block's 32 values as bytes, unsigned where the format allows it: Q4_1 and Q5_1 as they
+// are, Q5_0 its 5 bits (the value plus 16), Q8_0 its signed bytes. `block` starts at d:
+//   Q4_1: d, m, 16 bytes of nibbles                Q8_0: d, 32 signed bytes
+//   Q5_0: d, 4 bytes of fifth bits, nibbles        Q5_1: d, m, fifth bits, nibbles
+AVX2 static inline __m256i block_values(const uint8_t *block, int format) {
+    switch (format) {
+    case GESAL_Q4_1: return nibbles(block + 4);
+    case GESAL_Q5_0: return _mm256_or_si256(nibbles(block + 6), fifth_bits(block + 2));
+    case GESAL_Q5_1: return _mm256_or_si256(nibbles(block + 8), fifth_bits(block + 4));
+    default: return _mm256_loadu_si256((const __m256i *)(block + 2));
+    }
+}
+
+// The products for two rows or more (block_group_products.c), which gesal_block_products_avx2
+// and _vnni hand their work to; q_sums are the activation blocks' Σq.
+void gesal_block_group_products_avx2(int format, const void *w, int64_t row_bytes, const int8_t *q, const float *dx,
+                                     const int32_t *q_sums, const float *xs, int64_t rows, int64_t inputs, int64_t first_output,
+                                     int64_t end_output, int64_t stride, float *y, int accumulate);
+void gesal_block_group_products_vnni(int format, const void *w, int64_t row_bytes, const int8_t *q, const float *dx,
+                                     const int32_t *q_sums, const float *xs, int64_t rows, int64_t inputs, int64_t first_output,
+                                     int64_t end_output, int64_t stride, float *y, int accumulate);
