@@ -113,12 +113,12 @@ import Testing
         #expect(vector.map(\.bitPattern) == portable.map(\.bitPattern))
     }
 
-    /// The C kernels hand two rows or more to a kernel that unpacks eight outputs' blocks once
-    /// for all rows, 32 blocks at a time, and takes the rows four at a time: these shapes give
-    /// it a second chunk of blocks (33 blocks), a group of eight outputs with a tail (17), and
-    /// every tail of rows.
+    /// The C kernels hand two rows or more (Q8_0: four) to a kernel that unpacks eight outputs'
+    /// blocks once for all rows, 32 blocks at a time, and takes the rows four at a time: these
+    /// shapes give it a second chunk of blocks (33 blocks), a group of eight outputs with a tail
+    /// (17), and every tail of rows.
     static let groupedCases: [(QuantizedMatrix.Kernel, BlockFormat, Int)] = vectorCases.flatMap { kernel, format in
-        [2, 3, 5, 7].map { (kernel, format, $0) }
+        [2, 3, 5, 6, 7].map { (kernel, format, $0) }
     }
 
     @Test(arguments: groupedCases) func manyRowsGiveThePortableBits(kernel: QuantizedMatrix.Kernel, format: BlockFormat, rows: Int) {
