@@ -184,23 +184,11 @@ TILE_SUMS(tile_sums_vnni, VNNI, group_dots_vnni)
 GROUP_PRODUCTS(group_products, AVX2, tile_sums)
 GROUP_PRODUCTS(group_products_vnni, VNNI, tile_sums_vnni)
 
-#define GROUP_ENTRY(name, attributes, products)                                                                          \
-    attributes void name(int format, const void *w, int64_t row_bytes, const int8_t *q, const float *dx,                 \
-                         const int32_t *q_sums, const float *xs, int64_t rows, int64_t inputs, int64_t first_output,      \
-                         int64_t end_output, int64_t stride, float *y, int accumulate) {                                  \
-        switch (format) {                                                                                                 \
-        case GESAL_Q4_1:                                                                                                  \
-            products(w, row_bytes, q, dx, q_sums, xs, rows, inputs, first_output, end_output, stride, y, accumulate, GESAL_Q4_1); \
-            break;                                                                                                        \
-        case GESAL_Q5_0:                                                                                                  \
-            products(w, row_bytes, q, dx, q_sums, xs, rows, inputs, first_output, end_output, stride, y, accumulate, GESAL_Q5_0); \
-            break;                                                                                                        \
-        case GESAL_Q5_1:                                                                                                  \
-            products(w, row_bytes, q, dx, q_sums, xs, rows, inputs, first_output, end_output, stride, y, accumulate, GESAL_Q5_1); \
-            break;                                                                                                        \
-        default:                                                                                                          \
-            products(w, row_bytes, q, dx, q_sums, xs, rows, inputs, first_output, end_output, stride, y, accumulate, GESAL_Q8_0); \
-        }                                                                                                                 \
+#define GROUP_ENTRY(name, attributes, products)                                                                     \
+    attributes void name(int format, const void *w, int64_t row_bytes, const int8_t *q, const float *dx,            \
+                         const int32_t *q_sums, const float *xs, int64_t rows, int64_t inputs, int64_t first_output, \
+                         int64_t end_output, int64_t stride, float *y, int accumulate) {                             \
+        SPECIALISED(format, products, w, row_bytes, q, dx, q_sums, xs, rows, inputs, first_output, end_output, stride, y, accumulate) \
     }
 GROUP_ENTRY(gesal_block_group_products_avx2, AVX2, group_products)
 GROUP_ENTRY(gesal_block_group_products_vnni, VNNI, group_products_vnni)

@@ -58,6 +58,16 @@ AVX2 static inline __m256i block_values(const uint8_t *block, int format) {
     }
 }
 
+// `kernel(..., F)` with F the constant for `format`, so that each format gets its own copy of
+// an always-inline kernel with the format's branches folded away.
+#define SPECIALISED(format, kernel, ...)                  \
+    switch (format) {                                     \
+    case GESAL_Q4_1: kernel(__VA_ARGS__, GESAL_Q4_1); break; \
+    case GESAL_Q5_0: kernel(__VA_ARGS__, GESAL_Q5_0); break; \
+    case GESAL_Q5_1: kernel(__VA_ARGS__, GESAL_Q5_1); break; \
+    default: kernel(__VA_ARGS__, GESAL_Q8_0);             \
+    }
+
 // The products for two rows or more (block_group_products.c), which gesal_block_products_avx2
 // and _vnni hand their work to; q_sums are the activation blocks' Σq.
 void gesal_block_group_products_avx2(int format, const void *w, int64_t row_bytes, const int8_t *q, const float *dx,

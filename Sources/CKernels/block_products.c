@@ -63,7 +63,7 @@ DOTS(dots_vnni, VNNI, _mm256_dpbusd_epi32(_mm256_setzero_si256(), w, x))
 AVX2 __attribute__((always_inline)) static inline void products(const void *w, int64_t row_bytes, const int8_t *q, const float *dx,
                                                                  const float *xs, int64_t rows, int64_t inputs, int64_t first_output,
                                                                  int64_t end_output, int64_t stride, float *y, int accumulate,
-                                                                 int format, int vnni) {
+                                                                 int vnni, int format) {
     const int64_t blocks = inputs / 32, bytes = block_bytes(format);
     __m128 sums[ROWS];
     for (int64_t j = first_output; j < end_output; j += OUTPUTS) {
@@ -106,27 +106,15 @@ AVX2 __attribute__((always_inline)) static inline void products(const void *w, i
 // 1536 x 576 matrix on one AMD EPYC core, Q4_1 took 1.22 ns per row and block of 32 inputs
 // against 1.39 at two rows, 0.56 against 0.96 at sixteen; Q8_0 1.42 against 1.21 at two
 // rows, 1.01 against 1.02 at four, 0.77 against 0.89 at sixteen.
-#define ENTRY(name, attributes, vnni, grouped)                                                                         \
-    attributes void name(int format, const void *w, int64_t row_bytes, const int8_t *q, const float *dx,              \
-                         const int32_t *q_sums, const float *xs, int64_t rows, int64_t inputs, int64_t first_output,   \
-                         int64_t end_output, int64_t stride, float *y, int accumulate) {                               \
-        if (rows >= (format == GESAL_Q8_0 ? 4 : 2)) {                                                                                       \
+#define ENTRY(name, attributes, vnni, grouped)                                                                      \
+    attributes void name(int format, const void *w, int64_t row_bytes, const int8_t *q, const float *dx,           \
+                         const int32_t *q_sums, const float *xs, int64_t rows, int64_t inputs, int64_t first_output, \
+                         int64_t end_output, int64_t stride, float *y, int accumulate) {                            \
+        if (rows >= (format == GESAL_Q8_0 ? 4 : 2)) {                                                                \
             grouped(format, w, row_bytes, q, dx, q_sums, xs, rows, inputs, first_output, end_output, stride, y, accumulate); \
-            return;                                                                                                     \
-        }                                                                                                               \
-        switch (format) {                                                                                               \
-        case GESAL_Q4_1:                                                                                                \
-            products(w, row_bytes, q, dx, xs, rows, inputs, first_output, end_output, stride, y, accumulate, GESAL_Q4_1, vnni); \
-            break;                                                                                                      \
-        case GESAL_Q5_0:                                                                                                \
-            products(w, row_bytes, q, dx, xs, rows, inputs, first_output, end_output, stride, y, accumulate, GESAL_Q5_0, vnni); \
-            break;                                                                                                      \
-        case GESAL_Q5_1:                                                                                                \
-            products(w, row_bytes, q, dx, xs, rows, inputs, first_output, end_output, stride, y, accumulate, GESAL_Q5_1, vnni); \
-            break;                                                                                                      \
-        default:                                                                                                        \
-            products(w, row_bytes, q, dx, xs, rows, inputs, first_output, end_output, stride, y, accumulate, GESAL_Q8_0, vnni); \
-        }                                                                                                               \
+            return;                                                                                                  \
+        }                                                                                                            \
+        SPECIALISED(format, products, w, row_bytes, q, dx, xs, rows, inputs, first_output, end_output, stride, y, accumulate, vnni) \
     }
 ENTRY(gesal_block_products_avx2, AVX2, 0, gesal_block_group_products_avx2)
 ENTRY(gesal_block_products_vnni, VNNI, 1, gesal_block_group_products_vnni)
