@@ -68,7 +68,7 @@ struct DemoCommand: ParsableCommand {
 
         Examples:
           gesal demo --quick                        about seven minutes
-          gesal demo                                the full run, about 9 minutes
+          gesal demo                                the full run, 9 to 11 minutes
           gesal demo --quick --json out.json    results to out.json, chart to out.svg
           gesal demo --corrections                  learning from corrections
           gesal demo --system sage --quick          SAGE's demo, under five minutes
