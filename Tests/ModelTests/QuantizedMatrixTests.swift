@@ -136,12 +136,9 @@ import Testing
     @Test(arguments: vectorCases) func theLargestIntegerSumsDoNotOverflow(kernel: QuantizedMatrix.Kernel, format: BlockFormat) {
         let inputs = 64, rows = 4, outputs = 9
         var raw = Self.blocks(format, outputs: outputs, inputs: inputs, seed: 29)
-        let valuesStart = switch format {
-        case .q5_0: 2  // 4 bytes of fifth bits, then nibbles: all ones is 31
-        case .q4_1: 4
-        case .q5_1: 4
-        default: 2
-        }
+        // The values follow d, and m where the format has one; Q5's fifth bits and nibbles,
+        // all ones, are 31.
+        let valuesStart = format == .q4_1 || format == .q5_1 ? 4 : 2
         for block in 0..<(raw.count / format.blockBytes) {
             for i in (block * format.blockBytes + valuesStart)..<((block + 1) * format.blockBytes) {
                 raw[i] = format == .q8_0 ? 0x80 : 0xFF

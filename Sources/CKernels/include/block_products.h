@@ -21,7 +21,9 @@ enum { GESAL_Q4_1 = 0, GESAL_Q8_0 = 1, GESAL_Q5_0 = 2, GESAL_Q5_1 = 3 };
 //   Q4_1, Q5_1: (d * dx) * Σ v·q + m * xs        Q8_0, Q5_0: (d * dx) * Σ v·q
 // w holds one row of `format` blocks per output (row_bytes each, GGUF's layout); q, dx and xs
 // are the activations' bytes, scales, Σq and d·Σq, `inputs / 32` blocks per row. Bit for bit
-// the portable Swift kernel's results. Call only when gesal_cpu_has_avx2_f16c() is 1.
+// the portable Swift kernel's results. From two rows on (Q8_0: four) the work goes to a kernel
+// that unpacks each weight block once for all rows (block_group_products.c), same bits. Call
+// only when gesal_cpu_has_avx2_f16c() is 1.
 void gesal_block_products_avx2(int format, const void *w, int64_t row_bytes, const int8_t *q, const float *dx,
                                const int32_t *q_sums, const float *xs,
                                int64_t rows, int64_t inputs, int64_t first_output, int64_t end_output,
