@@ -48,14 +48,13 @@ public struct Replay: Sendable {
     }
 
     /// Folds the events after `start` through `target` (default: the head) into `state`, as
-    /// they are read, while each payload is still in cache. A second thread reads ahead;
-    /// decoding and folding stay on this one, in order.
+    /// they are read, while each payload is still in cache.
     private static func fold(_ store: some EventHistory, branch: String, after start: UInt64, through target: UInt64?, into state: EngineState,
                              from snapshot: SnapshotTaken?, head: UInt64?, skipped: [String]) throws -> Replay {
         var state = state
         var last = target ?? start, count = 0
         var kinds = TypeKinds()
-        try store.forEachEventReadingAhead(branch: branch, from: start + 1, through: target) { event in
+        try store.forEachEvent(branch: branch, from: start + 1, through: target) { event in
             // As `EngineState.fold`, without returning the fact (a copy of it).
             do throws(EngineError) { try state.apply(try DomainEvent(event, kinds: &kinds)) } catch { throw error.naming(event.sequence, event.type) }
             count += 1
