@@ -82,9 +82,13 @@ struct LineFiles: Sendable {
     /// Each record's CRC-32C is checked; its LZ4 frame's content checksum is left to `verify`.
     /// With `types`, a record whose header names none of them is not decompressed, and only
     /// the events of those types reach `body`.
-    func forEachEvent(in range: ClosedRange<UInt64>, toEnd: Bool = false, types: Set<String>? = nil, _ body: (Event) throws -> Void) throws {
+    /// Returns the last sequence of the last record it read (nil when it read none): whether
+    /// the walk reached the end of `range`, for a caller that did not read the head first.
+    @discardableResult
+    func forEachEvent(in range: ClosedRange<UInt64>, toEnd: Bool = false, types: Set<String>? = nil, _ body: (Event) throws -> Void) throws -> UInt64? {
         let decompressor = try LZ4Frame.Decompressor(checksums: false)
         var names = TypeNames()
+        var reached: UInt64?
         for (i, segment) in segments.enumerated() {
             let isLast = i + 1 == segments.count
             let next = isLast ? UInt64.max : segments[i + 1].firstSequence
@@ -101,7 +105,7 @@ struct LineFiles: Sendable {
             var window = try io { try SegmentWindow(file: file, from: start, chunk: Self.readChunk) }
             var expected: UInt64? = nil
             records: while window.hasUnread {
-                if let expected, expected > range.upperBound { return }
+                if let expected, expected > range.upperBound { return expected - 1 }
                 let position = Int64(window.filePosition)
                 switch window.withUnread({ RecordCodec.parse($0, at: 0) }) {
                 case .failure(.incomplete(let needed)) where window.hasMoreInFile:
@@ -126,7 +130,7 @@ struct LineFiles: Sendable {
                         throw LogError(.corrupt, "record starts at sequence \(header.firstSequence), expected \(expected)", path: segment.path, offset: position)
                     }
                     expected = header.lastSequence + 1
-                    if header.firstSequence > range.upperBound { return }
+                    if header.firstSequence > range.upperBound { return header.lastSequence }
                     let wanted = types.map { types in window.withUnread { header.types(in: $0).contains(where: types.contains) } } ?? true
                     if header.lastSequence >= range.lowerBound && wanted {
                         do {
@@ -143,6 +147,8 @@ struct LineFiles: Sendable {
                     window.skip(header.totalLength)
                 }
             }
+            if let expected { reached = expected - 1 }
         }
+        return reached
     }
 }

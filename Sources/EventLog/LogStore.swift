@@ -109,18 +109,23 @@ public struct LogStore: EventHistory {
     /// their events of those types passed on.
     private func walk(branch: String, from: UInt64, through: UInt64?, types: Set<String>?, _ body: (Event) throws -> Void) throws {
         let ref = try ref(of: branch)
-        // A walk to the end of a line that runs to its files' end finds the head itself:
-        // reading the head first would scan the last segment once more.
-        let toEnd = through == nil && ref.head == nil
-        let head = toEnd ? UInt64.max : try head(of: ref)
+        // A walk on a line that runs to its files' end finds the end itself, and through a
+        // target it checks that it got there: reading the head first scanned the last segment
+        // once more (`gesal eval --at` read it three times; docs/benchmarks.md, 2026-12-06).
+        let open = ref.head == nil
+        let head = open ? through ?? UInt64.max : try head(of: ref)
         let last = through ?? head
         guard last <= head else { throw LogError(.badSequence, "sequence \(last) is past the head of '\(branch)' (\(head))") }
         guard from >= 1, from <= last else { return }
         for (line, range) in try history(of: ref, head: head) {
             let lower = max(range.lowerBound, from)
             let upper = min(range.upperBound, last)
-            let open = toEnd && line.info.id == ref.line
-            if lower <= upper { try line.forEachEvent(in: lower...upper, toEnd: open, types: types, body) }
+            guard lower <= upper else { continue }
+            let toEnd = open && line.info.id == ref.line
+            let reached = try line.forEachEvent(in: lower...upper, toEnd: toEnd, types: types, body)
+            if toEnd, let through, reached ?? 0 < through {
+                throw LogError(.badSequence, "sequence \(through) is past the head of '\(branch)' (\(try self.head(of: ref)))")
+            }
         }
     }
 
