@@ -55,13 +55,10 @@ import Testing
     @Test func aTornTailIsNotPartOfTheHead() throws {
         let folder = TemporaryDirectory()
         let path = folder.sub("s")
-        let writer = try LogWriter.create(at: path, options: StoreOptions(durability: .none))
-        let main = (1...10).map { note("main \($0)") }
-        for event in main { try writer.append([event]) }
-        try writer.close()
+        let (main, _) = try makeStore(path)
         let segment = firstSegment(path)
         let whole = fileBytes(segment)
-        // A second record 11 whose first half was written: a copy of record 10's first half.
+        // Record 11 appended, then cut to its first half: an append that never finished.
         let reopened = try LogWriter(at: path)
         try reopened.append([note("main 11")])
         try reopened.close()
