@@ -15,7 +15,7 @@ struct GESALBench: AsyncParsableCommand {
           swift run -c release gesal-bench serve
           swift run -c release gesal-bench t2
         """),
-        subcommands: [LogBenchmark.self, CrashBenchmark.self, InferBenchmark.self, TrainBenchmark.self, EngineBenchmark.self, ServeBenchmark.self, MemoryBenchmark.self, SAGEBenchmark.self, T2Benchmark.self, SEALBenchmark.self, CrashWriter.self, CrashEngineWorker.self, SVDLoadBenchmark.self, DeterminismCheck.self, PostgresBenchmark.self])
+        subcommands: [LogBenchmark.self, CrashBenchmark.self, InferBenchmark.self, TrainBenchmark.self, MergeNoiseBenchmark.self, EngineBenchmark.self, ServeBenchmark.self, MemoryBenchmark.self, SAGEBenchmark.self, T2Benchmark.self, SEALBenchmark.self, CrashWriter.self, CrashEngineWorker.self, SVDLoadBenchmark.self, DeterminismCheck.self, PostgresBenchmark.self])
 
     /// Makes sure OpenBLAS runs its fast kernels (see `BLASKernels`), then parses the command.
     static func main() async {
