@@ -10,10 +10,13 @@ import Tensor
 extension EngineBenchmark {
     /// A store of `bisectSteps` learning steps, made without training so that it takes seconds:
     /// one node per control question and per letter-counting prompt (their real MiniLM
-    /// embeddings), each step a new SVF vector on one node, within 1e-3 of identity (answers
-    /// keep their meaning, but every step is a new adapter that must be scored); at a random
-    /// step, a poison that scales one control node's singular values by 0.2. Then bisect with
-    /// the control test, --max-drop 0, between the first event and the head.
+    /// embeddings), each step a new SVF vector within 1e-3 of identity on a letter-counting
+    /// node (replayed, and seen not to reach a control question); at a random step, a poison that
+    /// scales one control node's singular values by 0.2. Then bisect with the control test,
+    /// --max-drop 0, between the first event and the head. Only the poison touches a control
+    /// node: a merged adapter re-quantises its matrices, and that rounding alone moves a few
+    /// control answers (`gesal-bench merge-noise`), so steps on control nodes would be culprits
+    /// too (docs/bisect.md).
     func bisectFigures(_ path: String) throws {
         let targets = ["down"]
         let models = try options.loadModels(embedder: "minilm", svfTargets: targets)
@@ -21,8 +24,8 @@ extension EngineBenchmark {
         let bases = try models.bases()
         let writer = try LogWriter.create(at: path, options: StoreOptions(durability: .none))
         var random = RandomSource(seed: 7)
-        let prompts = TaskGenerators.control.map(\.prompt)
-            + TaskGenerators.letterCounting(words: try WordList.load(), count: 40, seed: 1).map(\.prompt)
+        let control = TaskGenerators.control.map(\.prompt)
+        let prompts = control + TaskGenerators.letterCounting(words: try WordList.load(), count: 40, seed: 1).map(\.prompt)
         var events: [DomainEvent] = [.storeCreated(StoreCreated(
             modelFingerprint: models.fingerprint, model: models.language.path, embedder: "minilm", threads: models.threads, blasCore: models.blasCore,
             seed: 0, config: EngineConfig(similarityThreshold: 0.9, svfTargets: targets, maxTokens: 12)))]
@@ -38,7 +41,7 @@ extension EngineBenchmark {
         let poisonNode = 1  // "How many days are in a week?"
         var poisonSequence: UInt64 = 0
         for step in 0..<bisectSteps {
-            let node = step == poisonStep ? poisonNode : Int(random.next() % UInt64(prompts.count)) + 1
+            let node = step == poisonStep ? poisonNode : control.count + Int(random.next() % UInt64(prompts.count - control.count)) + 1
             var adapters = AdapterSet()
             for site in sites {
                 let rank = bases[site]!.rank

@@ -32,7 +32,8 @@ struct EngineBenchmark: ParsableCommand {
           eval_at_replay_from_zero_ms    the same replay without snapshots, the baseline of the ratio
           bisect_s                       `gesal-log bisect --control` over a store of --bisect-steps learning steps
                                          (real MiniLM routing and SmolLM2 answers; the adapters are synthetic SVF
-                                         vectors, one of them a poison that silences a control question)
+                                         vectors near identity on letter-counting nodes, and one poison on a
+                                         control node that silences its question)
           bisect_evaluations             how many times that bisect scored the control set
           bisect_found_poison            1 when it named the poisoned step
 
