@@ -47,8 +47,8 @@ struct InferBenchmark: ParsableCommand {
     @Option(help: "Batch sizes to decode together, comma-separated.")
     var batches = "8,16"
 
-    @Option(help: "How the weight matrices are held: blocks-svf-q5, blocks-lora-beside or blocks (quantised, as in the file; they differ only in how adapters are held) or float32 (dequantised at load).")
-    var weights: WeightStorage = .svfQ5
+    @Option(help: "How the weight matrices are held: blocks-lora-beside (the default), blocks-svf-q5 or blocks (quantised, as in the file; they differ only in how adapters are held) or float32 (dequantised at load).")
+    var weights: WeightStorage = .defaultForNewStores
 
     func validate() throws {
         guard (1...400).contains(tokens) else { throw ValidationError("--tokens must be 1 to 400, not \(tokens)") }

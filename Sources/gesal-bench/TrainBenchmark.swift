@@ -34,8 +34,8 @@ struct TrainBenchmark: ParsableCommand {
     var model: String { options.model }
     var threads: Int { options.threads }
 
-    @Option(help: "How the weight matrices are held for decoding: blocks-svf-q5 (a LoRA beside the blocks, SVF merged into Q5_0), blocks-lora-beside (SVF merged into Q8_0), blocks (both merged into Q8_0) or float32. Training reads Float32 either way.")
-    var weights: WeightStorage = .svfQ5
+    @Option(help: "How the weight matrices are held for decoding: blocks-lora-beside (the default: a LoRA beside the blocks, SVF merged into Q8_0), blocks-svf-q5 (SVF merged into Q5_0), blocks (both merged into Q8_0) or float32. Training reads Float32 either way.")
+    var weights: WeightStorage = .defaultForNewStores
 
     @Option(help: "Sequence length (prompt and response together).")
     var tokens = 64

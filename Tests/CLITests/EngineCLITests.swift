@@ -10,6 +10,18 @@ import Testing
         text.split(separator: "\n").first { $0.hasPrefix(name + "=") }.map { String($0.dropFirst(name.count + 1)) }
     }
 
+    /// A store made without --weights merges SVF into Q8_0 (blocks-lora-beside): Q5_0 merges
+    /// lost control answers to rounding alone (docs/architecture.md, departure 40).
+    @Test func aNewStoreMergesSVFIntoQ8ByDefault() throws {
+        let scratch = ScratchFolder()
+        let store = ["--store", scratch.path + "/s"]
+        let initResult = try CommandRunner.run("gesal", ["init"] + store, cwd: Self.root)
+        #expect(initResult.status == 0, "\(initResult.stderr)")
+        let log = try CommandRunner.run("gesal-log", ["log", "--json"] + store)
+        #expect(log.status == 0 && log.stdout.contains("StoreCreated"), "\(log.stdout) \(log.stderr)")
+        #expect(log.stdout.contains("blocks-lora-beside") && !log.stdout.contains("blocks-svf-q5"), "\(log.stdout)")
+    }
+
     @Test func aSessionThroughTheCommandLines() throws {
         let scratch = ScratchFolder()
         let store = ["--store", scratch.path + "/s"]

@@ -11,13 +11,18 @@ public enum WeightStorage: String, Sendable, Codable, CaseIterable {
     /// As `blocks`, but a LoRA on a block matrix runs beside it, W·x + s·B·(A·x), instead of
     /// being merged and re-quantised: a LoRA-adapted step reads the base's bytes plus the
     /// small factors, and the blocks keep their values. SVF still merges and re-quantises
-    /// to Q8_0 (docs/architecture.md, departure 38).
+    /// to Q8_0 (docs/architecture.md, departure 38). The default for new stores.
     case loraBeside = "blocks-lora-beside"
     /// As `loraBeside`, but an SVF-merged matrix is re-quantised to Q5_0, not Q8_0: 0.69
     /// bytes a weight instead of 1.06, against the file's Q4_1 at 0.63, and an SVF-adapted
-    /// answer keeps what was learned (docs/architecture.md, departure 39). The default for
-    /// new stores.
+    /// answer keeps what was learned (docs/architecture.md, departure 39). But the coarser
+    /// rounding alone moves answers: through an identity SVF vector on every MLP matrix, 34 of
+    /// 212 right control answers went wrong against 4 with Q8_0 (`gesal-bench merge-noise`,
+    /// departure 40), so it is a choice for speed, no longer the default.
     case svfQ5 = "blocks-svf-q5"
+
+    /// What a new store, `gesal generate` and the benchmarks use unless told otherwise.
+    public static let defaultForNewStores = WeightStorage.loraBeside
 
     /// Whether quantised matrices stay in their blocks.
     public var keepsBlocks: Bool { self != .float32 }
