@@ -117,7 +117,7 @@ public struct LearningStep: Sendable {
 
     /// Identity SVF vectors at `targets` (every layer) in `composition`: where a node's adapter
     /// and an expert's training start.
-    static func identityAdapters(targets: [String], composition: SVFComposition, models: EngineModels) throws -> AdapterSet {
+    public static func identityAdapters(targets: [String], composition: SVFComposition, models: EngineModels) throws -> AdapterSet {
         let bases = try models.bases()
         var adapters = AdapterSet(composition: composition)
         for site in try EngineModels.sites(targets, layers: models.language.model.config.layers) {

@@ -4,6 +4,7 @@ import CommandLineSupport
 import Engine
 import EventLog
 import Foundation
+import GESAL
 import SystemIO
 import Tasks
 
@@ -37,16 +38,13 @@ struct MergeNoiseBenchmark: ParsableCommand {
 
     @Option(help: ArgumentHelp("The matrices the identity vector sits on, comma-separated (the engine's default: every MLP matrix).",
                                valueName: "kinds"))
-    var targets = "gate,up,down"
+    var targets = EngineConfig().svfTargets.joined(separator: ",")
 
     func run() throws {
         let targets = targets.split(separator: ",").map(String.init)
         let models = try options.loadModels(embedder: "minilm", svfTargets: targets)
-        let bases = try models.bases()
-        var identity = AdapterSet()
-        for site in try EngineModels.sites(targets, layers: models.language.model.config.layers) {
-            identity.svf[site] = SVFComposition.gesal.identity(rank: bases[site]!.rank)
-        }
+        // Where a node's adapter starts before its first learning step.
+        let identity = try LearningStep.identityAdapters(targets: targets, composition: .gesal, models: models)
         let folder = try FileSystem().makeTemporaryDirectory(prefix: "gesal-merge-noise")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let writer = try LogWriter.create(at: folder + "/store", options: StoreOptions(durability: .none))
@@ -56,10 +54,8 @@ struct MergeNoiseBenchmark: ParsableCommand {
         let items = TaskGenerators.control
         let evaluator = Evaluator(models: models, blobs: writer.store, maxTokens: TaskGenerators.controlAnswerTokens)
         let progress = ProgressReporter("control")
-        let right = try evaluator.correct(items + items, adapters: items.map { _ in nil } + items.map { _ in blob }) { done, total in
-            progress.update(done, total)
-            if done == total { progress.finish() }
-        }
+        let right = try evaluator.correct(items + items, adapters: items.map { _ in nil } + items.map { _ in blob }) { progress.update($0, $1) }
+        progress.finish()
         let (base, adapted) = (right[..<items.count], right[items.count...])
         let lost = zip(base, adapted).filter { $0 && !$1 }.count, gained = zip(base, adapted).filter { !$0 && $1 }.count
         let (baseRight, adaptedRight) = (base.filter { $0 }.count, adapted.filter { $0 }.count)
