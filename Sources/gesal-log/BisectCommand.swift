@@ -24,7 +24,7 @@ struct BisectCommand: ParsableCommand {
           --item "PROMPT" --expect N
               the strict checker: the first number of the answer is N
           --control [--max-drop P]
-              the 20 control questions lose at most P points (default 0)
+              the \(TaskGenerators.control.count) control questions lose at most P points (default 0)
           --task T --min-accuracy A
               a task split (as in gesal eval) scores at least A (0 to 1)
           --command CMD
