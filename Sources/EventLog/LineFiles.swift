@@ -87,7 +87,7 @@ struct LineFiles: Sendable {
     @discardableResult
     func forEachEvent(in range: ClosedRange<UInt64>, toEnd: Bool = false, types: Set<String>? = nil, _ body: (Event) throws -> Void) throws -> UInt64? {
         let decompressor = try LZ4Frame.Decompressor(checksums: false)
-        var names = TypeNames()
+        var scratch = WalkScratch()
         var reached: UInt64?
         for (i, segment) in segments.enumerated() {
             let isLast = i + 1 == segments.count
@@ -136,7 +136,7 @@ struct LineFiles: Sendable {
                         do {
                             try window.withUnread { unread in
                                 try RecordCodec.forEachEvent(of: header, in: UnsafeRawBufferPointer(rebasing: unread[0..<header.totalLength]),
-                                                             using: decompressor, names: &names) { event in
+                                                             using: decompressor, scratch: &scratch) { event in
                                     if range.contains(event.sequence) && types?.contains(event.type) != false { try body(event) }
                                 }
                             }

@@ -252,31 +252,24 @@ enum RecordCodec {
                        using decompressor: LZ4Frame.Decompressor? = nil) throws -> [Event] {
         var events: [Event] = []
         events.reserveCapacity(header.count)
-        var names = TypeNames()
-        try forEachEvent(of: header, in: record, using: decompressor ?? LZ4Frame.Decompressor(), names: &names) { events.append($0) }
+        var scratch = WalkScratch()
+        try forEachEvent(of: header, in: record, using: decompressor ?? LZ4Frame.Decompressor(), scratch: &scratch) { events.append($0) }
         return events
     }
 
     /// Calls `body` with each event of a parsed record as it is made, with no array of them. An
     /// error of the frame is an `LZ4FrameError`; `body`'s own errors pass through as they are.
-    /// `names`: the walk's, kept from one record to the next.
+    /// `scratch`: the walk's, kept from one record to the next.
     static func forEachEvent(of header: RecordHeader, in record: UnsafeRawBufferPointer, using decompressor: LZ4Frame.Decompressor,
-                             names: inout TypeNames, _ body: (Event) throws -> Void) throws {
-        // Most records hold one type, whose name needs no array.
-        var single: String?
-        var several: [String] = []
-        if header.typeCount == 1 {
-            header.forEachTypeName(in: record) { single = names.name($0) }
-        } else {
-            header.forEachTypeName(in: record) { several.append(names.name($0)) }
-        }
+                             scratch: inout WalkScratch, _ body: (Event) throws -> Void) throws {
+        scratch.readTypes(of: header, in: record)
         let frame = UnsafeRawBufferPointer(rebasing: record[header.frameOffset..<header.totalLength])
         try decompressor.withDecompressed(frame, expectedSize: header.payloadLength) { payload in
             var start = 0, sequence = header.firstSequence
             try header.forEachEntry(in: record) { entry in
                 try body(Event(
-                    sequence: sequence, timeNanos: header.timeNanos, type: single ?? several[entry.typeIndex],
-                    payload: Array(UnsafeRawBufferPointer(rebasing: payload[start..<(start + entry.length)])), blobs: entry.blobs))
+                    sequence: sequence, timeNanos: header.timeNanos, type: scratch.types[entry.typeIndex],
+                    payload: scratch.payload(UnsafeRawBufferPointer(rebasing: payload[start..<(start + entry.length)])), blobs: entry.blobs))
                 start += entry.length
                 sequence += 1
             }

@@ -31,7 +31,7 @@ public enum BinaryPayload {
     }
 
     /// Reads a payload `encode` wrote; every error names the event.
-    static func decode<T: BinaryEncodedEvent>(_ type: T.Type, from event: Event) throws(EngineError) -> T {
+    static func decode<T: BinaryEncodedEvent>(_ type: T.Type, from event: Event, detail: PayloadDetail = .full) throws(EngineError) -> T {
         let source = CanonicalReader.Source.event(sequence: event.sequence, type: event.type)
         guard event.payload.count >= 2 else { throw EngineError(.corruptEvent, "\(source.description) has a binary payload of \(event.payload.count) byte") }
         guard event.payload[1] == version else {
@@ -40,6 +40,7 @@ public enum BinaryPayload {
         }
         var input = CanonicalReader(bytes: event.payload, source: source, code: .corruptEvent)
         input.offset = 2
+        input.detail = detail
         let value = try T(from: &input)
         guard input.offset == event.payload.count else { throw input.fail("\(event.payload.count - input.offset) bytes follow the payload") }
         return value
@@ -108,7 +109,7 @@ extension InteractionRecorded: BinaryEncodedEvent {
 
     init(from input: inout CanonicalReader) throws(EngineError) {
         let interaction = try input.int(), prompt = try input.string(), response = try input.string(), node = try input.int()
-        let embedding = try input.finiteFloats()
+        let embedding = input.detail.interactionEmbeddings ? try input.finiteFloats() : try input.skipFiniteFloats()
         var floats = SIMD4<Float>()
         try input.finiteFloats(exactly: 4, "the interaction's similarity and sampling") { raw in
             let read = LittleEndianFloats(raw)
@@ -162,7 +163,8 @@ extension TriggerFired: BinaryEncodedEvent {
     }
 
     init(from input: inout CanonicalReader) throws(EngineError) {
-        let interaction = try input.int(), scores = try input.floatMap(), threshold = try input.finiteFloat("the trigger's threshold")
+        let interaction = try input.int(), scores = input.detail.unjudgedTriggerScores ? try input.floatMap() : try input.skipFloatMap()
+        let threshold = try input.finiteFloat("the trigger's threshold")
         var judgement: Judgement?
         if try input.flag("a judgement's") {
             let fired = try input.flag("fired"), causeName = try input.string()
@@ -262,6 +264,43 @@ extension CanonicalReader {
             for (i, key) in keys.enumerated() { map[key] = values[i] }
         }
         return map
+    }
+
+    /// As `finiteFloats()`, checked in place and not copied out: returns no values.
+    mutating func skipFiniteFloats() throws(EngineError) -> [Float] {
+        let count = try int()
+        guard count >= 0, count <= (bytes.count - offset) / 4 else { throw fail("count \(count) is impossible") }
+        let finite = try take(4 * count) { raw in BinaryPayload.allFinite(UnsafeRawBufferPointer(raw)) }
+        guard finite else { throw fail("a float is NaN or infinite") }
+        return []
+    }
+
+    /// As `floatMap()`, checked without making the map or its names: returns an empty map.
+    /// Names of ASCII alone (every name a build writes) are UTF-8 and order as their bytes do;
+    /// a map with any other name is read by `floatMap()` itself, so it is refused for the same
+    /// reasons and in the same words.
+    mutating func skipFloatMap() throws(EngineError) -> [String: Float] {
+        let start = offset, count = try count()
+        var previous: Range<Int>?, ascii = true, ordered = true
+        for _ in 0..<count {
+            let length = try self.count()
+            let name = offset..<(offset + length)
+            try skip(length)
+            bytes.withUnsafeBytes { all in
+                let raw = UnsafeRawBufferPointer(rebasing: all[name])
+                ascii = ascii && raw.allSatisfy { $0 < 0x80 }
+                if let previous { ordered = ordered && UnsafeRawBufferPointer(rebasing: all[previous]).lexicographicallyPrecedes(raw) }
+            }
+            previous = name
+        }
+        guard ascii else {
+            offset = start
+            _ = try floatMap()
+            return [:]
+        }
+        guard ordered else { throw fail("a map's \(count) names are not in increasing order") }
+        try finiteFloats(exactly: count, "a map's values") { _ in }
+        return [:]
     }
 
     mutating func optionalInt() throws(EngineError) -> Int? {

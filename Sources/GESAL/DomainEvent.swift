@@ -127,19 +127,20 @@ public enum DomainEvent: Sendable, Equatable {
     }
 
     /// As `init(_:)`, for a walk that keeps `kinds` from one event to the next.
-    init(_ event: Event, kinds: inout TypeKinds) throws(EngineError) {
-        try self.init(event, kind: kinds.kind(of: event.type))
+    /// `detail`: what to copy out of the fields the caller's state does not keep.
+    init(_ event: Event, kinds: inout TypeKinds, detail: PayloadDetail) throws(EngineError) {
+        try self.init(event, kind: kinds.kind(of: event.type), detail: detail)
     }
 
-    private init(_ event: Event, kind: Kind?) throws(EngineError) {
+    private init(_ event: Event, kind: Kind?, detail: PayloadDetail = .full) throws(EngineError) {
         guard let kind else {
             throw EngineError(.unsupportedEvent, "event \(event.sequence) has type '\(event.type)', which this build does not know (written by a newer GESAL?)")
         }
         switch kind {
         case .storeCreated: self = .storeCreated(try Self.json(StoreCreated.self, event))
-        case .interactionRecorded: self = try Self.readInteraction(event)
+        case .interactionRecorded: self = try Self.readInteraction(event, detail)
         case .feedbackRecorded: self = try Self.readFeedback(event)
-        case .triggerFired: self = try Self.readTrigger(event)
+        case .triggerFired: self = try Self.readTrigger(event, detail)
         case .triggerCalibrated: self = .triggerCalibrated(try Self.json(TriggerCalibrated.self, event))
         case .bufferSampleAdded: self = .bufferSampleAdded(try Self.json(BufferSampleAdded.self, event))
         case .clusterFormed: self = .clusterFormed(try Self.json(ClusterFormed.self, event))
@@ -177,13 +178,13 @@ public enum DomainEvent: Sendable, Equatable {
     }
 
     /// The events that may be binary; no JSON decoder is made for them.
-    private static func binaryOrJSON<T: Decodable & BinaryEncodedEvent>(_ type: T.Type, _ event: Event) throws(EngineError) -> T {
-        if BinaryPayload.isBinary(event.payload) { return try BinaryPayload.decode(type, from: event) }
+    private static func binaryOrJSON<T: Decodable & BinaryEncodedEvent>(_ type: T.Type, _ event: Event, _ detail: PayloadDetail = .full) throws(EngineError) -> T {
+        if BinaryPayload.isBinary(event.payload) { return try BinaryPayload.decode(type, from: event, detail: detail) }
         return try json(type, event)
     }
 
-    private static func readInteraction(_ event: Event) throws(EngineError) -> DomainEvent {
-        let interaction = try binaryOrJSON(InteractionRecorded.self, event)
+    private static func readInteraction(_ event: Event, _ detail: PayloadDetail) throws(EngineError) -> DomainEvent {
+        let interaction = try binaryOrJSON(InteractionRecorded.self, event, detail)
         guard interaction.request?.isEmpty != true, interaction.request?.turns?.isEmpty != true,
               interaction.versionedTypeName == event.type else {
             let expert = interaction.expert == nil ? "" : " and an expert"
@@ -205,8 +206,11 @@ public enum DomainEvent: Sendable, Equatable {
         return .feedbackRecorded(feedback)
     }
 
-    private static func readTrigger(_ event: Event) throws(EngineError) -> DomainEvent {
-        let trigger = try binaryOrJSON(TriggerFired.self, event)
+    private static func readTrigger(_ event: Event, _ detail: PayloadDetail) throws(EngineError) -> DomainEvent {
+        // A judged trigger's scores are checked against its judgement: always read.
+        var detail = detail
+        if event.type != TriggerFired.typeName { detail.unjudgedTriggerScores = true }
+        let trigger = try binaryOrJSON(TriggerFired.self, event, detail)
         guard trigger.versionedTypeName == event.type else {
             throw EngineError(.corruptEvent, "event \(event.sequence) (\(event.type)) \(trigger.judgement == nil ? "has no" : "has a") judgement: "
                 + "\(TriggerFired.judgedTypeName) carries one, \(TriggerFired.typeName) does not")

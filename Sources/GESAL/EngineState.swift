@@ -161,6 +161,10 @@ public struct EngineState: Sendable, Equatable {
         pending = events + retireEnded(by: events)
     }
 
+    /// Whether an interaction's embedding is kept: SAGE's buffer clusters them, and nothing
+    /// else in the state reads them.
+    var keepsInteractionEmbeddings: Bool { creation?.event.config.buffer != nil }
+
     /// Folds one event in. A history that breaks the rules (feedback for an interaction that
     /// does not exist, an update for a missing node) is refused with the reason.
     /// Existence is checked with `keys.contains`: `nodes[id] != nil` copied the whole node
@@ -203,7 +207,7 @@ public struct EngineState: Sendable, Equatable {
                     + "(\(knowledge.adapter.map { String($0.prefix(12)) } ?? "none"))")
             }
             interactions[e.interaction] = Interaction(prompt: e.prompt, response: e.response, node: e.node, signals: e.signals,
-                                                      embedding: creation?.event.config.buffer == nil ? nil : e.embedding.values)
+                                                      embedding: keepsInteractionEmbeddings ? e.embedding.values : nil)
         case .feedbackRecorded(let e):
             // One look-up per dictionary, changes in place through the index: each `nodes[id]!`
             // hashed again, and a read of one copied the whole node (callgrind).

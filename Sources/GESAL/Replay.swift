@@ -55,8 +55,12 @@ public struct Replay: Sendable {
         var last = target ?? start, count = 0
         var kinds = TypeKinds()
         try store.forEachEvent(branch: branch, from: start + 1, through: target) { event in
-            // As `EngineState.fold`, without returning the fact (a copy of it).
-            do throws(EngineError) { try state.apply(try DomainEvent(event, kinds: &kinds)) } catch { throw error.naming(event.sequence, event.type) }
+            // As `EngineState.fold`, without returning the fact (a copy of it), and without
+            // copying out what the state does not keep.
+            let detail = PayloadDetail(interactionEmbeddings: state.keepsInteractionEmbeddings, unjudgedTriggerScores: false)
+            do throws(EngineError) { try state.apply(try DomainEvent(event, kinds: &kinds, detail: detail)) } catch {
+                throw error.naming(event.sequence, event.type)
+            }
             count += 1
             if target == nil { last = event.sequence }
         }
