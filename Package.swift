@@ -50,7 +50,7 @@ let package = Package(
         .target(name: "Adaptation", dependencies: ["Models", "Tensor", "SystemIO", .product(name: "Crypto", package: "swift-crypto")]),
         // The GESAL domain: events, the projection (graph memory, adapter store, buffers, SAGE's
         // clusters), state hash.
-        .target(name: "GESAL", dependencies: ["EventLog", "Tensor", "Clustering"]),
+        .target(name: "GESAL", dependencies: ["EventLog", "Tensor", "Clustering", "CKernels"]),
         // GESAL running on a log: ask, feedback and learning with the real models; re-execution, rollback.
         .target(name: "Engine", dependencies: ["GESAL", "Adaptation", "Models", "EventLog", "SystemIO", "Tensor", "Tasks"]),
         // Evaluation tasks: letter counting, arithmetic, the control set; strict answers, splits, intervals.
@@ -108,7 +108,7 @@ let package = Package(
         .testTarget(name: "SystemIOTests", dependencies: ["SystemIO"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "SystemIO", "TestSupport"]),
         .testTarget(name: "ReadModelTests", dependencies: ["ReadModel", "GESAL", "EventLog", "SystemIO", "TestSupport"]),
-        .testTarget(name: "GESALTests", dependencies: ["GESAL", "EventLog", "SystemIO", "TestSupport"]),
+        .testTarget(name: "GESALTests", dependencies: ["GESAL", "EventLog", "SystemIO", "TestSupport", "CKernels"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DemoTests", dependencies: ["Demo", "Engine", "GESAL", "Tasks", "TestSupport"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "GESAL", "EventLog", "Models", "Adaptation", "Tensor", "Tasks", "SystemIO", "TestSupport"], exclude: ["Fixtures"]),

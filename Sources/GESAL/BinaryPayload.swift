@@ -1,3 +1,4 @@
+import CKernels
 import EventLog
 import Foundation
 
@@ -372,12 +373,9 @@ extension BinaryPayload {
 }
 
 extension BinaryPayload {
-    /// Whether no value is NaN or infinite (all exponent bits set), for writing and reading
-    /// alike: eight lanes at a time with no branch per value (a scalar loop compiled to one,
-    /// perf: a replay checks an embedding per interaction). Adding one below the exponent
-    /// carries into the sign bit only when every exponent bit is set; and, add and or are
-    /// plain SSE2, so the portable build vectorises it too (a mask compare did not: it went
-    /// lane by lane through memory).
+    /// Whether no value is NaN or infinite, for writing and reading alike: a replay checks an
+    /// embedding or a centroid per event. The test runs in CKernels (`gesal_all_finite`),
+    /// compiled for AVX2 where the CPU has it; its answer is the same on every kernel.
     static func allFinite(_ values: [Float]) -> Bool {
         values.withUnsafeBytes { allFinite($0) }
     }
@@ -385,30 +383,7 @@ extension BinaryPayload {
     /// As `allFinite(_:)`, for Float32 bit patterns in place (little-endian, as events and
     /// this machine hold them).
     static func allFinite(_ raw: UnsafeRawBufferPointer) -> Bool {
-        let exponent: UInt32 = 0x7F80_0000, carry: UInt32 = 0x0080_0000
         guard let base = raw.baseAddress else { return true }
-        @inline(__always) func lane(_ offset: Int) -> SIMD8<UInt32> { (base.loadUnaligned(fromByteOffset: offset, as: SIMD8<UInt32>.self) & exponent) &+ carry }
-        // Four blocks of eight per turn, each into its own accumulator: one test and branch
-        // per 32 values (callgrind: 2.1 instructions a value with one block per turn).
-        var a = SIMD8<UInt32>(repeating: 0), b = a, c = a, d = a
-        var offset = 0
-        while offset + 128 <= raw.count {
-            a |= lane(offset)
-            b |= lane(offset + 32)
-            c |= lane(offset + 64)
-            d |= lane(offset + 96)
-            offset += 128
-        }
-        while offset + 32 <= raw.count {
-            a |= lane(offset)
-            offset += 32
-        }
-        let lanes = a | b | c | d
-        var special = lanes.indices.reduce(0) { $0 | lanes[$1] }
-        while offset < raw.count {
-            special |= (base.loadUnaligned(fromByteOffset: offset, as: UInt32.self) & exponent) &+ carry
-            offset += 4
-        }
-        return special & 0x8000_0000 == 0
+        return gesal_all_finite(base, Int64(raw.count / 4)) == 1
     }
 }
