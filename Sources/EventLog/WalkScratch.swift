@@ -5,7 +5,7 @@ import Foundation
 /// record of several types an array of their names grown one by one: about two of a replay's
 /// four allocations an event (callgrind, docs/benchmarks.md).
 struct WalkScratch {
-    var names = TypeNames()
+    private var names = TypeNames()
     /// The current record's type names, in table order.
     private(set) var types: [String] = []
     /// The type table `types` was read from, as bytes.

@@ -269,8 +269,7 @@ extension CanonicalReader {
 
     /// As `finiteFloats()`, checked in place and not copied out: returns no values.
     mutating func skipFiniteFloats() throws(EngineError) -> [Float] {
-        let count = try int()
-        guard count >= 0, count <= (bytes.count - offset) / 4 else { throw fail("count \(count) is impossible") }
+        let count = try floatCount()
         let finite = try take(4 * count) { raw in BinaryPayload.allFinite(UnsafeRawBufferPointer(raw)) }
         guard finite else { throw fail("a float is NaN or infinite") }
         return []

@@ -474,9 +474,15 @@ struct CanonicalReader {
 
     /// Copied in one go: a replay reads an embedding per interaction.
     mutating func floats() throws(EngineError) -> [Float] {
+        let count = try floatCount()
+        return try take(4 * count) { raw in Array(LittleEndianFloats(UnsafeRawBufferPointer(raw))) }
+    }
+
+    /// A vector's length: never negative, never more floats than the bytes left hold.
+    mutating func floatCount() throws(EngineError) -> Int {
         let count = try int()
         guard count >= 0, count <= (bytes.count - offset) / 4 else { throw fail("count \(count) is impossible") }
-        return try take(4 * count) { raw in Array(LittleEndianFloats(UnsafeRawBufferPointer(raw))) }
+        return count
     }
 
     // `count` is at most the bytes left, so reserving it is bounded; growing by appends cost
