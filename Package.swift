@@ -120,7 +120,7 @@ let package = Package(
                                                         .product(name: "HummingbirdTesting", package: "hummingbird"),
                                                         .product(name: "HTTPTypes", package: "swift-http-types")]),
         .testTarget(name: "AdaptationTests", dependencies: ["Adaptation", "Models", "Tensor", "TestSupport"]),
-        .testTarget(name: "ModelTests", dependencies: ["Models", "Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ModelTests", dependencies: ["Models", "Tensor", "CKernels", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FuzzCorpusTests", dependencies: ["FuzzTargets"], resources: [.copy("Corpora")]),
         .testTarget(name: "ClusteringTests", dependencies: ["Clustering"], resources: [.copy("Fixtures")]),
         .testTarget(

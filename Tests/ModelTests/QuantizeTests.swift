@@ -1,4 +1,5 @@
 import Foundation
+import CKernels
 import Testing
 @testable import Models
 @testable import Tensor
@@ -64,6 +65,37 @@ struct QuantizeTests {
         values[100] = .greatestFiniteMagnitude
         values[101] = -.greatestFiniteMagnitude
         #expect(Quantize.bytes(values, as: type).count == values.count / 32 * type.blockBytes)
+    }
+
+    /// Q8_0 with one of CKernels' kernels (0 the x86-64 baseline, 1 AVX2); nil when this CPU
+    /// cannot run it.
+    static func q8_0(_ values: [Float], kernel: Int32) -> [UInt8]? {
+        var out = [UInt8](repeating: 0, count: values.count / 32 * 34)
+        return gesal_quantize_q8_0_with(kernel, values, Int64(values.count / 32), &out) == 0 ? out : nil
+    }
+
+    /// Each kernel alone, not just the one this CPU picks, gives gguf-py's bytes.
+    @Test(arguments: [Int32(0), 1]) func eachQ8_0KernelMatchesGGUFPy(kernel: Int32) throws {
+        guard let bytes = Self.q8_0(Self.values, kernel: kernel) else { return }  // no AVX2 here: the baseline kernel is the one that runs
+        #expect(Self.hex(bytes) == Self.fixture.q8_0)
+    }
+
+    /// What ggml's rule gives, worked by hand, for blocks gguf-py does not cover: halves of
+    /// either sign, levels past ±127 before rounding, NaNs and infinities. The first block's
+    /// largest magnitude is 127, so d = 1 (f16 0x3C00) and each level is its value rounded,
+    /// halves away from zero, a NaN 127. In the second an infinity makes d infinite (0x7C00)
+    /// and 1/d zero: finite values go to 0, infinities and NaNs (∞ · 0) to 127.
+    @Test(arguments: [Int32(0), 1]) func q8_0KernelsRoundHalvesAwayAndSendNaNsTo127(kernel: Int32) throws {
+        var first = [Float](repeating: 0, count: 32), second = [Float](repeating: 0, count: 32)
+        let firstValues: [Float] = [0.5, -0.5, 2.5, -2.5, 1.4999999, -1.4999999, 126.5, -127, .nan, -0.0, 63.5, 100.49]
+        let firstLevels: [Int8] = [1, -1, 3, -3, 1, -1, 127, -127, 127, 0, 64, 100]
+        first.replaceSubrange(0..<firstValues.count, with: firstValues)
+        first[31] = 127
+        second.replaceSubrange(0..<5, with: [1, -.infinity, 3, .nan, .infinity])
+        guard let bytes = Self.q8_0(first + second, kernel: kernel) else { return }
+        var expected: [UInt8] = [0x00, 0x3C] + firstLevels.map { UInt8(bitPattern: $0) } + [UInt8](repeating: 0, count: 32 - firstLevels.count - 1) + [127]
+        expected += [0x00, 0x7C, 0, 127, 0, 127, 127] + [UInt8](repeating: 0, count: 27)
+        #expect(Self.hex(bytes) == Self.hex(expected))
     }
 
     @Test func q8_0ComesBackWithinHalfAStep() {

@@ -1,3 +1,4 @@
+import CKernels
 import Tensor
 
 /// Float32 to GGUF's block formats, for exported models and re-quantised merged matrices: a
@@ -31,21 +32,12 @@ public enum Quantize {
     }
 
     /// Blocks of 32: d = max|x| / 127 (stored as f16), then 32 signed bytes round(x / d),
-    /// halves away from zero (C's `roundf`).
+    /// halves away from zero (C's `roundf`): `gesal_quantize_q8_0` in CKernels, which takes
+    /// AVX2 where the CPU has it, with the same bytes.
     static func q8_0(_ values: [Float]) -> [UInt8] {
         precondition(values.count % 32 == 0, "Q8_0 rows are whole blocks of 32")
         return blockwise(values, blockBytes: 34) { x, y, blocks in
-            for b in blocks {
-                let block = x + b * 32, y = y + b * 34
-                var amax: Float = 0
-                for i in 0..<32 { amax = max(amax, abs(block[i])) }
-                let d = amax / 127
-                let inverse: Float = d == 0 ? 0 : 1 / d
-                putHalf(d, y)
-                // Clamped before the conversion, which would stop the process on a NaN or an
-                // overflow; a finite block's levels are in range already.
-                for i in 0..<32 { y[2 + i] = UInt8(bitPattern: Int8(max(-127, min(127, (block[i] * inverse).rounded(.toNearestOrAwayFromZero))))) }
-            }
+            gesal_quantize_q8_0(x + blocks.lowerBound * 32, Int64(blocks.count), y + blocks.lowerBound * 34)
         }
     }
 
@@ -75,7 +67,8 @@ public enum Quantize {
                 putHalf(d, y)
                 if withMinimum { putHalf(origin, y + 2) }
                 y += withMinimum ? 4 : 2
-                // Clamped before the conversion, as in Q8_0.
+                // Clamped before the conversion, which would stop the process on a NaN or an
+                // overflow; a finite block's levels are in range already.
                 @inline(__always) func level(_ i: Int) -> UInt32 { UInt32(max(0, min(31, (block[i] - origin) * inverse + offset))) }
                 var fifth: UInt32 = 0
                 for j in 0..<16 {
