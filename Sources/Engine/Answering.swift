@@ -59,7 +59,9 @@ public enum Answering {
         let context = plan.request?.context ?? ChatContext()
         func generate(_ parameters: SamplingParameters, onText: (String) -> Void = { _ in }) throws -> Generation {
             try cache.generation(adapter: plan.stack.key, context: context, prompt: plan.prompt, parameters: parameters) {
-                try language().generate(prompt: plan.prompt, context: context, parameters: parameters, onText: onText)
+                // A retry asks the same prompt of the same model: it starts from the state the
+                // first attempt left (the same answer, without reading the prompt again).
+                try language().generate(prompt: plan.prompt, context: context, parameters: parameters, reusingPrompt: true, onText: onText)
             }
         }
         var parameters = firstParameters(plan, maxTokens: maxTokens, storeSeed: storeSeed)

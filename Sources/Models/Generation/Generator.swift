@@ -30,11 +30,14 @@ extension LanguageModel {
     }
 
     /// Answers `prompt` (wrapped in the model's chat template, after `context`, unless `raw`),
-    /// calling `onText` with each piece of text as soon as it is complete UTF-8.
+    /// calling `onText` with each piece of text as soon as it is complete UTF-8. With
+    /// `reusingPrompt`, a prompt this model read for such a request lately is not read again
+    /// (`GenerationRequest.reusesPrompt`).
     public func generate(prompt: String, context: ChatContext = ChatContext(), raw: Bool = false, parameters: SamplingParameters,
-                         onText: (String) -> Void = { _ in }) -> Generation {
+                         reusingPrompt: Bool = false, onText: (String) -> Void = { _ in }) -> Generation {
         withoutActuallyEscaping(onText) { onText in
-            generate([GenerationRequest(prompt: prompt, context: context, raw: raw, parameters: parameters, onText: onText)])[0]
+            generate([GenerationRequest(prompt: prompt, context: context, raw: raw, parameters: parameters, reusesPrompt: reusingPrompt,
+                                        onText: onText)])[0]
         }
     }
 
@@ -54,11 +57,16 @@ extension LanguageModel {
                          finished: (Int, Generation) -> Void = { _, _ in }) -> [Generation] {
         var sequences: [Decoding] = []
         /// Takes a request; one that cannot be answered (no room, no tokens asked) is complete at
-        /// once. A long prompt is read here, alone, and picks its first token.
+        /// once. A prompt state kept for it, or a long prompt read here, alone, picks its first token.
         func start(_ request: GenerationRequest) {
             var sequence = Decoding(request: request, model: self)
-            if !sequence.done && sequence.promptTokens.count > Self.longPrompt {
+            if !sequence.done, request.reusesPrompt, let kept = promptStates.state(after: sequence.promptTokens) {
+                sequence.cache = kept.cache.copy(capacity: sequence.cache.capacity)
+                sequence.logits = kept.logits
+                sequence.advance(model: self)
+            } else if !sequence.done && sequence.promptTokens.count > Self.longPrompt {
                 sequence.logits = model.prefill(sequence.promptTokens, cache: &sequence.cache)
+                sequence.rememberPrompt(in: self)
                 sequence.advance(model: self)
             }
             sequences.append(sequence)
@@ -74,8 +82,10 @@ extension LanguageModel {
             var caches = running.map { sequences[$0].takeCache() }
             let logits = model.step(runs, caches: &caches)
             for (slot, index) in running.enumerated() {
+                let readPrompt = sequences[index].generated.isEmpty  // nothing generated yet: this step read the prompt
                 sequences[index].cache = caches[slot]
                 sequences[index].logits = logits[slot]
+                if readPrompt { sequences[index].rememberPrompt(in: self) }
                 sequences[index].advance(model: self)
                 if sequences[index].done { finished(index, sequences[index].generation) }
             }
@@ -90,14 +100,19 @@ public struct GenerationRequest {
     public var context: ChatContext
     public var raw: Bool
     public var parameters: SamplingParameters
+    /// Whether the model keeps its state after this prompt, and starts from a state it kept
+    /// for the same tokens instead of reading them again (`PromptStates`): for a prompt that
+    /// may be asked again soon, as a retry asks it. The answer is the same either way.
+    public var reusesPrompt: Bool
     public var onText: (String) -> Void
 
     public init(prompt: String, context: ChatContext = ChatContext(), raw: Bool = false, parameters: SamplingParameters,
-                onText: @escaping (String) -> Void = { _ in }) {
+                reusesPrompt: Bool = false, onText: @escaping (String) -> Void = { _ in }) {
         self.prompt = prompt
         self.context = context
         self.raw = raw
         self.parameters = parameters
+        self.reusesPrompt = reusesPrompt
         self.onText = onText
     }
 }
@@ -165,6 +180,12 @@ private struct Decoding {
         } else if generated.count >= request.parameters.maxTokens {
             done = true
         }
+    }
+
+    /// Keeps the state after the prompt just read, when the request asks for it.
+    func rememberPrompt(in language: LanguageModel) {
+        guard request.reusesPrompt else { return }
+        language.promptStates.remember(PromptStates.State(tokens: promptTokens, cache: cache.copy(capacity: cache.count), logits: logits))
     }
 
     mutating func takeCache() -> KVCache {

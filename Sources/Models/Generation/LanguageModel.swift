@@ -8,6 +8,8 @@ public final class LanguageModel: Sendable {
     public let tokenizer: any Tokenizer
     public let template: ChatTemplate
     public let stopTokens: Set<Int>
+    /// The state after the prompts read last by requests that reuse it (`GenerationRequest.reusesPrompt`).
+    let promptStates = PromptStates()
 
     public init(path: String, model: LlamaModel, tokenizer: any Tokenizer, template: ChatTemplate, stopTokens: Set<Int>) {
         self.path = path

@@ -32,6 +32,19 @@ public struct KVCache: Sendable {
         values = (0..<layers).map { _ in room() }
     }
 
+    /// The same positions in a cache of their own, with room for `capacity` (at least `count`):
+    /// what a kept prompt state hands each answer that starts from it, so neither's arrays are
+    /// copied again when the other grows.
+    func copy(capacity: Int) -> KVCache {
+        var copy = KVCache(capacity: max(capacity, count), kvWidth: kvWidth, layers: keys.count)
+        for l in keys.indices {
+            copy.keys[l].append(contentsOf: keys[l])
+            copy.values[l].append(contentsOf: values[l])
+        }
+        copy.count = count
+        return copy
+    }
+
     /// Forgets every position after `count` (for reusing a shared prompt prefix). The room stays.
     public mutating func truncate(to count: Int) {
         self.count = min(self.count, count)
