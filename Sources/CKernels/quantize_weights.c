@@ -2,6 +2,9 @@
 
 #include <string.h>
 
+#include "block_products.h"
+#include "round_half_away.h"
+
 enum { BLOCK = 32, BLOCK_BYTES = 34, LANES = 8 };
 
 static inline void q8_0(const float *x, int64_t blocks, uint8_t *out) {
@@ -22,15 +25,11 @@ static inline void q8_0(const float *x, int64_t blocks, uint8_t *out) {
         memcpy(target, &half, 2);
         for (int i = 0; i < BLOCK; i++) {
             // Clamped first (a NaN to 127), which rounds as clamping after would: past ±127
-            // either way gives ±127. Then |v| <= 127, so truncation is exact in int32 and
-            // v - trunc(v) is exact in float: the correction sends halves away from zero.
+            // either way gives ±127.
             float v = source[i] * inverse;
             v = v < 127 ? v : 127;
             v = v >= -127 ? v : -127;
-            int32_t rounded = (int32_t)v;
-            float fraction = v - (float)rounded;
-            rounded += (fraction >= 0.5f) - (fraction <= -0.5f);
-            target[2 + i] = (uint8_t)(int8_t)rounded;
+            target[2 + i] = (uint8_t)(int8_t)round_half_away(v);
         }
     }
 }
@@ -39,21 +38,16 @@ static void q8_0_portable(const float *x, int64_t blocks, uint8_t *out) { q8_0(x
 
 __attribute__((target("avx2,f16c"))) static void q8_0_avx2(const float *x, int64_t blocks, uint8_t *out) { q8_0(x, blocks, out); }
 
-static int has_avx2_f16c(void) {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c");
-}
-
 int gesal_quantize_q8_0_with(int kernel, const float *x, int64_t blocks, uint8_t *out) {
     switch (kernel) {
     case 0: q8_0_portable(x, blocks, out); return 0;
-    case 1: if (!has_avx2_f16c()) return -1; q8_0_avx2(x, blocks, out); return 0;
+    case 1: if (!gesal_cpu_has_avx2_f16c()) return -1; q8_0_avx2(x, blocks, out); return 0;
     default: return -1;
     }
 }
 
 void gesal_quantize_q8_0(const float *x, int64_t blocks, uint8_t *out) {
     static int avx2 = -1;  // a benign race: every thread computes the same value
-    if (avx2 < 0) avx2 = has_avx2_f16c();
+    if (avx2 < 0) avx2 = gesal_cpu_has_avx2_f16c();
     if (avx2) q8_0_avx2(x, blocks, out); else q8_0_portable(x, blocks, out);
 }

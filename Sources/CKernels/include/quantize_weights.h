@@ -13,7 +13,8 @@
 // counts as the block's largest magnitude, and its level is 127, as Swift's min and max give.
 void gesal_quantize_q8_0(const float *x, int64_t blocks, uint8_t *out);
 
-// gesal_quantize_q8_0 with one kernel: 0 the x86-64 baseline, 1 AVX2 and F16C. Returns -1
+// gesal_quantize_q8_0 with one kernel: 0 the x86-64 baseline, 1 AVX2 and F16C (on CPUs that
+// gesal_cpu_has_avx2_f16c accepts, as for the block products). Returns -1
 // (and writes nothing) when this CPU cannot run it, else 0. For tests that hold both kernels
 // to the same bytes.
 int gesal_quantize_q8_0_with(int kernel, const float *x, int64_t blocks, uint8_t *out);
