@@ -1,4 +1,5 @@
 import Models
+import Tensor
 
 /// Learning on a chat model: turns (prompt, response) pairs into training steps on an adapter
 /// set, and answers with the adapted model. Holds no clock and no hidden randomness: the same
@@ -12,6 +13,9 @@ public struct Learner: Sendable {
     /// Whether steps move the LoRA factors. False holds them as they are (an imported LoRA
     /// under GESAL's SVF learning): their gradients are dropped before the optimiser sees them.
     public var trainsLoRA = true
+    /// What the training passes' products run on: a store's steps use what it records
+    /// (`TrainingProducts(recordedName:)`), so that re-executing them gives the same bits.
+    public var products = TrainingProducts.openBLAS
 
     /// One rewarded answer: the prompt's tokens (in the chat template), the response's, and
     /// its reward.
@@ -64,7 +68,7 @@ public struct Learner: Sendable {
         let scored = episodes.map { Objective.reinforce(promptLength: $0.prompt.count, response: $0.response, reward: $0.reward) }
         let references = zip(episodes, scored).map { episode, scored in
             klWeight == 0 ? nil
-                : TrainingPass(model: language.model, adapters: AdapterSet()).logProbabilityRows(tokens: episode.prompt + episode.response,
+                : TrainingPass(model: language.model, adapters: AdapterSet(), products: products).logProbabilityRows(tokens: episode.prompt + episode.response,
                                                                                                   positions: scored.map(\.position))
         }
         var firstLoss: Float = 0
@@ -72,7 +76,7 @@ public struct Learner: Sendable {
             var total = AdapterGradients()
             var loss: Float = 0
             for (index, episode) in episodes.enumerated() {
-                let result = TrainingPass(model: language.model, bases: bases, adapters: adapters)
+                let result = TrainingPass(model: language.model, bases: bases, adapters: adapters, products: products)
                     .run(tokens: episode.prompt + episode.response, scored: scored[index], reference: references[index],
                          klWeight: klWeight / Float(scored[index].count))
                 loss += result.loss
@@ -98,13 +102,13 @@ public struct Learner: Sendable {
     public func meanLogProbability(prompt: [Int], response: [Int]) -> Float {
         precondition(!response.isEmpty, "an empty response has no probability to score")
         let positions = response.indices.map { prompt.count + $0 - 1 }
-        let rows = TrainingPass(model: language.model, bases: bases, adapters: adapters)
+        let rows = TrainingPass(model: language.model, bases: bases, adapters: adapters, products: products)
             .logProbabilityRows(tokens: prompt + response, positions: positions)
         return zip(rows, response).map { row, token in row[token] }.reduce(0, +) / Float(response.count)
     }
 
     private mutating func step(tokens: [Int], scored: [ScoredToken]) -> Float {
-        let result = TrainingPass(model: language.model, bases: bases, adapters: adapters).run(tokens: tokens, scored: scored)
+        let result = TrainingPass(model: language.model, bases: bases, adapters: adapters, products: products).run(tokens: tokens, scored: scored)
         optimise(result.gradients)
         return result.loss
     }

@@ -7,6 +7,7 @@ import Tensor
 /// matrix as U diag(σ') Vᵀ without forming it), plus (α/r) · (x · Aᵀ) · Bᵀ for a LoRA.
 /// Backward, next to it: dx = dy · W (or ((dy · U) ⊙ σ') · Vᵀ), dσ'_i = Σ_t (dy · U)_ti (x · V)_ti,
 /// dB = (α/r) · dyᵀ · (x · Aᵀ), dA = (α/r) · (dy · B)ᵀ · x, dx += (α/r) · (dy · B) · A.
+/// The forward's products with W, V and U run on `products`; the rest on OpenBLAS.
 struct LinearTape {
     let site: LinearSite
     let rows: Int, inputs: Int, outputs: Int
@@ -14,11 +15,12 @@ struct LinearTape {
     let weight: [Float]
     let basis: SVFBasis?, z: [Float]?, scaled: [Float]?
     let lora: LoRA?
+    let products: TrainingProducts
     /// x · V (SVF) and x · Aᵀ (LoRA), kept from the forward pass.
     var projected: [Float] = [], loraInput: [Float] = []
 
     init(site: LinearSite, input: [Float], rows: Int, inputs: Int, outputs: Int, weight: [Float],
-         basis: SVFBasis?, z: [Float]?, composition: SVFComposition, lora: LoRA?) {
+         basis: SVFBasis?, z: [Float]?, composition: SVFComposition, lora: LoRA?, products: TrainingProducts) {
         self.site = site
         self.rows = rows
         self.inputs = inputs
@@ -29,18 +31,19 @@ struct LinearTape {
         self.z = z
         self.scaled = z.flatMap { z in basis.map { composition.scaled($0.sigma, z) } }
         self.lora = lora
+        self.products = products
     }
 
     mutating func forward() -> [Float] {
         var y = [Float](repeating: 0, count: rows * outputs)
         if let basis, let scaled {
             var xv = [Float](repeating: 0, count: rows * basis.rank)
-            BLAS.matmulBT(m: rows, n: basis.rank, k: inputs, a: input, b: basis.vt, c: &xv)
+            products.multiplyBT(m: rows, n: basis.rank, k: inputs, a: input, b: basis.vt, c: &xv)
             projected = xv
             for t in 0..<rows { for i in 0..<basis.rank { xv[t * basis.rank + i] *= scaled[i] } }
-            BLAS.matmulBT(m: rows, n: outputs, k: basis.rank, a: xv, b: basis.u, c: &y)
+            products.multiplyBT(m: rows, n: outputs, k: basis.rank, a: xv, b: basis.u, c: &y)
         } else {
-            BLAS.matmulBT(m: rows, n: outputs, k: inputs, a: input, b: weight, c: &y)
+            products.multiplyBT(m: rows, n: outputs, k: inputs, a: input, b: weight, c: &y)
         }
         if let lora {
             var xa = [Float](repeating: 0, count: rows * lora.rank)

@@ -25,12 +25,16 @@ public struct TrainingPass {
     /// The model's weights as dense Float32 (dequantised once per model when it decodes from
     /// blocks): gradients are exact Float32 whatever the decoding reads.
     let weights: LlamaWeights
+    /// What the forward's products with the linear layers and the head run on (x · Wᵀ; the
+    /// attention's and the backward's run on OpenBLAS).
+    public let products: TrainingProducts
 
-    public init(model: LlamaModel, bases: [LinearSite: SVFBasis] = [:], adapters: AdapterSet) {
+    public init(model: LlamaModel, bases: [LinearSite: SVFBasis] = [:], adapters: AdapterSet, products: TrainingProducts = .openBLAS) {
         self.model = model
         self.bases = bases
         self.adapters = adapters
         self.weights = model.denseWeights
+        self.products = products
     }
 
     /// What one block keeps for its backward pass.
@@ -93,7 +97,7 @@ public struct TrainingPass {
         }
         let head = (weights.output ?? weights.tokenEmbedding).floats
         var logits = [Float](repeating: 0, count: rows.count * c.vocabularySize)
-        BLAS.matmulBT(m: rows.count, n: c.vocabularySize, k: e, a: finalNormed, b: head, c: &logits)
+        products.multiplyBT(m: rows.count, n: c.vocabularySize, k: e, a: finalNormed, b: head, c: &logits)
 
         // Loss: -Σ w log softmax(logits)[token]; its gradient on the logits is w (p - onehot).
         var loss: Float = 0
@@ -163,7 +167,7 @@ public struct TrainingPass {
         let (outputs, inputs) = model.shape(kind)
         return LinearTape(site: site, input: input, rows: input.count / inputs, inputs: inputs, outputs: outputs,
                           weight: weights.layers[l][kind].floats, basis: bases[site], z: adapters.svf[site],
-                          composition: adapters.composition, lora: adapters.lora[site])
+                          composition: adapters.composition, lora: adapters.lora[site], products: products)
     }
 
     private func forward(block l: Int, layer: LlamaWeights.Layer, x: [Float], rope: Rope, cosines: [Float], sines: [Float]) -> (BlockTape, [Float]) {

@@ -3,6 +3,7 @@ import EventLog
 import Foundation
 import GESAL
 import Models
+import Tensor
 
 /// GESAL on one branch of an event log: answers prompts through the graph memory, learns
 /// from feedback, and writes every step as events before it counts. The engine owns the
@@ -98,7 +99,7 @@ public final class Engine {
                 try append([.storeCreated(StoreCreated(
                     modelFingerprint: models.fingerprint, model: URL(fileURLWithPath: models.language.path).lastPathComponent,
                     embedder: models.embedder.name, threads: models.threads, blasCore: models.blasCore, seed: seed, config: config,
-                    weights: models.language.model.storage))])
+                    weights: models.language.model.storage, learningKernel: TrainingProducts.best.recordedName))])
             } catch let error as LogError where error.code == .conflict {
                 // Another worker of a shared store created it first: take its set-up, if it fits.
                 try catchUp()

@@ -73,7 +73,22 @@ public final class EngineModels: Sendable {
         if created.blasCore != blasCore {
             warnings.append("the store was made with OpenBLAS kernels \(created.blasCore), this machine uses \(blasCore): re-executed steps may differ in the last bits")
         }
+        let products = try Self.learningProducts(created)
+        if products.recordedName != created.learningKernel {
+            warnings.append("the store learns with kernel \(created.learningKernel ?? "openblas") (\(TrainingProducts.recordedNames[created.learningKernel ?? ""] ?? "")), "
+                + "this CPU runs \(products.recordedName ?? "openblas"): re-executed steps may differ in the last bits")
+        }
         return warnings
+    }
+
+    /// What `created`'s node learning steps run their products on, on this CPU (its record, or
+    /// the nearest this CPU has); refused when this build does not know the record's name.
+    public static func learningProducts(_ created: StoreCreated) throws(EngineError) -> TrainingProducts {
+        guard let products = TrainingProducts(recordedName: created.learningKernel) else {
+            throw EngineError(.mismatch, "this store learns with kernel '\(created.learningKernel ?? "")', which this build does not know "
+                + "(it knows \(TrainingProducts.recordedNames.keys.sorted().joined(separator: ", ")) and OpenBLAS); use the build that made it")
+        }
+        return products
     }
 
     /// The chat model with an adapter blob (`AdapterCodec`) merged into its weights.

@@ -2,6 +2,7 @@ import Adaptation
 import EventLog
 import GESAL
 import Models
+import Tensor
 
 /// One learning step of a node: REINFORCE-SVF on the node's buffered feedback and its known
 /// right answers (the config's `updateSteps` optimiser steps), from the node's current adapter
@@ -75,8 +76,9 @@ public struct LearningStep: Sendable {
         let bases = try models.bases()
         if node.adapterBlob == nil { adapters = try identityAdapters(config: config, models: models) }
 
-        let before = Learner(language: models.language, bases: bases, adapters: adapters,
+        var before = Learner(language: models.language, bases: bases, adapters: adapters,
                              optimizer: OptimizerConfig(kind: optimizer, learningRate: config.learningRate), state: optimizerState)
+        before.products = try EngineModels.learningProducts(state.created!)
         var learner = before
         learner.trainsLoRA = false  // an imported LoRA stays as imported; GESAL learns SVF vectors
         let loss = learner.reinforceStep(episodes, klWeight: config.klWeight, steps: config.updateSteps ?? 1)

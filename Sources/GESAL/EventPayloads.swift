@@ -100,9 +100,13 @@ public struct StoreCreated: Sendable, Equatable, Codable {
     /// How the model's matrices are held for answering; absent (nil) is Float32, which every
     /// store before quantised decoding used, so their bytes and meaning stay as they were.
     public var weights: WeightStorage?
+    /// What the node learning steps' products run on (`TrainingProducts.recordedName`):
+    /// "rows-fma" or "rows-portable". Absent (nil) is OpenBLAS, which every store before used,
+    /// so their steps re-execute as they ran.
+    public var learningKernel: String?
 
     public init(modelFingerprint: String, model: String, embedder: String, threads: Int, blasCore: String, seed: UInt64, config: EngineConfig,
-                weights: WeightStorage? = nil) {
+                weights: WeightStorage? = nil, learningKernel: String? = nil) {
         self.modelFingerprint = modelFingerprint
         self.model = model
         self.embedder = embedder
@@ -111,6 +115,7 @@ public struct StoreCreated: Sendable, Equatable, Codable {
         self.seed = seed
         self.config = config
         self.weights = weights == .float32 ? nil : weights
+        self.learningKernel = learningKernel
     }
 
     /// The weight storage answers were computed with.

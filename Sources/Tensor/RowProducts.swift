@@ -55,10 +55,11 @@ public enum RowProducts {
     /// Rows a kernel takes at once: 64 rows of the widest input (1536) are 384 KB.
     static let blockRows = 64
 
-    /// y[rows × outputs] = x[rows × inputs] · wᵀ (w stored outputs × inputs), or y += it.
+    /// y[rows × outputs] = x[rows × inputs] · wᵀ (w stored outputs × inputs), or y += it, with
+    /// `kernel` (by default the one in use here).
     public static func multiply(_ x: UnsafePointer<Float>, rows: Int, _ w: UnsafePointer<Float>, outputs: Int, inputs: Int,
-                                into y: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
-        let kernel = self.kernel
+                                into y: UnsafeMutablePointer<Float>, accumulate: Bool = false, kernel: Kernel? = nil) {
+        let kernel = kernel ?? self.kernel
         // Each worker writes its own outputs; the pointers are only shared to hand them over.
         let (xs, ws, ys) = (UnsafeSendable(x), UnsafeSendable(w), UnsafeSendable(y))
         WorkerPool.shared.split(outputs: outputs, threads: threads) { run in

@@ -14,9 +14,12 @@ struct TrainBenchmark: ParsableCommand {
         discussion: helpText("""
           svd_precompute_s       a first start: sgesdd of every MLP matrix (gate, up, down of every block) into an empty cache
           svd_cached_load_s      a second start (another process) loading those bases from the cache
+          learning_kernel        what a new store's learning steps run their products on here (rows-fma or rows-portable)
           base_forward_ms        a forward pass over the sequence without adapters
           forward_ms             the same with SVF on every MLP matrix (what a step's forward costs)
           reinforce_svf_step_ms  REINFORCE on the response tokens: forward, backward, Adam
+          reinforce_svf_step_openblas_ms  the same step on OpenBLAS, as stores made before the learning kernel learn
+          step_vs_openblas_ratio reinforce_svf_step_ms / reinforce_svf_step_openblas_ms (below 1: faster)
           sft_lora_step_ms       SFT with rank-8 LoRA on q and v: forward, backward, Adam
           step_vs_forward_ratio  reinforce_svf_step_ms / forward_ms
           merge_ms               merging the learned SVF vectors into the 90 matrices (once per adapter set)
@@ -24,7 +27,7 @@ struct TrainBenchmark: ParsableCommand {
           lora_merge_ms          merging a rank-8 LoRA on every MLP matrix, SAGE's and SEAL's targets (beside the blocks, or re-quantised with --weights blocks)
           lora_adapted_decode_tok_s   decode speed with that LoRA
           lora_adapted_vs_base_decode_ratio   decode speed with that LoRA over the base's
-          parameter_sha256       SHA-256 of the SVF values after --steps steps (the same on every run)
+          parameter_sha256       SHA-256 of the SVF values after --steps steps on learning_kernel (the same on every run)
 
         Example:
           swift run -c release gesal-bench train --threads 2
@@ -75,16 +78,30 @@ struct TrainBenchmark: ParsableCommand {
         let reinforce = Objective.reinforce(promptLength: promptLength, response: response, reward: 1)
         let supervised = Objective.supervised(promptLength: promptLength, response: response)
 
-        _ = TrainingPass(model: llama, adapters: AdapterSet()).run(tokens: sequence, scored: reinforce, backward: false)  // warm up
-        let baseForward = bestOf(3) { _ = TrainingPass(model: llama, adapters: AdapterSet()).run(tokens: sequence, scored: reinforce, backward: false) }
-        let forward = bestOf(3) { _ = TrainingPass(model: llama, bases: bases, adapters: svf).run(tokens: sequence, scored: reinforce, backward: false) }
+        let products = TrainingProducts.best
+        _ = TrainingPass(model: llama, adapters: AdapterSet(), products: products).run(tokens: sequence, scored: reinforce, backward: false)  // warm up
+        let baseForward = bestOf(3) {
+            _ = TrainingPass(model: llama, adapters: AdapterSet(), products: products).run(tokens: sequence, scored: reinforce, backward: false)
+        }
+        let forward = bestOf(3) {
+            _ = TrainingPass(model: llama, bases: bases, adapters: svf, products: products).run(tokens: sequence, scored: reinforce, backward: false)
+        }
 
-        var state = OptimizerState()
-        var trained = svf
+        // The step with the new stores' kernel and with OpenBLAS taking turns, so that a slow
+        // spell of a shared machine falls on both; each trains its own copy of the adapters.
         let config = OptimizerConfig(kind: .adam, learningRate: 1e-3)
-        let reinforceStep = bestOf(steps) {
-            let result = TrainingPass(model: llama, bases: bases, adapters: trained).run(tokens: sequence, scored: reinforce)
-            Optimizer.step(&trained, gradients: result.gradients, state: &state, config: config)
+        var (state, openBLASState) = (OptimizerState(), OptimizerState())
+        var (trained, openBLASTrained) = (svf, svf)
+        var (reinforceStep, openBLASStep) = (Double.infinity, Double.infinity)
+        for _ in 0..<max(steps, 1) {
+            reinforceStep = min(reinforceStep, timed {
+                let result = TrainingPass(model: llama, bases: bases, adapters: trained, products: products).run(tokens: sequence, scored: reinforce)
+                Optimizer.step(&trained, gradients: result.gradients, state: &state, config: config)
+            })
+            openBLASStep = min(openBLASStep, timed {
+                let result = TrainingPass(model: llama, bases: bases, adapters: openBLASTrained).run(tokens: sequence, scored: reinforce)
+                Optimizer.step(&openBLASTrained, gradients: result.gradients, state: &openBLASState, config: config)
+            })
         }
         var loraState = OptimizerState()
         let loraStep = bestOf(3) {
@@ -109,11 +126,14 @@ struct TrainBenchmark: ParsableCommand {
         let (baseDecode, adaptedDecode, loraDecode) = (speeds[0], speeds[1], speeds[2])
 
         print("blas_core=\(BLASKernels.coreName)")
+        print("learning_kernel=\(products.recordedName ?? "openblas")")
         print(line("svd_precompute_s", precompute, decimals: 2))
         print(line("svd_cached_load_s", cachedLoad, decimals: 3))
         print(line("base_forward_ms", baseForward * 1000))
         print(line("forward_ms", forward * 1000))
         print(line("reinforce_svf_step_ms", reinforceStep * 1000))
+        print(line("reinforce_svf_step_openblas_ms", openBLASStep * 1000))
+        print(line("step_vs_openblas_ratio", reinforceStep / openBLASStep, decimals: 2))
         print(line("sft_lora_step_ms", loraStep * 1000))
         print(line("step_vs_forward_ratio", reinforceStep / forward, decimals: 2))
         print(line("merge_ms", merge * 1000))

@@ -56,7 +56,8 @@ struct DoctorCommand: ParsableCommand {
                 healthy = false
             }
         }
-        print("ok       kernels: OpenBLAS \(BLASKernels.coreName) (learning, long prompts), rows \(RowProducts.kernel.rawValue) (prompts, decoding)")
+        print("ok       kernels: OpenBLAS \(BLASKernels.coreName) (learning, long prompts), rows \(RowProducts.kernel.rawValue) (prompts, decoding, "
+              + "a new store's learning steps: \(TrainingProducts.best.recordedName ?? "openblas"))")
         if FileManager.default.fileExists(atPath: store) {
             do {
                 let log = try LogStore(at: store)

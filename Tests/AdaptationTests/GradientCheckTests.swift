@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import Adaptation
 import Models
+import Tensor
 
 /// Finite-difference checks of the backward pass on a tiny random Llama with grouped-query
 /// attention: (L(θ+h) - L(θ-h)) / 2h against the analytic gradient, for SVF z under both
@@ -28,8 +29,11 @@ import Models
         coordinates.map { i in (loss(i, value(i) + h) - loss(i, value(i) - h)) / (2 * h) }
     }
 
-    @Test(arguments: SVFComposition.allCases)
-    func svfGradients(composition: SVFComposition) throws {
+    /// OpenBLAS and each row kernel this CPU runs: a store learns with any of them.
+    static let products: [TrainingProducts] = [.openBLAS] + RowProducts.Kernel.available.map { .rows($0) }
+
+    @Test(arguments: SVFComposition.allCases, products)
+    func svfGradients(composition: SVFComposition, products: TrainingProducts) throws {
         let model = Self.model
         var bases: [LinearSite: SVFBasis] = [:]
         var adapters = AdapterSet(composition: composition)
@@ -42,7 +46,7 @@ import Models
                 adapters.svf[site] = composition.identity(rank: basis.rank).map { $0 + (Float(random.unit()) - 0.5) * 0.6 }
             }
         }
-        let result = TrainingPass(model: model, bases: bases, adapters: adapters).run(tokens: Self.tokens, scored: Self.scored)
+        let result = TrainingPass(model: model, bases: bases, adapters: adapters, products: products).run(tokens: Self.tokens, scored: Self.scored)
         var worst: Float = 0
         for site in bases.keys.sorted() {
             let z = adapters.svf[site]!
@@ -50,13 +54,13 @@ import Models
             let numbers = numeric(coordinates, value: { z[$0] }) { i, v in
                 var changed = adapters
                 changed.svf[site]![i] = v
-                return loss(TrainingPass(model: model, bases: bases, adapters: changed))
+                return loss(TrainingPass(model: model, bases: bases, adapters: changed, products: products))
             }
             let error = relativeError(coordinates.map { result.gradients.svf[site]![$0] }, numbers)
             worst = max(worst, error)
-            #expect(error < 2e-2, "\(composition) z of \(site): relative error \(error)")
+            #expect(error < 2e-2, "\(composition) z of \(site) on \(products): relative error \(error)")
         }
-        print("gradient check: SVF z (\(composition)) worst relative error \(worst)")
+        print("gradient check: SVF z (\(composition), \(products)) worst relative error \(worst)")
     }
 
     @Test func loraGradientsOnEveryProjection() {
@@ -147,12 +151,13 @@ import Models
         #expect(TrainingPass(model: model, adapters: fresh).run(tokens: Self.tokens, scored: Self.scored, backward: false).loss == plain.loss)
     }
 
-    @Test func theTrainingForwardAgreesWithInference() {
+    @Test(arguments: products)
+    func theTrainingForwardAgreesWithInference(products: TrainingProducts) {
         let model = Self.model
         var cache = model.makeCache(capacity: 16)
         let logits = model.forward(Self.tokens, cache: &cache)
         let last = Self.tokens.count - 1
-        let logProbability = TrainingPass(model: model, adapters: AdapterSet())
+        let logProbability = TrainingPass(model: model, adapters: AdapterSet(), products: products)
             .run(tokens: Self.tokens, scored: [ScoredToken(position: last, token: 5, weight: 1)], backward: false).logProbabilities[0]
         let maximum = logits.max()!
         let expected = logits[5] - maximum - log(logits.reduce(0) { $0 + exp($1 - maximum) })

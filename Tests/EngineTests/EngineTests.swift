@@ -8,6 +8,7 @@ import Adaptation
 import Tasks
 import SystemIO
 import TestSupport
+import Tensor
 
 /// GESAL end to end on the real SmolLM2-135M and MiniLM: a scripted session, replay (from zero
 /// and from a snapshot), re-execution bit for bit, rollback --exclude against a fresh store,
@@ -211,6 +212,40 @@ import TestSupport
         let answer = try engine.ask(Self.sum)
         #expect { try engine.feedback(interaction: answer.interaction, reward: -2) } throws: { "\($0)".contains("unknown optimiser 'lion'") }
         #expect(engine.state.updates == 0)
+    }
+
+    /// A new store records the kernel its steps ran on; a store from before the record learns
+    /// and re-executes on OpenBLAS, as it always did; and re-execution says no to a step whose
+    /// store claims the other.
+    @Test func theLearningKernelIsAStoreRecordThatReexecutes() throws {
+        let path = try FileSystem().makeTemporaryDirectory(prefix: "gesal-engine")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        func learn(_ engine: Engine) throws -> String? {
+            let answer = try engine.ask(Self.sum)
+            try engine.feedback(interaction: answer.interaction, reward: -2)
+            return engine.state.nodes[answer.node]!.adapterBlob
+        }
+        let fresh = try LogWriter.create(at: path + "/new")
+        let new = try Engine(writer: fresh, models: Self.models, config: EngineConfig(maxTokens: 8))
+        #expect(new.state.created!.learningKernel == TrainingProducts.best.recordedName)
+        let newAdapter = try learn(new)
+        #expect(try Reexecution.verify(fresh.store, models: Self.models).reproduced == 1)
+
+        let older = try LogWriter.create(at: path + "/old")
+        var created = new.state.created!
+        created.learningKernel = nil
+        try older.append([try DomainEvent.storeCreated(created).draft()])
+        let oldAdapter = try learn(try Engine(writer: older, models: Self.models, config: EngineConfig(maxTokens: 8)))
+        #expect(oldAdapter != nil && newAdapter != nil && oldAdapter != newAdapter, "OpenBLAS and the row kernel differ in the last bits")
+        #expect(try Reexecution.verify(older.store, models: Self.models).reproduced == 1)
+        try older.close()
+
+        // The old store's StoreCreated rewritten to claim the row kernel: its step no longer reproduces.
+        created.learningKernel = TrainingProducts.best.recordedName
+        let claimed = try DomainEvent.storeCreated(created).draft()
+        try HistoryRewriter.replace(store: path + "/old", sequence: 1) { _ in claimed }
+        let report = try Reexecution.verify(try LogStore(at: path + "/old"), models: Self.models)
+        #expect(report.steps == 1 && report.reproduced == 0 && report.mismatches.count == 1, "\(report.mismatches)")
     }
 
     @Test func negativeFeedbackCanTeachThroughMemoryAloneAndStepsRepeat() throws {

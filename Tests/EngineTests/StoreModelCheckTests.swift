@@ -12,9 +12,10 @@ import Tensor
 /// allowed with a warning (re-executed steps may differ in the last bits).
 @Suite(.serialized, .enabled(if: RealModels.available, RealModels.missing)) struct StoreModelCheckTests {
     private func created(_ models: EngineModels, fingerprint: String? = nil, embedder: String? = nil, threads: Int? = nil, blasCore: String? = nil,
-                         weights: WeightStorage? = nil) -> StoreCreated {
+                         weights: WeightStorage? = nil, learningKernel: String? = nil) -> StoreCreated {
         StoreCreated(modelFingerprint: fingerprint ?? models.fingerprint, model: "SmolLM2-135M-Instruct.Q4_1.gguf", embedder: embedder ?? models.embedder.name,
-                     threads: threads ?? models.threads, blasCore: blasCore ?? models.blasCore, seed: 0, config: EngineConfig(), weights: weights)
+                     threads: threads ?? models.threads, blasCore: blasCore ?? models.blasCore, seed: 0, config: EngineConfig(), weights: weights,
+                     learningKernel: learningKernel)
     }
 
     @Test func anotherModelIsRefusedByItsFingerprint() throws {
@@ -70,6 +71,28 @@ import Tensor
         #expect(try models.check(created(models)).isEmpty)
         let warnings = try models.check(created(models, threads: models.threads + 1, blasCore: "SomeOtherCore"))
         #expect(warnings.count == 2 && warnings[0].contains("BLAS threads") && warnings[1].contains("SomeOtherCore"))
+    }
+
+    @Test func aStoreWithoutALearningKernelLearnsWithOpenBLASAndKeepsItsBytes() throws {
+        let models = try RealModels.models()
+        #expect(try EngineModels.learningProducts(created(models)) == .openBLAS)
+        #expect(try models.check(created(models)).isEmpty)
+        #expect(!String(decoding: try JSONEncoder().encode(created(models)), as: UTF8.self).contains("learningKernel"))
+        let recorded = try JSONEncoder().encode(created(models, learningKernel: "rows-portable"))
+        #expect(try JSONDecoder().decode(StoreCreated.self, from: recorded).learningKernel == "rows-portable")
+    }
+
+    @Test func aRecordedPortableKernelRunsAsRecordedOnAnyCPU() throws {
+        let models = try RealModels.models()
+        #expect(try EngineModels.learningProducts(created(models, learningKernel: "rows-portable")) == .rows(.portable))
+        #expect(try models.check(created(models, learningKernel: "rows-portable")).isEmpty)
+    }
+
+    @Test func anUnknownLearningKernelIsRefusedByName() throws {
+        let models = try RealModels.models()
+        #expect { try models.check(created(models, learningKernel: "rows-avx1024")) } throws: { error in
+            (error as? EngineError).map { $0.code == .mismatch && $0.message.contains("'rows-avx1024'") && $0.message.contains("rows-fma, rows-portable") } ?? false
+        }
     }
 
     @Test func anEngineOnAStoreMadeWithAnotherModelAppendsNothing() throws {
