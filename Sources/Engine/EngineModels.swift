@@ -73,10 +73,11 @@ public final class EngineModels: Sendable {
         if created.blasCore != blasCore {
             warnings.append("the store was made with OpenBLAS kernels \(created.blasCore), this machine uses \(blasCore): re-executed steps may differ in the last bits")
         }
+        // Only a recorded kernel this CPU cannot run (rows-fma without FMA) reads as another name.
         let products = try Self.learningProducts(created)
-        if products.recordedName != created.learningKernel {
-            warnings.append("the store learns with kernel \(created.learningKernel ?? "openblas") (\(TrainingProducts.recordedNames[created.learningKernel ?? ""] ?? "")), "
-                + "this CPU runs \(products.recordedName ?? "openblas"): re-executed steps may differ in the last bits")
+        if let recorded = created.learningKernel, let runs = products.recordedName, runs != recorded {
+            warnings.append("the store learns with kernel \(recorded) (\(TrainingProducts.recordedNames[recorded] ?? recorded)), "
+                + "this CPU runs \(runs): re-executed steps may differ in the last bits")
         }
         return warnings
     }

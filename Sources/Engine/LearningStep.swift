@@ -33,9 +33,10 @@ public struct LearningStep: Sendable {
     /// time (I/O) are thrown, and redone when the store next opens.
     public static func run(node id: Int, in state: EngineState, models: EngineModels,
                            blob: (String) throws -> [UInt8]) throws -> LearningStep {
-        guard let config = state.created?.config, let node = state.nodes[id] else {
+        guard let created = state.created, let node = state.nodes[id] else {
             throw EngineError(.invalidRequest, "node \(id) does not exist")
         }
+        let config = created.config
         guard !node.buffer.isEmpty else { throw EngineError(.invalidRequest, "node \(id) has no buffered feedback to learn from") }
         let composition = try Self.composition(of: config)
         guard let optimizer = optimizers[config.optimizer ?? "adam"] else {
@@ -78,7 +79,7 @@ public struct LearningStep: Sendable {
 
         var before = Learner(language: models.language, bases: bases, adapters: adapters,
                              optimizer: OptimizerConfig(kind: optimizer, learningRate: config.learningRate), state: optimizerState)
-        before.products = try EngineModels.learningProducts(state.created!)
+        before.products = try EngineModels.learningProducts(created)
         var learner = before
         learner.trainsLoRA = false  // an imported LoRA stays as imported; GESAL learns SVF vectors
         let loss = learner.reinforceStep(episodes, klWeight: config.klWeight, steps: config.updateSteps ?? 1)
