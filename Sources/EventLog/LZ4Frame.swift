@@ -82,15 +82,25 @@ public enum LZ4Frame {
         /// to `body`: a walk copies each event's payload out of it, with no array per record.
         public func withDecompressed<R>(_ frame: UnsafeRawBufferPointer, expectedSize: Int,
                                         _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
-            // An LZ4 sequence writes at most 255 bytes per byte it reads: a larger claim (a forged
-            // header) is refused before the buffer grows to it.
+            try Self.checkClaim(frame, expectedSize)
+            if scratch.count < expectedSize { scratch = [UInt8](repeating: 0, count: Swift.max(expectedSize, 2 * scratch.count)) }
+            try scratch.withUnsafeMutableBytes { all in try decompress(frame, into: UnsafeMutableRawBufferPointer(rebasing: all[0..<expectedSize])) }
+            return try scratch.withUnsafeBytes { all in try body(UnsafeRawBufferPointer(rebasing: all[0..<expectedSize])) }
+        }
+
+        /// Decompresses a whole frame into exactly `out.count` bytes that the caller owns (a
+        /// read-ahead batch), refusing a size the frame cannot expand to.
+        func decompress(_ frame: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer) throws(LZ4FrameError) {
+            try Self.checkClaim(frame, out.count)
+            if let failure = expand(frame, into: out) { throw failure }
+        }
+
+        /// An LZ4 sequence writes at most 255 bytes per byte it reads: a larger claim (a forged
+        /// header) is refused before a buffer grows to it.
+        static func checkClaim(_ frame: UnsafeRawBufferPointer, _ expectedSize: Int) throws(LZ4FrameError) {
             guard expectedSize <= 255 * frame.count else {
                 throw LZ4FrameError(reason: "a frame of \(frame.count) bytes cannot expand to \(expectedSize)")
             }
-            if scratch.count < expectedSize { scratch = [UInt8](repeating: 0, count: Swift.max(expectedSize, 2 * scratch.count)) }
-            let failure = scratch.withUnsafeMutableBytes { all in expand(frame, into: UnsafeMutableRawBufferPointer(rebasing: all[0..<expectedSize])) }
-            if let failure { throw failure }
-            return try scratch.withUnsafeBytes { all in try body(UnsafeRawBufferPointer(rebasing: all[0..<expectedSize])) }
         }
 
         /// Expands one whole frame into exactly `out.count` bytes; the reason it could not, or nil.

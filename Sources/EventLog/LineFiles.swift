@@ -11,8 +11,10 @@ struct LineFiles: Sendable {
     let segments: [Segment]
     let layout: StoreLayout
     let fs: FileSystem
+    /// Whether walks read ahead on a second thread (`LogStore.readAhead`).
+    var readAhead: ReadAhead = .automatic
 
-    static func load(_ id: Int, layout: StoreLayout, fs: FileSystem) throws(LogError) -> LineFiles {
+    static func load(_ id: Int, layout: StoreLayout, fs: FileSystem, readAhead: ReadAhead = .automatic) throws(LogError) -> LineFiles {
         let infoPath = layout.lineInfo(id)
         guard fs.exists(infoPath) else { throw LogError(.corrupt, "line \(id) is referenced but has no \(LineInfo.fileName)", path: infoPath) }
         let info = try StoreJSON.decode(LineInfo.self, from: io { try fs.read(infoPath) }, path: infoPath)
@@ -20,7 +22,7 @@ struct LineFiles: Sendable {
         let segments = names.compactMap { name in
             SegmentFormat.firstSequence(fromFileName: name).map { Segment(firstSequence: $0, path: layout.line(id) + "/" + name) }
         }
-        return LineFiles(info: info, segments: segments, layout: layout, fs: fs)
+        return LineFiles(info: info, segments: segments, layout: layout, fs: fs, readAhead: readAhead)
     }
 
     /// Reads a whole segment file.
@@ -89,6 +91,9 @@ struct LineFiles: Sendable {
         let decompressor = try LZ4Frame.Decompressor(checksums: false)
         var scratch = WalkScratch()
         var reached: UInt64?
+        func inRange(_ event: Event) throws {
+            if range.contains(event.sequence) && types?.contains(event.type) != false { try body(event) }
+        }
         for (i, segment) in segments.enumerated() {
             let isLast = i + 1 == segments.count
             let next = isLast ? UInt64.max : segments[i + 1].firstSequence
@@ -102,52 +107,17 @@ struct LineFiles: Sendable {
             defer { try? file.close() }
             let header = try io { try file.read(at: 0, count: SegmentFormat.headerLength) }
             _ = try scan(header, of: segment, hashes: false)  // header and name agree
-            var window = try io { try SegmentWindow(file: file, from: start, chunk: Self.readChunk) }
-            var expected: UInt64? = nil
-            records: while window.hasUnread {
-                if let expected, expected > range.upperBound { return expected - 1 }
-                let position = Int64(window.filePosition)
-                switch window.withUnread({ RecordCodec.parse($0, at: 0) }) {
-                case .failure(.incomplete(let needed)) where window.hasMoreInFile:
-                    try io { try window.load(atLeast: needed) }
-                case .failure(let problem):
-                    // Rare: whether this ends the segment depends on all that follows it.
-                    try io { try window.loadRest() }
-                    // Padding ends a segment; a torn tail ends the line, as `lastSequence` reads it.
-                    let ends = window.withUnread { rest in
-                        SegmentFormat.isUnusedTail(rest, from: 0) || (toEnd && isLast && !SegmentScan.hasValidRecord(in: rest, after: 0))
-                    }
-                    if ends { break records }
-                    switch problem {
-                    case .incomplete(let needed):
-                        let remain = window.withUnread(\.count)
-                        throw LogError(.tornTail, "record needs \(needed) bytes, \(remain) remain", path: segment.path, offset: position)
-                    case .invalid(let reason):
-                        throw LogError(.corrupt, reason, path: segment.path, offset: position)
-                    }
-                case .success(let header):
-                    if let expected, header.firstSequence != expected {
-                        throw LogError(.corrupt, "record starts at sequence \(header.firstSequence), expected \(expected)", path: segment.path, offset: position)
-                    }
-                    expected = header.lastSequence + 1
-                    if header.firstSequence > range.upperBound { return header.lastSequence }
-                    let wanted = types.map { types in window.withUnread { header.types(in: $0).contains(where: types.contains) } } ?? true
-                    if header.lastSequence >= range.lowerBound && wanted {
-                        do {
-                            try window.withUnread { unread in
-                                try RecordCodec.forEachEvent(of: header, in: UnsafeRawBufferPointer(rebasing: unread[0..<header.totalLength]),
-                                                             using: decompressor, scratch: &scratch) { event in
-                                    if range.contains(event.sequence) && types?.contains(event.type) != false { try body(event) }
-                                }
-                            }
-                        } catch let error as LZ4FrameError {
-                            throw LogError(.corrupt, "\(error)", path: segment.path, offset: position)
-                        }
-                    }
-                    window.skip(header.totalLength)
-                }
+            let records = SegmentRecords(file: file, segment: segment, start: start, isLast: isLast, range: range, toEnd: toEnd, types: types)
+            // Nil when read-ahead does not apply or found no thread: then this thread reads.
+            let readAheadOutcome = readAhead.applies(toBytes: Int(try io { try file.size() }) - start)
+                ? try RecordReadAhead.forEachEvent(of: records, scratch: &scratch, inRange) : nil
+            let outcome = try readAheadOutcome ?? records.forEach { header, record in
+                try RecordCodec.forEachEvent(of: header, in: record, using: decompressor, scratch: &scratch, inRange)
             }
-            if let expected { reached = expected - 1 }
+            switch outcome {
+            case .pastRange(let last): return last
+            case .segmentEnd(let next): if let next { reached = next - 1 }
+            }
         }
         return reached
     }

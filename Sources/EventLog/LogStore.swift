@@ -9,6 +9,9 @@ public struct LogStore: EventHistory {
     public let blobs: BlobStore
     let layout: StoreLayout
     let fs: FileSystem
+    /// Whether a long walk reads and decompresses records on a second thread while this one
+    /// decodes their events. The events and errors are the same either way.
+    public var readAhead: ReadAhead = .automatic
 
     /// Whether `path` holds a store. Its manifest is written last, so a folder a crash left
     /// half-created is not one.
@@ -67,7 +70,7 @@ public struct LogStore: EventHistory {
     }
 
     func line(_ id: Int) throws(LogError) -> LineFiles {
-        try LineFiles.load(id, layout: layout, fs: fs)
+        try LineFiles.load(id, layout: layout, fs: fs, readAhead: readAhead)
     }
 
     /// Every line id in the store.

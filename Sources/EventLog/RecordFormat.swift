@@ -262,17 +262,24 @@ enum RecordCodec {
     /// `scratch`: the walk's, kept from one record to the next.
     static func forEachEvent(of header: RecordHeader, in record: UnsafeRawBufferPointer, using decompressor: LZ4Frame.Decompressor,
                              scratch: inout WalkScratch, _ body: (Event) throws -> Void) throws {
-        scratch.readTypes(of: header, in: record)
         let frame = UnsafeRawBufferPointer(rebasing: record[header.frameOffset..<header.totalLength])
         try decompressor.withDecompressed(frame, expectedSize: header.payloadLength) { payload in
-            var start = 0, sequence = header.firstSequence
-            try header.forEachEntry(in: record) { entry in
-                try body(Event(
-                    sequence: sequence, timeNanos: header.timeNanos, type: scratch.types[entry.typeIndex],
-                    payload: scratch.payload(UnsafeRawBufferPointer(rebasing: payload[start..<(start + entry.length)])), blobs: entry.blobs))
-                start += entry.length
-                sequence += 1
-            }
+            try forEachEvent(of: header, head: record, payload: payload, scratch: &scratch, body)
+        }
+    }
+
+    /// As above, for a record already decompressed: `head` holds the record's bytes up to its
+    /// frame at least (the header and the event table), `payload` its payloads back to back.
+    static func forEachEvent(of header: RecordHeader, head: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer,
+                             scratch: inout WalkScratch, _ body: (Event) throws -> Void) throws {
+        scratch.readTypes(of: header, in: head)
+        var start = 0, sequence = header.firstSequence
+        try header.forEachEntry(in: head) { entry in
+            try body(Event(
+                sequence: sequence, timeNanos: header.timeNanos, type: scratch.types[entry.typeIndex],
+                payload: scratch.payload(UnsafeRawBufferPointer(rebasing: payload[start..<(start + entry.length)])), blobs: entry.blobs))
+            start += entry.length
+            sequence += 1
         }
     }
 }

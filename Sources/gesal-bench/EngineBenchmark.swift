@@ -18,6 +18,9 @@ struct EngineBenchmark: ParsableCommand {
                                          the median of --replays runs
           replay_json_events_per_s       the same history written with JSON payloads (as before binary payloads),
                                          replayed the same way: the baseline
+          replay_read_ahead              on when replay reads records on a second thread (more than one processor)
+          replay_one_thread_events_per_s the same replays read on one thread, timed in turn with them
+          read_ahead_speedup             replay_one_thread time / replay time
           replay_vs_json_ratio           replay_events_per_s / replay_json_events_per_s
           crc_kernel                     how record checksums ran: sse4.2 or portable
           replay_from_zero_s             that replay's time
@@ -76,12 +79,18 @@ struct EngineBenchmark: ParsableCommand {
         var zero: Replay?, fromSnapshot: Replay?
         // Each run's state is freed outside its timing: freeing the last replay's state is not
         // part of replaying (it was a tenth of the figure).
-        let zeroTime = median(try (0..<max(replays, 1)).map { _ in
+        // The same replay read on one thread is timed in turn with it: the read-ahead's baseline.
+        var oneThread = store
+        oneThread.readAhead = .never
+        var zeroTimes: [Double] = [], oneThreadTimes: [Double] = []
+        for _ in 0..<max(replays, 1) {
             var run: Replay?
-            let time = try timed { run = try Replay.run(store, useSnapshots: false) }
+            zeroTimes.append(try timed { run = try Replay.run(store, useSnapshots: false) })
             zero = run
-            return time
-        })
+            oneThreadTimes.append(try timed { run = try Replay.run(oneThread, useSnapshots: false) })
+            precondition(run!.state.hash == state.hash)
+        }
+        let zeroTime = median(zeroTimes), oneThreadTime = median(oneThreadTimes)
         let snapshotTime = try timed { fromSnapshot = try Replay.run(store) }
         precondition(zero!.state.hash == state.hash && fromSnapshot!.state.hash == state.hash && fromSnapshot!.snapshot == snapshot)
         let at = UInt64(events * 3 / 4)
@@ -104,6 +113,9 @@ struct EngineBenchmark: ParsableCommand {
         print("events=\(events)")
         print("interactions=\(interactions)")
         print(line("replay_events_per_s", Double(events) / zeroTime, decimals: 0))
+        print("replay_read_ahead=\(store.readAhead.applies(toBytes: .max) ? "on" : "off")")
+        print(line("replay_one_thread_events_per_s", Double(events) / oneThreadTime, decimals: 0))
+        print(line("read_ahead_speedup", oneThreadTime / zeroTime, decimals: 2))
         print(line("replay_json_events_per_s", Double(events) / jsonTime, decimals: 0))
         print(line("replay_vs_json_ratio", jsonTime / zeroTime, decimals: 2))
         print("crc_kernel=\(CRC32C.kernel)")
