@@ -6,9 +6,9 @@ import Musl
 import Darwin
 #endif
 
-/// A value that one thread at a time reads or changes, behind a pthread mutex: the one lock of
-/// the package, for the few resources with a single owner (a writer's open segment, counters
-/// that server threads share, a progress bar).
+/// A value that one thread at a time reads or changes, behind a pthread mutex: the package's
+/// lock for the few resources with a single owner (a writer's open segment, counters that
+/// server threads share, a progress bar). Threads that wait for each other use `HandOff`.
 ///
 /// Why not `Synchronization.Mutex`: on Linux it locks with atomics and futex calls inside the
 /// standard library, which ThreadSanitizer does not see. Every access behind it was then reported
