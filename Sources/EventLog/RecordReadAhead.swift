@@ -125,8 +125,8 @@ enum RecordReadAhead {
     private static func read(_ records: SegmentRecords, into ready: HandOff<Item>, reusing free: HandOff<Batch>) {
         struct Stopped: Error {}
         var batch = Batch(), made = 1
-        /// Passes the batch on and takes an empty one; false once the caller stopped.
-        func pass() -> Bool {
+        /// Passes a full batch on and takes an empty one; false once the caller stopped.
+        func passFull() -> Bool {
             guard ready.put(.batch(batch)) else { return false }
             if made < depth {
                 made += 1
@@ -138,25 +138,24 @@ enum RecordReadAhead {
             }
             return true
         }
-        let failure: LogError
+        let last: Item
         do {
             let decompressor = try LZ4Frame.Decompressor(checksums: false)
             let outcome = try records.forEach { header, record in
                 try batch.add(header, record, using: decompressor)
-                if batch.used >= batchBytes, !pass() { throw Stopped() }
+                if batch.used >= batchBytes, !passFull() { throw Stopped() }
             }
-            if !batch.entries.isEmpty, !pass() { return }
-            ready.put(.end(outcome))
-            return
+            last = .end(outcome)
         } catch is Stopped {
             return
         } catch let error as LogError {
-            failure = error
+            last = .failed(error)
         } catch {
-            failure = LogError(.io, "reading ahead: \(error)", path: records.segment.path)
+            last = .failed(LogError(.io, "reading ahead: \(error)", path: records.segment.path))
         }
-        // The records read before the failure reach the caller first.
-        if !batch.entries.isEmpty, !pass() { return }
-        ready.put(.failed(failure))
+        // The records read before the end or the failure reach the caller first; no batch is
+        // needed after them.
+        if !batch.entries.isEmpty, !ready.put(.batch(batch)) { return }
+        ready.put(last)
     }
 }

@@ -61,7 +61,7 @@ public final class HandOff<Item>: @unchecked Sendable {
 /// A thread that runs one closure and is waited for with `join`, for work a caller hands to the
 /// machine's other core and must see finish before it returns (a walk's read-ahead).
 public final class JoinableThread {
-    private var handle: pthread_t
+    private let handle: pthread_t
 
     /// Starts `body` on a new thread; nil when the system refuses one (the caller then does the
     /// work itself).

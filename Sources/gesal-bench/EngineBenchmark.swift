@@ -18,7 +18,8 @@ struct EngineBenchmark: ParsableCommand {
                                          the median of --replays runs
           replay_json_events_per_s       the same history written with JSON payloads (as before binary payloads),
                                          replayed the same way: the baseline
-          replay_read_ahead              on when replay reads records on a second thread (more than one processor)
+          replay_read_ahead              on when replay reads records on a second thread (more than one processor,
+                                         segments of 1 MiB or more: the default history's is about 21 MB)
           replay_one_thread_events_per_s the same replays read on one thread, timed in turn with them
           read_ahead_speedup             replay_one_thread time / replay time
           replay_vs_json_ratio           replay_events_per_s / replay_json_events_per_s
@@ -113,7 +114,8 @@ struct EngineBenchmark: ParsableCommand {
         print("events=\(events)")
         print("interactions=\(interactions)")
         print(line("replay_events_per_s", Double(events) / zeroTime, decimals: 0))
-        print("replay_read_ahead=\(store.readAhead.applies(toBytes: .max) ? "on" : "off")")
+        let stats = try StoreStats.of(store)
+        print("replay_read_ahead=\(store.readAhead.applies(toBytes: stats.segmentBytes / max(stats.segments, 1)) ? "on" : "off")")
         print(line("replay_one_thread_events_per_s", Double(events) / oneThreadTime, decimals: 0))
         print(line("read_ahead_speedup", oneThreadTime / zeroTime, decimals: 2))
         print(line("replay_json_events_per_s", Double(events) / jsonTime, decimals: 0))
