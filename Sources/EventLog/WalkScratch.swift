@@ -10,6 +10,9 @@ struct WalkScratch {
     private(set) var types: [String] = []
     /// The type table `types` was read from, as bytes.
     private var table: [UInt8] = []
+    /// Tables met before, with their names (at most four): an engine's records alternate among
+    /// a few tables (an answer's, a feedback's, an update's), so most changes return to one.
+    private var recent: [(table: [UInt8], types: [String])] = []
     /// The current event's payload. It is handed to the body, and written over in place for
     /// the next event when the body kept no copy of it; when it did, copy-on-write gives the
     /// next event a buffer of its own, so a kept event never changes.
@@ -17,15 +20,25 @@ struct WalkScratch {
 
     /// Reads a record's type names into `types`. A writer's records mostly repeat one table (an
     /// answer's record names the same types each time), so a table equal to the last one is a
-    /// single comparison of its bytes.
+    /// single comparison of its bytes, and one equal to one of the four before it a swap.
     mutating func readTypes(of header: RecordHeader, in record: UnsafeRawBufferPointer) {
         let bytes = UnsafeRawBufferPointer(rebasing: record[RecordFormat.fixedHeaderEnd..<header.eventTable])
-        let same = bytes.count == table.count
-            && (bytes.isEmpty || table.withUnsafeBytes { memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 })
-        guard !same else { return }
+        guard bytes.count != table.count || !Self.equal(table, bytes) else { return }
+        if let index = recent.firstIndex(where: { $0.table.count == bytes.count && Self.equal($0.table, bytes) }) {
+            swap(&table, &recent[index].table)
+            swap(&types, &recent[index].types)
+            return
+        }
+        if recent.count < 4 { recent.append(([], [])) }
+        swap(&table, &recent[recent.count - 1].table)
+        swap(&types, &recent[recent.count - 1].types)
         table = Array(bytes)
-        types.removeAll(keepingCapacity: true)
+        types = []
         header.forEachTypeName(in: record) { types.append(names.name($0)) }
+    }
+
+    private static func equal(_ table: [UInt8], _ bytes: UnsafeRawBufferPointer) -> Bool {
+        bytes.isEmpty || table.withUnsafeBytes { memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }
     }
 
     /// Makes `bytes` the payload and returns it (sharing its buffer with `payload`).
