@@ -1,5 +1,3 @@
-import Foundation
-
 /// The `String` of each type name a walk meets, made once: a walk meets a handful of types,
 /// and a name over 15 bytes ("InteractionRecorded.v1") is a heap allocation each time it is
 /// made. Looked up by length and bytes, newest first.
@@ -7,11 +5,7 @@ struct TypeNames {
     private var known: [(utf8: [UInt8], name: String)] = []
 
     mutating func name(_ utf8: UnsafeRawBufferPointer) -> String {
-        // memcmp: `elementsEqual` compared byte by byte through the collection protocols,
-        // 4% of a replay's caller thread (callgrind).
-        for (bytes, name) in known.reversed() where bytes.count == utf8.count {
-            if utf8.isEmpty || bytes.withUnsafeBytes({ memcmp($0.baseAddress!, utf8.baseAddress!, utf8.count) == 0 }) { return name }
-        }
+        for (bytes, name) in known.reversed() where bytes.holds(utf8) { return name }
         let name = String(decoding: utf8, as: UTF8.self)
         if known.count < 64 { known.append((Array(utf8), name)) }
         return name

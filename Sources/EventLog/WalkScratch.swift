@@ -23,8 +23,8 @@ struct WalkScratch {
     /// single comparison of its bytes, and one equal to one of the four before it a swap.
     mutating func readTypes(of header: RecordHeader, in record: UnsafeRawBufferPointer) {
         let bytes = UnsafeRawBufferPointer(rebasing: record[RecordFormat.fixedHeaderEnd..<header.eventTable])
-        guard bytes.count != table.count || !Self.equal(table, bytes) else { return }
-        if let index = recent.firstIndex(where: { $0.table.count == bytes.count && Self.equal($0.table, bytes) }) {
+        guard !table.holds(bytes) else { return }
+        if let index = recent.firstIndex(where: { $0.table.holds(bytes) }) {
             swap(&table, &recent[index].table)
             swap(&types, &recent[index].types)
             return
@@ -32,13 +32,11 @@ struct WalkScratch {
         if recent.count < 4 { recent.append(([], [])) }
         swap(&table, &recent[recent.count - 1].table)
         swap(&types, &recent[recent.count - 1].types)
-        table = Array(bytes)
-        types = []
+        // The evicted table's arrays, now this walk's alone, take the new one.
+        table.removeAll(keepingCapacity: true)
+        table.append(contentsOf: bytes)
+        types.removeAll(keepingCapacity: true)
         header.forEachTypeName(in: record) { types.append(names.name($0)) }
-    }
-
-    private static func equal(_ table: [UInt8], _ bytes: UnsafeRawBufferPointer) -> Bool {
-        bytes.isEmpty || table.withUnsafeBytes { memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }
     }
 
     /// Makes `bytes` the payload and returns it (sharing its buffer with `payload`).
