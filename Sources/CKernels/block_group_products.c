@@ -41,11 +41,12 @@ AVX2 static inline void transpose(__m256i r[GROUP]) {
 }
 
 // The eight outputs' blocks [k0, k0 + count) unpacked and transposed into `group`
-// (and Q8_0's signed bytes into `signs`).
+// (and Q8_0's signed bytes into `signs`), fetching the weights ahead short of `end`.
 AVX2 static inline void unpack_groups(const uint8_t *const rows[GROUP], int64_t k0, int64_t count, int format, Group *group,
-                                      __m256i (*signs)[GROUP]) {
+                                      __m256i (*signs)[GROUP], const uint8_t *end) {
     const int64_t bytes = block_bytes(format);
     for (int64_t k = 0; k < count; k++) {
+        prefetch_ahead(rows[0] + (k0 + k) * GROUP * bytes, GROUP * bytes, end);
         uint16_t d[GROUP], m[GROUP] = {0};
         __m256i v[GROUP];
         for (int o = 0; o < GROUP; o++) {
@@ -153,6 +154,7 @@ TILE_SUMS(tile_sums_vnni, VNNI, group_dots_vnni)
         Group group[CHUNK];                                                                                               \
         __m256i signs[CHUNK][GROUP];                                                                                      \
         __m256 sums[ROWS];                                                                                                \
+        const uint8_t *end = (const uint8_t *)w + end_output * row_bytes;                                                 \
         for (int64_t j = first_output; j < end_output; j += GROUP) {                                                      \
             const uint8_t *weight_rows[GROUP];                                                                            \
             int64_t count = end_output - j < GROUP ? end_output - j : GROUP;                                              \
@@ -162,7 +164,7 @@ TILE_SUMS(tile_sums_vnni, VNNI, group_dots_vnni)
                 for (int64_t r = 0; r < n; r++) sums[r] = _mm256_setzero_ps();                                            \
                 for (int64_t k0 = 0; k0 < blocks; k0 += CHUNK) {                                                          \
                     int64_t chunk = blocks - k0 < CHUNK ? blocks - k0 : CHUNK;                                            \
-                    unpack_groups(weight_rows, k0, chunk, format, group, signs);                                        \
+                    unpack_groups(weight_rows, k0, chunk, format, group, signs, end);                                     \
                     int64_t r = 0;                                                                                        \
                     for (; r + TILE <= n; r += TILE)                                                                      \
                         tile_of(group, signs, k0, chunk, q, dx, q_sums, xs, blocks, first + r, TILE, sums + r, format);  \

@@ -66,6 +66,7 @@ AVX2 __attribute__((always_inline)) static inline void products(const void *w, i
                                                                  int vnni, int format) {
     const int64_t blocks = inputs / 32, bytes = block_bytes(format);
     __m128 sums[ROWS];
+    const uint8_t *end = (const uint8_t *)w + end_output * row_bytes;
     for (int64_t j = first_output; j < end_output; j += OUTPUTS) {
         // A last group of fewer than four outputs repeats its last one and stores only its own.
         const uint8_t *weight_rows[OUTPUTS];
@@ -75,10 +76,8 @@ AVX2 __attribute__((always_inline)) static inline void products(const void *w, i
             int64_t n = rows - first < ROWS ? rows - first : ROWS;
             for (int64_t r = 0; r < n; r++) sums[r] = _mm_setzero_ps();
             for (int64_t k = 0; k < blocks; k++) {
-                // The next four outputs' weights, fetched while these are summed: a row's
-                // product alone does too little work per byte to hide memory's latency.
-                if (first == 0 && j + OUTPUTS < end_output)
-                    for (int o = 0; o < OUTPUTS; o++) _mm_prefetch((const char *)weight_rows[o] + OUTPUTS * row_bytes + k * bytes, _MM_HINT_T0);
+                // A row's product alone does too little work per byte to hide memory's latency.
+                if (first == 0) prefetch_ahead(weight_rows[0] + k * OUTPUTS * bytes, OUTPUTS * bytes, end);
                 Blocks b;
                 unpack(weight_rows, k, format, &b);
                 for (int64_t r = 0; r < n; r++) {
