@@ -46,7 +46,7 @@ AVX2 static inline void unpack_groups(const uint8_t *const rows[GROUP], int64_t 
                                       __m256i (*signs)[GROUP], const uint8_t *end) {
     const int64_t bytes = block_bytes(format);
     for (int64_t k = 0; k < count; k++) {
-        prefetch_ahead(rows[0] + (k0 + k) * GROUP * bytes, GROUP * bytes, end);
+        prefetch_ahead(rows[0] + (k0 + k) * GROUP * bytes, GROUP * bytes, end, 0);
         uint16_t d[GROUP], m[GROUP] = {0};
         __m256i v[GROUP];
         for (int o = 0; o < GROUP; o++) {

@@ -69,14 +69,18 @@ AVX2 static inline __m256i block_values(const uint8_t *block, int format) {
 // the second line of every block that straddles two. So each step fetches every line of the
 // next `step_bytes` at WEIGHTS_AHEAD past `cursor`, the point the reads have reached as if they
 // ran straight through the bytes, and nothing from `end` on (the end of the thread's run;
-// after it is another thread's work). Fetching never changes a number. On the Zen 4 host,
-// `gesal-bench infer` decoded 147 to 180 tokens/s with this against 109 to 145 without, and
-// an SVF-adapted model (Q8_0 MLP) at 0.88 of the base's speed against 0.75
+// after it is another thread's work): into L1 for the one-row kernel (`to_l1`), into L2 for
+// the grouped one, whose unpacked blocks and activations fill L1 (each was the faster in
+// scripts/block-stream-bench.c). Fetching never changes a number. On the Zen 4 host,
+// `gesal-bench infer` decoded 147 to 180 tokens/s with this against 102 to 145 without, and
+// an SVF-adapted model (Q8_0 MLP) at 0.84 to 0.90 of the base's speed against 0.73 to 0.78
 // (docs/benchmarks.md, "Weights fetched ahead").
-AVX2 static inline void prefetch_ahead(const uint8_t *cursor, int64_t step_bytes, const uint8_t *end) {
+AVX2 static inline void prefetch_ahead(const uint8_t *cursor, int64_t step_bytes, const uint8_t *end, int to_l1) {
     const int64_t left = end - cursor;
-    for (int64_t ahead = WEIGHTS_AHEAD; ahead < WEIGHTS_AHEAD + step_bytes + 64 && ahead < left; ahead += 64)
-        _mm_prefetch((const char *)cursor + ahead, _MM_HINT_T0);
+    for (int64_t ahead = WEIGHTS_AHEAD; ahead < WEIGHTS_AHEAD + step_bytes + 64 && ahead < left; ahead += 64) {
+        if (to_l1) _mm_prefetch((const char *)cursor + ahead, _MM_HINT_T0);
+        else _mm_prefetch((const char *)cursor + ahead, _MM_HINT_T1);
+    }
 }
 
 // `kernel(..., F)` with F the constant for `format`, so that each format gets its own copy of

@@ -77,7 +77,7 @@ AVX2 __attribute__((always_inline)) static inline void products(const void *w, i
             for (int64_t r = 0; r < n; r++) sums[r] = _mm_setzero_ps();
             for (int64_t k = 0; k < blocks; k++) {
                 // A row's product alone does too little work per byte to hide memory's latency.
-                if (first == 0) prefetch_ahead(weight_rows[0] + k * OUTPUTS * bytes, OUTPUTS * bytes, end);
+                if (first == 0) prefetch_ahead(weight_rows[0] + k * OUTPUTS * bytes, OUTPUTS * bytes, end, 1);
                 Blocks b;
                 unpack(weight_rows, k, format, &b);
                 for (int64_t r = 0; r < n; r++) {
