@@ -13,7 +13,8 @@
 //
 // Prints ms_per_pass (the 90 products) and GB_s (their bytes over that time). Add
 // -DWEIGHTS_AHEAD=N to try another prefetch distance. Needs a CPU with AVX-512 VNNI.
-#include "block_products.h"
+// block_layouts.h for the formats' block sizes and layouts (it includes block_products.h).
+#include "block_layouts.h"
 
 #include <immintrin.h>
 #include <pthread.h>
@@ -85,7 +86,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "ROWS must be 1 to %d\n", MAX_ROWS);
         return 2;
     }
-    const int64_t block_bytes = format == GESAL_Q4_1 ? 20 : 34;
+    const int64_t bytes_per_block = block_bytes(format);
     size_t total = 0;
     srand(1);
     for (int m = 0; m < MATRICES; m++) {
@@ -93,7 +94,7 @@ int main(int argc, char **argv) {
         int down = m % 3 == 2;
         matrix->outputs = down ? WIDTH : HIDDEN;
         matrix->inputs = down ? HIDDEN : WIDTH;
-        matrix->row_bytes = matrix->inputs / 32 * block_bytes;
+        matrix->row_bytes = matrix->inputs / 32 * bytes_per_block;
         size_t bytes = (size_t)(matrix->outputs * matrix->row_bytes);
         total += bytes;
         if (getenv("SHARE") && m >= 3) {
@@ -103,10 +104,10 @@ int main(int argc, char **argv) {
         matrix->w = malloc(bytes);
         for (size_t i = 0; i < bytes; i++) matrix->w[i] = (uint8_t)(rand() & 0x3f);
         // Scales (and minimums) of 1.0 in f16, so every sum stays finite.
-        for (size_t block = 0; block < bytes; block += (size_t)block_bytes) {
+        for (size_t block = 0; block < bytes; block += (size_t)bytes_per_block) {
             matrix->w[block] = 0;
             matrix->w[block + 1] = 0x3c;
-            if (format == GESAL_Q4_1) matrix->w[block + 2] = 0, matrix->w[block + 3] = 0x3c;
+            if (has_minimum(format)) matrix->w[block + 2] = 0, matrix->w[block + 3] = 0x3c;
         }
     }
     for (int i = 0; i < MAX_ROWS * HIDDEN; i++) q[i] = (int8_t)(i % 7 - 3);
