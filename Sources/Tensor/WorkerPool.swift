@@ -52,12 +52,16 @@ final class WorkerPool: @unchecked Sendable {
     /// would be under 64 outputs), and runs `body` on each: how the products share their work.
     /// The runs never change a number, since each output's sum is computed whole by one thread.
     func split(outputs: Int, threads: Int, _ body: @Sendable (Range<Int>) -> Void) {
+        let runs = Self.runs(outputs: outputs, threads: threads)
+        guard !runs.isEmpty else { return }
+        run(workers: runs.count) { worker in body(runs[worker]) }
+    }
+
+    /// `split`'s runs of `outputs` for `threads` threads, none empty.
+    static func runs(outputs: Int, threads: Int) -> [Range<Int>] {
         let workers = max(1, min(threads, outputs / 64))
         let chunk = (outputs + workers - 1) / workers
-        run(workers: workers) { worker in
-            let start = worker * chunk, end = min(outputs, start + chunk)
-            if start < end { body(start..<end) }
-        }
+        return (0..<workers).map { ($0 * chunk)..<min(outputs, ($0 + 1) * chunk) }.filter { !$0.isEmpty }
     }
 
     /// Runs `body(0)` ... `body(pieces - 1)`, here and on up to `pieces - 1` helpers, and

@@ -177,6 +177,35 @@ import Testing
         #expect(accumulated == zip(start, product).map { $0 + $1 })
     }
 
+    /// A block's q, k and v (or gate and up) run as one job over one quantisation of their
+    /// rows: each product must give the bits it gives alone. Three formats, one matrix in a
+    /// single run (100 outputs), one added onto what is there; 70 rows cross the kernels'
+    /// 64-row blocks.
+    @Test(arguments: [3, 70]) func productsOfTheSameRowsGiveTheBitsEachGivesAlone(rows: Int) {
+        let matrices = [Self.matrix(.q4_1, outputs: 192, inputs: 256, seed: 31), Self.matrix(.q8_0, outputs: 100, inputs: 256, seed: 37),
+                        Self.matrix(.q4_K, outputs: 300, inputs: 256, seed: 41)]
+        let x = Self.floats(rows * 256, seed: 43)
+        let start = Self.floats(rows * 300, seed: 47)
+        let alone = matrices.indices.map { Self.product(matrices[$0], x, rows: rows, kernel: .best(for: matrices[$0].format), threads: 2, onto: $0 == 2 ? start : nil) }
+        let before = RowProducts.threadCount.exchange(2, ordering: .relaxed)
+        defer { RowProducts.threadCount.store(before, ordering: .relaxed) }
+        var (a, b, c) = ([Float](repeating: .nan, count: rows * 192), [Float](repeating: .nan, count: rows * 100), start)
+        x.withUnsafeBufferPointer { xs in
+            a.withUnsafeMutableBufferPointer { ap in
+                b.withUnsafeMutableBufferPointer { bp in
+                    c.withUnsafeMutableBufferPointer { cp in
+                        QuantizedMatrix.multiply(xs.baseAddress!, rows: rows, by: [QuantizedMatrix.Product(matrices[0], into: ap.baseAddress!),
+                                                                                   QuantizedMatrix.Product(matrices[1], into: bp.baseAddress!),
+                                                                                   QuantizedMatrix.Product(matrices[2], into: cp.baseAddress!, accumulate: true)])
+                    }
+                }
+            }
+        }
+        for (i, together) in [a, b, c].enumerated() {
+            #expect(together.map(\.bitPattern) == alone[i].map(\.bitPattern), "matrix \(i)")
+        }
+    }
+
     @Test func theQuantisedProductIsCloseToTheFloatProduct() {
         // What quantising the activations costs: against x itself, not its quantised form.
         let m = Self.matrix(.q8_0, outputs: 16, inputs: 1024)

@@ -155,11 +155,35 @@ public final class LlamaModel: Sendable {
         let (e, kv, f) = (c.width, c.kvWidth, c.hiddenWidth)
         let t = tokens.count
         /// y[t × n] = a[t × k] · wᵀ, or y += it. Quantised blocks always multiply row by row.
+        func product(_ a: [Float], _ w: LinearWeight, n: Int, k: Int, into y: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
+            a.withUnsafeBufferPointer { a in
+                if case .dense(let dense) = w, !rowIndependent {
+                    dense.withUnsafeBufferPointer { BLAS.matmulBT(m: t, n: n, k: k, a: a.baseAddress!, b: $0.baseAddress!, beta: accumulate ? 1 : 0, c: y) }
+                } else {
+                    w.multiply(a.baseAddress!, rows: t, outputs: n, inputs: k, into: y, accumulate: accumulate)
+                }
+            }
+        }
         func linear(_ a: [Float], _ w: LinearWeight, n: Int, k: Int, into y: inout [Float], accumulate: Bool = false) {
-            if case .dense(let dense) = w, !rowIndependent {
-                BLAS.matmulBT(m: t, n: n, k: k, a: a, b: dense, beta: accumulate ? 1 : 0, c: &y)
-            } else {
-                w.multiply(a, rows: t, outputs: n, inputs: k, into: &y, accumulate: accumulate)
+            y.withUnsafeMutableBufferPointer { product(a, w, n: n, k: k, into: $0.baseAddress!, accumulate: accumulate) }
+        }
+        /// The products of the same rows `a` with several weights (q, k and v; gate and up),
+        /// each into its own place. When all are held in blocks they share one quantisation of
+        /// `a` and one job on the pool (`QuantizedMatrix.multiply(_:rows:by:)`), and then any
+        /// low-rank terms beside them are added; else each runs as `linear` does. Each product
+        /// gives the bits it gives alone.
+        func linears(_ a: [Float], _ weights: [(w: LinearWeight, n: Int, into: UnsafeMutablePointer<Float>)], k: Int) {
+            let blocks = weights.compactMap(\.w.blocks)
+            guard blocks.count == weights.count else {
+                for (w, n, y) in weights { product(a, w, n: n, k: k, into: y) }
+                return
+            }
+            a.withUnsafeBufferPointer { xs in
+                QuantizedMatrix.multiply(xs.baseAddress!, rows: t, by: zip(blocks, weights).map { QuantizedMatrix.Product($0, into: $1.into) })
+                for (w, _, y) in weights {
+                    guard case .blocksBeside(_, let terms) = w else { continue }
+                    for term in terms { term.addProduct(xs.baseAddress!, rows: t, into: y) }
+                }
             }
         }
 
@@ -180,9 +204,13 @@ public final class LlamaModel: Sendable {
         for (l, layer) in weights.layers.enumerated() {
             // Attention: project, rotate, remember, attend.
             Ops.rmsNorm(x, rows: t, width: e, weight: layer.attentionNorm, eps: c.rmsEpsilon, into: &h)
-            linear(h, layer.q, n: e, k: e, into: &q)
-            linear(h, layer.k, n: kv, k: e, into: &k)
-            linear(h, layer.v, n: kv, k: e, into: &v)
+            q.withUnsafeMutableBufferPointer { qs in
+                k.withUnsafeMutableBufferPointer { ks in
+                    v.withUnsafeMutableBufferPointer { vs in
+                        linears(h, [(layer.q, e, qs.baseAddress!), (layer.k, kv, ks.baseAddress!), (layer.v, kv, vs.baseAddress!)], k: e)
+                    }
+                }
+            }
             if let bias = layer.qBias { Ops.addRows(&q, rows: t, bias: bias, width: e) }
             if let bias = layer.kBias { Ops.addRows(&k, rows: t, bias: bias, width: kv) }
             if let bias = layer.vBias { Ops.addRows(&v, rows: t, bias: bias, width: kv) }
@@ -197,8 +225,9 @@ public final class LlamaModel: Sendable {
 
             // MLP: x += down(silu(gate(h)) · up(h)).
             Ops.rmsNorm(x, rows: t, width: e, weight: layer.ffnNorm, eps: c.rmsEpsilon, into: &h)
-            linear(h, layer.gate, n: f, k: e, into: &gate)
-            linear(h, layer.up, n: f, k: e, into: &up)
+            gate.withUnsafeMutableBufferPointer { gates in
+                up.withUnsafeMutableBufferPointer { ups in linears(h, [(layer.gate, f, gates.baseAddress!), (layer.up, f, ups.baseAddress!)], k: e) }
+            }
             Ops.swiglu(gate: &gate, up: up, count: t * f)
             linear(gate, layer.down, n: e, k: f, into: &x, accumulate: true)
         }

@@ -68,25 +68,66 @@ public struct QuantizedMatrix: Sendable {
     /// y[rows × outputs] = x[rows × inputs] · wᵀ, or y += it, with `kernel(for:)`. Outputs
     /// are split across `RowProducts.threads` threads in contiguous runs.
     public func multiply(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
+        Self.multiply(x, rows: rows, by: [Product(self, into: y, accumulate: accumulate)])
+    }
+
+    /// One of the products `multiply(_:rows:by:)` runs: a matrix and where its outputs go.
+    public struct Product {
+        public var matrix: QuantizedMatrix
+        public var into: UnsafeMutablePointer<Float>
+        public var accumulate: Bool
+
+        public init(_ matrix: QuantizedMatrix, into: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
+            self.matrix = matrix
+            self.into = into
+            self.accumulate = accumulate
+        }
+    }
+
+    /// Several matrices times the same rows x[rows × inputs] (a block's q, k and v, or its gate
+    /// and up): the rows are quantised once for all of them, and the products are one job on
+    /// the pool, worker i taking the i-th run of each, so the threads meet once instead of
+    /// once a product. Each product's runs and sums are those it has alone: the same bits.
+    public static func multiply(_ x: UnsafePointer<Float>, rows: Int, by products: [Product]) {
+        guard let inputs = products.first?.matrix.inputs else { return }
+        precondition(products.allSatisfy { $0.matrix.inputs == inputs }, "products of the same rows take the same inputs")
         let activations = QuantizedActivations(x, rows: rows, inputs: inputs)
-        let (kernel, format, rowBytes, outputs) = (Self.kernel(for: format), format, rowBytes, outputs)
-        bytes.withUnsafeBytes { w in
-            activations.values.withUnsafeBufferPointer { q in
-                activations.scales.withUnsafeBufferPointer { d in
-                    activations.sums.withUnsafeBufferPointer { s in
-                        activations.scaledSums.withUnsafeBufferPointer { ds in
-                            let view = BlockProducts.Rows(values: q.baseAddress!, scales: d.baseAddress!, sums: s.baseAddress!, scaledSums: ds.baseAddress!,
-                                                          count: rows, blocksPerRow: inputs / QuantizedActivations.blockSize)
+        activations.values.withUnsafeBufferPointer { q in
+            activations.scales.withUnsafeBufferPointer { d in
+                activations.sums.withUnsafeBufferPointer { s in
+                    activations.scaledSums.withUnsafeBufferPointer { ds in
+                        let view = BlockProducts.Rows(values: q.baseAddress!, scales: d.baseAddress!, sums: s.baseAddress!, scaledSums: ds.baseAddress!,
+                                                      count: rows, blocksPerRow: inputs / QuantizedActivations.blockSize)
+                        withMatrices(products.map(\.matrix)) { weights in
                             // Each worker writes its own outputs; the pointers are only shared to hand them over.
-                            let (ws, ys, views) = (UnsafeSendable(w.baseAddress!), UnsafeSendable(y), UnsafeSendable(view))
-                            WorkerPool.shared.split(outputs: outputs, threads: RowProducts.threads) { run in
-                                BlockProducts.products(kernel, format, ws.value, rowBytes: rowBytes, views.value, outputs: run, stride: outputs,
-                                                       into: ys.value, accumulate: accumulate)
+                            let jobs = UnsafeSendable(zip(products, weights).map { product, w in
+                                (product, w, kernel(for: product.matrix.format), WorkerPool.runs(outputs: product.matrix.outputs, threads: RowProducts.threads))
+                            })
+                            let views = UnsafeSendable(view)
+                            WorkerPool.shared.run(workers: jobs.value.map(\.3.count).max()!) { worker in
+                                for (product, w, kernel, runs) in jobs.value where worker < runs.count {
+                                    let m = product.matrix
+                                    BlockProducts.products(kernel, m.format, w, rowBytes: m.rowBytes, views.value, outputs: runs[worker],
+                                                           stride: m.outputs, into: product.into, accumulate: product.accumulate)
+                                }
                             }
                         }
                     }
                 }
             }
         }
+    }
+
+    /// Runs `body` with the bytes of every matrix, each pointer valid for the whole call.
+    private static func withMatrices(_ matrices: [QuantizedMatrix], _ body: ([UnsafeRawPointer]) -> Void) {
+        var pointers: [UnsafeRawPointer] = []
+        func next(_ i: Int) {
+            guard i < matrices.count else { return body(pointers) }
+            matrices[i].bytes.withUnsafeBytes { w in
+                pointers.append(w.baseAddress!)
+                next(i + 1)
+            }
+        }
+        next(0)
     }
 }
