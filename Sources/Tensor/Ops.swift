@@ -81,12 +81,21 @@ public enum Ops {
         for i in 0..<count { dp[i] = p[i] * (dp[i] - dot) }
     }
 
-    /// SwiGLU: gate ← silu(gate) · up.
+    /// SwiGLU: gate ← silu(gate) · up. Many rows' worth (a batch of sequences, a prompt) is
+    /// split across `RowProducts.threads` threads: an `expf` per value, 4% of a 16-sequence
+    /// step, ran on one core while the other waited. Each value is its own, so the split never
+    /// changes a bit.
     public static func swiglu(gate: UnsafeMutablePointer<Float>, up: UnsafePointer<Float>, count: Int) {
-        for i in 0..<count {
-            let g = gate[i]
-            gate[i] = g / (1 + expf(-g)) * up[i]
+        let (gates, ups) = (UnsafeSendable(gate), UnsafeSendable(up))
+        @Sendable func activate(_ run: Range<Int>) {
+            for i in run {
+                let g = gates.value[i]
+                gates.value[i] = g / (1 + expf(-g)) * ups.value[i]
+            }
         }
+        // A row or two costs less than waking the other thread.
+        guard count >= 4096 else { return activate(0..<count) }
+        WorkerPool.shared.split(outputs: count, threads: RowProducts.threads, activate)
     }
 
     /// Backward of SwiGLU from the gate's and up's values before it: with s = sigmoid(g),
