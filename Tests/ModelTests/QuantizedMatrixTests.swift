@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import Models
 import Testing
@@ -93,6 +94,26 @@ import Testing
         let a = golden.values.withUnsafeBufferPointer { QuantizedActivations($0.baseAddress!, rows: 1, inputs: golden.values.count) }
         #expect(a.values == expected)
         #expect(a.sums == (0..<blocks).map { b in expected[(b * 32)..<(b * 32 + 32)].reduce(Int32(0)) { $0 + Int32($1) } })
+    }
+
+    /// Each of CKernels' activation quantisers (0 the x86-64 baseline, 1 AVX2), not just the one
+    /// this CPU picks, gives gguf-py's Q8_0 levels, and the scales, sums and scaled sums the
+    /// definition gives from them.
+    @Test(arguments: [Int32(0), 1]) func eachActivationKernelGivesGGUFPysQ8_0Values(kernel: Int32) {
+        let golden = QuantizeTests.fixture
+        let bytes = stride(from: 0, to: golden.q8_0.count, by: 2).map { UInt8(golden.q8_0.dropFirst($0).prefix(2), radix: 16)! }
+        let blocks = golden.values.count / 32
+        let expected = (0..<blocks).flatMap { b in bytes[(b * 34 + 2)..<(b * 34 + 34)].map { Int8(bitPattern: $0) } }
+        var (q, d, sums, scaled) = ([Int8](repeating: 0, count: blocks * 32), [Float](repeating: 0, count: blocks),
+                                    [Int32](repeating: 0, count: blocks), [Float](repeating: 0, count: blocks))
+        guard gesal_quantize_q8_blocks_with(kernel, golden.values, Int64(blocks), &q, &d, &sums, &scaled) == 0 else { return }  // no AVX2 here
+        #expect(q == expected)
+        for b in 0..<blocks {
+            let block = golden.values[(b * 32)..<(b * 32 + 32)]
+            #expect(d[b] == block.map(abs).max()! / 127, "block \(b)")
+            #expect(sums[b] == expected[(b * 32)..<(b * 32 + 32)].reduce(Int32(0)) { $0 + Int32($1) }, "block \(b)")
+            #expect(scaled[b] == d[b] * Float(sums[b]), "block \(b)")
+        }
     }
 
     @Test func aBlockOfZerosQuantisesToZerosWithScaleZero() {
