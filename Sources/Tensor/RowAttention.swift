@@ -1,3 +1,5 @@
+import CKernels
+
 /// Attention of single query rows (one per decoding sequence) over their caches: for each
 /// head, softmax(scale · q · Kᵀ) · V over the positions the row sees. OpenBLAS ran this as two
 /// products per head (sgemv, then a one-row sgemm), 540 calls per token for SmolLM2; each woke
@@ -7,7 +9,8 @@
 ///
 /// A head's numbers are computed in one fixed order (eight lanes over the head's dimensions,
 /// the lanes added pairwise, then the tail; the positions in order), whatever the batch, the
-/// thread count or the CPU: plain Swift SIMD, multiplies then adds, never fused.
+/// thread count or the CPU: multiplies then adds, never fused, in plain Swift SIMD (the portable
+/// path) or in C with AVX (`row_attention.h`).
 public enum RowAttention {
     /// One query row and the cache it attends to. Head h of the row reads the query at
     /// `query + h · headDim` and key/value head h / (heads / kvHeads) at `keys`/`values`
@@ -51,26 +54,44 @@ public enum RowAttention {
         var scale: Float { 1 / Float(headDim).squareRoot() }
     }
 
-    /// Every head of every row, split across `RowProducts.threads` threads. Rows must not
-    /// write where another row reads.
+    /// Every head of every row, split across `RowProducts.threads` threads: one piece per
+    /// key/value head of a row, with the query heads that share it. Where the row kernels are
+    /// C (`RowProducts.kernel` is not `.portable`), a piece runs in C with AVX
+    /// (`gesal_attention_scores_avx2`, then `Ops.softmax` per head, then
+    /// `gesal_attention_values_avx2`), which loads each position's keys and values once for
+    /// the group; else `attendHead` per head. Both give the same bits. Rows must not write
+    /// where another row reads.
     public static func attend(_ rows: [Row], shape: Shape) {
-        let pieces = rows.count * shape.heads
+        let pieces = rows.count * shape.kvHeads
         guard pieces > 0 else { return }
         let longest = rows.map(\.positions).max()!
         precondition(rows.allSatisfy { $0.positions > 0 }, "a row attends to at least its own position")
         let workers = min(RowProducts.threads, pieces)
         let chunk = (pieces + workers - 1) / workers
-        // Each piece writes its own head of its own row; the rows are only shared to hand them over.
+        let (group, d) = (shape.heads / shape.kvHeads, shape.headDim)
+        let inC = RowProducts.kernel != .portable
+        // Each piece writes its own heads of its own row; the rows are only shared to hand them over.
         let shared = UnsafeSendable(rows)
         WorkerPool.shared.run(workers: workers) { worker in
             let range = (worker * chunk)..<min(pieces, (worker + 1) * chunk)
             guard !range.isEmpty else { return }
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: longest) { scores in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: longest * group) { buffer in
+                let scores = buffer.baseAddress!
                 for piece in range {
-                    let (row, head) = (shared.value[piece / shape.heads], piece % shape.heads)
-                    let kvOffset = head / (shape.heads / shape.kvHeads) * shape.headDim
-                    attendHead(query: row.query + head * shape.headDim, keys: row.keys + kvOffset, values: row.values + kvOffset,
-                               positions: row.positions, shape: shape, scores: scores.baseAddress!, into: row.out + head * shape.headDim)
+                    let (row, kvHead) = (shared.value[piece / shape.kvHeads], piece % shape.kvHeads)
+                    let (query, out) = (row.query + kvHead * group * d, row.out + kvHead * group * d)
+                    let (keys, values) = (row.keys + kvHead * d, row.values + kvHead * d)
+                    guard inC else {
+                        for h in 0..<group {
+                            attendHead(query: query + h * d, keys: keys, values: values, positions: row.positions, shape: shape, scores: scores,
+                                       into: out + h * d)
+                        }
+                        continue
+                    }
+                    gesal_attention_scores_avx2(query, Int64(group), Int64(d), keys, Int64(shape.stride), Int64(row.positions), shape.scale,
+                                                scores, Int64(longest))
+                    for h in 0..<group { Ops.softmax(scores + h * longest, count: row.positions) }
+                    gesal_attention_values_avx2(scores, Int64(longest), Int64(group), values, Int64(shape.stride), Int64(row.positions), Int64(d), out)
                 }
             }
         }

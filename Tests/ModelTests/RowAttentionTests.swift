@@ -23,7 +23,7 @@ import Testing
         var keys: [Float]
         var values: [Float]
 
-        init(capacity: Int, seed: UInt64) {
+        init(capacity: Int, seed: UInt64, shape: RowAttention.Shape = RowAttentionTests.shape) {
             query = RowAttentionTests.floats(shape.heads * shape.headDim, seed: seed)
             keys = RowAttentionTests.floats(capacity * shape.stride, seed: seed + 1)
             values = RowAttentionTests.floats(capacity * shape.stride, seed: seed + 2)
@@ -54,7 +54,7 @@ import Testing
     }
 
     /// Each sequence's row attending to `positions[i]` positions, on `threads` threads.
-    static func attend(_ sequences: [Sequence], positions: [Int], threads: Int) -> [[Float]] {
+    static func attend(_ sequences: [Sequence], positions: [Int], threads: Int, shape: RowAttention.Shape = shape) -> [[Float]] {
         let before = RowProducts.threadCount.exchange(threads, ordering: .relaxed)
         defer { RowProducts.threadCount.store(before, ordering: .relaxed) }
         let width = shape.heads * shape.headDim
@@ -107,5 +107,23 @@ import Testing
         }
         let after = Self.attend([sequence], positions: [5], threads: 1)[0]
         #expect(after.map(\.bitPattern) == before.map(\.bitPattern))
+    }
+
+    /// The C kernel (AVX, the query heads of a group sharing each key and value load) against
+    /// the portable Swift one, bit for bit: groups of 3 (one set of heads), 4 (a set of 3 and
+    /// one of 1) and 2; heads of 44 dimensions (two runs of 16, one of 8, a tail of 4), 64 (four
+    /// runs of 16) and 20 (one of 16, a tail of 4); 131 positions (four at a time, then 3 alone).
+    @Test(arguments: [RowAttention.Shape(heads: 6, kvHeads: 2, headDim: 44, stride: 2 * 44 + 3),
+                      RowAttention.Shape(heads: 8, kvHeads: 2, headDim: 64, stride: 2 * 64),
+                      RowAttention.Shape(heads: 4, kvHeads: 2, headDim: 20, stride: 2 * 20 + 1)])
+    func theCKernelGivesThePortableKernelsBits(shape: RowAttention.Shape) throws {
+        try #require(RowProducts.Kernel.best != .portable, "this CPU has no AVX2: only the portable kernel runs")
+        let sequences = (0..<3).map { Sequence(capacity: 131, seed: UInt64(20 + 3 * $0), shape: shape) }
+        let positions = [131, 1, 6]
+        let inC = Self.attend(sequences, positions: positions, threads: 2, shape: shape)
+        let portable = RowProducts.using(.portable) { Self.attend(sequences, positions: positions, threads: 2, shape: shape) }
+        for i in sequences.indices {
+            #expect(inC[i].map(\.bitPattern) == portable[i].map(\.bitPattern), "sequence \(i)")
+        }
     }
 }
