@@ -1,4 +1,5 @@
 #include "row_attention.h"
+#include "lane_sums.h"
 
 #include <immintrin.h>
 
@@ -7,15 +8,6 @@
 // Up to HEADS heads of a group share each load (more go in sets of HEADS); the scores of
 // POSITIONS positions run side by side.
 enum { HEADS = 3, POSITIONS = 4 };
-
-// A sum of eight lanes as RowAttention's `pairwiseSum`, then the dimensions past the lanes.
-AVX2 static inline float finish(__m256 sum, const float *q, const float *k, int64_t lanes, int64_t head_dim) {
-    __m128 four = _mm_add_ps(_mm256_castps256_ps128(sum), _mm256_extractf128_ps(sum, 1));
-    __m128 two = _mm_add_ps(four, _mm_movehl_ps(four, four));
-    float total = _mm_cvtss_f32(two) + _mm_cvtss_f32(_mm_shuffle_ps(two, two, 1));
-    for (int64_t i = lanes; i < head_dim; i++) total += q[i] * k[i];
-    return total;
-}
 
 // P positions by H heads: each key load serves H heads, each query load P positions, and the
 // P * H sums are independent chains. P and H are constants where it is inlined.
@@ -35,7 +27,7 @@ AVX2 __attribute__((always_inline)) static inline void score_tile(const float *q
     }
     for (int a = 0; a < P; a++)
         for (int h = 0; h < H; h++)
-            scores[h * scores_stride + p + a] = finish(s[a][h], query + h * head_dim, keys + (p + a) * stride, lanes, head_dim) * scale;
+            scores[h * scores_stride + p + a] = finish_lanes(s[a][h], query + h * head_dim, keys + (p + a) * stride, lanes, head_dim) * scale;
 }
 
 AVX2 __attribute__((always_inline)) static inline void score_heads(const float *query, int64_t head_dim, const float *keys, int64_t stride,

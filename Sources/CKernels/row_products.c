@@ -1,4 +1,5 @@
 #include "row_products.h"
+#include "lane_sums.h"
 #include "thread_scratch.h"
 
 #include <immintrin.h>
@@ -13,17 +14,6 @@ int gesal_cpu_has_avx2_fma(void) {
 #define AVX2 __attribute__((target("avx2,fma")))
 
 #define PREFETCH_HINT _MM_HINT_T0
-
-// The eight lanes added pairwise (lanes i and i+4, then i and i+2, then 0 and 1), then the
-// inputs past the last whole group of eight, each multiplied, then added (never contracted:
-// the target builds with -ffp-contract=off, so this order is the one written here).
-AVX2 static inline float finish(__m256 sum, const float *x, const float *w, int64_t lanes, int64_t inputs) {
-    __m128 four = _mm_add_ps(_mm256_castps256_ps128(sum), _mm256_extractf128_ps(sum, 1));
-    __m128 two = _mm_add_ps(four, _mm_movehl_ps(four, four));
-    float total = _mm_cvtss_f32(two) + _mm_cvtss_f32(_mm_shuffle_ps(two, two, 1));
-    for (int64_t i = lanes; i < inputs; i++) total += x[i] * w[i];
-    return total;
-}
 
 // R rows by O outputs at once: each weight load serves R rows, each input load O outputs,
 // and the R * O sums are independent chains that keep both FMA units busy (one chain alone
@@ -45,7 +35,7 @@ AVX2 __attribute__((always_inline)) static inline void tile(const float *x, cons
     }
     for (int r = 0; r < R; r++)
         for (int o = 0; o < O; o++) {
-            float total = finish(s[r][o], x + r * inputs, w + (j + o) * inputs, lanes, inputs);
+            float total = finish_lanes(s[r][o], x + r * inputs, w + (j + o) * inputs, lanes, inputs);
             float *out = y + r * stride + j + o;
             *out = accumulate ? *out + total : total;
         }
@@ -152,7 +142,7 @@ AVX512 __attribute__((always_inline)) static inline void wide_tile(const float *
             const float *row = w + (j + o) * inputs;
             for (int half = 0; half < 2 && 2 * p + half < rows; half++) {
                 const int64_t b = 2 * p + half;
-                const float total = finish(half ? high_half(s[p][o]) : low_half(s[p][o]), x + b * inputs, row, lanes, inputs);
+                const float total = finish_lanes(half ? high_half(s[p][o]) : low_half(s[p][o]), x + b * inputs, row, lanes, inputs);
                 float *out = y + b * stride + j + o;
                 *out = accumulate ? *out + total : total;
             }
