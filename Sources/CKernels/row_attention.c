@@ -100,3 +100,18 @@ AVX2 void gesal_attention_values_avx2(const float *scores, int64_t scores_stride
         }
     }
 }
+
+AVX2 float gesal_attention_read_through(const float *x, int64_t count) {
+    // Four independent sums, so the loads run ahead of one another.
+    __m256 a = _mm256_setzero_ps(), b = a, c = a, d = a;
+    int64_t i = 0;
+    for (; i + 32 <= count; i += 32) {
+        a = _mm256_add_ps(a, _mm256_loadu_ps(x + i));
+        b = _mm256_add_ps(b, _mm256_loadu_ps(x + i + 8));
+        c = _mm256_add_ps(c, _mm256_loadu_ps(x + i + 16));
+        d = _mm256_add_ps(d, _mm256_loadu_ps(x + i + 24));
+    }
+    float total = _mm_cvtss_f32(_mm256_castps256_ps128(_mm256_add_ps(_mm256_add_ps(a, b), _mm256_add_ps(c, d))));
+    for (; i < count; i++) total += x[i];
+    return total;
+}

@@ -55,21 +55,27 @@ public enum RowAttention {
     }
 
     /// Every head of every row, split across `RowProducts.threads` threads: one piece per
-    /// key/value head of a row, with the query heads that share it. Where the row kernels are
+    /// key/value head of a row, with the query heads that share it, or one per row when there
+    /// are many rows and the C path runs (see below). Where the row kernels are
     /// C (`RowProducts.kernel` is not `.portable`), a piece runs in C with AVX
     /// (`gesal_attention_scores_avx2`, then `Ops.softmax` per head, then
     /// `gesal_attention_values_avx2`), which loads each position's keys and values once for
     /// the group; else `attendHead` per head. Both give the same bits. Rows must not write
     /// where another row reads.
     public static func attend(_ rows: [Row], shape: Shape) {
-        let pieces = rows.count * shape.kvHeads
+        let inC = RowProducts.kernel != .portable
+        // Many rows (a batch of sequences): a piece is a whole row, whose keys and values the C
+        // path reads straight through first. Their caches then come from memory once, at a
+        // straight read's speed; read a head at a time they came at a third of it.
+        let wholeRows = inC && rows.count >= 2 * RowProducts.threads
+        let kvHeadsPerPiece = wholeRows ? shape.kvHeads : 1
+        let pieces = rows.count * shape.kvHeads / kvHeadsPerPiece
         guard pieces > 0 else { return }
         let longest = rows.map(\.positions).max()!
         precondition(rows.allSatisfy { $0.positions > 0 }, "a row attends to at least its own position")
         let workers = min(RowProducts.threads, pieces)
         let chunk = (pieces + workers - 1) / workers
         let (group, d) = (shape.heads / shape.kvHeads, shape.headDim)
-        let inC = RowProducts.kernel != .portable
         // Each piece writes its own heads of its own row; the rows are only shared to hand them over.
         let shared = UnsafeSendable(rows)
         WorkerPool.shared.run(workers: workers) { worker in
@@ -78,20 +84,28 @@ public enum RowAttention {
             withUnsafeTemporaryAllocation(of: Float.self, capacity: longest * group) { buffer in
                 let scores = buffer.baseAddress!
                 for piece in range {
-                    let (row, kvHead) = (shared.value[piece / shape.kvHeads], piece % shape.kvHeads)
-                    let (query, out) = (row.query + kvHead * group * d, row.out + kvHead * group * d)
-                    let (keys, values) = (row.keys + kvHead * d, row.values + kvHead * d)
-                    guard inC else {
-                        for h in 0..<group {
-                            attendHead(query: query + h * d, keys: keys, values: values, positions: row.positions, shape: shape, scores: scores,
-                                       into: out + h * d)
-                        }
-                        continue
+                    let row = shared.value[piece * kvHeadsPerPiece / shape.kvHeads]
+                    let firstKVHead = piece * kvHeadsPerPiece % shape.kvHeads
+                    if wholeRows {
+                        let floats = Int64((row.positions - 1) * shape.stride + shape.kvHeads * d)
+                        _ = gesal_attention_read_through(row.keys, floats) + gesal_attention_read_through(row.values, floats)
                     }
-                    gesal_attention_scores_avx2(query, Int64(group), Int64(d), keys, Int64(shape.stride), Int64(row.positions), shape.scale,
-                                                scores, Int64(longest))
-                    for h in 0..<group { Ops.softmax(scores + h * longest, count: row.positions) }
-                    gesal_attention_values_avx2(scores, Int64(longest), Int64(group), values, Int64(shape.stride), Int64(row.positions), Int64(d), out)
+                    for kvHead in firstKVHead..<(firstKVHead + kvHeadsPerPiece) {
+                        let (query, out) = (row.query + kvHead * group * d, row.out + kvHead * group * d)
+                        let (keys, values) = (row.keys + kvHead * d, row.values + kvHead * d)
+                        guard inC else {
+                            for h in 0..<group {
+                                attendHead(query: query + h * d, keys: keys, values: values, positions: row.positions, shape: shape, scores: scores,
+                                           into: out + h * d)
+                            }
+                            continue
+                        }
+                        gesal_attention_scores_avx2(query, Int64(group), Int64(d), keys, Int64(shape.stride), Int64(row.positions), shape.scale,
+                                                    scores, Int64(longest))
+                        for h in 0..<group { Ops.softmax(scores + h * longest, count: row.positions) }
+                        gesal_attention_values_avx2(scores, Int64(longest), Int64(group), values, Int64(shape.stride), Int64(row.positions),
+                                                    Int64(d), out)
+                    }
                 }
             }
         }

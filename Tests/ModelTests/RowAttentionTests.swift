@@ -118,8 +118,9 @@ import Testing
                       RowAttention.Shape(heads: 4, kvHeads: 2, headDim: 20, stride: 2 * 20 + 1)])
     func theCKernelGivesThePortableKernelsBits(shape: RowAttention.Shape) throws {
         try #require(RowProducts.Kernel.best != .portable, "this CPU has no AVX2: only the portable kernel runs")
-        let sequences = (0..<3).map { Sequence(capacity: 131, seed: UInt64(20 + 3 * $0), shape: shape) }
-        let positions = [131, 1, 6]
+        // Five rows on two threads: the C path takes a whole row a piece and reads it through first.
+        let sequences = (0..<5).map { Sequence(capacity: 131, seed: UInt64(20 + 3 * $0), shape: shape) }
+        let positions = [131, 1, 6, 40, 77]
         let inC = Self.attend(sequences, positions: positions, threads: 2, shape: shape)
         let portable = RowProducts.using(.portable) { Self.attend(sequences, positions: positions, threads: 2, shape: shape) }
         for i in sequences.indices {

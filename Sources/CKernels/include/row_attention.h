@@ -20,3 +20,10 @@ void gesal_attention_scores_avx2(const float *query, int64_t group, int64_t head
 // from 0, for the `group` heads. Call only when gesal_cpu_has_avx2_fma() is 1.
 void gesal_attention_values_avx2(const float *scores, int64_t scores_stride, int64_t group, const float *values, int64_t stride,
                                  int64_t positions, int64_t head_dim, float *out);
+
+// Reads count floats from x straight through and returns a sum of them: brings one sequence's
+// keys (or values) of a layer into cache before the kernels above read them a head at a time.
+// Measured on a Zen 4 with 16 sequences of 144 positions: the kernels read memory at about a
+// third of a straight read's speed, and reading through first halved the whole. Call only
+// when gesal_cpu_has_avx2_fma() is 1.
+float gesal_attention_read_through(const float *x, int64_t count);
