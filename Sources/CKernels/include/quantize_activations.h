@@ -1,8 +1,8 @@
 // Activations quantised to Q8 blocks of 32 (QuantizedActivations in Swift). In C because
 // Swift's SIMD conversions between Float and Int32 lanes, and its lane-wise max, compile to a
 // generic call per lane (measured: a decode step ran at half speed), and `roundf` per value is
-// a library call. Plain C the compiler vectorises, compiled for the x86-64 baseline and for
-// AVX2, picked by CPU; no contraction (-ffp-contract=off), so every machine gets the same bytes.
+// a library call. Plain C for the x86-64 baseline and AVX2 intrinsics, picked by CPU; the
+// same steps and no contraction (-ffp-contract=off), so every machine gets the same bytes.
 #pragma once
 
 #include <stdint.h>

@@ -101,10 +101,11 @@ public struct QuantizedMatrix: Sendable {
                         withMatrices(products.map(\.matrix)) { weights in
                             // Each worker writes its own outputs; the pointers are only shared to hand them over.
                             let jobs = UnsafeSendable(zip(products, weights).map { product, w in
-                                (product, w, kernel(for: product.matrix.format), WorkerPool.runs(outputs: product.matrix.outputs, threads: RowProducts.threads))
+                                (product: product, weights: w, kernel: kernel(for: product.matrix.format),
+                                 runs: WorkerPool.runs(outputs: product.matrix.outputs, threads: RowProducts.threads))
                             })
                             let views = UnsafeSendable(view)
-                            WorkerPool.shared.run(workers: jobs.value.map(\.3.count).max()!) { worker in
+                            WorkerPool.shared.run(workers: jobs.value.map(\.runs.count).max()!) { worker in
                                 for (product, w, kernel, runs) in jobs.value where worker < runs.count {
                                     let m = product.matrix
                                     BlockProducts.products(kernel, m.format, w, rowBytes: m.rowBytes, views.value, outputs: runs[worker],
