@@ -29,15 +29,17 @@ extension LlamaModel {
                 continue
             }
             let (outputs, inputs) = shape(site.kind)
-            let w = Self.merged(site, base: base, outputs: outputs, inputs: inputs, adapters: adapters, bases: bases)
             let format = storage.mergedFormat
             if base.format != nil && inputs % format.blockSize == 0 {
+                let w = Self.merged(site, base: base, outputs: outputs, inputs: inputs, adapters: adapters, bases: bases,
+                                    inIntegers: storage.mergesInIntegers)
                 decoding.layers[site.layer][site.kind] = .blocks(QuantizedMatrix(format: format, outputs: outputs, inputs: inputs,
                                                                                  bytes: Quantize.bytes(w, as: GGMLType(format))))
                 // Kept, the Float32 W' would hold 3.5 MB a matrix (318 MB an adapted SmolLM2)
                 // that decoding never reads; training and drift make it again, the same bits.
                 edits[site] = .remake
             } else {
+                let w = Self.merged(site, base: base, outputs: outputs, inputs: inputs, adapters: adapters, bases: bases)
                 decoding.layers[site.layer][site.kind] = .dense(w)
                 edits[site] = .replace(w)
             }
@@ -65,11 +67,14 @@ extension LlamaModel {
     }
 
     /// W' at `site` in Float32: U diag(σ') Vᵀ when SVF adapts it (then `base` is not read),
-    /// else `base`'s W; plus (α/r) B A when a LoRA is on it too.
+    /// else `base`'s W; plus (α/r) B A when a LoRA is on it too. `inIntegers`: U diag(σ') Vᵀ from
+    /// 16-bit factors (`IntegerMerge`), for blocks that re-quantise it; training never reads it.
     private static func merged(_ site: LinearSite, base: LinearWeight, outputs: Int, inputs: Int, adapters: AdapterSet,
-                               bases: [LinearSite: SVFBasis]) -> [Float] {
+                               bases: [LinearSite: SVFBasis], inIntegers: Bool = false) -> [Float] {
         var w: [Float]
-        if let z = adapters.svf[site], let basis = bases[site] {
+        if let z = adapters.svf[site], let basis = bases[site], inIntegers {
+            w = basis.integerMerge(scaledBy: adapters.composition.scaled(basis.sigma, z))
+        } else if let z = adapters.svf[site], let basis = bases[site] {
             let us = basis.u(scaledBy: adapters.composition.scaled(basis.sigma, z))
             // With beta 0 BLAS sets every element and reads none: the array starts uninitialised.
             w = [Float](unsafeUninitializedCapacity: outputs * inputs) { c, initialized in

@@ -1,18 +1,39 @@
 import Foundation
+import Synchronization
 import Tensor
 
 /// The singular value decomposition of one weight matrix, W = U · diag(sigma) · Vᵀ, that
 /// singular value fine-tuning scales.
 public struct SVFBasis: Sendable, Equatable {
-    public var outputs: Int
-    public var inputs: Int
+    public let outputs: Int
+    public let inputs: Int
     /// min(outputs, inputs)
-    public var rank: Int
+    public let rank: Int
     /// outputs × rank, row-major.
-    public var u: [Float]
+    public let u: [Float]
+    /// A Transformer² expert scales it beneath another set (`AdapterSet.bases(_:scaledBy:)`);
+    /// U and Vᵀ, and so the kept integer factor, stay shared.
     public var sigma: [Float]
     /// rank × inputs, row-major.
-    public var vt: [Float]
+    public let vt: [Float]
+    /// The factor an integer merge never rescales, rounded at its first merge and kept: it
+    /// was a third of an integer merge's time (departure 43).
+    private let integerFactor = IntegerFactorCache()
+
+    public init(outputs: Int, inputs: Int, rank: Int, u: [Float], sigma: [Float], vt: [Float]) {
+        (self.outputs, self.inputs, self.rank, self.u, self.sigma, self.vt) = (outputs, inputs, rank, u, sigma, vt)
+    }
+
+    public static func == (a: SVFBasis, b: SVFBasis) -> Bool {
+        (a.outputs, a.inputs, a.rank) == (b.outputs, b.inputs, b.rank) && a.u == b.u && a.sigma == b.sigma && a.vt == b.vt
+    }
+
+    /// U diag(s) Vᵀ from 16-bit factors (`IntegerMerge`).
+    public func integerMerge(scaledBy s: [Float]) -> [Float] {
+        let shape = IntegerMerge.Shape(outputs: outputs, inputs: inputs, rank: rank)
+        let fixed = integerFactor.factor { IntegerMerge.fixed(u: u, vt: vt, shape: shape) }
+        return IntegerMerge.product(u: u, s: s, vt: vt, shape: shape, fixed: fixed)
+    }
 
     /// U diag(s): column i of U times s[i] (the left factor of a merge, U diag(σ') Vᵀ). Rows
     /// are shared out over the products' threads; each value is one product, on any of them.
@@ -89,5 +110,20 @@ extension SVFBasis {
     public init(weight: [Float], outputs: Int, inputs: Int) throws {
         let (u, s, vt) = try LAPACK.svd(weight, rows: outputs, columns: inputs)
         self.init(outputs: outputs, inputs: inputs, rank: s.count, u: u, sigma: s, vt: vt)
+    }
+}
+
+/// One basis's kept `IntegerMerge.Factor`, made once by whichever merge needs it first (a
+/// server merges on several threads).
+private final class IntegerFactorCache: Sendable {
+    private let kept = Mutex<IntegerMerge.Factor?>(nil)
+
+    func factor(_ make: () -> IntegerMerge.Factor) -> IntegerMerge.Factor {
+        kept.withLock { kept in
+            if let kept { return kept }
+            let made = make()
+            kept = made
+            return made
+        }
     }
 }

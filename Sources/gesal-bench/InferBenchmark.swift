@@ -47,7 +47,7 @@ struct InferBenchmark: ParsableCommand {
     @Option(help: "Batch sizes to decode together, comma-separated.")
     var batches = "8,16"
 
-    @Option(help: "How the weight matrices are held: blocks-lora-beside (the default), blocks-svf-q5 or blocks (quantised, as in the file; they differ only in how adapters are held) or float32 (dequantised at load).")
+    @Option(help: "How the weight matrices are held: blocks-svf-int16 (the default), blocks-lora-beside, blocks-svf-q5 or blocks (quantised, as in the file; they differ only in how adapters are held) or float32 (dequantised at load).")
     var weights: WeightStorage = .defaultForNewStores
 
     func validate() throws {

@@ -31,6 +31,7 @@ struct MergeNoiseBenchmark: ParsableCommand {
 
         Example:
           swift run -c release gesal-bench merge-noise --threads 2 --weights blocks-svf-q5
+          swift run -c release gesal-bench merge-noise --threads 2 --weights blocks-lora-beside
           swift run -c release gesal-bench merge-noise --threads 2 --weights float32
         """))
 

@@ -23,6 +23,10 @@ struct TrainBenchmark: ParsableCommand {
           sft_lora_step_ms       SFT with rank-8 LoRA on q and v: forward, backward, Adam
           step_vs_forward_ratio  reinforce_svf_step_ms / forward_ms
           merge_ms               merging the learned SVF vectors into the 90 matrices (once per adapter set)
+          float_merge_ms         that merge as blocks-lora-beside makes it (Float32 sgemm, then Q8_0): best of 3, in turns with
+          integer_merge_ms       that merge as blocks-svf-int16 makes it (16-bit factors, exact integer sums, then Q8_0)
+          integer_vs_float_merge_ratio   integer_merge_ms / float_merge_ms (below 1: faster)
+          integer_merge_kernel   which integer kernel ran (avx512-vnni-vpdpwssd, avx2-vpmaddwd or portable)
           adapted_vs_base_decode_ratio   decode speed with the merged adapters over the base's
           lora_merge_ms          merging a rank-8 LoRA on every MLP matrix, SAGE's and SEAL's targets (beside the blocks, or re-quantised with --weights blocks)
           lora_adapted_decode_tok_s   decode speed with that LoRA
@@ -37,7 +41,7 @@ struct TrainBenchmark: ParsableCommand {
     var model: String { options.model }
     var threads: Int { options.threads }
 
-    @Option(help: "How the weight matrices are held for decoding: blocks-lora-beside (the default: a LoRA beside the blocks, SVF merged into Q8_0), blocks-svf-q5 (SVF merged into Q5_0), blocks (both merged into Q8_0) or float32. Training reads Float32 either way.")
+    @Option(help: "How the weight matrices are held for decoding: blocks-svf-int16 (the default: a LoRA beside the blocks, SVF merged from 16-bit integer factors into Q8_0), blocks-lora-beside (the same, merged in Float32), blocks-svf-q5 (SVF merged into Q5_0), blocks (both merged into Q8_0) or float32. Training reads Float32 either way.")
     var weights: WeightStorage = .defaultForNewStores
 
     @Option(help: "Sequence length (prompt and response together).")
@@ -113,6 +117,13 @@ struct TrainBenchmark: ParsableCommand {
         // Decoding with the learned adapters: merged once, then as fast as the base.
         var merged = llama
         let merge = timed { merged = llama.merging(trained, bases: bases) }
+        // The two Q8_0 merges of the same vectors, in turns.
+        let (floatModel, integerModel) = (try storing(.loraBeside, loaded), try storing(.svfInt16, loaded))
+        var (floatMerge, integerMerge) = (Double.infinity, Double.infinity)
+        for _ in 0..<3 {
+            floatMerge = min(floatMerge, timed { _ = floatModel.merging(trained, bases: bases) })
+            integerMerge = min(integerMerge, timed { _ = integerModel.merging(trained, bases: bases) })
+        }
         var mlpLoRA = AdapterSet()
         for site in llama.mlpSites {
             let (outputs, inputs) = llama.shape(site.kind)
@@ -137,6 +148,10 @@ struct TrainBenchmark: ParsableCommand {
         print(line("sft_lora_step_ms", loraStep * 1000))
         print(line("step_vs_forward_ratio", reinforceStep / forward, decimals: 2))
         print(line("merge_ms", merge * 1000))
+        print(line("float_merge_ms", floatMerge * 1000))
+        print(line("integer_merge_ms", integerMerge * 1000))
+        print(line("integer_vs_float_merge_ratio", integerMerge / floatMerge, decimals: 2))
+        print("integer_merge_kernel=\(IntegerMerge.best)")
         print(line("base_decode_tok_s", baseDecode))
         print(line("adapted_decode_tok_s", adaptedDecode))
         print(line("adapted_vs_base_decode_ratio", adaptedDecode / baseDecode, decimals: 3))
@@ -144,6 +159,11 @@ struct TrainBenchmark: ParsableCommand {
         print(line("lora_adapted_decode_tok_s", loraDecode))
         print(line("lora_adapted_vs_base_decode_ratio", loraDecode / baseDecode, decimals: 3))
         print("parameter_sha256=\(digest)")
+    }
+
+    /// `loaded`'s model held as `storage` (loaded again unless it already is).
+    private func storing(_ storage: WeightStorage, _ loaded: LanguageModel) throws -> LlamaModel {
+        loaded.model.storage == storage ? loaded.model : try LanguageModel.load(model, storage: storage).model
     }
 
     /// Greedy decode speed of each model after a prefill, tokens per second: the best of five

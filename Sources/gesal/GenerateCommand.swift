@@ -49,10 +49,10 @@ struct GenerateCommand: ParsableCommand {
     var stop: [String] = []
 
     @Option(help: ArgumentHelp("""
-        How the model's matrices are held: the file's quantised blocks (blocks-lora-beside, the default; blocks and \
-        blocks-svf-q5 are the same without adapters), or float32 (dequantised at load: five times the memory, \
+        How the model's matrices are held: the file's quantised blocks (blocks-svf-int16, the default; \
+        blocks-lora-beside, blocks and blocks-svf-q5 are the same without adapters), or float32 (dequantised at load: five times the memory, \
         slower, what generate used before 2026-12-06; answers differ from the blocks' in the last bits of the logits).
-        """, valueName: "blocks-lora-beside|float32"))
+        """, valueName: "blocks-svf-int16|float32"))
     var weights: WeightStorage = .defaultForNewStores
 
     @Flag(help: "Send the prompt as it is, without the chat template.")

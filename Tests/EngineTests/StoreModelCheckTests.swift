@@ -54,8 +54,9 @@ import Tensor
 
     /// Each storage after `blocks` is its own name: stores from before `blocks-lora-beside` say
     /// `blocks` and keep merging their LoRAs, stores from before `blocks-svf-q5` re-quantise SVF
-    /// merges to Q8_0. A store of one refuses a model loaded as another, by name.
-    @Test(arguments: [WeightStorage.loraBeside, .svfQ5])
+    /// merges to Q8_0, stores from before `blocks-svf-int16` merge SVF in Float32. A store of
+    /// one refuses a model loaded as another, by name.
+    @Test(arguments: [WeightStorage.loraBeside, .svfQ5, .svfInt16])
     func aLaterStorageIsItsOwnName(storage: WeightStorage) throws {
         let models = try RealModels.models()
         let encoded = try JSONEncoder().encode(created(models, weights: storage))
