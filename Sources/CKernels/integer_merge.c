@@ -128,29 +128,30 @@ static void products_portable(const int16_t *left, const int16_t *packed, const 
     }
 }
 
-// AVX2: a tile of ROWS rows by 32 columns, four vpmaddwd accumulators a row.
-#define AVX2_ROWS 3
-AVX2 static inline void avx2_tile(const int16_t *left, int64_t padded, const int16_t *block, int64_t pairs, int half,
+// AVX2: a tile of ROWS rows by 16 columns, two vpmaddwd accumulators a row: with the two
+// right vectors, the broadcast and a product, 12 of the 16 registers (a 3 x 32 tile spilled).
+#define AVX2_ROWS 4
+AVX2 static inline void avx2_tile(const int16_t *left, int64_t padded, const int16_t *block, int64_t pairs, int quarter,
                                   const float *row_scales, const float *column_scales, int64_t width, int64_t stride, int64_t i,
-                                  int rows, float *w) {
-    __m256i sums[AVX2_ROWS][4];
+                                  const int rows, float *w) {
+    __m256i sums[AVX2_ROWS][2];
     for (int r = 0; r < AVX2_ROWS; r++)
-        for (int c = 0; c < 4; c++) sums[r][c] = _mm256_setzero_si256();
-    const int16_t *b = block + half * 64;
+        for (int c = 0; c < 2; c++) sums[r][c] = _mm256_setzero_si256();
+    const int16_t *b = block + quarter * 32;
     for (int64_t p = 0; p < pairs; p++, b += PAIR_VALUES) {
-        __m256i right[4];
-        for (int c = 0; c < 4; c++) right[c] = _mm256_loadu_si256((const __m256i *)(b + 16 * c));
+        __m256i right[2];
+        for (int c = 0; c < 2; c++) right[c] = _mm256_loadu_si256((const __m256i *)(b + 16 * c));
         for (int r = 0; r < rows; r++) {
             int32_t pair;
             memcpy(&pair, left + (i + r) * padded + 2 * p, 4);
             __m256i a = _mm256_set1_epi32(pair);
-            for (int c = 0; c < 4; c++) sums[r][c] = _mm256_add_epi32(sums[r][c], _mm256_madd_epi16(a, right[c]));
+            for (int c = 0; c < 2; c++) sums[r][c] = _mm256_add_epi32(sums[r][c], _mm256_madd_epi16(a, right[c]));
         }
     }
-    int64_t first = half * 32;
+    int64_t first = quarter * 16;
     for (int r = 0; r < rows; r++) {
         __m256 d = _mm256_set1_ps(row_scales[i + r]);
-        for (int c = 0; c < 4; c++) {
+        for (int c = 0; c < 2; c++) {
             float out[8];
             _mm256_storeu_ps(out, _mm256_mul_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(sums[r][c]), d),
                                                 _mm256_loadu_ps(column_scales + first + 8 * c)));
@@ -163,13 +164,19 @@ AVX2 static inline void avx2_tile(const int16_t *left, int64_t padded, const int
 AVX2 static void products_avx2(const int16_t *left, const int16_t *packed, const float *row_scales, const float *column_scales,
                                int64_t rank, int64_t columns, int64_t first_row, int64_t end_row, float *w) {
     int64_t padded = gesal_integer_merge_padded_rank(rank), pairs = padded / 2;
-    for (int64_t b = 0; b * BLOCK < columns; b++)
-        for (int half = 0; half < 2 && b * BLOCK + half * 32 < columns; half++)
-            for (int64_t i = first_row; i < end_row; i += AVX2_ROWS) {
-                int rows = end_row - i < AVX2_ROWS ? (int)(end_row - i) : AVX2_ROWS;
-                avx2_tile(left, padded, packed + b * pairs * PAIR_VALUES, pairs, half, row_scales, column_scales + b * BLOCK,
-                          columns - b * BLOCK, columns, i, rows, w + b * BLOCK);
-            }
+    for (int64_t b = 0; b * BLOCK < columns; b++) {
+        const int16_t *block = packed + b * pairs * PAIR_VALUES;
+        for (int quarter = 0; quarter < 4 && b * BLOCK + quarter * 16 < columns; quarter++) {
+            int64_t i = first_row;
+            // The row count a constant in each call, so the accumulators stay in registers.
+            for (; i + AVX2_ROWS <= end_row; i += AVX2_ROWS)
+                avx2_tile(left, padded, block, pairs, quarter, row_scales, column_scales + b * BLOCK, columns - b * BLOCK, columns, i,
+                          AVX2_ROWS, w + b * BLOCK);
+            for (; i < end_row; i++)
+                avx2_tile(left, padded, block, pairs, quarter, row_scales, column_scales + b * BLOCK, columns - b * BLOCK, columns, i, 1,
+                          w + b * BLOCK);
+        }
+    }
 }
 
 // AVX-512 VNNI: a tile of ROWS rows by 64 columns, four vpdpwssd accumulators a row, the
