@@ -23,9 +23,10 @@ public struct EngineModelOptions: ParsableArguments {
     @Option(help: ArgumentHelp("""
         How a new store's model holds its matrices: blocks-svf-int16 (the default: the file's quantised blocks, \
         a fifth of the memory, faster answers, the same bits on every CPU; a LoRA runs beside the blocks, an \
-        SVF-adapted matrix is merged from 16-bit integer factors, twice as fast as in Float32, and re-quantised \
-        to Q8_0), blocks-lora-beside (the same with the merge in Float32, the default before 2026-12-08: its bits \
-        depend on OpenBLAS's kernel set), blocks-svf-q5 (SVF re-quantised to Q5_0: adapted \
+        SVF-adapted matrix is merged from 16-bit integer factors, about twice as fast as in Float32 with \
+        AVX-512 VNNI, and re-quantised to Q8_0), blocks-lora-beside (the same with the merge in Float32, the \
+        default until 2026-12-07: its bits depend on OpenBLAS's kernel set), blocks-svf-q5 (SVF re-quantised \
+        to Q5_0: adapted \
         answers about 15% faster, and that rounding alone turned 34 of 212 right control answers wrong; see \
         `gesal-bench merge-noise`), blocks (LoRAs merge and re-quantise to Q8_0 too) or float32 (dequantised at \
         load). An existing store always uses the one it was made with.
