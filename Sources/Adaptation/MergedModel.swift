@@ -72,14 +72,17 @@ extension LlamaModel {
     private static func merged(_ site: LinearSite, base: LinearWeight, outputs: Int, inputs: Int, adapters: AdapterSet,
                                bases: [LinearSite: SVFBasis], inIntegers: Bool = false) -> [Float] {
         var w: [Float]
-        if let z = adapters.svf[site], let basis = bases[site], inIntegers {
-            w = basis.integerMerge(scaledBy: adapters.composition.scaled(basis.sigma, z))
-        } else if let z = adapters.svf[site], let basis = bases[site] {
-            let us = basis.u(scaledBy: adapters.composition.scaled(basis.sigma, z))
-            // With beta 0 BLAS sets every element and reads none: the array starts uninitialised.
-            w = [Float](unsafeUninitializedCapacity: outputs * inputs) { c, initialized in
-                BLAS.matmul(m: outputs, n: inputs, k: basis.rank, a: us, b: basis.vt, c: c.baseAddress!)
-                initialized = outputs * inputs
+        if let z = adapters.svf[site], let basis = bases[site] {
+            let scaled = adapters.composition.scaled(basis.sigma, z)
+            if inIntegers {
+                w = basis.integerMerge(scaledBy: scaled)
+            } else {
+                let us = basis.u(scaledBy: scaled)
+                // With beta 0 BLAS sets every element and reads none: the array starts uninitialised.
+                w = [Float](unsafeUninitializedCapacity: outputs * inputs) { c, initialized in
+                    BLAS.matmul(m: outputs, n: inputs, k: basis.rank, a: us, b: basis.vt, c: c.baseAddress!)
+                    initialized = outputs * inputs
+                }
             }
         } else {
             w = base.floats

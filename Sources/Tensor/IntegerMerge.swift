@@ -71,7 +71,7 @@ public enum IntegerMerge {
                             let (l, r, rs, cs, out) = (UnsafeSendable(l.baseAddress!), UnsafeSendable(r.baseAddress!),
                                                        UnsafeSendable(rs.baseAddress!), UnsafeSendable(cs.baseAddress!),
                                                        UnsafeSendable(w.baseAddress!))
-                            pieces(outputs) { rows in
+                            ParallelRuns.forEach(outputs, minimumRun: 1) { rows in
                                 _ = gesal_integer_merge_products_with(k, l.value, r.value, rs.value, cs.value, Int64(rank), Int64(inputs),
                                                                       Int64(rows.lowerBound), Int64(rows.upperBound), out.value)
                             }
@@ -114,7 +114,7 @@ public enum IntegerMerge {
                     scales.withUnsafeMutableBufferPointer { scales in
                         let (source, s, levels, scales) = (UnsafeSendable(source.baseAddress!), UnsafeSendable(s),
                                                            UnsafeSendable(levels.baseAddress!), UnsafeSendable(scales.baseAddress!))
-                        pieces(runs) { range in quantize(source.value, s.value, levels.value, scales.value, range) }
+                        ParallelRuns.forEach(runs, minimumRun: 1) { range in quantize(source.value, s.value, levels.value, scales.value, range) }
                     }
                 }
             }
@@ -125,16 +125,5 @@ public enum IntegerMerge {
     private static func withOptionalPointer<R>(_ values: [Float]?, _ body: (UnsafePointer<Float>?) -> R) -> R {
         guard let values else { return body(nil) }
         return values.withUnsafeBufferPointer { body($0.baseAddress!) }
-    }
-
-    /// `body` on `RowProducts.threads` contiguous runs of `0..<count` (fewer when there are
-    /// fewer items), on the products' pool. Every item's result is independent of its run.
-    private static func pieces(_ count: Int, _ body: @Sendable (Range<Int>) -> Void) {
-        let workers = max(1, min(RowProducts.threads, count))
-        let chunk = (count + workers - 1) / workers
-        WorkerPool.shared.run(workers: workers) { worker in
-            let range = (worker * chunk)..<min(count, (worker + 1) * chunk)
-            if !range.isEmpty { body(range) }
-        }
     }
 }

@@ -73,14 +73,10 @@ public enum RowAttention {
         guard pieces > 0 else { return }
         let longest = rows.map(\.positions).max()!
         precondition(rows.allSatisfy { $0.positions > 0 }, "a row attends to at least its own position")
-        let workers = min(RowProducts.threads, pieces)
-        let chunk = (pieces + workers - 1) / workers
         let (group, d) = (shape.heads / shape.kvHeads, shape.headDim)
         // Each piece writes its own heads of its own row; the rows are only shared to hand them over.
         let shared = UnsafeSendable(rows)
-        WorkerPool.shared.run(workers: workers) { worker in
-            let range = (worker * chunk)..<min(pieces, (worker + 1) * chunk)
-            guard !range.isEmpty else { return }
+        ParallelRuns.forEach(pieces, minimumRun: 1) { range in
             withUnsafeTemporaryAllocation(of: Float.self, capacity: longest * group) { buffer in
                 let scores = buffer.baseAddress!
                 for piece in range {

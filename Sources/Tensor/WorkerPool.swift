@@ -49,17 +49,18 @@ final class WorkerPool: @unchecked Sendable {
     }
 
     /// Splits `outputs` into contiguous runs, one per thread of `threads` (fewer when a run
-    /// would be under 64 outputs), and runs `body` on each: how the products share their work.
-    /// The runs never change a number, since each output's sum is computed whole by one thread.
-    func split(outputs: Int, threads: Int, _ body: @Sendable (Range<Int>) -> Void) {
-        let runs = Self.runs(outputs: outputs, threads: threads)
+    /// would be under `minimumRun` outputs), and runs `body` on each: how the products share
+    /// their work. The runs never change a number, since each output's sum is computed whole by
+    /// one thread.
+    func split(outputs: Int, threads: Int, minimumRun: Int = 64, _ body: @Sendable (Range<Int>) -> Void) {
+        let runs = Self.runs(outputs: outputs, threads: threads, minimumRun: minimumRun)
         guard !runs.isEmpty else { return }
         run(workers: runs.count) { worker in body(runs[worker]) }
     }
 
     /// `split`'s runs of `outputs` for `threads` threads, none empty.
-    static func runs(outputs: Int, threads: Int) -> [Range<Int>] {
-        let workers = max(1, min(threads, outputs / 64))
+    static func runs(outputs: Int, threads: Int, minimumRun: Int = 64) -> [Range<Int>] {
+        let workers = max(1, min(threads, outputs / minimumRun))
         let chunk = (outputs + workers - 1) / workers
         return (0..<workers).map { ($0 * chunk)..<min(outputs, ($0 + 1) * chunk) }.filter { !$0.isEmpty }
     }

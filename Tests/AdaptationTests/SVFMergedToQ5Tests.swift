@@ -18,14 +18,20 @@ import Testing
         return (AdapterSet(svf: [site: z]), [site: basis])
     }
 
+    /// The site's matrix in `merged` as merged blocks; records an issue when it is not.
+    static func mergedBlocks(_ merged: LlamaModel) -> QuantizedMatrix? {
+        guard case .blocks(let blocks) = merged.weights.layers[site.layer][site.kind] else {
+            Issue.record("the adapted matrix is \(merged.weights.layers[site.layer][site.kind]), not merged blocks")
+            return nil
+        }
+        return blocks
+    }
+
     @Test func anSVFMergeDecodesFromQ5_0BlocksOfTheFloat32Merge() throws {
         let model = TinyLlama.quantised(storage: .svfQ5)
         let (adapters, bases) = try Self.svf(model, scale: 0.05)
         let merged = model.merging(adapters, bases: bases)
-        guard case .blocks(let blocks) = merged.weights.layers[1].gate else {
-            Issue.record("the adapted matrix is \(merged.weights.layers[1].gate), not merged blocks")
-            return
-        }
+        guard let blocks = Self.mergedBlocks(merged) else { return }
         #expect(blocks.format == .q5_0)
         #expect(blocks.bytes == Quantize.bytes(merged.denseWeights.layers[1].gate.floats, as: .q5_0), "the Float32 merge training reads, in Q5_0")
     }
